@@ -1,0 +1,80 @@
+package dev.tersor.kernels;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * Species and index loads shared by the Vector API kernels. Only loaded once
+ * {@code jdk.incubator.vector} is known to be present.
+ */
+public final class VectorSupport {
+
+    /**
+     * System property capping the vector width in bits (e.g. 256 or 128), so that narrower
+     * machines' code paths can be exercised on a wide one.
+     */
+    public static final String MAX_BITS_PROPERTY = "tersor.vector.maxBits";
+
+    /** The float species every Vector API kernel uses: the widest the CPU runs well, within the cap. */
+    public static final VectorSpecies<Float> F = species();
+    /** Lanes per float vector. */
+    public static final int L = F.length();
+
+    public static final VectorSpecies<Integer> I = F.withLanes(int.class).withShape(F.vectorShape());
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(16 * L));
+    /** Bytes widen through vectors only when L bytes fill a legal shape (64 bits or more). */
+    private static final VectorSpecies<Byte> B = 8 * L >= 64 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L)) : null;
+
+    public static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private VectorSupport() {
+    }
+
+    private static VectorSpecies<Float> species() {
+        VectorSpecies<Float> preferred = FloatVector.SPECIES_PREFERRED;
+        int cap = Integer.getInteger(MAX_BITS_PROPERTY, Integer.MAX_VALUE);
+        if (cap >= preferred.vectorBitSize()) {
+            return preferred;
+        }
+        return VectorSpecies.of(float.class, VectorShape.forBitSize(Math.max(64, Integer.highestOneBit(cap))));
+    }
+
+    /**
+     * Widens {@link #L} indices starting at element {@code p} of {@code indices} to ints and stores
+     * them at {@code dst[0 .. L)}, ready to drive a gather.
+     */
+    public static void loadIndices(IndexArray indices, long p, int[] dst) {
+        MemorySegment segment = indices.segment();
+        switch (indices.width()) {
+            case U8 -> {
+                if (B == null) {
+                    for (int i = 0; i < L; i++) {
+                        dst[i] = indices.get(p + i);
+                    }
+                } else {
+                    ((IntVector) ByteVector.fromMemorySegment(B, segment, p, LE).convertShape(VectorOperators.B2I, I, 0))
+                            .lanewise(VectorOperators.AND, 0xFF).intoArray(dst, 0);
+                }
+            }
+            case U16 -> ((IntVector) ShortVector.fromMemorySegment(S, segment, p << 1, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.AND, 0xFFFF).intoArray(dst, 0);
+            case U32 -> IntVector.fromMemorySegment(I, segment, p << 2, LE).intoArray(dst, 0);
+        }
+    }
+
+    /** Vector API needs at least four float lanes to be worth it. */
+    static void requireUsefulWidth() {
+        if (L < 4) {
+            throw new KernelUnavailableException("the preferred float vector has only " + L
+                    + " lanes; scalar code is as fast");
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.tersor.format.cser;
+
+import dev.tersor.format.AbstractWeightMatrix;
+import dev.tersor.format.Layout;
+import dev.tersor.format.QuantizedMatrix;
+import dev.tersor.kernels.Kernels;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+
+/**
+ * Compressed Shared Elements Row (Wiedemann et al.): each row's columns grouped by value, with
+ * each group naming its value in {@code groupValue}, so rows need no padding groups (§1.3 of the
+ * methods brief). The arrays are described in {@link GroupedRows}.
+ *
+ * <p>The implicit value {@code omega[0]} is the most frequent one and may be non-zero; products then
+ * use {@code W·x = (W − omega[0])·x + omega[0]·Σx}. Optional per-row scales give
+ * {@code W[r][c] = omega[k]·rowScale[r]}.
+ */
+public final class CserMatrix extends AbstractWeightMatrix {
+
+    public static final String NAME = "cser";
+
+    private final GroupedRows rows;
+
+    private CserMatrix(int rowCount, int cols, GroupedRows rows, Arena owner) {
+        super(rowCount, cols, owner);
+        this.rows = rows;
+    }
+
+    /** Encodes {@code source} losslessly. */
+    public static CserMatrix encode(QuantizedMatrix source) {
+        Arena arena = Arena.ofShared();
+        try {
+            GroupedRows rows = GroupedRows.encode(source, true, arena);
+            return new CserMatrix(source.rows(), source.cols(), rows, arena);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** A matrix over an untrusted layout; see {@link GroupedRows#validate} for the checks. */
+    public static CserMatrix fromLayout(Layout layout, Arena owner) {
+        layout.requireFormat(NAME);
+        return new CserMatrix(layout.rows(), layout.cols(), GroupedRows.validate(layout, true), owner);
+    }
+
+    /** The layout's arrays; valid until the matrix is closed. */
+    public GroupedRows arrays() {
+        ensureOpen();
+        return rows;
+    }
+
+    @Override
+    public String formatName() {
+        return NAME;
+    }
+
+    @Override
+    protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
+        kernels.cserMatMul(rows(), cols(), batch, rows.omega(), rows.colIdx(), rows.groupValue(),
+                rows.groupPtr(), rows.rowPtr(), rows.rowScale(), x, y, start, end);
+    }
+
+    @Override
+    protected long workBefore(int row) {
+        return rows.workBefore(row);
+    }
+
+    @Override
+    protected void decodeRowK(int row, MemorySegment dst) {
+        rows.decodeRow(row, cols(), dst);
+    }
+
+    @Override
+    protected Layout layoutK() {
+        return new Layout(NAME, rows(), cols(), Map.of(), rows.arrays());
+    }
+}

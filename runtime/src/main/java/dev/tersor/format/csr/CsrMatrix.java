@@ -1,0 +1,166 @@
+package dev.tersor.format.csr;
+
+import dev.tersor.format.AbstractWeightMatrix;
+import dev.tersor.format.DenseMatrixView;
+import dev.tersor.format.InvalidLayoutException;
+import dev.tersor.format.Layout;
+import dev.tersor.format.LayoutArray;
+import dev.tersor.format.OffHeap;
+import dev.tersor.kernels.IndexArray;
+import dev.tersor.kernels.Kernels;
+import dev.tersor.kernels.Layouts;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+
+/**
+ * Compressed sparse row, float32 values: {@code values[nnz]}, {@code colIdx[nnz]} (ascending within a
+ * row), {@code rowPtr[rows+1]}. The implicit value is {@code +0.0}; every other bit pattern,
+ * {@code −0.0} included, is stored. Index arrays use the narrowest width that fits.
+ */
+public final class CsrMatrix extends AbstractWeightMatrix {
+
+    public static final String NAME = "csr";
+
+    private final MemorySegment values;
+    private final IndexArray colIdx;
+    private final IndexArray rowPtr;
+
+    private CsrMatrix(int rows, int cols, MemorySegment values, IndexArray colIdx, IndexArray rowPtr, Arena owner) {
+        super(rows, cols, owner);
+        this.values = values;
+        this.colIdx = colIdx;
+        this.rowPtr = rowPtr;
+    }
+
+    /** Encodes every entry of {@code source} whose bits are not those of {@code +0.0}. */
+    public static CsrMatrix encode(DenseMatrixView source) {
+        int rows = source.rows();
+        int cols = source.cols();
+        long nnz = 0;
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                if (source.bits(r, c) != 0) {
+                    nnz++;
+                }
+            }
+        }
+        if (nnz > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(nnz + " non-zeros exceed the CSR limit of " + Integer.MAX_VALUE);
+        }
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment values = OffHeap.floats(arena, nnz);
+            IndexArray colIdx = OffHeap.indices(arena, nnz, cols - 1L);
+            IndexArray rowPtr = OffHeap.indices(arena, rows + 1L, nnz);
+            int p = 0;
+            rowPtr.width().set(rowPtr.segment(), 0, 0);
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    int bits = source.bits(r, c);
+                    if (bits != 0) {
+                        values.setAtIndex(Layouts.I32, p, bits);
+                        colIdx.width().set(colIdx.segment(), p, c);
+                        p++;
+                    }
+                }
+                rowPtr.width().set(rowPtr.segment(), r + 1, p);
+            }
+            return new CsrMatrix(rows, cols, values, colIdx, rowPtr, arena);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A CSR matrix over an untrusted layout. Checks: element types and narrowest widths, array
+     * lengths that agree, {@code rowPtr} starting at 0, never decreasing and ending at {@code nnz},
+     * and column indices below {@code cols} and strictly ascending within each row.
+     */
+    public static CsrMatrix fromLayout(Layout layout, Arena owner) {
+        layout.requireFormat(NAME);
+        int rows = layout.rows();
+        int cols = layout.cols();
+        MemorySegment values = layout.f32("values");
+        long nnz = values.byteSize() / 4;
+        IndexArray colIdx = layout.indices("colIdx", cols - 1L);
+        IndexArray rowPtr = layout.indices("rowPtr", nnz);
+        layout.requireLength("colIdx", layout.array("colIdx"), nnz);
+        layout.requireLength("rowPtr", layout.array("rowPtr"), rows + 1L);
+        if (rowPtr.get(0) != 0) {
+            throw new InvalidLayoutException(NAME + ": rowPtr[0] = " + rowPtr.get(0) + ", must be 0");
+        }
+        long previous = 0;
+        for (int r = 0; r < rows; r++) {
+            long end = Integer.toUnsignedLong(rowPtr.get(r + 1));
+            if (end < previous) {
+                throw new InvalidLayoutException(NAME + ": rowPtr[" + (r + 1) + "] = " + end + " < rowPtr[" + r + "] = "
+                        + previous + " (pointers must not decrease)");
+            }
+            if (end > nnz) {
+                throw new InvalidLayoutException(NAME + ": rowPtr[" + (r + 1) + "] = " + end
+                        + " points past the end of colIdx (" + nnz + " entries)");
+            }
+            long lastCol = -1;
+            for (long p = previous; p < end; p++) {
+                long c = Integer.toUnsignedLong(colIdx.get(p));
+                if (c >= cols) {
+                    throw new InvalidLayoutException(NAME + ": colIdx[" + p + "] = " + c + " in row " + r
+                            + " is not below cols = " + cols);
+                }
+                if (c <= lastCol) {
+                    throw new InvalidLayoutException(NAME + ": colIdx[" + p + "] = " + c + " in row " + r
+                            + " does not ascend (previous " + lastCol + ")");
+                }
+                lastCol = c;
+            }
+            previous = end;
+        }
+        if (previous != nnz) {
+            throw new InvalidLayoutException(NAME + ": rowPtr[" + rows + "] = " + previous + " but there are " + nnz
+                    + " values");
+        }
+        return new CsrMatrix(rows, cols, values, colIdx, rowPtr, owner);
+    }
+
+    /** Number of stored entries. */
+    public long nonZeros() {
+        ensureOpen();
+        return colIdx.length();
+    }
+
+    @Override
+    public String formatName() {
+        return NAME;
+    }
+
+    @Override
+    protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
+        kernels.csrMatMul(rows(), cols(), batch, values, colIdx, rowPtr, x, y, start, end);
+    }
+
+    @Override
+    protected long workBefore(int row) {
+        return rowPtr.get(row);
+    }
+
+    @Override
+    protected void decodeRowK(int row, MemorySegment dst) {
+        dst.asSlice(0, 4L * cols()).fill((byte) 0);
+        int end = rowPtr.get(row + 1);
+        for (int p = rowPtr.get(row); p < end; p++) {
+            dst.setAtIndex(Layouts.I32, colIdx.get(p), values.getAtIndex(Layouts.I32, p));
+        }
+    }
+
+    @Override
+    protected Layout layoutK() {
+        Map<String, LayoutArray> arrays = Layout.newArrays();
+        arrays.put("values", LayoutArray.f32(values));
+        arrays.put("colIdx", LayoutArray.of(colIdx));
+        arrays.put("rowPtr", LayoutArray.of(rowPtr));
+        return new Layout(NAME, rows(), cols(), Map.of(), arrays);
+    }
+}

@@ -1,0 +1,80 @@
+package dev.tersor.format.dense;
+
+import dev.tersor.format.AbstractWeightMatrix;
+import dev.tersor.format.DenseMatrixView;
+import dev.tersor.format.Layout;
+import dev.tersor.format.LayoutArray;
+import dev.tersor.format.OffHeap;
+import dev.tersor.format.QuantizedMatrix;
+import dev.tersor.kernels.Kernels;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+
+/** Dense float32, row-major: the uncompressed baseline, {@code 32} bits per weight. */
+public final class DenseMatrix extends AbstractWeightMatrix {
+
+    public static final String NAME = "dense";
+
+    private final MemorySegment values;
+
+    private DenseMatrix(int rows, int cols, MemorySegment values, Arena owner) {
+        super(rows, cols, owner);
+        this.values = values;
+    }
+
+    /** Copies {@code source} into a new off-heap matrix. */
+    public static DenseMatrix encode(DenseMatrixView source) {
+        Arena arena = Arena.ofShared();
+        MemorySegment values = OffHeap.floats(arena, source.size());
+        MemorySegment.copy(source.data(), 0, values, 0, values.byteSize());
+        return new DenseMatrix(source.rows(), source.cols(), values, arena);
+    }
+
+    public static DenseMatrix encode(QuantizedMatrix source) {
+        Arena arena = Arena.ofShared();
+        MemorySegment values = OffHeap.floats(arena, (long) source.rows() * source.cols());
+        source.decodeInto(values);
+        return new DenseMatrix(source.rows(), source.cols(), values, arena);
+    }
+
+    /** A dense matrix over {@code layout}: one f32 array {@code values} of {@code rows·cols} elements. */
+    public static DenseMatrix fromLayout(Layout layout, Arena owner) {
+        layout.requireFormat(NAME);
+        MemorySegment values = layout.f32("values", (long) layout.rows() * layout.cols());
+        return new DenseMatrix(layout.rows(), layout.cols(), values, owner);
+    }
+
+    /** The weights as a view; valid until the matrix is closed. */
+    public DenseMatrixView view() {
+        ensureOpen();
+        return new DenseMatrixView(rows(), cols(), values);
+    }
+
+    @Override
+    public String formatName() {
+        return NAME;
+    }
+
+    @Override
+    protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
+        kernels.denseMatMul(rows(), cols(), batch, values, x, y, start, end);
+    }
+
+    @Override
+    protected long workBefore(int row) {
+        return (long) row * cols();
+    }
+
+    @Override
+    protected void decodeRowK(int row, MemorySegment dst) {
+        long rowBytes = 4L * cols();
+        MemorySegment.copy(values, row * rowBytes, dst, 0, rowBytes);
+    }
+
+    @Override
+    protected Layout layoutK() {
+        return new Layout(NAME, rows(), cols(), Map.of(), Map.of("values", LayoutArray.f32(values)));
+    }
+}
