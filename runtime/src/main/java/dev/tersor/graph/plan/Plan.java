@@ -270,7 +270,33 @@ public final class Plan {
         }
     }
 
+    /**
+     * Runs the plan once like {@link #run} and returns the nanoseconds spent per operator, summed over
+     * its nodes, in order of first appearance: a coarse profile.
+     */
+    public Map<String, Long> profile(Map<String, Tensor> values) {
+        ExecutionContext context = pool.poll();
+        if (context == null) {
+            context = new ExecutionContext(this);
+        }
+        try {
+            long[] nanos = new long[steps.size()];
+            run(context, values, nanos);
+            Map<String, Long> byOp = new LinkedHashMap<>();
+            for (int s = 0; s < steps.size(); s++) {
+                byOp.merge(steps.get(s).node().op(), nanos[s], Long::sum);
+            }
+            return byOp;
+        } finally {
+            pool.offer(context);
+        }
+    }
+
     private Map<String, Tensor> run(ExecutionContext context, Map<String, Tensor> values) {
+        return run(context, values, null);
+    }
+
+    private Map<String, Tensor> run(ExecutionContext context, Map<String, Tensor> values, long[] nanos) {
         for (int i = 0; i < inputSlots.length; i++) {
             ValueInfo input = inputs.get(i);
             Tensor value = values.get(input.name());
@@ -284,7 +310,11 @@ public final class Plan {
             MemorySegment.copy(value.data(), 0, context.slot(inputSlots[i]), 0, value.data().byteSize());
         }
         for (int s = 0; s < steps.size(); s++) {
+            long start = nanos == null ? 0 : System.nanoTime();
             steps.get(s).kernel().run(context.inputs(s), context.outputs(s), context.scratch());
+            if (nanos != null) {
+                nanos[s] = System.nanoTime() - start;
+            }
         }
         Map<String, Tensor> result = new LinkedHashMap<>();
         for (int i = 0; i < outputSlots.length; i++) {
