@@ -159,7 +159,7 @@ public final class TsrFile {
                 MemorySegment data = e.data();
                 for (long off = 0; off < data.byteSize(); off += 1L << 30) {
                     long n = Math.min(1L << 30, data.byteSize() - off);
-                    writeFully(out, data.asSlice(off, n).asByteBuffer());
+                    writeFully(out, bytes(data.asSlice(off, n)));
                 }
             }
             out.force(true);
@@ -168,6 +168,11 @@ public final class TsrFile {
             throw e;
         }
         Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** A view of a native segment, or a copy of a heap one (heap segments over non-byte arrays have no view). */
+    private static ByteBuffer bytes(MemorySegment segment) {
+        return segment.isNative() ? segment.asByteBuffer() : ByteBuffer.wrap(segment.toArray(ValueLayout.JAVA_BYTE));
     }
 
     private static void writeFully(FileChannel out, ByteBuffer buffer) throws IOException {
@@ -334,12 +339,7 @@ public final class TsrFile {
         CRC32C crc = new CRC32C();
         for (long off = 0; off < data.byteSize(); off += 1L << 30) {
             long n = Math.min(1L << 30, data.byteSize() - off);
-            MemorySegment chunk = data.asSlice(off, n);
-            if (chunk.isNative()) {
-                crc.update(chunk.asByteBuffer());
-            } else {
-                crc.update(chunk.toArray(ValueLayout.JAVA_BYTE));
-            }
+            crc.update(bytes(data.asSlice(off, n)));
         }
         return crc.getValue();
     }

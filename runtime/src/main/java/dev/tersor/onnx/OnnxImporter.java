@@ -13,6 +13,7 @@ import dev.tersor.graph.Shapes;
 import dev.tersor.graph.Tensor;
 import dev.tersor.graph.UnsupportedModelException;
 import dev.tersor.graph.ValueInfo;
+import dev.tersor.graph.compile.ConvFusion;
 import dev.tersor.graph.compile.GraphCompiler;
 import dev.tersor.graph.compile.MutableGraph;
 import dev.tersor.graph.compile.WeightEncoder;
@@ -59,7 +60,8 @@ public final class OnnxImporter {
         return convert(model, encoder);
     }
 
-    static Graph convert(OnnxProto.Model model, WeightEncoder encoder) {
+    /** Imports an already decoded model. */
+    public static Graph convert(OnnxProto.Model model, WeightEncoder encoder) {
         long opset = -1;
         for (var entry : model.opsets().entrySet()) {
             if (entry.getKey().isEmpty() || entry.getKey().equals("ai.onnx")) {
@@ -177,17 +179,12 @@ public final class OnnxImporter {
                     attrs = attrs.toBuilder().put("axis", attrs.getLong("axis", 1)).put("coerce", 1L).build();
                 }
             }
-            case "Conv" -> op = "onnx.Conv";
-            case "BatchNormalization" -> {
-                if (opset < 9) {
-                    throw new UnsupportedModelException(where + ": BatchNormalization before opset 9");
-                }
-            }
+            case "Conv" -> op = ConvFusion.ONNX_CONV;
             default -> {
             }
         }
         Node node = new Node(n.name(), op, inputs, n.outputs(), attrs);
-        if (op.equals("onnx.Conv")) {
+        if (op.equals(ConvFusion.ONNX_CONV)) {
             Set<String> unknown = attrs.unknown(Set.of("kernel_shape", "strides", "pads", "dilations", "group", "auto_pad"));
             if (!unknown.isEmpty()) {
                 throw new UnsupportedModelException(where + ": unsupported attributes " + unknown);

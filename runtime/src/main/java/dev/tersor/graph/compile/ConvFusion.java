@@ -17,7 +17,10 @@ import java.util.List;
  * following inference-mode {@code BatchNormalization} into the weights and bias when the convolution
  * feeds nothing else.
  */
-final class ConvFusion {
+public final class ConvFusion {
+
+    /** What importers call an ONNX-style Conv (weight as input 1) until this pass converts it. */
+    public static final String ONNX_CONV = "onnx.Conv";
 
     private ConvFusion() {
     }
@@ -25,7 +28,7 @@ final class ConvFusion {
     static void run(MutableGraph graph, WeightEncoder encoder) {
         graph.index();
         for (Node conv : List.copyOf(graph.nodes)) {
-            if (conv.op().equals("Conv") && !conv.attributes().has("weight")) {
+            if (conv.op().equals(ONNX_CONV)) {
                 convert(graph, encoder, conv);
             }
         }

@@ -16,14 +16,20 @@ abstract class AbstractOperator implements Operator {
     private final String name;
     private final int minInputs;
     private final int maxInputs;
-    private final int outputs;
+    private final int minOutputs;
+    private final int maxOutputs;
     private final Set<String> attributes;
 
     AbstractOperator(String name, int minInputs, int maxInputs, int outputs, String... attributes) {
+        this(name, minInputs, maxInputs, outputs, outputs, attributes);
+    }
+
+    AbstractOperator(String name, int minInputs, int maxInputs, int minOutputs, int maxOutputs, String... attributes) {
         this.name = name;
         this.minInputs = minInputs;
         this.maxInputs = maxInputs;
-        this.outputs = outputs;
+        this.minOutputs = minOutputs;
+        this.maxOutputs = maxOutputs;
         this.attributes = Set.of(attributes);
     }
 
@@ -52,9 +58,10 @@ abstract class AbstractOperator implements Operator {
                 throw new InvalidModelException(node.describe() + ": required input " + i + " is missing");
             }
         }
-        if (node.outputs().size() != outputs) {
-            throw new UnsupportedModelException(node.describe() + ": " + node.outputs().size() + " outputs, Tersor computes "
-                    + outputs);
+        int outputs = node.outputs().size();
+        if (outputs < minOutputs || outputs > maxOutputs) {
+            throw new UnsupportedModelException(node.describe() + ": " + outputs + " outputs, Tersor computes "
+                    + (minOutputs == maxOutputs ? String.valueOf(minOutputs) : minOutputs + " to " + maxOutputs));
         }
         checkAttributes(node);
     }

@@ -258,7 +258,7 @@ final class ConvOps {
     /** BatchNormalization in inference mode with constant statistics: {@code x·a[c] + b[c]}. */
     static final class BatchNormOp extends AbstractOperator {
         BatchNormOp() {
-            super("BatchNormalization", 5, 5, 1, "epsilon", "momentum", "training_mode", "spatial");
+            super("BatchNormalization", 5, 5, 1, "epsilon", "momentum", "training_mode", "spatial", "is_test");
         }
 
         @Override

@@ -219,10 +219,13 @@ final class MathOps {
         }
     }
 
-    /** LayerNormalization over the dims from {@code axis} on, with scale and optional bias. */
+    /**
+     * LayerNormalization over the dims from {@code axis} on, with scale and optional bias; the optional
+     * outputs Mean and InvStdDev have the input's shape with the normalized dims set to one.
+     */
     static final class LayerNormOp extends AbstractOperator {
         LayerNormOp() {
-            super("LayerNormalization", 2, 3, 1, "axis", "epsilon", "stash_type");
+            super("LayerNormalization", 2, 3, 1, 3, "axis", "epsilon", "stash_type");
         }
 
         @Override
@@ -237,8 +240,31 @@ final class MathOps {
             MemorySegment gamma = vector(node, inputs, 1, n, "scale");
             MemorySegment beta = input(inputs, 2) == null ? null : vector(node, inputs, 2, n, "bias");
             TensorKernels kernels = context.kernels();
-            return Binding.of(ValueType.of(DataType.FLOAT, x.shape()),
-                    (in, o, scratch) -> kernels.layerNorm(in[0], 0, o[0], 0, rows, n, gamma, beta, eps));
+            int[] statShape = x.shape();
+            Arrays.fill(statShape, axis, rank, 1);
+            int outputs = node.outputs().size();
+            List<ValueType> types = new java.util.ArrayList<>(List.of(ValueType.of(DataType.FLOAT, x.shape())));
+            for (int i = 1; i < outputs; i++) {
+                types.add(ValueType.of(DataType.FLOAT, statShape));
+            }
+            Kernel kernel = (in, o, scratch) -> {
+                kernels.layerNorm(in[0], 0, o[0], 0, rows, n, gamma, beta, eps);
+                if (outputs > 1) {
+                    for (int r = 0; r < rows; r++) {
+                        float mean = kernels.sum(in[0], (long) r * n, n) / n;
+                        float sq = 0;
+                        for (int i = 0; i < n; i++) {
+                            float d = in[0].getAtIndex(Layouts.F32, (long) r * n + i) - mean;
+                            sq += d * d;
+                        }
+                        o[1].setAtIndex(Layouts.F32, r, mean);
+                        if (outputs > 2) {
+                            o[2].setAtIndex(Layouts.F32, r, (float) (1.0 / Math.sqrt(sq / n + eps)));
+                        }
+                    }
+                }
+            };
+            return new Binding(types, kernel, 0, false);
         }
 
         private static MemorySegment vector(Node node, List<ValueType> inputs, int i, int n, String what) {
