@@ -70,7 +70,7 @@ public final class ConvFusion {
             matched.add(bn);
             output = bn.output(0);
         }
-        String weightName = graph.unique(conv.input(1));
+        String weightName = graph.uniqueWeight(conv.input(1));
         graph.weights.put(weightName, encoder.encode(weightName, DenseMatrixView.of(outC, cols, weights)));
         List<String> inputs = new ArrayList<>(List.of(conv.input(0)));
         if (bias != null) {

@@ -31,7 +31,7 @@ final class EmbeddingFusion {
                 continue;
             }
             if (table.type() == DataType.FLOAT) {
-                String weight = graph.unique(gather.input(0));
+                String weight = graph.uniqueWeight(gather.input(0));
                 graph.weights.put(weight, encoder.encode(weight,
                         DenseMatrixView.of(table.dim(0), table.dim(1), table.toFloatArray())));
                 graph.replace(List.of(gather), embedding(gather, gather.outputs(), weight));
@@ -46,7 +46,7 @@ final class EmbeddingFusion {
                         || (!dq.input(2).isEmpty() && (zp == null || zp.size() != 1))) {
                     continue;
                 }
-                String weight = graph.unique(gather.input(0));
+                String weight = graph.uniqueWeight(gather.input(0));
                 graph.weights.put(weight, encoder.encode(weight, dequantized(table, zp, (float) scale.getDouble(0))));
                 graph.replace(List.of(gather, dq), embedding(gather, dq.outputs(), weight));
             }

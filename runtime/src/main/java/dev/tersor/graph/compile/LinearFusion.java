@@ -66,7 +66,7 @@ final class LinearFusion {
     }
 
     private static String addWeight(MutableGraph graph, String base, dev.tersor.format.WeightMatrix matrix) {
-        String name = graph.unique(base);
+        String name = graph.uniqueWeight(base);
         graph.weights.put(name, matrix);
         return name;
     }

@@ -146,6 +146,15 @@ public final class MutableGraph {
         return name;
     }
 
+    /** A fresh weight name derived from {@code base}; weights have their own namespace, apart from values. */
+    String uniqueWeight(String base) {
+        String name = base;
+        for (int i = 1; weights.containsKey(name); i++) {
+            name = base + "_" + i;
+        }
+        return name;
+    }
+
     private boolean taken(String name) {
         return producers.containsKey(name) || constants.containsKey(name) || weights.containsKey(name)
                 || inputs.stream().anyMatch(v -> v.name().equals(name));
