@@ -3,7 +3,6 @@ package dev.tersor.kernels.dense;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -50,12 +49,24 @@ public final class DenseVectorKernel {
             for (; j < upper; j += L) {
                 a0 = FloatVector.fromMemorySegment(F, w, row + 4L * j, LE).fma(FloatVector.fromArray(F, x, j), a0);
             }
-            float acc = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+            float acc = sumInOrder(a0.add(a1).add(a2.add(a3)));
             for (; j < cols; j++) {
                 acc += w.get(Layouts.F32, row + 4L * j) * x[j];
             }
             y.setAtIndex(Layouts.F32, r, acc);
         }
+    }
+
+    /**
+     * The lanes of {@code v} added first to last. {@code reduceLanes(ADD)} may add in another order when
+     * compiled than when interpreted, and a product must give the same bits on every call.
+     */
+    private static float sumInOrder(FloatVector v) {
+        float s = 0;
+        for (float lane : v.toArray()) {
+            s += lane;
+        }
+        return s;
     }
 
     /**

@@ -2,7 +2,7 @@ package dev.tersor.graph.kernels;
 
 import dev.tersor.kernels.Layouts;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -14,7 +14,13 @@ import static dev.tersor.kernels.VectorSupport.L;
 
 /**
  * Vector API {@link TensorKernels}: the hot loops (maps, softmax, layer norm, GEMM) over whole
- * vectors with masked tails. Loaded reflectively, only when {@code jdk.incubator.vector} is present.
+ * vectors, scalar tails. Loaded reflectively, only when {@code jdk.incubator.vector} is present.
+ *
+ * <p>Results must not depend on whether HotSpot runs a method interpreted or compiled, or a model
+ * would not return the same bits for the same input on every call. The Vector API allows both its
+ * transcendental operators (EXP, TANH, …) and its float ADD reduction to differ between the Java
+ * fallback and the compiled intrinsic, so this class uses neither: exp is a Cephes-style polynomial
+ * built from exactly rounded lane operations, and sums of lanes are added in lane order.
  */
 public final class VectorTensorKernels extends ScalarTensorKernels {
 
@@ -33,10 +39,6 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
 
     private static FloatVector load(MemorySegment s, long index) {
         return FloatVector.fromMemorySegment(S, s, index << 2, LE);
-    }
-
-    private static FloatVector load(MemorySegment s, long index, VectorMask<Float> m) {
-        return FloatVector.fromMemorySegment(S, s, index << 2, LE, m);
     }
 
     /**
@@ -60,26 +62,82 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         return p.div(q);
     }
 
+    private static final float EXP_HI = 88.3762626647949f;
+    private static final float EXP_LO = -87.3365447504f;
+
+    /**
+     * e^x to about one ulp: x = n·ln 2 + r with |r| ≤ ln2/2 (n rounded by the 1.5·2²³ trick), a
+     * degree-6 polynomial for e^r, and 2^n built in the exponent bits. Below the smallest normal
+     * result it returns 0, above the largest +∞; NaN stays NaN.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector c = x.max(EXP_LO).min(EXP_HI);
+        FloatVector n = c.mul(1.44269504088896341f).add(12582912f).sub(12582912f);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -0.693359375f), c);
+        r = n.fma(FloatVector.broadcast(S, 2.12194440e-4f), r);
+        FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
+        p = p.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
+        p = p.mul(r).mul(r).add(r).add(1f);
+        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        FloatVector result = p.mul(bits.reinterpretAsFloats());
+        result = result.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
+        return result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
+    }
+
+    /** The same e^x for one float, for scalar tails, so every element of a row gets the same function. */
+    static float exp(float x) {
+        if (x < EXP_LO) {
+            return 0f;
+        }
+        if (x > EXP_HI) {
+            return Float.POSITIVE_INFINITY;
+        }
+        if (x != x) {
+            return x;
+        }
+        float n = x * 1.44269504088896341f + 12582912f - 12582912f;
+        float r = Math.fma(n, -0.693359375f, x);
+        r = Math.fma(n, 2.12194440e-4f, r);
+        float p = r * 1.9875691500e-4f + 1.3981999507e-3f;
+        p = Math.fma(p, r, 8.3334519073e-3f);
+        p = Math.fma(p, r, 4.1665795894e-2f);
+        p = Math.fma(p, r, 1.6666665459e-1f);
+        p = Math.fma(p, r, 5.0000001201e-1f);
+        p = p * r * r + r + 1f;
+        return p * Float.intBitsToFloat(((int) n + 127) << 23);
+    }
+
+    /** Lanes added in order: unlike {@code reduceLanes(ADD)}, the same bits interpreted or compiled. */
+    static float sum(FloatVector v) {
+        float[] lanes = v.toArray();
+        float s = 0;
+        for (float lane : lanes) {
+            s += lane;
+        }
+        return s;
+    }
+
     private static FloatVector apply(Unary op, FloatVector v) {
         return switch (op) {
             case SQRT -> v.lanewise(VectorOperators.SQRT);
             case ERF -> erf(v);
             case RELU -> v.max(0f);
-            case EXP -> v.lanewise(VectorOperators.EXP);
+            case EXP -> exp(v);
             case NEG -> v.neg();
             case ABS -> v.abs();
-            case SIGMOID -> FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
-            case TANH -> v.lanewise(VectorOperators.TANH);
+            case SIGMOID -> FloatVector.broadcast(S, 1f).div(exp(v.neg()).add(1f));
             case GELU -> erf(v.mul(0.70710677f)).add(1f).mul(v).mul(0.5f);
             case RECIPROCAL -> FloatVector.broadcast(S, 1f).div(v);
-            case LOG -> v.lanewise(VectorOperators.LOG);
-            case FLOOR, CEIL -> throw new AssertionError(op + " has no vector form here");
+            case TANH, LOG, FLOOR, CEIL -> throw new AssertionError(op + " has no vector form here");
         };
     }
 
     @Override
     protected void unaryK(Unary op, MemorySegment x, long xi, MemorySegment y, long yi, int n) {
-        if (op == Unary.FLOOR || op == Unary.CEIL) {
+        if (op == Unary.TANH || op == Unary.LOG || op == Unary.FLOOR || op == Unary.CEIL) {
             super.unaryK(op, x, xi, y, yi, n);
             return;
         }
@@ -88,9 +146,13 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         for (; i < upper; i += L) {
             apply(op, load(x, xi + i)).intoMemorySegment(y, (yi + i) << 2, LE);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            apply(op, load(x, xi + i, m)).intoMemorySegment(y, (yi + i) << 2, LE, m);
+        for (; i < n; i++) {
+            float v = x.getAtIndex(Layouts.F32, xi + i);
+            y.setAtIndex(Layouts.F32, yi + i, switch (op) {
+                case EXP -> exp(v);
+                case SIGMOID -> 1f / (exp(-v) + 1f);
+                default -> apply(op, v);
+            });
         }
     }
 
@@ -122,11 +184,10 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
             FloatVector bv = bScalar ? bs : load(b, bi + i);
             apply(op, av, bv).intoMemorySegment(y, (yi + i) << 2, LE);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector av = aScalar ? as : load(a, ai + i, m);
-            FloatVector bv = bScalar ? bs : load(b, bi + i, m);
-            apply(op, av, bv).intoMemorySegment(y, (yi + i) << 2, LE, m);
+        for (; i < n; i++) {
+            float av = a.getAtIndex(Layouts.F32, aScalar ? ai : ai + i);
+            float bv = b.getAtIndex(Layouts.F32, bScalar ? bi : bi + i);
+            y.setAtIndex(Layouts.F32, yi + i, apply(op, av, bv));
         }
     }
 
@@ -138,9 +199,9 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         for (; i < upper; i += L) {
             load(x, xi + i).mul(alpha).add(beta).max(lo).min(hi).intoMemorySegment(y, (yi + i) << 2, LE);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            load(x, xi + i, m).mul(alpha).add(beta).max(lo).min(hi).intoMemorySegment(y, (yi + i) << 2, LE, m);
+        for (; i < n; i++) {
+            float v = alpha * x.getAtIndex(Layouts.F32, xi + i) + beta;
+            y.setAtIndex(Layouts.F32, yi + i, Math.min(Math.max(v, lo), hi));
         }
     }
 
@@ -162,13 +223,13 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
             FloatVector vsum = FloatVector.zero(S);
             i = 0;
             for (; i < upper; i += L) {
-                FloatVector e = load(x, xo + i).sub(max).lanewise(VectorOperators.EXP);
+                FloatVector e = exp(load(x, xo + i).sub(max));
                 e.intoMemorySegment(y, (yo + i) << 2, LE);
                 vsum = vsum.add(e);
             }
-            float sum = vsum.reduceLanes(VectorOperators.ADD);
+            float sum = sum(vsum);
             for (; i < n; i++) {
-                float e = (float) Math.exp(x.getAtIndex(Layouts.F32, xo + i) - max);
+                float e = exp(x.getAtIndex(Layouts.F32, xo + i) - max);
                 y.setAtIndex(Layouts.F32, yo + i, e);
                 sum += e;
             }
@@ -195,7 +256,7 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
             for (; i < upper; i += L) {
                 vs = vs.add(load(x, xo + i));
             }
-            float sum = vs.reduceLanes(VectorOperators.ADD);
+            float sum = sum(vs);
             for (; i < n; i++) {
                 sum += x.getAtIndex(Layouts.F32, xo + i);
             }
@@ -206,7 +267,7 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
                 FloatVector d = load(x, xo + i).sub(mean);
                 vq = d.fma(d, vq);
             }
-            float sq = vq.reduceLanes(VectorOperators.ADD);
+            float sq = sum(vq);
             for (; i < n; i++) {
                 float d = x.getAtIndex(Layouts.F32, xo + i) - mean;
                 sq += d * d;
@@ -229,29 +290,29 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
 
     /**
      * Register-blocked: four rows of C by two vectors of columns stay in eight accumulators while k
-     * runs, so each loaded B vector feeds four FMAs. Column tails use masks, row tails a narrower block.
+     * runs, so each loaded B vector feeds four FMAs. The columns after the last whole block are
+     * computed by the scalar reference.
      */
     @Override
     protected void gemmK(int m, int k, int n, MemorySegment a, long ai, int lda, MemorySegment b, long bi, int ldb,
                          MemorySegment c, long ci, int ldc, boolean accumulate) {
-        for (int j = 0; j < n; j += 2 * L) {
-            VectorMask<Float> m0 = S.indexInRange(j, n);
-            VectorMask<Float> m1 = S.indexInRange(j + L, n);
-            boolean full = j + 2 * L <= n;
+        int full = n - n % (2 * L);
+        for (int j = 0; j < full; j += 2 * L) {
             int i = 0;
             for (; i + 4 <= m; i += 4) {
-                block4(k, a, ai + (long) i * lda, lda, b, bi + j, ldb, c, ci + (long) i * ldc + j, ldc, accumulate,
-                        full, m0, m1);
+                block4(k, a, ai + (long) i * lda, lda, b, bi + j, ldb, c, ci + (long) i * ldc + j, ldc, accumulate);
             }
             for (; i < m; i++) {
-                block1(k, a, ai + (long) i * lda, b, bi + j, ldb, c, ci + (long) i * ldc + j, accumulate, full, m0, m1);
+                block1(k, a, ai + (long) i * lda, b, bi + j, ldb, c, ci + (long) i * ldc + j, accumulate);
             }
+        }
+        if (full < n) {
+            super.gemmK(m, k, n - full, a, ai, lda, b, bi + full, ldb, c, ci + full, ldc, accumulate);
         }
     }
 
     private static void block4(int k, MemorySegment a, long ao, int lda, MemorySegment b, long bo, int ldb,
-                               MemorySegment c, long co, int ldc, boolean accumulate, boolean full,
-                               VectorMask<Float> m0, VectorMask<Float> m1) {
+                               MemorySegment c, long co, int ldc, boolean accumulate) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -259,8 +320,8 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         long a0 = ao, a1 = ao + lda, a2 = ao + 2L * lda, a3 = ao + 3L * lda;
         for (int p = 0; p < k; p++) {
             long bp = bo + (long) p * ldb;
-            FloatVector b0 = full ? load(b, bp) : load(b, bp, m0);
-            FloatVector b1 = full ? load(b, bp + L) : load(b, bp + L, m1);
+            FloatVector b0 = load(b, bp);
+            FloatVector b1 = load(b, bp + L);
             FloatVector v = FloatVector.broadcast(S, a.getAtIndex(Layouts.F32, a0 + p));
             c00 = b0.fma(v, c00);
             c01 = b1.fma(v, c01);
@@ -274,44 +335,31 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
             c30 = b0.fma(v, c30);
             c31 = b1.fma(v, c31);
         }
-        store(c, co, accumulate, full, m0, m1, c00, c01);
-        store(c, co + ldc, accumulate, full, m0, m1, c10, c11);
-        store(c, co + 2L * ldc, accumulate, full, m0, m1, c20, c21);
-        store(c, co + 3L * ldc, accumulate, full, m0, m1, c30, c31);
+        store(c, co, accumulate, c00, c01);
+        store(c, co + ldc, accumulate, c10, c11);
+        store(c, co + 2L * ldc, accumulate, c20, c21);
+        store(c, co + 3L * ldc, accumulate, c30, c31);
     }
 
     private static void block1(int k, MemorySegment a, long ao, MemorySegment b, long bo, int ldb,
-                               MemorySegment c, long co, boolean accumulate, boolean full,
-                               VectorMask<Float> m0, VectorMask<Float> m1) {
+                               MemorySegment c, long co, boolean accumulate) {
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
         for (int p = 0; p < k; p++) {
             long bp = bo + (long) p * ldb;
-            FloatVector b0 = full ? load(b, bp) : load(b, bp, m0);
-            FloatVector b1 = full ? load(b, bp + L) : load(b, bp + L, m1);
             FloatVector v = FloatVector.broadcast(S, a.getAtIndex(Layouts.F32, ao + p));
-            c0 = b0.fma(v, c0);
-            c1 = b1.fma(v, c1);
+            c0 = load(b, bp).fma(v, c0);
+            c1 = load(b, bp + L).fma(v, c1);
         }
-        store(c, co, accumulate, full, m0, m1, c0, c1);
+        store(c, co, accumulate, c0, c1);
     }
 
-    private static void store(MemorySegment c, long co, boolean accumulate, boolean full,
-                              VectorMask<Float> m0, VectorMask<Float> m1, FloatVector v0, FloatVector v1) {
-        if (full) {
-            if (accumulate) {
-                v0 = v0.add(load(c, co));
-                v1 = v1.add(load(c, co + L));
-            }
-            v0.intoMemorySegment(c, co << 2, LE);
-            v1.intoMemorySegment(c, (co + L) << 2, LE);
-        } else {
-            if (accumulate) {
-                v0 = v0.add(load(c, co, m0));
-                v1 = v1.add(load(c, co + L, m1));
-            }
-            v0.intoMemorySegment(c, co << 2, LE, m0);
-            v1.intoMemorySegment(c, (co + L) << 2, LE, m1);
+    private static void store(MemorySegment c, long co, boolean accumulate, FloatVector v0, FloatVector v1) {
+        if (accumulate) {
+            v0 = v0.add(load(c, co));
+            v1 = v1.add(load(c, co + L));
         }
+        v0.intoMemorySegment(c, co << 2, LE);
+        v1.intoMemorySegment(c, (co + L) << 2, LE);
     }
 
     @Override
@@ -322,7 +370,7 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         for (; i < upper; i += L) {
             s = s.add(load(x, xi + i));
         }
-        float sum = s.reduceLanes(VectorOperators.ADD);
+        float sum = sum(s);
         for (; i < n; i++) {
             sum += x.getAtIndex(Layouts.F32, xi + i);
         }
