@@ -347,6 +347,23 @@ public final class TsrFile {
     // ---------------------------------------------------------------------------------------------
     // Reading
 
+    /** What {@link #verify} found in a sound file. */
+    public record Report(int version, int nodes, int constants, int weights, long weightBytes, long fileBytes) {
+    }
+
+    /**
+     * Checks a file completely, as loading does (structure, bounds, every checksum, every layout's
+     * invariants, the graph), then releases it. Throws {@link TsrFormatException} or another
+     * {@link ModelException} naming the first problem.
+     */
+    public static Report verify(Path path) throws IOException {
+        try (Model model = read(path, Execution.defaults())) {
+            Graph graph = model.graph();
+            return new Report(VERSION, graph.nodes().size(), graph.constants().size(), graph.weights().size(),
+                    model.weightBytes(), Files.size(path));
+        }
+    }
+
     /** One array of the header: dtype, shape and its bytes (a slice of the mapping). */
     private record Stored(String dtype, long[] shape, MemorySegment data, long fileOffset) {
     }
