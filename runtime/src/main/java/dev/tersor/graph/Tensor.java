@@ -2,6 +2,7 @@ package dev.tersor.graph;
 
 import dev.tersor.kernels.Layouts;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -83,10 +84,14 @@ public final class Tensor {
         return of(new float[]{value});
     }
 
-    /** Zero-filled heap memory for {@code count} elements, 8-byte aligned so every type can be read in place. */
+    /**
+     * Zero-filled memory for {@code count} elements, off-heap and freed by the garbage collector. Tensors
+     * never use heap segments: kernels that see one kind of segment only stay fully compiled, while a mix
+     * of heap and native segments at the same Vector API load makes it megamorphic and many times slower.
+     */
     static MemorySegment heap(DataType type, long count) {
         long bytes = count * type.bytes();
-        return MemorySegment.ofArray(new long[(int) ((bytes + 7) / 8)]).asSlice(0, bytes);
+        return Arena.ofAuto().allocate(Math.max(bytes, 1), 64).asSlice(0, bytes);
     }
 
     private static void requireCount(int count, int[] shape) {

@@ -70,63 +70,60 @@ public final class DenseVectorKernel {
     }
 
     /**
-     * {@code Y = W·X} for batch ≥ 2, register-blocked: four rows of W by up to two vectors of batch
-     * columns stay in registers, so each loaded X vector feeds four FMAs. Rows go outermost, so a block
-     * of W rows stays in L1 while X streams from L2. A batch that is not a multiple of the block ends in
-     * a narrower block. Its loads run straight from X while a whole vector fits inside X (the extra
-     * lanes read the next X row and are never stored); the last few X rows are copied, zero-padded, to a
-     * scratch array first. Partial results go through a scratch array too, so no masked memory access
-     * is needed anywhere.
+     * {@code Y = W·X} for batch ≥ 2, register-blocked: four rows of W by two vectors of batch columns
+     * (or eight rows by one) stay in registers, so each loaded X vector feeds four (eight) FMAs. Rows go
+     * outermost, so a block of W rows stays in L1 while X streams from L2. Batch columns past the last
+     * whole block of {@code 2L} are first copied, zero-padded, to a heap array; the result of a partial
+     * vector goes through a heap array too, so no masked memory access is needed.
+     *
+     * <p>Each loop lives in its own small method that loads from one kind of source only: C2 can fail to
+     * intrinsify (or give up compiling) a large method that merges vectors from segment and array loads,
+     * and the Vector API fallback it then runs is a hundred times slower.
      */
     private static void matMulBlocked(int cols, int batch, MemorySegment w, MemorySegment x, MemorySegment y,
                                       int rowStart, int rowEnd) {
         int fullEnd = batch - batch % (2 * L);
         int tail = batch - fullEnd;
         int quadEnd = rowStart + (rowEnd - rowStart) / 4 * 4;
+        float[] out = Scratch.accumulator(2 * L);
         for (int r = rowStart; r < quadEnd; r += 4) {
             for (int b0 = 0; b0 < fullEnd; b0 += 2 * L) {
-                rows4x2(cols, cols, batch, b0, w, x, y, r, null, 2 * L);
+                rows4x2(cols, batch, b0, w, x, y, r);
             }
         }
-        if (tail > 0 && quadEnd > rowStart) {
-            int width = tail > L ? 2 * L : L;
-            int safe = safeRows(x.byteSize(), batch, fullEnd, width, cols);
-            float[] padded = padTail(x, cols, batch, fullEnd, tail, width, safe);
-            for (int r = rowStart; r < quadEnd; r += 4) {
-                if (width == 2 * L) {
-                    rows4x2(cols, safe, batch, fullEnd, w, x, y, r, padded, tail);
-                } else {
-                    rows4x1(cols, safe, batch, fullEnd, w, x, y, r, padded, tail);
-                }
+        for (int r = quadEnd; r < rowEnd; r++) {
+            for (int b0 = 0; b0 < fullEnd; b0 += L) {
+                store(rows1(cols, batch, b0, w, x, r), y, 4L * ((long) r * batch + b0), L, out);
             }
         }
-        if (quadEnd < rowEnd) {
-            float[] out = Scratch.accumulator(2 * L);
-            for (int b0 = 0; b0 < batch; b0 += L) {
-                int count = Math.min(L, batch - b0);
-                int safe = safeRows(x.byteSize(), batch, b0, L, cols);
-                float[] padded = padTail(x, cols, batch, b0, count, L, safe);
-                for (int r = quadEnd; r < rowEnd; r++) {
-                    rows1(cols, safe, batch, b0, w, x, y, r, padded, count, out);
-                }
+        if (tail == 0) {
+            return;
+        }
+        int width = tail > L ? 2 * L : L;
+        float[] padded = padTail(x, cols, batch, fullEnd, tail, width);
+        int r = rowStart;
+        if (width == 2 * L) {
+            for (; r < quadEnd; r += 4) {
+                rows4x2(cols, padded, batch, fullEnd, tail, w, y, r, out);
+            }
+        } else {
+            for (; r + 8 <= quadEnd; r += 8) {
+                rows8x1(cols, padded, batch, fullEnd, tail, w, y, r, out);
+            }
+        }
+        for (; r < rowEnd; r++) {
+            for (int v = 0; v < width; v += L) {
+                int count = Math.clamp(tail - v, 0, L);
+                store(rows1(cols, padded, width, v, w, r), y, 4L * ((long) r * batch + fullEnd + v), count, out);
             }
         }
     }
 
-    /** How many leading X rows {@code j} allow a direct read of {@code width} floats at batch column {@code b0}. */
-    private static int safeRows(long xBytes, int batch, int b0, int width, int cols) {
-        long floats = xBytes / 4;
-        if (floats < b0 + width) {
-            return 0;
-        }
-        return Math.clamp((floats - b0 - width) / batch + 1, 0, cols);
-    }
-
-    /** X rows {@code [safe, cols)}, columns {@code [b0, b0 + count)}, zero-padded to {@code width} per row. */
-    private static float[] padTail(MemorySegment x, int cols, int batch, int b0, int count, int width, int safe) {
-        float[] padded = new float[(cols - safe) * width];
-        for (int j = safe; j < cols; j++) {
-            MemorySegment.copy(x, Layouts.F32, 4L * ((long) j * batch + b0), padded, (j - safe) * width, count);
+    /** X columns {@code [b0, b0 + count)} of every row, zero-padded to {@code width} floats per row. */
+    private static float[] padTail(MemorySegment x, int cols, int batch, int b0, int count, int width) {
+        float[] padded = new float[cols * width];
+        for (int j = 0; j < cols; j++) {
+            MemorySegment.copy(x, Layouts.F32, 4L * ((long) j * batch + b0), padded, j * width, count);
         }
         return padded;
     }
@@ -141,113 +138,139 @@ public final class DenseVectorKernel {
         }
     }
 
-    /**
-     * Rows {@code r..r+3}, batch columns {@code [b0, b0 + min(2L, count))}; X rows from {@code safe} on
-     * come from {@code padded} (2L floats per row).
-     */
-    private static void rows4x2(int cols, int safe, int batch, int b0, MemorySegment w, MemorySegment x,
-                                MemorySegment y, int r, float[] padded, int count) {
+    /** Rows {@code r..r+3}, batch columns {@code [b0, b0 + 2L)}, all inside X. */
+    private static void rows4x2(int cols, int batch, int b0, MemorySegment w, MemorySegment x, MemorySegment y, int r) {
         FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F);
         FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F);
         FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F);
         FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F);
-        long w0 = (long) r * cols * 4;
-        long w1 = w0 + 4L * cols;
-        long w2 = w1 + 4L * cols;
-        long w3 = w2 + 4L * cols;
+        long rowBytes = 4L * cols;
+        long w0 = (long) r * rowBytes;
         long xo = 4L * b0;
         long xStride = 4L * batch;
         for (int j = 0; j < cols; j++, xo += xStride) {
-            FloatVector x0;
-            FloatVector x1;
-            if (j < safe) {
-                x0 = FloatVector.fromMemorySegment(F, x, xo, LE);
-                x1 = FloatVector.fromMemorySegment(F, x, xo + 4L * L, LE);
-            } else {
-                int p = (j - safe) * 2 * L;
-                x0 = FloatVector.fromArray(F, padded, p);
-                x1 = FloatVector.fromArray(F, padded, p + L);
-            }
-            long wj = 4L * j;
-            FloatVector v = FloatVector.broadcast(F, w.get(Layouts.F32, w0 + wj));
+            FloatVector x0 = FloatVector.fromMemorySegment(F, x, xo, LE);
+            FloatVector x1 = FloatVector.fromMemorySegment(F, x, xo + 4L * L, LE);
+            long wj = w0 + 4L * j;
+            FloatVector v = FloatVector.broadcast(F, w.get(Layouts.F32, wj));
             a00 = x0.fma(v, a00);
             a01 = x1.fma(v, a01);
-            v = FloatVector.broadcast(F, w.get(Layouts.F32, w1 + wj));
+            v = FloatVector.broadcast(F, w.get(Layouts.F32, wj + rowBytes));
             a10 = x0.fma(v, a10);
             a11 = x1.fma(v, a11);
-            v = FloatVector.broadcast(F, w.get(Layouts.F32, w2 + wj));
+            v = FloatVector.broadcast(F, w.get(Layouts.F32, wj + 2 * rowBytes));
             a20 = x0.fma(v, a20);
             a21 = x1.fma(v, a21);
-            v = FloatVector.broadcast(F, w.get(Layouts.F32, w3 + wj));
+            v = FloatVector.broadcast(F, w.get(Layouts.F32, wj + 3 * rowBytes));
             a30 = x0.fma(v, a30);
             a31 = x1.fma(v, a31);
         }
         long yo = 4L * ((long) r * batch + b0);
         long yStride = 4L * batch;
-        int c0 = Math.min(L, count);
-        int c1 = Math.clamp(count - L, 0, L);
-        float[] out = Scratch.accumulator(2 * L);
-        store(a00, y, yo, c0, out);
-        store(a10, y, yo + yStride, c0, out);
-        store(a20, y, yo + 2 * yStride, c0, out);
-        store(a30, y, yo + 3 * yStride, c0, out);
-        store(a01, y, yo + 4L * L, c1, out);
-        store(a11, y, yo + yStride + 4L * L, c1, out);
-        store(a21, y, yo + 2 * yStride + 4L * L, c1, out);
-        store(a31, y, yo + 3 * yStride + 4L * L, c1, out);
+        a00.intoMemorySegment(y, yo, LE);
+        a01.intoMemorySegment(y, yo + 4L * L, LE);
+        a10.intoMemorySegment(y, yo + yStride, LE);
+        a11.intoMemorySegment(y, yo + yStride + 4L * L, LE);
+        a20.intoMemorySegment(y, yo + 2 * yStride, LE);
+        a21.intoMemorySegment(y, yo + 2 * yStride + 4L * L, LE);
+        a30.intoMemorySegment(y, yo + 3 * yStride, LE);
+        a31.intoMemorySegment(y, yo + 3 * yStride + 4L * L, LE);
     }
 
-    /** Rows {@code r..r+3}, one vector of batch columns at {@code b0}, {@code count ≤ L} of them stored. */
-    private static void rows4x1(int cols, int safe, int batch, int b0, MemorySegment w, MemorySegment x,
-                                MemorySegment y, int r, float[] padded, int count) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = FloatVector.zero(F);
-        FloatVector a2 = FloatVector.zero(F);
-        FloatVector a3 = FloatVector.zero(F);
-        long w0 = (long) r * cols * 4;
-        long w1 = w0 + 4L * cols;
-        long w2 = w1 + 4L * cols;
-        long w3 = w2 + 4L * cols;
-        long xo = 4L * b0;
-        long xStride = 4L * batch;
-        int j = 0;
-        for (; j < safe; j++, xo += xStride) {
-            FloatVector x0 = FloatVector.fromMemorySegment(F, x, xo, LE);
-            long wj = 4L * j;
-            a0 = x0.fma(FloatVector.broadcast(F, w.get(Layouts.F32, w0 + wj)), a0);
-            a1 = x0.fma(FloatVector.broadcast(F, w.get(Layouts.F32, w1 + wj)), a1);
-            a2 = x0.fma(FloatVector.broadcast(F, w.get(Layouts.F32, w2 + wj)), a2);
-            a3 = x0.fma(FloatVector.broadcast(F, w.get(Layouts.F32, w3 + wj)), a3);
-        }
-        for (; j < cols; j++) {
-            FloatVector x0 = FloatVector.fromArray(F, padded, (j - safe) * L);
-            long wj = 4L * j;
-            a0 = x0.fma(FloatVector.broadcast(F, w.get(Layouts.F32, w0 + wj)), a0);
-            a1 = x0.fma(FloatVector.broadcast(F, w.get(Layouts.F32, w1 + wj)), a1);
-            a2 = x0.fma(FloatVector.broadcast(F, w.get(Layouts.F32, w2 + wj)), a2);
-            a3 = x0.fma(FloatVector.broadcast(F, w.get(Layouts.F32, w3 + wj)), a3);
+    /** Rows {@code r..r+3} over the padded tail ({@code 2L} floats per X row), {@code count} columns stored at {@code b0}. */
+    private static void rows4x2(int cols, float[] padded, int batch, int b0, int count, MemorySegment w,
+                                MemorySegment y, int r, float[] out) {
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F);
+        long rowBytes = 4L * cols;
+        long w0 = (long) r * rowBytes;
+        for (int j = 0; j < cols; j++) {
+            FloatVector x0 = FloatVector.fromArray(F, padded, j * 2 * L);
+            FloatVector x1 = FloatVector.fromArray(F, padded, j * 2 * L + L);
+            long wj = w0 + 4L * j;
+            FloatVector v = FloatVector.broadcast(F, w.get(Layouts.F32, wj));
+            a00 = x0.fma(v, a00);
+            a01 = x1.fma(v, a01);
+            v = FloatVector.broadcast(F, w.get(Layouts.F32, wj + rowBytes));
+            a10 = x0.fma(v, a10);
+            a11 = x1.fma(v, a11);
+            v = FloatVector.broadcast(F, w.get(Layouts.F32, wj + 2 * rowBytes));
+            a20 = x0.fma(v, a20);
+            a21 = x1.fma(v, a21);
+            v = FloatVector.broadcast(F, w.get(Layouts.F32, wj + 3 * rowBytes));
+            a30 = x0.fma(v, a30);
+            a31 = x1.fma(v, a31);
         }
         long yo = 4L * ((long) r * batch + b0);
         long yStride = 4L * batch;
-        float[] out = Scratch.accumulator(2 * L);
+        int c1 = count - L;
+        store(a00, y, yo, L, out);
+        store(a01, y, yo + 4L * L, c1, out);
+        store(a10, y, yo + yStride, L, out);
+        store(a11, y, yo + yStride + 4L * L, c1, out);
+        store(a20, y, yo + 2 * yStride, L, out);
+        store(a21, y, yo + 2 * yStride + 4L * L, c1, out);
+        store(a30, y, yo + 3 * yStride, L, out);
+        store(a31, y, yo + 3 * yStride + 4L * L, c1, out);
+    }
+
+    /**
+     * Rows {@code r..r+7} over the padded tail ({@code L} floats per X row), {@code count ≤ L} columns
+     * stored at {@code b0}: eight independent FMA chains hide the FMA latency with one vector in flight.
+     */
+    private static void rows8x1(int cols, float[] padded, int batch, int b0, int count, MemorySegment w,
+                                MemorySegment y, int r, float[] out) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        FloatVector a4 = FloatVector.zero(F), a5 = FloatVector.zero(F);
+        FloatVector a6 = FloatVector.zero(F), a7 = FloatVector.zero(F);
+        long rowBytes = 4L * cols;
+        long w0 = (long) r * rowBytes;
+        for (int j = 0; j < cols; j++) {
+            FloatVector x0 = FloatVector.fromArray(F, padded, j * L);
+            long wj = w0 + 4L * j;
+            a0 = x0.fma(FloatVector.broadcast(F, w.get(Layouts.F32, wj)), a0);
+            a1 = x0.fma(FloatVector.broadcast(F, w.get(Layouts.F32, wj + rowBytes)), a1);
+            a2 = x0.fma(FloatVector.broadcast(F, w.get(Layouts.F32, wj + 2 * rowBytes)), a2);
+            a3 = x0.fma(FloatVector.broadcast(F, w.get(Layouts.F32, wj + 3 * rowBytes)), a3);
+            a4 = x0.fma(FloatVector.broadcast(F, w.get(Layouts.F32, wj + 4 * rowBytes)), a4);
+            a5 = x0.fma(FloatVector.broadcast(F, w.get(Layouts.F32, wj + 5 * rowBytes)), a5);
+            a6 = x0.fma(FloatVector.broadcast(F, w.get(Layouts.F32, wj + 6 * rowBytes)), a6);
+            a7 = x0.fma(FloatVector.broadcast(F, w.get(Layouts.F32, wj + 7 * rowBytes)), a7);
+        }
+        long yo = 4L * ((long) r * batch + b0);
+        long yStride = 4L * batch;
         store(a0, y, yo, count, out);
         store(a1, y, yo + yStride, count, out);
         store(a2, y, yo + 2 * yStride, count, out);
         store(a3, y, yo + 3 * yStride, count, out);
+        store(a4, y, yo + 4 * yStride, count, out);
+        store(a5, y, yo + 5 * yStride, count, out);
+        store(a6, y, yo + 6 * yStride, count, out);
+        store(a7, y, yo + 7 * yStride, count, out);
     }
 
-    /** One row, one vector of batch columns at {@code b0}: the row tail of the blocked product. */
-    private static void rows1(int cols, int safe, int batch, int b0, MemorySegment w, MemorySegment x,
-                              MemorySegment y, int r, float[] padded, int count, float[] out) {
+    /** Row {@code r}, one vector of batch columns at {@code b0}, inside X. */
+    private static FloatVector rows1(int cols, int batch, int b0, MemorySegment w, MemorySegment x, int r) {
         FloatVector a = FloatVector.zero(F);
         long w0 = (long) r * cols * 4;
         long xo = 4L * b0;
         long xStride = 4L * batch;
         for (int j = 0; j < cols; j++, xo += xStride) {
-            FloatVector x0 = j < safe ? FloatVector.fromMemorySegment(F, x, xo, LE)
-                    : FloatVector.fromArray(F, padded, (j - safe) * L);
-            a = x0.fma(FloatVector.broadcast(F, w.get(Layouts.F32, w0 + 4L * j)), a);
+            a = FloatVector.fromMemorySegment(F, x, xo, LE).fma(FloatVector.broadcast(F, w.get(Layouts.F32, w0 + 4L * j)), a);
         }
-        store(a, y, 4L * ((long) r * batch + b0), count, out);
+        return a;
+    }
+
+    /** Row {@code r}, the vector at lane {@code v} of the padded tail ({@code width} floats per X row). */
+    private static FloatVector rows1(int cols, float[] padded, int width, int v, MemorySegment w, int r) {
+        FloatVector a = FloatVector.zero(F);
+        long w0 = (long) r * cols * 4;
+        for (int j = 0; j < cols; j++) {
+            a = FloatVector.fromArray(F, padded, j * width + v).fma(FloatVector.broadcast(F, w.get(Layouts.F32, w0 + 4L * j)), a);
+        }
+        return a;
     }
 }

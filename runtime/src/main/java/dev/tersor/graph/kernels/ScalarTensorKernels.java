@@ -177,18 +177,36 @@ public class ScalarTensorKernels extends TensorKernels {
         }
     }
 
+    /** Rows of the source handled per pass of {@link #transposeK}. */
+    private static final int TILE = 32;
+    private static final ThreadLocal<float[][]> TILES = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    /**
+     * Tiles of {@value #TILE} source rows: bulk-copied into a heap array, transposed there, and each
+     * output row's piece bulk-copied out, so per element there is one array read and one array write
+     * instead of two bounds-checked segment accesses.
+     */
     @Override
     protected void transposeK(MemorySegment x, long xi, MemorySegment y, long yi, int rows, int cols) {
-        final int tile = 16;
-        for (int r0 = 0; r0 < rows; r0 += tile) {
-            int r1 = Math.min(rows, r0 + tile);
-            for (int c0 = 0; c0 < cols; c0 += tile) {
-                int c1 = Math.min(cols, c0 + tile);
-                for (int r = r0; r < r1; r++) {
-                    for (int c = c0; c < c1; c++) {
-                        y.setAtIndex(Layouts.F32, yi + (long) c * rows + r, x.getAtIndex(Layouts.F32, xi + (long) r * cols + c));
-                    }
+        float[][] tiles = TILES.get();
+        int need = TILE * cols;
+        if (tiles[0].length < need) {
+            tiles[0] = new float[need];
+            tiles[1] = new float[need];
+        }
+        float[] in = tiles[0];
+        float[] out = tiles[1];
+        for (int r0 = 0; r0 < rows; r0 += TILE) {
+            int h = Math.min(TILE, rows - r0);
+            MemorySegment.copy(x, Layouts.F32, 4 * (xi + (long) r0 * cols), in, 0, h * cols);
+            for (int r = 0; r < h; r++) {
+                int base = r * cols;
+                for (int c = 0; c < cols; c++) {
+                    out[c * TILE + r] = in[base + c];
                 }
+            }
+            for (int c = 0; c < cols; c++) {
+                MemorySegment.copy(out, c * TILE, y, Layouts.F32, 4 * (yi + (long) c * rows + r0), h);
             }
         }
     }

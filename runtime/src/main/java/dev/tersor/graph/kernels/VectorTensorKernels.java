@@ -168,6 +168,7 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         };
     }
 
+    /** One loop per operand pattern: a vector merged from a broadcast and a load can defeat C2's intrinsics. */
     @Override
     protected void binaryK(Binary op, MemorySegment a, long ai, boolean aScalar, MemorySegment b, long bi,
                            boolean bScalar, MemorySegment y, long yi, int n) {
@@ -175,14 +176,28 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
             super.binaryK(op, a, ai, aScalar, b, bi, bScalar, y, yi, n);
             return;
         }
-        FloatVector as = aScalar ? FloatVector.broadcast(S, a.getAtIndex(Layouts.F32, ai)) : null;
-        FloatVector bs = bScalar ? FloatVector.broadcast(S, b.getAtIndex(Layouts.F32, bi)) : null;
-        int i = 0;
         int upper = S.loopBound(n);
-        for (; i < upper; i += L) {
-            FloatVector av = aScalar ? as : load(a, ai + i);
-            FloatVector bv = bScalar ? bs : load(b, bi + i);
-            apply(op, av, bv).intoMemorySegment(y, (yi + i) << 2, LE);
+        int i = 0;
+        if (aScalar && bScalar) {
+            float v = apply(op, a.getAtIndex(Layouts.F32, ai), b.getAtIndex(Layouts.F32, bi));
+            FloatVector vv = FloatVector.broadcast(S, v);
+            for (; i < upper; i += L) {
+                vv.intoMemorySegment(y, (yi + i) << 2, LE);
+            }
+        } else if (bScalar) {
+            FloatVector bs = FloatVector.broadcast(S, b.getAtIndex(Layouts.F32, bi));
+            for (; i < upper; i += L) {
+                apply(op, load(a, ai + i), bs).intoMemorySegment(y, (yi + i) << 2, LE);
+            }
+        } else if (aScalar) {
+            FloatVector as = FloatVector.broadcast(S, a.getAtIndex(Layouts.F32, ai));
+            for (; i < upper; i += L) {
+                apply(op, as, load(b, bi + i)).intoMemorySegment(y, (yi + i) << 2, LE);
+            }
+        } else {
+            for (; i < upper; i += L) {
+                apply(op, load(a, ai + i), load(b, bi + i)).intoMemorySegment(y, (yi + i) << 2, LE);
+            }
         }
         for (; i < n; i++) {
             float av = a.getAtIndex(Layouts.F32, aScalar ? ai : ai + i);
