@@ -61,6 +61,19 @@ class MiniLmTest {
     }
 
     @Test
+    void tsrRoundTripGivesIdenticalOutputs(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("minilm.tsr");
+        model.save(file);
+        try (Model loaded = Model.load(file)) {
+            for (String sentence : SENTENCES) {
+                Map<String, Tensor> inputs = Embeddings.inputs(tokenizer.encode(sentence));
+                assertThat(loaded.run(inputs).get("last_hidden_state").contentEquals(model.run(inputs).get("last_hidden_state")))
+                        .as(sentence).isTrue();
+            }
+        }
+    }
+
+    @Test
     void lastHiddenStateMatchesOnnxRuntime() throws Exception {
         for (String sentence : SENTENCES) {
             Map<String, Tensor> inputs = Embeddings.inputs(tokenizer.encode(sentence));
