@@ -53,4 +53,70 @@ class QuantizedMatrixTest {
         codes[1] = 0;
         assertThat(q.toDense()).containsExactly(1f, 2f);
     }
+
+    @Test
+    void codesOfEveryWidthRoundTrip() {
+        // codebooks of 1, 256 (one byte), 257 and 65 536 (two bytes), 65 537 (four bytes) entries
+        for (int size : new int[]{1, 256, 257, 65_536, 65_537}) {
+            float[] codebook = new float[size];
+            for (int i = 0; i < size; i++) {
+                codebook[i] = i;
+            }
+            int[] codes = {0, size - 1, size / 2, size - 1, 0, size / 3};
+            QuantizedMatrix q = QuantizedMatrix.of(2, 3, codebook, codes, null);
+            for (int i = 0; i < codes.length; i++) {
+                assertThat(q.code(i / 3, i % 3)).as("codebook of %d, entry %d", size, i).isEqualTo(codes[i]);
+            }
+            assertThat(q.codeCounts()[size - 1]).isEqualTo(size == 1 ? 6 : 2);
+            QuantizedMatrix.Builder builder = QuantizedMatrix.builder(2, 3, codebook);
+            for (int i = 0; i < codes.length; i++) {
+                builder.set(i, codes[i]);
+            }
+            QuantizedMatrix built = builder.build();
+            assertThat(built).isEqualTo(q).hasSameHashCodeAs(q);
+        }
+    }
+
+    @Test
+    void builderStartsAtCodeZeroCopiesItsCodebookAndBuildsOnce() {
+        float[] codebook = {0f, 4f, -1f};
+        QuantizedMatrix.Builder builder = QuantizedMatrix.builder(2, 2, codebook).set(0, 1, 2).set(1, 1, 1)
+                .rowScales(new float[]{1f, -2f});
+        codebook[1] = 99f;
+        QuantizedMatrix q = builder.build();
+        assertThat(q.toDense()).containsExactly(0f, -1f, -0f, -8f);
+        assertThat(q).isEqualTo(QuantizedMatrix.of(2, 2, new float[]{0f, 4f, -1f}, new int[]{0, 2, 0, 1},
+                new float[]{1f, -2f}));
+        assertThatThrownBy(() -> builder.set(0, 1)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(builder::build).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void builderRejectsBadCodesPositionsAndShapes() {
+        QuantizedMatrix.Builder builder = QuantizedMatrix.builder(2, 3, new float[]{0f, 1f});
+        assertThatThrownBy(() -> builder.set(0, 2)).hasMessageContaining("outside the codebook of 2");
+        assertThatThrownBy(() -> builder.set(0, -1)).hasMessageContaining("outside the codebook");
+        assertThatThrownBy(() -> builder.set(6, 1)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> builder.set(2, 0, 1)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> builder.rowScales(new float[3])).hasMessageContaining("3 row scales for 2 rows");
+        assertThatThrownBy(() -> QuantizedMatrix.builder(-1, 2, new float[1])).hasMessageContaining("negative shape");
+        assertThatThrownBy(() -> QuantizedMatrix.builder(65_536, 65_536, new float[1]))
+                .hasMessageContaining("too large");
+    }
+
+    @Test
+    void csrEncodesCodesAndTheirDecodedCopyIdentically() {
+        // row scales turn 0 into -0.0 in the negative row, which CSR must store
+        QuantizedMatrix q = QuantizedMatrix.of(3, 4, new float[]{0f, 1.5f, -3f},
+                new int[]{0, 1, 2, 0, 1, 1, 0, 0, 2, 0, 0, 1}, new float[]{1f, -2f, 0.5f});
+        try (WeightMatrix fromCodes = dev.tersor.format.csr.CsrMatrix.encode(q);
+             WeightMatrix fromDense = dev.tersor.format.csr.CsrMatrix.encode(q.toDenseView())) {
+            FormatRoundTripTest.assertSameBits("csr from codes", q.toDense(), fromCodes.toDense());
+            assertThat(fromCodes.byteSize()).isEqualTo(fromDense.byteSize());
+            for (String name : fromDense.layout().arrays().keySet()) {
+                assertThat(fromCodes.layout().array(name).data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))
+                        .as(name).isEqualTo(fromDense.layout().array(name).data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            }
+        }
+    }
 }
