@@ -1,12 +1,5 @@
 package dev.tersor.bench;
 
-import dev.tersor.format.Execution;
-import dev.tersor.format.MatrixFormats;
-import dev.tersor.format.QuantizedMatrix;
-import dev.tersor.format.WeightMatrix;
-import dev.tersor.kernels.Kernels;
-import dev.tersor.kernels.Parallelism;
-import dev.tersor.synthetic.MatrixGenerator;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -21,15 +14,21 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code Y = W·X} for each format and kernel provider on one synthetic matrix (default 4096×4096,
- * density 0.1, K = 16 uniform values). Each trial first checks its product against the dense
- * double-precision reference, so a fast wrong kernel cannot win. Run with
+ * The matrix suite: {@code Y = W·X} for one {@link MatrixCase}, one {@link Variant} (a format on a
+ * kernel provider, or OpenBLAS), a batch and a thread count. Each trial checks its own product
+ * against the double-precision reference before it is timed and records its bytes in the
+ * {@link TrialLog}; a format that cannot encode the matrix is recorded as skipped, and the trial
+ * fails so that no number appears for it. Set-up then calls the product until the JIT has settled
+ * ({@link Contender#warmUp}) before JMH's warm-up iterations start.
+ *
+ * <p>JMH orders trials by parameter name, the last name varying fastest: {@code variant} comes last,
+ * so the baseline and every format run back to back on each matrix, batch and thread count.
+ * {@code ./tersor bench} sets every parameter from the formats and providers present; the defaults
+ * below serve a quick run by hand:
  * {@code java --add-modules jdk.incubator.vector -jar bench/target/tersor-bench.jar MatVec}.
  */
 @State(Scope.Benchmark)
@@ -37,62 +36,68 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 8, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-        "-Xmx8g"})
+@Fork(value = 1, jvmArgs = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx4g"})
 public class MatVecBenchmark {
 
-    @Param({"dense", "csr", "cer", "cser"})
-    public String format;
+    /** Longest pre-warming before JMH's own warm-up iterations; see {@link Contender#warmUp}. */
+    static final long WARM_UP_BUDGET_NANOS = 10_000_000_000L;
 
-    @Param({"scalar", "vector"})
-    public String provider;
+    @Param({"vgg16-fc7@deep-compression"})
+    public String matrix;
 
-    @Param({"1", "8"})
+    @Param({"1"})
     public int batch;
 
-    @Param({"4096"})
-    public int rows;
+    @Param({"1"})
+    public int threads;
 
-    @Param({"4096"})
-    public int cols;
+    @Param({"openblas", "dense/vector", "csr/vector", "cer/vector", "cser/vector"})
+    public String variant;
 
-    @Param({"0.1"})
-    public double density;
-
-    @Param({"16"})
-    public int values;
-
-    private WeightMatrix matrix;
-    private Execution execution;
-    private Arena arena;
-    private MemorySegment x;
-    private MemorySegment y;
+    private Workload workload;
+    private Contender contender;
 
     @Setup(Level.Trial)
     public void setUp() {
-        QuantizedMatrix source = MatrixGenerator.builder().rows(rows).cols(cols).density(density)
-                .distinctValues(values).seed(42).build().generate();
-        matrix = MatrixFormats.named(format).encode(source);
-        execution = new Execution(Kernels.named(provider), Parallelism.single());
-        arena = Arena.ofShared();
-        x = arena.allocate(4L * cols * batch, 64);
-        y = arena.allocate(4L * rows * batch, 64);
-        SplittableRandom random = new SplittableRandom(7);
-        for (long i = 0; i < (long) cols * batch; i++) {
-            x.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, (float) (2 * random.nextDouble() - 1));
+        MatrixCase matrixCase = MatrixCases.named(matrix);
+        workload = new Workload(matrixCase.load(), batch);
+        long nonZeros = workload.nonZeros();
+        try {
+            contender = Contender.open(Variant.parse(variant), workload, threads);
+        } catch (RuntimeException e) {
+            String status = e instanceof TrialSkippedException ? TrialRecord.SKIPPED : TrialRecord.FAILED;
+            TrialLog.append(record(status, 0, nonZeros, e.getMessage()));
+            workload.close();
+            throw e;
         }
-        ReferenceCheck.verify(source, matrix, execution, x, batch);
+        try {
+            contender.verify();
+        } catch (RuntimeException e) {
+            TrialLog.append(record(TrialRecord.FAILED, 0, nonZeros, e.getMessage()));
+            tearDown();
+            throw e;
+        }
+        TrialLog.append(record(TrialRecord.OK, contender.bytes(), nonZeros, ""));
+        contender.warmUp(WARM_UP_BUDGET_NANOS);
+    }
+
+
+    private TrialRecord record(String status, long bytes, long nonZeros, String message) {
+        return new TrialRecord(matrix, variant, batch, threads, status, bytes, nonZeros, workload.rows(),
+                workload.cols(), message == null ? "" : message);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        matrix.close();
-        arena.close();
+        if (contender != null) {
+            contender.close();
+        }
+        workload.close();
     }
 
     @Benchmark
     public MemorySegment multiply() {
-        matrix.multiply(x, y, batch, execution);
-        return y;
+        contender.multiply();
+        return contender.output();
     }
 }

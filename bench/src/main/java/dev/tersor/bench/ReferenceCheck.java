@@ -1,46 +1,62 @@
 package dev.tersor.bench;
 
-import dev.tersor.format.Execution;
 import dev.tersor.format.QuantizedMatrix;
-import dev.tersor.format.WeightMatrix;
 import dev.tersor.kernels.Layouts;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-/** Checks a benchmark's product once against a double-precision dense reference before it is timed. */
-final class ReferenceCheck {
+/**
+ * Checks a product once against a double-precision reference before it is timed, so that a fast
+ * wrong kernel cannot win. Every trial of every benchmark calls it on its own output.
+ */
+public final class ReferenceCheck {
 
     private ReferenceCheck() {
     }
 
-    static void verify(QuantizedMatrix source, WeightMatrix matrix, Execution execution, MemorySegment x, int batch) {
+    /**
+     * Throws {@link IllegalStateException} naming the first entry of {@code y} (laid out
+     * {@code [rows][batch]}) that differs from {@code W·X} by more than float32 summation allows.
+     *
+     * @param x    {@code [cols][batch]}
+     * @param what names the product in the message, e.g. {@code "cser/vector"}
+     */
+    public static void verify(QuantizedMatrix source, MemorySegment x, MemorySegment y, int batch, String what) {
         int rows = source.rows();
         int cols = source.cols();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment y = arena.allocate(4L * rows * batch);
-            matrix.multiply(x, y, batch, execution);
-            for (int r = 0; r < rows; r++) {
+        float[] xs = x.asSlice(0, 4L * cols * batch).toArray(Layouts.F32);
+        double[] inputs = new double[batch];
+        for (int j = 0; j < cols; j++) {
+            for (int b = 0; b < batch; b++) {
+                inputs[b] += Math.abs(xs[j * batch + b]);
+            }
+        }
+        double[] sum = new double[batch];
+        double[] magnitude = new double[batch];
+        for (int r = 0; r < rows; r++) {
+            java.util.Arrays.fill(sum, 0);
+            java.util.Arrays.fill(magnitude, 0);
+            double largest = 0;
+            for (int j = 0; j < cols; j++) {
+                double w = source.value(r, j);
+                if (w == 0) {
+                    continue;
+                }
+                largest = Math.max(largest, Math.abs(w));
+                int base = j * batch;
                 for (int b = 0; b < batch; b++) {
-                    double sum = 0;
-                    double magnitude = 0;
-                    double largest = 0;
-                    double inputs = 0;
-                    for (int j = 0; j < cols; j++) {
-                        double w = source.value(r, j);
-                        double xj = x.getAtIndex(Layouts.F32, (long) j * batch + b);
-                        sum += w * xj;
-                        magnitude += Math.abs(w * xj);
-                        largest = Math.max(largest, Math.abs(w));
-                        inputs += Math.abs(xj);
-                    }
-                    double got = y.getAtIndex(Layouts.F32, (long) r * batch + b);
-                    // float summation bound; the implicit-value rewrite can add up to |ω0|·Σ|x| ≤ max|w|·Σ|x| twice
-                    double bound = (cols + 8) * Math.scalb(1.0, -23) * (magnitude + 2 * largest * inputs);
-                    if (!(Math.abs(got - sum) <= bound)) {
-                        throw new IllegalStateException(matrix.formatName() + " on " + execution.kernels().name()
-                                + ": row " + r + " batch " + b + " gives " + got + ", reference " + sum);
-                    }
+                    double t = w * xs[base + b];
+                    sum[b] += t;
+                    magnitude[b] += Math.abs(t);
+                }
+            }
+            for (int b = 0; b < batch; b++) {
+                double got = y.getAtIndex(Layouts.F32, (long) r * batch + b);
+                // float summation bound; the implicit-value rewrite can add up to |ω0|·Σ|x| ≤ max|w|·Σ|x| twice
+                double bound = (cols + 8) * Math.scalb(1.0, -23) * (magnitude[b] + 2 * largest * inputs[b]);
+                if (!(Math.abs(got - sum[b]) <= bound)) {
+                    throw new IllegalStateException(what + " gives a wrong product: row " + r + " batch " + b
+                            + " is " + got + ", the reference " + sum[b] + " (tolerance " + bound + ")");
                 }
             }
         }
