@@ -35,6 +35,10 @@ public final class MatrixReport implements ReportSection {
         md.paragraph("`Y = W·X` for each layer shape and statistics preset, each format on each kernel provider, and "
                 + "OpenBLAS (`cblas_sgemv` at B = 1, `cblas_sgemm` above, its thread count set to the trial's). "
                 + "Variants are `format/provider`. Times are per product: one matrix times B input vectors.");
+        if (r.matrices.stream().noneMatch(m -> m.endsWith("@" + MatrixCases.REAL))) {
+            md.paragraph("The *real* preset (MiniLM's own weights under the default compression preset) is not in "
+                    + "this run: it joins through a `MatrixCaseProvider` once the model importer can supply it.");
+        }
         bandwidth(r, md);
         goals(r, md);
         summary(r, md);

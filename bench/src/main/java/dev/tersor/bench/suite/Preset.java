@@ -8,7 +8,7 @@ public enum Preset {
     QUICK,
     /** Everything the issue lists. Hours; print the plan first with {@code --dry-run}. */
     FULL,
-    /** Every format and provider on two small cases with one short iteration: proves the pipeline works, measures nothing. */
+    /** Every format and provider on a small case and the largest, one short iteration: proves the pipeline works, measures nothing. */
     SMOKE;
 
     public String label() {
