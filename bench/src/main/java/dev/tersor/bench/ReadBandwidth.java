@@ -6,6 +6,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
@@ -62,7 +63,7 @@ public final class ReadBandwidth {
         }
         float total = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
         for (; i < to; i++) {
-            total += buffer.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, i);
+            total += buffer.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
         }
         return total;
     }

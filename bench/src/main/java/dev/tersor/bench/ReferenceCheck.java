@@ -4,6 +4,7 @@ import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.kernels.Layouts;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * Checks a product once against a double-precision reference before it is timed, so that a fast
@@ -34,8 +35,8 @@ public final class ReferenceCheck {
         double[] sum = new double[batch];
         double[] magnitude = new double[batch];
         for (int r = 0; r < rows; r++) {
-            java.util.Arrays.fill(sum, 0);
-            java.util.Arrays.fill(magnitude, 0);
+            Arrays.fill(sum, 0);
+            Arrays.fill(magnitude, 0);
             double largest = 0;
             for (int j = 0; j < cols; j++) {
                 double w = source.value(r, j);

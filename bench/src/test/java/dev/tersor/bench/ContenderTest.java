@@ -48,7 +48,7 @@ class ContenderTest {
         try (Workload workload = new Workload(W, 2); Contender c = Contender.open(Variant.of("csr", "scalar"), workload, 1)) {
             c.verify();
             c.output().setAtIndex(Layouts.F32, 5, c.output().getAtIndex(Layouts.F32, 5) + 1f);
-            assertThatThrownBy(() -> dev.tersor.bench.ReferenceCheck.verify(W, workload.x(), c.output(), 2, "csr/scalar"))
+            assertThatThrownBy(() -> ReferenceCheck.verify(W, workload.x(), c.output(), 2, "csr/scalar"))
                     .hasMessageContaining("csr/scalar gives a wrong product");
         }
     }

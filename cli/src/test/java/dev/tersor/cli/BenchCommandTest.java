@@ -6,6 +6,7 @@ import dev.tersor.format.MatrixFormats;
 import dev.tersor.kernels.Kernels;
 import org.junit.jupiter.api.Test;
 
+import java.io.File;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +59,7 @@ class BenchCommandTest {
             MatrixCommandTest.Run suite = run("bench", "--smoke", "--out", "target/never-written");
             assertThat(suite.exitCode()).isNotZero();
             assertThat(suite.err()).contains("apt-get install libopenblas-dev");
-            assertThat(new java.io.File("target/never-written")).doesNotExist();
+            assertThat(new File("target/never-written")).doesNotExist();
         } finally {
             if (previous == null) {
                 System.clearProperty(OpenBlas.LIBRARY_PROPERTY);

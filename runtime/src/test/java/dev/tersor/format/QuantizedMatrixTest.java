@@ -1,6 +1,9 @@
 package dev.tersor.format;
 
+import dev.tersor.format.csr.CsrMatrix;
 import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.ValueLayout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -109,13 +112,12 @@ class QuantizedMatrixTest {
         // row scales turn 0 into -0.0 in the negative row, which CSR must store
         QuantizedMatrix q = QuantizedMatrix.of(3, 4, new float[]{0f, 1.5f, -3f},
                 new int[]{0, 1, 2, 0, 1, 1, 0, 0, 2, 0, 0, 1}, new float[]{1f, -2f, 0.5f});
-        try (WeightMatrix fromCodes = dev.tersor.format.csr.CsrMatrix.encode(q);
-             WeightMatrix fromDense = dev.tersor.format.csr.CsrMatrix.encode(q.toDenseView())) {
+        try (WeightMatrix fromCodes = CsrMatrix.encode(q); WeightMatrix fromDense = CsrMatrix.encode(q.toDenseView())) {
             FormatRoundTripTest.assertSameBits("csr from codes", q.toDense(), fromCodes.toDense());
             assertThat(fromCodes.byteSize()).isEqualTo(fromDense.byteSize());
             for (String name : fromDense.layout().arrays().keySet()) {
-                assertThat(fromCodes.layout().array(name).data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))
-                        .as(name).isEqualTo(fromDense.layout().array(name).data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                assertThat(fromCodes.layout().array(name).data().toArray(ValueLayout.JAVA_BYTE))
+                        .as(name).isEqualTo(fromDense.layout().array(name).data().toArray(ValueLayout.JAVA_BYTE));
             }
         }
     }

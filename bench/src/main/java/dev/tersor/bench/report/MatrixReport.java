@@ -8,6 +8,7 @@ import dev.tersor.bench.report.MatrixResults.Key;
 import dev.tersor.bench.report.MatrixResults.Setting;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -372,7 +373,7 @@ public final class MatrixReport implements ReportSection {
 
     private static double[] nanArray(int n) {
         double[] values = new double[n];
-        java.util.Arrays.fill(values, Double.NaN);
+        Arrays.fill(values, Double.NaN);
         return values;
     }
 

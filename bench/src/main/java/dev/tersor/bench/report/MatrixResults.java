@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The matrix suite's results, joined and pooled: timings by trial key (samples of every round
@@ -123,7 +124,7 @@ final class MatrixResults {
 
     /** The settings the plan expected for {@code matrix}, in order of batch then threads. */
     List<Setting> settings(String matrix) {
-        Set<Setting> settings = new java.util.TreeSet<>();
+        Set<Setting> settings = new TreeSet<>();
         for (Key key : expected) {
             if (key.matrix().equals(matrix)) {
                 settings.add(new Setting(key.batch(), key.threads()));

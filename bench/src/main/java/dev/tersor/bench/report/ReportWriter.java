@@ -1,5 +1,7 @@
 package dev.tersor.bench.report;
 
+import dev.tersor.bench.MatrixCases;
+import dev.tersor.bench.Workload;
 import dev.tersor.bench.suite.Iterations;
 import dev.tersor.bench.suite.MachineInfo;
 import dev.tersor.bench.suite.SuitePlan;
@@ -81,8 +83,8 @@ public final class ReportWriter {
                 + "of medians.");
         md.bullet("Every trial first checks its own product against a double-precision reference, so a fast wrong "
                 + "kernel cannot win; a format that cannot encode a matrix is listed as skipped, never dropped silently.");
-        md.bullet("Synthetic matrices use fixed seeds (matrix " + dev.tersor.bench.MatrixCases.SEED + ", input "
-                + dev.tersor.bench.Workload.INPUT_SEED + "); inputs are uniform in [−1, 1).");
+        md.bullet("Synthetic matrices use fixed seeds (matrix " + MatrixCases.SEED + ", input "
+                + Workload.INPUT_SEED + "); inputs are uniform in [−1, 1).");
         md.bullet(plan.runs().size() + " JMH runs, " + plan.trials() + " trials planned: "
                 + String.join("; ", plan.runs().stream().map(r -> r.label() + " (" + r.trials() + ")").toList()) + ".");
         md.endList();
