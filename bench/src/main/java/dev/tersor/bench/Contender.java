@@ -5,6 +5,7 @@ import dev.tersor.format.Execution;
 import dev.tersor.format.MatrixFormat;
 import dev.tersor.format.MatrixFormats;
 import dev.tersor.format.OffHeap;
+import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.WeightMatrix;
 import dev.tersor.kernels.KernelUnavailableException;
 import dev.tersor.kernels.Kernels;
@@ -24,6 +25,10 @@ public abstract sealed class Contender implements AutoCloseable {
 
     /** How long the product must stop getting faster before {@link #warmUp} ends. */
     static final long QUIET_NANOS = 300_000_000L;
+    /** Entries of the slice the kernels are compiled on first, and how often or how long it is multiplied. */
+    static final int PRIME_ENTRIES = 1 << 16;
+    static final int PRIME_CALLS = 20_000;
+    static final long PRIME_NANOS = 2_000_000_000L;
 
     private final Variant variant;
     private final Workload workload;
@@ -94,15 +99,18 @@ public abstract sealed class Contender implements AutoCloseable {
     }
 
     /**
-     * Calls {@link #multiply()} until the JIT has settled, or {@code budgetNanos} runs out (at least
-     * three calls). Settled means that for {@value #QUIET_NANOS} ns (and three calls' time) no call beat
-     * the fastest so far by 10 % and the JIT finished no compilation. Vector API code runs orders of
-     * magnitude slower before C2 compiles it, and on a busy machine a large matrix's first products
-     * can take seconds; time-boxed warm-up iterations alone would then measure a half-compiled kernel.
+     * Brings the product to steady state before it is timed. Vector API code runs orders of magnitude
+     * slower before C2 compiles it, and a large matrix's first products can take seconds; time-boxed
+     * warm-up iterations alone would then measure a half-compiled kernel. So the kernels are first
+     * compiled on a small slice of the matrix (many quick calls), then {@link #multiply()} is called
+     * until the JIT has settled, or {@code budgetNanos} runs out (at least three calls). Settled means
+     * that for {@value #QUIET_NANOS} ns (and three calls' time) no call beat the fastest so far by
+     * 10 % and the JIT finished no compilation.
      *
      * @return the number of calls made
      */
     public int warmUp(long budgetNanos) {
+        prime();
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         boolean watchJit = jit != null && jit.isCompilationTimeMonitoringSupported();
         long start = System.nanoTime();
@@ -121,11 +129,15 @@ public abstract sealed class Contender implements AutoCloseable {
                 compiled = jitTime;
             }
             best = Math.min(best, now - t0);
-            boolean settled = calls >= 3 && now - lastChange >= Math.max(QUIET_NANOS, 3 * best);
-            if (settled || now - start >= budgetNanos) {
+            boolean settled = now - lastChange >= Math.max(QUIET_NANOS, 3 * best);
+            if (calls >= 3 && (settled || now - start >= budgetNanos)) {
                 return calls;
             }
         }
+    }
+
+    /** Compiles the code {@link #multiply()} runs on inputs small enough to call it many times; optional. */
+    protected void prime() {
     }
 
     protected Workload workload() {
@@ -159,6 +171,29 @@ public abstract sealed class Contender implements AutoCloseable {
         @Override
         public void multiply() {
             matrix.multiply(x, y, batch, execution);
+        }
+
+        /**
+         * Runs the same format, provider and threads on the matrix's first rows, about {@value #PRIME_ENTRIES}
+         * entries with the same columns (so column indices keep their width), until the kernels have been
+         * called {@value #PRIME_CALLS} times or {@value #PRIME_NANOS} ns have passed.
+         */
+        @Override
+        protected void prime() {
+            QuantizedMatrix slice = workload().firstRows(Math.max(1, PRIME_ENTRIES / Math.max(1, workload().cols())));
+            WeightMatrix small;
+            try {
+                small = MatrixFormats.named(variant().format()).encode(slice);
+            } catch (RuntimeException e) {
+                return; // a slice the format cannot encode leaves the whole matrix to warm up
+            }
+            try (small; Arena scratch = Arena.ofShared()) {
+                MemorySegment out = OffHeap.floats(scratch, (long) slice.rows() * batch);
+                long start = System.nanoTime();
+                for (int i = 0; i < PRIME_CALLS && System.nanoTime() - start < PRIME_NANOS; i++) {
+                    small.multiply(x, out, batch, execution);
+                }
+            }
         }
 
         @Override

@@ -57,6 +57,26 @@ public final class Workload implements AutoCloseable {
         return x;
     }
 
+    /** The first {@code count} rows of the matrix (all of it if it has fewer), with the same codebook and scales. */
+    public QuantizedMatrix firstRows(int count) {
+        int rows = Math.min(count, source.rows());
+        float[] codebook = new float[source.codebookSize()];
+        for (int k = 0; k < codebook.length; k++) {
+            codebook[k] = source.codebookValue(k);
+        }
+        QuantizedMatrix.Builder slice = QuantizedMatrix.builder(rows, source.cols(), codebook);
+        float[] scales = source.hasRowScales() ? new float[rows] : null;
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < source.cols(); c++) {
+                slice.set(r, c, source.code(r, c));
+            }
+            if (scales != null) {
+                scales[r] = source.rowScale(r);
+            }
+        }
+        return slice.rowScales(scales).build();
+    }
+
     /** Entries of the matrix that are not zero. */
     public long nonZeros() {
         long[] counts = source.codeCounts();

@@ -8,6 +8,8 @@ import dev.tersor.kernels.Layouts;
 import dev.tersor.synthetic.MatrixGenerator;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -74,6 +76,22 @@ class ContenderTest {
             try (Contender c = Contender.open(Variant.openBlas(), workload, 2)) {
                 assertThat(blas.threads()).isEqualTo(Math.min(c.threads(), Runtime.getRuntime().availableProcessors()));
             }
+        }
+    }
+
+    @Test
+    void warmingUpPrimesOnTheFirstRowsAndLeavesTheProductCorrect() {
+        QuantizedMatrix scaled = QuantizedMatrix.of(3, 4, new float[]{0f, 2f, -1f},
+                new int[]{0, 1, 2, 0, 1, 1, 0, 0, 2, 0, 0, 1}, new float[]{1f, -2f, 0.5f});
+        try (Workload workload = new Workload(scaled, 2)) {
+            QuantizedMatrix two = workload.firstRows(2);
+            assertThat(two.rows()).isEqualTo(2);
+            assertThat(two.toDense()).containsExactly(Arrays.copyOf(scaled.toDense(), 8));
+            assertThat(workload.firstRows(10)).isEqualTo(scaled);
+        }
+        try (Workload workload = new Workload(W, 3); Contender c = Contender.open(Variant.of("cser", "scalar"), workload, 2)) {
+            assertThat(c.warmUp(1_000_000L)).isGreaterThanOrEqualTo(3);
+            c.verify();
         }
     }
 
