@@ -65,7 +65,7 @@ public record SuitePlan(String preset, List<String> suites, List<JmhRun> runs, I
         for (JmhRun run : runs) {
             List<String> matrices = run.params().get("matrix");
             // JVM start, JMH's bookkeeping and the pre-warming of each trial, as seen in smoke runs here
-            double perTrial = 2.0 + iterations.secondsPerTrial();
+            double perTrial = 2.5 + iterations.secondsPerTrial();
             if (matrices == null) {
                 seconds += run.trials() * (perTrial + 0.5);
                 continue;
