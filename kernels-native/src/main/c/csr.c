@@ -1,8 +1,9 @@
 /*
- * CSR kernels. Batch one is bound by gathering x through the column indices: the AVX2 path gathers
- * eight at a time with two gathers in flight, and finishes a row with one masked gather instead of
- * a scalar loop. Larger batches turn each gather into contiguous loads of X's batch vector, with
- * enough independent accumulators to hide the FMA latency.
+ * CSR kernels. Batch one is bound by gathering x through the column indices: the AVX2 path
+ * collects eight at a time into a vector for an FMA with eight values, two vectors in flight, and
+ * finishes a row with one masked vector instead of a scalar loop. Larger batches turn each gather
+ * into contiguous loads of X's batch vector, with enough independent accumulators to hide the FMA
+ * latency.
  *
  * Every row is computed by the same operations in the same order whatever the row range, so results
  * do not depend on how threads split the rows.
@@ -20,7 +21,7 @@
 /* Portable C. */
 
 /* Batch columns [b0, b0 + n), n <= TK_BLOCK. */
-TK_INLINE void csr_block_portable(const tk_csr_args *a, const int32_t cw, int64_t b0, int64_t n) {
+TK_INLINE void csr_block_portable(const tk_csr_args *a, const int32_t cw, int64_t b0, const int64_t n) {
     const int64_t batch = a->batch;
     for (int64_t r = a->row_start; r < a->row_end; r++) {
         float acc[TK_BLOCK] = {0};
@@ -59,8 +60,12 @@ TK_INLINE void csr_portable(const tk_csr_args *a, const int32_t cw) {
         }
         return;
     }
-    for (int64_t b0 = 0; b0 < batch; b0 += TK_BLOCK) {
-        csr_block_portable(a, cw, b0, batch - b0 < TK_BLOCK ? batch - b0 : TK_BLOCK);
+    int64_t b0 = 0;
+    for (; b0 + TK_BLOCK <= batch; b0 += TK_BLOCK) {
+        csr_block_portable(a, cw, b0, TK_BLOCK);
+    }
+    if (b0 < batch) {
+        csr_block_portable(a, cw, b0, batch - b0);
     }
 }
 
@@ -78,30 +83,28 @@ void tk_csr_portable(const tk_csr_args *a) {
 
 TK_AVX2_INLINE void csr_vec_avx2(const tk_csr_args *a, const int32_t cw) {
     const void *ci = a->col_idx.data;
-    const float *x = (const float *) a->x;
-    /* Eight indices may be loaded at p only while p + 8 <= nnz; a masked gather never reads past them. */
+    /* Eight indices may be read at p only while p + 8 <= nnz; lanes past the row are masked to 0. */
     const int64_t nnz = tk_get(a->row_ptr, a->rows);
     int64_t p = tk_get(a->row_ptr, a->row_start);
     for (int64_t r = a->row_start; r < a->row_end; r++) {
         const int64_t end = tk_get(a->row_ptr, r + 1);
         __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
         for (; p + 16 <= end; p += 16) {
-            a0 = _mm256_fmadd_ps(tk8_load(a->values, p), tk8_gather(x, tk8_indices(ci, cw, p)), a0);
-            a1 = _mm256_fmadd_ps(tk8_load(a->values, p + 8), tk8_gather(x, tk8_indices(ci, cw, p + 8)), a1);
+            a0 = _mm256_fmadd_ps(tk8_load(a->values, p), tk8_collect(a->x, ci, cw, p), a0);
+            a1 = _mm256_fmadd_ps(tk8_load(a->values, p + 8), tk8_collect(a->x, ci, cw, p + 8), a1);
         }
         if (p + 8 <= end) {
-            a0 = _mm256_fmadd_ps(tk8_load(a->values, p), tk8_gather(x, tk8_indices(ci, cw, p)), a0);
+            a0 = _mm256_fmadd_ps(tk8_load(a->values, p), tk8_collect(a->x, ci, cw, p), a0);
             p += 8;
         }
-        float tail = 0;
         if (p < end && p + 8 <= nnz) {
             const __m256i m = tk8_mask(end - p);
-            a1 = _mm256_fmadd_ps(tk8_load_masked(a->values, p, m),
-                                 tk8_gather_masked(x, tk8_indices(ci, cw, p), m), a1);
+            a1 = _mm256_fmadd_ps(tk8_load_masked(a->values, p, m), tk8_keep(tk8_collect(a->x, ci, cw, p), m), a1);
             p = end;
         }
+        float tail = 0;
         for (; p < end; p++) {
-            tail += tk_f32(a->values, p) * tk_f32(x, tk_at(ci, cw, p));
+            tail += tk_f32(a->values, p) * tk_f32(a->x, tk_at(ci, cw, p));
         }
         tk_set_f32(a->y, r, tk8_sum(_mm256_add_ps(a0, a1)) + tail);
     }

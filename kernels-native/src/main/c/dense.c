@@ -31,7 +31,7 @@ static float dot_portable(const void *w, const void *x, int64_t n) {
 }
 
 /* Batch columns [b0, b0 + n), n <= TK_BLOCK. */
-static void dense_block_portable(const tk_dense_args *a, int64_t b0, int64_t n) {
+TK_INLINE void dense_block_portable(const tk_dense_args *a, int64_t b0, const int64_t n) {
     const int64_t cols = a->cols, batch = a->batch;
     for (int64_t r = a->row_start; r < a->row_end; r++) {
         float acc[TK_BLOCK] = {0};
@@ -56,8 +56,12 @@ void tk_dense_portable(const tk_dense_args *a) {
         }
         return;
     }
-    for (int64_t b0 = 0; b0 < batch; b0 += TK_BLOCK) {
-        dense_block_portable(a, b0, batch - b0 < TK_BLOCK ? batch - b0 : TK_BLOCK);
+    int64_t b0 = 0;
+    for (; b0 + TK_BLOCK <= batch; b0 += TK_BLOCK) {
+        dense_block_portable(a, b0, TK_BLOCK);
+    }
+    if (b0 < batch) {
+        dense_block_portable(a, b0, batch - b0);
     }
 }
 

@@ -8,8 +8,8 @@
  * names each group's value (group_value); CER, passed group_value.data == NULL, gives the t-th group
  * of a row ω_{t+1}, and may store empty groups, which are skipped.
  *
- * Batch one: a group's inputs are gathered and summed eight lanes at a time (the last few under a
- * mask), and the sum vector meets the group's value in one FMA; lanes are reduced once per row.
+ * Batch one: a group's inputs are collected and summed eight lanes at a time (the last chunk under
+ * a mask), and the sum vector meets the group's value in one FMA; lanes are reduced once per row.
  * Larger batches sum whole batch vectors per group and multiply once per group and vector.
  *
  * Every row is computed by the same operations in the same order whatever the row range, so results
@@ -80,7 +80,7 @@ TK_INLINE void grouped_vec_portable(const tk_grouped_args *a, const int32_t cw) 
     }
 }
 
-TK_INLINE void grouped_block_portable(const tk_grouped_args *a, const int32_t cw, int64_t b0, int64_t n) {
+TK_INLINE void grouped_block_portable(const tk_grouped_args *a, const int32_t cw, int64_t b0, const int64_t n) {
     const void *ci = a->col_idx.data;
     const int64_t batch = a->batch;
     const float omega0 = tk_f32(a->omega, 0);
@@ -125,9 +125,12 @@ TK_INLINE void grouped_portable(const tk_grouped_args *a, const int32_t cw) {
         grouped_vec_portable(a, cw);
         return;
     }
-    for (int64_t b0 = 0; b0 < a->batch; b0 += TK_BLOCK) {
-        const int64_t n = a->batch - b0 < TK_BLOCK ? a->batch - b0 : TK_BLOCK;
-        grouped_block_portable(a, cw, b0, n);
+    int64_t b0 = 0;
+    for (; b0 + TK_BLOCK <= a->batch; b0 += TK_BLOCK) {
+        grouped_block_portable(a, cw, b0, TK_BLOCK);
+    }
+    if (b0 < a->batch) {
+        grouped_block_portable(a, cw, b0, a->batch - b0);
     }
 }
 
@@ -162,10 +165,9 @@ TK_AVX2 static float sum_avx2(const void *x, int64_t n) {
 
 TK_AVX2_INLINE void grouped_vec_avx2(const tk_grouped_args *a, const int32_t cw) {
     const void *ci = a->col_idx.data;
-    const float *x = (const float *) a->x;
     const float omega0 = tk_f32(a->omega, 0);
     const float implicit = omega0 == 0 ? 0 : omega0 * sum_avx2(a->x, a->cols);
-    /* Eight indices may be loaded at p only while p + 8 <= nnz; a masked gather never reads past them. */
+    /* Eight indices may be read at p only while p + 8 <= nnz; lanes past the group are masked to 0. */
     const int64_t nnz = tk_get(a->group_ptr, tk_get(a->row_ptr, a->rows));
     for (int64_t r = a->row_start; r < a->row_end; r++) {
         const int64_t g0 = tk_get(a->row_ptr, r), g1 = tk_get(a->row_ptr, r + 1);
@@ -178,27 +180,22 @@ TK_AVX2_INLINE void grouped_vec_avx2(const tk_grouped_args *a, const int32_t cw)
                 continue;
             }
             const float v = group_value(a, g, g0, omega0);
-            __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-            for (; p + 16 <= end; p += 16) {
-                s0 = _mm256_add_ps(s0, tk8_gather(x, tk8_indices(ci, cw, p)));
-                s1 = _mm256_add_ps(s1, tk8_gather(x, tk8_indices(ci, cw, p + 8)));
+            /* One loop of masked chunks: groups are short and uneven, and a separate tail loop
+             * would cost a mispredicted branch per group. */
+            __m256 s = _mm256_setzero_ps();
+            for (; p < end && p + 8 <= nnz; p += 8) {
+                s = _mm256_add_ps(s, tk8_keep(tk8_collect(a->x, ci, cw, p), tk8_mask(end - p)));
             }
-            if (p + 8 <= end) {
-                s0 = _mm256_add_ps(s0, tk8_gather(x, tk8_indices(ci, cw, p)));
-                p += 8;
-            }
-            if (p < end && p + 8 <= nnz) {
-                s1 = _mm256_add_ps(s1, tk8_gather_masked(x, tk8_indices(ci, cw, p), tk8_mask(end - p)));
+            if (p >= end) {
                 p = end;
-            }
-            if (p < end) {
-                float s = 0;
+            } else {
+                float t = 0;
                 for (; p < end; p++) {
-                    s += tk_f32(x, tk_at(ci, cw, p));
+                    t += tk_f32(a->x, tk_at(ci, cw, p));
                 }
-                tail += v * s;
+                tail += v * t;
             }
-            acc = _mm256_fmadd_ps(_mm256_add_ps(s0, s1), _mm256_set1_ps(v), acc);
+            acc = _mm256_fmadd_ps(s, _mm256_set1_ps(v), acc);
         }
         tk_set_f32(a->y, r, (tk8_sum(acc) + tail + implicit) * row_scale(a, r));
     }

@@ -40,25 +40,21 @@ TK_AVX2_INLINE float tk8_sum(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-/* Eight indices starting at element p, widened to 32 bits; reads exactly 8 elements. */
-TK_AVX2_INLINE __m256i tk8_indices(const void *base, int32_t width, int64_t p) {
-    const char *at = (const char *) base + (int64_t) width * p;
-    if (width == 1) {
-        return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *) at));
-    }
-    if (width == 2) {
-        return _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *) at));
-    }
-    return _mm256_loadu_si256((const __m256i *) at);
+/*
+ * x[idx[p .. p + 8)] as one vector, from eight scalar loads. On the Zen CPUs this was tuned on, this
+ * is nearly twice as fast as vpgatherdd (CSR 4096², density 0.1: 0.33 against 0.60 ms). Reads
+ * exactly eight indices.
+ */
+TK_AVX2_INLINE __m256 tk8_collect(const void *x, const void *idx, int32_t width, int64_t p) {
+    return _mm256_setr_ps(tk_f32(x, tk_at(idx, width, p)), tk_f32(x, tk_at(idx, width, p + 1)),
+                          tk_f32(x, tk_at(idx, width, p + 2)), tk_f32(x, tk_at(idx, width, p + 3)),
+                          tk_f32(x, tk_at(idx, width, p + 4)), tk_f32(x, tk_at(idx, width, p + 5)),
+                          tk_f32(x, tk_at(idx, width, p + 6)), tk_f32(x, tk_at(idx, width, p + 7)));
 }
 
-/* x[idx] for eight indices (below 2^31, as validated). */
-TK_AVX2_INLINE __m256 tk8_gather(const float *x, __m256i idx) {
-    return _mm256_i32gather_ps(x, idx, 4);
-}
-
-TK_AVX2_INLINE __m256 tk8_gather_masked(const float *x, __m256i idx, __m256i mask) {
-    return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), x, idx, _mm256_castsi256_ps(mask), 4);
+/* v with the lanes outside mask set to +0.0, whatever they held (NaN and infinities included). */
+TK_AVX2_INLINE __m256 tk8_keep(__m256 v, __m256i mask) {
+    return _mm256_and_ps(v, _mm256_castsi256_ps(mask));
 }
 
 #endif

@@ -94,8 +94,11 @@ TK_INLINE int64_t tk_get(tk_index a, int64_t i) {
     return tk_at(a.data, a.width, i);
 }
 
-/* Batch columns the portable batched kernels keep in one block of stack accumulators. */
-#define TK_BLOCK 64
+/*
+ * Batch columns the portable batched kernels handle at once. A full block is a compile-time constant,
+ * so the compiler keeps its accumulators in vector registers; only the last block is shorter.
+ */
+#define TK_BLOCK 8
 
 /* One instruction-set path: its kernels, and whether this CPU can run them. */
 typedef struct {
