@@ -65,6 +65,10 @@ class KernelConformanceTest {
         if (EXPECT_NATIVE_ISA != null) {
             assertThat(Kernels.named("native").isa()).isEqualTo(EXPECT_NATIVE_ISA);
         }
+        String vectorCap = System.getProperty("tersor.vector.maxBits");
+        if (EXPECT_VECTOR && vectorCap != null) {
+            assertThat(Kernels.named("vector").isa()).isEqualTo("Vector API, " + vectorCap + "-bit");
+        }
     }
 
     @Provide
