@@ -51,7 +51,8 @@ public class MatVecBenchmark {
     @Param({"1"})
     public int threads;
 
-    @Param({"openblas", "dense/vector", "csr/vector", "cer/vector", "cser/vector"})
+    @Param({"openblas", "dense/vector", "csr/vector", "cer/vector", "cser/vector", "dense/native", "csr/native",
+            "cer/native", "cser/native"})
     public String variant;
 
     private Workload workload;
