@@ -278,7 +278,10 @@ public final class BitpackMatrix extends AbstractWeightMatrix {
             bits += b;
             surviving += b > 0 ? 1 : 0;
         }
-        return Map.of("survivingRows", (double) surviving, "meanRowBits", surviving == 0 ? 0 : (double) bits / surviving);
+        Map<String, Double> details = new java.util.LinkedHashMap<>();
+        details.put("survivingRows", (double) surviving);
+        details.put("meanRowBits", surviving == 0 ? 0 : (double) bits / surviving);
+        return details;
     }
 
     @Override

@@ -239,7 +239,10 @@ public final class ShamMatrix extends AbstractWeightMatrix {
 
     @Override
     public Map<String, Double> details() {
-        return Map.of("streamBitsPerNonZero", streamBitsPerNonZero(), "gapBits", (double) colGap.width().bits());
+        Map<String, Double> details = new java.util.LinkedHashMap<>();
+        details.put("streamBitsPerNonZero", streamBitsPerNonZero());
+        details.put("gapBits", (double) colGap.width().bits());
+        return details;
     }
 
     @Override

@@ -43,8 +43,8 @@ import java.util.Map;
  * <p>Defaults, from measurement (see {@code docs/ARCHITECTURE.md}): {@code N_out = 64}, the widest
  * slice a {@code long} holds, since wider slices concentrate the number of care bits per slice
  * around its mean and so need fewer spare word bits; and {@code N_in} chosen per matrix by encoding
- * a sample of up to 1024 slices with every width from 1 to 32 and keeping the one with the fewest
- * bits, words and patches together.
+ * a sample of up to 4096 slices with every width from 1 to 32 and keeping the one whose words,
+ * patches and patch pointers, extrapolated to the whole matrix, take the fewest bits.
  */
 public final class XorMatrix extends AbstractWeightMatrix {
 
@@ -54,7 +54,7 @@ public final class XorMatrix extends AbstractWeightMatrix {
     /** Default seed of the network. */
     public static final long DEFAULT_SEED = 0x5EED_C0DE_2020L;
     /** Slices sampled to choose N_in. */
-    static final int SAMPLE_SLICES = 1024;
+    static final int SAMPLE_SLICES = 4096;
     /** Widest supported index: 24 planes. */
     public static final int MAX_PLANES = 24;
 
@@ -211,7 +211,11 @@ public final class XorMatrix extends AbstractWeightMatrix {
             return IndexWidth.forMaxValue(Math.max(0, (long) planes * cols - 1)).bits();
         }
 
-        /** N_in with the fewest bits (words plus patch entries) on a sample of plane-0 slices. */
+        /**
+         * N_in with the fewest bits for the whole matrix, extrapolated from a sample of plane-0
+         * slices: the words, the patch entries, and the patch pointers, whose width depends on how
+         * many patches there are.
+         */
         int chooseWordBits(int sliceBits, long seed) {
             int slices = slices(sliceBits);
             long total = (long) rows * slices;
@@ -228,16 +232,20 @@ public final class XorMatrix extends AbstractWeightMatrix {
                 cares[i] = slice((int) (t / slices), (int) (t % slices), sliceBits, planeTargets);
                 targets[i] = planeTargets[0];
             }
+            double scale = (double) total * planes / samples;
             int patchBits = patchEntryBits();
             int best = 1;
-            long bestBits = Long.MAX_VALUE;
+            double bestBits = Double.POSITIVE_INFINITY;
             for (int wordBits = 1; wordBits <= Math.min(XorNetwork.MAX_WORD_BITS, sliceBits); wordBits++) {
                 SliceSolver solver = new SliceSolver(XorNetwork.columns(seed, wordBits, sliceBits), sliceBits);
-                long bits = (long) wordBits * samples;
-                for (int i = 0; i < samples && bits < bestBits; i++) {
+                long patchCount = 0;
+                for (int i = 0; i < samples; i++) {
                     solver.solve(cares[i], targets[i]);
-                    bits += (long) patchBits * Long.bitCount(solver.patches());
+                    patchCount += Long.bitCount(solver.patches());
                 }
+                double patches = patchCount * scale;
+                double bits = wordBits * (double) total * planes + patches * patchBits
+                        + (rows + 1.0) * IndexWidth.forMaxValue(Math.min((long) patches, IndexWidth.U32.maxValue())).bits();
                 if (bits < bestBits) {
                     bestBits = bits;
                     best = wordBits;
