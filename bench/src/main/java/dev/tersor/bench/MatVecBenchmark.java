@@ -41,7 +41,7 @@ import java.util.concurrent.TimeUnit;
         "-Xmx8g"})
 public class MatVecBenchmark {
 
-    @Param({"dense", "csr", "cer", "cser"})
+    @Param({"dense", "csr", "cer", "cser", "ham", "sham", "xor", "bitpack"})
     public String format;
 
     @Param({"scalar", "vector"})

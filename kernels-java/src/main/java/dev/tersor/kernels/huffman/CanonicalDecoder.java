@@ -39,6 +39,13 @@ public final class CanonicalDecoder {
         int limitBase = DecodeTable.limitBase();
         int offsetBase = DecodeTable.offsetBase(maxLength);
         int lookupBase = DecodeTable.lookupBase(maxLength);
+        // The shortest codeword is all zeros (canonical order) and belongs to symbol 0, so a run of
+        // z leading zero bits is ⌊z / shortest⌋ copies of symbol 0: one count for a whole run of the
+        // most frequent symbol, which HAM's zeros make long.
+        int shortest = 1;
+        while (table[limitBase + shortest] == 0) {
+            shortest++;
+        }
         long words = stream.byteSize() >>> 2;
         long w = bitPos >>> 5;
         int skip = (int) (bitPos & 31);

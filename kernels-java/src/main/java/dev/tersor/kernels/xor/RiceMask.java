@@ -33,27 +33,56 @@ public final class RiceMask {
         long pos = start;
         long col = -1;
         int m = 0;
+        // A left-aligned buffer of n ≥ 32 valid bits serves codes that fit in it; a unary run longer
+        // than the buffer (a gap of more than about 2^k·30 columns) goes through the window path.
+        long w = start >>> 5;
+        long buf = peek(mask, words, start);
+        int n = 64 - (int) (start & 31);
+        w += 2;
         while (pos < end) {
-            long quotient = 0;
-            while (true) {
-                long window = peek(mask, words, pos);
-                int zeros = Long.numberOfLeadingZeros(window);
-                quotient += zeros;
-                pos += zeros;
-                if (zeros < 64) {
-                    break;
+            if (n < 32) {
+                buf |= word(mask, words, w++) << (32 - n);
+                n += 32;
+            }
+            int zeros = Long.numberOfLeadingZeros(buf);
+            long gap;
+            int length = zeros + 1 + riceBits;
+            if (length <= n && length < 64) {
+                long remainder = riceBits == 0 ? 0 : (buf << (zeros + 1)) >>> (64 - riceBits);
+                gap = (long) zeros << riceBits | remainder;
+                buf <<= length;
+                n -= length;
+                pos += length;
+            } else {
+                long quotient = 0;
+                while (true) {
+                    long window = peek(mask, words, pos);
+                    int run = Long.numberOfLeadingZeros(window);
+                    quotient += run;
+                    pos += run;
+                    if (run < 64) {
+                        break;
+                    }
+                    if (pos >= end) {
+                        return -1;
+                    }
                 }
-                if (pos >= end) {
+                pos++; // the terminating one bit
+                long remainder = riceBits == 0 ? 0 : peek(mask, words, pos) >>> (64 - riceBits);
+                pos += riceBits;
+                if (quotient > cols) {
                     return -1;
                 }
+                gap = quotient << riceBits | remainder;
+                w = pos >>> 5;
+                buf = peek(mask, words, pos);
+                n = 64 - (int) (pos & 31);
+                w += 2;
             }
-            pos++; // the terminating one bit
-            long remainder = riceBits == 0 ? 0 : peek(mask, words, pos) >>> (64 - riceBits);
-            pos += riceBits;
-            if (pos > end || quotient > cols) {
+            if (pos > end) {
                 return -1;
             }
-            col += (quotient << riceBits | remainder) + 1;
+            col += gap + 1;
             if (col >= cols) {
                 return -1;
             }

@@ -29,7 +29,7 @@ import java.util.Map;
  * bit-planes. Each plane of each row is cut into slices of {@code N_out} bits, and each slice is
  * stored as one {@code N_in}-bit word {@code w} with {@code M·w} equal to the slice on its care
  * bits, M being a fixed GF(2) network regenerated from a seed ({@link XorNetwork}). Care bits no
- * word can satisfy are patched. The pruning mask is stored apart, Rice-coded ({@link PruningMask}).
+ * word can satisfy are patched. The pruning mask is stored apart, Rice-coded ({@link EncodedMask}).
  *
  * <p>Arrays: {@code omega} f32[1 + K] ({@code omega[0]} the implicit value, {@code omega[1 + i]}
  * the value of index i); {@code words} u64, the encrypted words as an LSB-first stream (order in
@@ -83,13 +83,13 @@ public final class XorMatrix extends AbstractWeightMatrix {
     private final MemorySegment omega;
     private final IndexArray patchPtr;
     private final IndexArray patches;
-    private final PruningMask mask;
+    private final EncodedMask mask;
     private final MemorySegment rowScale;
     private final long careEntries;
 
     private XorMatrix(int rows, int cols, int planes, int wordBits, int sliceBits, long seed, long networkCheck,
                       long[] table, MemorySegment words, MemorySegment omega, IndexArray patchPtr, IndexArray patches,
-                      PruningMask mask, MemorySegment rowScale, long careEntries, Arena owner) {
+                      EncodedMask mask, MemorySegment rowScale, long careEntries, Arena owner) {
         super(rows, cols, owner);
         this.planes = planes;
         this.wordBits = wordBits;
@@ -311,7 +311,7 @@ public final class XorMatrix extends AbstractWeightMatrix {
             for (int i = 0; i < patchCount; i++) {
                 patches.width().set(patches.segment(), i, allPatches[i]);
             }
-            PruningMask mask = PruningMask.encode(arena, rows, cols, (r, out) -> {
+            EncodedMask mask = EncodedMask.encode(arena, rows, cols, (r, out) -> {
                 int m = 0;
                 for (int c = 0; c < cols; c++) {
                     if (source.code(r, c) != implicitCode) {
@@ -429,7 +429,7 @@ public final class XorMatrix extends AbstractWeightMatrix {
         }
         MemorySegment rowScale = layout.has("rowScale") ? layout.f32("rowScale", rows) : MemorySegment.NULL;
 
-        PruningMask mask = PruningMask.of(maskArray.data(), maskRowBit, riceBits);
+        EncodedMask mask = EncodedMask.of(maskArray.data(), maskRowBit, riceBits);
         long[] table = XorNetwork.decodeTable(columns);
         long care = checkRows(rows, cols, planes, wordBits, sliceBits, table, wordArray.data(), patchPtr, patches, mask,
                 longestRow, careValues);
@@ -439,7 +439,7 @@ public final class XorMatrix extends AbstractWeightMatrix {
 
     /** Decodes every row as the kernels will, checking masks, patches and indices; returns the care entries. */
     private static long checkRows(int rows, int cols, int planes, int wordBits, int sliceBits, long[] table,
-                                  MemorySegment words, IndexArray patchPtr, IndexArray patches, PruningMask mask,
+                                  MemorySegment words, IndexArray patchPtr, IndexArray patches, EncodedMask mask,
                                   long longestRow, long careValues) {
         // a row has at most one care column per mask bit, so the buffers are bounded by the data, not the shape
         int capacity = (int) Math.min(cols, longestRow);

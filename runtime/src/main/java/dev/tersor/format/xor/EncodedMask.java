@@ -26,13 +26,13 @@ import java.lang.foreign.MemorySegment;
  * visits only kept weights. {@code k} is chosen by computing the exact total for every candidate.
  * Row offsets let threads start at any row.
  */
-final class PruningMask {
+final class EncodedMask {
 
     final MemorySegment words;
     final IndexArray rowBit;
     final int riceBits;
 
-    private PruningMask(MemorySegment words, IndexArray rowBit, int riceBits) {
+    private EncodedMask(MemorySegment words, IndexArray rowBit, int riceBits) {
         this.words = words;
         this.rowBit = rowBit;
         this.riceBits = riceBits;
@@ -44,7 +44,7 @@ final class PruningMask {
         int row(int r, int[] out);
     }
 
-    static PruningMask encode(Arena arena, int rows, int cols, CareColumns care) {
+    static EncodedMask encode(Arena arena, int rows, int cols, CareColumns care) {
         int[] columns = new int[cols];
         long[] gapCounts = new long[Math.max(1, cols)];
         for (int r = 0; r < rows; r++) {
@@ -86,12 +86,12 @@ final class PruningMask {
         }
         rowBit.width().set(rowBit.segment(), rows, (int) writer.position());
         assert writer.position() == best;
-        return new PruningMask(writer.toSegment(arena), rowBit, riceBits);
+        return new EncodedMask(writer.toSegment(arena), rowBit, riceBits);
     }
 
     /** Wraps validated arrays. */
-    static PruningMask of(MemorySegment words, IndexArray rowBit, int riceBits) {
-        return new PruningMask(words, rowBit, riceBits);
+    static EncodedMask of(MemorySegment words, IndexArray rowBit, int riceBits) {
+        return new EncodedMask(words, rowBit, riceBits);
     }
 
     /** Bits of the stream, without the last word's padding. */
