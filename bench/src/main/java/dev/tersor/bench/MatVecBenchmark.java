@@ -44,7 +44,7 @@ public class MatVecBenchmark {
     @Param({"dense", "csr", "cer", "cser", "ham", "sham", "xor", "bitpack"})
     public String format;
 
-    @Param({"scalar", "vector"})
+    @Param({"scalar", "vector", "native"})
     public String provider;
 
     @Param({"1", "8"})

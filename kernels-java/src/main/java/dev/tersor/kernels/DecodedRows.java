@@ -1,6 +1,7 @@
 package dev.tersor.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -66,27 +67,26 @@ public final class DecodedRows {
     /**
      * Row {@code r}'s results for batch columns {@code b0 .. b0 + width} ({@code width ≤ 4·L}) from a
      * sparse row; {@code columns == null} means the dense row {@code values[0 .. m)}, whose zeros
-     * are skipped. Each result is {@code (acc + omega0·colSums[b])·scale} as {@link BatchStore} writes it.
-     *
-     * @param tails scratch of at least {@code L} floats
+     * are skipped. Each result is {@code (acc + omega0·colSums[b])·scale} as {@link BatchStore} writes
+     * it; a block narrower than whole vectors ends in one masked vector.
      */
     public static void block(float[] values, int[] columns, int m, int batch, int b0, int width, MemorySegment x,
-                             MemorySegment y, int r, float omega0, float[] colSums, float scale, float[] tails) {
+                             MemorySegment y, int r, float omega0, float[] colSums, float scale) {
         int vectors = width / L;
-        int tail = width % L;
+        VectorMask<Float> tailMask = BatchStore.tailMask(width);
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
         FloatVector a3 = FloatVector.zero(F);
-        java.util.Arrays.fill(tails, 0, tail, 0f);
+        FloatVector at = FloatVector.zero(F);
         for (int i = 0; i < m; i++) {
             float v = values[i];
             if (columns == null && v == 0f) {
                 continue;
             }
             long xo = 4L * ((long) (columns == null ? i : columns[i]) * batch + b0);
+            FloatVector vb = FloatVector.broadcast(F, v);
             if (vectors > 0) {
-                FloatVector vb = FloatVector.broadcast(F, v);
                 a0 = FloatVector.fromMemorySegment(F, x, xo, LE).fma(vb, a0);
                 if (vectors > 1) {
                     a1 = FloatVector.fromMemorySegment(F, x, xo + 4L * L, LE).fma(vb, a1);
@@ -98,12 +98,11 @@ public final class DecodedRows {
                     }
                 }
             }
-            long to = xo + 4L * vectors * L;
-            for (int t = 0; t < tail; t++) {
-                tails[t] += v * x.get(Layouts.F32, to + 4L * t);
+            if (tailMask != null) {
+                at = FloatVector.fromMemorySegment(F, x, xo + 4L * vectors * L, LE, tailMask).fma(vb, at);
             }
         }
-        BatchStore.store(y, 4L * ((long) r * batch + b0), vectors, a0, a1, a2, a3, tails, tail, omega0, colSums, scale);
+        BatchStore.store(y, 4L * ((long) r * batch + b0), vectors, a0, a1, a2, a3, at, tailMask, omega0, colSums, scale);
     }
 
     /** {@code Σ_j x[j]}. */

@@ -44,7 +44,6 @@ public final class BitpackVectorKernel {
         assert BitpackRows.LANES % P == 0;
         float[] xs = batch == 1 ? Scratch.input(x, cols) : null;
         float[] w = batch == 1 ? null : Scratch.row(cols + BitpackRows.LANES);
-        float[] tails = Scratch.accumulator(L);
         for (int r = rowStart; r < rowEnd; r++) {
             int bits = rowBits.get(java.lang.foreign.ValueLayout.JAVA_BYTE, r) & 0xFF;
             float scale = rowScale.getAtIndex(Layouts.F32, r);
@@ -59,8 +58,7 @@ public final class BitpackVectorKernel {
                     unpack(data, base, bits, cols, w);
                 }
                 for (int b0 = 0; b0 < batch; b0 += 4 * L) {
-                    DecodedRows.block(w, null, cols, batch, b0, Math.min(4 * L, batch - b0), x, y, r, 0f, null,
-                            scale, tails);
+                    DecodedRows.block(w, null, cols, batch, b0, Math.min(4 * L, batch - b0), x, y, r, 0f, null, scale);
                 }
             }
         }

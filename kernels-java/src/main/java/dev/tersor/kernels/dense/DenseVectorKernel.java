@@ -4,6 +4,7 @@ import dev.tersor.kernels.BatchStore;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -63,25 +64,24 @@ public final class DenseVectorKernel {
 
     /**
      * Batch columns {@code [b0, b0 + width)}, {@code width ≤ 4L}: whole vectors in registers, the
-     * remaining {@code width % L} lanes in a scalar tail.
+     * remaining {@code width % L} lanes in one masked vector.
      */
     private static void matMulBlock(int cols, int batch, int b0, int width, MemorySegment w, MemorySegment x,
                                     MemorySegment y, int rowStart, int rowEnd) {
         int vectors = width / L;
-        int tail = width % L;
-        float[] tailAcc = Scratch.accumulator(L);
+        VectorMask<Float> tailMask = BatchStore.tailMask(width);
         for (int r = rowStart; r < rowEnd; r++) {
             long row = (long) r * cols * 4;
             FloatVector a0 = FloatVector.zero(F);
             FloatVector a1 = FloatVector.zero(F);
             FloatVector a2 = FloatVector.zero(F);
             FloatVector a3 = FloatVector.zero(F);
-            java.util.Arrays.fill(tailAcc, 0, tail, 0f);
+            FloatVector at = FloatVector.zero(F);
             for (int j = 0; j < cols; j++) {
                 float wj = w.get(Layouts.F32, row + 4L * j);
                 long xo = 4L * ((long) j * batch + b0);
+                FloatVector v = FloatVector.broadcast(F, wj);
                 if (vectors > 0) {
-                    FloatVector v = FloatVector.broadcast(F, wj);
                     a0 = FloatVector.fromMemorySegment(F, x, xo, LE).fma(v, a0);
                     if (vectors > 1) {
                         a1 = FloatVector.fromMemorySegment(F, x, xo + 4L * L, LE).fma(v, a1);
@@ -93,12 +93,11 @@ public final class DenseVectorKernel {
                         }
                     }
                 }
-                long to = xo + 4L * vectors * L;
-                for (int t = 0; t < tail; t++) {
-                    tailAcc[t] += wj * x.get(Layouts.F32, to + 4L * t);
+                if (tailMask != null) {
+                    at = FloatVector.fromMemorySegment(F, x, xo + 4L * vectors * L, LE, tailMask).fma(v, at);
                 }
             }
-            BatchStore.store(y, 4L * ((long) r * batch + b0), vectors, a0, a1, a2, a3, tailAcc, tail, 0f, null, 1f);
+            BatchStore.store(y, 4L * ((long) r * batch + b0), vectors, a0, a1, a2, a3, at, tailMask, 0f, null, 1f);
         }
     }
 }

@@ -33,7 +33,6 @@ public final class HamVectorKernel {
         int[] sym = Scratch.symbols(cols);
         float[] w = Scratch.row(cols);
         float[] xs = batch == 1 ? Scratch.input(x, cols) : null;
-        float[] tails = Scratch.accumulator(L);
         for (int r = rowStart; r < rowEnd; r++) {
             CanonicalDecoder.decode(stream, table, Integer.toUnsignedLong(rowBit.get(r)), cols, sym, 0);
             for (int j = 0; j < cols; j++) {
@@ -45,8 +44,7 @@ public final class HamVectorKernel {
                 y.setAtIndex(Layouts.F32, r, scaled ? acc * scale : acc);
             } else {
                 for (int b0 = 0; b0 < batch; b0 += 4 * L) {
-                    DecodedRows.block(w, null, cols, batch, b0, Math.min(4 * L, batch - b0), x, y, r, 0f, null,
-                            scale, tails);
+                    DecodedRows.block(w, null, cols, batch, b0, Math.min(4 * L, batch - b0), x, y, r, 0f, null, scale);
                 }
             }
         }

@@ -37,7 +37,6 @@ public final class ShamVectorKernel {
         float[] xs = batch == 1 ? Scratch.input(x, cols) : null;
         float implicitSum = batch == 1 && implicit != 0f ? implicit * DecodedRows.sum(xs, cols) : 0f;
         float[][] blockSums = batch > 1 && implicit != 0f ? DecodedRows.blockSums(cols, batch, x) : null;
-        float[] tails = Scratch.accumulator(L);
         for (int r = rowStart; r < rowEnd; r++) {
             int start = rowPtr.get(r);
             int end = rowPtr.get(r + 1);
@@ -56,7 +55,7 @@ public final class ShamVectorKernel {
             } else {
                 for (int b0 = 0; b0 < batch; b0 += 4 * L) {
                     DecodedRows.block(v, columns, m, batch, b0, Math.min(4 * L, batch - b0), x, y, r, implicit,
-                            blockSums == null ? null : blockSums[b0 / (4 * L)], scale, tails);
+                            blockSums == null ? null : blockSums[b0 / (4 * L)], scale);
                 }
             }
         }

@@ -37,7 +37,6 @@ public final class XorVectorKernel {
         int[] indices = Scratch.symbols(cols);
         float[] v = Scratch.row(cols);
         long[] planeBits = new long[Math.max(1, planes)];
-        float[] tails = Scratch.accumulator(L);
         for (int r = rowStart; r < rowEnd; r++) {
             int m = XorRows.decode(r, cols, planes, wordBits, sliceBits, table, words, patchPtr, patches, mask,
                     maskRowBit, riceBits, columns, indices, planeBits);
@@ -51,7 +50,7 @@ public final class XorVectorKernel {
             } else {
                 for (int b0 = 0; b0 < batch; b0 += 4 * L) {
                     DecodedRows.block(v, columns, m, batch, b0, Math.min(4 * L, batch - b0), x, y, r, implicit,
-                            blockSums == null ? null : blockSums[b0 / (4 * L)], scale, tails);
+                            blockSums == null ? null : blockSums[b0 / (4 * L)], scale);
                 }
             }
         }
