@@ -57,6 +57,17 @@ public final class CanonicalDecoder {
                 buf |= word(stream, w++, words) << (32 - n);
                 n += 32;
             }
+            int zeros = Math.min(Long.numberOfLeadingZeros(buf), Math.min(n, 63));
+            if (zeros >= shortest) {
+                int run = Math.min(zeros / shortest, count - i);
+                for (int k = offset + i, end = k + run; k < end; k++) {
+                    out[k] = 0;
+                }
+                i += run - 1;
+                buf <<= run * shortest;
+                n -= run * shortest;
+                continue;
+            }
             int e = table[lookupBase + (int) (buf >>> lookupShift)];
             int len;
             int symbol;
