@@ -78,6 +78,43 @@ class CorruptLayoutTest {
             inner.cserMatMul(rows, cols, batch, omega, colIdx, groupValue, groupPtr, rowPtr, rowScale, x, y,
                     rowStart, rowEnd);
         }
+
+        @Override
+        protected void hamMatMulK(int rows, int cols, int batch, MemorySegment stream, IndexArray rowBit,
+                                  MemorySegment symbols, MemorySegment decodeTable, MemorySegment rowScale,
+                                  MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+            calls++;
+            inner.hamMatMul(rows, cols, batch, stream, rowBit, symbols, decodeTable, rowScale, x, y, rowStart, rowEnd);
+        }
+
+        @Override
+        protected void shamMatMulK(int rows, int cols, int batch, MemorySegment stream, IndexArray rowBit,
+                                   MemorySegment symbols, MemorySegment decodeTable, float implicit, IndexArray colGap,
+                                   IndexArray rowPtr, MemorySegment rowScale, MemorySegment x, MemorySegment y,
+                                   int rowStart, int rowEnd) {
+            calls++;
+            inner.shamMatMul(rows, cols, batch, stream, rowBit, symbols, decodeTable, implicit, colGap, rowPtr, rowScale,
+                    x, y, rowStart, rowEnd);
+        }
+
+        @Override
+        protected void xorMatMulK(int rows, int cols, int batch, int planes, int wordBits, int sliceBits,
+                                  MemorySegment decodeTable, MemorySegment words, MemorySegment omega,
+                                  IndexArray patchPtr, IndexArray patches, MemorySegment mask, IndexArray maskRowBit,
+                                  int riceBits, MemorySegment rowScale, MemorySegment x, MemorySegment y,
+                                  int rowStart, int rowEnd) {
+            calls++;
+            inner.xorMatMul(rows, cols, batch, planes, wordBits, sliceBits, decodeTable, words, omega, patchPtr, patches,
+                    mask, maskRowBit, riceBits, rowScale, x, y, rowStart, rowEnd);
+        }
+
+        @Override
+        protected void bitpackMatMulK(int rows, int cols, int batch, MemorySegment rowBits, MemorySegment rowScale,
+                                      IndexArray rowPtr, MemorySegment data, MemorySegment x, MemorySegment y,
+                                      int rowStart, int rowEnd) {
+            calls++;
+            inner.bitpackMatMul(rows, cols, batch, rowBits, rowScale, rowPtr, data, x, y, rowStart, rowEnd);
+        }
     }
 
     /** A named way to break a layout, and a word the validator's message must contain. */
@@ -126,6 +163,66 @@ class CorruptLayoutTest {
                 new Corruption("a group value past omega", l -> setIndex(l, "groupValue", 4, (int) lengthOf(l, "omega")), "outside omega"),
                 new Corruption("a group of the implicit value", l -> setIndex(l, "groupValue", 4, 0), "outside omega"),
                 new Corruption("groupValue one short", l -> replace(l, "groupValue", a -> slice(a, 0, a.length() - 1)), "groupValue"))));
+    }
+
+    @Test
+    void ham() {
+        check("ham", huffman(List.of()));
+    }
+
+    @Test
+    void sham() {
+        check("sham", huffman(List.of(
+                new Corruption("the last row pointer past colGap", l -> setIndex(l, "rowPtr", ROWS, lastIndex(l, "rowPtr") + 3), "rowPtr"),
+                new Corruption("a decreasing row pointer", l -> setIndex(l, "rowPtr", 3, index(l, "rowPtr", 2) - 1), "decrease"),
+                new Corruption("colGap one short", l -> replace(l, "colGap", a -> slice(a, 0, a.length() - 1)), "rowPtr"),
+                new Corruption("a gap past cols", l -> setIndex(l, "colGap", 0, 254), "not below cols"))));
+    }
+
+    @Test
+    void xor() {
+        check("xor", List.of(
+                new Corruption("words one short", l -> replace(l, "words", a -> slice(a, 0, a.length() - 1)), "shape mismatch"),
+                new Corruption("the last mask offset past the mask", l -> setIndex(l, "maskRowBit", ROWS,
+                        (int) (32 * lengthOf(l, "mask") + 1)), "maskRowBit"),
+                new Corruption("the last patch pointer past patches", l -> setIndex(l, "patchPtr", ROWS,
+                        lastIndex(l, "patchPtr") + 1), "patchPtr"),
+                new Corruption("omega cut to one value", l -> replace(l, "omega", a -> slice(a, 0, 1)), "shape mismatch"),
+                new Corruption("another seed", l -> new Layout(l.format(), l.rows(), l.cols(),
+                        withParam(l.params(), "seed", l.param("seed") + 1), l.arrays()), "networkCheck"),
+                new Corruption("rowScale one short", l -> replace(l, "rowScale", a -> slice(a, 0, a.length() - 1)), "rowScale")));
+    }
+
+    @Test
+    void bitpack() {
+        check("bitpack", List.of(
+                new Corruption("data one short", l -> replace(l, "data", a -> slice(a, 0, a.length() - 1)), "data"),
+                new Corruption("a width past 16 bits", l -> replace(l, "rowBits", a -> withByte(a, 2, 17)), "width 17"),
+                new Corruption("a wider row than its words", l -> replace(l, "rowBits", a -> withByte(a, 2, 9)), "rowPtr"),
+                new Corruption("the last row pointer past data", l -> setIndex(l, "rowPtr", ROWS, lastIndex(l, "rowPtr") + 8), "rowPtr"),
+                new Corruption("rowScale one short", l -> replace(l, "rowScale", a -> slice(a, 0, a.length() - 1)), "rowScale")));
+    }
+
+    /** Corruptions HAM and sHAM share. */
+    private static List<Corruption> huffman(List<Corruption> specific) {
+        List<Corruption> all = new ArrayList<>(specific);
+        all.add(new Corruption("the stream one word short", l -> replace(l, "stream", a -> slice(a, 0, a.length() - 1)), "truncated"));
+        all.add(new Corruption("a row offset past the stream", l -> setIndex(l, "rowBit", 5,
+                (int) (32 * lengthOf(l, "stream") + 1)), "past the end"));
+        all.add(new Corruption("symbols one short", l -> replace(l, "symbols", a -> slice(a, 0, a.length() - 1)), "add up to"));
+        all.add(new Corruption("rowScale one short", l -> replace(l, "rowScale", a -> slice(a, 0, a.length() - 1)), "rowScale"));
+        return all;
+    }
+
+    private static Map<String, Long> withParam(Map<String, Long> params, String name, long value) {
+        Map<String, Long> changed = new java.util.LinkedHashMap<>(params);
+        changed.put(name, value);
+        return changed;
+    }
+
+    private static LayoutArray withByte(LayoutArray array, long i, int value) {
+        array.data().set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) value);
+        return array;
     }
 
     /** Corruptions CER and CSER share. */

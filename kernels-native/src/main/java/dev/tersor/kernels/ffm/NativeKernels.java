@@ -148,6 +148,56 @@ public final class NativeKernels extends Kernels {
         }
     }
 
+    // ---------------------------------------------------------------------------------------------
+    // HAM, sHAM, XOR and bit-packed have no C kernels yet. Until they do, this provider runs the best
+    // Java kernels for them: the Vector API ones when the module is present, else the scalar reference.
+
+    private static final class JavaKernels {
+        static final Kernels BEST = best();
+
+        private static Kernels best() {
+            try {
+                return Kernels.named("vector");
+            } catch (KernelUnavailableException e) {
+                return Kernels.named("scalar");
+            }
+        }
+    }
+
+    @Override
+    protected void hamMatMulK(int rows, int cols, int batch, MemorySegment stream, IndexArray rowBit,
+                              MemorySegment symbols, MemorySegment decodeTable, MemorySegment rowScale,
+                              MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+        JavaKernels.BEST.hamMatMul(rows, cols, batch, stream, rowBit, symbols, decodeTable, rowScale, x, y,
+                rowStart, rowEnd);
+    }
+
+    @Override
+    protected void shamMatMulK(int rows, int cols, int batch, MemorySegment stream, IndexArray rowBit,
+                               MemorySegment symbols, MemorySegment decodeTable, float implicit, IndexArray colGap,
+                               IndexArray rowPtr, MemorySegment rowScale, MemorySegment x, MemorySegment y,
+                               int rowStart, int rowEnd) {
+        JavaKernels.BEST.shamMatMul(rows, cols, batch, stream, rowBit, symbols, decodeTable, implicit, colGap, rowPtr,
+                rowScale, x, y, rowStart, rowEnd);
+    }
+
+    @Override
+    protected void xorMatMulK(int rows, int cols, int batch, int planes, int wordBits, int sliceBits,
+                              MemorySegment decodeTable, MemorySegment words, MemorySegment omega,
+                              IndexArray patchPtr, IndexArray patches, MemorySegment mask, IndexArray maskRowBit,
+                              int riceBits, MemorySegment rowScale, MemorySegment x, MemorySegment y,
+                              int rowStart, int rowEnd) {
+        JavaKernels.BEST.xorMatMul(rows, cols, batch, planes, wordBits, sliceBits, decodeTable, words, omega, patchPtr,
+                patches, mask, maskRowBit, riceBits, rowScale, x, y, rowStart, rowEnd);
+    }
+
+    @Override
+    protected void bitpackMatMulK(int rows, int cols, int batch, MemorySegment rowBits, MemorySegment rowScale,
+                                  IndexArray rowPtr, MemorySegment data, MemorySegment x, MemorySegment y,
+                                  int rowStart, int rowEnd) {
+        JavaKernels.BEST.bitpackMatMul(rows, cols, batch, rowBits, rowScale, rowPtr, data, x, y, rowStart, rowEnd);
+    }
+
     /** The C kernels read NULL as "no row scales". */
     private static MemorySegment scales(MemorySegment rowScale) {
         return rowScale.byteSize() == 0 ? MemorySegment.NULL : rowScale;
