@@ -1,6 +1,7 @@
 package dev.tersor.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 import java.lang.foreign.MemorySegment;
 
@@ -10,7 +11,8 @@ import static dev.tersor.kernels.VectorSupport.LE;
 
 /**
  * Writes one row's block of batch results for the batched Vector API kernels, which all hold a block
- * of at most {@code 4·L} batch columns as up to four register accumulators plus a scalar tail. Each
+ * of at most {@code 4·L} batch columns as up to four register accumulators plus one masked tail
+ * vector (so a batch narrower than a vector still runs in vector registers). Each
  * result is {@code (acc + omega0·colSums[b]) · scale}; callers pass {@code omega0 = 0} and
  * {@code scale = 1} when a term does not apply.
  */
@@ -23,14 +25,14 @@ public final class BatchStore {
      * @param y          output segment
      * @param offset     byte offset of the block's first result
      * @param vectors    whole vectors held in {@code a0..a3} (0 to 4)
-     * @param tail       scalar accumulators after the vectors
-     * @param tailLength how many of {@code tail} are in use
+     * @param tail       accumulator of the lanes after the whole vectors
+     * @param tailMask   lanes of {@code tail} in use, or {@code null} when the block is whole vectors
      * @param omega0     implicit value of the format, or 0
      * @param colSums    column sums of X for this block's batch columns, read only when {@code omega0 != 0}
      * @param scale      row scale, or 1
      */
     public static void store(MemorySegment y, long offset, int vectors, FloatVector a0, FloatVector a1,
-                             FloatVector a2, FloatVector a3, float[] tail, int tailLength,
+                             FloatVector a2, FloatVector a3, FloatVector tail, VectorMask<Float> tailMask,
                              float omega0, float[] colSums, float scale) {
         assert vectors >= 0 && vectors <= 4;
         if (vectors > 0) {
@@ -45,12 +47,20 @@ public final class BatchStore {
                 }
             }
         }
-        int first = vectors * L;
-        long tailOffset = offset + 4L * first;
-        for (int t = 0; t < tailLength; t++) {
-            float value = omega0 == 0f ? tail[t] : tail[t] + omega0 * colSums[first + t];
-            y.set(Layouts.F32, tailOffset + 4L * t, value * scale);
+        if (tailMask != null) {
+            int first = vectors * L;
+            FloatVector value = tail;
+            if (omega0 != 0f) {
+                value = FloatVector.fromArray(F, colSums, first, tailMask).fma(FloatVector.broadcast(F, omega0), value);
+            }
+            (scale == 1f ? value : value.mul(scale)).intoMemorySegment(y, offset + 4L * first, LE, tailMask);
         }
+    }
+
+    /** The lanes of a block's partial last vector, or {@code null} when the block is whole vectors. */
+    public static VectorMask<Float> tailMask(int width) {
+        int tail = width % L;
+        return tail == 0 ? null : F.indexInRange(0, tail);
     }
 
     private static FloatVector finish(FloatVector acc, int lane, float omega0, float[] colSums, float scale) {

@@ -117,6 +117,102 @@ public abstract class Kernels {
                                         int rowStart, int rowEnd);
 
     // ---------------------------------------------------------------------------------------------
+    // HAM: every entry a canonical Huffman codeword. stream u32 words MSB-first, rowBit[rows+1] the
+    // start bit of each row, symbols f32 in canonical order, decodeTable a huffman.DecodeTable (i32),
+    // rowScale f32[rows] or empty.
+
+    /** {@code Y = W·X} for a HAM matrix; see {@link dev.tersor.kernels.ham.HamScalarKernel}. */
+    public final void hamMatMul(int rows, int cols, int batch, MemorySegment stream, IndexArray rowBit,
+                                MemorySegment symbols, MemorySegment decodeTable, MemorySegment rowScale,
+                                MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+        checkShape(rows, cols, batch, x, y, rowStart, rowEnd);
+        checkHuffman(rows, (long) rows * cols > 0, stream, rowBit, symbols, decodeTable, rowScale);
+        hamMatMulK(rows, cols, batch, stream, rowBit, symbols, decodeTable, rowScale, x, y, rowStart, rowEnd);
+    }
+
+    protected abstract void hamMatMulK(int rows, int cols, int batch, MemorySegment stream, IndexArray rowBit,
+                                       MemorySegment symbols, MemorySegment decodeTable, MemorySegment rowScale,
+                                       MemorySegment x, MemorySegment y, int rowStart, int rowEnd);
+
+    // ---------------------------------------------------------------------------------------------
+    // sHAM: as HAM for the entries that differ from the implicit value, whose columns are gaps in
+    // colGap (see sham.ShamRows), rowPtr[rows+1] the start of each row there.
+
+    /** {@code Y = W·X} for a sHAM matrix; see {@link dev.tersor.kernels.sham.ShamScalarKernel}. */
+    public final void shamMatMul(int rows, int cols, int batch, MemorySegment stream, IndexArray rowBit,
+                                 MemorySegment symbols, MemorySegment decodeTable, float implicit, IndexArray colGap,
+                                 IndexArray rowPtr, MemorySegment rowScale, MemorySegment x, MemorySegment y,
+                                 int rowStart, int rowEnd) {
+        checkShape(rows, cols, batch, x, y, rowStart, rowEnd);
+        checkHuffman(rows, false, stream, rowBit, symbols, decodeTable, rowScale);
+        requireLength("colGap", colGap, pointerEnd("rowPtr", rowPtr, rows));
+        shamMatMulK(rows, cols, batch, stream, rowBit, symbols, decodeTable, implicit, colGap, rowPtr, rowScale,
+                x, y, rowStart, rowEnd);
+    }
+
+    protected abstract void shamMatMulK(int rows, int cols, int batch, MemorySegment stream, IndexArray rowBit,
+                                        MemorySegment symbols, MemorySegment decodeTable, float implicit,
+                                        IndexArray colGap, IndexArray rowPtr, MemorySegment rowScale,
+                                        MemorySegment x, MemorySegment y, int rowStart, int rowEnd);
+
+    // ---------------------------------------------------------------------------------------------
+    // XOR-encrypted: q = planes bit-planes of the care entries' codebook indices, N_in = wordBits-bit
+    // encrypted words expanding to N_out = sliceBits-bit slices through the network whose byte tables
+    // are decodeTable (i64), patches per row, the pruning mask Rice-coded (see xor.XorRows).
+
+    /** {@code Y = W·X} for an XOR-encrypted matrix; see {@link dev.tersor.kernels.xor.XorScalarKernel}. */
+    public final void xorMatMul(int rows, int cols, int batch, int planes, int wordBits, int sliceBits,
+                                MemorySegment decodeTable, MemorySegment words, MemorySegment omega,
+                                IndexArray patchPtr, IndexArray patches, MemorySegment mask, IndexArray maskRowBit,
+                                int riceBits, MemorySegment rowScale, MemorySegment x, MemorySegment y,
+                                int rowStart, int rowEnd) {
+        checkShape(rows, cols, batch, x, y, rowStart, rowEnd);
+        if (planes < 0 || planes > 24) {
+            throw new IllegalArgumentException("planes must be 0..24, got " + planes);
+        }
+        dev.tersor.kernels.xor.XorNetwork.checkShape(wordBits, sliceBits);
+        if (riceBits < 0 || riceBits > dev.tersor.kernels.xor.RiceMask.MAX_RICE_BITS) {
+            throw new IllegalArgumentException("riceBits must be 0.." + dev.tersor.kernels.xor.RiceMask.MAX_RICE_BITS
+                    + ", got " + riceBits);
+        }
+        requireBytes("decodeTable", decodeTable, 8L * 256 * dev.tersor.kernels.xor.XorNetwork.tables(wordBits));
+        long slices = ((long) cols + sliceBits - 1) / sliceBits;
+        long wordBytes = 8 * ((Math.multiplyExact((long) rows * planes * slices, (long) wordBits) + 63) / 64);
+        requireBytes("words", words, wordBytes);
+        requireBytes("omega", omega, 4L * (planes == 0 ? 1 : 2 + (1L << (planes - 1))));
+        requireLength("patches", patches, pointerEnd("patchPtr", patchPtr, rows));
+        requireBytes("mask", mask, (pointerEnd("maskRowBit", maskRowBit, rows) + 7) / 8);
+        checkRowScale(rows, rowScale);
+        xorMatMulK(rows, cols, batch, planes, wordBits, sliceBits, decodeTable, words, omega, patchPtr, patches,
+                mask, maskRowBit, riceBits, rowScale, x, y, rowStart, rowEnd);
+    }
+
+    protected abstract void xorMatMulK(int rows, int cols, int batch, int planes, int wordBits, int sliceBits,
+                                       MemorySegment decodeTable, MemorySegment words, MemorySegment omega,
+                                       IndexArray patchPtr, IndexArray patches, MemorySegment mask,
+                                       IndexArray maskRowBit, int riceBits, MemorySegment rowScale,
+                                       MemorySegment x, MemorySegment y, int rowStart, int rowEnd);
+
+    // ---------------------------------------------------------------------------------------------
+    // Per-channel bit-packed: rowBits u8[rows] (0..16), rowScale f32[rows] (powers of two),
+    // rowPtr[rows+1] the first u32 word of each row in data (layout in bitpack.BitpackRows).
+
+    /** {@code Y = W·X} for a bit-packed matrix; see {@link dev.tersor.kernels.bitpack.BitpackScalarKernel}. */
+    public final void bitpackMatMul(int rows, int cols, int batch, MemorySegment rowBits, MemorySegment rowScale,
+                                    IndexArray rowPtr, MemorySegment data, MemorySegment x, MemorySegment y,
+                                    int rowStart, int rowEnd) {
+        checkShape(rows, cols, batch, x, y, rowStart, rowEnd);
+        requireBytes("rowBits", rowBits, rows);
+        requireBytes("rowScale", rowScale, 4L * rows);
+        requireBytes("data", data, 4 * pointerEnd("rowPtr", rowPtr, rows));
+        bitpackMatMulK(rows, cols, batch, rowBits, rowScale, rowPtr, data, x, y, rowStart, rowEnd);
+    }
+
+    protected abstract void bitpackMatMulK(int rows, int cols, int batch, MemorySegment rowBits,
+                                           MemorySegment rowScale, IndexArray rowPtr, MemorySegment data,
+                                           MemorySegment x, MemorySegment y, int rowStart, int rowEnd);
+
+    // ---------------------------------------------------------------------------------------------
     // Constant-time argument checks shared by the public entry points.
 
     private static long checkGrouped(int rows, int cols, int batch, MemorySegment omega, IndexArray colIdx,
@@ -133,6 +229,27 @@ public abstract class Kernels {
             requireBytes("rowScale", rowScale, 4L * rows);
         }
         return groups;
+    }
+
+    private static void checkHuffman(int rows, boolean needsSymbols, MemorySegment stream, IndexArray rowBit,
+                                     MemorySegment symbols, MemorySegment decodeTable, MemorySegment rowScale) {
+        requireBytes("stream", stream, (pointerEnd("rowBit", rowBit, rows) + 7) / 8);
+        requireBytes("decodeTable", decodeTable, 8);
+        int maxLength = dev.tersor.kernels.huffman.DecodeTable.maxLength(decodeTable);
+        if (maxLength < 0 || maxLength > dev.tersor.kernels.huffman.DecodeTable.MAX_CODE_LENGTH) {
+            throw new IllegalArgumentException("decodeTable has a maximum code length of " + maxLength);
+        }
+        requireBytes("decodeTable", decodeTable, 4L * dev.tersor.kernels.huffman.DecodeTable.size(maxLength));
+        if (needsSymbols) {
+            requireBytes("symbols", symbols, 4);
+        }
+        checkRowScale(rows, rowScale);
+    }
+
+    private static void checkRowScale(int rows, MemorySegment rowScale) {
+        if (rowScale.byteSize() != 0) {
+            requireBytes("rowScale", rowScale, 4L * rows);
+        }
     }
 
     protected static void checkShape(int rows, int cols, int batch, MemorySegment x, MemorySegment y,

@@ -13,6 +13,9 @@ public final class Scratch {
     private static final ThreadLocal<float[]> ACCUMULATOR = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<int[]> INDICES = ThreadLocal.withInitial(() -> new int[0]);
+    private static final ThreadLocal<int[]> SYMBOLS = ThreadLocal.withInitial(() -> new int[0]);
+    private static final ThreadLocal<int[]> COLUMNS = ThreadLocal.withInitial(() -> new int[0]);
+    private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
 
     private Scratch() {
     }
@@ -40,6 +43,30 @@ public final class Scratch {
         if (buffer.length < n) {
             buffer = new int[Math.max(n, 2 * buffer.length)];
             INDICES.set(buffer);
+        }
+        return buffer;
+    }
+
+    /** This thread's buffer for decoded symbols of one row, at least {@code n} long, contents undefined. */
+    public static int[] symbols(int n) {
+        return growInts(SYMBOLS, n);
+    }
+
+    /** This thread's buffer for the decoded columns of one row, at least {@code n} long, contents undefined. */
+    public static int[] columns(int n) {
+        return growInts(COLUMNS, n);
+    }
+
+    /** This thread's buffer for the decoded values of one row, at least {@code n} long, contents undefined. */
+    public static float[] row(int n) {
+        return grow(ROW, n);
+    }
+
+    private static int[] growInts(ThreadLocal<int[]> local, int n) {
+        int[] buffer = local.get();
+        if (buffer.length < n) {
+            buffer = new int[Math.max(n, 2 * buffer.length)];
+            local.set(buffer);
         }
         return buffer;
     }

@@ -43,7 +43,7 @@ public abstract class AbstractWeightMatrix implements WeightMatrix {
 
     @Override
     public long byteSize() {
-        return HEADER_BYTES + layout().arrayBytes();
+        return HEADER_BYTES + layout().storedBytes();
     }
 
     @Override

@@ -38,4 +38,15 @@ public record DenseMatrixView(int rows, int cols, MemorySegment data) {
     public long size() {
         return (long) rows * cols;
     }
+
+    /** A row-major heap copy of the matrix. */
+    public float[] toArray() {
+        long n = size();
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(rows + "x" + cols + " does not fit in one heap array");
+        }
+        float[] copy = new float[(int) n];
+        MemorySegment.copy(data, Layouts.F32, 0, copy, 0, (int) n);
+        return copy;
+    }
 }

@@ -40,6 +40,17 @@ public record Layout(String format, int rows, int cols, Map<String, Long> params
         return total;
     }
 
+    /** Bytes of one integer parameter when stored. */
+    public static final int PARAM_BYTES = 8;
+
+    /**
+     * Bytes a layout takes besides the fixed descriptor: its arrays, plus {@value #PARAM_BYTES}
+     * bytes per integer parameter (a seed, a code width: values no descriptor field holds).
+     */
+    public long storedBytes() {
+        return arrayBytes() + (long) PARAM_BYTES * params.size();
+    }
+
     /** The array {@code name}, or an {@link InvalidLayoutException} if it is missing. */
     public LayoutArray array(String name) {
         LayoutArray array = arrays.get(name);

@@ -14,7 +14,21 @@ public interface MatrixFormat {
     /** One line on what the format stores. */
     String description();
 
-    /** Encodes {@code source} losslessly: decoding gives {@code source.value(r, c)} bit for bit. */
+    /**
+     * Whether {@link #encode(QuantizedMatrix)} can represent {@code source} exactly. Most formats
+     * hold any matrix; a format with a restricted value set (the bit-packed one: integers times a
+     * power of two per row) says no for the rest, and its encoder then throws. Generic tests run
+     * every format on every input it accepts, and on inputs built so that all formats accept them.
+     */
+    default boolean accepts(QuantizedMatrix source) {
+        return true;
+    }
+
+    /**
+     * Encodes {@code source} losslessly: decoding gives {@code source.value(r, c)} bit for bit.
+     *
+     * @throws IllegalArgumentException if the format cannot represent it ({@link #accepts} is false)
+     */
     WeightMatrix encode(QuantizedMatrix source);
 
     /** Encodes a plain float matrix losslessly (values compared by their bits). */

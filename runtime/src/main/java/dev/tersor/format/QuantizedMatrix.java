@@ -12,17 +12,24 @@ import java.util.Objects;
  * without row scales. It is what quantizers produce and what codebook formats encode; a plain float
  * matrix becomes one through {@link #fromDense}, with one code per distinct bit pattern.
  *
+ * <p>Codes are held in the narrowest array the codebook allows (one byte per entry up to 256 codes,
+ * two up to 65 536, else four), so that layers of a hundred million weights stay cheap to generate
+ * and encode. {@link #builder} fills that array in place.
+ *
  * <p>Immutable: the factories copy their inputs and nothing hands out the internal arrays.
  */
 public final class QuantizedMatrix {
 
+    /** Largest number of entries a quantized matrix holds: one Java array. */
+    public static final long MAX_ENTRIES = Integer.MAX_VALUE - 8;
+
     private final int rows;
     private final int cols;
     private final float[] codebook;
-    private final int[] codes;
+    private final Codes codes;
     private final float[] rowScales;
 
-    private QuantizedMatrix(int rows, int cols, float[] codebook, int[] codes, float[] rowScales) {
+    private QuantizedMatrix(int rows, int cols, float[] codebook, Codes codes, float[] rowScales) {
         this.rows = rows;
         this.cols = cols;
         this.codebook = codebook;
@@ -44,20 +51,42 @@ public final class QuantizedMatrix {
         if (rowScales != null && rowScales.length != rows) {
             throw new IllegalArgumentException(rowScales.length + " row scales for " + rows + " rows");
         }
+        Codes compact = Codes.allocate(codes.length, codebook.length);
         for (int i = 0; i < codes.length; i++) {
-            if (codes[i] < 0 || codes[i] >= codebook.length) {
-                throw new IllegalArgumentException("code " + codes[i] + " at " + i + " is outside the codebook of "
-                        + codebook.length);
-            }
+            checkCode(codes[i], i, codebook.length);
+            compact.set(i, codes[i]);
         }
-        return new QuantizedMatrix(rows, cols, codebook.clone(), codes.clone(),
+        return new QuantizedMatrix(rows, cols, codebook.clone(), compact,
                 rowScales == null ? null : rowScales.clone());
+    }
+
+    /**
+     * A builder that writes codes straight into the matrix's own compact array, for matrices too large
+     * to pass through an {@code int[]} and a copy. Every code starts at 0.
+     */
+    public static Builder builder(int rows, int cols, float[] codebook) {
+        if (rows < 0 || cols < 0) {
+            throw new IllegalArgumentException("negative shape " + rows + "x" + cols);
+        }
+        long size = (long) rows * cols;
+        if (size > MAX_ENTRIES) {
+            throw new IllegalArgumentException(rows + "x" + cols + " is too large for a quantized matrix (at most "
+                    + MAX_ENTRIES + " entries)");
+        }
+        return new Builder(rows, cols, codebook.clone());
+    }
+
+    private static void checkCode(int code, long index, int codebookSize) {
+        if (code < 0 || code >= codebookSize) {
+            throw new IllegalArgumentException("code " + code + " at " + index + " is outside the codebook of "
+                    + codebookSize);
+        }
     }
 
     /** One code per distinct float bit pattern of {@code dense}, in order of first appearance; no row scales. */
     public static QuantizedMatrix fromDense(DenseMatrixView dense) {
         long n = dense.size();
-        if (n > Integer.MAX_VALUE - 8) {
+        if (n > MAX_ENTRIES) {
             throw new IllegalArgumentException(dense.rows() + "x" + dense.cols() + " is too large to quantize in one piece");
         }
         int[] codes = new int[(int) n];
@@ -66,7 +95,12 @@ public final class QuantizedMatrix {
         for (int i = 0; i < n; i++) {
             codes[i] = index.codeOf(data.getAtIndex(Layouts.I32, i));
         }
-        return new QuantizedMatrix(dense.rows(), dense.cols(), index.codebook(), codes, null);
+        float[] codebook = index.codebook();
+        Codes compact = Codes.allocate(n, codebook.length);
+        for (int i = 0; i < n; i++) {
+            compact.set(i, codes[i]);
+        }
+        return new QuantizedMatrix(dense.rows(), dense.cols(), codebook, compact, null);
     }
 
     public int rows() {
@@ -87,7 +121,7 @@ public final class QuantizedMatrix {
     }
 
     public int code(int row, int col) {
-        return codes[row * cols + col];
+        return codes.get(row * cols + col);
     }
 
     public boolean hasRowScales() {
@@ -100,22 +134,20 @@ public final class QuantizedMatrix {
 
     /** The decoded value of an entry, exactly as every format must reproduce it. */
     public float value(int row, int col) {
-        float v = codebook[codes[row * cols + col]];
+        float v = codebook[codes.get(row * cols + col)];
         return rowScales == null ? v : v * rowScales[row];
     }
 
     /** How often each code occurs. */
     public long[] codeCounts() {
         long[] counts = new long[codebook.length];
-        for (int code : codes) {
-            counts[code]++;
-        }
+        codes.count(counts);
         return counts;
     }
 
     /** Shannon entropy of the codes, in bits per entry (0 for an empty matrix). */
     public double entropyBits() {
-        long total = codes.length;
+        long total = codes.length();
         double h = 0;
         for (long count : codeCounts()) {
             if (count > 0) {
@@ -167,7 +199,7 @@ public final class QuantizedMatrix {
 
     /** The decoded matrix as a heap array. */
     public float[] toDense() {
-        float[] dense = new float[codes.length];
+        float[] dense = new float[codes.length()];
         decodeInto(MemorySegment.ofArray(dense));
         return dense;
     }
@@ -180,19 +212,190 @@ public final class QuantizedMatrix {
     @Override
     public boolean equals(Object o) {
         return o instanceof QuantizedMatrix q && rows == q.rows && cols == q.cols
-                && Arrays.equals(codebook, q.codebook) && Arrays.equals(codes, q.codes)
+                && Arrays.equals(codebook, q.codebook) && codes.equals(q.codes)
                 && Arrays.equals(rowScales, q.rowScales);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(rows, cols, Arrays.hashCode(codebook), Arrays.hashCode(codes), Arrays.hashCode(rowScales));
+        return Objects.hash(rows, cols, Arrays.hashCode(codebook), codes.hashCode(), Arrays.hashCode(rowScales));
     }
 
     @Override
     public String toString() {
         return "QuantizedMatrix " + rows + "x" + cols + ", " + codebook.length + " codes"
                 + (rowScales == null ? "" : ", row scales");
+    }
+
+    /** Fills a new matrix's codes in place; {@link #build()} hands them over, so a builder is used once. */
+    public static final class Builder {
+        private final int rows;
+        private final int cols;
+        private final float[] codebook;
+        private Codes codes;
+        private float[] rowScales;
+
+        private Builder(int rows, int cols, float[] codebook) {
+            this.rows = rows;
+            this.cols = cols;
+            this.codebook = codebook;
+            this.codes = Codes.allocate((long) rows * cols, codebook.length);
+        }
+
+        /** Sets the code of the entry at row-major position {@code index}. */
+        public Builder set(long index, int code) {
+            Objects.checkIndex(index, (long) rows * cols);
+            checkCode(code, index, codebook.length);
+            open().set((int) index, code);
+            return this;
+        }
+
+        public Builder set(int row, int col, int code) {
+            Objects.checkIndex(row, rows);
+            Objects.checkIndex(col, cols);
+            return set((long) row * cols + col, code);
+        }
+
+        /** Per-row scales, or {@code null} for none. */
+        public Builder rowScales(float[] scales) {
+            if (scales != null && scales.length != rows) {
+                throw new IllegalArgumentException(scales.length + " row scales for " + rows + " rows");
+            }
+            open();
+            this.rowScales = scales == null ? null : scales.clone();
+            return this;
+        }
+
+        public QuantizedMatrix build() {
+            QuantizedMatrix matrix = new QuantizedMatrix(rows, cols, codebook, open(), rowScales);
+            codes = null;
+            return matrix;
+        }
+
+        private Codes open() {
+            if (codes == null) {
+                throw new IllegalStateException("this builder has already built its matrix");
+            }
+            return codes;
+        }
+    }
+
+    /** Row-major codes in the narrowest unsigned array that holds every code of the codebook. */
+    private abstract static sealed class Codes {
+
+        static Codes allocate(long length, int codebookSize) {
+            if (length > MAX_ENTRIES) {
+                throw new IllegalArgumentException(length + " entries exceed the limit of " + MAX_ENTRIES);
+            }
+            int n = (int) length;
+            if (codebookSize <= 1 << 8) {
+                return new Bytes(new byte[n]);
+            }
+            return codebookSize <= 1 << 16 ? new Chars(new char[n]) : new Ints(new int[n]);
+        }
+
+        abstract int length();
+
+        abstract int get(int index);
+
+        abstract void set(int index, int code);
+
+        void count(long[] counts) {
+            for (int i = 0, n = length(); i < n; i++) {
+                counts[get(i)]++;
+            }
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            if (!(o instanceof Codes other) || other.length() != length()) {
+                return false;
+            }
+            for (int i = 0, n = length(); i < n; i++) {
+                if (get(i) != other.get(i)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public int hashCode() {
+            int h = 1;
+            for (int i = 0, n = length(); i < n; i++) {
+                h = 31 * h + get(i);
+            }
+            return h;
+        }
+
+        private static final class Bytes extends Codes {
+            private final byte[] codes;
+
+            Bytes(byte[] codes) {
+                this.codes = codes;
+            }
+
+            @Override
+            int length() {
+                return codes.length;
+            }
+
+            @Override
+            int get(int index) {
+                return codes[index] & 0xFF;
+            }
+
+            @Override
+            void set(int index, int code) {
+                codes[index] = (byte) code;
+            }
+        }
+
+        private static final class Chars extends Codes {
+            private final char[] codes;
+
+            Chars(char[] codes) {
+                this.codes = codes;
+            }
+
+            @Override
+            int length() {
+                return codes.length;
+            }
+
+            @Override
+            int get(int index) {
+                return codes[index];
+            }
+
+            @Override
+            void set(int index, int code) {
+                codes[index] = (char) code;
+            }
+        }
+
+        private static final class Ints extends Codes {
+            private final int[] codes;
+
+            Ints(int[] codes) {
+                this.codes = codes;
+            }
+
+            @Override
+            int length() {
+                return codes.length;
+            }
+
+            @Override
+            int get(int index) {
+                return codes[index];
+            }
+
+            @Override
+            void set(int index, int code) {
+                codes[index] = code;
+            }
+        }
     }
 
     /** Open-addressing map from float bits to codes, assigning codes in order of first appearance. */

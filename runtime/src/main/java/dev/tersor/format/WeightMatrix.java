@@ -26,7 +26,10 @@ public interface WeightMatrix extends AutoCloseable {
 
     int cols();
 
-    /** Exact bytes of the layout: every array plus {@link #HEADER_BYTES}. */
+    /**
+     * Exact bytes of the layout: every array, 8 bytes per integer parameter (formats that have any),
+     * plus {@link #HEADER_BYTES}.
+     */
     long byteSize();
 
     /** {@code 8·byteSize() / (rows·cols)}; 0 for an empty matrix. */
@@ -86,6 +89,14 @@ public interface WeightMatrix extends AutoCloseable {
         MemorySegment data = arena.allocate(Layouts.F32, (long) rows() * cols());
         decodeInto(data);
         return new DenseMatrixView(rows(), cols(), data);
+    }
+
+    /**
+     * Format-specific figures for reports, by name (for example the bits per entry of a Huffman
+     * stream); empty when a format has none.
+     */
+    default java.util.Map<String, Double> details() {
+        return java.util.Map.of();
     }
 
     /** The named arrays and parameters of this matrix, for serialization. The segments are views, not copies. */

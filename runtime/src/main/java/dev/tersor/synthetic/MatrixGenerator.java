@@ -63,14 +63,14 @@ public final class MatrixGenerator {
     /** The matrix as codes over the codebook {@code [0, values()…]}: code 0 is zero. */
     public QuantizedMatrix generate() {
         long size = (long) rows * cols;
-        if (size > Integer.MAX_VALUE - 8) {
+        if (size > QuantizedMatrix.MAX_ENTRIES) {
             throw new IllegalArgumentException(rows + "x" + cols + " is too large for a quantized matrix; use generateDense");
         }
-        int[] codes = new int[(int) size];
-        fill(size, (i, code) -> codes[(int) i] = code);
         float[] codebook = new float[distinctValues + 1];
         System.arraycopy(values(), 0, codebook, 1, distinctValues);
-        return QuantizedMatrix.of(rows, cols, codebook, codes, null);
+        QuantizedMatrix.Builder builder = QuantizedMatrix.builder(rows, cols, codebook);
+        fill(size, builder::set);
+        return builder.build();
     }
 
     /** The same matrix, written straight into off-heap memory owned by {@code arena}. */

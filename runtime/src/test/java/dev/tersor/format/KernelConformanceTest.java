@@ -1,6 +1,7 @@
 package dev.tersor.format;
 
 import dev.tersor.kernels.Kernels;
+import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Parallelism;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -9,6 +10,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 
@@ -24,6 +26,22 @@ class KernelConformanceTest {
     /** {@code false} in the test pass that runs without {@code --add-modules jdk.incubator.vector}. */
     static final boolean EXPECT_VECTOR = !"false".equals(System.getProperty("tersor.test.expectVectorModule"));
 
+    /**
+     * Whether the native provider must load: on the platforms the build makes a library for (Linux on
+     * x86-64 and aarch64), unless {@code -Dtersor.test.expectNative=false} says otherwise.
+     */
+    static final boolean EXPECT_NATIVE = Boolean.parseBoolean(System.getProperty("tersor.test.expectNative",
+            String.valueOf(nativePlatform())));
+
+    /** The native ISA path this run must use, when the build caps it ({@code -Dtersor.native.isa}). */
+    static final String EXPECT_NATIVE_ISA = System.getProperty("tersor.test.expectNativeIsa");
+
+    private static boolean nativePlatform() {
+        String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
+        String arch = System.getProperty("os.arch", "");
+        return os.startsWith("linux") && List.of("amd64", "x86_64", "aarch64").contains(arch);
+    }
+
     static List<Kernels> providers() {
         return Kernels.available();
     }
@@ -38,6 +56,18 @@ class KernelConformanceTest {
         } else {
             assertThat(names).as("without the vector module only the fallback may run").doesNotContain("vector");
             assertThat(Kernels.preferred().name()).isNotEqualTo("vector");
+        }
+        if (EXPECT_NATIVE) {
+            assertThat(names).as("the native provider must load on this platform (see the log for why it did not)")
+                    .contains("native");
+            assertThat(Kernels.preferred().name()).isEqualTo("native");
+        }
+        if (EXPECT_NATIVE_ISA != null) {
+            assertThat(Kernels.named("native").isa()).isEqualTo(EXPECT_NATIVE_ISA);
+        }
+        String vectorCap = System.getProperty("tersor.vector.maxBits");
+        if (EXPECT_VECTOR && vectorCap != null) {
+            assertThat(Kernels.named("vector").isa()).isEqualTo("Vector API, " + vectorCap + "-bit");
         }
     }
 
@@ -67,6 +97,11 @@ class KernelConformanceTest {
 
     @Property(tries = 80)
     void isExactOnSmallIntegerMatrices(@ForAll("integerValued") TestMatrices.Case c, @ForAll("batches") int batch) {
+        QuantizedMatrix source = c.matrix();
+        for (MatrixFormat format : MatrixFormats.all()) {
+            // integer levels with power-of-two row scales suit every format: none may skip this test
+            assertThat(format.accepts(source)).as(format.name() + " accepts " + c).isTrue();
+        }
         check(c, batch, true);
     }
 
@@ -102,14 +137,27 @@ class KernelConformanceTest {
         }
         double[] tolerance = TestMatrices.tolerance(w, c.rows(), c.cols(), x, batch, implicit);
         for (MatrixFormat format : MatrixFormats.all()) {
+            if (!format.accepts(source)) {
+                continue; // only restricted formats refuse, and never the integer cases (asserted above)
+            }
             try (WeightMatrix matrix = format.encode(source)) {
                 float[] single = null;
                 for (Kernels kernels : providers()) {
                     for (int threads : new int[]{1, 2}) {
                         float[] y = new float[c.rows() * batch];
                         java.util.Arrays.fill(y, Float.NaN);
-                        matrix.multiply(MemorySegment.ofArray(x), MemorySegment.ofArray(y), batch,
-                                new Execution(kernels, Parallelism.of(threads)));
+                        // one thread on heap arrays, two on off-heap copies: native providers bind each differently
+                        if (threads == 1) {
+                            matrix.multiply(MemorySegment.ofArray(x), MemorySegment.ofArray(y), batch,
+                                    new Execution(kernels, Parallelism.of(threads)));
+                        } else {
+                            try (Arena arena = Arena.ofShared()) {
+                                MemorySegment xs = arena.allocate(4L * x.length, 64).copyFrom(MemorySegment.ofArray(x));
+                                MemorySegment ys = arena.allocate(4L * y.length, 64).copyFrom(MemorySegment.ofArray(y));
+                                matrix.multiply(xs, ys, batch, new Execution(kernels, Parallelism.of(threads)));
+                                MemorySegment.copy(ys, Layouts.F32, 0, y, 0, y.length);
+                            }
+                        }
                         String what = format.name() + " on " + kernels.name() + ", " + threads + " threads, batch "
                                 + batch + ", " + c;
                         compare(what, y, reference, tolerance, exact);

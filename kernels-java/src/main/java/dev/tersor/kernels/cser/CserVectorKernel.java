@@ -6,6 +6,7 @@ import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
 import dev.tersor.kernels.VectorSupport;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -97,12 +98,10 @@ public final class CserVectorKernel {
                                     IndexArray groupValue, IndexArray groupPtr, IndexArray rowPtr,
                                     MemorySegment rowScale, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
         int vectors = width / L;
-        int tail = width % L;
+        VectorMask<Float> tailMask = BatchStore.tailMask(width);
         float omega0 = omega.getAtIndex(Layouts.F32, 0);
         float[] colSums = omega0 == 0f ? null : columnSums(cols, batch, b0, width, x);
         boolean scaled = rowScale.byteSize() != 0;
-        // [0, L) row accumulators of the tail lanes, [L, 2L) the current group's tail sums
-        float[] tails = Scratch.accumulator(2 * L);
         for (int r = rowStart; r < rowEnd; r++) {
             int g0 = rowPtr.get(r);
             int g1 = rowPtr.get(r + 1);
@@ -110,7 +109,7 @@ public final class CserVectorKernel {
             FloatVector a1 = FloatVector.zero(F);
             FloatVector a2 = FloatVector.zero(F);
             FloatVector a3 = FloatVector.zero(F);
-            java.util.Arrays.fill(tails, 0, tail, 0f);
+            FloatVector at = FloatVector.zero(F);
             int p = groupPtr.get(g0);
             for (int g = g0; g < g1; g++) {
                 int end = groupPtr.get(g + 1);
@@ -121,7 +120,7 @@ public final class CserVectorKernel {
                 FloatVector s1 = FloatVector.zero(F);
                 FloatVector s2 = FloatVector.zero(F);
                 FloatVector s3 = FloatVector.zero(F);
-                java.util.Arrays.fill(tails, L, L + tail, 0f);
+                FloatVector st = FloatVector.zero(F);
                 for (; p < end; p++) {
                     long xo = 4L * ((long) colIdx.get(p) * batch + b0);
                     if (vectors > 0) {
@@ -136,9 +135,8 @@ public final class CserVectorKernel {
                             }
                         }
                     }
-                    long to = xo + 4L * vectors * L;
-                    for (int t = 0; t < tail; t++) {
-                        tails[L + t] += x.get(Layouts.F32, to + 4L * t);
+                    if (tailMask != null) {
+                        st = st.add(FloatVector.fromMemorySegment(F, x, xo + 4L * vectors * L, LE, tailMask));
                     }
                 }
                 int k = groupValue == null ? g - g0 + 1 : groupValue.get(g);
@@ -148,12 +146,10 @@ public final class CserVectorKernel {
                 a1 = s1.fma(vb, a1);
                 a2 = s2.fma(vb, a2);
                 a3 = s3.fma(vb, a3);
-                for (int t = 0; t < tail; t++) {
-                    tails[t] += v * tails[L + t];
-                }
+                at = st.fma(vb, at);
             }
             float scale = scaled ? rowScale.getAtIndex(Layouts.F32, r) : 1f;
-            BatchStore.store(y, 4L * ((long) r * batch + b0), vectors, a0, a1, a2, a3, tails, tail,
+            BatchStore.store(y, 4L * ((long) r * batch + b0), vectors, a0, a1, a2, a3, at, tailMask,
                     omega0, colSums, scale);
         }
     }

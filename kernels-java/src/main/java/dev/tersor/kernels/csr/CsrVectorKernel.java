@@ -6,6 +6,7 @@ import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
 import dev.tersor.kernels.VectorSupport;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -59,8 +60,7 @@ public final class CsrVectorKernel {
     private static void matMulBlock(int batch, int b0, int width, MemorySegment values, IndexArray colIdx,
                                     IndexArray rowPtr, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
         int vectors = width / L;
-        int tail = width % L;
-        float[] tailAcc = Scratch.accumulator(L);
+        VectorMask<Float> tailMask = BatchStore.tailMask(width);
         int p = rowPtr.get(rowStart);
         for (int r = rowStart; r < rowEnd; r++) {
             int end = rowPtr.get(r + 1);
@@ -68,12 +68,12 @@ public final class CsrVectorKernel {
             FloatVector a1 = FloatVector.zero(F);
             FloatVector a2 = FloatVector.zero(F);
             FloatVector a3 = FloatVector.zero(F);
-            java.util.Arrays.fill(tailAcc, 0, tail, 0f);
+            FloatVector at = FloatVector.zero(F);
             for (; p < end; p++) {
                 float v = values.getAtIndex(Layouts.F32, p);
                 long xo = 4L * ((long) colIdx.get(p) * batch + b0);
+                FloatVector vb = FloatVector.broadcast(F, v);
                 if (vectors > 0) {
-                    FloatVector vb = FloatVector.broadcast(F, v);
                     a0 = FloatVector.fromMemorySegment(F, x, xo, LE).fma(vb, a0);
                     if (vectors > 1) {
                         a1 = FloatVector.fromMemorySegment(F, x, xo + 4L * L, LE).fma(vb, a1);
@@ -85,12 +85,11 @@ public final class CsrVectorKernel {
                         }
                     }
                 }
-                long to = xo + 4L * vectors * L;
-                for (int t = 0; t < tail; t++) {
-                    tailAcc[t] += v * x.get(Layouts.F32, to + 4L * t);
+                if (tailMask != null) {
+                    at = FloatVector.fromMemorySegment(F, x, xo + 4L * vectors * L, LE, tailMask).fma(vb, at);
                 }
             }
-            BatchStore.store(y, 4L * ((long) r * batch + b0), vectors, a0, a1, a2, a3, tailAcc, tail, 0f, null, 1f);
+            BatchStore.store(y, 4L * ((long) r * batch + b0), vectors, a0, a1, a2, a3, at, tailMask, 0f, null, 1f);
         }
     }
 }

@@ -23,7 +23,7 @@ public final class CsrFormat implements MatrixFormat {
 
     @Override
     public WeightMatrix encode(QuantizedMatrix source) {
-        return CsrMatrix.encode(source.toDenseView());
+        return CsrMatrix.encode(source);
     }
 
     @Override

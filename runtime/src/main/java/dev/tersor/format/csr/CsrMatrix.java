@@ -6,6 +6,7 @@ import dev.tersor.format.InvalidLayoutException;
 import dev.tersor.format.Layout;
 import dev.tersor.format.LayoutArray;
 import dev.tersor.format.OffHeap;
+import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.Layouts;
@@ -36,8 +37,24 @@ public final class CsrMatrix extends AbstractWeightMatrix {
 
     /** Encodes every entry of {@code source} whose bits are not those of {@code +0.0}. */
     public static CsrMatrix encode(DenseMatrixView source) {
-        int rows = source.rows();
-        int cols = source.cols();
+        return encode(source.rows(), source.cols(), source::bits);
+    }
+
+    /**
+     * Encodes every entry of {@code source} whose decoded bits are not those of {@code +0.0}, reading
+     * the codes directly rather than through a decoded copy of the whole matrix.
+     */
+    public static CsrMatrix encode(QuantizedMatrix source) {
+        return encode(source.rows(), source.cols(), (r, c) -> Float.floatToRawIntBits(source.value(r, c)));
+    }
+
+    /** Raw float bits of the entry at {@code (row, col)}. */
+    @FunctionalInterface
+    private interface EntryBits {
+        int bits(int row, int col);
+    }
+
+    private static CsrMatrix encode(int rows, int cols, EntryBits source) {
         long nnz = 0;
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {

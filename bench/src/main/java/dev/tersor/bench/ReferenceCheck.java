@@ -1,0 +1,65 @@
+package dev.tersor.bench;
+
+import dev.tersor.format.QuantizedMatrix;
+import dev.tersor.kernels.Layouts;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * Checks a product once against a double-precision reference before it is timed, so that a fast
+ * wrong kernel cannot win. Every trial of every benchmark calls it on its own output.
+ */
+public final class ReferenceCheck {
+
+    private ReferenceCheck() {
+    }
+
+    /**
+     * Throws {@link IllegalStateException} naming the first entry of {@code y} (laid out
+     * {@code [rows][batch]}) that differs from {@code W·X} by more than float32 summation allows.
+     *
+     * @param x    {@code [cols][batch]}
+     * @param what names the product in the message, e.g. {@code "cser/vector"}
+     */
+    public static void verify(QuantizedMatrix source, MemorySegment x, MemorySegment y, int batch, String what) {
+        int rows = source.rows();
+        int cols = source.cols();
+        float[] xs = x.asSlice(0, 4L * cols * batch).toArray(Layouts.F32);
+        double[] inputs = new double[batch];
+        for (int j = 0; j < cols; j++) {
+            for (int b = 0; b < batch; b++) {
+                inputs[b] += Math.abs(xs[j * batch + b]);
+            }
+        }
+        double[] sum = new double[batch];
+        double[] magnitude = new double[batch];
+        for (int r = 0; r < rows; r++) {
+            Arrays.fill(sum, 0);
+            Arrays.fill(magnitude, 0);
+            double largest = 0;
+            for (int j = 0; j < cols; j++) {
+                double w = source.value(r, j);
+                if (w == 0) {
+                    continue;
+                }
+                largest = Math.max(largest, Math.abs(w));
+                int base = j * batch;
+                for (int b = 0; b < batch; b++) {
+                    double t = w * xs[base + b];
+                    sum[b] += t;
+                    magnitude[b] += Math.abs(t);
+                }
+            }
+            for (int b = 0; b < batch; b++) {
+                double got = y.getAtIndex(Layouts.F32, (long) r * batch + b);
+                // float summation bound; the implicit-value rewrite can add up to |ω0|·Σ|x| ≤ max|w|·Σ|x| twice
+                double bound = (cols + 8) * Math.scalb(1.0, -23) * (magnitude[b] + 2 * largest * inputs[b]);
+                if (!(Math.abs(got - sum[b]) <= bound)) {
+                    throw new IllegalStateException(what + " gives a wrong product: row " + r + " batch " + b
+                            + " is " + got + ", the reference " + sum[b] + " (tolerance " + bound + ")");
+                }
+            }
+        }
+    }
+}

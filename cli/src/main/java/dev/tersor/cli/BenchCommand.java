@@ -1,0 +1,97 @@
+package dev.tersor.cli;
+
+import dev.tersor.bench.run.SuiteRunner;
+import dev.tersor.bench.run.Suites;
+import dev.tersor.bench.suite.Environment;
+import dev.tersor.bench.suite.JmhRun;
+import dev.tersor.bench.suite.Preset;
+import dev.tersor.bench.suite.SuitePlan;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code tersor bench}: the benchmark suites through JMH, which forks a fresh JVM per trial from
+ * this jar, then the report. OpenBLAS must be installed; without it nothing runs.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run the benchmark suites through JMH against OpenBLAS, with the memory roofline, and write "
+                + "JMH's JSON, a Markdown report and PNG charts into one folder.",
+                "Do not run it while builds or other jobs use the machine: the numbers would be noise."},
+        subcommands = {BenchMatVecCommand.class, BenchReportCommand.class})
+final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @ArgGroup(exclusive = true)
+    Scope scope;
+
+    static final class Scope {
+        @Option(names = "--quick", description = "A representative subset, about ten minutes on two cores (the default).")
+        boolean quick;
+
+        @Option(names = "--full", description = "Every case, format, provider, batch and thread count: hours.")
+        boolean full;
+
+        @Option(names = "--smoke", hidden = true,
+                description = "Every variant on small cases with one short iteration: proves the pipeline, measures nothing.")
+        boolean smoke;
+    }
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Output folder (created; must not hold earlier results). Default: bench-results/<time>-<preset>.")
+    Path out;
+
+    @Option(names = "--rounds", paramLabel = "N",
+            description = "Run the whole plan N times and pool the results (A/B alternation at the scale of a whole run). "
+                    + "Default: 1.")
+    Integer rounds;
+
+    @Option(names = "--dry-run", description = "Print the plan and its estimated duration, and run nothing.")
+    boolean dryRun;
+
+    @Override
+    public Integer call() {
+        Preset preset = scope == null || scope.quick ? Preset.QUICK : scope.full ? Preset.FULL : Preset.SMOKE;
+        SuitePlan plan = SuitePlan.of(preset, Suites.all().stream().map(Suites.Suite::benchmarks).toList(),
+                Environment.current());
+        if (rounds != null) {
+            plan = plan.withRounds(rounds);
+        }
+        Path dir = out != null ? out : Path.of("bench-results",
+                LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + preset.label());
+        PrintWriter stdout = spec.commandLine().getOut();
+        if (dryRun) {
+            printPlan(stdout, plan, dir);
+            return 0;
+        }
+        stdout.flush();
+        SuiteRunner.run(plan, dir, Main.version(), System.out);
+        return 0;
+    }
+
+    static void printPlan(PrintWriter out, SuitePlan plan, Path dir) {
+        out.printf(Locale.ROOT, "plan %s: %d JMH runs, %d round(s), %d trials, %s; output would go to %s%n",
+                plan.preset(), plan.runs().size(), plan.rounds(), plan.trials(),
+                SuiteRunner.duration(plan.estimatedSeconds()), dir);
+        out.printf(Locale.ROOT, "iterations: %d warm-up x %d ms, %d measured x %d ms, %d fork(s) per trial, heap %s%n",
+                plan.iterations().warmupIterations(), plan.iterations().warmupMillis(),
+                plan.iterations().measurementIterations(), plan.iterations().measurementMillis(),
+                plan.iterations().forks(), plan.heap());
+        for (JmhRun run : plan.runs()) {
+            out.printf(Locale.ROOT, "  %s: %s, %d trials%n", run.label(), run.benchmark(), run.trials());
+            run.params().forEach((name, values) -> out.printf(Locale.ROOT, "    %s = %s%n", name, String.join(", ", values)));
+        }
+        out.flush();
+    }
+}

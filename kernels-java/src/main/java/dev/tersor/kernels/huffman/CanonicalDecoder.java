@@ -1,0 +1,95 @@
+package dev.tersor.kernels.huffman;
+
+import dev.tersor.kernels.Layouts;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Table-driven decoding of canonical Huffman streams: 32-bit words, most significant bit first
+ * (methods brief, Decision 5). A 64-bit buffer holds the next bits left-aligned and is refilled a
+ * whole word at a time, so every symbol costs one first-level lookup and, for codewords longer
+ * than the lookup width, a short scan of {@code limit}; never a walk bit by bit.
+ *
+ * <p>Decoding is safe on any input: words past the end of the stream read as zero, and an invalid
+ * codeword decodes to a negative symbol instead of failing. Validators use exactly this to reject
+ * corrupted streams; kernels only ever see streams that passed.
+ */
+public final class CanonicalDecoder {
+
+    private static final long WORD = 0xFFFF_FFFFL;
+
+    private CanonicalDecoder() {
+    }
+
+    /**
+     * Decodes {@code count} symbols starting at bit {@code bitPos} into {@code out[offset ..]} and
+     * returns the bit position after the last one.
+     *
+     * @param stream u32 words, MSB-first
+     * @param table  a {@link DecodeTable}, copied to the heap
+     */
+    public static long decode(MemorySegment stream, int[] table, long bitPos, int count, int[] out, int offset) {
+        int maxLength = table[0];
+        if (maxLength == 0) {
+            java.util.Arrays.fill(out, offset, offset + count, 0);
+            return bitPos;
+        }
+        int lookupShift = 64 - table[1];
+        int windowShift = 64 - maxLength;
+        int limitBase = DecodeTable.limitBase();
+        int offsetBase = DecodeTable.offsetBase(maxLength);
+        int lookupBase = DecodeTable.lookupBase(maxLength);
+        // The shortest codeword is all zeros (canonical order) and belongs to symbol 0, so a run of
+        // z leading zero bits is ⌊z / shortest⌋ copies of symbol 0: one count for a whole run of the
+        // most frequent symbol, which HAM's zeros make long.
+        int shortest = 1;
+        while (table[limitBase + shortest] == 0) {
+            shortest++;
+        }
+        long words = stream.byteSize() >>> 2;
+        long w = bitPos >>> 5;
+        int skip = (int) (bitPos & 31);
+        long buf = (word(stream, w, words) << 32 | word(stream, w + 1, words)) << skip;
+        int n = 64 - skip;
+        w += 2;
+        for (int i = 0; i < count; i++) {
+            if (n < 32) {
+                buf |= word(stream, w++, words) << (32 - n);
+                n += 32;
+            }
+            int zeros = Math.min(Long.numberOfLeadingZeros(buf), Math.min(n, 63));
+            if (zeros >= shortest) {
+                int run = Math.min(zeros / shortest, count - i);
+                for (int k = offset + i, end = k + run; k < end; k++) {
+                    out[k] = 0;
+                }
+                i += run - 1;
+                buf <<= run * shortest;
+                n -= run * shortest;
+                continue;
+            }
+            int e = table[lookupBase + (int) (buf >>> lookupShift)];
+            int len;
+            int symbol;
+            if (e >= 0) {
+                len = e & 31;
+                symbol = e >>> 5;
+            } else {
+                int window = (int) (buf >>> windowShift);
+                len = -e;
+                while (window >= table[limitBase + len]) {
+                    len++;
+                }
+                symbol = table[offsetBase + len] + (window >>> (maxLength - len));
+            }
+            out[offset + i] = symbol;
+            buf <<= len;
+            n -= len;
+        }
+        return (w << 5) - n;
+    }
+
+    private static long word(MemorySegment stream, long index, long words) {
+        return index < words ? stream.getAtIndex(Layouts.I32, index) & WORD : 0L;
+    }
+}

@@ -1,0 +1,67 @@
+package dev.tersor.kernels.sham;
+
+import dev.tersor.kernels.IndexArray;
+import dev.tersor.kernels.Layouts;
+import dev.tersor.kernels.Scratch;
+import dev.tersor.kernels.huffman.CanonicalDecoder;
+import dev.tersor.kernels.huffman.DecodeTable;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Scalar reference for sHAM (sparse HAM, Marinò et al.): only the entries that differ from the
+ * implicit value are stored, their columns as narrow gaps ({@link ShamRows}) and their codebook
+ * indices as canonical Huffman codewords. {@code y_r = s_r·(Σ_p (symbols[k_p] − ω0)·x_{col_p} + ω0·Σx)},
+ * where {@code ω0 = implicit} is the most frequent value (0 for a pruned matrix, in which case the
+ * last term vanishes) and {@code s_r} appears only with row scales.
+ *
+ * <p>Arguments, flat for native kernels: {@code stream} u32 words MSB-first; {@code rowBit[rows+1]}
+ * the start bit of each row's codewords; {@code symbols} f32 in canonical order; {@code decodeTable}
+ * a {@link DecodeTable}; {@code implicit} ω0; {@code colGap} the gap entries and
+ * {@code rowPtr[rows+1]} the start of each row in them; {@code rowScale} f32[rows] or empty.
+ */
+public final class ShamScalarKernel {
+
+    private ShamScalarKernel() {
+    }
+
+    public static void matMul(int rows, int cols, int batch, MemorySegment stream, IndexArray rowBit,
+                              MemorySegment symbols, MemorySegment decodeTable, float implicit, IndexArray colGap,
+                              IndexArray rowPtr, MemorySegment rowScale, MemorySegment x, MemorySegment y,
+                              int rowStart, int rowEnd) {
+        assert rowStart >= 0 && rowEnd <= rows;
+        int[] table = DecodeTable.load(decodeTable);
+        boolean scaled = rowScale.byteSize() != 0;
+        float[] xSum = Scratch.sums(batch);
+        java.util.Arrays.fill(xSum, 0, batch, 0f);
+        if (implicit != 0f) {
+            for (int j = 0; j < cols; j++) {
+                for (int b = 0; b < batch; b++) {
+                    xSum[b] += x.getAtIndex(Layouts.F32, (long) j * batch + b);
+                }
+            }
+        }
+        float[] acc = Scratch.accumulator(batch);
+        for (int r = rowStart; r < rowEnd; r++) {
+            int start = rowPtr.get(r);
+            int end = rowPtr.get(r + 1);
+            int[] columns = Scratch.columns(end - start);
+            int m = ShamRows.columns(colGap, start, end, columns);
+            int[] sym = Scratch.symbols(m);
+            CanonicalDecoder.decode(stream, table, Integer.toUnsignedLong(rowBit.get(r)), m, sym, 0);
+            java.util.Arrays.fill(acc, 0, batch, 0f);
+            for (int i = 0; i < m; i++) {
+                float v = symbols.getAtIndex(Layouts.F32, sym[i]) - implicit;
+                long xRow = (long) columns[i] * batch;
+                for (int b = 0; b < batch; b++) {
+                    acc[b] += v * x.getAtIndex(Layouts.F32, xRow + b);
+                }
+            }
+            float scale = scaled ? rowScale.getAtIndex(Layouts.F32, r) : 1f;
+            for (int b = 0; b < batch; b++) {
+                float value = acc[b] + implicit * xSum[b];
+                y.setAtIndex(Layouts.F32, (long) r * batch + b, scaled ? value * scale : value);
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.tersor.kernels.sham;
+
+import dev.tersor.kernels.DecodedRows;
+import dev.tersor.kernels.IndexArray;
+import dev.tersor.kernels.Layouts;
+import dev.tersor.kernels.Scratch;
+import dev.tersor.kernels.huffman.CanonicalDecoder;
+import dev.tersor.kernels.huffman.DecodeTable;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.tersor.kernels.VectorSupport.L;
+
+/**
+ * Vector API kernel for sHAM; arguments as in {@link ShamScalarKernel}. Each row's columns and
+ * codewords are decoded once (serially: gaps are a prefix sum, Huffman a chain) into a column list
+ * and a value list; the product then runs like CSR's ({@link DecodedRows}): gathers of {@code L}
+ * inputs per FMA for batch one, each value broadcast over up to four contiguous batch vectors
+ * otherwise.
+ */
+public final class ShamVectorKernel {
+
+    private ShamVectorKernel() {
+    }
+
+    public static void matMul(int rows, int cols, int batch, MemorySegment stream, IndexArray rowBit,
+                              MemorySegment symbols, MemorySegment decodeTable, float implicit, IndexArray colGap,
+                              IndexArray rowPtr, MemorySegment rowScale, MemorySegment x, MemorySegment y,
+                              int rowStart, int rowEnd) {
+        assert rowStart >= 0 && rowEnd <= rows;
+        int[] table = DecodeTable.load(decodeTable);
+        float[] values = symbols.toArray(Layouts.F32);
+        for (int k = 0; k < values.length; k++) {
+            values[k] -= implicit;
+        }
+        boolean scaled = rowScale.byteSize() != 0;
+        float[] xs = batch == 1 ? Scratch.input(x, cols) : null;
+        float implicitSum = batch == 1 && implicit != 0f ? implicit * DecodedRows.sum(xs, cols) : 0f;
+        float[][] blockSums = batch > 1 && implicit != 0f ? DecodedRows.blockSums(cols, batch, x) : null;
+        for (int r = rowStart; r < rowEnd; r++) {
+            int start = rowPtr.get(r);
+            int end = rowPtr.get(r + 1);
+            int[] columns = Scratch.columns(end - start);
+            int m = ShamRows.columns(colGap, start, end, columns);
+            int[] sym = Scratch.symbols(m);
+            CanonicalDecoder.decode(stream, table, Integer.toUnsignedLong(rowBit.get(r)), m, sym, 0);
+            float[] v = Scratch.row(m);
+            for (int i = 0; i < m; i++) {
+                v[i] = values[sym[i]];
+            }
+            float scale = scaled ? rowScale.getAtIndex(Layouts.F32, r) : 1f;
+            if (batch == 1) {
+                float result = DecodedRows.sparseDot(v, columns, m, xs) + implicitSum;
+                y.setAtIndex(Layouts.F32, r, scaled ? result * scale : result);
+            } else {
+                for (int b0 = 0; b0 < batch; b0 += 4 * L) {
+                    DecodedRows.block(v, columns, m, batch, b0, Math.min(4 * L, batch - b0), x, y, r, implicit,
+                            blockSums == null ? null : blockSums[b0 / (4 * L)], scale);
+                }
+            }
+        }
+    }
+}

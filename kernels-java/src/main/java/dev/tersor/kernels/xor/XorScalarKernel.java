@@ -1,0 +1,65 @@
+package dev.tersor.kernels.xor;
+
+import dev.tersor.kernels.IndexArray;
+import dev.tersor.kernels.Layouts;
+import dev.tersor.kernels.Scratch;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Scalar reference for the XOR-encrypted format (Kwon et al.): the q bit-planes of each care
+ * entry's codebook index are decoded slice by slice through the XOR network, patched, and the entry
+ * contributes {@code (omega[1 + index] − omega[0])·x_col}; pruned entries hold the implicit value
+ * {@code omega[0]}, accounted for once per row as {@code omega[0]·Σx}. Row scales multiply once per
+ * row. The row layout is described in {@link XorRows}.
+ *
+ * <p>Arguments, flat for native kernels: {@code planes} q, {@code wordBits} N_in, {@code sliceBits}
+ * N_out, {@code decodeTable} the byte tables of {@link XorNetwork} (i64), {@code words},
+ * {@code omega} f32[1 + K], {@code patchPtr}, {@code patches}, {@code mask}, {@code maskRowBit},
+ * {@code riceBits}, {@code rowScale} f32[rows] or empty.
+ */
+public final class XorScalarKernel {
+
+    private XorScalarKernel() {
+    }
+
+    public static void matMul(int rows, int cols, int batch, int planes, int wordBits, int sliceBits,
+                              MemorySegment decodeTable, MemorySegment words, MemorySegment omega,
+                              IndexArray patchPtr, IndexArray patches, MemorySegment mask, IndexArray maskRowBit,
+                              int riceBits, MemorySegment rowScale, MemorySegment x, MemorySegment y,
+                              int rowStart, int rowEnd) {
+        assert rowStart >= 0 && rowEnd <= rows;
+        long[] table = XorNetwork.load(decodeTable);
+        float implicit = omega.getAtIndex(Layouts.F32, 0);
+        boolean scaled = rowScale.byteSize() != 0;
+        float[] xSum = new float[batch];
+        if (implicit != 0f) {
+            for (int j = 0; j < cols; j++) {
+                for (int b = 0; b < batch; b++) {
+                    xSum[b] += x.getAtIndex(Layouts.F32, (long) j * batch + b);
+                }
+            }
+        }
+        int[] columns = Scratch.columns(cols);
+        int[] indices = Scratch.symbols(cols);
+        long[] planeBits = new long[Math.max(1, planes)];
+        float[] acc = new float[batch];
+        for (int r = rowStart; r < rowEnd; r++) {
+            int m = XorRows.decode(r, cols, planes, wordBits, sliceBits, table, words, patchPtr, patches, mask,
+                    maskRowBit, riceBits, columns, indices, planeBits);
+            java.util.Arrays.fill(acc, 0f);
+            for (int i = 0; i < m; i++) {
+                float v = omega.getAtIndex(Layouts.F32, 1 + indices[i]) - implicit;
+                long xRow = (long) columns[i] * batch;
+                for (int b = 0; b < batch; b++) {
+                    acc[b] += v * x.getAtIndex(Layouts.F32, xRow + b);
+                }
+            }
+            float scale = scaled ? rowScale.getAtIndex(Layouts.F32, r) : 1f;
+            for (int b = 0; b < batch; b++) {
+                float value = acc[b] + implicit * xSum[b];
+                y.setAtIndex(Layouts.F32, (long) r * batch + b, scaled ? value * scale : value);
+            }
+        }
+    }
+}

@@ -1,0 +1,230 @@
+/*
+ * Dense float32 kernels. Batch one is a dot product per row, bound by memory bandwidth: several
+ * independent accumulators keep the loads streaming. Larger batches reuse each X vector across four
+ * rows held in registers.
+ */
+#include "tersor_internal.h"
+
+#ifdef TK_X86
+#include "tersor_avx2.h"
+#endif
+#ifdef TK_NEON_PATH
+#include "tersor_neon.h"
+#endif
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Portable C. Eight-lane partial sums give the auto-vectoriser independent chains to work with. */
+
+static float dot_portable(const void *w, const void *x, int64_t n) {
+    float s[8] = {0};
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        for (int l = 0; l < 8; l++) {
+            s[l] += tk_f32(w, j + l) * tk_f32(x, j + l);
+        }
+    }
+    float acc = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+    for (; j < n; j++) {
+        acc += tk_f32(w, j) * tk_f32(x, j);
+    }
+    return acc;
+}
+
+/* Batch columns [b0, b0 + n), n <= TK_BLOCK. */
+TK_INLINE void dense_block_portable(const tk_dense_args *a, int64_t b0, const int64_t n) {
+    const int64_t cols = a->cols, batch = a->batch;
+    for (int64_t r = a->row_start; r < a->row_end; r++) {
+        float acc[TK_BLOCK] = {0};
+        for (int64_t j = 0; j < cols; j++) {
+            const float wj = tk_f32(a->w, r * cols + j);
+            const char *xj = (const char *) a->x + 4 * (j * batch + b0);
+            for (int64_t b = 0; b < n; b++) {
+                acc[b] += wj * tk_f32(xj, b);
+            }
+        }
+        for (int64_t b = 0; b < n; b++) {
+            tk_set_f32(a->y, r * batch + b0 + b, acc[b]);
+        }
+    }
+}
+
+void tk_dense_portable(const tk_dense_args *a) {
+    const int64_t cols = a->cols, batch = a->batch;
+    if (batch == 1) {
+        for (int64_t r = a->row_start; r < a->row_end; r++) {
+            tk_set_f32(a->y, r, dot_portable((const char *) a->w + 4 * r * cols, a->x, cols));
+        }
+        return;
+    }
+    int64_t b0 = 0;
+    for (; b0 + TK_BLOCK <= batch; b0 += TK_BLOCK) {
+        dense_block_portable(a, b0, TK_BLOCK);
+    }
+    if (b0 < batch) {
+        dense_block_portable(a, b0, batch - b0);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* AVX2 + FMA. */
+#ifdef TK_X86
+
+TK_AVX2 static float dot_avx2(const void *w, const void *x, int64_t n) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    int64_t j = 0;
+    for (; j + 32 <= n; j += 32) {
+        a0 = _mm256_fmadd_ps(tk8_load(w, j), tk8_load(x, j), a0);
+        a1 = _mm256_fmadd_ps(tk8_load(w, j + 8), tk8_load(x, j + 8), a1);
+        a2 = _mm256_fmadd_ps(tk8_load(w, j + 16), tk8_load(x, j + 16), a2);
+        a3 = _mm256_fmadd_ps(tk8_load(w, j + 24), tk8_load(x, j + 24), a3);
+    }
+    for (; j + 8 <= n; j += 8) {
+        a0 = _mm256_fmadd_ps(tk8_load(w, j), tk8_load(x, j), a0);
+    }
+    if (j < n) {
+        const __m256i m = tk8_mask(n - j);
+        a1 = _mm256_fmadd_ps(tk8_load_masked(w, j, m), tk8_load_masked(x, j, m), a1);
+    }
+    return tk8_sum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+}
+
+/* Rows [r, r + 4) × batch columns [b0, b0 + 8), the last vector partial when `masked`. */
+TK_AVX2_INLINE void dense_rows4_avx2(const tk_dense_args *a, int64_t r, int64_t b0, __m256i m, int masked) {
+    const int64_t cols = a->cols, batch = a->batch;
+    const char *w = (const char *) a->w + 4 * r * cols;
+    const int64_t stride = 4 * cols;
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    for (int64_t j = 0; j < cols; j++) {
+        const int64_t xo = j * batch + b0;
+        const __m256 xv = masked ? tk8_load_masked(a->x, xo, m) : tk8_load(a->x, xo);
+        a0 = _mm256_fmadd_ps(_mm256_set1_ps(tk_f32(w, j)), xv, a0);
+        a1 = _mm256_fmadd_ps(_mm256_set1_ps(tk_f32(w + stride, j)), xv, a1);
+        a2 = _mm256_fmadd_ps(_mm256_set1_ps(tk_f32(w + 2 * stride, j)), xv, a2);
+        a3 = _mm256_fmadd_ps(_mm256_set1_ps(tk_f32(w + 3 * stride, j)), xv, a3);
+    }
+    const __m256 acc[4] = {a0, a1, a2, a3};
+    for (int i = 0; i < 4; i++) {
+        const int64_t yo = (r + i) * batch + b0;
+        if (masked) {
+            tk8_store_masked(a->y, yo, m, acc[i]);
+        } else {
+            tk8_store(a->y, yo, acc[i]);
+        }
+    }
+}
+
+/*
+ * One row with the same operations, in the same order, as each row of dense_rows4_avx2, so that a
+ * row's result does not depend on how threads split the rows.
+ */
+TK_AVX2_INLINE void dense_row_avx2(const tk_dense_args *a, int64_t r, int64_t b0, __m256i m, int masked) {
+    const int64_t cols = a->cols, batch = a->batch;
+    const char *w = (const char *) a->w + 4 * r * cols;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t j = 0; j < cols; j++) {
+        const int64_t xo = j * batch + b0;
+        const __m256 xv = masked ? tk8_load_masked(a->x, xo, m) : tk8_load(a->x, xo);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(tk_f32(w, j)), xv, acc);
+    }
+    if (masked) {
+        tk8_store_masked(a->y, r * batch + b0, m, acc);
+    } else {
+        tk8_store(a->y, r * batch + b0, acc);
+    }
+}
+
+TK_AVX2 static void dense_block_avx2(const tk_dense_args *a, int64_t b0, __m256i m, int masked) {
+    int64_t r = a->row_start;
+    for (; r + 4 <= a->row_end; r += 4) {
+        if (masked) {
+            dense_rows4_avx2(a, r, b0, m, 1);
+        } else {
+            dense_rows4_avx2(a, r, b0, m, 0);
+        }
+    }
+    for (; r < a->row_end; r++) {
+        if (masked) {
+            dense_row_avx2(a, r, b0, m, 1);
+        } else {
+            dense_row_avx2(a, r, b0, m, 0);
+        }
+    }
+}
+
+TK_AVX2 void tk_dense_avx2(const tk_dense_args *a) {
+    const int64_t cols = a->cols, batch = a->batch;
+    if (batch == 1) {
+        for (int64_t r = a->row_start; r < a->row_end; r++) {
+            tk_set_f32(a->y, r, dot_avx2((const char *) a->w + 4 * r * cols, a->x, cols));
+        }
+        return;
+    }
+    for (int64_t b0 = 0; b0 < batch; b0 += 8) {
+        const int64_t n = batch - b0;
+        dense_block_avx2(a, b0, tk8_mask(n < 8 ? n : 8), n < 8);
+    }
+}
+
+#endif
+
+/* ---------------------------------------------------------------------------------------------- */
+/* NEON. */
+#ifdef TK_NEON_PATH
+
+static float dot_neon(const void *w, const void *x, int64_t n) {
+    float32x4_t a0 = vdupq_n_f32(0), a1 = vdupq_n_f32(0), a2 = vdupq_n_f32(0), a3 = vdupq_n_f32(0);
+    int64_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        a0 = vfmaq_f32(a0, tk4_load(w, j), tk4_load(x, j));
+        a1 = vfmaq_f32(a1, tk4_load(w, j + 4), tk4_load(x, j + 4));
+        a2 = vfmaq_f32(a2, tk4_load(w, j + 8), tk4_load(x, j + 8));
+        a3 = vfmaq_f32(a3, tk4_load(w, j + 12), tk4_load(x, j + 12));
+    }
+    for (; j + 4 <= n; j += 4) {
+        a0 = vfmaq_f32(a0, tk4_load(w, j), tk4_load(x, j));
+    }
+    float acc = vaddvq_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)));
+    for (; j < n; j++) {
+        acc += tk_f32(w, j) * tk_f32(x, j);
+    }
+    return acc;
+}
+
+/* Rows [r, r + rowCount) with rowCount <= 4, batch columns [b0, b0 + 4). */
+static void dense_rows_neon(const tk_dense_args *a, int64_t r, int rowCount, int64_t b0) {
+    const int64_t cols = a->cols, batch = a->batch;
+    float32x4_t acc[4] = {vdupq_n_f32(0), vdupq_n_f32(0), vdupq_n_f32(0), vdupq_n_f32(0)};
+    for (int64_t j = 0; j < cols; j++) {
+        const float32x4_t xv = tk4_load(a->x, j * batch + b0);
+        for (int i = 0; i < rowCount; i++) {
+            acc[i] = vfmaq_n_f32(acc[i], xv, tk_f32(a->w, (r + i) * cols + j));
+        }
+    }
+    for (int i = 0; i < rowCount; i++) {
+        tk4_store(a->y, (r + i) * batch + b0, acc[i]);
+    }
+}
+
+void tk_dense_neon(const tk_dense_args *a) {
+    const int64_t cols = a->cols, batch = a->batch;
+    if (batch == 1) {
+        for (int64_t r = a->row_start; r < a->row_end; r++) {
+            tk_set_f32(a->y, r, dot_neon((const char *) a->w + 4 * r * cols, a->x, cols));
+        }
+        return;
+    }
+    const int64_t whole = batch - batch % 4;
+    for (int64_t b0 = 0; b0 < whole; b0 += 4) {
+        for (int64_t r = a->row_start; r < a->row_end; r += 4) {
+            const int64_t left = a->row_end - r;
+            dense_rows_neon(a, r, left < 4 ? (int) left : 4, b0);
+        }
+    }
+    if (whole < batch) {
+        dense_block_portable(a, whole, batch - whole);
+    }
+}
+
+#endif

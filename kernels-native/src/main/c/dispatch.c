@@ -1,0 +1,141 @@
+/*
+ * Runtime choice of the instruction-set path, and the exported entry points that call through it.
+ * The path is chosen once when the library loads; every kernel call then costs one atomic load and
+ * one indirect call.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tersor_internal.h"
+
+static int always(void) {
+    return 1;
+}
+
+#ifdef TK_X86
+/* libgcc's cpu model checks XGETBV too, so "avx2" also means the OS saves the YMM registers. */
+static int has_avx2_fma(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+#endif
+
+static const tk_path PATHS[] = {
+    {"portable", always, tk_dense_portable, tk_csr_portable, tk_grouped_portable},
+#ifdef TK_X86
+    {"avx2", has_avx2_fma, tk_dense_avx2, tk_csr_avx2, tk_grouped_avx2},
+#endif
+#ifdef TK_NEON_PATH
+    /* Advanced SIMD is part of every AArch64 CPU that runs Linux. */
+    {"neon", always, tk_dense_neon, tk_csr_neon, tk_grouped_neon},
+#endif
+};
+
+#define PATH_COUNT ((int) (sizeof PATHS / sizeof PATHS[0]))
+
+const tk_path *tk_paths(int *count) {
+    *count = PATH_COUNT;
+    return PATHS;
+}
+
+static _Atomic(const tk_path *) active;
+
+int32_t tersor_isa_select(const char *cap) {
+    int limit = PATH_COUNT - 1;
+    if (cap != NULL && cap[0] != '\0') {
+        limit = -1;
+        for (int i = 0; i < PATH_COUNT; i++) {
+            if (strcmp(PATHS[i].name, cap) == 0) {
+                limit = i;
+            }
+        }
+        if (limit < 0) {
+            return -1;
+        }
+    }
+    int chosen = limit;
+    while (chosen > 0 && !PATHS[chosen].supported()) {
+        chosen--;
+    }
+    atomic_store_explicit(&active, &PATHS[chosen], memory_order_release);
+    return 0;
+}
+
+/*
+ * The cap in TERSOR_NATIVE_ISA applies from the start. A name this build does not know selects the
+ * portable path: a mistyped cap in a test run must not quietly test the fastest path instead.
+ */
+static const tk_path *select_from_environment(void) {
+    if (tersor_isa_select(getenv("TERSOR_NATIVE_ISA")) != 0) {
+        tersor_isa_select(PATHS[0].name);
+    }
+    return atomic_load_explicit(&active, memory_order_acquire);
+}
+
+__attribute__((constructor)) static void select_on_load(void) {
+    select_from_environment();
+}
+
+static const tk_path *path(void) {
+    const tk_path *p = atomic_load_explicit(&active, memory_order_acquire);
+    return p != NULL ? p : select_from_environment();
+}
+
+int32_t tersor_abi_version(void) {
+    return TERSOR_KERNELS_ABI_VERSION;
+}
+
+const char *tersor_isa(void) {
+    return path()->name;
+}
+
+const char *tersor_isa_paths(void) {
+    static const char names[] = "portable"
+#ifdef TK_X86
+                                " avx2"
+#endif
+#ifdef TK_NEON_PATH
+                                " neon"
+#endif
+        ;
+    return names;
+}
+
+void tersor_dense_matmul(int32_t rows, int32_t cols, int32_t batch, const void *w,
+                         const void *x, void *y, int32_t row_start, int32_t row_end) {
+    tk_dense_args a = {rows, cols, batch, w, x, y, row_start, row_end};
+    path()->dense(&a);
+}
+
+void tersor_csr_matmul(int32_t rows, int32_t cols, int32_t batch, const void *values,
+                       const void *col_idx, int32_t col_idx_width,
+                       const void *row_ptr, int32_t row_ptr_width,
+                       const void *x, void *y, int32_t row_start, int32_t row_end) {
+    tk_csr_args a = {rows, cols, batch, values, {col_idx, col_idx_width}, {row_ptr, row_ptr_width},
+                     x, y, row_start, row_end};
+    path()->csr(&a);
+}
+
+void tersor_cer_matmul(int32_t rows, int32_t cols, int32_t batch, const void *omega,
+                       const void *col_idx, int32_t col_idx_width,
+                       const void *group_ptr, int32_t group_ptr_width,
+                       const void *row_ptr, int32_t row_ptr_width,
+                       const void *row_scale, const void *x, void *y, int32_t row_start, int32_t row_end) {
+    tk_grouped_args a = {rows, cols, batch, omega, {col_idx, col_idx_width}, {NULL, 1},
+                         {group_ptr, group_ptr_width}, {row_ptr, row_ptr_width}, row_scale,
+                         x, y, row_start, row_end};
+    path()->grouped(&a);
+}
+
+void tersor_cser_matmul(int32_t rows, int32_t cols, int32_t batch, const void *omega,
+                        const void *col_idx, int32_t col_idx_width,
+                        const void *group_value, int32_t group_value_width,
+                        const void *group_ptr, int32_t group_ptr_width,
+                        const void *row_ptr, int32_t row_ptr_width,
+                        const void *row_scale, const void *x, void *y, int32_t row_start, int32_t row_end) {
+    tk_grouped_args a = {rows, cols, batch, omega, {col_idx, col_idx_width},
+                         {group_value, group_value_width}, {group_ptr, group_ptr_width},
+                         {row_ptr, row_ptr_width}, row_scale, x, y, row_start, row_end};
+    path()->grouped(&a);
+}

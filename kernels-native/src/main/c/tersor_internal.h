@@ -1,0 +1,130 @@
+/*
+ * What the kernel sources share: argument blocks, unaligned loads, and the table of instruction-set
+ * paths. Not installed; the C tests include it to reach every path directly.
+ */
+#ifndef TERSOR_INTERNAL_H
+#define TERSOR_INTERNAL_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "tersor_kernels.h"
+
+#if defined(__x86_64__)
+#define TK_X86 1
+/* Functions of the AVX2 path; the rest of the file stays at the baseline ISA. */
+#define TK_AVX2 __attribute__((target("avx2,fma")))
+#endif
+#if defined(__aarch64__)
+#define TK_NEON_PATH 1
+#endif
+
+#define TK_INLINE static inline __attribute__((always_inline))
+
+/* An index array: elements of 1, 2 or 4 bytes. */
+typedef struct {
+    const void *data;
+    int32_t width;
+} tk_index;
+
+typedef struct {
+    int32_t rows, cols, batch;
+    const void *w;
+    const void *x;
+    void *y;
+    int32_t row_start, row_end;
+} tk_dense_args;
+
+typedef struct {
+    int32_t rows, cols, batch;
+    const void *values;
+    tk_index col_idx, row_ptr;
+    const void *x;
+    void *y;
+    int32_t row_start, row_end;
+} tk_csr_args;
+
+/* CER and CSER; group_value.data is NULL for CER, whose t-th group of a row holds omega[t + 1]. */
+typedef struct {
+    int32_t rows, cols, batch;
+    const void *omega;
+    tk_index col_idx, group_value, group_ptr, row_ptr;
+    const void *row_scale;
+    const void *x;
+    void *y;
+    int32_t row_start, row_end;
+} tk_grouped_args;
+
+/*
+ * Arrays carry no alignment guarantee (slices of a mapped file), so every scalar access goes through
+ * memcpy, which compilers turn into one plain load or store.
+ */
+TK_INLINE float tk_f32(const void *base, int64_t i) {
+    float v;
+    memcpy(&v, (const char *) base + 4 * i, sizeof v);
+    return v;
+}
+
+TK_INLINE void tk_set_f32(void *base, int64_t i, float v) {
+    memcpy((char *) base + 4 * i, &v, sizeof v);
+}
+
+TK_INLINE int64_t tk_u8(const void *base, int64_t i) {
+    return ((const uint8_t *) base)[i];
+}
+
+TK_INLINE int64_t tk_u16(const void *base, int64_t i) {
+    uint16_t v;
+    memcpy(&v, (const char *) base + 2 * i, sizeof v);
+    return v;
+}
+
+TK_INLINE int64_t tk_u32(const void *base, int64_t i) {
+    uint32_t v;
+    memcpy(&v, (const char *) base + 4 * i, sizeof v);
+    return v;
+}
+
+/* Element i of an index array whose width is a compile-time constant after inlining. */
+TK_INLINE int64_t tk_at(const void *base, int32_t width, int64_t i) {
+    return width == 1 ? tk_u8(base, i) : width == 2 ? tk_u16(base, i) : tk_u32(base, i);
+}
+
+TK_INLINE int64_t tk_get(tk_index a, int64_t i) {
+    return tk_at(a.data, a.width, i);
+}
+
+/*
+ * Batch columns the portable batched kernels handle at once. A full block is a compile-time constant,
+ * so the compiler keeps its accumulators in vector registers; only the last block is shorter.
+ */
+#define TK_BLOCK 8
+
+/* One instruction-set path: its kernels, and whether this CPU can run them. */
+typedef struct {
+    const char *name;
+    int (*supported)(void);
+    void (*dense)(const tk_dense_args *);
+    void (*csr)(const tk_csr_args *);
+    void (*grouped)(const tk_grouped_args *);
+} tk_path;
+
+/* Every path of this build, slowest first; the first is the portable one. */
+const tk_path *tk_paths(int *count);
+
+/* Kernels of each path, one source file per format family. */
+void tk_dense_portable(const tk_dense_args *a);
+void tk_csr_portable(const tk_csr_args *a);
+void tk_grouped_portable(const tk_grouped_args *a);
+#ifdef TK_X86
+void tk_dense_avx2(const tk_dense_args *a);
+void tk_csr_avx2(const tk_csr_args *a);
+void tk_grouped_avx2(const tk_grouped_args *a);
+#endif
+#ifdef TK_NEON_PATH
+void tk_dense_neon(const tk_dense_args *a);
+void tk_csr_neon(const tk_csr_args *a);
+void tk_grouped_neon(const tk_grouped_args *a);
+#endif
+
+#endif

@@ -1,0 +1,26 @@
+/* Helpers of the NEON path (AArch64 Advanced SIMD). */
+#ifndef TERSOR_NEON_H
+#define TERSOR_NEON_H
+
+#include <arm_neon.h>
+
+#include "tersor_internal.h"
+
+/* LD1/ST1 accept any address, so these serve unaligned arrays as well. */
+TK_INLINE float32x4_t tk4_load(const void *base, int64_t i) {
+    return vld1q_f32((const float *) ((const char *) base + 4 * i));
+}
+
+TK_INLINE void tk4_store(void *base, int64_t i, float32x4_t v) {
+    vst1q_f32((float *) ((char *) base + 4 * i), v);
+}
+
+/* x[col_idx[p .. p + 4)]: NEON has no gather, so four lane loads. */
+TK_INLINE float32x4_t tk4_gather(const void *x, const void *idx, int32_t width, int64_t p) {
+    float32x4_t v = vdupq_n_f32(tk_f32(x, tk_at(idx, width, p)));
+    v = vsetq_lane_f32(tk_f32(x, tk_at(idx, width, p + 1)), v, 1);
+    v = vsetq_lane_f32(tk_f32(x, tk_at(idx, width, p + 2)), v, 2);
+    return vsetq_lane_f32(tk_f32(x, tk_at(idx, width, p + 3)), v, 3);
+}
+
+#endif

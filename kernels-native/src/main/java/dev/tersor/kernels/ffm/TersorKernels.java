@@ -1,0 +1,327 @@
+package dev.tersor.kernels.ffm;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * FFM bindings of {@code tersor_kernels.h}, written by hand in jextract's style: one holder class per
+ * function with its descriptor, address and {@code static final} handle, linked on first use, and a
+ * static method of the C name that calls it with {@code invokeExact}. {@code HeaderBindingsTest}
+ * checks every declaration of the header against these methods and descriptors.
+ *
+ * <p>Kernels have two handles. The plain one serves native segments. {@link Heap} binds the same
+ * functions with {@link Linker.Option#critical(boolean) critical(true)}, the only way to pass heap
+ * segments ({@code MemorySegment.ofArray}) without copying them; a critical call holds off garbage
+ * collection while it runs, so it is used only when an argument actually lives on the heap.
+ *
+ * <p>Only {@link NativeKernels} calls these, after {@link NativeLibrary#lookup()} has succeeded.
+ */
+public final class TersorKernels {
+
+    /** The header's {@code TERSOR_KERNELS_ABI_VERSION}; a library reporting another one is refused. */
+    public static final int TERSOR_KERNELS_ABI_VERSION = 1;
+
+    static final ValueLayout.OfInt C_INT = ValueLayout.JAVA_INT;
+    static final ValueLayout C_POINTER = ValueLayout.ADDRESS;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup SYMBOLS = NativeLibrary.lookup();
+
+    /** Longest string the library returns (an ISA name or the list of them). */
+    private static final long MAX_STRING = 4096;
+
+    private TersorKernels() {
+    }
+
+    private static MemorySegment find(String name) {
+        return SYMBOLS.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libtersor_kernels lacks " + name));
+    }
+
+    @SuppressWarnings("restricted")
+    private static MethodHandle downcall(MemorySegment address, FunctionDescriptor descriptor, Linker.Option... options) {
+        return LINKER.downcallHandle(address, descriptor, options);
+    }
+
+    private static MethodHandle heap(MemorySegment address, FunctionDescriptor descriptor) {
+        return downcall(address, descriptor, Linker.Option.critical(true));
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException e) {
+            throw e;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new AssertionError("a downcall threw a checked exception", t);
+    }
+
+    @SuppressWarnings("restricted")
+    private static String string(MemorySegment address) {
+        return address.reinterpret(MAX_STRING).getString(0);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // int32_t tersor_abi_version(void);
+
+    private static final class tersor_abi_version {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT);
+        static final MemorySegment ADDR = find("tersor_abi_version");
+        static final MethodHandle HANDLE = downcall(ADDR, DESC);
+    }
+
+    public static int tersor_abi_version() {
+        try {
+            return (int) tersor_abi_version.HANDLE.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // const char *tersor_isa(void);
+
+    private static final class tersor_isa {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(C_POINTER);
+        static final MemorySegment ADDR = find("tersor_isa");
+        static final MethodHandle HANDLE = downcall(ADDR, DESC);
+    }
+
+    public static MemorySegment tersor_isa() {
+        try {
+            return (MemorySegment) tersor_isa.HANDLE.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@link #tersor_isa()} as a Java string. */
+    static String isa() {
+        return string(tersor_isa());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // const char *tersor_isa_paths(void);
+
+    private static final class tersor_isa_paths {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(C_POINTER);
+        static final MemorySegment ADDR = find("tersor_isa_paths");
+        static final MethodHandle HANDLE = downcall(ADDR, DESC);
+    }
+
+    public static MemorySegment tersor_isa_paths() {
+        try {
+            return (MemorySegment) tersor_isa_paths.HANDLE.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@link #tersor_isa_paths()} as a Java string. */
+    static String isaPaths() {
+        return string(tersor_isa_paths());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // int32_t tersor_isa_select(const char *cap);
+
+    private static final class tersor_isa_select {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT, C_POINTER);
+        static final MemorySegment ADDR = find("tersor_isa_select");
+        static final MethodHandle HANDLE = downcall(ADDR, DESC);
+    }
+
+    public static int tersor_isa_select(MemorySegment cap) {
+        try {
+            return (int) tersor_isa_select.HANDLE.invokeExact(cap);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // void tersor_dense_matmul(int32_t rows, int32_t cols, int32_t batch, const void *w,
+    //                          const void *x, void *y, int32_t row_start, int32_t row_end);
+
+    private static final class tersor_dense_matmul {
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+                C_INT, C_INT, C_INT, C_POINTER, C_POINTER, C_POINTER, C_INT, C_INT);
+        static final MemorySegment ADDR = find("tersor_dense_matmul");
+        static final MethodHandle HANDLE = downcall(ADDR, DESC);
+        static final MethodHandle HEAP = heap(ADDR, DESC);
+    }
+
+    public static void tersor_dense_matmul(int rows, int cols, int batch, MemorySegment w,
+                                           MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+        try {
+            tersor_dense_matmul.HANDLE.invokeExact(rows, cols, batch, w, x, y, rowStart, rowEnd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // void tersor_csr_matmul(int32_t rows, int32_t cols, int32_t batch, const void *values,
+    //                        const void *col_idx, int32_t col_idx_width,
+    //                        const void *row_ptr, int32_t row_ptr_width,
+    //                        const void *x, void *y, int32_t row_start, int32_t row_end);
+
+    private static final class tersor_csr_matmul {
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+                C_INT, C_INT, C_INT, C_POINTER,
+                C_POINTER, C_INT,
+                C_POINTER, C_INT,
+                C_POINTER, C_POINTER, C_INT, C_INT);
+        static final MemorySegment ADDR = find("tersor_csr_matmul");
+        static final MethodHandle HANDLE = downcall(ADDR, DESC);
+        static final MethodHandle HEAP = heap(ADDR, DESC);
+    }
+
+    public static void tersor_csr_matmul(int rows, int cols, int batch, MemorySegment values,
+                                         MemorySegment colIdx, int colIdxWidth,
+                                         MemorySegment rowPtr, int rowPtrWidth,
+                                         MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+        try {
+            tersor_csr_matmul.HANDLE.invokeExact(rows, cols, batch, values, colIdx, colIdxWidth, rowPtr, rowPtrWidth,
+                    x, y, rowStart, rowEnd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // void tersor_cer_matmul(int32_t rows, int32_t cols, int32_t batch, const void *omega,
+    //                        const void *col_idx, int32_t col_idx_width,
+    //                        const void *group_ptr, int32_t group_ptr_width,
+    //                        const void *row_ptr, int32_t row_ptr_width,
+    //                        const void *row_scale, const void *x, void *y, int32_t row_start, int32_t row_end);
+
+    private static final class tersor_cer_matmul {
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+                C_INT, C_INT, C_INT, C_POINTER,
+                C_POINTER, C_INT,
+                C_POINTER, C_INT,
+                C_POINTER, C_INT,
+                C_POINTER, C_POINTER, C_POINTER, C_INT, C_INT);
+        static final MemorySegment ADDR = find("tersor_cer_matmul");
+        static final MethodHandle HANDLE = downcall(ADDR, DESC);
+        static final MethodHandle HEAP = heap(ADDR, DESC);
+    }
+
+    public static void tersor_cer_matmul(int rows, int cols, int batch, MemorySegment omega,
+                                         MemorySegment colIdx, int colIdxWidth,
+                                         MemorySegment groupPtr, int groupPtrWidth,
+                                         MemorySegment rowPtr, int rowPtrWidth,
+                                         MemorySegment rowScale, MemorySegment x, MemorySegment y,
+                                         int rowStart, int rowEnd) {
+        try {
+            tersor_cer_matmul.HANDLE.invokeExact(rows, cols, batch, omega, colIdx, colIdxWidth, groupPtr, groupPtrWidth,
+                    rowPtr, rowPtrWidth, rowScale, x, y, rowStart, rowEnd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // void tersor_cser_matmul(int32_t rows, int32_t cols, int32_t batch, const void *omega,
+    //                         const void *col_idx, int32_t col_idx_width,
+    //                         const void *group_value, int32_t group_value_width,
+    //                         const void *group_ptr, int32_t group_ptr_width,
+    //                         const void *row_ptr, int32_t row_ptr_width,
+    //                         const void *row_scale, const void *x, void *y, int32_t row_start, int32_t row_end);
+
+    private static final class tersor_cser_matmul {
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+                C_INT, C_INT, C_INT, C_POINTER,
+                C_POINTER, C_INT,
+                C_POINTER, C_INT,
+                C_POINTER, C_INT,
+                C_POINTER, C_INT,
+                C_POINTER, C_POINTER, C_POINTER, C_INT, C_INT);
+        static final MemorySegment ADDR = find("tersor_cser_matmul");
+        static final MethodHandle HANDLE = downcall(ADDR, DESC);
+        static final MethodHandle HEAP = heap(ADDR, DESC);
+    }
+
+    public static void tersor_cser_matmul(int rows, int cols, int batch, MemorySegment omega,
+                                          MemorySegment colIdx, int colIdxWidth,
+                                          MemorySegment groupValue, int groupValueWidth,
+                                          MemorySegment groupPtr, int groupPtrWidth,
+                                          MemorySegment rowPtr, int rowPtrWidth,
+                                          MemorySegment rowScale, MemorySegment x, MemorySegment y,
+                                          int rowStart, int rowEnd) {
+        try {
+            tersor_cser_matmul.HANDLE.invokeExact(rows, cols, batch, omega, colIdx, colIdxWidth, groupValue,
+                    groupValueWidth, groupPtr, groupPtrWidth, rowPtr, rowPtrWidth, rowScale, x, y, rowStart, rowEnd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    /**
+     * The kernels again, through critical downcalls that accept heap segments. Same names and
+     * signatures as the plain bindings above.
+     */
+    public static final class Heap {
+
+        private Heap() {
+        }
+
+        public static void tersor_dense_matmul(int rows, int cols, int batch, MemorySegment w,
+                                               MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+            try {
+                TersorKernels.tersor_dense_matmul.HEAP.invokeExact(rows, cols, batch, w, x, y, rowStart, rowEnd);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        public static void tersor_csr_matmul(int rows, int cols, int batch, MemorySegment values,
+                                             MemorySegment colIdx, int colIdxWidth,
+                                             MemorySegment rowPtr, int rowPtrWidth,
+                                             MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+            try {
+                TersorKernels.tersor_csr_matmul.HEAP.invokeExact(rows, cols, batch, values, colIdx, colIdxWidth,
+                        rowPtr, rowPtrWidth, x, y, rowStart, rowEnd);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        public static void tersor_cer_matmul(int rows, int cols, int batch, MemorySegment omega,
+                                             MemorySegment colIdx, int colIdxWidth,
+                                             MemorySegment groupPtr, int groupPtrWidth,
+                                             MemorySegment rowPtr, int rowPtrWidth,
+                                             MemorySegment rowScale, MemorySegment x, MemorySegment y,
+                                             int rowStart, int rowEnd) {
+            try {
+                TersorKernels.tersor_cer_matmul.HEAP.invokeExact(rows, cols, batch, omega, colIdx, colIdxWidth,
+                        groupPtr, groupPtrWidth, rowPtr, rowPtrWidth, rowScale, x, y, rowStart, rowEnd);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        public static void tersor_cser_matmul(int rows, int cols, int batch, MemorySegment omega,
+                                              MemorySegment colIdx, int colIdxWidth,
+                                              MemorySegment groupValue, int groupValueWidth,
+                                              MemorySegment groupPtr, int groupPtrWidth,
+                                              MemorySegment rowPtr, int rowPtrWidth,
+                                              MemorySegment rowScale, MemorySegment x, MemorySegment y,
+                                              int rowStart, int rowEnd) {
+            try {
+                TersorKernels.tersor_cser_matmul.HEAP.invokeExact(rows, cols, batch, omega, colIdx, colIdxWidth,
+                        groupValue, groupValueWidth, groupPtr, groupPtrWidth, rowPtr, rowPtrWidth, rowScale, x, y,
+                        rowStart, rowEnd);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dev.tersor.kernels.ffm;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The hand-written bindings match {@code tersor_kernels.h}: every declared function has a binding of
+ * the same signature and descriptor (and a heap variant when it takes arrays), and no binding is
+ * left over. The checker itself is shown to catch each kind of drift on edited copies of the header.
+ */
+class HeaderBindingsTest {
+
+    private static String header() throws IOException {
+        String path = System.getProperty("tersor.native.header", "src/main/c/include/tersor_kernels.h");
+        return Files.readString(Path.of(path));
+    }
+
+    private static List<String> problems(String header) {
+        return HeaderBindings.problems(header, TersorKernels.class, TersorKernels.Heap.class);
+    }
+
+    @Test
+    void everyDeclaredFunctionHasAMatchingBinding() throws IOException {
+        String header = header();
+        List<HeaderBindings.CFunction> functions = HeaderBindings.parse(header);
+        assertThat(functions).extracting(HeaderBindings.CFunction::name).contains(
+                "tersor_abi_version", "tersor_isa", "tersor_isa_paths", "tersor_isa_select",
+                "tersor_dense_matmul", "tersor_csr_matmul", "tersor_cer_matmul", "tersor_cser_matmul");
+        assertThat(problems(header)).isEmpty();
+    }
+
+    @Test
+    void parsesTypesAndDropsParameterNames() throws IOException {
+        HeaderBindings.CFunction csr = HeaderBindings.parse(header()).stream()
+                .filter(f -> f.name().equals("tersor_csr_matmul")).findFirst().orElseThrow();
+        assertThat(csr.returnType()).isEqualTo("void");
+        assertThat(csr.parameterTypes()).containsExactly("int32_t", "int32_t", "int32_t", "const void *",
+                "const void *", "int32_t", "const void *", "int32_t", "const void *", "void *", "int32_t", "int32_t");
+        assertThat(csr.takesArrays()).isTrue();
+    }
+
+    @Test
+    void aChangedParameterTypeIsReported() throws IOException {
+        String edited = replaceOnce(header(), "TERSOR_API void tersor_csr_matmul(int32_t rows, int32_t cols, int32_t batch,",
+                "TERSOR_API void tersor_csr_matmul(int32_t rows, int32_t cols, int64_t batch,");
+        assertThat(problems(edited)).anyMatch(p -> p.startsWith("TersorKernels.tersor_csr_matmul") && p.contains("missing"))
+                .anyMatch(p -> p.startsWith("tersor_csr_matmul: descriptor"));
+    }
+
+    @Test
+    void aChangedReturnTypeIsReported() throws IOException {
+        String edited = replaceOnce(header(), "TERSOR_API int32_t tersor_isa_select(", "TERSOR_API void tersor_isa_select(");
+        assertThat(problems(edited)).anyMatch(p -> p.contains("tersor_isa_select returns int"));
+    }
+
+    @Test
+    void aFunctionWithoutBindingIsReported() throws IOException {
+        String edited = header().replace("#ifdef __cplusplus\n}",
+                "TERSOR_API void tersor_ham_matmul(int32_t rows, const void *stream);\n\n#ifdef __cplusplus\n}");
+        assertThat(edited).contains("tersor_ham_matmul");
+        assertThat(problems(edited)).anyMatch(p -> p.startsWith("TersorKernels.tersor_ham_matmul") && p.contains("missing"))
+                .anyMatch(p -> p.startsWith("Heap.tersor_ham_matmul"));
+    }
+
+    @Test
+    void aBindingWithoutDeclarationIsReported() throws IOException {
+        String header = header();
+        int start = header.indexOf("TERSOR_API void tersor_cer_matmul(");
+        int end = header.indexOf(';', start) + 1;
+        String edited = header.substring(0, start) + header.substring(end);
+        assertThat(problems(edited)).contains("TersorKernels.tersor_cer_matmul binds nothing the header declares",
+                "Heap.tersor_cer_matmul binds nothing the header declares");
+    }
+
+    @Test
+    void aDifferentAbiVersionIsReported() throws IOException {
+        String edited = replaceOnce(header(), "#define TERSOR_KERNELS_ABI_VERSION 1", "#define TERSOR_KERNELS_ABI_VERSION 2");
+        assertThat(problems(edited)).anyMatch(p -> p.startsWith("the header's ABI version is 2"));
+    }
+
+    private static String replaceOnce(String text, String target, String replacement) {
+        assertThat(text).as("the edit's anchor must exist").contains(target);
+        return text.replace(target, replacement);
+    }
+}

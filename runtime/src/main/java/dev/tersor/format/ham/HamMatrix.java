@@ -1,0 +1,154 @@
+package dev.tersor.format.ham;
+
+import dev.tersor.format.AbstractWeightMatrix;
+import dev.tersor.format.Layout;
+import dev.tersor.format.LayoutArray;
+import dev.tersor.format.OffHeap;
+import dev.tersor.format.QuantizedMatrix;
+import dev.tersor.format.huffman.BitWriter;
+import dev.tersor.format.huffman.CodedRows;
+import dev.tersor.format.huffman.HuffmanCodes;
+import dev.tersor.kernels.Kernels;
+import dev.tersor.kernels.Layouts;
+import dev.tersor.kernels.Scratch;
+import dev.tersor.kernels.huffman.DecodeTable;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+
+/**
+ * Huffman Address Map (Marinò et al., methods brief §2.2): every entry, zeros included, replaced by
+ * the canonical Huffman codeword of its codebook code, row after row (Decision 1: rows are outputs,
+ * the papers' per-column streams are Tersor's per-row streams). The arrays are those of
+ * {@link CodedRows}, plus an optional {@code rowScale[rows]}: {@code W[r][c] = symbols[k]·rowScale[r]}
+ * (Decision 10), the code coding {@code k}.
+ *
+ * <p>Size: the stream is at most {@code H + 1} bits per entry for entropy H of the codes, plus the
+ * offsets and the small code description. Products decode on the fly; the matrix is never
+ * materialized.
+ */
+public final class HamMatrix extends AbstractWeightMatrix {
+
+    public static final String NAME = "ham";
+
+    private final CodedRows coded;
+    private final MemorySegment rowScale;
+
+    private HamMatrix(int rows, int cols, CodedRows coded, MemorySegment rowScale, Arena owner) {
+        super(rows, cols, owner);
+        this.coded = coded;
+        this.rowScale = rowScale;
+    }
+
+    /** Whether {@code source} fits: at most 2^24 distinct codes, a stream addressable by u32 offsets. */
+    public static boolean accepts(QuantizedMatrix source) {
+        long[] counts = source.codeCounts();
+        try {
+            HuffmanCodes codes = HuffmanCodes.of(source, counts, -1, DecodeTable.MAX_CODE_LENGTH);
+            return HuffmanCodes.addressable(codes.streamBits(counts));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** Encodes {@code source} losslessly with codes of at most 24 bits. */
+    public static HamMatrix encode(QuantizedMatrix source) {
+        return encode(source, DecodeTable.MAX_CODE_LENGTH);
+    }
+
+    /** Encodes {@code source} losslessly with codes of at most {@code lengthLimit} bits. */
+    public static HamMatrix encode(QuantizedMatrix source, int lengthLimit) {
+        int rows = source.rows();
+        int cols = source.cols();
+        HuffmanCodes codes = HuffmanCodes.of(source, source.codeCounts(), -1, lengthLimit);
+        BitWriter writer = new BitWriter();
+        long[] rowStarts = new long[rows + 1];
+        for (int r = 0; r < rows; r++) {
+            rowStarts[r] = writer.position();
+            for (int c = 0; c < cols; c++) {
+                codes.write(writer, source.code(r, c));
+            }
+        }
+        rowStarts[rows] = writer.position();
+        Arena arena = Arena.ofShared();
+        try {
+            CodedRows coded = CodedRows.create(arena, codes.code(), codes.values(source), writer, rowStarts);
+            MemorySegment rowScale = MemorySegment.NULL;
+            if (source.hasRowScales()) {
+                rowScale = OffHeap.floats(arena, rows);
+                for (int r = 0; r < rows; r++) {
+                    rowScale.setAtIndex(Layouts.F32, r, source.rowScale(r));
+                }
+            }
+            return new HamMatrix(rows, cols, coded, rowScale, arena);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** A matrix over an untrusted layout; see {@link CodedRows#validate} for the checks. */
+    public static HamMatrix fromLayout(Layout layout, Arena owner) {
+        layout.requireFormat(NAME);
+        int cols = layout.cols();
+        CodedRows coded = CodedRows.validate(layout, r -> cols);
+        MemorySegment rowScale = layout.has("rowScale") ? layout.f32("rowScale", layout.rows()) : MemorySegment.NULL;
+        return new HamMatrix(layout.rows(), cols, coded, rowScale, owner);
+    }
+
+    /** Stream bits per entry (without the last word's padding): at most H + 1 for entropy H. */
+    public double streamBitsPerEntry() {
+        ensureOpen();
+        long entries = (long) rows() * cols();
+        return entries == 0 ? 0 : (double) coded.streamBits() / entries;
+    }
+
+    @Override
+    public Map<String, Double> details() {
+        return Map.of("streamBitsPerEntry", streamBitsPerEntry());
+    }
+
+    @Override
+    public String formatName() {
+        return NAME;
+    }
+
+    @Override
+    protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
+        kernels.hamMatMul(rows(), cols(), batch, coded.stream(), coded.rowBit(), coded.symbols(), coded.decodeTable(),
+                rowScale, x, y, start, end);
+    }
+
+    @Override
+    protected long workBefore(int row) {
+        return (long) row * cols() + Integer.toUnsignedLong(coded.rowBit().get(row));
+    }
+
+    @Override
+    protected void decodeRowK(int row, MemorySegment dst) {
+        int cols = cols();
+        int[] sym = Scratch.symbols(cols);
+        coded.decodeRow(row, cols, sym);
+        boolean scaled = rowScale.byteSize() != 0;
+        float scale = scaled ? rowScale.getAtIndex(Layouts.F32, row) : 1f;
+        for (int c = 0; c < cols; c++) {
+            int bits = coded.symbolBits(sym[c]);
+            if (scaled) {
+                dst.setAtIndex(Layouts.F32, c, Float.intBitsToFloat(bits) * scale);
+            } else {
+                dst.setAtIndex(Layouts.I32, c, bits);
+            }
+        }
+    }
+
+    @Override
+    protected Layout layoutK() {
+        Map<String, LayoutArray> arrays = Layout.newArrays();
+        coded.putArrays(arrays);
+        if (rowScale.byteSize() != 0) {
+            arrays.put("rowScale", LayoutArray.f32(rowScale));
+        }
+        return new Layout(NAME, rows(), cols(), Map.of(), arrays);
+    }
+}

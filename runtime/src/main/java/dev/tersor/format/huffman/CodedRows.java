@@ -1,0 +1,234 @@
+package dev.tersor.format.huffman;
+
+import dev.tersor.format.InvalidLayoutException;
+import dev.tersor.format.Layout;
+import dev.tersor.format.LayoutArray;
+import dev.tersor.format.OffHeap;
+import dev.tersor.kernels.IndexArray;
+import dev.tersor.kernels.IndexWidth;
+import dev.tersor.kernels.Layouts;
+import dev.tersor.kernels.huffman.CanonicalDecoder;
+import dev.tersor.kernels.huffman.DecodeTable;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+import java.util.function.IntUnaryOperator;
+
+/**
+ * Rows of canonical Huffman codewords, the part HAM and sHAM share:
+ * <ul>
+ *   <li>{@code stream}: u32 words, codewords MSB-first, rows one after another with no padding
+ *       between them; only the last word is zero-padded;
+ *   <li>{@code rowBit[rows+1]}: the bit where each row's codewords start, and at the end the
+ *       stream's length in bits; the narrowest width holding that length;
+ *   <li>{@code symbols}: f32, the codebook value of each symbol in canonical order;
+ *   <li>{@code lengthCounts[L+1]}: how many codewords have each length 0..L; with the symbol order
+ *       this is the whole code (see {@link CanonicalCode}).
+ * </ul>
+ * The kernels' decode table is derived from {@code lengthCounts} when the rows are created or
+ * validated, never read from a layout, so it cannot disagree with the code. It lives in memory
+ * the garbage collector manages and is not part of {@link dev.tersor.format.WeightMatrix#byteSize()},
+ * which counts what is stored; it takes {@code 4·(2 + 2(L+2) + 2^min(L,10))} bytes, at most 4.4 KiB.
+ */
+public final class CodedRows {
+
+    /** Symbols decoded at a time while validating, so that no allocation depends on the shape. */
+    private static final int CHUNK = 4096;
+
+    private final MemorySegment stream;
+    private final IndexArray rowBit;
+    private final MemorySegment symbols;
+    private final IndexArray lengthCounts;
+    private final int[] table;
+    private final MemorySegment decodeTable;
+
+    private CodedRows(MemorySegment stream, IndexArray rowBit, MemorySegment symbols, IndexArray lengthCounts,
+                      int[] table) {
+        this.stream = stream;
+        this.rowBit = rowBit;
+        this.symbols = symbols;
+        this.lengthCounts = lengthCounts;
+        this.table = table;
+        this.decodeTable = OffHeap.floats(Arena.ofAuto(), table.length);
+        MemorySegment.copy(table, 0, decodeTable, Layouts.I32, 0, table.length);
+    }
+
+    /**
+     * Packs what an encoder produced into off-heap arrays owned by {@code arena}.
+     *
+     * @param values    codebook value of each symbol, indexed by symbol (not canonical position)
+     * @param rowStarts start bit of each row, then the stream length
+     */
+    public static CodedRows create(Arena arena, CanonicalCode code, float[] values, BitWriter writer, long[] rowStarts) {
+        long totalBits = writer.position();
+        if (totalBits > IndexWidth.U32.maxValue()) {
+            throw new IllegalArgumentException("the Huffman stream needs " + totalBits + " bits, beyond the u32 offset limit "
+                    + IndexWidth.U32.maxValue());
+        }
+        MemorySegment stream = writer.toSegment(arena);
+        IndexArray rowBit = OffHeap.indices(arena, rowStarts.length, totalBits);
+        for (int r = 0; r < rowStarts.length; r++) {
+            rowBit.width().set(rowBit.segment(), r, (int) rowStarts[r]);
+        }
+        int[] canonical = code.canonicalOrder();
+        MemorySegment symbols = OffHeap.floats(arena, canonical.length);
+        for (int p = 0; p < canonical.length; p++) {
+            symbols.setAtIndex(Layouts.F32, p, values[canonical[p]]);
+        }
+        long[] counts = code.lengthCounts();
+        IndexArray lengthCounts = OffHeap.indices(arena, counts.length, canonical.length);
+        for (int len = 0; len < counts.length; len++) {
+            lengthCounts.width().set(lengthCounts.segment(), len, (int) counts[len]);
+        }
+        return new CodedRows(stream, rowBit, symbols, lengthCounts, code.decodeTable());
+    }
+
+    /**
+     * The coded rows of an untrusted layout. Checks the code (lengths at most 24, Kraft sum at most
+     * 1, so prefix-free; counts adding up to the symbols), the offsets (from 0, never decreasing,
+     * within the stream, the last one the stream's exact length in bits), then decodes every row:
+     * {@code symbolsInRow(r)} valid codewords must end exactly where the next row starts.
+     */
+    public static CodedRows validate(Layout layout, IntUnaryOperator symbolsInRow) {
+        String name = layout.format();
+        int rows = layout.rows();
+        MemorySegment symbols = layout.f32("symbols");
+        long symbolCount = symbols.byteSize() / 4;
+        IndexArray lengthCounts = layout.indices("lengthCounts", symbolCount);
+        long lengthsStored = lengthCounts.length();
+        if (lengthsStored < 1 || lengthsStored > DecodeTable.MAX_CODE_LENGTH + 1) {
+            throw new InvalidLayoutException(name + ": lengthCounts has " + lengthsStored + " entries; code lengths run 0.."
+                    + DecodeTable.MAX_CODE_LENGTH);
+        }
+        long[] counts = new long[(int) lengthsStored];
+        long total = 0;
+        for (int len = 0; len < counts.length; len++) {
+            counts[len] = Integer.toUnsignedLong(lengthCounts.get(len));
+            total += counts[len];
+        }
+        if (total != symbolCount) {
+            throw new InvalidLayoutException(name + ": lengthCounts add up to " + total + " codewords for " + symbolCount
+                    + " symbols");
+        }
+        try {
+            DecodeTable.checkCounts(counts);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidLayoutException(name + ": " + e.getMessage());
+        }
+
+        LayoutArray streamArray = layout.array("stream");
+        if (streamArray.type() != dev.tersor.format.ElementType.U32 || streamArray.byteSize() % 4 != 0) {
+            throw new InvalidLayoutException(name + ": stream must be whole u32 words, got " + streamArray.type() + " of "
+                    + streamArray.byteSize() + " bytes");
+        }
+        MemorySegment stream = streamArray.data();
+        long capacity = 8 * stream.byteSize();
+        LayoutArray rowBitArray = layout.array("rowBit");
+        if (!rowBitArray.type().isIndex()) {
+            throw new InvalidLayoutException(name + ": rowBit must be an unsigned index array, got " + rowBitArray.type());
+        }
+        IndexArray rowBit = new IndexArray(rowBitArray.data(), rowBitArray.type().indexWidth());
+        layout.requireLength("rowBit", rowBitArray, rows + 1L);
+        if (rowBit.get(0) != 0) {
+            throw new InvalidLayoutException(name + ": rowBit[0] = " + Integer.toUnsignedLong(rowBit.get(0)) + ", must be 0");
+        }
+        long previous = 0;
+        for (int r = 1; r <= rows; r++) {
+            long start = Integer.toUnsignedLong(rowBit.get(r));
+            if (start > capacity) {
+                throw new InvalidLayoutException(name + ": rowBit[" + r + "] = " + start
+                        + " points past the end of the stream (" + capacity + " bits)"
+                        + (r == rows ? "; the stream is truncated" : ""));
+            }
+            if (start < previous) {
+                throw new InvalidLayoutException(name + ": rowBit[" + r + "] = " + start + " < rowBit[" + (r - 1) + "] = "
+                        + previous + " (offsets must not decrease)");
+            }
+            previous = start;
+        }
+        long totalBits = previous;
+        if (stream.byteSize() / 4 != (totalBits + 31) / 32) {
+            throw new InvalidLayoutException(name + ": the stream has " + stream.byteSize() / 4 + " words, but its " + totalBits
+                    + " bits of codewords fill " + (totalBits + 31) / 32);
+        }
+        if (rowBit.width() != IndexWidth.forMaxValue(totalBits)) {
+            throw new InvalidLayoutException(name + ": rowBit is " + rowBitArray.type() + " but offsets up to " + totalBits
+                    + " need exactly the narrowest width " + IndexWidth.forMaxValue(totalBits));
+        }
+
+        CodedRows coded = new CodedRows(stream, rowBit, symbols, lengthCounts, DecodeTable.build(counts));
+        boolean bitsPerSymbol = counts.length > 1;
+        int[] decoded = new int[CHUNK];
+        for (int r = 0; r < rows; r++) {
+            int count = symbolsInRow.applyAsInt(r);
+            long start = Integer.toUnsignedLong(rowBit.get(r));
+            long expectedEnd = Integer.toUnsignedLong(rowBit.get(r + 1));
+            if (bitsPerSymbol && count > expectedEnd - start) {
+                throw new InvalidLayoutException(name + ": row " + r + " needs at least " + count + " bits for its " + count
+                        + " codewords but has " + (expectedEnd - start) + " (the row's stream is truncated)");
+            }
+            long end = start;
+            for (int done = 0; done < count; done += CHUNK) {
+                int chunk = Math.min(CHUNK, count - done);
+                end = CanonicalDecoder.decode(stream, coded.table, end, chunk, decoded, 0);
+                for (int i = 0; i < chunk; i++) {
+                    if (decoded[i] < 0 || decoded[i] >= symbolCount) {
+                        throw new InvalidLayoutException(name + ": row " + r + " holds an invalid codeword (symbol "
+                                + (done + i + 1) + " of " + count + ")");
+                    }
+                }
+            }
+            if (end != expectedEnd) {
+                throw new InvalidLayoutException(name + ": row " + r + "'s " + count + " codewords end at bit " + end
+                        + " but the next row starts at bit " + expectedEnd
+                        + (end > expectedEnd ? " (the row's stream is truncated)" : ""));
+            }
+        }
+        return coded;
+    }
+
+    /** Decodes row {@code r}'s first {@code count} symbols (canonical positions) into {@code out}. */
+    public void decodeRow(int r, int count, int[] out) {
+        CanonicalDecoder.decode(stream, table, Integer.toUnsignedLong(rowBit.get(r)), count, out, 0);
+    }
+
+    /** Codebook value at canonical position {@code p}, as raw float bits. */
+    public int symbolBits(int p) {
+        return symbols.getAtIndex(Layouts.I32, p);
+    }
+
+    public MemorySegment stream() {
+        return stream;
+    }
+
+    public IndexArray rowBit() {
+        return rowBit;
+    }
+
+    public MemorySegment symbols() {
+        return symbols;
+    }
+
+    /** The derived decode table the kernels read. */
+    public MemorySegment decodeTable() {
+        return decodeTable;
+    }
+
+    /** Length of the stream in bits (without the padding of its last word). */
+    public long streamBits() {
+        return Integer.toUnsignedLong(rowBit.get(rowBit.length() - 1));
+    }
+
+    public long symbolCount() {
+        return symbols.byteSize() / 4;
+    }
+
+    /** Adds the arrays under their layout names. */
+    public void putArrays(Map<String, LayoutArray> arrays) {
+        arrays.put("stream", new LayoutArray(dev.tersor.format.ElementType.U32, stream));
+        arrays.put("rowBit", LayoutArray.of(rowBit));
+        arrays.put("symbols", LayoutArray.f32(symbols));
+        arrays.put("lengthCounts", LayoutArray.of(lengthCounts));
+    }
+}

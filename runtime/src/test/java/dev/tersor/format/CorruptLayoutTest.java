@@ -1,0 +1,318 @@
+package dev.tersor.format;
+
+import dev.tersor.kernels.IndexArray;
+import dev.tersor.kernels.KernelUnavailableException;
+import dev.tersor.kernels.Kernels;
+import dev.tersor.kernels.Parallelism;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+/**
+ * Native kernels trust their arguments, so a corrupted layout must be stopped in Java before any
+ * kernel runs. For each format, copies of a valid layout are broken in ways that would make a kernel
+ * read outside its arrays (an index past {@code cols}, a pointer past its array, decreasing pointers,
+ * a group value outside omega, arrays cut short); each must fail in {@code fromLayout} with an
+ * {@link InvalidLayoutException}, and a recording provider in front of the native kernels must see
+ * no call. The intact copy, as a control, loads and reaches the kernel.
+ */
+class CorruptLayoutTest {
+
+    private static final int ROWS = 24;
+    private static final int COLS = 300;
+
+    /** Forwards to the real kernels and counts the calls that got through. */
+    private static final class Recording extends Kernels {
+        private final Kernels inner;
+        int calls;
+
+        Recording(Kernels inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public String name() {
+            return "recording " + inner.name();
+        }
+
+        @Override
+        public String isa() {
+            return inner.isa();
+        }
+
+        @Override
+        protected void denseMatMulK(int rows, int cols, int batch, MemorySegment w, MemorySegment x, MemorySegment y,
+                                    int rowStart, int rowEnd) {
+            calls++;
+            inner.denseMatMul(rows, cols, batch, w, x, y, rowStart, rowEnd);
+        }
+
+        @Override
+        protected void csrMatMulK(int rows, int cols, int batch, MemorySegment values, IndexArray colIdx,
+                                  IndexArray rowPtr, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+            calls++;
+            inner.csrMatMul(rows, cols, batch, values, colIdx, rowPtr, x, y, rowStart, rowEnd);
+        }
+
+        @Override
+        protected void cerMatMulK(int rows, int cols, int batch, MemorySegment omega, IndexArray colIdx,
+                                  IndexArray groupPtr, IndexArray rowPtr, MemorySegment rowScale,
+                                  MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+            calls++;
+            inner.cerMatMul(rows, cols, batch, omega, colIdx, groupPtr, rowPtr, rowScale, x, y, rowStart, rowEnd);
+        }
+
+        @Override
+        protected void cserMatMulK(int rows, int cols, int batch, MemorySegment omega, IndexArray colIdx,
+                                   IndexArray groupValue, IndexArray groupPtr, IndexArray rowPtr,
+                                   MemorySegment rowScale, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+            calls++;
+            inner.cserMatMul(rows, cols, batch, omega, colIdx, groupValue, groupPtr, rowPtr, rowScale, x, y,
+                    rowStart, rowEnd);
+        }
+
+        @Override
+        protected void hamMatMulK(int rows, int cols, int batch, MemorySegment stream, IndexArray rowBit,
+                                  MemorySegment symbols, MemorySegment decodeTable, MemorySegment rowScale,
+                                  MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+            calls++;
+            inner.hamMatMul(rows, cols, batch, stream, rowBit, symbols, decodeTable, rowScale, x, y, rowStart, rowEnd);
+        }
+
+        @Override
+        protected void shamMatMulK(int rows, int cols, int batch, MemorySegment stream, IndexArray rowBit,
+                                   MemorySegment symbols, MemorySegment decodeTable, float implicit, IndexArray colGap,
+                                   IndexArray rowPtr, MemorySegment rowScale, MemorySegment x, MemorySegment y,
+                                   int rowStart, int rowEnd) {
+            calls++;
+            inner.shamMatMul(rows, cols, batch, stream, rowBit, symbols, decodeTable, implicit, colGap, rowPtr, rowScale,
+                    x, y, rowStart, rowEnd);
+        }
+
+        @Override
+        protected void xorMatMulK(int rows, int cols, int batch, int planes, int wordBits, int sliceBits,
+                                  MemorySegment decodeTable, MemorySegment words, MemorySegment omega,
+                                  IndexArray patchPtr, IndexArray patches, MemorySegment mask, IndexArray maskRowBit,
+                                  int riceBits, MemorySegment rowScale, MemorySegment x, MemorySegment y,
+                                  int rowStart, int rowEnd) {
+            calls++;
+            inner.xorMatMul(rows, cols, batch, planes, wordBits, sliceBits, decodeTable, words, omega, patchPtr, patches,
+                    mask, maskRowBit, riceBits, rowScale, x, y, rowStart, rowEnd);
+        }
+
+        @Override
+        protected void bitpackMatMulK(int rows, int cols, int batch, MemorySegment rowBits, MemorySegment rowScale,
+                                      IndexArray rowPtr, MemorySegment data, MemorySegment x, MemorySegment y,
+                                      int rowStart, int rowEnd) {
+            calls++;
+            inner.bitpackMatMul(rows, cols, batch, rowBits, rowScale, rowPtr, data, x, y, rowStart, rowEnd);
+        }
+    }
+
+    /** A named way to break a layout, and a word the validator's message must contain. */
+    private record Corruption(String what, UnaryOperator<Layout> apply, String message) {
+    }
+
+    private static Kernels target() {
+        try {
+            return Kernels.named("native");
+        } catch (KernelUnavailableException e) {
+            // KernelConformanceTest fails the suite where native must load; the Java checks hold regardless
+            return Kernels.preferred();
+        }
+    }
+
+    private static QuantizedMatrix source() {
+        return TestMatrices.withRowScales(dev.tersor.synthetic.MatrixGenerator.builder().rows(ROWS).cols(COLS)
+                .density(0.3).distinctValues(6).integerValues(true).seed(7).build().generate(), 7, true);
+    }
+
+    @Test
+    void dense() {
+        check("dense", List.of(
+                new Corruption("values one short", l -> replace(l, "values", a -> slice(a, 0, a.length() - 1)), "values")));
+    }
+
+    @Test
+    void csr() {
+        check("csr", List.of(
+                new Corruption("a column index past cols", l -> setIndex(l, "colIdx", 5, 65_000), "not below cols"),
+                new Corruption("the last row pointer past colIdx", l -> setIndex(l, "rowPtr", ROWS, lastIndex(l, "rowPtr") + 7), "rowPtr"),
+                new Corruption("a decreasing row pointer", l -> setIndex(l, "rowPtr", 3, index(l, "rowPtr", 2) - 1), "decrease"),
+                new Corruption("colIdx one short", l -> replace(l, "colIdx", a -> slice(a, 0, a.length() - 1)), "colIdx"),
+                new Corruption("rowPtr one short", l -> replace(l, "rowPtr", a -> slice(a, 0, a.length() - 1)), "rowPtr")));
+    }
+
+    @Test
+    void cer() {
+        check("cer", grouped(List.of(
+                new Corruption("omega cut to two values", l -> replace(l, "omega", a -> slice(a, 0, 2)), "omega"))));
+    }
+
+    @Test
+    void cser() {
+        check("cser", grouped(List.of(
+                new Corruption("a group value past omega", l -> setIndex(l, "groupValue", 4, (int) lengthOf(l, "omega")), "outside omega"),
+                new Corruption("a group of the implicit value", l -> setIndex(l, "groupValue", 4, 0), "outside omega"),
+                new Corruption("groupValue one short", l -> replace(l, "groupValue", a -> slice(a, 0, a.length() - 1)), "groupValue"))));
+    }
+
+    @Test
+    void ham() {
+        check("ham", huffman(List.of()));
+    }
+
+    @Test
+    void sham() {
+        check("sham", huffman(List.of(
+                new Corruption("the last row pointer past colGap", l -> setIndex(l, "rowPtr", ROWS, lastIndex(l, "rowPtr") + 3), "rowPtr"),
+                new Corruption("a decreasing row pointer", l -> setIndex(l, "rowPtr", 3, index(l, "rowPtr", 2) - 1), "decrease"),
+                new Corruption("colGap one short", l -> replace(l, "colGap", a -> slice(a, 0, a.length() - 1)), "rowPtr"),
+                new Corruption("a gap past cols", l -> setIndex(l, "colGap", 0, 254), "not below cols"))));
+    }
+
+    @Test
+    void xor() {
+        check("xor", List.of(
+                new Corruption("words one short", l -> replace(l, "words", a -> slice(a, 0, a.length() - 1)), "shape mismatch"),
+                new Corruption("the last mask offset past the mask", l -> setIndex(l, "maskRowBit", ROWS,
+                        (int) (32 * lengthOf(l, "mask") + 1)), "maskRowBit"),
+                new Corruption("the last patch pointer past patches", l -> setIndex(l, "patchPtr", ROWS,
+                        lastIndex(l, "patchPtr") + 1), "patchPtr"),
+                new Corruption("omega cut to one value", l -> replace(l, "omega", a -> slice(a, 0, 1)), "shape mismatch"),
+                new Corruption("another seed", l -> new Layout(l.format(), l.rows(), l.cols(),
+                        withParam(l.params(), "seed", l.param("seed") + 1), l.arrays()), "networkCheck"),
+                new Corruption("rowScale one short", l -> replace(l, "rowScale", a -> slice(a, 0, a.length() - 1)), "rowScale")));
+    }
+
+    @Test
+    void bitpack() {
+        check("bitpack", List.of(
+                new Corruption("data one short", l -> replace(l, "data", a -> slice(a, 0, a.length() - 1)), "data"),
+                new Corruption("a width past 16 bits", l -> replace(l, "rowBits", a -> withByte(a, 2, 17)), "width 17"),
+                new Corruption("a wider row than its words", l -> replace(l, "rowBits", a -> withByte(a, 2, 9)), "rowPtr"),
+                new Corruption("the last row pointer past data", l -> setIndex(l, "rowPtr", ROWS, lastIndex(l, "rowPtr") + 8), "rowPtr"),
+                new Corruption("rowScale one short", l -> replace(l, "rowScale", a -> slice(a, 0, a.length() - 1)), "rowScale")));
+    }
+
+    /** Corruptions HAM and sHAM share. */
+    private static List<Corruption> huffman(List<Corruption> specific) {
+        List<Corruption> all = new ArrayList<>(specific);
+        all.add(new Corruption("the stream one word short", l -> replace(l, "stream", a -> slice(a, 0, a.length() - 1)), "truncated"));
+        all.add(new Corruption("a row offset past the stream", l -> setIndex(l, "rowBit", 5,
+                (int) (32 * lengthOf(l, "stream") + 1)), "past the end"));
+        all.add(new Corruption("symbols one short", l -> replace(l, "symbols", a -> slice(a, 0, a.length() - 1)), "add up to"));
+        all.add(new Corruption("rowScale one short", l -> replace(l, "rowScale", a -> slice(a, 0, a.length() - 1)), "rowScale"));
+        return all;
+    }
+
+    private static Map<String, Long> withParam(Map<String, Long> params, String name, long value) {
+        Map<String, Long> changed = new java.util.LinkedHashMap<>(params);
+        changed.put(name, value);
+        return changed;
+    }
+
+    private static LayoutArray withByte(LayoutArray array, long i, int value) {
+        array.data().set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) value);
+        return array;
+    }
+
+    /** Corruptions CER and CSER share. */
+    private static List<Corruption> grouped(List<Corruption> specific) {
+        List<Corruption> all = new ArrayList<>(specific);
+        all.add(new Corruption("a column index past cols", l -> setIndex(l, "colIdx", 9, 65_000), "not below cols"));
+        all.add(new Corruption("the last group pointer past colIdx",
+                l -> setIndex(l, "groupPtr", lengthOf(l, "groupPtr") - 1, lastIndex(l, "groupPtr") + 3), "groupPtr"));
+        all.add(new Corruption("the last row pointer past groupPtr", l -> setIndex(l, "rowPtr", ROWS, lastIndex(l, "rowPtr") + 2), "rowPtr"));
+        all.add(new Corruption("a decreasing group pointer", l -> setIndex(l, "groupPtr", 6, index(l, "groupPtr", 5) - 1), "groupPtr[6]"));
+        all.add(new Corruption("rowScale one short", l -> replace(l, "rowScale", a -> slice(a, 0, a.length() - 1)), "rowScale"));
+        all.add(new Corruption("colIdx one short", l -> replace(l, "colIdx", a -> slice(a, 0, a.length() - 1)), "points past the end"));
+        return all;
+    }
+
+    private static void check(String formatName, List<Corruption> corruptions) {
+        MatrixFormat format = MatrixFormats.named(formatName);
+        float[] xs = TestMatrices.inputs(COLS, 3, true);
+        try (Arena arena = Arena.ofConfined(); WeightMatrix original = format.encode(source())) {
+            MemorySegment x = MemorySegment.ofArray(xs);
+            float[] expected = original.multiply(xs);
+
+            // control: an intact copy loads and reaches the kernel
+            Recording control = new Recording(target());
+            float[] y = new float[ROWS];
+            try (WeightMatrix copy = format.fromLayout(copy(original.layout(), arena), null)) {
+                copy.multiply(x, MemorySegment.ofArray(y), 1, new Execution(control, Parallelism.single()));
+            }
+            assertThat(control.calls).isEqualTo(1);
+            assertThat(y).containsExactly(expected);
+
+            for (Corruption corruption : corruptions) {
+                Layout broken = corruption.apply().apply(copy(original.layout(), arena));
+                Recording recording = new Recording(target());
+                float[] out = new float[ROWS];
+                Throwable thrown = catchThrowable(() -> {
+                    try (WeightMatrix matrix = format.fromLayout(broken, null)) {
+                        matrix.multiply(x, MemorySegment.ofArray(out), 1, new Execution(recording, Parallelism.single()));
+                    }
+                });
+                assertThat(thrown).as("%s with %s", formatName, corruption.what())
+                        .isInstanceOf(InvalidLayoutException.class).hasMessageContaining(corruption.message());
+                assertThat(recording.calls).as("kernel calls after %s", corruption.what()).isZero();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Layout surgery on private copies, never on the matrix's own memory.
+
+    private static Layout copy(Layout layout, Arena arena) {
+        Map<String, LayoutArray> arrays = Layout.newArrays();
+        layout.arrays().forEach((name, array) -> arrays.put(name, new LayoutArray(array.type(),
+                arena.allocate(Math.max(1, array.byteSize()), 64).asSlice(0, array.byteSize()).copyFrom(array.data()))));
+        return new Layout(layout.format(), layout.rows(), layout.cols(), layout.params(), arrays);
+    }
+
+    private static Layout replace(Layout layout, String name, UnaryOperator<LayoutArray> change) {
+        Map<String, LayoutArray> arrays = Layout.newArrays();
+        arrays.putAll(layout.arrays());
+        assertThat(arrays).as("array %s", name).containsKey(name);
+        arrays.put(name, change.apply(arrays.get(name)));
+        return new Layout(layout.format(), layout.rows(), layout.cols(), layout.params(), arrays);
+    }
+
+    private static LayoutArray slice(LayoutArray array, long from, long to) {
+        int bytes = array.type().bytes();
+        return new LayoutArray(array.type(), array.data().asSlice(from * bytes, (to - from) * bytes));
+    }
+
+    private static long lengthOf(Layout layout, String name) {
+        return layout.array(name).length();
+    }
+
+    private static int index(Layout layout, String name, long i) {
+        LayoutArray array = layout.array(name);
+        return array.type().indexWidth().get(array.data(), i);
+    }
+
+    private static int lastIndex(Layout layout, String name) {
+        return index(layout, name, lengthOf(layout, name) - 1);
+    }
+
+    /** Writes {@code value}, which must fit the array's width, in place of element {@code i}. */
+    private static Layout setIndex(Layout layout, String name, long i, int value) {
+        LayoutArray array = layout.array(name);
+        assertThat((long) value).as("%s[%d] = %d must fit %s", name, i, value, array.type())
+                .isLessThanOrEqualTo(array.type().indexWidth().maxValue());
+        assertThat(i).isLessThan(array.length());
+        array.type().indexWidth().set(array.data(), i, value);
+        return layout;
+    }
+}

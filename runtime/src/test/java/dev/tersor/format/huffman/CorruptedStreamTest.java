@@ -1,0 +1,151 @@
+package dev.tersor.format.huffman;
+
+import dev.tersor.format.InvalidLayoutException;
+import dev.tersor.format.Layout;
+import dev.tersor.format.LayoutArray;
+import dev.tersor.format.QuantizedMatrix;
+import dev.tersor.format.TestMatrices;
+import dev.tersor.format.WeightMatrix;
+import dev.tersor.format.ham.HamMatrix;
+import dev.tersor.format.sham.ShamMatrix;
+import dev.tersor.kernels.IndexWidth;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.ValueLayout;
+import java.util.function.Function;
+
+import static dev.tersor.format.LayoutEdits.copy;
+import static dev.tersor.format.LayoutEdits.indices;
+import static dev.tersor.format.LayoutEdits.truncated;
+import static dev.tersor.format.LayoutEdits.values;
+import static dev.tersor.format.LayoutEdits.withArray;
+import static dev.tersor.format.LayoutEdits.withShape;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** HAM and sHAM layouts that break an invariant are stopped by the validator, with a message saying which. */
+class CorruptedStreamTest {
+
+    private static QuantizedMatrix source() {
+        return new TestMatrices.Case(40, 70, 0.4, 6, dev.tersor.synthetic.ValueDistribution.PEAKED, false, true, 8).matrix();
+    }
+
+    private static void forBoth(java.util.function.BiConsumer<Layout, Function<Layout, WeightMatrix>> check) {
+        try (HamMatrix ham = HamMatrix.encode(source()); ShamMatrix sham = ShamMatrix.encode(source())) {
+            check.accept(ham.layout(), l -> HamMatrix.fromLayout(l, null));
+            check.accept(sham.layout(), l -> ShamMatrix.fromLayout(l, null));
+        }
+    }
+
+    @Test
+    void acceptsWhatTheEncoderWrites() {
+        forBoth((layout, read) -> assertThat(read.apply(layout).rows()).isEqualTo(40));
+    }
+
+    @Test
+    void rejectsATruncatedStream() {
+        forBoth((layout, read) -> {
+            LayoutArray stream = layout.array("stream");
+            Layout bad = withArray(layout, "stream", truncated(stream, stream.byteSize() - 4));
+            assertThatThrownBy(() -> read.apply(bad)).isInstanceOf(InvalidLayoutException.class)
+                    .hasMessageContaining("points past the end of the stream").hasMessageContaining("truncated");
+        });
+    }
+
+    @Test
+    void rejectsARowOffsetPastTheEnd() {
+        forBoth((layout, read) -> {
+            LayoutArray rowBit = layout.array("rowBit");
+            long[] offsets = values(rowBit);
+            offsets[10] = 8 * layout.array("stream").byteSize() + 1;
+            Layout bad = withArray(layout, "rowBit", indices(rowBit.type().indexWidth(), offsets));
+            assertThatThrownBy(() -> read.apply(bad)).isInstanceOf(InvalidLayoutException.class)
+                    .hasMessageContaining("rowBit[10]").hasMessageContaining("past the end");
+        });
+    }
+
+    @Test
+    void rejectsOffsetsThatDisagreeWithTheCodewords() {
+        forBoth((layout, read) -> {
+            LayoutArray rowBit = layout.array("rowBit");
+            long[] offsets = values(rowBit);
+            offsets[5] += 1;
+            Layout bad = withArray(layout, "rowBit", indices(rowBit.type().indexWidth(), offsets));
+            assertThatThrownBy(() -> read.apply(bad)).isInstanceOf(InvalidLayoutException.class)
+                    .hasMessageContaining("codewords end at bit");
+        });
+    }
+
+    @Test
+    void rejectsACodeTableThatIsNotPrefixFree() {
+        forBoth((layout, read) -> {
+            LayoutArray counts = layout.array("lengthCounts");
+            long[] lengths = values(counts);
+            // move a codeword from the longest length to the shortest used one: the Kraft sum passes 1
+            int longest = lengths.length - 1;
+            int shortest = 1;
+            while (lengths[shortest] == 0) {
+                shortest++;
+            }
+            lengths[longest]--;
+            lengths[shortest]++;
+            if (lengths[longest] == 0) {
+                lengths[longest - 1]--;
+                lengths[longest]++;
+            }
+            Layout bad = withArray(layout, "lengthCounts", indices(counts.type().indexWidth(), lengths));
+            assertThatThrownBy(() -> read.apply(bad)).isInstanceOf(InvalidLayoutException.class)
+                    .hasMessageContaining("not prefix-free");
+        });
+    }
+
+    @Test
+    void rejectsCountsThatDoNotMatchTheSymbols() {
+        forBoth((layout, read) -> {
+            LayoutArray counts = layout.array("lengthCounts");
+            long[] lengths = values(counts);
+            lengths[lengths.length - 1]++;
+            Layout bad = withArray(layout, "lengthCounts", indices(counts.type().indexWidth(), lengths));
+            assertThatThrownBy(() -> read.apply(bad)).isInstanceOf(InvalidLayoutException.class)
+                    .hasMessageContaining("add up to");
+        });
+    }
+
+    @Test
+    void rejectsAnInvalidCodewordInAnIncompleteCode() {
+        // Two symbols coded 0 and 10 (an incomplete code: 11 is no codeword), then a stream of ones.
+        QuantizedMatrix q = QuantizedMatrix.fromDense(dev.tersor.format.DenseMatrixView.of(2, 3,
+                new float[]{0, 1, 0, 0, 0, 1}));
+        try (HamMatrix ham = HamMatrix.encode(q)) {
+            Layout layout = ham.layout();
+            assertThat(layout.array("symbols").length()).isEqualTo(2);
+            LayoutArray stream = copy(layout.array("stream"));
+            stream.data().set(ValueLayout.JAVA_INT_UNALIGNED, 0, -1);
+            Layout bad = withArray(withArray(layout, "stream", stream), "lengthCounts", indices(IndexWidth.U8, 0, 1, 1));
+            assertThatThrownBy(() -> HamMatrix.fromLayout(bad, null)).isInstanceOf(InvalidLayoutException.class)
+                    .hasMessageContaining("invalid codeword");
+        }
+    }
+
+    @Test
+    void rejectsShamColumnsBeyondTheShape() {
+        try (ShamMatrix sham = ShamMatrix.encode(source())) {
+            assertThatThrownBy(() -> ShamMatrix.fromLayout(withShape(sham.layout(), 40, 20), null))
+                    .isInstanceOf(InvalidLayoutException.class).hasMessageContaining("not below cols");
+            LayoutArray rowPtr = sham.layout().array("rowPtr");
+            long[] pointers = values(rowPtr);
+            pointers[3] = pointers[2] - 1;
+            assertThatThrownBy(() -> ShamMatrix.fromLayout(withArray(sham.layout(), "rowPtr",
+                    indices(rowPtr.type().indexWidth(), pointers)), null))
+                    .isInstanceOf(InvalidLayoutException.class).hasMessageContaining("must not decrease");
+        }
+    }
+
+    @Test
+    void rejectsHamWithAShapeItsStreamDoesNotHold() {
+        try (HamMatrix ham = HamMatrix.encode(source())) {
+            assertThatThrownBy(() -> HamMatrix.fromLayout(withShape(ham.layout(), 40, 700), null))
+                    .isInstanceOf(InvalidLayoutException.class).hasMessageContaining("truncated");
+        }
+    }
+}
