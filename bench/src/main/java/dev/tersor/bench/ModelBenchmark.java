@@ -4,7 +4,9 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.tersor.format.Execution;
 import dev.tersor.graph.Tensor;
+import dev.tersor.kernels.Kernels;
 import dev.tersor.model.Model;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -28,8 +30,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * all-MiniLM-L6-v2 fp32 at batch 1, side by side: Tersor (dense weights, one thread) against ONNX
- * Runtime (one intra-op thread, sequential, all graph optimizations), on the same token ids.
+ * all-MiniLM-L6-v2 fp32 at batch 1, side by side: Tersor (dense weights, one thread, with the native
+ * and with the Vector API weight kernels) against ONNX Runtime (one intra-op thread, sequential, all
+ * graph optimizations), on the same token ids. The ONNX Runtime score does not depend on the
+ * {@code kernels} parameter; it is measured once per value anyway, which shows the noise.
  * The model comes from the build's model cache ({@code -Dtersor.models.dir}, default
  * {@code .cache/models}, filled by {@code mvn -pl runtime -am verify}).
  *
@@ -47,6 +51,10 @@ public class ModelBenchmark {
 
     @Param({"11", "128"})
     int tokens;
+
+    /** Tersor's weight-product provider: the native one is preferred by default, the Vector API one is the Java path. */
+    @Param({"native", "vector"})
+    String kernels;
 
     Model tersor;
     OrtEnvironment env;
@@ -91,7 +99,7 @@ public class ModelBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        tersor = Model.load(miniLm());
+        tersor = Model.load(miniLm(), Execution.defaults().withKernels(Kernels.named(kernels)));
         env = OrtEnvironment.getEnvironment();
         ort = env.createSession(miniLm().toString(), ortOptions());
         long[][] t = tokens(tokens);
