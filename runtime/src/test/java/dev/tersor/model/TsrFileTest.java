@@ -32,21 +32,58 @@ class TsrFileTest {
     static Path mixed;
     static Path dense;
 
-    /** Cycles through the registered formats, so each one is stored and read back. */
+    /**
+     * Cycles through the registered formats, so each one is stored and read back. Weights are first
+     * rounded to 16 levels times one power of two per matrix, which every format can hold exactly (the
+     * bit-packed and XOR formats cannot hold arbitrary floats); a format that still refuses a matrix
+     * passes it to the next one.
+     */
     static WeightEncoder everyFormat() {
         List<MatrixFormat> formats = MatrixFormats.all();
         int[] next = {0};
         return new WeightEncoder() {
             @Override
             public WeightMatrix encode(String name, dev.tersor.format.DenseMatrixView weights) {
-                return formats.get(next[0]++ % formats.size()).encode(weights);
+                return encode(name, sixteenLevels(weights));
             }
 
             @Override
             public WeightMatrix encode(String name, dev.tersor.format.QuantizedMatrix weights) {
-                return formats.get(next[0]++ % formats.size()).encode(weights);
+                dev.tersor.format.QuantizedMatrix q = sixteenLevels(weights.toDenseView());
+                IllegalArgumentException refused = null;
+                for (int attempt = 0; attempt < formats.size(); attempt++) {
+                    MatrixFormat format = formats.get(next[0]++ % formats.size());
+                    try {
+                        return format.encode(q);
+                    } catch (IllegalArgumentException e) {
+                        refused = e;
+                    }
+                }
+                throw refused;
             }
         };
+    }
+
+    /** {@code round(w / 2^e)·2^e} with levels in [−8, 7], {@code 2^e} the power of two that fits the largest weight. */
+    static dev.tersor.format.QuantizedMatrix sixteenLevels(dev.tersor.format.DenseMatrixView w) {
+        float max = 0;
+        for (int r = 0; r < w.rows(); r++) {
+            for (int c = 0; c < w.cols(); c++) {
+                max = Math.max(max, Math.abs(w.get(r, c)));
+            }
+        }
+        float step = max == 0 ? 1f : (float) Math.pow(2, Math.ceil(Math.log(max / 7.0) / Math.log(2)));
+        float[] codebook = new float[16];
+        for (int k = 0; k < 16; k++) {
+            codebook[k] = (k - 8) * step;
+        }
+        int[] codes = new int[w.rows() * w.cols()];
+        for (int r = 0; r < w.rows(); r++) {
+            for (int c = 0; c < w.cols(); c++) {
+                codes[r * w.cols() + c] = Math.clamp(Math.round(w.get(r, c) / step), -8, 7) + 8;
+            }
+        }
+        return dev.tersor.format.QuantizedMatrix.of(w.rows(), w.cols(), codebook, codes, null);
     }
 
     @BeforeAll
