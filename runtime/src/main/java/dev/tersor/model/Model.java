@@ -48,9 +48,15 @@ public final class Model implements AutoCloseable {
     private final List<List<Integer>> planOrder = new ArrayList<>();
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private final String source;
+    private final Map<String, String> metadata;
     private volatile boolean closed;
 
     Model(Graph graph, Arena mapping, Execution execution, String source) {
+        this(graph, mapping, execution, source, Map.of());
+    }
+
+    Model(Graph graph, Arena mapping, Execution execution, String source, Map<String, String> metadata) {
+        this.metadata = Map.copyOf(metadata);
         this.graph = Objects.requireNonNull(graph, "graph");
         this.mapping = mapping;
         this.context = new ModelBindContext(graph.weights(), execution, TensorKernels.preferred());
@@ -81,14 +87,33 @@ public final class Model implements AutoCloseable {
         return new Model(graph, null, execution, "graph");
     }
 
-    /** Writes this model as a {@code .tsr} file. */
+    /** Writes this model as a {@code .tsr} file, with its {@link #metadata()}. */
     public void save(Path path) throws IOException {
+        save(path, Map.of());
+    }
+
+    /**
+     * Writes this model as a {@code .tsr} file whose metadata is this model's {@link #metadata()} with
+     * {@code extra} added (an entry of {@code extra} replaces one of the same key). Used to store files
+     * a model needs beside its graph, such as {@code tokenizer.json}.
+     */
+    public void save(Path path, Map<String, String> extra) throws IOException {
+        Map<String, String> all = new java.util.LinkedHashMap<>(metadata);
+        all.putAll(extra);
         acquire();
         try {
-            TsrFile.write(graph, path);
+            TsrFile.write(graph, path, all);
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /**
+     * The free-form string entries of the {@code .tsr} metadata this model was read from (for example
+     * {@code tokenizer.json}); empty for an imported ONNX model. Unmodifiable.
+     */
+    public Map<String, String> metadata() {
+        return metadata;
     }
 
     public List<ValueInfo> inputs() {
