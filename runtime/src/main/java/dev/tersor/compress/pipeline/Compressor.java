@@ -31,7 +31,11 @@ public final class Compressor {
      * What happened to one layer.
      *
      * @param layer       the layer
+     * @param rows        the matrix's rows
+     * @param cols        the matrix's columns
      * @param settings    the settings it got
+     * @param compensated whether error compensation was applied (the layer asked for it and had
+     *                    calibration statistics)
      * @param format      the format chosen
      * @param bytesBefore the source matrix's bytes
      * @param bytesAfter  the compressed matrix's bytes
@@ -40,7 +44,7 @@ public final class Compressor {
      * @param density     fraction of non-zero entries
      * @param candidates  bytes in every format {@code auto} tried
      */
-    public record LayerReport(Layer layer, LayerSettings settings, String format, long bytesBefore, long bytesAfter,
+    public record LayerReport(Layer layer, int rows, int cols, LayerSettings settings, boolean compensated, String format, long bytesBefore, long bytesAfter,
                               int levels, double entropyBits, double density, Map<String, Long> candidates) {
     }
 
@@ -100,7 +104,7 @@ public final class Compressor {
                     FormatChoice.Result chosen = FormatChoice.encode(q, settings.format(), plan.objective(), costs);
                     weights.put(layer.weight(), chosen.matrix());
                     long nonZeros = FormatChoice.nonZeros(q);
-                    report = new LayerReport(layer, settings, chosen.matrix().formatName(), original.byteSize(),
+                    report = new LayerReport(layer, q.rows(), q.cols(), settings, compensates(layer, settings), chosen.matrix().formatName(), original.byteSize(),
                             chosen.matrix().byteSize(), settings.quant() == null ? 0 : q.codebookSize(),
                             settings.quant() == null ? Double.NaN : q.entropyBits(),
                             (double) nonZeros / Math.max(1, (long) q.rows() * q.cols()), chosen.candidates());
@@ -139,11 +143,16 @@ public final class Compressor {
         if (settings.quant() == null) {
             return QuantizedMatrix.fromDense(mask == null ? dense : mask.apply(dense));
         }
-        HessianAccumulator h = hessians.get(layer.weight());
-        if (settings.compensate() && h != null && h.samples() > 0) {
-            return gptq.quantize(dense, h, settings.quant().quantizer(), mask, progress);
+        if (compensates(layer, settings)) {
+            return gptq.quantize(dense, hessians.get(layer.weight()), settings.quant().quantizer(), mask, progress);
         }
         return settings.quant().quantizer().quantize(mask == null ? dense : mask.apply(dense), progress);
+    }
+
+    /** Whether {@code layer} is quantized with error compensation under {@code settings}. */
+    public boolean compensates(Layer layer, LayerSettings settings) {
+        HessianAccumulator h = hessians.get(layer.weight());
+        return settings.quant() != null && settings.compensate() && h != null && h.samples() > 0;
     }
 
     private Map<String, PruningMask> globalMasks(Graph graph, List<Layer> layers) {

@@ -46,7 +46,6 @@ public record LayerSettings(double sparsity, QuantSpec quant, String format, boo
 
     @Override
     public String toString() {
-        return (sparsity > 0 ? "prune " + sparsity + " " : "") + (quant == null ? "float" : quant.toString())
-                + (compensate && quant != null ? "+gptq" : "") + " " + format;
+        return (sparsity > 0 ? "prune " + sparsity + " " : "") + (quant == null ? "float" : quant.toString()) + " " + format;
     }
 }

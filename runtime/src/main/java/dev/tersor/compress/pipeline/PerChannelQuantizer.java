@@ -72,6 +72,7 @@ record PerChannelQuantizer(int k, double maxRelativeError) implements Quantizer 
 
     @Override
     public QuantizedMatrix quantize(DenseMatrixView weights, ProgressListener progress) {
+        progress.progress("per-channel", 0, 1);
         PostTrainingBitWidths.Choice c = choice(weights);
         int widest = 1;
         for (int b : c.bits()) {
