@@ -50,7 +50,7 @@ class CompressionExperiment {
                 Compressor.Result r = new Compressor(plan, gptq ? h : Map.of(), null)
                         .compress(fp32, Execution.defaults(), Compressor.Listener.NONE, ProgressListener.NONE);
                 Path file = Files.createTempFile("exp", ".tsr");
-                r.model().save(file);
+                r.model().save(file, Map.of(Embedder.TOKENIZER_METADATA, Files.readString(TestModels.miniLmTokenizer())));
                 r.model().close();
                 try (Model loaded = Model.load(file)) {
                     EmbeddingComparison f = EmbeddingComparison.of(
@@ -59,8 +59,8 @@ class CompressionExperiment {
                     System.out.printf("RESULT %s gptq=%s file=%d bytes (%.2f MB) mean=%.5f min=%.4f top10=%.4f random-tokens=%.5f%n",
                             parts[0], gptq, Files.size(file), Files.size(file) / 1e6, f.meanCosine(), f.minCosine(),
                             f.top10Overlap(), randomCos);
-                    System.out.printf("| %s | %s | %.2f | %.4f | %.4f | %.3f | %.4f |%n", parts[0], gptq ? "yes" : "no",
-                            Files.size(file) / 1e6, f.meanCosine(), f.minCosine(), f.top10Overlap(), randomCos);
+                    log(String.format("| %s | %s | %.2f | %.4f | %.4f | %.3f | %.4f |", parts[0], gptq ? "yes" : "no",
+                            Files.size(file) / 1e6, f.meanCosine(), f.minCosine(), f.top10Overlap(), randomCos));
                     if (Boolean.getBoolean("tersor.layers")) {
                         r.layers().forEach(l -> System.out.printf("  %-60s %-8s %9d %s%n", l.layer().name(), l.format(),
                                 l.bytesAfter(), l.settings()));
@@ -115,6 +115,19 @@ class CompressionExperiment {
         return mean;
     }
 
+    /** Appends to the file named by tersor.log, if any: surefire shows a test's output only at its end. */
+    static void log(String line) {
+        String file = System.getProperty("tersor.log");
+        if (file != null) {
+            try {
+                Files.writeString(Path.of(file), line + System.lineSeparator(), java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.APPEND);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
     @Test
     void budget() throws Exception {
         double target = Double.parseDouble(System.getProperty("tersor.target", "0.99"));
@@ -128,20 +141,22 @@ class CompressionExperiment {
             List<long[]> calib = calibText.stream().map(tokenizer::encode).toList();
             Map<String, HessianAccumulator> h = Calibration.hessians(fp32, calib, ProgressListener.NONE);
             LayerSettings base = new LayerSettings(0, null, LayerSettings.AUTO, true);
-            BudgetSearch.Outcome outcome = new BudgetSearch(fp32, tokenizer, h, base, BudgetSearch.Options.of(target),
-                    System.out::println).search(calibText, ProgressListener.NONE);
-            outcome.plan().pins().forEach(pin -> System.out.println("PIN " + pin.pattern() + " = " + pin.settings()));
+            BudgetSearch.Outcome outcome = new BudgetSearch(fp32, tokenizer, h, base, BudgetSearch.Options.of(target), line -> {
+                        System.out.println(line);
+                        log(line);
+                    }).search(calibText, ProgressListener.NONE);
+            outcome.plan().pins().forEach(pin -> log("PIN " + pin.pattern() + " = " + pin.settings()));
             float[][] ref = Embedder.of(fp32, tokenizer, EmbedderOptions.defaults()).embed(eval);
             Compressor.Result r = new Compressor(outcome.plan(), h, null)
                     .compress(fp32, Execution.defaults(), Compressor.Listener.NONE, ProgressListener.NONE);
             Path file = Files.createTempFile("budget", ".tsr");
-            r.model().save(file);
+            r.model().save(file, Map.of(Embedder.TOKENIZER_METADATA, Files.readString(TestModels.miniLmTokenizer())));
             r.model().close();
             try (Model loaded = Model.load(file)) {
                 EmbeddingComparison f = EmbeddingComparison.of(
                         Embedder.of(loaded, tokenizer, EmbedderOptions.defaults()).embed(eval), ref);
-                System.out.printf("RESULT budget target=%.4f file=%d bytes (%.2f MB) mean=%.5f min=%.4f top10=%.4f%n",
-                        target, Files.size(file), Files.size(file) / 1e6, f.meanCosine(), f.minCosine(), f.top10Overlap());
+                log(String.format("RESULT budget target=%.4f file=%d bytes (%.2f MB) mean=%.5f min=%.4f top10=%.4f",
+                        target, Files.size(file), Files.size(file) / 1e6, f.meanCosine(), f.minCosine(), f.top10Overlap()));
             }
             Files.delete(file);
         }

@@ -98,7 +98,7 @@ class CompressionPipelineTest {
         Map<String, HessianAccumulator> h = Calibration.hessians(fp32, calib, ProgressListener.NONE);
         CompressionPlan plan = CompressionPlan.of(new LayerSettings(0, QuantSpec.uniform(0.4), LayerSettings.AUTO, true));
         float[][] ref = embed(fp32, eval);
-        Compressor.Result plain = new Compressor(plan, Map.of(), null)
+        Compressor.Result plain = new Compressor(plan.withDefaults(plan.defaults().withFormat("ham")), Map.of(), null)
                 .compress(fp32, Execution.defaults(), Compressor.Listener.NONE, ProgressListener.NONE);
         List<Compressor.LayerReport> seen = new ArrayList<>();
         Compressor.Result compensated = new Compressor(plan, h, null)
@@ -132,8 +132,8 @@ class CompressionPipelineTest {
         List<String> calibText = CalibrationText.calibration(raw, 48, 0);
         List<String> heldOut = CalibrationText.heldOut(raw, 150);
         Map<String, HessianAccumulator> h = Calibration.hessians(fp32, ids(calibText), ProgressListener.NONE);
-        LayerSettings base = new LayerSettings(0, null, LayerSettings.AUTO, true);
-        BudgetSearch.Options options = new BudgetSearch.Options(target, 0.002, new double[] {0.15, 0.3, 0.6}, 3);
+        LayerSettings base = new LayerSettings(0, null, "ham", true);
+        BudgetSearch.Options options = new BudgetSearch.Options(target, 0.002, new double[] {0.15, 0.3, 0.6}, 3, 24);
         List<String> log = new ArrayList<>();
         BudgetSearch.Outcome outcome = new BudgetSearch(fp32, tokenizer, h, base, options, log::add)
                 .search(calibText, ProgressListener.NONE);

@@ -50,8 +50,10 @@ public final class BudgetSearch {
      * @param margin       added to the target during the search, so that unseen text also meets it
      * @param steps        the ladder of relative steps α (uniform, per row), ascending
      * @param rounds       whole-model measurements to calibrate the budget
+     * @param probe        calibration sentences the per-layer sensitivities are measured on (the
+     *                     whole-model rounds use all of them)
      */
-    public record Options(double targetCosine, double margin, double[] steps, int rounds) {
+    public record Options(double targetCosine, double margin, double[] steps, int rounds, int probe) {
         public Options {
             if (!(targetCosine > 0 && targetCosine < 1)) {
                 throw new IllegalArgumentException("target cosine must be in (0, 1), got " + targetCosine);
@@ -62,13 +64,13 @@ public final class BudgetSearch {
                     throw new IllegalArgumentException("steps must ascend: " + Arrays.toString(steps));
                 }
             }
-            if (steps.length == 0 || rounds < 1) {
-                throw new IllegalArgumentException("need at least one step and one round");
+            if (steps.length == 0 || rounds < 1 || probe < 1) {
+                throw new IllegalArgumentException("need at least one step, one round and one probe sentence");
             }
         }
 
         public static Options of(double targetCosine) {
-            return new Options(targetCosine, 0.001, new double[] {0.1, 0.14, 0.2, 0.28, 0.4, 0.56, 0.8, 1.1}, 4);
+            return new Options(targetCosine, 0.001, new double[] {0.12, 0.18, 0.25, 0.35, 0.5, 0.7}, 4, 32);
         }
     }
 
@@ -107,6 +109,12 @@ public final class BudgetSearch {
             batch.add(tokenizer.encode(calibration.subList(i, Math.min(calibration.size(), i + BATCH))));
         }
         float[][] reference = embed(source, batch);
+        List<String> probeText = calibration.subList(0, Math.min(calibration.size(), options.probe()));
+        List<TokenBatch> probe = new ArrayList<>();
+        for (int i = 0; i < probeText.size(); i += BATCH) {
+            probe.add(tokenizer.encode(probeText.subList(i, Math.min(probeText.size(), i + BATCH))));
+        }
+        float[][] probeReference = embed(source, probe);
         Graph graph = source.graph();
         List<Layer> layers = Layer.of(graph);
         double[] steps = options.steps();
@@ -128,7 +136,7 @@ public final class BudgetSearch {
                     try (WeightMatrix trial = MatrixFormats.named("dense").encode(q)) {
                         Map<String, WeightMatrix> weights = new LinkedHashMap<>(graph.weights());
                         weights.put(layer.weight(), trial);
-                        cost[l][s] = 1 - EmbeddingComparison.of(embed(view(graph, weights), batch), reference).meanCosine();
+                        cost[l][s] = 1 - EmbeddingComparison.of(embed(view(graph, weights), probe), probeReference).meanCosine();
                     }
                     progress.progress("sensitivity", (long) l * steps.length + s + 1, total);
                 }
@@ -142,9 +150,10 @@ public final class BudgetSearch {
         double high = Double.POSITIVE_INFINITY;
         for (int round = 0; round < options.rounds(); round++) {
             int[] choice = allocate(cost, bytes, budget * scale);
-            CompressionPlan plan = plan(layers, choice);
+            CompressionPlan plan = plan(layers, choice, base);
             double cosine;
-            try (Model compressed = new Compressor(plan, hessians, null)
+            // values do not depend on the format: measure in dense, which encodes fastest
+            try (Model compressed = new Compressor(plan(layers, choice, base.withFormat("dense")), hessians, null)
                     .compress(source, Execution.defaults(), Compressor.Listener.NONE, ProgressListener.NONE).model()) {
                 cosine = EmbeddingComparison.of(embed(compressed, batch), reference).meanCosine();
             }
@@ -168,7 +177,7 @@ public final class BudgetSearch {
         if (best == null) {
             int[] finest = new int[n];
             log.accept("no budget met the target; keeping every layer at the finest step " + steps[0]);
-            best = new Outcome(plan(layers, finest), Double.NaN, Arrays.stream(bytes).mapToLong(b -> b[0]).sum());
+            best = new Outcome(plan(layers, finest, base), Double.NaN, Arrays.stream(bytes).mapToLong(b -> b[0]).sum());
         }
         return best;
     }
@@ -209,7 +218,7 @@ public final class BudgetSearch {
         }
     }
 
-    private CompressionPlan plan(List<Layer> layers, int[] choice) {
+    private CompressionPlan plan(List<Layer> layers, int[] choice, LayerSettings base) {
         List<CompressionPlan.Pin> pins = new ArrayList<>();
         for (int l = 0; l < layers.size(); l++) {
             pins.add(new CompressionPlan.Pin(Pattern.compile(" " + Pattern.quote(layers.get(l).weight()) + "$"),

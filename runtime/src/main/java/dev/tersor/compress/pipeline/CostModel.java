@@ -119,16 +119,16 @@ public final class CostModel {
         try (WeightMatrix m = f.encode(q)) {
             float[] x = new float[SIZE];
             java.util.Arrays.fill(x, 0.5f);
-            for (int i = 0; i < 200; i++) {
+            for (int i = 0; i < 50; i++) {
                 m.multiply(x);
             }
             long best = Long.MAX_VALUE;
             for (int round = 0; round < 5; round++) {
                 long start = System.nanoTime();
-                for (int i = 0; i < 20; i++) {
+                for (int i = 0; i < 10; i++) {
                     m.multiply(x);
                 }
-                best = Math.min(best, (System.nanoTime() - start) / 20);
+                best = Math.min(best, (System.nanoTime() - start) / 10);
             }
             return best;
         }
