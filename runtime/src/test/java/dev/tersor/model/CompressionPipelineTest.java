@@ -128,16 +128,20 @@ class CompressionPipelineTest {
 
     @Test
     void budgetedSearchMeetsItsTargetOnHeldOutText() throws IOException {
-        double target = 0.985;
-        List<String> calibText = CalibrationText.calibration(raw, 48, 0);
+        double target = 0.98;
+        // statistics from one part of the calibration text, the search judged on another, the result
+        // checked on held-out text
+        List<String> statisticsText = CalibrationText.calibration(raw, 96, 0);
+        List<String> calibText = CalibrationText.calibration(raw, 40, 5);
+        calibText = calibText.stream().filter(t -> !statisticsText.contains(t)).toList();
         List<String> heldOut = CalibrationText.heldOut(raw, 150);
-        Map<String, HessianAccumulator> h = Calibration.hessians(fp32, ids(calibText), ProgressListener.NONE);
+        Map<String, HessianAccumulator> h = Calibration.hessians(fp32, ids(statisticsText), ProgressListener.NONE);
         LayerSettings base = new LayerSettings(0, null, "ham", true);
-        BudgetSearch.Options options = new BudgetSearch.Options(target, 0.002, new double[] {0.15, 0.3, 0.6}, 3, 24);
+        BudgetSearch.Options options = new BudgetSearch.Options(target, 0.003, new double[] {0.15, 0.3, 0.6}, 3, 24);
         List<String> log = new ArrayList<>();
         BudgetSearch.Outcome outcome = new BudgetSearch(fp32, tokenizer, h, base, options, log::add)
                 .search(calibText, ProgressListener.NONE);
-        assertTrue(outcome.calibrationCosine() >= target + 0.002, log.toString());
+        assertTrue(outcome.calibrationCosine() >= target + 0.003, log.toString());
         Compressor.Result result = new Compressor(outcome.plan(), h, null)
                 .compress(fp32, Execution.defaults(), Compressor.Listener.NONE, ProgressListener.NONE);
         try (Model m = result.model()) {

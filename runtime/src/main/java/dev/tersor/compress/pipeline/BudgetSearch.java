@@ -36,6 +36,9 @@ import java.util.regex.Pattern;
  * <li><b>Greedy allocation.</b> Starting from every layer at its finest step, the move (one layer
  * to a coarser step) that saves the most bytes per unit of added cost is taken, as long as the summed
  * costs stay within a budget.</li>
+ * <li><b>Judged on other text.</b> The sentences given to {@link #search} should not be those the
+ * calibration statistics came from: error compensation fitted to a few hundred tokens looks far
+ * better on them than on other text ({@link CompressionJob} splits its calibration text).</li>
  * <li><b>Calibration of the budget.</b> Costs do not add exactly, so the whole model is compressed
  * and measured for a few budgets (starting at 1 − target and scaled up or down), and the smallest
  * plan that meets the target plus a margin is kept.</li>

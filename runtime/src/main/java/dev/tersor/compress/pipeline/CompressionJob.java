@@ -39,12 +39,23 @@ public record CompressionJob(CompressionPlan plan, double targetCosine, List<Str
         Map<String, HessianAccumulator> hessians = Map.of();
         CompressionPlan chosen = plan;
         if (tokenizer != null && !calibration.isEmpty()) {
-            log.accept("calibration: gathering layer input statistics over " + calibration.size() + " sentences");
-            hessians = Calibration.hessians(source, calibration.stream().map(tokenizer::encode).toList(), progress);
-            if (!Double.isNaN(targetCosine)) {
-                log.accept("budgeted search for mean cosine ≥ " + targetCosine + " on the calibration text");
+            // The search must judge on text the statistics did not see: compensation fitted to few
+            // tokens looks better on them than on anything else (measured: 0.991 on the statistics'
+            // own sentences, 0.963 on held-out ones).
+            boolean search = !Double.isNaN(targetCosine);
+            int split = search ? Math.max(1, calibration.size() * 2 / 3) : calibration.size();
+            List<String> statistics = calibration.subList(0, split);
+            List<String> judged = search ? calibration.subList(split, calibration.size()) : List.of();
+            if (search && judged.isEmpty()) {
+                throw new IllegalArgumentException("the budgeted search needs at least two calibration sentences");
+            }
+            log.accept("calibration: gathering layer input statistics over " + statistics.size() + " sentences");
+            hessians = Calibration.hessians(source, statistics.stream().map(tokenizer::encode).toList(), progress);
+            if (search) {
+                log.accept("budgeted search for mean cosine ≥ " + targetCosine + " on " + judged.size()
+                        + " other calibration sentences");
                 BudgetSearch.Outcome outcome = new BudgetSearch(source, tokenizer, hessians, plan.defaults(),
-                        BudgetSearch.Options.of(targetCosine), log).search(calibration, progress);
+                        BudgetSearch.Options.of(targetCosine), log).search(judged, progress);
                 chosen = outcome.plan().withObjective(plan.objective());
             }
         } else if (!Double.isNaN(targetCosine)) {
