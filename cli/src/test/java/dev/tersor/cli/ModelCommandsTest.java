@@ -54,9 +54,11 @@ class ModelCommandsTest {
         Result table = execute("inspect", tsr.toString());
         assertThat(table.code()).isZero();
         String[] lines = table.out().strip().split("\n");
-        assertThat(lines).hasSize(1 + 54 + 1);
-        assertThat(lines[0]).contains("name", "shape", "format", "bytes", "bits/weight");
-        assertThat(lines[lines.length - 1]).startsWith("total (54)");
+        assertThat(lines).hasSize(1 + 54 + 1 + 2);
+        assertThat(lines[0]).contains("name", "shape", "format", "bytes", "bits/weight", "K", "H", "density");
+        assertThat(lines[55]).startsWith("total (54)");
+        assertThat(lines[56]).startsWith("file " + Files.size(tsr) + " bytes");
+        assertThat(lines[57]).contains("energy", "estimate");
         assertThat(table.out()).contains("fc_0.w_0", "2x200", "dense", "1616", "32.320");
 
         Result json = execute("inspect", tsr.toString(), "--json");
