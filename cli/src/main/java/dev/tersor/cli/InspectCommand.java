@@ -28,7 +28,8 @@ import java.util.Map;
                 "product against dense (45 nm table; an estimate). Totals, file and resident bytes last."})
 final class InspectCommand implements Runnable {
 
-    static final String ENERGY_NOTE = "estimate from the 45 nm table of methods.md 1.10, per matrix-vector product";
+    static final String ENERGY_NOTE = "estimate from the 45 nm table of methods.md 1.10: one matrix-vector product per"
+            + " weight, one row look-up per embedding table (one token)";
 
     @Spec
     CommandSpec spec;
@@ -58,7 +59,8 @@ final class InspectCommand implements Runnable {
             for (var e : weights.entrySet()) {
                 WeightMatrix w = e.getValue();
                 MatrixStatistics s = MatrixStatistics.of(w);
-                EnergyEstimate en = EnergyEstimate.of(w, s);
+                EnergyEstimate en = m.embeddingTables().contains(e.getKey()) ? EnergyEstimate.ofRowLookup(w)
+                        : EnergyEstimate.of(w, s);
                 stats.put(e.getKey(), s);
                 energy.put(e.getKey(), en);
                 totalWeights += (long) w.rows() * w.cols();
@@ -142,7 +144,7 @@ final class InspectCommand implements Runnable {
                     String.format(Locale.ROOT, "%.3f", totalDensePj == 0 ? 1 : totalPj / totalDensePj));
             out.printf(Locale.ROOT, "file %d bytes; weights %d bytes stored, %d bytes resident (--exec %s)%n", fileBytes,
                     storedBytes, residentBytes, exec);
-            out.printf(Locale.ROOT, "* energy: %s: %.1f nJ against %.1f nJ dense for one product per weight%n", ENERGY_NOTE,
+            out.printf(Locale.ROOT, "* energy, %s: %.1f nJ against %.1f nJ dense%n", ENERGY_NOTE,
                     totalPj / 1000, totalDensePj / 1000);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

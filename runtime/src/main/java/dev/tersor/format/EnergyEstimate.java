@@ -20,6 +20,7 @@ import java.util.Set;
  *     XOR, one per group for CER and CSER;</li>
  * <li>y: one 32-bit write per row.</li>
  * </ul>
+ * An embedding table is not multiplied but looked up: see {@link #ofRowLookup}.
  *
  * @param picojoules      the estimate for {@code w} as stored
  * @param densePicojoules the estimate for the same matrix as dense float32
@@ -41,6 +42,21 @@ public record EnergyEstimate(double picojoules, double densePicojoules) {
     /** Energy ratio dense / this: how many times less this format is estimated to spend. */
     public double savingFactor() {
         return picojoules == 0 ? 1 : densePicojoules / picojoules;
+    }
+
+    /**
+     * One row looked up (an embedding table, per token): the row's share of the stored bytes read
+     * as 32-bit words from an array of the table's size, one codebook look-up per element for the
+     * entropy-coded formats, and one 32-bit write per element.
+     */
+    public static EnergyEstimate ofRowLookup(WeightMatrix w) {
+        long m = Math.max(1, w.rows());
+        long n = w.cols();
+        double write = n * access(32, 4 * n);
+        double dense = n * access(32, 4L * m * n) + write;
+        double words = (double) w.byteSize() / m / 4;
+        double pj = words * access(32, w.byteSize()) + (CODED.contains(w.formatName()) ? n * access(32, 1024) : 0) + write;
+        return new EnergyEstimate(w.formatName().equals("dense") ? dense : pj, dense);
     }
 
     public static EnergyEstimate of(WeightMatrix w, MatrixStatistics s) {

@@ -83,6 +83,10 @@ class MatrixStatisticsTest {
             assertThat(c.savingFactor()).isGreaterThan(3);
             EnergyEstimate g = EnergyEstimate.of(cser, MatrixStatistics.of(cser));
             assertThat(g.picojoules()).isLessThan(c.picojoules());
+            // A row look-up reads one row, not the table: 64 reads from a 16 KB array and 64 writes.
+            EnergyEstimate lookup = EnergyEstimate.ofRowLookup(dense);
+            assertThat(lookup.densePicojoules()).isCloseTo(64 * 10 + 64 * 5, within(1e-9));
+            assertThat(EnergyEstimate.ofRowLookup(csr).picojoules()).isLessThan(lookup.densePicojoules());
         }
     }
 
