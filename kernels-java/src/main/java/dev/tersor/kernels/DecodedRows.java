@@ -2,7 +2,6 @@ package dev.tersor.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -22,6 +21,19 @@ public final class DecodedRows {
     private DecodedRows() {
     }
 
+    /**
+     * The lanes of {@code v} added first to last. {@code reduceLanes(ADD)} may add in another order when
+     * compiled than when interpreted (or OSR-compiled), and a product must give the same bits on every
+     * call, whichever thread and compilation state runs it.
+     */
+    public static float sumInOrder(FloatVector v) {
+        float s = 0;
+        for (float lane : v.toArray()) {
+            s += lane;
+        }
+        return s;
+    }
+
     /** {@code Σ_j w[j]·x[j]}, four FMA chains. */
     public static float denseDot(float[] w, float[] x, int n) {
         FloatVector a0 = FloatVector.zero(F);
@@ -38,7 +50,7 @@ public final class DecodedRows {
         for (int upper = n - n % L; j < upper; j += L) {
             a0 = FloatVector.fromArray(F, w, j).fma(FloatVector.fromArray(F, x, j), a0);
         }
-        float acc = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float acc = sumInOrder(a0.add(a1).add(a2.add(a3)));
         for (; j < n; j++) {
             acc += w[j] * x[j];
         }
@@ -57,7 +69,7 @@ public final class DecodedRows {
         for (int upper = m - m % L; i < upper; i += L) {
             a0 = FloatVector.fromArray(F, x, 0, columns, i).fma(FloatVector.fromArray(F, values, i), a0);
         }
-        float acc = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float acc = sumInOrder(a0.add(a1));
         for (; i < m; i++) {
             acc += values[i] * x[columns[i]];
         }
@@ -112,7 +124,7 @@ public final class DecodedRows {
         for (; j <= n - L; j += L) {
             acc = acc.add(FloatVector.fromArray(F, x, j));
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumInOrder(acc);
         for (; j < n; j++) {
             s += x[j];
         }

@@ -105,7 +105,7 @@ public final class BitpackVectorKernel {
             }
             blockWord += (long) BitpackRows.LANES * BitpackRows.laneWords(m, bits);
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+        return DecodedRows.sumInOrder(a0.add(a1));
     }
 
     /** The row's values as floats in {@code w[0 .. cols)}; {@code w} has room for one more group of 8. */
