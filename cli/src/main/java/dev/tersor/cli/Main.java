@@ -13,8 +13,8 @@ import java.util.Properties;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Inference runtime for compressed neural networks.",
-        subcommands = {MatrixCommand.class, InfoCommand.class, BenchCommand.class, TestCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {MatrixCommand.class, ImportCommand.class, RunCommand.class, InspectCommand.class, VerifyCommand.class,
+                InfoCommand.class, BenchCommand.class, TestCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -38,7 +38,7 @@ public final class DecodedRows {
         for (int upper = n - n % L; j < upper; j += L) {
             a0 = FloatVector.fromArray(F, w, j).fma(FloatVector.fromArray(F, x, j), a0);
         }
-        float acc = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float acc = VectorSupport.sumLanes(a0.add(a1).add(a2.add(a3)));
         for (; j < n; j++) {
             acc += w[j] * x[j];
         }
@@ -57,7 +57,7 @@ public final class DecodedRows {
         for (int upper = m - m % L; i < upper; i += L) {
             a0 = FloatVector.fromArray(F, x, 0, columns, i).fma(FloatVector.fromArray(F, values, i), a0);
         }
-        float acc = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float acc = VectorSupport.sumLanes(a0.add(a1));
         for (; i < m; i++) {
             acc += values[i] * x[columns[i]];
         }
@@ -112,7 +112,7 @@ public final class DecodedRows {
         for (; j <= n - L; j += L) {
             acc = acc.add(FloatVector.fromArray(F, x, j));
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = VectorSupport.sumLanes(acc);
         for (; j < n; j++) {
             s += x[j];
         }

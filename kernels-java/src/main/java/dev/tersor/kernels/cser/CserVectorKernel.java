@@ -76,7 +76,7 @@ public final class CserVectorKernel {
                 }
                 tailAcc += v * s;
             }
-            float result = acc.reduceLanes(VectorOperators.ADD) + tailAcc + implicit;
+            float result = VectorSupport.sumLanes(acc) + tailAcc + implicit;
             y.setAtIndex(Layouts.F32, r, scaled ? result * rowScale.getAtIndex(Layouts.F32, r) : result);
         }
     }
@@ -87,7 +87,7 @@ public final class CserVectorKernel {
         for (; j <= n - L; j += L) {
             acc = acc.add(FloatVector.fromArray(F, x, j));
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = VectorSupport.sumLanes(acc);
         for (; j < n; j++) {
             s += x[j];
         }

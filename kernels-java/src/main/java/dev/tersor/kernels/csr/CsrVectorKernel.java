@@ -49,7 +49,7 @@ public final class CsrVectorKernel {
                 FloatVector xv = FloatVector.fromArray(F, x, 0, idx, 0);
                 acc = FloatVector.fromMemorySegment(F, values, 4L * p, LE).fma(xv, acc);
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = VectorSupport.sumLanes(acc);
             for (; p < end; p++) {
                 sum += values.getAtIndex(Layouts.F32, p) * x[colIdx.get(p)];
             }

@@ -1,0 +1,82 @@
+package dev.tersor.cli;
+
+import dev.tersor.graph.Tensor;
+import dev.tersor.io.Npy;
+import dev.tersor.model.Model;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Runs a model on NumPy inputs and prints (or saves) its outputs. */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Run a .tsr or .onnx model on .npy inputs; print the outputs, or save them as .npy files.")
+final class RunCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A .tsr file or an ONNX model.")
+    Path model;
+
+    @Option(names = "--input", required = true, paramLabel = "NAME=FILE.npy",
+            description = "A model input and the .npy file holding it; repeat for each input.")
+    List<String> inputs;
+
+    @Option(names = "--output", paramLabel = "DIR", description = "Write each output to DIR/<name>.npy.")
+    Path outputDir;
+
+    @Override
+    public void run() {
+        PrintWriter out = spec.commandLine().getOut();
+        try (Model m = Model.load(model)) {
+            Map<String, Tensor> values = new LinkedHashMap<>();
+            for (String spec : inputs) {
+                int eq = spec.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("--input takes NAME=FILE.npy, got '" + spec + "'");
+                }
+                values.put(spec.substring(0, eq), Npy.read(Path.of(spec.substring(eq + 1))));
+            }
+            long start = System.nanoTime();
+            Map<String, Tensor> results = m.run(values);
+            double ms = (System.nanoTime() - start) / 1e6;
+            if (outputDir != null) {
+                Files.createDirectories(outputDir);
+            }
+            for (var e : results.entrySet()) {
+                Tensor t = e.getValue();
+                out.printf(Locale.ROOT, "%s: %s%s%n", e.getKey(), t, preview(t));
+                if (outputDir != null) {
+                    Path file = outputDir.resolve(e.getKey().replaceAll("[^A-Za-z0-9._-]", "_") + ".npy");
+                    Npy.write(t, file);
+                    out.printf(Locale.ROOT, "  wrote %s%n", file);
+                }
+            }
+            out.printf(Locale.ROOT, "ran in %.1f ms (first call: includes planning for these shapes)%n", ms);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String preview(Tensor t) {
+        int n = Math.min(t.size(), 6);
+        double[] first = new double[n];
+        for (int i = 0; i < n; i++) {
+            first[i] = t.getDouble(i);
+        }
+        return " " + Arrays.toString(first).replace("]", t.size() > n ? ", ...]" : "]");
+    }
+}

@@ -1,0 +1,182 @@
+package dev.tersor.graph;
+
+import dev.tersor.kernels.Layouts;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * An immutable n-dimensional array: element type, shape (row-major) and little-endian data. Used for
+ * model inputs and outputs, and for the constants of a graph. Factories copy their arguments; a
+ * tensor over a mapped file ({@link #wrap}) shares the mapping and must not outlive it.
+ */
+public final class Tensor {
+
+    private final DataType type;
+    private final int[] shape;
+    private final int size;
+    private final MemorySegment data;
+
+    private Tensor(DataType type, int[] shape, MemorySegment data) {
+        this.type = Objects.requireNonNull(type, "type");
+        this.shape = shape.clone();
+        this.size = Shapes.size(this.shape);
+        if (data.byteSize() != (long) size * type.bytes()) {
+            throw new InvalidModelException("tensor " + type + Arrays.toString(shape) + " needs "
+                    + (long) size * type.bytes() + " bytes, got " + data.byteSize());
+        }
+        this.data = data.asReadOnly();
+    }
+
+    /** A tensor over {@code data} without copying; it must hold exactly the bytes the shape needs. */
+    public static Tensor wrap(DataType type, int[] shape, MemorySegment data) {
+        return new Tensor(type, shape, data);
+    }
+
+    /** A copy of {@code data}. */
+    public static Tensor copyOf(DataType type, int[] shape, MemorySegment data) {
+        MemorySegment copy = heap(type, Shapes.size(shape));
+        if (data.byteSize() != copy.byteSize()) {
+            throw new InvalidModelException("tensor " + type + Arrays.toString(shape) + " needs "
+                    + copy.byteSize() + " bytes, got " + data.byteSize());
+        }
+        MemorySegment.copy(data, 0, copy, 0, copy.byteSize());
+        return new Tensor(type, shape, copy);
+    }
+
+    public static Tensor of(float[] values, int... shape) {
+        requireCount(values.length, shape);
+        MemorySegment data = heap(DataType.FLOAT, values.length);
+        MemorySegment.copy(values, 0, data, Layouts.F32, 0, values.length);
+        return new Tensor(DataType.FLOAT, shape, data);
+    }
+
+    public static Tensor ofLongs(long[] values, int... shape) {
+        requireCount(values.length, shape);
+        MemorySegment data = heap(DataType.INT64, values.length);
+        MemorySegment.copy(values, 0, data, Layouts.I64, 0, values.length);
+        return new Tensor(DataType.INT64, shape, data);
+    }
+
+    public static Tensor ofInts(int[] values, int... shape) {
+        requireCount(values.length, shape);
+        MemorySegment data = heap(DataType.INT32, values.length);
+        MemorySegment.copy(values, 0, data, Layouts.I32, 0, values.length);
+        return new Tensor(DataType.INT32, shape, data);
+    }
+
+    /** UINT8, INT8 or BOOL elements from bytes. */
+    public static Tensor ofBytes(DataType type, byte[] values, int... shape) {
+        if (type.bytes() != 1) {
+            throw new IllegalArgumentException(type + " is not a byte type");
+        }
+        requireCount(values.length, shape);
+        MemorySegment data = heap(type, values.length);
+        MemorySegment.copy(values, 0, data, ValueLayout.JAVA_BYTE, 0, values.length);
+        return new Tensor(type, shape, data);
+    }
+
+    /** A scalar float. */
+    public static Tensor scalar(float value) {
+        return of(new float[]{value});
+    }
+
+    /**
+     * Zero-filled memory for {@code count} elements, off-heap and freed by the garbage collector. Tensors
+     * never use heap segments: kernels that see one kind of segment only stay fully compiled, while a mix
+     * of heap and native segments at the same Vector API load makes it megamorphic and many times slower.
+     */
+    static MemorySegment heap(DataType type, long count) {
+        long bytes = count * type.bytes();
+        return Arena.ofAuto().allocate(Math.max(bytes, 1), 64).asSlice(0, bytes);
+    }
+
+    private static void requireCount(int count, int[] shape) {
+        if (Shapes.size(shape) != count) {
+            throw new IllegalArgumentException(count + " values for shape " + Arrays.toString(shape));
+        }
+    }
+
+    public DataType type() {
+        return type;
+    }
+
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    public int rank() {
+        return shape.length;
+    }
+
+    public int dim(int axis) {
+        return shape[axis];
+    }
+
+    /** Number of elements. */
+    public int size() {
+        return size;
+    }
+
+    /** The data, read-only. */
+    public MemorySegment data() {
+        return data;
+    }
+
+    public float[] toFloatArray() {
+        requireType(DataType.FLOAT);
+        float[] values = new float[size];
+        MemorySegment.copy(data, Layouts.F32, 0, values, 0, size);
+        return values;
+    }
+
+    public long[] toLongArray() {
+        requireType(DataType.INT64);
+        long[] values = new long[size];
+        MemorySegment.copy(data, Layouts.I64, 0, values, 0, size);
+        return values;
+    }
+
+    public int[] toIntArray() {
+        requireType(DataType.INT32);
+        int[] values = new int[size];
+        MemorySegment.copy(data, Layouts.I32, 0, values, 0, size);
+        return values;
+    }
+
+    public byte[] toByteArray() {
+        if (type.bytes() != 1) {
+            throw new IllegalStateException("tensor of " + type + " is not a byte tensor");
+        }
+        return data.toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    /** Element {@code i} (row-major) as a double, whatever the type. */
+    public double getDouble(long i) {
+        return Elements.getDouble(type, data, i);
+    }
+
+    /** Element {@code i} (row-major) as a long; floats are truncated. */
+    public long getLong(long i) {
+        return Elements.getLong(type, data, i);
+    }
+
+    private void requireType(DataType expected) {
+        if (type != expected) {
+            throw new IllegalStateException("tensor of " + type + ", not " + expected);
+        }
+    }
+
+    /** Same type, shape and bytes. */
+    public boolean contentEquals(Tensor other) {
+        return type == other.type && Arrays.equals(shape, other.shape) && data.mismatch(other.data) == -1;
+    }
+
+    @Override
+    public String toString() {
+        return type + Arrays.toString(shape);
+    }
+}

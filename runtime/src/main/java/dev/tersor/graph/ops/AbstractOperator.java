@@ -1,0 +1,111 @@
+package dev.tersor.graph.ops;
+
+import dev.tersor.graph.DataType;
+import dev.tersor.graph.InvalidModelException;
+import dev.tersor.graph.Node;
+import dev.tersor.graph.Tensor;
+import dev.tersor.graph.UnsupportedModelException;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/** Arity and attribute checks shared by the operators, and helpers for their bind methods. */
+abstract class AbstractOperator implements Operator {
+
+    private final String name;
+    private final int minInputs;
+    private final int maxInputs;
+    private final int minOutputs;
+    private final int maxOutputs;
+    private final Set<String> attributes;
+
+    AbstractOperator(String name, int minInputs, int maxInputs, int outputs, String... attributes) {
+        this(name, minInputs, maxInputs, outputs, outputs, attributes);
+    }
+
+    AbstractOperator(String name, int minInputs, int maxInputs, int minOutputs, int maxOutputs, String... attributes) {
+        this.name = name;
+        this.minInputs = minInputs;
+        this.maxInputs = maxInputs;
+        this.minOutputs = minOutputs;
+        this.maxOutputs = maxOutputs;
+        this.attributes = Set.of(attributes);
+    }
+
+    @Override
+    public final String name() {
+        return name;
+    }
+
+    @Override
+    public void check(Node node) {
+        Set<String> unknown = node.attributes().unknown(attributes);
+        if (!unknown.isEmpty()) {
+            throw new UnsupportedModelException(node.describe() + ": unsupported attribute" + (unknown.size() > 1 ? "s " : " ")
+                    + String.join(", ", unknown));
+        }
+        int n = node.inputs().size();
+        while (n > 0 && node.input(n - 1).isEmpty()) {
+            n--;
+        }
+        if (n < minInputs || n > maxInputs) {
+            throw new UnsupportedModelException(node.describe() + ": " + n + " inputs, the operator takes "
+                    + (minInputs == maxInputs ? String.valueOf(minInputs) : minInputs + " to " + maxInputs));
+        }
+        for (int i = 0; i < minInputs; i++) {
+            if (node.input(i).isEmpty()) {
+                throw new InvalidModelException(node.describe() + ": required input " + i + " is missing");
+            }
+        }
+        int outputs = node.outputs().size();
+        if (outputs < minOutputs || outputs > maxOutputs) {
+            throw new UnsupportedModelException(node.describe() + ": " + outputs + " outputs, Tersor computes "
+                    + (minOutputs == maxOutputs ? String.valueOf(minOutputs) : minOutputs + " to " + maxOutputs));
+        }
+        checkAttributes(node);
+    }
+
+    /** Operator-specific attribute checks. */
+    void checkAttributes(Node node) {
+    }
+
+    static InvalidModelException invalid(Node node, String message) {
+        return new InvalidModelException(node.describe() + ": " + message);
+    }
+
+    static UnsupportedModelException unsupported(Node node, String message) {
+        return new UnsupportedModelException(node.describe() + ": " + message);
+    }
+
+    static void requireType(Node node, ValueType value, String what, DataType... allowed) {
+        for (DataType t : allowed) {
+            if (value.type() == t) {
+                return;
+            }
+        }
+        throw unsupported(node, what + " has element type " + value.type() + ", supported: " + Arrays.toString(allowed));
+    }
+
+    /** The constant behind input {@code i}, or an exception saying the operator needs it constant. */
+    static Tensor constant(Node node, List<ValueType> inputs, int i, String what) {
+        ValueType v = inputs.get(i);
+        if (v == null || v.constant() == null) {
+            throw unsupported(node, what + " must be a constant (or computable from shapes) in Tersor");
+        }
+        return v.constant();
+    }
+
+    /** Integer elements of a constant. */
+    static long[] longs(Tensor t) {
+        long[] values = new long[t.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = t.getLong(i);
+        }
+        return values;
+    }
+
+    static ValueType input(List<ValueType> inputs, int i) {
+        return i < inputs.size() ? inputs.get(i) : null;
+    }
+}

@@ -1,0 +1,399 @@
+package dev.tersor.graph.ops;
+
+import dev.tersor.format.Execution;
+import dev.tersor.format.WeightMatrix;
+import dev.tersor.graph.DataType;
+import dev.tersor.graph.Node;
+import dev.tersor.graph.Shapes;
+import dev.tersor.graph.Tensor;
+import dev.tersor.graph.kernels.TensorKernels;
+import dev.tersor.graph.kernels.TensorKernels.Binary;
+import dev.tersor.kernels.Layouts;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.List;
+
+/** 2-D convolution and pooling over NCHW tensors, and per-channel normalization. */
+final class ConvOps {
+
+    private ConvOps() {
+    }
+
+    /** Output extent, pads and checks of one spatial axis of a window operator. */
+    record Window(int in, int kernel, int stride, int dilation, int padBegin, int out) {
+    }
+
+    /**
+     * The spatial geometry of a window operator over an {@code [N][C][H][W]} input, from ONNX's
+     * kernel_shape, strides, dilations, pads and auto_pad attributes.
+     */
+    static Window[] windows(Node node, int[] input, int[] kernel, boolean ceil) {
+        long[] strides = node.attributes().getLongs("strides", new long[]{1, 1});
+        long[] dilations = node.attributes().getLongs("dilations", new long[]{1, 1});
+        long[] pads = node.attributes().getLongs("pads", new long[]{0, 0, 0, 0});
+        String autoPad = node.attributes().getString("auto_pad", "NOTSET");
+        if (strides.length != 2 || dilations.length != 2 || pads.length != 4) {
+            throw AbstractOperator.unsupported(node, "only 2-D windows (strides, dilations and pads of 2, 2 and 4 values)");
+        }
+        Window[] result = new Window[2];
+        for (int d = 0; d < 2; d++) {
+            int size = input[2 + d];
+            long s = strides[d];
+            long dil = dilations[d];
+            if (s < 1 || s > Shapes.MAX_ELEMENTS || dil < 1 || dil > Shapes.MAX_ELEMENTS || kernel[d] < 1) {
+                throw AbstractOperator.invalid(node, "bad stride " + s + ", dilation " + dil + " or kernel " + kernel[d]);
+            }
+            long span = dil * (kernel[d] - 1) + 1;
+            long begin;
+            long out;
+            switch (autoPad) {
+                case "NOTSET" -> {
+                    begin = pads[d];
+                    long end = pads[d + 2];
+                    if (begin < 0 || end < 0 || begin > Shapes.MAX_ELEMENTS || end > Shapes.MAX_ELEMENTS) {
+                        throw AbstractOperator.invalid(node, "bad pads " + Arrays.toString(pads));
+                    }
+                    long room = size + begin + end - span;
+                    out = room < 0 ? 0 : (ceil ? Math.ceilDiv(room, s) : room / s) + 1;
+                    if (ceil && out > 0 && (out - 1) * s >= size + begin) {
+                        out--;
+                    }
+                }
+                case "VALID" -> {
+                    begin = 0;
+                    long room = size - span;
+                    out = room < 0 ? 0 : (ceil ? Math.ceilDiv(room, s) : room / s) + 1;
+                }
+                case "SAME_UPPER", "SAME_LOWER" -> {
+                    out = Math.ceilDiv(size, s);
+                    long total = Math.max(0, (out - 1) * s + span - size);
+                    begin = autoPad.equals("SAME_UPPER") ? total / 2 : total - total / 2;
+                }
+                default -> throw AbstractOperator.unsupported(node, "auto_pad '" + autoPad + "'");
+            }
+            if (out > Shapes.MAX_ELEMENTS) {
+                throw AbstractOperator.invalid(node, "output too large");
+            }
+            result[d] = new Window(size, kernel[d], (int) s, (int) dil, (int) begin, (int) out);
+        }
+        return result;
+    }
+
+    static int[] kernelShape(Node node) {
+        long[] k = node.attributes().getLongs("kernel_shape", null);
+        if (k == null || k.length != 2) {
+            throw AbstractOperator.unsupported(node, "only 2-D kernels (kernel_shape " + Arrays.toString(k) + ")");
+        }
+        return Shapes.fromLongs(k, node.describe());
+    }
+
+    /**
+     * Conv over a Tersor weight matrix {@code [outC, inC/group·kh·kw]}: with one group, an im2col of
+     * each image and one batched product (the batch is the output pixels, so the result lands in NCHW
+     * order); depthwise (one input channel per group) with a direct loop over decoded weights.
+     */
+    static final class ConvOp extends AbstractOperator {
+        ConvOp() {
+            super("Conv", 1, 2, 1, "weight", "kernel_shape", "strides", "pads", "dilations", "group", "auto_pad");
+        }
+
+        @Override
+        void checkAttributes(Node node) {
+            kernelShape(node);
+            if (node.attributes().getString("weight", "").isEmpty()) {
+                throw invalid(node, "no weight attribute");
+            }
+            if (node.attributes().getLong("group", 1) < 1) {
+                throw invalid(node, "group must be positive");
+            }
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            ValueType x = inputs.get(0);
+            requireType(node, x, "the input", DataType.FLOAT);
+            if (x.rank() != 4) {
+                throw unsupported(node, "only 2-D convolution on NCHW input, got " + x);
+            }
+            int[] k = kernelShape(node);
+            String weightName = node.attributes().getString("weight", "");
+            WeightMatrix w = context.weight(weightName);
+            int[] shape = x.shape();
+            int batch = shape[0];
+            int channels = shape[1];
+            long group = node.attributes().getLong("group", 1);
+            int outC = w.rows();
+            long taps = (long) k[0] * k[1];
+            if (group < 1 || channels % group != 0 || outC % group != 0
+                    || w.cols() != (channels / group) * taps) {
+                throw invalid(node, "weight " + w.rows() + "x" + w.cols() + " does not fit " + channels + " channels, group "
+                        + group + " and kernel " + Arrays.toString(k));
+            }
+            Window[] win = windows(node, shape, k, false);
+            int oh = win[0].out();
+            int ow = win[1].out();
+            int[] out = {batch, outC, oh, ow};
+            Shapes.size(out);
+            MemorySegment bias = null;
+            if (input(inputs, 1) != null) {
+                Tensor b = constant(node, inputs, 1, "the bias");
+                if (b.type() != DataType.FLOAT || b.size() != outC) {
+                    throw invalid(node, "bias " + b + " does not have " + outC + " floats");
+                }
+                bias = b.data();
+            }
+            TensorKernels kernels = context.kernels();
+            MemorySegment bs = bias;
+            int pixels = oh * ow;
+            long inImage = (long) channels * shape[2] * shape[3];
+            long outImage = (long) outC * pixels;
+            if (group == 1) {
+                boolean direct = k[0] == 1 && k[1] == 1 && win[0].stride() == 1 && win[1].stride() == 1
+                        && win[0].padBegin() == 0 && win[1].padBegin() == 0 && oh == shape[2] && ow == shape[3];
+                long colBytes = direct ? 0 : 4L * w.cols() * pixels;
+                Execution execution = context.execution();
+                return Binding.of(ValueType.of(DataType.FLOAT, out), (in, o, scratch) -> {
+                    if (pixels == 0) {
+                        return;
+                    }
+                    for (int n = 0; n < batch; n++) {
+                        MemorySegment image = in[0].asSlice(4 * n * inImage, 4 * inImage);
+                        MemorySegment col = image;
+                        if (!direct) {
+                            col = scratch.asSlice(0, colBytes);
+                            im2col(image, channels, shape[2], shape[3], win, col);
+                        }
+                        MemorySegment y = o[0].asSlice(4 * n * outImage, 4 * outImage);
+                        w.multiply(col, y, pixels, execution);
+                        addChannelBias(kernels, y, bs, outC, pixels);
+                    }
+                }, colBytes);
+            }
+            if (channels / group != 1) {
+                throw unsupported(node, "grouped convolution with " + channels / group + " channels per group "
+                        + "(only 1 group or depthwise)");
+            }
+            MemorySegment dense = context.denseWeight(weightName);
+            int multiplier = (int) (outC / group);
+            return Binding.of(ValueType.of(DataType.FLOAT, out), (in, o, scratch) -> {
+                for (int n = 0; n < batch; n++) {
+                    for (int c = 0; c < outC; c++) {
+                        long src = n * inImage + (long) (c / multiplier) * shape[2] * shape[3];
+                        long dst = n * outImage + (long) c * pixels;
+                        depthwise(in[0], src, shape[2], shape[3], dense, (long) c * taps, win, o[0], dst,
+                                bs == null ? 0f : bs.getAtIndex(Layouts.F32, c));
+                    }
+                }
+            });
+        }
+
+        static void addChannelBias(TensorKernels kernels, MemorySegment y, MemorySegment bias, int channels, int pixels) {
+            if (bias == null) {
+                return;
+            }
+            for (int c = 0; c < channels; c++) {
+                kernels.binary(Binary.ADD, y, (long) c * pixels, false, bias, c, true, y, (long) c * pixels, pixels);
+            }
+        }
+
+        /** {@code col[(c·kh + i)·kw + j][oy·ow + ox] = x[c][oy·sh − ph + i·dh][ox·sw − pw + j·dw]}, zero outside. */
+        static void im2col(MemorySegment x, int channels, int h, int w, Window[] win, MemorySegment col) {
+            Window wy = win[0];
+            Window wx = win[1];
+            int oh = wy.out();
+            int ow = wx.out();
+            long row = 0;
+            for (int c = 0; c < channels; c++) {
+                long plane = (long) c * h * w;
+                for (int i = 0; i < wy.kernel(); i++) {
+                    for (int j = 0; j < wx.kernel(); j++, row++) {
+                        long base = row * oh * ow;
+                        for (int oy = 0; oy < oh; oy++) {
+                            int iy = oy * wy.stride() - wy.padBegin() + i * wy.dilation();
+                            long dst = base + (long) oy * ow;
+                            if (iy < 0 || iy >= h) {
+                                col.asSlice(4 * dst, 4L * ow).fill((byte) 0);
+                                continue;
+                            }
+                            long src = plane + (long) iy * w;
+                            for (int ox = 0; ox < ow; ox++) {
+                                int ix = ox * wx.stride() - wx.padBegin() + j * wx.dilation();
+                                float v = ix < 0 || ix >= w ? 0f : x.getAtIndex(Layouts.F32, src + ix);
+                                col.setAtIndex(Layouts.F32, dst + ox, v);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        static void depthwise(MemorySegment x, long src, int h, int w, MemorySegment weights, long wo, Window[] win,
+                              MemorySegment y, long dst, float bias) {
+            Window wy = win[0];
+            Window wx = win[1];
+            int kw = wx.kernel();
+            for (int oy = 0; oy < wy.out(); oy++) {
+                for (int ox = 0; ox < wx.out(); ox++) {
+                    float acc = bias;
+                    for (int i = 0; i < wy.kernel(); i++) {
+                        int iy = oy * wy.stride() - wy.padBegin() + i * wy.dilation();
+                        if (iy < 0 || iy >= h) {
+                            continue;
+                        }
+                        long rowBase = src + (long) iy * w;
+                        for (int j = 0; j < kw; j++) {
+                            int ix = ox * wx.stride() - wx.padBegin() + j * wx.dilation();
+                            if (ix >= 0 && ix < w) {
+                                acc += x.getAtIndex(Layouts.F32, rowBase + ix) * weights.getAtIndex(Layouts.F32, wo + (long) i * kw + j);
+                            }
+                        }
+                    }
+                    y.setAtIndex(Layouts.F32, dst + (long) oy * wx.out() + ox, acc);
+                }
+            }
+        }
+    }
+
+    /** BatchNormalization in inference mode with constant statistics: {@code x·a[c] + b[c]}. */
+    static final class BatchNormOp extends AbstractOperator {
+        BatchNormOp() {
+            super("BatchNormalization", 5, 5, 1, "epsilon", "momentum", "training_mode", "spatial", "is_test");
+        }
+
+        @Override
+        void checkAttributes(Node node) {
+            if (node.attributes().getLong("training_mode", 0) != 0) {
+                throw unsupported(node, "training_mode=1");
+            }
+            if (node.attributes().getLong("spatial", 1) != 1) {
+                throw unsupported(node, "spatial=0");
+            }
+        }
+
+        /** Per-channel {a, b} with {@code y = x·a + b}, in float as ONNX Runtime folds it. */
+        static float[][] coefficients(Node node, Tensor scale, Tensor bias, Tensor mean, Tensor var, int channels) {
+            float eps = node.attributes().getFloat("epsilon", 1e-5f);
+            for (Tensor t : new Tensor[]{scale, bias, mean, var}) {
+                if (t.type() != DataType.FLOAT || t.size() != channels) {
+                    throw invalid(node, "statistics " + t + " do not have " + channels + " floats");
+                }
+            }
+            float[] a = new float[channels];
+            float[] b = new float[channels];
+            for (int c = 0; c < channels; c++) {
+                a[c] = (float) (scale.getDouble(c) / Math.sqrt((float) var.getDouble(c) + eps));
+                b[c] = (float) (bias.getDouble(c) - mean.getDouble(c) * a[c]);
+            }
+            return new float[][]{a, b};
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            ValueType x = inputs.get(0);
+            requireType(node, x, "the input", DataType.FLOAT);
+            if (x.rank() < 2) {
+                throw invalid(node, "input of rank " + x.rank());
+            }
+            int channels = x.dim(1);
+            float[][] ab = coefficients(node, constant(node, inputs, 1, "scale"), constant(node, inputs, 2, "bias"),
+                    constant(node, inputs, 3, "mean"), constant(node, inputs, 4, "variance"), channels);
+            int batch = x.dim(0);
+            int inner = Shapes.product(x.shape(), 2, x.rank());
+            TensorKernels kernels = context.kernels();
+            return Binding.of(ValueType.of(DataType.FLOAT, x.shape()), (in, o, scratch) -> {
+                for (int n = 0; n < batch; n++) {
+                    for (int c = 0; c < channels; c++) {
+                        long off = ((long) n * channels + c) * inner;
+                        kernels.clampAffine(in[0], off, o[0], off, inner, ab[0][c], ab[1][c],
+                                Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+                    }
+                }
+            });
+        }
+    }
+
+    /** GlobalAveragePool: the mean of each channel's spatial plane. */
+    static final class GlobalAveragePoolOp extends AbstractOperator {
+        GlobalAveragePoolOp() {
+            super("GlobalAveragePool", 1, 1, 1);
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            ValueType x = inputs.get(0);
+            requireType(node, x, "the input", DataType.FLOAT);
+            if (x.rank() < 3) {
+                throw invalid(node, "input of rank " + x.rank());
+            }
+            int[] out = x.shape();
+            Arrays.fill(out, 2, out.length, 1);
+            int planes = x.dim(0) * x.dim(1);
+            int inner = Shapes.product(x.shape(), 2, x.rank());
+            TensorKernels kernels = context.kernels();
+            return Binding.of(ValueType.of(DataType.FLOAT, out), (in, o, scratch) -> {
+                for (int p = 0; p < planes; p++) {
+                    o[0].setAtIndex(Layouts.F32, p, kernels.sum(in[0], (long) p * inner, inner) / inner);
+                }
+            });
+        }
+    }
+
+    /** 2-D MaxPool with pads, strides, dilations and ceil mode; padding never wins. */
+    static final class MaxPoolOp extends AbstractOperator {
+        MaxPoolOp() {
+            super("MaxPool", 1, 1, 1, "kernel_shape", "strides", "pads", "dilations", "ceil_mode", "auto_pad",
+                    "storage_order");
+        }
+
+        @Override
+        void checkAttributes(Node node) {
+            kernelShape(node);
+            if (node.attributes().getLong("storage_order", 0) != 0) {
+                throw unsupported(node, "storage_order=1");
+            }
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            ValueType x = inputs.get(0);
+            requireType(node, x, "the input", DataType.FLOAT);
+            if (x.rank() != 4) {
+                throw unsupported(node, "only 2-D pooling on NCHW input, got " + x);
+            }
+            int[] shape = x.shape();
+            Window[] win = windows(node, shape, kernelShape(node), node.attributes().getLong("ceil_mode", 0) != 0);
+            int[] out = {shape[0], shape[1], win[0].out(), win[1].out()};
+            Shapes.size(out);
+            int planes = shape[0] * shape[1];
+            int h = shape[2];
+            int w = shape[3];
+            Window wy = win[0];
+            Window wx = win[1];
+            return Binding.of(ValueType.of(DataType.FLOAT, out), (in, o, scratch) -> {
+                long dst = 0;
+                for (int p = 0; p < planes; p++) {
+                    long plane = (long) p * h * w;
+                    for (int oy = 0; oy < wy.out(); oy++) {
+                        for (int ox = 0; ox < wx.out(); ox++) {
+                            float max = Float.NEGATIVE_INFINITY;
+                            for (int i = 0; i < wy.kernel(); i++) {
+                                int iy = oy * wy.stride() - wy.padBegin() + i * wy.dilation();
+                                if (iy < 0 || iy >= h) {
+                                    continue;
+                                }
+                                for (int j = 0; j < wx.kernel(); j++) {
+                                    int ix = ox * wx.stride() - wx.padBegin() + j * wx.dilation();
+                                    if (ix >= 0 && ix < w) {
+                                        max = Math.max(max, in[0].getAtIndex(Layouts.F32, plane + (long) iy * w + ix));
+                                    }
+                                }
+                            }
+                            o[0].setAtIndex(Layouts.F32, dst++, max);
+                        }
+                    }
+                }
+            });
+        }
+    }
+}

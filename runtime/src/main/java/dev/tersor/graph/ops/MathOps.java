@@ -1,0 +1,395 @@
+package dev.tersor.graph.ops;
+
+import dev.tersor.format.Execution;
+import dev.tersor.format.WeightMatrix;
+import dev.tersor.graph.DataType;
+import dev.tersor.graph.Node;
+import dev.tersor.graph.Shapes;
+import dev.tersor.graph.Tensor;
+import dev.tersor.graph.kernels.TensorKernels;
+import dev.tersor.graph.kernels.TensorKernels.Binary;
+import dev.tersor.kernels.Layouts;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.List;
+
+/** Products, normalizations and reductions. */
+final class MathOps {
+
+    private MathOps() {
+    }
+
+    /** The batch structure of a numpy matmul: broadcast batch dims, with 1-D operands promoted. */
+    record MatMulShape(int m, int k, int n, int[] out, int batches, int[] aBatch, int[] bBatch) {
+
+        static MatMulShape of(Node node, int[] a, int[] b) {
+            if (a.length == 0 || b.length == 0) {
+                throw AbstractOperator.invalid(node, "matmul of a scalar");
+            }
+            int[] a2 = a.length == 1 ? new int[]{1, a[0]} : a;
+            int[] b2 = b.length == 1 ? new int[]{b[0], 1} : b;
+            int m = a2[a2.length - 2];
+            int k = a2[a2.length - 1];
+            int n = b2[b2.length - 1];
+            if (b2[b2.length - 2] != k) {
+                throw AbstractOperator.invalid(node, "shapes " + Arrays.toString(a) + " and " + Arrays.toString(b)
+                        + " do not multiply");
+            }
+            int[] aBatch = Arrays.copyOf(a2, a2.length - 2);
+            int[] bBatch = Arrays.copyOf(b2, b2.length - 2);
+            int[] batch = Shapes.broadcast(aBatch, bBatch, node.describe());
+            int rank = batch.length + (a.length == 1 ? 0 : 1) + (b.length == 1 ? 0 : 1);
+            int[] out = Arrays.copyOf(batch, rank);
+            int d = batch.length;
+            if (a.length != 1) {
+                out[d++] = m;
+            }
+            if (b.length != 1) {
+                out[d] = n;
+            }
+            Shapes.size(out);
+            Broadcast loop = new Broadcast(batch, aBatch, bBatch);
+            int batches = Shapes.size(batch);
+            int[] ab = new int[batches];
+            int[] bb = new int[batches];
+            for (int r = 0, i = 0; r < loop.runs; r++) {
+                for (int j = 0; j < loop.inner; j++, i++) {
+                    ab[i] = loop.offsets[0][r] + (loop.scalar[0] ? 0 : j);
+                    bb[i] = loop.offsets[1][r] + (loop.scalar[1] ? 0 : j);
+                }
+            }
+            return new MatMulShape(m, k, n, out, batches, ab, bb);
+        }
+    }
+
+    /** MatMul of two activations (attention scores and context): one GEMM per batch matrix. */
+    static final class MatMulOp extends AbstractOperator {
+        MatMulOp() {
+            super("MatMul", 2, 2, 1);
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            ValueType a = inputs.get(0);
+            ValueType b = inputs.get(1);
+            requireType(node, a, "input A", DataType.FLOAT);
+            requireType(node, b, "input B", DataType.FLOAT);
+            MatMulShape s = MatMulShape.of(node, a.shape(), b.shape());
+            TensorKernels kernels = context.kernels();
+            long aSize = (long) s.m() * s.k();
+            long bSize = (long) s.k() * s.n();
+            long cSize = (long) s.m() * s.n();
+            return Binding.of(ValueType.of(DataType.FLOAT, s.out()), (in, out, scratch) -> {
+                for (int i = 0; i < s.batches(); i++) {
+                    kernels.gemm(s.m(), s.k(), s.n(), in[0], s.aBatch()[i] * aSize, s.k(), in[1], s.bBatch()[i] * bSize,
+                            s.n(), out[0], i * cSize, s.n(), false);
+                }
+            });
+        }
+    }
+
+    /**
+     * Softmax along one axis. With {@code coerce} (ONNX before opset 13) the input is flattened to
+     * 2-D at the axis and normalized over everything after it.
+     */
+    static final class SoftmaxOp extends AbstractOperator {
+        SoftmaxOp() {
+            super("Softmax", 1, 1, 1, "axis", "coerce");
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            ValueType x = inputs.get(0);
+            requireType(node, x, "the input", DataType.FLOAT);
+            int rank = x.rank();
+            int[] shape = x.shape();
+            boolean coerce = node.attributes().getLong("coerce", 0) != 0;
+            if (rank == 0) {
+                throw invalid(node, "softmax of a scalar");
+            }
+            int axis = Shapes.axis(node.attributes().getLong("axis", -1), rank, node.describe());
+            int rows = Shapes.product(shape, 0, axis);
+            int n = coerce ? Shapes.product(shape, axis, rank) : shape[axis];
+            int inner = coerce ? 1 : Shapes.product(shape, axis + 1, rank);
+            TensorKernels kernels = context.kernels();
+            ValueType out = ValueType.of(DataType.FLOAT, shape);
+            if (inner == 1) {
+                return Binding.of(out, (in, o, scratch) -> kernels.softmax(in[0], 0, o[0], 0, rows, n));
+            }
+            return Binding.of(out, (in, o, scratch) -> {
+                for (int r = 0; r < rows; r++) {
+                    for (int j = 0; j < inner; j++) {
+                        long base = (long) r * n * inner + j;
+                        float max = Float.NEGATIVE_INFINITY;
+                        for (int i = 0; i < n; i++) {
+                            max = Math.max(max, in[0].getAtIndex(Layouts.F32, base + (long) i * inner));
+                        }
+                        float sum = 0;
+                        for (int i = 0; i < n; i++) {
+                            float e = (float) Math.exp(in[0].getAtIndex(Layouts.F32, base + (long) i * inner) - max);
+                            o[0].setAtIndex(Layouts.F32, base + (long) i * inner, e);
+                            sum += e;
+                        }
+                        for (int i = 0; i < n; i++) {
+                            long p = base + (long) i * inner;
+                            o[0].setAtIndex(Layouts.F32, p, o[0].getAtIndex(Layouts.F32, p) / sum);
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    /** ReduceMean over constant axes (all axes when none are given), keeping reduced dims or not. */
+    static final class ReduceMeanOp extends AbstractOperator {
+        ReduceMeanOp() {
+            super("ReduceMean", 1, 1, 1, "axes", "keepdims", "noop_with_empty_axes");
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            ValueType x = inputs.get(0);
+            requireType(node, x, "the input", DataType.FLOAT);
+            int rank = x.rank();
+            int[] shape = x.shape();
+            long[] axes = node.attributes().getLongs("axes", new long[0]);
+            boolean keep = node.attributes().getLong("keepdims", 1) != 0;
+            boolean[] reduced = new boolean[rank];
+            if (axes.length == 0) {
+                if (node.attributes().getLong("noop_with_empty_axes", 0) != 0) {
+                    long bytes = x.byteSize();
+                    return Binding.of(ValueType.of(DataType.FLOAT, shape),
+                            (in, o, scratch) -> MemorySegment.copy(in[0], 0, o[0], 0, bytes));
+                }
+                Arrays.fill(reduced, true);
+            }
+            for (long a : axes) {
+                reduced[Shapes.axis(a, rank, node.describe())] = true;
+            }
+            int[] keptShape = shape.clone();
+            int count = 1;
+            int outRank = 0;
+            for (int d = 0; d < rank; d++) {
+                if (reduced[d]) {
+                    count *= shape[d];
+                    keptShape[d] = 1;
+                } else {
+                    outRank++;
+                }
+            }
+            int[] out = keep ? keptShape : new int[outRank];
+            if (!keep) {
+                for (int d = 0, j = 0; d < rank; d++) {
+                    if (!reduced[d]) {
+                        out[j++] = shape[d];
+                    }
+                }
+            }
+            int outSize = Shapes.size(keptShape);
+            float inv = 1f / count;
+            TensorKernels kernels = context.kernels();
+            boolean lastOnly = rank > 0 && reduced[rank - 1];
+            for (int d = 0; d < rank - 1 && lastOnly; d++) {
+                lastOnly = !reduced[d];
+            }
+            if (lastOnly) {
+                int n = shape[rank - 1];
+                return Binding.of(ValueType.of(DataType.FLOAT, out), (in, o, scratch) -> {
+                    for (int r = 0; r < outSize; r++) {
+                        o[0].setAtIndex(Layouts.F32, r, kernels.sum(in[0], (long) r * n, n) * inv);
+                    }
+                });
+            }
+            Broadcast loop = new Broadcast(shape, shape, keptShape);
+            return Binding.of(ValueType.of(DataType.FLOAT, out), (in, o, scratch) -> {
+                o[0].asSlice(0, 4L * outSize).fill((byte) 0);
+                for (int r = 0; r < loop.runs; r++) {
+                    long xo = (long) r * loop.inner;
+                    long yo = loop.offsets[1][r];
+                    for (int i = 0; i < loop.inner; i++) {
+                        long y = loop.scalar[1] ? yo : yo + i;
+                        o[0].setAtIndex(Layouts.F32, y, o[0].getAtIndex(Layouts.F32, y) + in[0].getAtIndex(Layouts.F32, xo + i));
+                    }
+                }
+                for (int i = 0; i < outSize; i++) {
+                    o[0].setAtIndex(Layouts.F32, i, o[0].getAtIndex(Layouts.F32, i) * inv);
+                }
+            });
+        }
+    }
+
+    /**
+     * LayerNormalization over the dims from {@code axis} on, with scale and optional bias; the optional
+     * outputs Mean and InvStdDev have the input's shape with the normalized dims set to one.
+     */
+    static final class LayerNormOp extends AbstractOperator {
+        LayerNormOp() {
+            super("LayerNormalization", 2, 3, 1, 3, "axis", "epsilon", "stash_type");
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            ValueType x = inputs.get(0);
+            requireType(node, x, "the input", DataType.FLOAT);
+            int rank = x.rank();
+            int axis = Shapes.axis(node.attributes().getLong("axis", -1), rank, node.describe());
+            int rows = Shapes.product(x.shape(), 0, axis);
+            int n = Shapes.product(x.shape(), axis, rank);
+            float eps = node.attributes().getFloat("epsilon", 1e-5f);
+            MemorySegment gamma = vector(node, inputs, 1, n, "scale");
+            MemorySegment beta = input(inputs, 2) == null ? null : vector(node, inputs, 2, n, "bias");
+            TensorKernels kernels = context.kernels();
+            int[] statShape = x.shape();
+            Arrays.fill(statShape, axis, rank, 1);
+            int outputs = node.outputs().size();
+            List<ValueType> types = new java.util.ArrayList<>(List.of(ValueType.of(DataType.FLOAT, x.shape())));
+            for (int i = 1; i < outputs; i++) {
+                types.add(ValueType.of(DataType.FLOAT, statShape));
+            }
+            Kernel kernel = (in, o, scratch) -> {
+                kernels.layerNorm(in[0], 0, o[0], 0, rows, n, gamma, beta, eps);
+                if (outputs > 1) {
+                    for (int r = 0; r < rows; r++) {
+                        float mean = kernels.sum(in[0], (long) r * n, n) / n;
+                        float sq = 0;
+                        for (int i = 0; i < n; i++) {
+                            float d = in[0].getAtIndex(Layouts.F32, (long) r * n + i) - mean;
+                            sq += d * d;
+                        }
+                        o[1].setAtIndex(Layouts.F32, r, mean);
+                        if (outputs > 2) {
+                            o[2].setAtIndex(Layouts.F32, r, (float) (1.0 / Math.sqrt(sq / n + eps)));
+                        }
+                    }
+                }
+            };
+            return new Binding(types, kernel, 0, false);
+        }
+
+        private static MemorySegment vector(Node node, List<ValueType> inputs, int i, int n, String what) {
+            Tensor t = constant(node, inputs, i, "the " + what);
+            if (t.type() != DataType.FLOAT || t.size() != n) {
+                throw unsupported(node, "the " + what + " must be " + n + " floats, got " + t);
+            }
+            return t.data();
+        }
+    }
+
+    /**
+     * A dense layer {@code y = x·Wᵀ + b} over a Tersor weight matrix {@code W[out, in]}, for x of any
+     * rank with {@code in} features last. Rows of x (tokens × batch) form the batch of the product, so x
+     * is transposed to {@code [in][B]} and the result back, unless the graph marked this layer's input
+     * or output as already kept feature-major ({@code input_transposed}, {@code output_transposed}).
+     */
+    static final class LinearOp extends AbstractOperator {
+        LinearOp() {
+            super("Linear", 1, 2, 1, "weight", "input_transposed", "output_transposed");
+        }
+
+        @Override
+        void checkAttributes(Node node) {
+            if (node.attributes().getString("weight", "").isEmpty()) {
+                throw invalid(node, "no weight attribute");
+            }
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            ValueType x = inputs.get(0);
+            requireType(node, x, "the input", DataType.FLOAT);
+            WeightMatrix w = context.weight(node.attributes().getString("weight", ""));
+            int in = w.cols();
+            int outF = w.rows();
+            if (x.rank() == 0 || x.dim(x.rank() - 1) != in) {
+                throw invalid(node, "input " + Arrays.toString(x.shape()) + " does not end in the weight's " + in + " inputs");
+            }
+            int batch = x.size() / Math.max(in, 1);
+            int[] outShape = x.shape();
+            outShape[outShape.length - 1] = outF;
+            MemorySegment bias = null;
+            if (input(inputs, 1) != null) {
+                Tensor b = constant(node, inputs, 1, "the bias");
+                if (b.type() != DataType.FLOAT || b.size() != outF) {
+                    throw invalid(node, "bias " + b + " does not have " + outF + " floats");
+                }
+                bias = b.data();
+            }
+            boolean inT = batch > 1 && node.attributes().getLong("input_transposed", 0) != 0;
+            boolean outT = batch > 1 && node.attributes().getLong("output_transposed", 0) != 0;
+            long xBytes = batch > 1 && !inT ? 4L * in * batch : 0;
+            long yBytes = batch > 1 && !outT ? 4L * outF * batch : 0;
+            Execution execution = context.execution();
+            TensorKernels kernels = context.kernels();
+            MemorySegment b = bias;
+            Kernel kernel = (inputs1, outputs, scratch) -> {
+                MemorySegment xs = inputs1[0];
+                MemorySegment ys = outputs[0];
+                if (batch == 0) {
+                    return;
+                }
+                MemorySegment xt = xs;
+                if (xBytes > 0) {
+                    xt = scratch.asSlice(0, xBytes);
+                    kernels.transpose(xs, 0, xt, 0, batch, in);
+                }
+                MemorySegment yt = yBytes > 0 ? scratch.asSlice(xBytes, yBytes) : ys;
+                w.multiply(xt, yt, batch, execution);
+                if (yBytes > 0) {
+                    kernels.transpose(yt, 0, ys, 0, outF, batch);
+                }
+                if (b != null) {
+                    if (batch == 1 || !outT) {
+                        for (int r = 0; r < batch; r++) {
+                            kernels.binary(Binary.ADD, ys, (long) r * outF, false, b, 0, false, ys, (long) r * outF, outF);
+                        }
+                    } else {
+                        for (int r = 0; r < outF; r++) {
+                            kernels.binary(Binary.ADD, ys, (long) r * batch, false, b, r, true, ys, (long) r * batch, batch);
+                        }
+                    }
+                }
+            };
+            return Binding.of(ValueType.of(DataType.FLOAT, outShape), kernel, xBytes + yBytes);
+        }
+    }
+
+    /** Embedding: rows of a weight matrix picked by int32 or int64 ids, decoded straight into the output. */
+    static final class EmbeddingOp extends AbstractOperator {
+        EmbeddingOp() {
+            super("Embedding", 1, 1, 1, "weight");
+        }
+
+        @Override
+        void checkAttributes(Node node) {
+            if (node.attributes().getString("weight", "").isEmpty()) {
+                throw invalid(node, "no weight attribute");
+            }
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            ValueType ids = inputs.get(0);
+            requireType(node, ids, "the ids", DataType.INT64, DataType.INT32);
+            WeightMatrix table = context.weight(node.attributes().getString("weight", ""));
+            int rows = table.rows();
+            int dim = table.cols();
+            int[] out = Arrays.copyOf(ids.shape(), ids.rank() + 1);
+            out[ids.rank()] = dim;
+            Shapes.size(out);
+            int count = ids.size();
+            DataType type = ids.type();
+            long rowBytes = 4L * dim;
+            return Binding.of(ValueType.of(DataType.FLOAT, out), (in, o, scratch) -> {
+                for (int k = 0; k < count; k++) {
+                    long id = dev.tersor.graph.Elements.getLong(type, in[0], k);
+                    if (id < -rows || id >= rows) {
+                        throw new dev.tersor.graph.InvalidModelException(node.describe() + ": id " + id
+                                + " is out of range [" + -rows + ", " + rows + ")");
+                    }
+                    table.decodeRow((int) (id < 0 ? id + rows : id), o[0].asSlice(k * rowBytes, rowBytes));
+                }
+            });
+        }
+    }
+}

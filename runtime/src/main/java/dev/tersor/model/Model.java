@@ -1,0 +1,234 @@
+package dev.tersor.model;
+
+import dev.tersor.format.Execution;
+import dev.tersor.format.WeightMatrix;
+import dev.tersor.graph.Graph;
+import dev.tersor.graph.InvalidModelException;
+import dev.tersor.graph.Tensor;
+import dev.tersor.graph.ValueInfo;
+import dev.tersor.graph.kernels.TensorKernels;
+import dev.tersor.graph.plan.Plan;
+import dev.tersor.onnx.OnnxImporter;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A loaded network: a compiled graph whose weight matrices live off-heap in Tersor formats (in a
+ * memory-mapped {@code .tsr} file, or in memory after an ONNX import). Immutable and safe to share:
+ * any number of threads may {@link #run} at once, each call getting its own activation buffers.
+ * Closing releases the weights and the mapping after in-flight calls finish; later calls throw
+ * {@link IllegalStateException}.
+ *
+ * <pre>{@code
+ * try (Model model = Model.load(Path.of("all-minilm-l6-v2.tsr"))) {
+ *     Map<String, Tensor> out = model.run(Map.of("input_ids", ids, "attention_mask", mask, "token_type_ids", types));
+ * }
+ * }</pre>
+ */
+public final class Model implements AutoCloseable {
+
+    /** Plans kept per model; more distinct input shapes than this evict the oldest. */
+    private static final int MAX_PLANS = 64;
+
+    private final Graph graph;
+    private final Arena mapping;
+    private final ModelBindContext context;
+    private final Map<List<Integer>, Plan> plans = new ConcurrentHashMap<>();
+    private final List<List<Integer>> planOrder = new ArrayList<>();
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private final String source;
+    private volatile boolean closed;
+
+    Model(Graph graph, Arena mapping, Execution execution, String source) {
+        this.graph = Objects.requireNonNull(graph, "graph");
+        this.mapping = mapping;
+        this.context = new ModelBindContext(graph.weights(), execution, TensorKernels.preferred());
+        this.source = source;
+    }
+
+    /** Loads a {@code .tsr} file (memory-mapped) or imports an {@code .onnx} file, with default execution. */
+    public static Model load(Path path) throws IOException {
+        return load(path, Execution.defaults());
+    }
+
+    /** As {@link #load(Path)}, running weight products with {@code execution}. */
+    public static Model load(Path path, Execution execution) throws IOException {
+        if (TsrFile.isTsr(path)) {
+            return TsrFile.read(path, execution);
+        }
+        return importOnnx(path, ImportOptions.defaults(), execution);
+    }
+
+    /** Imports an ONNX file: decode, compile, weights encoded as {@code options} says. */
+    public static Model importOnnx(Path path, ImportOptions options, Execution execution) throws IOException {
+        return new Model(OnnxImporter.read(path, options.encoder()), null, execution, path.toString());
+    }
+
+    /** A model over an already compiled graph; it takes ownership of the graph's weights. */
+    public static Model of(Graph graph, Execution execution) {
+        graph.validate();
+        return new Model(graph, null, execution, "graph");
+    }
+
+    /** Writes this model as a {@code .tsr} file. */
+    public void save(Path path) throws IOException {
+        acquire();
+        try {
+            TsrFile.write(graph, path);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    public List<ValueInfo> inputs() {
+        return graph.inputs();
+    }
+
+    public List<String> outputs() {
+        return graph.outputs();
+    }
+
+    /** The compiled graph (its weights stay owned by this model). */
+    public Graph graph() {
+        ensureOpen();
+        return graph;
+    }
+
+    /**
+     * Runs the model. Every graph input must be present with its declared element type and a shape the
+     * graph accepts; the plan for these shapes is built on first use and cached.
+     */
+    public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+        acquire();
+        try {
+            Map<String, int[]> shapes = new HashMap<>();
+            List<Integer> key = new ArrayList<>();
+            for (ValueInfo input : graph.inputs()) {
+                Tensor value = inputs.get(input.name());
+                if (value == null) {
+                    throw new InvalidModelException("missing input '" + input.name() + "'; the model takes "
+                            + graph.inputs());
+                }
+                if (value.type() != input.type()) {
+                    throw new InvalidModelException("input '" + input.name() + "' is " + value.type() + ", expected "
+                            + input.type());
+                }
+                shapes.put(input.name(), value.shape());
+                key.add(value.rank());
+                for (int d : value.shape()) {
+                    key.add(d);
+                }
+            }
+            for (String name : inputs.keySet()) {
+                if (graph.input(name) == null) {
+                    throw new InvalidModelException("unknown input '" + name + "'; the model takes " + graph.inputs());
+                }
+            }
+            return plan(key, shapes).run(inputs);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The plan for the given input shapes (built and cached on first use). */
+    public Plan plan(Map<String, int[]> shapes) {
+        acquire();
+        try {
+            List<Integer> key = new ArrayList<>();
+            for (ValueInfo input : graph.inputs()) {
+                int[] shape = shapes.get(input.name());
+                if (shape == null) {
+                    throw new InvalidModelException("no shape for input '" + input.name() + "'");
+                }
+                key.add(shape.length);
+                Arrays.stream(shape).forEach(key::add);
+            }
+            return plan(key, shapes);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private Plan plan(List<Integer> key, Map<String, int[]> shapes) {
+        Plan plan = plans.get(key);
+        if (plan != null) {
+            return plan;
+        }
+        plan = Plan.bind(graph, shapes, context);
+        synchronized (planOrder) {
+            Plan existing = plans.putIfAbsent(key, plan);
+            if (existing != null) {
+                return existing;
+            }
+            planOrder.add(key);
+            if (planOrder.size() > MAX_PLANS) {
+                plans.remove(planOrder.removeFirst());
+            }
+        }
+        return plan;
+    }
+
+    /** Total bytes of the weight matrices, as their formats count them. */
+    public long weightBytes() {
+        long total = 0;
+        for (WeightMatrix w : graph.weights().values()) {
+            total += w.byteSize();
+        }
+        return total;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Releases weights and mapping once in-flight calls are done; idempotent. */
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            plans.clear();
+            for (WeightMatrix w : graph.weights().values()) {
+                w.close();
+            }
+            if (mapping != null) {
+                mapping.close();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void acquire() {
+        lock.readLock().lock();
+        if (closed) {
+            lock.readLock().unlock();
+            throw new IllegalStateException("model " + source + " is closed");
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("model " + source + " is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Model " + source + " (" + graph.nodes().size() + " nodes, " + graph.weights().size() + " weights)";
+    }
+}

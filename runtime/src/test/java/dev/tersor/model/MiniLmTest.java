@@ -1,0 +1,86 @@
+package dev.tersor.model;
+
+import dev.tersor.format.Execution;
+import dev.tersor.graph.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * all-MiniLM-L6-v2 (fp32, from its Maven artifact) against ONNX Runtime and data.md's golden vector.
+ * Needs the model the build fetches into the model cache.
+ */
+class MiniLmTest {
+
+    static final List<String> SENTENCES = List.of(
+            "the quick brown fox jumps over the lazy dog",
+            "Tersor runs compressed neural networks on the JVM.",
+            "A man is playing a guitar on a small stage, while the audience sings along.",
+            "Où est la gare? Je ne la trouve pas!",
+            "It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of "
+                    + "foolishness, it was the epoch of belief, it was the epoch of incredulity, it was the season of "
+                    + "Light, it was the season of Darkness, it was the spring of hope, it was the winter of despair.");
+
+    static Model model;
+    static OrtRunner ort;
+    static WordPieceTokenizer tokenizer;
+
+    @BeforeAll
+    static void load() throws Exception {
+        model = Model.importOnnx(TestModels.miniLm(), ImportOptions.defaults(), Execution.defaults());
+        ort = new OrtRunner(TestModels.miniLm());
+        tokenizer = WordPieceTokenizer.load(TestModels.miniLmTokenizer());
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        model.close();
+        ort.close();
+    }
+
+    @Test
+    void tokenizerReproducesTheGoldenIds() {
+        assertThat(tokenizer.encode("the quick brown fox jumps over the lazy dog"))
+                .containsExactly(101, 1996, 4248, 2829, 4419, 14523, 2058, 1996, 13971, 3899, 102);
+    }
+
+    @Test
+    void goldenVectorOfDataMd() {
+        long[] ids = {101, 1996, 4248, 2829, 4419, 14523, 2058, 1996, 13971, 3899, 102};
+        float[] v = Embeddings.meanPooled(model.run(Embeddings.inputs(ids)).get("last_hidden_state"));
+        assertThat(v[0]).isCloseTo(0.03550f, within(5e-5f));
+        assertThat(v[1]).isCloseTo(0.06129f, within(5e-5f));
+        assertThat(v[2]).isCloseTo(0.05269f, within(5e-5f));
+        assertThat(v[3]).isCloseTo(0.07071f, within(5e-5f));
+    }
+
+    @Test
+    void tsrRoundTripGivesIdenticalOutputs(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("minilm.tsr");
+        model.save(file);
+        try (Model loaded = Model.load(file)) {
+            for (String sentence : SENTENCES) {
+                Map<String, Tensor> inputs = Embeddings.inputs(tokenizer.encode(sentence));
+                assertThat(loaded.run(inputs).get("last_hidden_state").contentEquals(model.run(inputs).get("last_hidden_state")))
+                        .as(sentence).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void lastHiddenStateMatchesOnnxRuntime() throws Exception {
+        for (String sentence : SENTENCES) {
+            Map<String, Tensor> inputs = Embeddings.inputs(tokenizer.encode(sentence));
+            Tensor expected = ort.run(inputs).get("last_hidden_state");
+            Tensor actual = model.run(inputs).get("last_hidden_state");
+            assertThat(actual.shape()).containsExactly(expected.shape());
+            assertThat(Embeddings.maxAbsDiff(actual, expected)).as(sentence).isLessThan(1e-4f);
+        }
+    }
+}
