@@ -41,13 +41,16 @@ TK_INLINE int32_t value_at(const void *blk, int t, int lane, int B) {
 }
 
 /*
- * Larger batches: a decoder yielding one block's non-zero values per chunk. unpack8 writes the 8
- * values of position t to out; each path brings its own.
+ * Writes the non-zero values of a block of m values, whose first column is j0, to chunk and returns
+ * how many there are; each path brings its own.
  */
+typedef int (*bitpack_block)(const void *blk, int64_t m, int B, int64_t j0, tk_chunk *chunk);
+
+/* Larger batches: a decoder yielding one block's non-zero values per chunk. */
 typedef struct {
     tk_row_decoder base;
     const tk_bitpack_args *a;
-    void (*unpack8)(const void *blk, int t, int B, int32_t *out);
+    bitpack_block block;
     const char *blk; /* the next block's words */
     int64_t j0;      /* its first column */
     int B;
@@ -66,18 +69,7 @@ static int bitpack_decode(tk_row_decoder *base, tk_chunk *chunk, int *done) {
     int n = 0;
     if (d->B > 0 && d->j0 < cols) {
         const int64_t m = cols - d->j0 < BLOCK ? cols - d->j0 : BLOCK;
-        const int positions = (int) ((m + LANES - 1) / LANES);
-        int32_t q[LANES];
-        for (int t = 0; t < positions; t++) {
-            d->unpack8(d->blk, t, d->B, q);
-            const int64_t j = d->j0 + LANES * t;
-            const int lanes = m - LANES * t < LANES ? (int) (m - LANES * t) : LANES;
-            for (int l = 0; l < lanes; l++) {
-                chunk->col[n] = (int32_t) (j + l);
-                chunk->w[n] = (float) q[l];
-                n += q[l] != 0;
-            }
-        }
+        n = d->block(d->blk, m, d->B, d->j0, chunk);
         d->blk += 4 * LANES * lane_words(m, d->B);
         d->j0 += m;
     }
@@ -87,8 +79,7 @@ static int bitpack_decode(tk_row_decoder *base, tk_chunk *chunk, int *done) {
 
 typedef float (*bitpack_dot)(const void *row, int B, const void *x, int64_t cols);
 
-static void bitpack_kernel(const tk_bitpack_args *a, const tk_apply *ap, bitpack_dot dot,
-                           void (*unpack8)(const void *, int, int, int32_t *)) {
+static void bitpack_kernel(const tk_bitpack_args *a, const tk_apply *ap, bitpack_dot dot, bitpack_block block) {
     if (a->batch == 1) {
         for (int64_t r = a->row_start; r < a->row_end; r++) {
             const int B = (int) tk_u8(a->row_bits, r);
@@ -102,7 +93,7 @@ static void bitpack_kernel(const tk_bitpack_args *a, const tk_apply *ap, bitpack
     d.a = a;
     d.base.begin = bitpack_begin;
     d.base.decode = bitpack_decode;
-    d.unpack8 = unpack8;
+    d.block = block;
     tk_decoded_rows(ap, &d.base, a->cols, a->batch, a->x, a->y, 0.0f, a->row_scale, a->row_start, a->row_end);
 }
 
@@ -127,14 +118,19 @@ static float dot_portable(const void *row, int B, const void *x, int64_t cols) {
     return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
-static void unpack8_portable(const void *blk, int t, int B, int32_t *out) {
-    for (int l = 0; l < LANES; l++) {
-        out[l] = value_at(blk, t, l, B);
+static int block_portable(const void *blk, int64_t m, int B, int64_t j0, tk_chunk *chunk) {
+    int n = 0;
+    for (int i = 0; i < (int) m; i++) {
+        const int32_t q = value_at(blk, i / LANES, i % LANES, B);
+        chunk->col[n] = (int32_t) (j0 + i);
+        chunk->w[n] = (float) q;
+        n += q != 0;
     }
+    return n;
 }
 
 void tk_bitpack_portable(const tk_bitpack_args *a) {
-    bitpack_kernel(a, &TK_APPLY_PORTABLE, dot_portable, unpack8_portable);
+    bitpack_kernel(a, &TK_APPLY_PORTABLE, dot_portable, block_portable);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -209,12 +205,40 @@ TK_AVX2 static float dot_avx2(const void *row, int B, const void *x, int64_t col
     }
 }
 
-TK_AVX2 static void unpack8_avx2(const void *blk, int t, int B, int32_t *out) {
-    _mm256_storeu_si256((__m256i *) out, values_avx2(blk, t, B));
+/*
+ * Unpacks 8 values at a time and finds the non-zero ones with one compare, so that positions of
+ * zeros (most of them in a sparse matrix) cost no scalar work. The lanes of a short block's last
+ * position past m are padding inside the block's words.
+ */
+TK_AVX2 static int block_avx2(const void *blk, int64_t m, int B, int64_t j0, tk_chunk *chunk) {
+    const int positions = (int) ((m + LANES - 1) / LANES);
+    int n = 0;
+    for (int t = 0; t < positions; t++) {
+        const __m256i q = values_avx2(blk, t, B);
+        const __m256i zero = _mm256_cmpeq_epi32(q, _mm256_setzero_si256());
+        unsigned live = ~(unsigned) _mm256_movemask_ps(_mm256_castsi256_ps(zero)) & 0xFFu;
+        const int64_t left = m - LANES * t;
+        if (left < LANES) {
+            live &= (1u << left) - 1;
+        }
+        if (live == 0) {
+            continue;
+        }
+        int32_t v[LANES];
+        _mm256_storeu_si256((__m256i *) v, q);
+        do {
+            const int l = __builtin_ctz(live);
+            chunk->col[n] = (int32_t) (j0 + LANES * t + l);
+            chunk->w[n] = (float) v[l];
+            n++;
+            live &= live - 1;
+        } while (live != 0);
+    }
+    return n;
 }
 
 TK_AVX2 void tk_bitpack_avx2(const tk_bitpack_args *a) {
-    bitpack_kernel(a, &TK_APPLY_AVX2, dot_avx2, unpack8_avx2);
+    bitpack_kernel(a, &TK_APPLY_AVX2, dot_avx2, block_avx2);
 }
 
 #endif
@@ -261,13 +285,25 @@ static float dot_neon(const void *row, int B, const void *x, int64_t cols) {
     return vaddvq_f32(vaddq_f32(a0, a1)) + tail;
 }
 
-static void unpack8_neon(const void *blk, int t, int B, int32_t *out) {
-    vst1q_s32(out, values_neon(blk, t, 0, B));
-    vst1q_s32(out + 4, values_neon(blk, t, 1, B));
+static int block_neon(const void *blk, int64_t m, int B, int64_t j0, tk_chunk *chunk) {
+    const int positions = (int) ((m + LANES - 1) / LANES);
+    int n = 0;
+    for (int t = 0; t < positions; t++) {
+        int32_t v[LANES];
+        vst1q_s32(v, values_neon(blk, t, 0, B));
+        vst1q_s32(v + 4, values_neon(blk, t, 1, B));
+        const int lanes = m - LANES * t < LANES ? (int) (m - LANES * t) : LANES;
+        for (int l = 0; l < lanes; l++) {
+            chunk->col[n] = (int32_t) (j0 + LANES * t + l);
+            chunk->w[n] = (float) v[l];
+            n += v[l] != 0;
+        }
+    }
+    return n;
 }
 
 void tk_bitpack_neon(const tk_bitpack_args *a) {
-    bitpack_kernel(a, &TK_APPLY_NEON, dot_neon, unpack8_neon);
+    bitpack_kernel(a, &TK_APPLY_NEON, dot_neon, block_neon);
 }
 
 #endif
