@@ -2,8 +2,8 @@
  * What the formats whose rows must be decoded serially share (HAM, sHAM, XOR, bit-packed): a reader
  * of MSB-first bit streams in u32 words and the products of decoded rows. A row is decoded once, a
  * chunk of (column, weight) entries at a time, and every chunk is applied to all batch columns
- * before the next is decoded; the weight of an entry is its value minus
- * the implicit value, which enters once per row as ω0·Σx (Decision 3).
+ * before the next is decoded; the weight of an entry is its value minus the implicit value, which
+ * enters once per row as ω0·Σx (Decision 3).
  */
 #ifndef TERSOR_DECODED_H
 #define TERSOR_DECODED_H
