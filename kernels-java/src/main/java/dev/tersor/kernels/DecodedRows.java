@@ -2,6 +2,7 @@ package dev.tersor.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -21,19 +22,6 @@ public final class DecodedRows {
     private DecodedRows() {
     }
 
-    /**
-     * The lanes of {@code v} added first to last. {@code reduceLanes(ADD)} may add in another order when
-     * compiled than when interpreted (or OSR-compiled), and a product must give the same bits on every
-     * call, whichever thread and compilation state runs it.
-     */
-    public static float sumInOrder(FloatVector v) {
-        float s = 0;
-        for (float lane : v.toArray()) {
-            s += lane;
-        }
-        return s;
-    }
-
     /** {@code Σ_j w[j]·x[j]}, four FMA chains. */
     public static float denseDot(float[] w, float[] x, int n) {
         FloatVector a0 = FloatVector.zero(F);
@@ -50,7 +38,7 @@ public final class DecodedRows {
         for (int upper = n - n % L; j < upper; j += L) {
             a0 = FloatVector.fromArray(F, w, j).fma(FloatVector.fromArray(F, x, j), a0);
         }
-        float acc = sumInOrder(a0.add(a1).add(a2.add(a3)));
+        float acc = VectorSupport.sumLanes(a0.add(a1).add(a2.add(a3)));
         for (; j < n; j++) {
             acc += w[j] * x[j];
         }
@@ -69,7 +57,7 @@ public final class DecodedRows {
         for (int upper = m - m % L; i < upper; i += L) {
             a0 = FloatVector.fromArray(F, x, 0, columns, i).fma(FloatVector.fromArray(F, values, i), a0);
         }
-        float acc = sumInOrder(a0.add(a1));
+        float acc = VectorSupport.sumLanes(a0.add(a1));
         for (; i < m; i++) {
             acc += values[i] * x[columns[i]];
         }
@@ -124,7 +112,7 @@ public final class DecodedRows {
         for (; j <= n - L; j += L) {
             acc = acc.add(FloatVector.fromArray(F, x, j));
         }
-        float s = sumInOrder(acc);
+        float s = VectorSupport.sumLanes(acc);
         for (; j < n; j++) {
             s += x[j];
         }

@@ -70,6 +70,19 @@ public final class VectorSupport {
         }
     }
 
+    /**
+     * The lanes of {@code v} added first to last. {@code reduceLanes(ADD)} may add in one order when
+     * interpreted and another when compiled, and a product must give the same bits on every call: a
+     * model whose output changed once the JIT warmed up could not be compared or cached.
+     */
+    public static float sumLanes(FloatVector v) {
+        float s = 0;
+        for (float lane : v.toArray()) {
+            s += lane;
+        }
+        return s;
+    }
+
     /** Vector API needs at least four float lanes to be worth it. */
     static void requireUsefulWidth() {
         if (L < 4) {

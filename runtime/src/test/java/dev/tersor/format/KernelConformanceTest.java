@@ -125,6 +125,41 @@ class KernelConformanceTest {
                 true, true, 1), 9, true);
     }
 
+    /**
+     * The same product gives the same bits on every call, before and after the JIT compiles the kernel:
+     * Vector API lane reductions may add in a different order interpreted and compiled, so a kernel that
+     * used them would change a model's output once it warmed up.
+     */
+    @Test
+    void repeatedCallsGiveIdenticalBits() {
+        TestMatrices.Case c = new TestMatrices.Case(37, 203, 0.4, 9,
+                dev.tersor.synthetic.ValueDistribution.PEAKED, false, false, 11);
+        QuantizedMatrix source = c.matrix();
+        for (int batch : new int[]{1, 6}) {
+            float[] x = TestMatrices.inputs(c.cols() * batch, 5, false);
+            for (MatrixFormat format : MatrixFormats.all()) {
+                if (!format.accepts(source)) {
+                    continue;
+                }
+                try (WeightMatrix matrix = format.encode(source)) {
+                    for (Kernels kernels : providers()) {
+                        Execution execution = new Execution(kernels, Parallelism.of(1));
+                        float[] first = new float[c.rows() * batch];
+                        matrix.multiply(MemorySegment.ofArray(x), MemorySegment.ofArray(first), batch, execution);
+                        float[] y = new float[first.length];
+                        for (int call = 0; call < 3_000; call++) {
+                            matrix.multiply(MemorySegment.ofArray(x), MemorySegment.ofArray(y), batch, execution);
+                            if (!java.util.Arrays.equals(first, y)) {
+                                FormatRoundTripTest.assertSameBits(format.name() + " on " + kernels.name()
+                                        + ", batch " + batch + ", call " + call, first, y);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private static void check(TestMatrices.Case c, int batch, boolean exact) {
         QuantizedMatrix source = c.matrix();
         float[] w = source.toDense();

@@ -1,5 +1,6 @@
 package dev.tersor.kernels.bitpack;
 
+import dev.tersor.kernels.VectorSupport;
 import dev.tersor.kernels.DecodedRows;
 import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.Layouts;
@@ -105,7 +106,7 @@ public final class BitpackVectorKernel {
             }
             blockWord += (long) BitpackRows.LANES * BitpackRows.laneWords(m, bits);
         }
-        return DecodedRows.sumInOrder(a0.add(a1));
+        return VectorSupport.sumLanes(a0.add(a1));
     }
 
     /** The row's values as floats in {@code w[0 .. cols)}; {@code w} has room for one more group of 8. */

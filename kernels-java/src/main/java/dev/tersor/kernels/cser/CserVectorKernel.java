@@ -1,13 +1,13 @@
 package dev.tersor.kernels.cser;
 
 import dev.tersor.kernels.BatchStore;
-import dev.tersor.kernels.DecodedRows;
 import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
 import dev.tersor.kernels.VectorSupport;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -76,7 +76,7 @@ public final class CserVectorKernel {
                 }
                 tailAcc += v * s;
             }
-            float result = DecodedRows.sumInOrder(acc) + tailAcc + implicit;
+            float result = VectorSupport.sumLanes(acc) + tailAcc + implicit;
             y.setAtIndex(Layouts.F32, r, scaled ? result * rowScale.getAtIndex(Layouts.F32, r) : result);
         }
     }
@@ -87,7 +87,7 @@ public final class CserVectorKernel {
         for (; j <= n - L; j += L) {
             acc = acc.add(FloatVector.fromArray(F, x, j));
         }
-        float s = DecodedRows.sumInOrder(acc);
+        float s = VectorSupport.sumLanes(acc);
         for (; j < n; j++) {
             s += x[j];
         }

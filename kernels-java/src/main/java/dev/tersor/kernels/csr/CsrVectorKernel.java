@@ -1,13 +1,13 @@
 package dev.tersor.kernels.csr;
 
 import dev.tersor.kernels.BatchStore;
-import dev.tersor.kernels.DecodedRows;
 import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
 import dev.tersor.kernels.VectorSupport;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -49,7 +49,7 @@ public final class CsrVectorKernel {
                 FloatVector xv = FloatVector.fromArray(F, x, 0, idx, 0);
                 acc = FloatVector.fromMemorySegment(F, values, 4L * p, LE).fma(xv, acc);
             }
-            float sum = DecodedRows.sumInOrder(acc);
+            float sum = VectorSupport.sumLanes(acc);
             for (; p < end; p++) {
                 sum += values.getAtIndex(Layouts.F32, p) * x[colIdx.get(p)];
             }

@@ -2,6 +2,7 @@ package dev.tersor.kernels.dense;
 
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
+import dev.tersor.kernels.VectorSupport;
 import jdk.incubator.vector.FloatVector;
 
 import java.lang.foreign.MemorySegment;
@@ -49,7 +50,7 @@ public final class DenseVectorKernel {
             for (; j < upper; j += L) {
                 a0 = FloatVector.fromMemorySegment(F, w, row + 4L * j, LE).fma(FloatVector.fromArray(F, x, j), a0);
             }
-            float acc = sumInOrder(a0.add(a1).add(a2.add(a3)));
+            float acc = VectorSupport.sumLanes(a0.add(a1).add(a2.add(a3)));
             for (; j < cols; j++) {
                 acc += w.get(Layouts.F32, row + 4L * j) * x[j];
             }
@@ -57,17 +58,6 @@ public final class DenseVectorKernel {
         }
     }
 
-    /**
-     * The lanes of {@code v} added first to last. {@code reduceLanes(ADD)} may add in another order when
-     * compiled than when interpreted, and a product must give the same bits on every call.
-     */
-    private static float sumInOrder(FloatVector v) {
-        float s = 0;
-        for (float lane : v.toArray()) {
-            s += lane;
-        }
-        return s;
-    }
 
     /**
      * {@code Y = W·X} for batch ≥ 2, register-blocked: four rows of W by two vectors of batch columns

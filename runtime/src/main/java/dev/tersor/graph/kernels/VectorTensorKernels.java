@@ -1,6 +1,7 @@
 package dev.tersor.graph.kernels;
 
 import dev.tersor.kernels.Layouts;
+import dev.tersor.kernels.VectorSupport;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -110,15 +111,6 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         return p * Float.intBitsToFloat(((int) n + 127) << 23);
     }
 
-    /** Lanes added in order: unlike {@code reduceLanes(ADD)}, the same bits interpreted or compiled. */
-    static float sum(FloatVector v) {
-        float[] lanes = v.toArray();
-        float s = 0;
-        for (float lane : lanes) {
-            s += lane;
-        }
-        return s;
-    }
 
     private static FloatVector apply(Unary op, FloatVector v) {
         return switch (op) {
@@ -242,7 +234,7 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
                 e.intoMemorySegment(y, (yo + i) << 2, LE);
                 vsum = vsum.add(e);
             }
-            float sum = sum(vsum);
+            float sum = VectorSupport.sumLanes(vsum);
             for (; i < n; i++) {
                 float e = exp(x.getAtIndex(Layouts.F32, xo + i) - max);
                 y.setAtIndex(Layouts.F32, yo + i, e);
@@ -271,7 +263,7 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
             for (; i < upper; i += L) {
                 vs = vs.add(load(x, xo + i));
             }
-            float sum = sum(vs);
+            float sum = VectorSupport.sumLanes(vs);
             for (; i < n; i++) {
                 sum += x.getAtIndex(Layouts.F32, xo + i);
             }
@@ -282,7 +274,7 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
                 FloatVector d = load(x, xo + i).sub(mean);
                 vq = d.fma(d, vq);
             }
-            float sq = sum(vq);
+            float sq = VectorSupport.sumLanes(vq);
             for (; i < n; i++) {
                 float d = x.getAtIndex(Layouts.F32, xo + i) - mean;
                 sq += d * d;
@@ -385,7 +377,7 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         for (; i < upper; i += L) {
             s = s.add(load(x, xi + i));
         }
-        float sum = sum(s);
+        float sum = VectorSupport.sumLanes(s);
         for (; i < n; i++) {
             sum += x.getAtIndex(Layouts.F32, xi + i);
         }
