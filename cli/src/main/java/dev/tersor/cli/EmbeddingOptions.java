@@ -2,6 +2,7 @@ package dev.tersor.cli;
 
 import dev.tersor.embed.EmbedderOptions;
 import dev.tersor.embed.Pooling;
+import dev.tersor.model.ExecutionPolicy;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -24,12 +25,17 @@ final class EmbeddingOptions {
     @Option(names = "--batch-size", defaultValue = "32", description = "Texts per model call. Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
+    @Option(names = "--exec", defaultValue = "stored", paramLabel = "stored|fastest|budget:MB",
+            description = "Layout each weight runs in: as stored, the fastest, or the fastest within MB of resident weights. Default: ${DEFAULT-VALUE}.")
+    String exec;
+
     EmbedderOptions embedderOptions() {
         Pooling p = switch (pooling.toLowerCase(Locale.ROOT)) {
             case "mean" -> Pooling.MEAN;
             case "cls" -> Pooling.CLS;
             default -> throw new IllegalArgumentException("--pooling is mean or cls, not '" + pooling + "'");
         };
-        return EmbedderOptions.defaults().withPooling(p).withNormalize(!noNormalize).withBatchSize(batchSize);
+        return EmbedderOptions.defaults().withPooling(p).withNormalize(!noNormalize).withBatchSize(batchSize)
+                .withPolicy(ExecutionPolicy.parse(exec));
     }
 }

@@ -27,7 +27,10 @@ public final class Main implements Runnable {
         }
         // DJL's tokenizer logs through SLF4J; without this SLF4J warns on stderr that it has no provider.
         if (System.getProperty("slf4j.provider") == null) {
-            System.setProperty("slf4j.provider", "org.slf4j.helpers.NOPServiceProvider");
+            System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+            if (System.getProperty("slf4j.internal.verbosity") == null) {
+                System.setProperty("slf4j.internal.verbosity", "WARN");
+            }
         }
         System.exit(commandLine().execute(args));
     }

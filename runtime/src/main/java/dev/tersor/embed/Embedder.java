@@ -70,7 +70,7 @@ public final class Embedder implements AutoCloseable {
      */
     public static Embedder load(Path model, Path tokenizerJson, EmbedderOptions options) throws IOException {
         Objects.requireNonNull(options, "options");
-        Model loaded = Model.load(model, options.execution());
+        Model loaded = Model.load(model, options.execution(), options.policy());
         try {
             Tokenizer tokenizer = tokenizerJson != null
                     ? Tokenizer.fromJson(Files.readAllBytes(tokenizerJson), options.defaultMaxTokens())
