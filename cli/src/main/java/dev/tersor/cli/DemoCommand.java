@@ -94,9 +94,9 @@ final class DemoCommand implements Runnable {
                 row(out, "fp32 (ONNX, imported)", fp32, fp32, reference, ref, eval);
                 row(out, "int8 (published -q, imported)", int8, fp32, quantized, ref, eval);
                 row(out, "Tersor (default preset, HAM)", compressed, fp32, tersor, ref, eval);
-                try (Model fast = transcoded(tersor.model())) {
-                    row(out, "Tersor, decoded to dense at load", compressed, fp32,
-                            Embedder.of(fast, tersor.tokenizer(), options), ref, eval);
+                try (Embedder fastest = Embedder.load(compressed, tokenizerJson,
+                        options.withPolicy(dev.tersor.model.ExecutionPolicy.FASTEST))) {
+                    row(out, "Tersor, --exec fastest (transcoded)", compressed, fp32, fastest, ref, eval);
                 }
                 out.printf(Locale.ROOT, "mean cosine and top-10 neighbour overlap against fp32 over %d held-out raw_sentences;"
                         + " latency: median of %d batch-1 runs of one sentence%n", eval.size(), latencyRuns);
@@ -135,23 +135,6 @@ final class DemoCommand implements Runnable {
         }
         Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return target;
-    }
-
-    /**
-     * The model with every weight decoded to dense float32 in memory: the file stays small, execution
-     * runs at uncompressed speed with uncompressed resident memory (the "fastest" end of Decision 11).
-     */
-    private static Model transcoded(Model model) {
-        dev.tersor.graph.Graph g = model.graph();
-        Map<String, dev.tersor.format.WeightMatrix> weights = new java.util.LinkedHashMap<>();
-        dev.tersor.format.MatrixFormat dense = dev.tersor.format.MatrixFormats.named("dense");
-        g.weights().forEach((name, w) -> {
-            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-                weights.put(name, dense.encode(w.decode(arena)));
-            }
-        });
-        return Model.of(new dev.tersor.graph.Graph(g.inputs(), g.outputs(), g.nodes(), g.constants(), weights),
-                dev.tersor.format.Execution.defaults());
     }
 
     private static String digest(Path file, String preset) throws IOException {

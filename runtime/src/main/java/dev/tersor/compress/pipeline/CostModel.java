@@ -43,6 +43,14 @@ public final class CostModel {
         return Math.max(0, ab[0] * rows * cols + ab[1] * nonZeros);
     }
 
+    /**
+     * This measured model as the execution policy's seam ({@code ExecutionPolicy.FASTEST} transcodes
+     * to the format of least cost): predicted nanoseconds from the matrix's shape and non-zeros.
+     */
+    public dev.tersor.model.FormatCostModel asFormatCostModel() {
+        return (format, stats) -> predictNanos(format, stats.rows(), stats.cols(), stats.entries() - stats.zeros());
+    }
+
     /** A model with given coefficients (ns per entry, ns per non-zero) per format. */
     public static CostModel of(Map<String, double[]> coefficients) {
         return new CostModel(coefficients);
