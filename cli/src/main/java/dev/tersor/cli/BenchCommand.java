@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -57,14 +58,18 @@ final class BenchCommand implements Callable<Integer> {
                     + "Default: 1.")
     Integer rounds;
 
+    @Option(names = "--suite", paramLabel = "NAME", split = ",",
+            description = "Run only these suites (matrix, model). Default: all.")
+    java.util.List<String> suites;
+
     @Option(names = "--dry-run", description = "Print the plan and its estimated duration, and run nothing.")
     boolean dryRun;
 
     @Override
     public Integer call() {
         Preset preset = scope == null || scope.quick ? Preset.QUICK : scope.full ? Preset.FULL : Preset.SMOKE;
-        SuitePlan plan = SuitePlan.of(preset, Suites.all().stream().map(Suites.Suite::benchmarks).toList(),
-                Environment.current());
+        SuitePlan plan = SuitePlan.of(preset, (suites == null ? Suites.all() : Suites.named(suites)).stream()
+                .map(Suites.Suite::benchmarks).toList(), Environment.current());
         if (rounds != null) {
             plan = plan.withRounds(rounds);
         }
@@ -76,8 +81,34 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         stdout.flush();
+        addOnnxRuntime();
         SuiteRunner.run(plan, dir, Main.version(), System.out);
         return 0;
+    }
+
+    /**
+     * Puts the ONNX Runtime jar the build copies beside the CLI jar ({@code lib/}) on the class path
+     * JMH gives its forks, which is this JVM's {@code java.class.path}. The runner stops with a clear
+     * message if it is not there.
+     */
+    static void addOnnxRuntime() {
+        Path lib;
+        try {
+            lib = Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    .resolveSibling("lib");
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return;
+        }
+        if (!Files.isDirectory(lib)) {
+            return;
+        }
+        try (var jars = Files.list(lib)) {
+            jars.filter(p -> p.getFileName().toString().matches("onnxruntime-.*\\.jar")).findFirst().ifPresent(jar ->
+                    System.setProperty("java.class.path", System.getProperty("java.class.path")
+                            + java.io.File.pathSeparator + jar.toAbsolutePath()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot list " + lib, e);
+        }
     }
 
     static void printPlan(PrintWriter out, SuitePlan plan, Path dir) {

@@ -3,12 +3,16 @@ package dev.tersor.bench.run;
 import dev.tersor.bench.TrialLog;
 import dev.tersor.bench.TrialRecord;
 import dev.tersor.bench.blas.OpenBlas;
+import dev.tersor.bench.model.ModelTrialLog;
+import dev.tersor.bench.model.ModelTrialRecord;
+import dev.tersor.bench.model.PreparedModels;
 import dev.tersor.bench.report.BenchResults;
 import dev.tersor.bench.report.ReportWriter;
 import dev.tersor.bench.suite.Environment;
 import dev.tersor.bench.suite.Iterations;
 import dev.tersor.bench.suite.JmhRun;
 import dev.tersor.bench.suite.MachineInfo;
+import dev.tersor.bench.suite.ModelSuite;
 import dev.tersor.bench.suite.SuitePlan;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
@@ -38,6 +42,10 @@ import java.util.regex.Pattern;
  */
 public final class SuiteRunner {
 
+    /** Folder of the output where the model suite's prepared models go. */
+    public static final String MODELS = "models";
+    private static final String ONNX_RUNTIME_CLASS = "ai/onnxruntime/OrtEnvironment.class";
+
     /** Package of the JMH classes the plans name. */
     private static final String BENCH_PACKAGE = "dev.tersor.bench.";
 
@@ -65,6 +73,11 @@ public final class SuiteRunner {
         plan.write(dir.resolve(BenchResults.PLAN));
         MachineInfo.collect(blas, tersorVersion, Environment.current()).write(dir.resolve(BenchResults.MACHINE));
         Path trials = dir.resolve(BenchResults.TRIALS);
+        Path models = dir.resolve(MODELS);
+        boolean modelSuite = plan.suites().contains(ModelSuite.NAME);
+        if (modelSuite) {
+            prepareModels(plan, models, log);
+        }
         log.printf(Locale.ROOT, "tersor bench: %s plan, %d trials in %d round(s), roughly %s; results in %s%n",
                 plan.preset(), plan.trials(), plan.rounds(), duration(plan.estimatedSeconds()), dir);
 
@@ -74,24 +87,34 @@ public final class SuiteRunner {
                 log.printf(Locale.ROOT, "tersor bench: round %d of %d, %s (%d trials)%n", round, plan.rounds(),
                         run.label(), run.trials());
                 try {
-                    results.addAll(new Runner(options(plan, run, trials).build()).run());
+                    results.addAll(new Runner(options(plan, run, dir).build()).run());
                 } catch (RunnerException e) {
                     throw new IllegalStateException("JMH failed on " + run.label() + ": " + e.getMessage(), e);
                 }
             }
         }
         writeJmhJson(results, dir.resolve(BenchResults.JMH));
+        if (modelSuite) {
+            try {
+                PreparedModels.deleteModelFiles(models);
+            } catch (IOException e) {
+                log.println("tersor bench: could not delete the prepared models in " + models + ": " + e.getMessage());
+            }
+        }
         Path report = ReportWriter.write(dir, Suites.named(plan.suites()).stream().map(Suites.Suite::report).toList());
         List<TrialRecord> records = TrialLog.read(trials);
         long skipped = records.stream().filter(r -> TrialRecord.SKIPPED.equals(r.status())).count();
         long failed = records.stream().filter(r -> TrialRecord.FAILED.equals(r.status())).count();
+        List<ModelTrialRecord> modelRecords = ModelTrialLog.read(dir.resolve(ModelTrialLog.FILE));
+        skipped += modelRecords.stream().filter(r -> TrialRecord.SKIPPED.equals(r.status())).count();
+        failed += modelRecords.stream().filter(r -> TrialRecord.FAILED.equals(r.status())).count();
         log.printf(Locale.ROOT, "tersor bench: %d results, %d trials skipped, %d failed; report: %s%n", results.size(),
                 skipped, failed, report);
         return report;
     }
 
     /** The JMH options of one run: its class, its parameters, the plan's iterations and the forks' JVM flags. */
-    static ChainedOptionsBuilder options(SuitePlan plan, JmhRun run, Path trials) {
+    static ChainedOptionsBuilder options(SuitePlan plan, JmhRun run, Path dir) {
         Iterations it = plan.iterations();
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .include("^" + Pattern.quote(BENCH_PACKAGE + run.benchmark()) + "\\.")
@@ -101,21 +124,75 @@ public final class SuiteRunner {
                 .measurementTime(TimeValue.milliseconds(it.measurementMillis()))
                 .forks(it.forks())
                 .shouldFailOnError(false)
-                .jvmArgs(forkJvmArgs(plan.heap(), trials).toArray(String[]::new));
+                .jvmArgs(forkJvmArgs(plan.heap(), dir).toArray(String[]::new));
         run.params().forEach((name, values) -> options.param(name, values.toArray(String[]::new)));
         return options;
     }
 
-    /** Flags of every fork: Tersor's, the heap, the trial log, and this JVM's {@code tersor.*} properties. */
-    static List<String> forkJvmArgs(String heap, Path trials) {
+    /**
+     * Flags of every fork: Tersor's, the heap, the trial logs and prepared models of the output folder
+     * {@code dir}, and this JVM's {@code tersor.*} properties.
+     */
+    static List<String> forkJvmArgs(String heap, Path dir) {
+        Path out = dir.toAbsolutePath();
+        List<String> own = List.of(TrialLog.PROPERTY, ModelTrialLog.PROPERTY, PreparedModels.PROPERTY);
         List<String> args = new ArrayList<>(List.of("--add-modules", "jdk.incubator.vector",
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-Xmx" + heap, "-Djava.awt.headless=true",
-                "-D" + TrialLog.PROPERTY + "=" + trials.toAbsolutePath()));
+                "-D" + TrialLog.PROPERTY + "=" + out.resolve(BenchResults.TRIALS),
+                "-D" + ModelTrialLog.PROPERTY + "=" + out.resolve(ModelTrialLog.FILE),
+                "-D" + PreparedModels.PROPERTY + "=" + out.resolve(MODELS)));
         System.getProperties().stringPropertyNames().stream().sorted()
-                .filter(name -> name.startsWith("tersor.") && !name.equals(TrialLog.PROPERTY))
+                .filter(name -> name.startsWith("tersor.") && !own.contains(name))
                 .forEach(name -> args.add("-D" + name + "=" + System.getProperty(name)));
         return args;
+    }
+
+    /**
+     * Imports and compresses the models and computes the references ({@link PreparedModels}) in a JVM
+     * of its own, started like a fork, so no trial carries that work in its memory figures.
+     */
+    static void prepareModels(SuitePlan plan, Path models, PrintStream log) {
+        requireOnnxRuntime();
+        log.println("tersor bench: preparing the models of the model suite in " + models);
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(forkJvmArgs(plan.heap(), models.getParent()));
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(PreparedModels.class.getName());
+        command.add(models.toString());
+        ModelSuite.workloads(plan.runs()).forEach(w -> command.add(w.id()));
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int status = process.waitFor();
+            if (status != 0) {
+                throw new IllegalStateException("preparing the models failed (exit " + status + "):\n" + output.strip());
+            }
+            output.lines().filter(l -> l.startsWith("prepared")).forEach(l -> log.println("tersor bench: " + l));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the model preparation", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while preparing the models", e);
+        }
+    }
+
+    /**
+     * The model suite compares with ONNX Runtime and never runs without it: its jar must be on this
+     * JVM's class path, which forks inherit. The CLI jar does not carry it; {@code ./tersor bench}
+     * adds the copy its build puts beside the jar.
+     */
+    static void requireOnnxRuntime() {
+        boolean loadable = SuiteRunner.class.getClassLoader().getResource(ONNX_RUNTIME_CLASS) != null;
+        boolean onPath = List.of(System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)).stream()
+                .anyMatch(entry -> entry.contains("onnxruntime"));
+        if (!loadable && !onPath) {
+            throw new IllegalStateException("ONNX Runtime is not on the class path, and the model suite compares with it. "
+                    + "Build the CLI (./tersor does it, or mvn -pl cli -am package): it copies the ONNX Runtime jar to "
+                    + "cli/target/lib/.");
+        }
     }
 
     private static void writeJmhJson(List<RunResult> results, Path file) {

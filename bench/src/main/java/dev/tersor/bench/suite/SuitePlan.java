@@ -51,6 +51,9 @@ public record SuitePlan(String preset, List<String> suites, List<JmhRun> runs, I
         return new SuitePlan(preset, suites, runs, iterations, rounds, heap);
     }
 
+    /** Importing the models, computing the references and compressing, once per run. */
+    static final double PREPARE_SECONDS = 60;
+
     public long trials() {
         return rounds * runs.stream().mapToLong(JmhRun::trials).sum();
     }
@@ -67,7 +70,8 @@ public record SuitePlan(String preset, List<String> suites, List<JmhRun> runs, I
             // JVM start, JMH's bookkeeping and the pre-warming of each trial, as seen in smoke runs here
             double perTrial = 2.5 + iterations.secondsPerTrial();
             if (matrices == null) {
-                seconds += run.trials() * (perTrial + 0.5);
+                // a model trial loads its form, checks it and runs it until the JIT settles
+                seconds += run.trials() * (perTrial + (run.params().containsKey("form") ? 5 : 0.5));
                 continue;
             }
             long perMatrix = run.trials() / matrices.size();
@@ -80,7 +84,7 @@ public record SuitePlan(String preset, List<String> suites, List<JmhRun> runs, I
                 seconds += perMatrix * (perTrial + setup);
             }
         }
-        return seconds * rounds;
+        return seconds * rounds + (suites.contains(ModelSuite.NAME) ? PREPARE_SECONDS : 0);
     }
 
     public void write(Path file) {

@@ -1,0 +1,29 @@
+package dev.tersor.bench.model;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.ServiceLoader;
+
+/**
+ * Makes the model suite's compressed form: the fp32 model under the default preset of
+ * {@code ./tersor compress}, written as a {@code .tsr}. Found through {@link ServiceLoader}
+ * ({@code META-INF/services/dev.tersor.bench.model.ModelCompressor}), so the bench module does not
+ * depend on the compression pipeline: the module that owns the {@code compress} command registers
+ * one. Without one, the compressed form's trials are recorded as skipped with that reason; no other
+ * form stands in for it.
+ */
+public interface ModelCompressor {
+
+    /** What the report says produced the form, e.g. {@code "./tersor compress, default preset (…)"}. */
+    String describe();
+
+    /** Compresses {@code onnx} and writes the result to {@code tsr}. */
+    void compress(Path onnx, Path tsr) throws IOException;
+
+    /** The compressors on the class path, in service order. */
+    static List<ModelCompressor> available() {
+        return ServiceLoader.load(ModelCompressor.class, ModelCompressor.class.getClassLoader()).stream()
+                .map(ServiceLoader.Provider::get).toList();
+    }
+}
