@@ -1,8 +1,11 @@
 package dev.tersor.bench.model;
 
+import dev.tersor.format.QuantizedMatrix;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 
 /**
@@ -20,6 +23,13 @@ public interface ModelCompressor {
 
     /** Compresses {@code onnx} and writes the result to {@code tsr}. */
     void compress(Path onnx, Path tsr) throws IOException;
+
+    /**
+     * The quantized weight matrices the default preset makes of {@code onnx}, {@code [out, in]}, by
+     * weight name in the model's weight order, before any format is chosen: the matrix suite's
+     * <em>real</em> preset encodes them in every format.
+     */
+    Map<String, QuantizedMatrix> quantizedWeights(Path onnx) throws IOException;
 
     /** The compressors on the class path, in service order. */
     static List<ModelCompressor> available() {

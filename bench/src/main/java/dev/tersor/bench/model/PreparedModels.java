@@ -2,6 +2,8 @@ package dev.tersor.bench.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.tersor.bench.MatrixCases;
+import dev.tersor.bench.RealCases;
 import dev.tersor.format.DenseMatrixView;
 import dev.tersor.format.Execution;
 import dev.tersor.format.MatrixFormats;
@@ -134,6 +136,7 @@ public final class PreparedModels {
             Path out = dir.resolve("minilm-compressed.tsr");
             c.compress(fp32, out);
             files.put(ModelForm.TERSOR_COMPRESSED.id(), out.getFileName().toString());
+            writeRealCases(dir, c);
         }
         Map<String, String> layouts = new LinkedHashMap<>();
         for (ModelForm form : List.of(ModelForm.TERSOR_FP32, ModelForm.TERSOR_INT8, ModelForm.TERSOR_COMPRESSED)) {
@@ -160,6 +163,23 @@ public final class PreparedModels {
         Manifest manifest = new Manifest(files, unavailable, compressor, layouts, references);
         JSON.writeValue(dir.resolve(MANIFEST).toFile(), manifest);
         return manifest;
+    }
+
+    /**
+     * Writes the <em>real</em> matrix cases ({@link dev.tersor.bench.RealCases}): the default preset's
+     * quantized weights of the fp32 model, one file per layer taken.
+     */
+    public static void writeRealCases(Path dir, ModelCompressor compressor) throws IOException {
+        Files.createDirectories(dir);
+        Map<String, QuantizedMatrix> weights = compressor.quantizedWeights(fp32Onnx());
+        for (MatrixCases.Shape layer : RealCases.LAYERS) {
+            QuantizedMatrix q = RealCases.pick(weights, layer);
+            if (q == null) {
+                throw new IllegalStateException(compressor.describe() + " gave no weight of shape [" + layer.rows()
+                        + ", " + layer.cols() + "] for the real case " + layer.name());
+            }
+            QuantizedFiles.write(q, RealCases.file(dir, layer.name()));
+        }
     }
 
     /** {@code "cser ×36, dense ×3"}: how many weight matrices of the model are in each format. */

@@ -1,5 +1,6 @@
 package dev.tersor.bench.run;
 
+import dev.tersor.bench.MatrixCases;
 import dev.tersor.bench.TrialLog;
 import dev.tersor.bench.TrialRecord;
 import dev.tersor.bench.blas.OpenBlas;
@@ -74,8 +75,9 @@ public final class SuiteRunner {
         MachineInfo.collect(blas, tersorVersion, Environment.current()).write(dir.resolve(BenchResults.MACHINE));
         Path trials = dir.resolve(BenchResults.TRIALS);
         Path models = dir.resolve(MODELS);
-        boolean modelSuite = plan.suites().contains(ModelSuite.NAME);
-        if (modelSuite) {
+        boolean prepare = plan.suites().contains(ModelSuite.NAME) || plan.runs().stream()
+                .anyMatch(r -> r.params().getOrDefault("matrix", List.of()).stream().anyMatch(m -> m.endsWith("@" + MatrixCases.REAL)));
+        if (prepare) {
             prepareModels(plan, models, log);
         }
         log.printf(Locale.ROOT, "tersor bench: %s plan, %d trials in %d round(s), roughly %s; results in %s%n",
@@ -94,7 +96,7 @@ public final class SuiteRunner {
             }
         }
         writeJmhJson(results, dir.resolve(BenchResults.JMH));
-        if (modelSuite) {
+        if (prepare) {
             try {
                 PreparedModels.deleteModelFiles(models);
             } catch (IOException e) {

@@ -40,7 +40,7 @@ public record SuitePlan(String preset, List<String> suites, List<JmhRun> runs, I
             runs.addAll(suite.runs(preset, environment));
         }
         Iterations iterations = switch (preset) {
-            case FULL -> new Iterations(3, 500, 5, 500, 1);
+            case FULL -> new Iterations(1, 300, 3, 300, 1);
             case QUICK -> new Iterations(1, 200, 3, 200, 1);
             case SMOKE -> new Iterations(1, 50, 2, 50, 1);
         };
@@ -71,7 +71,7 @@ public record SuitePlan(String preset, List<String> suites, List<JmhRun> runs, I
             double perTrial = 2.5 + iterations.secondsPerTrial();
             if (matrices == null) {
                 // a model trial loads its form, checks it and runs it until the JIT settles
-                seconds += run.trials() * (perTrial + (run.params().containsKey("form") ? 5 : 0.5));
+                seconds += run.trials() * (perTrial + (run.params().containsKey("form") ? 3 : 0.5));
                 continue;
             }
             long perMatrix = run.trials() / matrices.size();
