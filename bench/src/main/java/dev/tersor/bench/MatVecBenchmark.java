@@ -1,5 +1,6 @@
 package dev.tersor.bench;
 
+import dev.tersor.format.QuantizedMatrix;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -60,8 +61,7 @@ public class MatVecBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        MatrixCase matrixCase = MatrixCases.named(matrix);
-        workload = new Workload(matrixCase.load(), batch);
+        workload = new Workload(load(matrix), batch);
         long nonZeros = workload.nonZeros();
         try {
             contender = Contender.open(Variant.parse(variant), workload, threads);
@@ -82,6 +82,19 @@ public class MatVecBenchmark {
         contender.warmUp(WARM_UP_BUDGET_NANOS);
     }
 
+
+    /** The last matrix generated in this JVM: trials that share a JVM ({@code -f 0}) generate each once. */
+    private static String loadedId;
+    private static QuantizedMatrix loaded;
+
+    private static synchronized QuantizedMatrix load(String id) {
+        if (!id.equals(loadedId)) {
+            loaded = null;
+            loaded = MatrixCases.named(id).load();
+            loadedId = id;
+        }
+        return loaded;
+    }
 
     private TrialRecord record(String status, long bytes, long nonZeros, String message) {
         return new TrialRecord(matrix, variant, batch, threads, status, bytes, nonZeros, workload.rows(),

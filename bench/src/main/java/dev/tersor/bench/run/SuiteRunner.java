@@ -1,5 +1,7 @@
 package dev.tersor.bench.run;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.tersor.bench.MatrixCases;
 import dev.tersor.bench.TrialLog;
 import dev.tersor.bench.TrialRecord;
@@ -13,6 +15,7 @@ import dev.tersor.bench.suite.Environment;
 import dev.tersor.bench.suite.Iterations;
 import dev.tersor.bench.suite.JmhRun;
 import dev.tersor.bench.suite.MachineInfo;
+import dev.tersor.bench.suite.MatrixSuite;
 import dev.tersor.bench.suite.ModelSuite;
 import dev.tersor.bench.suite.SuitePlan;
 import org.openjdk.jmh.results.RunResult;
@@ -42,6 +45,8 @@ import java.util.regex.Pattern;
  * first, or nothing runs.
  */
 public final class SuiteRunner {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Folder of the output where the model suite's prepared models go. */
     public static final String MODELS = "models";
@@ -83,19 +88,23 @@ public final class SuiteRunner {
         log.printf(Locale.ROOT, "tersor bench: %s plan, %d trials in %d round(s), roughly %s; results in %s%n",
                 plan.preset(), plan.trials(), plan.rounds(), duration(plan.estimatedSeconds()), dir);
 
-        List<RunResult> results = new ArrayList<>();
+        ArrayNode results = JSON.createArrayNode();
         for (int round = 1; round <= plan.rounds(); round++) {
             for (JmhRun run : plan.runs()) {
                 log.printf(Locale.ROOT, "tersor bench: round %d of %d, %s (%d trials)%n", round, plan.rounds(),
                         run.label(), run.trials());
+                if (plan.sharedJvms() && run.benchmark().equals(MatrixSuite.MATVEC)) {
+                    runShared(plan, run, dir, results, log);
+                    continue;
+                }
                 try {
-                    results.addAll(new Runner(options(plan, run, dir).build()).run());
+                    results.addAll(toJson(new Runner(options(plan, run, dir).build()).run()));
                 } catch (RunnerException e) {
                     throw new IllegalStateException("JMH failed on " + run.label() + ": " + e.getMessage(), e);
                 }
             }
         }
-        writeJmhJson(results, dir.resolve(BenchResults.JMH));
+        writeJson(results, dir.resolve(BenchResults.JMH));
         if (prepare) {
             try {
                 PreparedModels.deleteModelFiles(models);
@@ -133,7 +142,8 @@ public final class SuiteRunner {
 
     /**
      * Flags of every fork: Tersor's, the heap, the trial logs and prepared models of the output folder
-     * {@code dir}, and this JVM's {@code tersor.*} properties.
+     * {@code dir}, and this JVM's {@code tersor.*} and {@code jmh.*} properties (the latter matter to
+     * the JVMs that run JMH themselves, see {@link #runShared}).
      */
     static List<String> forkJvmArgs(String heap, Path dir) {
         Path out = dir.toAbsolutePath();
@@ -145,7 +155,7 @@ public final class SuiteRunner {
                 "-D" + ModelTrialLog.PROPERTY + "=" + out.resolve(ModelTrialLog.FILE),
                 "-D" + PreparedModels.PROPERTY + "=" + out.resolve(MODELS)));
         System.getProperties().stringPropertyNames().stream().sorted()
-                .filter(name -> name.startsWith("tersor.") && !own.contains(name))
+                .filter(name -> (name.startsWith("tersor.") || name.startsWith("jmh.")) && !own.contains(name))
                 .forEach(name -> args.add("-D" + name + "=" + System.getProperty(name)));
         return args;
     }
@@ -158,27 +168,15 @@ public final class SuiteRunner {
         requireOnnxRuntime();
         log.println("tersor bench: preparing the models of the model suite in " + models);
         List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.add(javaCommand());
         command.addAll(forkJvmArgs(plan.heap(), models.getParent()));
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(PreparedModels.class.getName());
         command.add(models.toString());
         ModelSuite.workloads(plan.runs()).forEach(w -> command.add(w.id()));
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            int status = process.waitFor();
-            if (status != 0) {
-                throw new IllegalStateException("preparing the models failed (exit " + status + "):\n" + output.strip());
-            }
-            output.lines().filter(l -> l.startsWith("prepared")).forEach(l -> log.println("tersor bench: " + l));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the model preparation", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while preparing the models", e);
-        }
+        execute(command, "preparing the models").lines().filter(l -> l.startsWith("prepared"))
+                .forEach(l -> log.println("tersor bench: " + l));
     }
 
     /**
@@ -197,9 +195,82 @@ public final class SuiteRunner {
         }
     }
 
-    private static void writeJmhJson(List<RunResult> results, Path file) {
-        try (PrintStream out = new PrintStream(Files.newOutputStream(file), true, StandardCharsets.UTF_8)) {
+    /**
+     * Runs a matrix run with one JVM per matrix and variant: JMH inside it without forking
+     * ({@code -f 0}), over all the run's batches and thread counts. Different formats and providers
+     * never share a JVM; one variant's settings share its JIT profile. The full preset does this to
+     * pay JVM start, matrix generation and kernel compilation once per six points.
+     */
+    static void runShared(SuitePlan plan, JmhRun run, Path dir, ArrayNode results, PrintStream log) {
+        Iterations it = plan.iterations();
+        for (String matrix : run.values("matrix")) {
+            for (String variant : run.values("variant")) {
+                Path json = dir.resolve("jmh-part.json");
+                List<String> command = new ArrayList<>();
+                command.add(javaCommand());
+                command.addAll(forkJvmArgs(plan.heap(), dir));
+                command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.openjdk.jmh.Main",
+                        "^" + Pattern.quote(BENCH_PACKAGE + run.benchmark()) + "\\.", "-f", "0",
+                        "-wi", String.valueOf(it.warmupIterations()), "-w", it.warmupMillis() + "ms",
+                        "-i", String.valueOf(it.measurementIterations()), "-r", it.measurementMillis() + "ms",
+                        "-foe", "false", "-rf", "json", "-rff", json.toString(),
+                        "-p", "matrix=" + matrix, "-p", "variant=" + variant,
+                        "-p", "batch=" + String.join(",", run.values("batch")),
+                        "-p", "threads=" + String.join(",", run.values("threads"))));
+                log.printf(Locale.ROOT, "tersor bench: %s, %s in one JVM%n", matrix, variant);
+                String output = execute(command, "JMH on " + matrix + " " + variant);
+                output.lines().filter(l -> l.startsWith("MatVecBenchmark.") || l.contains("Exception"))
+                        .forEach(l -> log.println("  " + l));
+                try {
+                    if (Files.isRegularFile(json)) {
+                        JSON.readTree(json.toFile()).forEach(results::add);
+                        Files.delete(json);
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read " + json, e);
+                }
+            }
+        }
+    }
+
+    private static String javaCommand() {
+        return ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    /** Runs {@code command}, returns its output; a non-zero exit fails with the output. */
+    private static String execute(List<String> command, String what) {
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int status = process.waitFor();
+            if (status != 0) {
+                throw new IllegalStateException(what + " failed (exit " + status + "):\n" + output.strip());
+            }
+            return output;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + what, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted: " + what, e);
+        }
+    }
+
+    private static ArrayNode toJson(java.util.Collection<RunResult> results) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
             ResultFormatFactory.getInstance(ResultFormatType.JSON, out).writeOut(results);
+        }
+        try {
+            return (ArrayNode) JSON.readTree(bytes.toString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot parse JMH's JSON", e);
+        }
+    }
+
+    private static void writeJson(ArrayNode results, Path file) {
+        try {
+            JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), results);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }
