@@ -72,7 +72,7 @@ public class MatVecBenchmark {
             throw e;
         }
         try {
-            contender.verify();
+            contender.verify(expected(matrix, workload));
         } catch (RuntimeException e) {
             TrialLog.append(record(TrialRecord.FAILED, 0, nonZeros, e.getMessage()));
             tearDown();
@@ -94,6 +94,19 @@ public class MatVecBenchmark {
             loadedId = id;
         }
         return loaded;
+    }
+
+    /** The reference of the last matrix and batch checked in this JVM, reused across thread counts. */
+    private static String expectedKey;
+    private static ReferenceCheck.Expected expected;
+
+    private static synchronized ReferenceCheck.Expected expected(String id, Workload workload) {
+        String key = id + " B=" + workload.batch();
+        if (!key.equals(expectedKey)) {
+            expected = ReferenceCheck.expected(workload.source(), workload.x(), workload.batch());
+            expectedKey = key;
+        }
+        return expected;
     }
 
     private TrialRecord record(String status, long bytes, long nonZeros, String message) {

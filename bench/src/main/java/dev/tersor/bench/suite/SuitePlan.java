@@ -46,7 +46,8 @@ public record SuitePlan(String preset, List<String> suites, List<JmhRun> runs, I
             runs.addAll(suite.runs(preset, environment));
         }
         Iterations iterations = switch (preset) {
-            case FULL -> new Iterations(1, 200, 3, 250, 1);
+            // the pre-warming runs each product until the JIT settles, so full needs no timed warm-up
+            case FULL -> new Iterations(0, 1, 3, 200, 1);
             case QUICK -> new Iterations(1, 200, 3, 200, 1);
             case SMOKE -> new Iterations(1, 50, 2, 50, 1);
         };
@@ -98,7 +99,10 @@ public record SuitePlan(String preset, List<String> suites, List<JmhRun> runs, I
                 double check = entries * c.density() * batches * 2e-9;
                 if (sharedJvms) {
                     // JVM start and generation once per variant; pre-warming and the check per point
-                    seconds += perMatrix / points * (2.5 + generate) + perMatrix * (iterations.secondsPerTrial() + 0.6 + check);
+                    // the reference is computed once per batch and reused across thread counts
+                    long threads = run.params().getOrDefault("threads", List.of("1")).size();
+                    seconds += perMatrix / points * (2.5 + generate) + perMatrix * (iterations.secondsPerTrial() + 0.6)
+                            + perMatrix * check / threads;
                 } else {
                     seconds += perMatrix * (perTrial + generate + check);
                 }
