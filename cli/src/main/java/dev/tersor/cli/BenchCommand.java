@@ -25,7 +25,8 @@ import java.util.concurrent.Callable;
  * this jar, then the report. OpenBLAS must be installed; without it nothing runs.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run the benchmark suites through JMH against OpenBLAS, with the memory roofline, and write "
+        description = {"Run the benchmark suites through JMH (the formats against OpenBLAS with the memory roofline, "
+                + "all-MiniLM-L6-v2 against ONNX Runtime) and write "
                 + "JMH's JSON, a Markdown report and PNG charts into one folder.",
                 "Do not run it while builds or other jobs use the machine: the numbers would be noise."},
         subcommands = {BenchMatVecCommand.class, BenchReportCommand.class})
@@ -38,10 +39,12 @@ final class BenchCommand implements Callable<Integer> {
     Scope scope;
 
     static final class Scope {
-        @Option(names = "--quick", description = "A representative subset, about ten minutes on two cores (the default).")
+        @Option(names = "--quick", description = "A representative subset of the matrix suite and the whole model suite, about ten minutes on "
+                + "two cores (the default).")
         boolean quick;
 
-        @Option(names = "--full", description = "Every case, format, provider, batch and thread count: hours.")
+        @Option(names = "--full", description = "Every case, format, provider, batch and thread count, and the model suite: under two hours "
+                + "(one JVM per matrix and variant; --dry-run prints the estimate).")
         boolean full;
 
         @Option(names = "--smoke", hidden = true,
