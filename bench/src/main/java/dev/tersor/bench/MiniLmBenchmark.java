@@ -62,6 +62,13 @@ public class MiniLmBenchmark {
     public int threads;
 
     private LoadedForm loaded;
+    // set-up facts, logged at tear-down with the peak resident set
+    private long fileBytes;
+    private long weightBytes;
+    private double cosine;
+    private long residentBefore;
+    private long residentLoaded;
+    private long offHeap;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -100,13 +107,6 @@ public class MiniLmBenchmark {
         log(TrialRecord.OK, "", fileBytes, loaded.weightBytes(), cosine, before, resident, offHeap);
         Settle.run(loaded::run, WARM_UP_BUDGET_NANOS);
     }
-
-    private long fileBytes;
-    private long weightBytes;
-    private double cosine;
-    private long residentBefore;
-    private long residentLoaded;
-    private long offHeap;
 
     /** Remembers the set-up's facts; failures are written at once, successes at tear-down with the peak. */
     private void log(String status, String message, long fileBytes, long weightBytes, double cosine, long before,
