@@ -22,13 +22,16 @@ static int has_avx2_fma(void) {
 #endif
 
 static const tk_path PATHS[] = {
-    {"portable", always, tk_dense_portable, tk_csr_portable, tk_grouped_portable},
+    {"portable", always, tk_dense_portable, tk_csr_portable, tk_grouped_portable, tk_ham_portable, tk_sham_portable,
+     tk_xor_portable, tk_bitpack_portable},
 #ifdef TK_X86
-    {"avx2", has_avx2_fma, tk_dense_avx2, tk_csr_avx2, tk_grouped_avx2},
+    {"avx2", has_avx2_fma, tk_dense_avx2, tk_csr_avx2, tk_grouped_avx2, tk_ham_avx2, tk_sham_avx2, tk_xor_avx2,
+     tk_bitpack_avx2},
 #endif
 #ifdef TK_NEON_PATH
     /* Advanced SIMD is part of every AArch64 CPU that runs Linux. */
-    {"neon", always, tk_dense_neon, tk_csr_neon, tk_grouped_neon},
+    {"neon", always, tk_dense_neon, tk_csr_neon, tk_grouped_neon, tk_ham_neon, tk_sham_neon, tk_xor_neon,
+     tk_bitpack_neon},
 #endif
 };
 
@@ -138,4 +141,47 @@ void tersor_cser_matmul(int32_t rows, int32_t cols, int32_t batch, const void *o
                          {group_value, group_value_width}, {group_ptr, group_ptr_width},
                          {row_ptr, row_ptr_width}, row_scale, x, y, row_start, row_end};
     path()->grouped(&a);
+}
+
+void tersor_ham_matmul(int32_t rows, int32_t cols, int32_t batch, const void *stream,
+                       const void *row_bit, int32_t row_bit_width, const void *symbols,
+                       const void *decode_table, const void *row_scale,
+                       const void *x, void *y, int32_t row_start, int32_t row_end) {
+    tk_huffman_args a = {rows, cols, batch, stream, {row_bit, row_bit_width}, symbols, decode_table, 0.0f,
+                         {NULL, 1}, {NULL, 1}, row_scale, x, y, row_start, row_end};
+    path()->ham(&a);
+}
+
+void tersor_sham_matmul(int32_t rows, int32_t cols, int32_t batch, const void *stream,
+                        const void *row_bit, int32_t row_bit_width, const void *symbols,
+                        const void *decode_table, float implicit,
+                        const void *col_gap, int32_t col_gap_width,
+                        const void *row_ptr, int32_t row_ptr_width, const void *row_scale,
+                        const void *x, void *y, int32_t row_start, int32_t row_end) {
+    tk_huffman_args a = {rows, cols, batch, stream, {row_bit, row_bit_width}, symbols, decode_table, implicit,
+                         {col_gap, col_gap_width}, {row_ptr, row_ptr_width}, row_scale, x, y, row_start, row_end};
+    path()->sham(&a);
+}
+
+void tersor_xor_matmul(int32_t rows, int32_t cols, int32_t batch, int32_t planes,
+                       int32_t word_bits, int32_t slice_bits, const void *decode_table,
+                       const void *words, const void *omega,
+                       const void *patch_ptr, int32_t patch_ptr_width,
+                       const void *patches, int32_t patches_width,
+                       const void *mask, const void *mask_row_bit, int32_t mask_row_bit_width,
+                       int32_t rice_bits, const void *row_scale,
+                       const void *x, void *y, int32_t row_start, int32_t row_end) {
+    tk_xor_args a = {rows, cols, batch, planes, word_bits, slice_bits, decode_table, words, omega,
+                     {patch_ptr, patch_ptr_width}, {patches, patches_width}, mask,
+                     {mask_row_bit, mask_row_bit_width}, rice_bits, row_scale, x, y, row_start, row_end};
+    path()->xor(&a);
+}
+
+void tersor_bitpack_matmul(int32_t rows, int32_t cols, int32_t batch, const void *row_bits,
+                           const void *row_scale, const void *row_ptr, int32_t row_ptr_width,
+                           const void *data, const void *x, void *y,
+                           int32_t row_start, int32_t row_end) {
+    tk_bitpack_args a = {rows, cols, batch, row_bits, row_scale, {row_ptr, row_ptr_width}, data, x, y,
+                         row_start, row_end};
+    path()->bitpack(&a);
 }

@@ -56,6 +56,54 @@ typedef struct {
 } tk_grouped_args;
 
 /*
+ * HAM and sHAM: canonical Huffman codewords, MSB-first in u32 words; decode_table is the i32 table
+ * of dev.tersor.kernels.huffman.DecodeTable. HAM codes every entry (col_gap.data == NULL); sHAM only
+ * the entries that differ from `implicit`, their columns as gaps.
+ */
+typedef struct {
+    int32_t rows, cols, batch;
+    const void *stream;
+    tk_index row_bit;
+    const void *symbols;
+    const void *decode_table;
+    float implicit;
+    tk_index col_gap, row_ptr;
+    const void *row_scale;
+    const void *x;
+    void *y;
+    int32_t row_start, row_end;
+} tk_huffman_args;
+
+/* XOR-gate encrypted (layout in dev.tersor.kernels.xor.XorRows); decode_table: i64 byte tables. */
+typedef struct {
+    int32_t rows, cols, batch;
+    int32_t planes, word_bits, slice_bits;
+    const void *decode_table;
+    const void *words;
+    const void *omega;
+    tk_index patch_ptr, patches;
+    const void *mask;
+    tk_index mask_row_bit;
+    int32_t rice_bits;
+    const void *row_scale;
+    const void *x;
+    void *y;
+    int32_t row_start, row_end;
+} tk_xor_args;
+
+/* Per-row bit-packed (layout in dev.tersor.kernels.bitpack.BitpackRows). */
+typedef struct {
+    int32_t rows, cols, batch;
+    const void *row_bits;
+    const void *row_scale;
+    tk_index row_ptr;
+    const void *data;
+    const void *x;
+    void *y;
+    int32_t row_start, row_end;
+} tk_bitpack_args;
+
+/*
  * Arrays carry no alignment guarantee (slices of a mapped file), so every scalar access goes through
  * memcpy, which compilers turn into one plain load or store.
  */
@@ -67,6 +115,18 @@ TK_INLINE float tk_f32(const void *base, int64_t i) {
 
 TK_INLINE void tk_set_f32(void *base, int64_t i, float v) {
     memcpy((char *) base + 4 * i, &v, sizeof v);
+}
+
+TK_INLINE int32_t tk_i32(const void *base, int64_t i) {
+    int32_t v;
+    memcpy(&v, (const char *) base + 4 * i, sizeof v);
+    return v;
+}
+
+TK_INLINE uint64_t tk_u64(const void *base, int64_t i) {
+    uint64_t v;
+    memcpy(&v, (const char *) base + 8 * i, sizeof v);
+    return v;
 }
 
 TK_INLINE int64_t tk_u8(const void *base, int64_t i) {
@@ -107,6 +167,10 @@ typedef struct {
     void (*dense)(const tk_dense_args *);
     void (*csr)(const tk_csr_args *);
     void (*grouped)(const tk_grouped_args *);
+    void (*ham)(const tk_huffman_args *);
+    void (*sham)(const tk_huffman_args *);
+    void (*xor)(const tk_xor_args *);
+    void (*bitpack)(const tk_bitpack_args *);
 } tk_path;
 
 /* Every path of this build, slowest first; the first is the portable one. */
@@ -116,15 +180,27 @@ const tk_path *tk_paths(int *count);
 void tk_dense_portable(const tk_dense_args *a);
 void tk_csr_portable(const tk_csr_args *a);
 void tk_grouped_portable(const tk_grouped_args *a);
+void tk_ham_portable(const tk_huffman_args *a);
+void tk_sham_portable(const tk_huffman_args *a);
+void tk_xor_portable(const tk_xor_args *a);
+void tk_bitpack_portable(const tk_bitpack_args *a);
 #ifdef TK_X86
 void tk_dense_avx2(const tk_dense_args *a);
 void tk_csr_avx2(const tk_csr_args *a);
 void tk_grouped_avx2(const tk_grouped_args *a);
+void tk_ham_avx2(const tk_huffman_args *a);
+void tk_sham_avx2(const tk_huffman_args *a);
+void tk_xor_avx2(const tk_xor_args *a);
+void tk_bitpack_avx2(const tk_bitpack_args *a);
 #endif
 #ifdef TK_NEON_PATH
 void tk_dense_neon(const tk_dense_args *a);
 void tk_csr_neon(const tk_csr_args *a);
 void tk_grouped_neon(const tk_grouped_args *a);
+void tk_ham_neon(const tk_huffman_args *a);
+void tk_sham_neon(const tk_huffman_args *a);
+void tk_xor_neon(const tk_xor_args *a);
+void tk_bitpack_neon(const tk_bitpack_args *a);
 #endif
 
 #endif

@@ -60,7 +60,7 @@ static double unit(void) {
 
 /* Buffers of one case, freed together. Each array sits at an offset of 0 to 3 bytes inside a block
  * of exactly offset + size bytes, so arrays are often misaligned and never followed by slack. */
-#define MAX_BUFFERS 64
+#define MAX_BUFFERS 160
 static void *blocks[MAX_BUFFERS];
 static int block_count;
 static int misalign;
@@ -374,12 +374,16 @@ static void reference(const float *row, int32_t cols, const float *x, int32_t ba
 
 static const uint32_t SENTINEL = 0x7FC0DEADu;
 
-/* y against the reference of the decoded rows; rows outside the range must hold the sentinel. */
+/*
+ * y against the reference of the decoded rows; rows outside the range must hold the sentinel.
+ * `implicit` is the value the kernel factors out as implicit·Σx (times the row's scale, if any);
+ * the bound allows for it.
+ */
 static void compare(const char *what, const char *path, const matrix *m, const float *decoded,
-                    const void *y, int grouped) {
+                    const void *y, float implicit_value, const float *row_scale) {
     const spec s = m->s;
     for (int32_t r = 0; r < s.rows; r++) {
-        const float implicit = grouped ? m->omega[0] * (m->scale != NULL ? m->scale[r] : 1.0f) : 0.0f;
+        const float implicit = implicit_value * (row_scale != NULL ? row_scale[r] : 1.0f);
         for (int32_t b = 0; b < s.batch; b++) {
             const int64_t i = (int64_t) r * s.batch + b;
             if (r < m->row_start || r >= m->row_end) {
@@ -455,6 +459,632 @@ static void check_decoded(const char *what, const matrix *m, const float *decode
 }
 
 /* ---------------------------------------------------------------------------------------------- */
+/* Canonical Huffman codes (HAM, sHAM), built here from the matrix's codes. */
+
+/* A code over the matrix codes present in `count`, in canonical order. */
+typedef struct {
+    int32_t n;        /* symbols */
+    int32_t *order;   /* canonical position -> matrix code */
+    int32_t *pos;     /* matrix code -> canonical position (k entries), -1 if not coded */
+    int32_t *len;     /* per position */
+    uint32_t *code;   /* per position */
+    int32_t max_len;
+    int32_t *table;   /* the decode table, as DecodeTable lays it out */
+    int64_t table_ints;
+} huff_code;
+
+/* Code lengths: Huffman by repeated merging of the two lightest nodes, or flat, or a chain
+ * (1, 2, …, n−1, n−1) that exercises codewords longer than the lookup. */
+static void huff_lengths(const int64_t *weight, int32_t n, int mode, int32_t *len) {
+    if (n == 1) {
+        len[0] = 0;
+        return;
+    }
+    if (mode == 2 && n <= 25) {
+        for (int32_t i = 0; i < n; i++) {
+            len[i] = i < n - 1 ? i + 1 : n - 1;
+        }
+        return;
+    }
+    int32_t flat = 1;
+    while ((1 << flat) < n) {
+        flat++;
+    }
+    if (mode == 1) {
+        for (int32_t i = 0; i < n; i++) {
+            len[i] = flat;
+        }
+        return;
+    }
+    int64_t *w = scratch(8 * (size_t) (2 * n));
+    int32_t *parent = scratch(4 * (size_t) (2 * n));
+    char *merged = scratch((size_t) (2 * n));
+    for (int32_t i = 0; i < n; i++) {
+        w[i] = weight[i];
+    }
+    memset(merged, 0, (size_t) (2 * n));
+    int32_t nodes = n;
+    for (int32_t step = 0; step < n - 1; step++) {
+        int32_t a = -1, b = -1;
+        for (int32_t i = 0; i < nodes; i++) {
+            if (merged[i]) {
+                continue;
+            }
+            if (a < 0 || w[i] < w[a]) {
+                b = a;
+                a = i;
+            } else if (b < 0 || w[i] < w[b]) {
+                b = i;
+            }
+        }
+        merged[a] = merged[b] = 1;
+        w[nodes] = w[a] + w[b];
+        parent[a] = parent[b] = nodes;
+        nodes++;
+    }
+    int32_t longest = 0;
+    for (int32_t i = 0; i < n; i++) {
+        int32_t depth = 0;
+        for (int32_t v = i; v != nodes - 1; v = parent[v]) {
+            depth++;
+        }
+        len[i] = depth;
+        longest = depth > longest ? depth : longest;
+    }
+    if (longest > 24) {
+        for (int32_t i = 0; i < n; i++) {
+            len[i] = flat;
+        }
+    }
+}
+
+/* The decode table of dev.tersor.kernels.huffman.DecodeTable, from the lengths of a canonical code. */
+static void huff_table(huff_code *h) {
+    const int32_t L = h->max_len;
+    const int32_t t = L < 10 ? L : 10;
+    h->table_ints = 2 + 2 * (L + 2) + ((int64_t) 1 << t);
+    int32_t *table = buffer(4 * (size_t) h->table_ints);
+    int32_t tab[2 + 2 * 26 + 1024];
+    const int32_t limit = 2, offset = 2 + L + 2, lookup = 2 + 2 * (L + 2);
+    tab[0] = L;
+    tab[1] = t;
+    if (L == 0) {
+        tab[limit] = 1;
+        tab[limit + 1] = 1;
+        tab[offset] = 0;
+        tab[offset + 1] = -(1 << 30);
+        tab[lookup] = 0;
+    } else {
+        int64_t count[26] = {0};
+        for (int32_t p = 0; p < h->n; p++) {
+            count[h->len[p]]++;
+        }
+        int64_t code = 0, symbol = 0;
+        tab[limit] = 0;
+        tab[offset] = -(1 << 30);
+        for (int32_t l = 1; l <= L; l++) {
+            code <<= 1;
+            tab[offset + l] = (int32_t) (symbol - code);
+            code += count[l];
+            symbol += count[l];
+            tab[limit + l] = (int32_t) (code << (L - l));
+        }
+        tab[limit + L + 1] = 1 << L;
+        tab[offset + L + 1] = -(1 << 30);
+        for (int32_t prefix = 0; prefix < (1 << t); prefix++) {
+            const int32_t low = prefix << (L - t);
+            int32_t l = 1;
+            while (l <= L && low >= tab[limit + l]) {
+                l++;
+            }
+            tab[lookup + prefix] = l <= t ? (tab[offset + l] + (low >> (L - l))) << 5 | l : -l;
+        }
+    }
+    memcpy(table, tab, 4 * (size_t) h->table_ints);
+    h->table = table;
+}
+
+/* A canonical code over the matrix codes with count > 0 other than `skip` (−1: none). */
+static huff_code make_huff(const matrix *m, int32_t skip) {
+    const spec s = m->s;
+    huff_code h = {0};
+    int64_t *count = scratch(8 * (size_t) s.k);
+    memset(count, 0, 8 * (size_t) s.k);
+    for (int64_t i = 0; i < (int64_t) s.rows * s.cols; i++) {
+        count[m->code[i]]++;
+    }
+    h.order = scratch(4 * (size_t) s.k);
+    h.pos = scratch(4 * (size_t) s.k);
+    h.len = scratch(4 * (size_t) s.k);
+    h.code = scratch(4 * (size_t) s.k);
+    int64_t *weight = scratch(8 * (size_t) s.k);
+    for (int32_t c = 0; c < s.k; c++) {
+        h.pos[c] = -1;
+        if (count[c] > 0 && c != skip) {
+            h.order[h.n++] = c;
+        }
+    }
+    /* by decreasing count, so that symbol 0 is the most frequent, as the Java encoder orders them */
+    for (int32_t i = 1; i < h.n; i++) {
+        for (int32_t j = i; j > 0 && count[h.order[j]] > count[h.order[j - 1]]; j--) {
+            const int32_t swap = h.order[j];
+            h.order[j] = h.order[j - 1];
+            h.order[j - 1] = swap;
+        }
+    }
+    for (int32_t i = 0; i < h.n; i++) {
+        weight[i] = count[h.order[i]];
+    }
+    if (h.n > 0) {
+        huff_lengths(weight, h.n, (int) uniform(0, 2), h.len);
+    }
+    /* canonical order: by length, stable */
+    for (int32_t i = 1; i < h.n; i++) {
+        for (int32_t j = i; j > 0 && h.len[j] < h.len[j - 1]; j--) {
+            int32_t swap = h.len[j];
+            h.len[j] = h.len[j - 1];
+            h.len[j - 1] = swap;
+            swap = h.order[j];
+            h.order[j] = h.order[j - 1];
+            h.order[j - 1] = swap;
+        }
+    }
+    uint32_t code = 0;
+    for (int32_t p = 0; p < h.n; p++) {
+        if (p > 0) {
+            code = (code + 1) << (h.len[p] - h.len[p - 1]);
+        }
+        h.code[p] = code;
+        h.pos[h.order[p]] = p;
+        h.max_len = h.len[p] > h.max_len ? h.len[p] : h.max_len;
+    }
+    huff_table(&h);
+    return h;
+}
+
+/* MSB-first bits into u32 words. */
+typedef struct {
+    uint32_t *words;
+    int64_t pos;
+} bit_writer;
+
+static void put_bits(bit_writer *w, uint64_t value, int32_t len) {
+    for (int32_t i = len - 1; i >= 0; i--) {
+        if ((value >> i) & 1) {
+            w->words[w->pos >> 5] |= 1u << (31 - (w->pos & 31));
+        }
+        w->pos++;
+    }
+}
+
+static int get_bit(const uint32_t *words, int64_t pos) {
+    return (int) ((words[pos >> 5] >> (31 - (pos & 31))) & 1);
+}
+
+/* The kernels get the words at any alignment, at their exact size. */
+static const void *stream_copy(const uint32_t *words, int64_t bits) {
+    return input_copy(words, 4 * (size_t) ((bits + 31) / 32));
+}
+
+static uint32_t *zeroed_words(int64_t bits) {
+    const size_t bytes = 4 * (size_t) ((bits + 31) / 32);
+    uint32_t *words = scratch(bytes);
+    memset(words, 0, bytes);
+    return words;
+}
+
+/* Bit by bit through first codes and counts per length: independent of the lookup the kernels use. */
+static int32_t read_symbol(const huff_code *h, const uint32_t *words, int64_t *pos) {
+    if (h->max_len == 0) {
+        return 0;
+    }
+    int64_t code = 0;
+    for (int32_t l = 1; l <= h->max_len; l++) {
+        code = code << 1 | get_bit(words, (*pos)++);
+        for (int32_t p = 0; p < h->n; p++) {
+            if (h->len[p] == l && h->code[p] == code) {
+                return p;
+            }
+        }
+    }
+    fprintf(stderr, "test Huffman stream holds no codeword\n");
+    exit(2);
+}
+
+typedef struct {
+    huff_code h;
+    const void *stream, *symbols;
+    index_ref row_bit;
+    /* sHAM */
+    index_ref col_gap, row_ptr;
+} huff_arrays;
+
+static huff_arrays make_ham(const matrix *m, float **rows_out) {
+    const spec s = m->s;
+    huff_arrays a = {0};
+    a.h = make_huff(m, -1);
+    int64_t bits = 0;
+    for (int64_t i = 0; i < (int64_t) s.rows * s.cols; i++) {
+        bits += a.h.len[a.h.pos[m->code[i]]];
+    }
+    bit_writer w = {zeroed_words(bits), 0};
+    a.row_bit.width = some_width(bits);
+    void *rb = index_array(s.rows + 1, a.row_bit.width);
+    for (int32_t r = 0; r < s.rows; r++) {
+        set_index(rb, a.row_bit.width, r, w.pos);
+        for (int32_t c = 0; c < s.cols; c++) {
+            const int32_t p = a.h.pos[m->code[(int64_t) r * s.cols + c]];
+            put_bits(&w, a.h.code[p], a.h.len[p]);
+        }
+    }
+    set_index(rb, a.row_bit.width, s.rows, w.pos);
+    a.row_bit.data = rb;
+    a.stream = stream_copy(w.words, bits);
+    float *values = scratch(4 * (size_t) (a.h.n + 1));
+    for (int32_t p = 0; p < a.h.n; p++) {
+        values[p] = m->omega[a.h.order[p]];
+    }
+    a.symbols = input_copy(values, 4 * (size_t) a.h.n);
+    /* the rows the arrays stand for, decoded from the stream bit by bit */
+    float *d = scratch(4 * (size_t) s.rows * (size_t) s.cols);
+    for (int32_t r = 0; r < s.rows; r++) {
+        int64_t pos = get_index(rb, a.row_bit.width, r);
+        const float scale = m->scale != NULL ? m->scale[r] : 1.0f;
+        for (int32_t c = 0; c < s.cols; c++) {
+            const float v = values[read_symbol(&a.h, w.words, &pos)];
+            d[(int64_t) r * s.cols + c] = m->scale != NULL ? v * scale : v;
+        }
+    }
+    *rows_out = d;
+    return a;
+}
+
+static huff_arrays make_sham(const matrix *m, float **rows_out) {
+    const spec s = m->s;
+    huff_arrays a = {0};
+    a.h = make_huff(m, 0);
+    const int32_t widths[] = {1, 2, 4};
+    a.col_gap.width = widths[uniform(0, 2)];
+    const int64_t escape = a.col_gap.width == 1 ? 0xFF : a.col_gap.width == 2 ? 0xFFFF : 0xFFFFFFFFLL;
+    int64_t bits = 0, entries = 0;
+    for (int32_t r = 0; r < s.rows; r++) {
+        int64_t previous = -1;
+        for (int32_t c = 0; c < s.cols; c++) {
+            const int32_t t = m->code[(int64_t) r * s.cols + c];
+            if (t != 0) {
+                bits += a.h.len[a.h.pos[t]];
+                entries += (c - previous - 1) / escape + 1;
+                previous = c;
+            }
+        }
+    }
+    bit_writer w = {zeroed_words(bits), 0};
+    a.row_bit.width = some_width(bits);
+    a.row_ptr.width = some_width(entries);
+    void *rb = index_array(s.rows + 1, a.row_bit.width);
+    void *rp = index_array(s.rows + 1, a.row_ptr.width);
+    void *gaps = index_array(entries, a.col_gap.width);
+    int64_t e = 0;
+    for (int32_t r = 0; r < s.rows; r++) {
+        set_index(rb, a.row_bit.width, r, w.pos);
+        set_index(rp, a.row_ptr.width, r, e);
+        int64_t previous = -1;
+        for (int32_t c = 0; c < s.cols; c++) {
+            const int32_t t = m->code[(int64_t) r * s.cols + c];
+            if (t != 0) {
+                int64_t gap = c - previous - 1;
+                while (gap >= escape) {
+                    set_index(gaps, a.col_gap.width, e++, escape);
+                    gap -= escape;
+                }
+                set_index(gaps, a.col_gap.width, e++, gap);
+                put_bits(&w, a.h.code[a.h.pos[t]], a.h.len[a.h.pos[t]]);
+                previous = c;
+            }
+        }
+    }
+    set_index(rb, a.row_bit.width, s.rows, w.pos);
+    set_index(rp, a.row_ptr.width, s.rows, e);
+    a.row_bit.data = rb;
+    a.row_ptr.data = rp;
+    a.col_gap.data = gaps;
+    a.stream = stream_copy(w.words, bits);
+    float *values = scratch(4 * (size_t) (a.h.n + 1));
+    for (int32_t p = 0; p < a.h.n; p++) {
+        values[p] = m->omega[a.h.order[p]];
+    }
+    a.symbols = input_copy(values, 4 * (size_t) a.h.n);
+    float *d = scratch(4 * (size_t) s.rows * (size_t) s.cols);
+    for (int32_t r = 0; r < s.rows; r++) {
+        const float scale = m->scale != NULL ? m->scale[r] : 1.0f;
+        for (int32_t c = 0; c < s.cols; c++) {
+            d[(int64_t) r * s.cols + c] = m->scale != NULL ? m->omega[0] * scale : m->omega[0];
+        }
+        int64_t pos = get_index(rb, a.row_bit.width, r);
+        int64_t col = -1;
+        const int64_t end = get_index(rp, a.row_ptr.width, r + 1);
+        for (int64_t p = get_index(rp, a.row_ptr.width, r); p < end; p++) {
+            const int64_t g = get_index(gaps, a.col_gap.width, p);
+            if (g == escape) {
+                col += escape;
+                continue;
+            }
+            col += g + 1;
+            const float v = values[read_symbol(&a.h, w.words, &pos)];
+            d[(int64_t) r * s.cols + col] = m->scale != NULL ? v * scale : v;
+        }
+    }
+    *rows_out = d;
+    return a;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* XOR-gate encrypted: random words through a random network, patches, a Rice-coded mask. The
+ * values are whatever the words decode to; only the care pattern and omega[0] come from the matrix. */
+
+typedef struct {
+    int32_t planes, word_bits, slice_bits, rice_bits;
+    const void *table, *words, *omega, *mask;
+    index_ref patch_ptr, patches, mask_row_bit;
+} xor_arrays;
+
+static uint64_t slice_bit_mask(int32_t bits) {
+    return bits == 64 ? ~0ull : (1ull << bits) - 1;
+}
+
+static xor_arrays make_xor(const matrix *m, float **rows_out) {
+    const spec s = m->s;
+    xor_arrays a = {0};
+    a.planes = (int32_t) uniform(0, 5);
+    a.slice_bits = uniform(0, 1) ? 64 : (int32_t) uniform(1, 64);
+    a.word_bits = (int32_t) uniform(1, a.slice_bits < 32 ? a.slice_bits : 32);
+    a.rice_bits = uniform(0, 7) == 0 ? (int32_t) uniform(8, 30) : (int32_t) uniform(0, 6);
+    const int32_t q = a.planes;
+    const int64_t slices = ((int64_t) s.cols + a.slice_bits - 1) / a.slice_bits;
+
+    uint64_t network[32];
+    for (int32_t k = 0; k < a.word_bits; k++) {
+        network[k] = next_u64() & slice_bit_mask(a.slice_bits);
+    }
+    const int32_t tables = (a.word_bits + 7) / 8;
+    uint64_t *table = scratch(8 * 256 * (size_t) tables);
+    for (int32_t t = 0; t < tables; t++) {
+        for (int32_t b = 0; b < 256; b++) {
+            uint64_t v = 0;
+            for (int32_t i = 0; i < 8; i++) {
+                if ((b >> i) & 1 && 8 * t + i < a.word_bits) {
+                    v ^= network[8 * t + i];
+                }
+            }
+            table[256 * t + b] = v;
+        }
+    }
+    a.table = input_copy(table, 8 * 256 * (size_t) tables);
+
+    const int64_t word_longs = ((int64_t) s.rows * q * slices * a.word_bits + 63) / 64;
+    uint64_t *words = scratch(8 * (size_t) word_longs + 8);
+    for (int64_t i = 0; i < word_longs; i++) {
+        words[i] = next_u64();
+    }
+    a.words = input_copy(words, 8 * (size_t) word_longs);
+
+    const int32_t values = 1 + (1 << q);
+    float *omega = scratch(4 * (size_t) values);
+    omega[0] = m->omega[0];
+    for (int32_t i = 1; i < values; i++) {
+        omega[i] = random_value(s.integers);
+    }
+    a.omega = input_copy(omega, 4 * (size_t) values);
+
+    /* patches on about one care bit in 20, and the Rice codes of the gaps */
+    int64_t patch_count = 0, mask_bits = 0;
+    int64_t *patch_list = scratch(8 * ((size_t) s.rows * (size_t) s.cols * (size_t) q + 1));
+    int64_t *row_patches = scratch(8 * ((size_t) s.rows + 1));
+    for (int32_t r = 0; r < s.rows; r++) {
+        row_patches[r] = patch_count;
+        int64_t previous = -1;
+        for (int32_t c = 0; c < s.cols; c++) {
+            if (m->code[(int64_t) r * s.cols + c] != 0) {
+                const int64_t gap = c - previous - 1;
+                mask_bits += (gap >> a.rice_bits) + 1 + a.rice_bits;
+                previous = c;
+                for (int32_t p = 0; p < q; p++) {
+                    if (uniform(0, 19) == 0) {
+                        patch_list[patch_count++] = (int64_t) c * q + p;
+                    }
+                }
+            }
+        }
+    }
+    row_patches[s.rows] = patch_count;
+    a.patch_ptr.width = some_width(patch_count);
+    a.patches.width = some_width((int64_t) q * s.cols > 0 ? (int64_t) q * s.cols - 1 : 0);
+    void *pp = index_array(s.rows + 1, a.patch_ptr.width);
+    void *pl = index_array(patch_count, a.patches.width);
+    for (int32_t r = 0; r <= s.rows; r++) {
+        set_index(pp, a.patch_ptr.width, r, row_patches[r]);
+    }
+    for (int64_t i = 0; i < patch_count; i++) {
+        set_index(pl, a.patches.width, i, patch_list[i]);
+    }
+    a.patch_ptr.data = pp;
+    a.patches.data = pl;
+
+    bit_writer w = {zeroed_words(mask_bits), 0};
+    a.mask_row_bit.width = some_width(mask_bits);
+    void *mr = index_array(s.rows + 1, a.mask_row_bit.width);
+    for (int32_t r = 0; r < s.rows; r++) {
+        set_index(mr, a.mask_row_bit.width, r, w.pos);
+        int64_t previous = -1;
+        for (int32_t c = 0; c < s.cols; c++) {
+            if (m->code[(int64_t) r * s.cols + c] != 0) {
+                const int64_t gap = c - previous - 1;
+                for (int64_t z = gap >> a.rice_bits; z > 0; z--) {
+                    put_bits(&w, 0, 1);
+                }
+                put_bits(&w, 1, 1);
+                put_bits(&w, (uint64_t) gap & slice_bit_mask(a.rice_bits), a.rice_bits);
+                previous = c;
+            }
+        }
+    }
+    set_index(mr, a.mask_row_bit.width, s.rows, w.pos);
+    a.mask_row_bit.data = mr;
+    a.mask = stream_copy(w.words, mask_bits);
+
+    /* The rows, from the arrays: the mask read bit by bit, each plane bit as the parity of M's row
+     * against the word, computed from the network's columns rather than the byte tables. */
+    float *d = scratch(4 * (size_t) s.rows * (size_t) s.cols);
+    for (int32_t r = 0; r < s.rows; r++) {
+        const float scale = m->scale != NULL ? m->scale[r] : 1.0f;
+        for (int32_t c = 0; c < s.cols; c++) {
+            d[(int64_t) r * s.cols + c] = m->scale != NULL ? omega[0] * scale : omega[0];
+        }
+        int64_t pos = get_index(mr, a.mask_row_bit.width, r);
+        const int64_t end = get_index(mr, a.mask_row_bit.width, r + 1);
+        int64_t col = -1;
+        while (pos < end) {
+            int64_t quotient = 0;
+            while (get_bit(w.words, pos++) == 0) {
+                quotient++;
+            }
+            int64_t remainder = 0;
+            for (int32_t i = 0; i < a.rice_bits; i++) {
+                remainder = remainder << 1 | get_bit(w.words, pos++);
+            }
+            col += (quotient << a.rice_bits | remainder) + 1;
+            const int64_t slice = col / a.slice_bits;
+            int64_t index = 0;
+            for (int32_t p = 0; p < q; p++) {
+                const int64_t first = (((int64_t) r * q + p) * slices + slice) * a.word_bits;
+                uint64_t decoded = 0;
+                for (int32_t k = 0; k < a.word_bits; k++) {
+                    if ((words[(first + k) >> 6] >> ((first + k) & 63)) & 1) {
+                        decoded ^= network[k];
+                    }
+                }
+                int64_t bit = (int64_t) ((decoded >> (col - slice * a.slice_bits)) & 1);
+                for (int64_t i = row_patches[r]; i < row_patches[r + 1]; i++) {
+                    bit ^= patch_list[i] == col * q + p;
+                }
+                index |= bit << p;
+            }
+            d[(int64_t) r * s.cols + col] = m->scale != NULL ? omega[1 + index] * scale : omega[1 + index];
+        }
+    }
+    *rows_out = d;
+    return a;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Bit-packed: per row a width 0..16 and a scale ±2^e; zeros where the matrix has its implicit value,
+ * other values at random within the width (small ones for integer cases, so that sums stay exact). */
+
+typedef struct {
+    const void *row_bits, *row_scale, *data;
+    index_ref row_ptr;
+} bitpack_arrays;
+
+static int64_t bp_lane_words(int64_t m, int32_t bits) {
+    return (((m + 7) / 8) * bits + 31) >> 5;
+}
+
+static int64_t bp_row_words(int32_t cols, int32_t bits) {
+    if (bits == 0) {
+        return 0;
+    }
+    return (int64_t) (cols / 256) * 8 * bits + 8 * bp_lane_words(cols % 256, bits);
+}
+
+static bitpack_arrays make_bitpack(const matrix *m, float **rows_out, float **scale_out) {
+    const spec s = m->s;
+    bitpack_arrays a = {0};
+    uint8_t *bits = scratch((size_t) s.rows + 1);
+    float *scale = scratch(4 * ((size_t) s.rows + 1));
+    int32_t *q = scratch(4 * (size_t) s.rows * (size_t) s.cols + 4);
+    int64_t words = 0;
+    for (int32_t r = 0; r < s.rows; r++) {
+        bits[r] = uniform(0, 9) == 0 ? 0 : (uint8_t) uniform(1, 16);
+        scale[r] = ldexpf(uniform(0, 1) ? 1.0f : -1.0f, (int) uniform(-3, 3));
+        const int64_t lo = bits[r] == 0 ? 0 : -((int64_t) 1 << (bits[r] - 1));
+        const int64_t hi = bits[r] == 0 ? 0 : ((int64_t) 1 << (bits[r] - 1)) - 1;
+        for (int32_t c = 0; c < s.cols; c++) {
+            int64_t v = 0;
+            if (bits[r] > 0 && m->code[(int64_t) r * s.cols + c] != 0) {
+                const int64_t l = s.integers && lo < -4 ? -4 : lo, h = s.integers && hi > 4 ? 4 : hi;
+                do {
+                    v = uniform(l, h);
+                } while (v == 0 && (l < 0 || h > 0));
+            }
+            q[(int64_t) r * s.cols + c] = (int32_t) v;
+        }
+        words += bp_row_words(s.cols, bits[r]);
+    }
+    /* padding positions hold garbage: a valid layout has zeros there, but kernels must not look */
+    uint32_t *data = scratch(4 * (size_t) words + 4);
+    for (int64_t i = 0; i < words; i++) {
+        data[i] = (uint32_t) next_u64();
+    }
+    a.row_ptr.width = some_width(words);
+    void *rp = index_array(s.rows + 1, a.row_ptr.width);
+    int64_t base = 0;
+    for (int32_t r = 0; r < s.rows; r++) {
+        set_index(rp, a.row_ptr.width, r, base);
+        const int32_t b = bits[r];
+        int64_t blk = base;
+        for (int32_t j0 = 0; b > 0 && j0 < s.cols; j0 += 256) {
+            const int32_t n = s.cols - j0 < 256 ? s.cols - j0 : 256;
+            const int64_t lane_words = bp_lane_words(n, b);
+            for (int32_t t = 0; t < (n + 7) / 8; t++) {
+                for (int32_t l = 0; l < 8; l++) {
+                    const int32_t j = j0 + 8 * t + l;
+                    if (j >= s.cols) {
+                        continue;
+                    }
+                    /* write the b bits of the value at lane bit t·b, LSB first */
+                    const uint32_t v = (uint32_t) q[(int64_t) r * s.cols + j];
+                    for (int32_t i = 0; i < b; i++) {
+                        const int64_t lb = (int64_t) t * b + i;
+                        const int64_t word = blk + 8 * (lb >> 5) + l;
+                        const uint32_t bit = 1u << (lb & 31);
+                        data[word] = (v >> i) & 1 ? data[word] | bit : data[word] & ~bit;
+                    }
+                }
+            }
+            blk += 8 * lane_words;
+        }
+        base += bp_row_words(s.cols, b);
+    }
+    set_index(rp, a.row_ptr.width, s.rows, base);
+    a.row_ptr.data = rp;
+    a.row_bits = input_copy(bits, (size_t) s.rows);
+    a.row_scale = input_copy(scale, 4 * (size_t) s.rows);
+    a.data = input_copy(data, 4 * (size_t) words);
+    /* the rows, read back value by value */
+    float *d = scratch(4 * (size_t) s.rows * (size_t) s.cols);
+    for (int32_t r = 0; r < s.rows; r++) {
+        const int64_t row = get_index(rp, a.row_ptr.width, r);
+        const int32_t b = bits[r];
+        for (int32_t j = 0; j < s.cols; j++) {
+            int64_t v = 0;
+            if (b > 0) {
+                const int64_t blk = row + (int64_t) (j / 256) * 8 * b;
+                const int64_t lb = (int64_t) ((j % 256) / 8) * b;
+                for (int32_t i = 0; i < b; i++) {
+                    v |= (int64_t) ((data[blk + 8 * ((lb + i) >> 5) + j % 8] >> ((lb + i) & 31)) & 1) << i;
+                }
+                v = v >= ((int64_t) 1 << (b - 1)) ? v - ((int64_t) 1 << b) : v;
+            }
+            CHECK(v == q[(int64_t) r * s.cols + j], "bitpack test encoder: row %d value %d", r, j);
+            d[(int64_t) r * s.cols + j] = (float) v * scale[r];
+        }
+    }
+    *rows_out = d;
+    *scale_out = scale;
+    return a;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
 
 static int path_count;
 static const tk_path *paths;
@@ -470,6 +1100,15 @@ static void run_case(spec s) {
     check_decoded("csr", &m, csr_rows);
     check_decoded("cer", &m, cer_rows);
     check_decoded("cser", &m, cser_rows);
+    float *ham_rows, *sham_rows, *xor_rows, *bitpack_rows, *bitpack_scale;
+    huff_arrays ham = make_ham(&m, &ham_rows);
+    huff_arrays sham = make_sham(&m, &sham_rows);
+    xor_arrays xr = make_xor(&m, &xor_rows);
+    bitpack_arrays bp = make_bitpack(&m, &bitpack_rows, &bitpack_scale);
+    check_decoded("ham", &m, ham_rows);
+    check_decoded("sham", &m, sham_rows);
+    /* HAM factors out the value of symbol 0, its most frequent */
+    const float ham_implicit = ham.h.n > 0 ? m.omega[ham.h.order[0]] : 0.0f;
 
     for (int i = 0; i < path_count; i++) {
         if (!paths[i].supported()) {
@@ -480,25 +1119,48 @@ static void run_case(spec s) {
 
         void *y = sentinel_output(&m);
         tersor_dense_matmul(s.rows, s.cols, s.batch, m.w_in, m.x_in, y, m.row_start, m.row_end);
-        compare("dense", name, &m, m.w, y, 0);
+        compare("dense", name, &m, m.w, y, 0, NULL);
 
         y = sentinel_output(&m);
         tersor_csr_matmul(s.rows, s.cols, s.batch, csr.values, csr.col_idx.data, csr.col_idx.width,
                           csr.row_ptr.data, csr.row_ptr.width, m.x_in, y, m.row_start, m.row_end);
-        compare("csr", name, &m, csr_rows, y, 0);
+        compare("csr", name, &m, csr_rows, y, 0, NULL);
 
         y = sentinel_output(&m);
         tersor_cer_matmul(s.rows, s.cols, s.batch, m.omega_in, cer.col_idx.data, cer.col_idx.width,
                           cer.group_ptr.data, cer.group_ptr.width, cer.row_ptr.data, cer.row_ptr.width,
                           m.scale_in, m.x_in, y, m.row_start, m.row_end);
-        compare("cer", name, &m, cer_rows, y, 1);
+        compare("cer", name, &m, cer_rows, y, m.omega[0], m.scale);
 
         y = sentinel_output(&m);
         tersor_cser_matmul(s.rows, s.cols, s.batch, m.omega_in, cser.col_idx.data, cser.col_idx.width,
                            cser.group_value.data, cser.group_value.width, cser.group_ptr.data,
                            cser.group_ptr.width, cser.row_ptr.data, cser.row_ptr.width, m.scale_in, m.x_in, y,
                            m.row_start, m.row_end);
-        compare("cser", name, &m, cser_rows, y, 1);
+        compare("cser", name, &m, cser_rows, y, m.omega[0], m.scale);
+
+        y = sentinel_output(&m);
+        tersor_ham_matmul(s.rows, s.cols, s.batch, ham.stream, ham.row_bit.data, ham.row_bit.width, ham.symbols,
+                          ham.h.table, m.scale_in, m.x_in, y, m.row_start, m.row_end);
+        compare("ham", name, &m, ham_rows, y, ham_implicit, m.scale);
+
+        y = sentinel_output(&m);
+        tersor_sham_matmul(s.rows, s.cols, s.batch, sham.stream, sham.row_bit.data, sham.row_bit.width, sham.symbols,
+                           sham.h.table, m.omega[0], sham.col_gap.data, sham.col_gap.width, sham.row_ptr.data,
+                           sham.row_ptr.width, m.scale_in, m.x_in, y, m.row_start, m.row_end);
+        compare("sham", name, &m, sham_rows, y, m.omega[0], m.scale);
+
+        y = sentinel_output(&m);
+        tersor_xor_matmul(s.rows, s.cols, s.batch, xr.planes, xr.word_bits, xr.slice_bits, xr.table, xr.words,
+                          xr.omega, xr.patch_ptr.data, xr.patch_ptr.width, xr.patches.data, xr.patches.width,
+                          xr.mask, xr.mask_row_bit.data, xr.mask_row_bit.width, xr.rice_bits, m.scale_in,
+                          m.x_in, y, m.row_start, m.row_end);
+        compare("xor", name, &m, xor_rows, y, m.omega[0], m.scale);
+
+        y = sentinel_output(&m);
+        tersor_bitpack_matmul(s.rows, s.cols, s.batch, bp.row_bits, bp.row_scale, bp.row_ptr.data, bp.row_ptr.width,
+                              bp.data, m.x_in, y, m.row_start, m.row_end);
+        compare("bitpack", name, &m, bitpack_rows, y, 0, NULL);
     }
     free_buffers();
 }

@@ -10,7 +10,9 @@
  *  - float arrays hold IEEE float32 and index arrays unsigned integers, in the machine's byte
  *    order (little-endian on every supported platform), with no alignment requirement;
  *  - an index array is passed as a pointer and its element width in bytes: 1, 2 or 4;
- *  - a float array marked "or NULL" is optional; NULL means the term does not apply.
+ *  - a float array marked "or NULL" is optional; NULL means the term does not apply;
+ *  - a bit stream of u32 words is read most significant bit first, and holds exactly the words its
+ *    last row offset needs: ⌈offset[rows] / 32⌉.
  *
  * The kernels trust their arguments. The caller (Tersor's Java side) has validated the layout
  * before any call: pointers never decrease and stay inside their arrays, indices are in range,
@@ -27,7 +29,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a declaration below changes; the Java bindings refuse a library that differs. */
-#define TERSOR_KERNELS_ABI_VERSION 1
+#define TERSOR_KERNELS_ABI_VERSION 2
 
 /* The library is built with hidden visibility; only what this header declares is exported. */
 #if defined(__GNUC__)
@@ -85,6 +87,61 @@ TERSOR_API void tersor_cser_matmul(int32_t rows, int32_t cols, int32_t batch, co
                                    const void *group_ptr, int32_t group_ptr_width,
                                    const void *row_ptr, int32_t row_ptr_width,
                                    const void *row_scale, const void *x, void *y, int32_t row_start, int32_t row_end);
+
+/*
+ * HAM (Marinò et al.): every entry of a row is a canonical Huffman codeword for its symbol.
+ * stream u32[⌈row_bit[rows] / 32⌉], codewords MSB-first; row_bit[rows + 1] the first bit of each row;
+ * symbols f32, each symbol's value in canonical order (symbol 0 owns the all-zeros codeword);
+ * decode_table i32, the code's table as dev.tersor.kernels.huffman.DecodeTable lays it out;
+ * row_scale f32[rows] or NULL. Each output is row_scale[r]·Σ_j symbols[s_rj]·x_j.
+ */
+TERSOR_API void tersor_ham_matmul(int32_t rows, int32_t cols, int32_t batch, const void *stream,
+                                  const void *row_bit, int32_t row_bit_width, const void *symbols,
+                                  const void *decode_table, const void *row_scale,
+                                  const void *x, void *y, int32_t row_start, int32_t row_end);
+
+/*
+ * sHAM: as HAM, but only the entries that differ from `implicit` are coded, in column order. Their
+ * columns are gaps: col_gap[row_ptr[r] .. row_ptr[r + 1]) holds, per entry, its distance to the
+ * previous entry minus one (the first counts from column −1), or the width's maximum as a filler
+ * that advances the column by that much and carries no codeword. Each output is
+ * row_scale[r]·(Σ_p (symbols[s_p] − implicit)·x_{col_p} + implicit·Σ_j x_j).
+ */
+TERSOR_API void tersor_sham_matmul(int32_t rows, int32_t cols, int32_t batch, const void *stream,
+                                   const void *row_bit, int32_t row_bit_width, const void *symbols,
+                                   const void *decode_table, float implicit,
+                                   const void *col_gap, int32_t col_gap_width,
+                                   const void *row_ptr, int32_t row_ptr_width, const void *row_scale,
+                                   const void *x, void *y, int32_t row_start, int32_t row_end);
+
+/*
+ * XOR-gate encrypted (Kwon et al.): `planes` q bit-planes of the care entries' indices; each row,
+ * plane and slice of `slice_bits` N_out columns is one `word_bits`-bit N_in word of `words` (u64,
+ * one LSB-first bit stream; word (r·q + p)·⌈cols / N_out⌉ + s), expanded by the byte-sliced tables
+ * decode_table (i64, ⌈N_in / 8⌉·256) into N_out plane bits. patch_ptr[rows + 1] and patches: per
+ * row, ascending col·q + plane of the care bits to flip. The care columns of a row are Rice-coded
+ * gaps (parameter rice_bits) in mask (u32, MSB-first) from mask_row_bit[r] to mask_row_bit[r + 1].
+ * omega f32[1 + K]: omega[0] the implicit value, omega[1 + i] the value of index i. Each output is
+ * row_scale[r]·(Σ_care (omega[1 + index] − omega[0])·x_col + omega[0]·Σ_j x_j).
+ */
+TERSOR_API void tersor_xor_matmul(int32_t rows, int32_t cols, int32_t batch, int32_t planes,
+                                  int32_t word_bits, int32_t slice_bits, const void *decode_table,
+                                  const void *words, const void *omega,
+                                  const void *patch_ptr, int32_t patch_ptr_width,
+                                  const void *patches, int32_t patches_width,
+                                  const void *mask, const void *mask_row_bit, int32_t mask_row_bit_width,
+                                  int32_t rice_bits, const void *row_scale,
+                                  const void *x, void *y, int32_t row_start, int32_t row_end);
+
+/*
+ * Per-row bit-packed: row_bits u8[rows] (0..16; 0 is a row of zeros that stores nothing);
+ * row_scale f32[rows]; row_ptr[rows + 1] the first u32 word of each row in data, whose values lie
+ * as dev.tersor.kernels.bitpack.BitpackRows describes. Each output is row_scale[r]·Σ_j q_rj·x_j.
+ */
+TERSOR_API void tersor_bitpack_matmul(int32_t rows, int32_t cols, int32_t batch, const void *row_bits,
+                                      const void *row_scale, const void *row_ptr, int32_t row_ptr_width,
+                                      const void *data, const void *x, void *y,
+                                      int32_t row_start, int32_t row_end);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,6 @@
 package dev.tersor.cli;
 
+import dev.tersor.embed.Embedder;
 import dev.tersor.format.Execution;
 import dev.tersor.format.MatrixFormats;
 import dev.tersor.format.WeightMatrix;
@@ -17,6 +18,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -38,6 +40,10 @@ final class ImportCommand implements Runnable {
             description = "Format of every weight matrix: one of the registered formats. Default: ${DEFAULT-VALUE}.")
     String format;
 
+    @Option(names = "--tokenizer", paramLabel = "tokenizer.json",
+            description = "Store this tokenizer in the .tsr (default: <model>-tokenizer.json or tokenizer.json beside the model, if present).")
+    Path tokenizer;
+
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
@@ -46,7 +52,10 @@ final class ImportCommand implements Runnable {
         try (Model m = Model.importOnnx(model, new ImportOptions(encoder), Execution.defaults())) {
             double importMs = (System.nanoTime() - start) / 1e6;
             long saveStart = System.nanoTime();
-            m.save(output);
+            Path tokenizerFile = tokenizer != null ? tokenizer
+                    : Embedder.tokenizerCandidates(model).stream().filter(Files::isRegularFile).findFirst().orElse(null);
+            m.save(output, tokenizerFile == null ? Map.of()
+                    : Map.of(Embedder.TOKENIZER_METADATA, Files.readString(tokenizerFile, StandardCharsets.UTF_8)));
             double saveMs = (System.nanoTime() - saveStart) / 1e6;
             Map<String, Integer> ops = new TreeMap<>();
             for (Node node : m.graph().nodes()) {
@@ -64,6 +73,7 @@ final class ImportCommand implements Runnable {
             out.printf(Locale.ROOT, "weights  %d matrices in %s, %d parameters, %d bytes%n", m.graph().weights().size(), format,
                     params, m.weightBytes());
             out.printf(Locale.ROOT, "constants %d%n", m.graph().constants().size());
+            out.printf(Locale.ROOT, "tokenizer %s%n", tokenizerFile == null ? "none" : "stored from " + tokenizerFile);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

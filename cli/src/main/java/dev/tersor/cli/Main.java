@@ -14,7 +14,7 @@ import java.util.Properties;
         versionProvider = Main.Version.class,
         description = "Inference runtime for compressed neural networks.",
         subcommands = {MatrixCommand.class, ImportCommand.class, RunCommand.class, InspectCommand.class, VerifyCommand.class,
-                InfoCommand.class, BenchCommand.class, TestCommand.class, CommandLine.HelpCommand.class})
+                InfoCommand.class, EmbedCommand.class, EvalEmbedCommand.class, BenchCommand.class, TestCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -24,6 +24,13 @@ public final class Main implements Runnable {
         // One-line log records; must be set before java.util.logging formats anything.
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format", "[%4$s] %5$s%6$s%n");
+        }
+        // DJL's tokenizer logs through SLF4J; without this SLF4J warns on stderr that it has no provider.
+        if (System.getProperty("slf4j.provider") == null) {
+            System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+            if (System.getProperty("slf4j.internal.verbosity") == null) {
+                System.setProperty("slf4j.internal.verbosity", "WARN");
+            }
         }
         System.exit(commandLine().execute(args));
     }

@@ -38,10 +38,14 @@ final class RunCommand implements Runnable {
     @Option(names = "--output", paramLabel = "DIR", description = "Write each output to DIR/<name>.npy.")
     Path outputDir;
 
+    @Option(names = "--exec", defaultValue = "stored", paramLabel = "stored|fastest|budget:MB",
+            description = "Layout each weight runs in: as stored, the fastest, or the fastest within MB of resident weights. Default: ${DEFAULT-VALUE}.")
+    String exec;
+
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
-        try (Model m = Model.load(model)) {
+        try (Model m = Model.load(model, dev.tersor.format.Execution.defaults(), dev.tersor.model.ExecutionPolicy.parse(exec))) {
             Map<String, Tensor> values = new LinkedHashMap<>();
             for (String spec : inputs) {
                 int eq = spec.indexOf('=');

@@ -54,13 +54,34 @@ class ModelCommandsTest {
         Result table = execute("inspect", tsr.toString());
         assertThat(table.code()).isZero();
         String[] lines = table.out().strip().split("\n");
-        assertThat(lines).hasSize(1 + 54 + 1);
-        assertThat(lines[0]).contains("name", "shape", "format", "bytes", "bits/weight");
-        assertThat(lines[lines.length - 1]).startsWith("total (54)");
+        assertThat(lines).hasSize(1 + 54 + 1 + 2);
+        assertThat(lines[0]).contains("name", "shape", "format", "bytes", "bits/weight", "K", "H", "density");
+        assertThat(lines[55]).startsWith("total (54)");
+        assertThat(lines[56]).startsWith("file " + Files.size(tsr) + " bytes");
+        assertThat(lines[57]).contains("energy", "estimate");
         assertThat(table.out()).contains("fc_0.w_0", "2x200", "dense", "1616", "32.320");
 
         Result json = execute("inspect", tsr.toString(), "--json");
         assertThat(json.out()).contains("\"name\" : \"fc_0.w_0\"", "\"format\" : \"dense\"", "\"total\"");
+        com.fasterxml.jackson.databind.JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out());
+        assertThat(root.get("energyNote").asText()).contains("estimate");
+        for (com.fasterxml.jackson.databind.JsonNode w : root.get("weights")) {
+            assertThat(w.has("levels") && w.has("entropyBits") && w.has("density") && w.has("residentFormat")
+                    && w.has("residentBytes") && w.has("estimatedEnergyPicojoules")).as(w.toString()).isTrue();
+            assertThat(w.get("estimatedEnergyPicojoules").asDouble()).isEqualTo(w.get("estimatedDenseEnergyPicojoules").asDouble());
+        }
+        assertThat(root.get("total").get("fileBytes").asLong()).isEqualTo(Files.size(tsr));
+        assertThat(root.get("total").get("residentBytes").asLong()).isEqualTo(root.get("total").get("bytes").asLong());
+
+        // Stored in CSER, run as the fastest layout: resident bytes change, file bytes do not.
+        Path cser = dir.resolve("cls-cser.tsr");
+        assertThat(execute("import", classifier().toString(), "-o", cser.toString(), "--format", "cser").code()).isZero();
+        Result fastest = execute("inspect", cser.toString(), "--exec", "fastest", "--json");
+        assertThat(fastest.code()).as(fastest.err()).isZero();
+        com.fasterxml.jackson.databind.JsonNode f = new com.fasterxml.jackson.databind.ObjectMapper().readTree(fastest.out());
+        assertThat(f.get("execution").asText()).isEqualTo("fastest");
+        assertThat(f.get("weights").findValuesAsText("format")).containsOnly("cser");
+        assertThat(f.get("weights").findValuesAsText("residentFormat")).contains("dense");
 
         assertThat(execute("verify", tsr.toString()).code()).isZero();
         Path broken = dir.resolve("broken.tsr");

@@ -48,9 +48,24 @@ public final class Model implements AutoCloseable {
     private final List<List<Integer>> planOrder = new ArrayList<>();
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private final String source;
+    private final Map<String, String> metadata;
+    private final List<WeightPlacement> placements;
     private volatile boolean closed;
 
     Model(Graph graph, Arena mapping, Execution execution, String source) {
+        this(graph, mapping, execution, source, Map.of());
+    }
+
+    Model(Graph graph, Arena mapping, Execution execution, String source, Map<String, String> metadata) {
+        this(graph, mapping, execution, source, metadata, null);
+    }
+
+    private Model(Graph graph, Arena mapping, Execution execution, String source, Map<String, String> metadata,
+                  List<WeightPlacement> placements) {
+        this.metadata = Map.copyOf(metadata);
+        this.placements = placements != null ? List.copyOf(placements) : graph.weights().entrySet().stream()
+                .map(e -> new WeightPlacement(e.getKey(), e.getValue().formatName(), e.getValue().formatName(),
+                        e.getValue().byteSize(), e.getValue().byteSize())).toList();
         this.graph = Objects.requireNonNull(graph, "graph");
         this.mapping = mapping;
         this.context = new ModelBindContext(graph.weights(), execution, TensorKernels.preferred());
@@ -70,6 +85,60 @@ public final class Model implements AutoCloseable {
         return importOnnx(path, ImportOptions.defaults(), execution);
     }
 
+    /**
+     * As {@link #load(Path, Execution)}, then runs each weight in the layout {@code policy} picks
+     * (Decision 11), rating layouts with {@link FormatCostModel#ruleOfThumb()}.
+     */
+    public static Model load(Path path, Execution execution, ExecutionPolicy policy) throws IOException {
+        return load(path, execution, policy, FormatCostModel.ruleOfThumb());
+    }
+
+    /** As {@link #load(Path, Execution, ExecutionPolicy)} with a given cost model. */
+    public static Model load(Path path, Execution execution, ExecutionPolicy policy, FormatCostModel costs) throws IOException {
+        Model stored = load(path, execution);
+        if (policy.kind() == ExecutionPolicy.Kind.STORED) {
+            return stored;
+        }
+        try {
+            Transcoder.Result result = Transcoder.apply(stored.graph, policy, costs);
+            List<WeightPlacement> placements = result.choices().stream().map(c -> new WeightPlacement(c.weight(),
+                    c.stored(), c.target(), c.storedBytes(), c.residentBytes())).toList();
+            return new Model(result.graph(), stored.mapping, execution, stored.source, stored.metadata, placements);
+        } catch (RuntimeException e) {
+            stored.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Where one weight lives: the format and bytes it is stored in, and the format and bytes it runs in
+     * (they differ when an {@link ExecutionPolicy} transcoded it at load).
+     */
+    public record WeightPlacement(String weight, String storedFormat, String residentFormat, long storedBytes,
+                                  long residentBytes) {
+    }
+
+    /** Every weight's stored and resident format and bytes, in graph order. */
+    public List<WeightPlacement> placements() {
+        return placements;
+    }
+
+    /** Names of the weights only looked up by row (embedding tables), not multiplied. */
+    public java.util.Set<String> embeddingTables() {
+        java.util.Set<String> tables = new java.util.LinkedHashSet<>();
+        for (dev.tersor.graph.Node node : graph.nodes()) {
+            if (node.op().equals("Embedding")) {
+                tables.add(node.attributes().getString("weight", ""));
+            }
+        }
+        return tables;
+    }
+
+    /** Bytes of the weights as stored (before any transcoding at load). */
+    public long storedWeightBytes() {
+        return placements.stream().mapToLong(WeightPlacement::storedBytes).sum();
+    }
+
     /** Imports an ONNX file: decode, compile, weights encoded as {@code options} says. */
     public static Model importOnnx(Path path, ImportOptions options, Execution execution) throws IOException {
         return new Model(OnnxImporter.read(path, options.encoder()), null, execution, path.toString());
@@ -81,14 +150,33 @@ public final class Model implements AutoCloseable {
         return new Model(graph, null, execution, "graph");
     }
 
-    /** Writes this model as a {@code .tsr} file. */
+    /** Writes this model as a {@code .tsr} file, with its {@link #metadata()}. */
     public void save(Path path) throws IOException {
+        save(path, Map.of());
+    }
+
+    /**
+     * Writes this model as a {@code .tsr} file whose metadata is this model's {@link #metadata()} with
+     * {@code extra} added (an entry of {@code extra} replaces one of the same key). Used to store files
+     * a model needs beside its graph, such as {@code tokenizer.json}.
+     */
+    public void save(Path path, Map<String, String> extra) throws IOException {
+        Map<String, String> all = new java.util.LinkedHashMap<>(metadata);
+        all.putAll(extra);
         acquire();
         try {
-            TsrFile.write(graph, path);
+            TsrFile.write(graph, path, all);
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /**
+     * The free-form string entries of the {@code .tsr} metadata this model was read from (for example
+     * {@code tokenizer.json}); empty for an imported ONNX model. Unmodifiable.
+     */
+    public Map<String, String> metadata() {
+        return metadata;
     }
 
     public List<ValueInfo> inputs() {

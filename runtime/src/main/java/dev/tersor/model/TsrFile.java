@@ -96,7 +96,19 @@ public final class TsrFile {
     private record Entry(String key, String dtype, long[] shape, MemorySegment data) {
     }
 
+    /** Metadata keys the container itself uses; other string entries are the model's free-form metadata. */
+    static final Set<String> RESERVED_METADATA = Set.of("format", "tersor.version", "tersor.graph", "tersor.graph.crc32c");
+
     static void write(Graph graph, Path path) throws IOException {
+        write(graph, path, Map.of());
+    }
+
+    static void write(Graph graph, Path path, Map<String, String> metadata) throws IOException {
+        for (String key : metadata.keySet()) {
+            if (RESERVED_METADATA.contains(key)) {
+                throw new IllegalArgumentException("metadata key '" + key + "' is reserved by the container");
+            }
+        }
         List<Entry> entries = new ArrayList<>();
         Set<String> keys = new HashSet<>(Set.of("__metadata__"));
         Map<String, String> constantKeys = new LinkedHashMap<>();
@@ -147,7 +159,8 @@ public final class TsrFile {
             offsets.add(new long[]{position, position + e.data().byteSize()});
             position += e.data().byteSize();
         }
-        byte[] header = header(laid, offsets, graphJson, crc32c(MemorySegment.ofArray(graphJson.getBytes(StandardCharsets.UTF_8))));
+        byte[] header = header(laid, offsets, graphJson, crc32c(MemorySegment.ofArray(graphJson.getBytes(StandardCharsets.UTF_8))),
+                metadata);
 
         Path tmp = path.resolveSibling(path.getFileName() + ".part");
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -193,7 +206,8 @@ public final class TsrFile {
         return (position + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
     }
 
-    private static byte[] header(List<Entry> entries, List<long[]> offsets, String graphJson, long graphCrc) throws IOException {
+    private static byte[] header(List<Entry> entries, List<long[]> offsets, String graphJson, long graphCrc,
+                                 Map<String, String> metadata) throws IOException {
         StringWriter text = new StringWriter();
         try (JsonGenerator json = Json.factory().createGenerator(text)) {
             json.writeStartObject();
@@ -202,6 +216,9 @@ public final class TsrFile {
             json.writeStringField("tersor.version", String.valueOf(VERSION));
             json.writeStringField("tersor.graph", graphJson);
             json.writeStringField("tersor.graph.crc32c", Long.toHexString(graphCrc));
+            for (var m : metadata.entrySet()) {
+                json.writeStringField(m.getKey(), m.getValue());
+            }
             json.writeEndObject();
             for (int i = 0; i < entries.size(); i++) {
                 Entry e = entries.get(i);
@@ -376,11 +393,25 @@ public final class TsrFile {
                 file = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
             }
             Graph graph = parse(file);
-            return new Model(graph, arena, execution, path.toString());
+            return new Model(graph, arena, execution, path.toString(), metadata(file));
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
             throw e;
         }
+    }
+
+    /** The free-form string entries of a container's metadata (called after {@link #parse} validated the header). */
+    static Map<String, String> metadata(MemorySegment file) {
+        long headerLength = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
+        Map<String, Object> header = Json.object(Json.parse(utf8(file.asSlice(8, headerLength), "the header"), "the header"),
+                "the header");
+        Map<String, String> metadata = new LinkedHashMap<>();
+        for (var e : Json.object(header.get("__metadata__"), "__metadata__").entrySet()) {
+            if (!RESERVED_METADATA.contains(e.getKey())) {
+                metadata.put(e.getKey(), Json.string(e.getValue(), "metadata " + e.getKey()));
+            }
+        }
+        return metadata;
     }
 
     /** Validates and decodes a whole container held in {@code file}; arrays are slices of it. */

@@ -188,6 +188,10 @@ class CorruptLayoutTest {
                 new Corruption("the last patch pointer past patches", l -> setIndex(l, "patchPtr", ROWS,
                         lastIndex(l, "patchPtr") + 1), "patchPtr"),
                 new Corruption("omega cut to one value", l -> replace(l, "omega", a -> slice(a, 0, 1)), "shape mismatch"),
+                new Corruption("a decreasing mask offset", l -> setIndex(l, "maskRowBit", 3, index(l, "maskRowBit", 2) - 1),
+                        "maskRowBit[3]"),
+                new Corruption("a Rice parameter past 30", l -> new Layout(l.format(), l.rows(), l.cols(),
+                        withParam(l.params(), "riceBits", 31), l.arrays()), "riceBits"),
                 new Corruption("another seed", l -> new Layout(l.format(), l.rows(), l.cols(),
                         withParam(l.params(), "seed", l.param("seed") + 1), l.arrays()), "networkCheck"),
                 new Corruption("rowScale one short", l -> replace(l, "rowScale", a -> slice(a, 0, a.length() - 1)), "rowScale")));
@@ -209,6 +213,8 @@ class CorruptLayoutTest {
         all.add(new Corruption("the stream one word short", l -> replace(l, "stream", a -> slice(a, 0, a.length() - 1)), "truncated"));
         all.add(new Corruption("a row offset past the stream", l -> setIndex(l, "rowBit", 5,
                 (int) (32 * lengthOf(l, "stream") + 1)), "past the end"));
+        all.add(new Corruption("a row start inside a codeword", l -> setIndex(l, "rowBit", 5, index(l, "rowBit", 5) + 1),
+                "row 4's"));
         all.add(new Corruption("symbols one short", l -> replace(l, "symbols", a -> slice(a, 0, a.length() - 1)), "add up to"));
         all.add(new Corruption("rowScale one short", l -> replace(l, "rowScale", a -> slice(a, 0, a.length() - 1)), "rowScale"));
         return all;

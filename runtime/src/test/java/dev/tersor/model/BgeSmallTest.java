@@ -1,5 +1,6 @@
 package dev.tersor.model;
 
+import dev.tersor.embed.Tokenizer;
 import dev.tersor.format.Execution;
 import dev.tersor.graph.Tensor;
 import org.junit.jupiter.api.Test;
@@ -13,7 +14,7 @@ class BgeSmallTest {
 
     @Test
     void lastHiddenStateMatchesOnnxRuntime() throws Exception {
-        WordPieceTokenizer tokenizer = WordPieceTokenizer.load(TestModels.bgeTokenizer());
+        Tokenizer tokenizer = Tokenizer.load(TestModels.bgeTokenizer());
         try (Model model = Model.importOnnx(TestModels.bgeSmall(), ImportOptions.defaults(), Execution.defaults());
              OrtRunner ort = new OrtRunner(TestModels.bgeSmall())) {
             assertThat(model.graph().weights()).hasSize(12 * 6 + 3);

@@ -1,5 +1,6 @@
 package dev.tersor.model;
 
+import dev.tersor.embed.Tokenizer;
 import dev.tersor.format.Execution;
 import dev.tersor.graph.Tensor;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,7 @@ class ConcurrencyTest {
 
     @Test
     void eightThreadsGiveTheSingleThreadedResults() throws Exception {
-        WordPieceTokenizer tokenizer = WordPieceTokenizer.load(TestModels.miniLmTokenizer());
+        Tokenizer tokenizer = Tokenizer.load(TestModels.miniLmTokenizer());
         List<String> sentences = List.of("a", "short one", "a somewhat longer sentence than the others here",
                 "the quick brown fox jumps over the lazy dog", "zebras", "Tersor runs compressed networks.");
         try (Model model = Model.importOnnx(TestModels.miniLm(), ImportOptions.defaults(), Execution.defaults())) {

@@ -1,5 +1,6 @@
 package dev.tersor.model;
 
+import dev.tersor.embed.Tokenizer;
 import dev.tersor.format.Execution;
 import dev.tersor.format.MatrixFormats;
 import dev.tersor.format.WeightMatrix;
@@ -53,7 +54,7 @@ class MiniLmInt8Test {
 
     @Test
     void embeddingsStayWithinCosine099OfFp32() throws Exception {
-        WordPieceTokenizer tokenizer = WordPieceTokenizer.load(TestModels.miniLmTokenizer());
+        Tokenizer tokenizer = Tokenizer.load(TestModels.miniLmTokenizer());
         try (Model int8 = Model.importOnnx(TestModels.miniLmInt8(), ImportOptions.defaults(), Execution.defaults());
              Model fp32 = Model.importOnnx(TestModels.miniLm(), ImportOptions.defaults(), Execution.defaults())) {
             for (String sentence : MiniLmTest.SENTENCES) {
@@ -67,8 +68,10 @@ class MiniLmInt8Test {
 
     @Test
     void codebookFormatGivesTheSameOutputsAsDense() throws Exception {
-        long[] ids = new WordPieceTokenizer[]{WordPieceTokenizer.load(TestModels.miniLmTokenizer())}[0]
-                .encode("Lossless means the same numbers in another layout.");
+        long[] ids;
+        try (Tokenizer tokenizer = Tokenizer.load(TestModels.miniLmTokenizer())) {
+            ids = tokenizer.encode("Lossless means the same numbers in another layout.");
+        }
         Map<String, Tensor> inputs = Embeddings.inputs(ids);
         WeightEncoder cser = WeightEncoder.of(MatrixFormats.named("cser"));
         try (Model dense = Model.importOnnx(TestModels.miniLmInt8(), ImportOptions.defaults(), Execution.defaults());

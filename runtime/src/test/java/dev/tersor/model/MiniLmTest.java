@@ -1,5 +1,6 @@
 package dev.tersor.model;
 
+import dev.tersor.embed.Tokenizer;
 import dev.tersor.format.Execution;
 import dev.tersor.graph.Tensor;
 import org.junit.jupiter.api.AfterAll;
@@ -29,19 +30,20 @@ class MiniLmTest {
 
     static Model model;
     static OrtRunner ort;
-    static WordPieceTokenizer tokenizer;
+    static Tokenizer tokenizer;
 
     @BeforeAll
     static void load() throws Exception {
         model = Model.importOnnx(TestModels.miniLm(), ImportOptions.defaults(), Execution.defaults());
         ort = new OrtRunner(TestModels.miniLm());
-        tokenizer = WordPieceTokenizer.load(TestModels.miniLmTokenizer());
+        tokenizer = Tokenizer.load(TestModels.miniLmTokenizer());
     }
 
     @AfterAll
     static void close() throws Exception {
         model.close();
         ort.close();
+        tokenizer.close();
     }
 
     @Test

@@ -8,12 +8,12 @@ import java.nio.file.Path;
  * pom's fetch-test-models and fetch-ppocr-classifier executions). A missing file is a failure, not a
  * skip: it means the build could not fetch it.
  */
-final class TestModels {
+public final class TestModels {
 
     private TestModels() {
     }
 
-    static Path dir() {
+    public static Path dir() {
         String dir = System.getProperty("tersor.models.dir");
         if (dir == null) {
             throw new IllegalStateException("tersor.models.dir is not set; run the tests through Maven");
@@ -29,27 +29,27 @@ final class TestModels {
         return path;
     }
 
-    static Path miniLm() {
+    public static Path miniLm() {
         return file("all-minilm-l6-v2/all-minilm-l6-v2.onnx");
     }
 
-    static Path miniLmTokenizer() {
+    public static Path miniLmTokenizer() {
         return file("all-minilm-l6-v2/all-minilm-l6-v2-tokenizer.json");
     }
 
-    static Path miniLmInt8() {
+    public static Path miniLmInt8() {
         return file("all-minilm-l6-v2-q/all-minilm-l6-v2-q.onnx");
     }
 
-    static Path bgeSmall() {
+    public static Path bgeSmall() {
         return file("bge-small-en-v15/bge-small-en-v1.5.onnx");
     }
 
-    static Path bgeTokenizer() {
+    public static Path bgeTokenizer() {
         return file("bge-small-en-v15/bge-small-en-v1.5-tokenizer.json");
     }
 
-    static Path ppOcrClassifier() {
+    public static Path ppOcrClassifier() {
         return file("ppocr/ch_ppocr_mobile_v2.0_cls_infer.onnx");
     }
 }

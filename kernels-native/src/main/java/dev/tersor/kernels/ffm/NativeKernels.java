@@ -149,27 +149,25 @@ public final class NativeKernels extends Kernels {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // HAM, sHAM, XOR and bit-packed have no C kernels yet. Until they do, this provider runs the best
-    // Java kernels for them: the Vector API ones when the module is present, else the scalar reference.
-
-    private static final class JavaKernels {
-        static final Kernels BEST = best();
-
-        private static Kernels best() {
-            try {
-                return Kernels.named("vector");
-            } catch (KernelUnavailableException e) {
-                return Kernels.named("scalar");
-            }
-        }
-    }
+    // HAM, sHAM, XOR and bit-packed. The C decoders read bit streams a whole u32 word at a time, up
+    // to the word holding the last row's end; Kernels' checks only guarantee the bytes up to that
+    // bit, so the word-sized tail is checked here.
 
     @Override
     protected void hamMatMulK(int rows, int cols, int batch, MemorySegment stream, IndexArray rowBit,
                               MemorySegment symbols, MemorySegment decodeTable, MemorySegment rowScale,
                               MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        JavaKernels.BEST.hamMatMul(rows, cols, batch, stream, rowBit, symbols, decodeTable, rowScale, x, y,
-                rowStart, rowEnd);
+        requireWritable(y);
+        requireWords("stream", stream, rowBit, rows);
+        MemorySegment b = rowBit.segment();
+        MemorySegment s = scales(rowScale);
+        if (onHeap(stream, b, symbols) || onHeap(decodeTable, s) || onHeap(x, y)) {
+            TersorKernels.Heap.tersor_ham_matmul(rows, cols, batch, stream, b, rowBit.width().bytes(), symbols,
+                    decodeTable, s, x, y, rowStart, rowEnd);
+        } else {
+            TersorKernels.tersor_ham_matmul(rows, cols, batch, stream, b, rowBit.width().bytes(), symbols,
+                    decodeTable, s, x, y, rowStart, rowEnd);
+        }
     }
 
     @Override
@@ -177,8 +175,21 @@ public final class NativeKernels extends Kernels {
                                MemorySegment symbols, MemorySegment decodeTable, float implicit, IndexArray colGap,
                                IndexArray rowPtr, MemorySegment rowScale, MemorySegment x, MemorySegment y,
                                int rowStart, int rowEnd) {
-        JavaKernels.BEST.shamMatMul(rows, cols, batch, stream, rowBit, symbols, decodeTable, implicit, colGap, rowPtr,
-                rowScale, x, y, rowStart, rowEnd);
+        requireWritable(y);
+        requireWords("stream", stream, rowBit, rows);
+        MemorySegment b = rowBit.segment();
+        MemorySegment g = colGap.segment();
+        MemorySegment r = rowPtr.segment();
+        MemorySegment s = scales(rowScale);
+        if (onHeap(stream, b, symbols) || onHeap(decodeTable, g, r) || onHeap(s, x, y)) {
+            TersorKernels.Heap.tersor_sham_matmul(rows, cols, batch, stream, b, rowBit.width().bytes(), symbols,
+                    decodeTable, implicit, g, colGap.width().bytes(), r, rowPtr.width().bytes(), s, x, y,
+                    rowStart, rowEnd);
+        } else {
+            TersorKernels.tersor_sham_matmul(rows, cols, batch, stream, b, rowBit.width().bytes(), symbols,
+                    decodeTable, implicit, g, colGap.width().bytes(), r, rowPtr.width().bytes(), s, x, y,
+                    rowStart, rowEnd);
+        }
     }
 
     @Override
@@ -187,15 +198,46 @@ public final class NativeKernels extends Kernels {
                               IndexArray patchPtr, IndexArray patches, MemorySegment mask, IndexArray maskRowBit,
                               int riceBits, MemorySegment rowScale, MemorySegment x, MemorySegment y,
                               int rowStart, int rowEnd) {
-        JavaKernels.BEST.xorMatMul(rows, cols, batch, planes, wordBits, sliceBits, decodeTable, words, omega, patchPtr,
-                patches, mask, maskRowBit, riceBits, rowScale, x, y, rowStart, rowEnd);
+        requireWritable(y);
+        requireWords("mask", mask, maskRowBit, rows);
+        MemorySegment pp = patchPtr.segment();
+        MemorySegment pl = patches.segment();
+        MemorySegment mr = maskRowBit.segment();
+        MemorySegment s = scales(rowScale);
+        if (onHeap(decodeTable, words, omega) || onHeap(pp, pl, mask) || onHeap(mr, s) || onHeap(x, y)) {
+            TersorKernels.Heap.tersor_xor_matmul(rows, cols, batch, planes, wordBits, sliceBits, decodeTable, words,
+                    omega, pp, patchPtr.width().bytes(), pl, patches.width().bytes(), mask, mr,
+                    maskRowBit.width().bytes(), riceBits, s, x, y, rowStart, rowEnd);
+        } else {
+            TersorKernels.tersor_xor_matmul(rows, cols, batch, planes, wordBits, sliceBits, decodeTable, words,
+                    omega, pp, patchPtr.width().bytes(), pl, patches.width().bytes(), mask, mr,
+                    maskRowBit.width().bytes(), riceBits, s, x, y, rowStart, rowEnd);
+        }
     }
 
     @Override
     protected void bitpackMatMulK(int rows, int cols, int batch, MemorySegment rowBits, MemorySegment rowScale,
                                   IndexArray rowPtr, MemorySegment data, MemorySegment x, MemorySegment y,
                                   int rowStart, int rowEnd) {
-        JavaKernels.BEST.bitpackMatMul(rows, cols, batch, rowBits, rowScale, rowPtr, data, x, y, rowStart, rowEnd);
+        requireWritable(y);
+        MemorySegment r = rowPtr.segment();
+        if (onHeap(rowBits, rowScale, r) || onHeap(data, x, y)) {
+            TersorKernels.Heap.tersor_bitpack_matmul(rows, cols, batch, rowBits, rowScale, r, rowPtr.width().bytes(),
+                    data, x, y, rowStart, rowEnd);
+        } else {
+            TersorKernels.tersor_bitpack_matmul(rows, cols, batch, rowBits, rowScale, r, rowPtr.width().bytes(),
+                    data, x, y, rowStart, rowEnd);
+        }
+    }
+
+    /** The stream must hold every u32 word up to the one holding bit {@code rowBit[rows]}. */
+    private static void requireWords(String name, MemorySegment stream, IndexArray rowBit, int rows) {
+        long bits = Integer.toUnsignedLong(rowBit.get(rows));
+        long bytes = 4 * ((bits + 31) / 32);
+        if (stream.byteSize() < bytes) {
+            throw new IllegalArgumentException(name + " has " + stream.byteSize() + " bytes, but its rows end at bit "
+                    + bits + ", which needs " + bytes + " (whole u32 words)");
+        }
     }
 
     /** The C kernels read NULL as "no row scales". */

@@ -23,9 +23,10 @@ import java.lang.invoke.MethodHandle;
 public final class TersorKernels {
 
     /** The header's {@code TERSOR_KERNELS_ABI_VERSION}; a library reporting another one is refused. */
-    public static final int TERSOR_KERNELS_ABI_VERSION = 1;
+    public static final int TERSOR_KERNELS_ABI_VERSION = 2;
 
     static final ValueLayout.OfInt C_INT = ValueLayout.JAVA_INT;
+    static final ValueLayout.OfFloat C_FLOAT = ValueLayout.JAVA_FLOAT;
     static final ValueLayout C_POINTER = ValueLayout.ADDRESS;
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -263,6 +264,141 @@ public final class TersorKernels {
     }
 
     // ---------------------------------------------------------------------------------------------
+    // void tersor_ham_matmul(int32_t rows, int32_t cols, int32_t batch, const void *stream,
+    //                        const void *row_bit, int32_t row_bit_width, const void *symbols,
+    //                        const void *decode_table, const void *row_scale,
+    //                        const void *x, void *y, int32_t row_start, int32_t row_end);
+
+    private static final class tersor_ham_matmul {
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+                C_INT, C_INT, C_INT, C_POINTER,
+                C_POINTER, C_INT, C_POINTER,
+                C_POINTER, C_POINTER,
+                C_POINTER, C_POINTER, C_INT, C_INT);
+        static final MemorySegment ADDR = find("tersor_ham_matmul");
+        static final MethodHandle HANDLE = downcall(ADDR, DESC);
+        static final MethodHandle HEAP = heap(ADDR, DESC);
+    }
+
+    public static void tersor_ham_matmul(int rows, int cols, int batch, MemorySegment stream,
+                                         MemorySegment rowBit, int rowBitWidth, MemorySegment symbols,
+                                         MemorySegment decodeTable, MemorySegment rowScale,
+                                         MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+        try {
+            tersor_ham_matmul.HANDLE.invokeExact(rows, cols, batch, stream, rowBit, rowBitWidth, symbols, decodeTable,
+                    rowScale, x, y, rowStart, rowEnd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // void tersor_sham_matmul(int32_t rows, int32_t cols, int32_t batch, const void *stream,
+    //                         const void *row_bit, int32_t row_bit_width, const void *symbols,
+    //                         const void *decode_table, float implicit,
+    //                         const void *col_gap, int32_t col_gap_width,
+    //                         const void *row_ptr, int32_t row_ptr_width, const void *row_scale,
+    //                         const void *x, void *y, int32_t row_start, int32_t row_end);
+
+    private static final class tersor_sham_matmul {
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+                C_INT, C_INT, C_INT, C_POINTER,
+                C_POINTER, C_INT, C_POINTER,
+                C_POINTER, C_FLOAT,
+                C_POINTER, C_INT,
+                C_POINTER, C_INT, C_POINTER,
+                C_POINTER, C_POINTER, C_INT, C_INT);
+        static final MemorySegment ADDR = find("tersor_sham_matmul");
+        static final MethodHandle HANDLE = downcall(ADDR, DESC);
+        static final MethodHandle HEAP = heap(ADDR, DESC);
+    }
+
+    public static void tersor_sham_matmul(int rows, int cols, int batch, MemorySegment stream,
+                                          MemorySegment rowBit, int rowBitWidth, MemorySegment symbols,
+                                          MemorySegment decodeTable, float implicit,
+                                          MemorySegment colGap, int colGapWidth,
+                                          MemorySegment rowPtr, int rowPtrWidth, MemorySegment rowScale,
+                                          MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+        try {
+            tersor_sham_matmul.HANDLE.invokeExact(rows, cols, batch, stream, rowBit, rowBitWidth, symbols, decodeTable,
+                    implicit, colGap, colGapWidth, rowPtr, rowPtrWidth, rowScale, x, y, rowStart, rowEnd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // void tersor_xor_matmul(int32_t rows, int32_t cols, int32_t batch, int32_t planes,
+    //                        int32_t word_bits, int32_t slice_bits, const void *decode_table,
+    //                        const void *words, const void *omega,
+    //                        const void *patch_ptr, int32_t patch_ptr_width,
+    //                        const void *patches, int32_t patches_width,
+    //                        const void *mask, const void *mask_row_bit, int32_t mask_row_bit_width,
+    //                        int32_t rice_bits, const void *row_scale,
+    //                        const void *x, void *y, int32_t row_start, int32_t row_end);
+
+    private static final class tersor_xor_matmul {
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+                C_INT, C_INT, C_INT, C_INT,
+                C_INT, C_INT, C_POINTER,
+                C_POINTER, C_POINTER,
+                C_POINTER, C_INT,
+                C_POINTER, C_INT,
+                C_POINTER, C_POINTER, C_INT,
+                C_INT, C_POINTER,
+                C_POINTER, C_POINTER, C_INT, C_INT);
+        static final MemorySegment ADDR = find("tersor_xor_matmul");
+        static final MethodHandle HANDLE = downcall(ADDR, DESC);
+        static final MethodHandle HEAP = heap(ADDR, DESC);
+    }
+
+    public static void tersor_xor_matmul(int rows, int cols, int batch, int planes,
+                                         int wordBits, int sliceBits, MemorySegment decodeTable,
+                                         MemorySegment words, MemorySegment omega,
+                                         MemorySegment patchPtr, int patchPtrWidth,
+                                         MemorySegment patches, int patchesWidth,
+                                         MemorySegment mask, MemorySegment maskRowBit, int maskRowBitWidth,
+                                         int riceBits, MemorySegment rowScale,
+                                         MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+        try {
+            tersor_xor_matmul.HANDLE.invokeExact(rows, cols, batch, planes, wordBits, sliceBits, decodeTable, words,
+                    omega, patchPtr, patchPtrWidth, patches, patchesWidth, mask, maskRowBit, maskRowBitWidth, riceBits,
+                    rowScale, x, y, rowStart, rowEnd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // void tersor_bitpack_matmul(int32_t rows, int32_t cols, int32_t batch, const void *row_bits,
+    //                            const void *row_scale, const void *row_ptr, int32_t row_ptr_width,
+    //                            const void *data, const void *x, void *y,
+    //                            int32_t row_start, int32_t row_end);
+
+    private static final class tersor_bitpack_matmul {
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+                C_INT, C_INT, C_INT, C_POINTER,
+                C_POINTER, C_POINTER, C_INT,
+                C_POINTER, C_POINTER, C_POINTER,
+                C_INT, C_INT);
+        static final MemorySegment ADDR = find("tersor_bitpack_matmul");
+        static final MethodHandle HANDLE = downcall(ADDR, DESC);
+        static final MethodHandle HEAP = heap(ADDR, DESC);
+    }
+
+    public static void tersor_bitpack_matmul(int rows, int cols, int batch, MemorySegment rowBits,
+                                             MemorySegment rowScale, MemorySegment rowPtr, int rowPtrWidth,
+                                             MemorySegment data, MemorySegment x, MemorySegment y,
+                                             int rowStart, int rowEnd) {
+        try {
+            tersor_bitpack_matmul.HANDLE.invokeExact(rows, cols, batch, rowBits, rowScale, rowPtr, rowPtrWidth, data,
+                    x, y, rowStart, rowEnd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
 
     /**
      * The kernels again, through critical downcalls that accept heap segments. Same names and
@@ -319,6 +455,62 @@ public final class TersorKernels {
                 TersorKernels.tersor_cser_matmul.HEAP.invokeExact(rows, cols, batch, omega, colIdx, colIdxWidth,
                         groupValue, groupValueWidth, groupPtr, groupPtrWidth, rowPtr, rowPtrWidth, rowScale, x, y,
                         rowStart, rowEnd);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        public static void tersor_ham_matmul(int rows, int cols, int batch, MemorySegment stream,
+                                             MemorySegment rowBit, int rowBitWidth, MemorySegment symbols,
+                                             MemorySegment decodeTable, MemorySegment rowScale,
+                                             MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+            try {
+                TersorKernels.tersor_ham_matmul.HEAP.invokeExact(rows, cols, batch, stream, rowBit, rowBitWidth, symbols,
+                        decodeTable, rowScale, x, y, rowStart, rowEnd);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        public static void tersor_sham_matmul(int rows, int cols, int batch, MemorySegment stream,
+                                              MemorySegment rowBit, int rowBitWidth, MemorySegment symbols,
+                                              MemorySegment decodeTable, float implicit,
+                                              MemorySegment colGap, int colGapWidth,
+                                              MemorySegment rowPtr, int rowPtrWidth, MemorySegment rowScale,
+                                              MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+            try {
+                TersorKernels.tersor_sham_matmul.HEAP.invokeExact(rows, cols, batch, stream, rowBit, rowBitWidth,
+                        symbols, decodeTable, implicit, colGap, colGapWidth, rowPtr, rowPtrWidth, rowScale, x, y,
+                        rowStart, rowEnd);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        public static void tersor_xor_matmul(int rows, int cols, int batch, int planes,
+                                             int wordBits, int sliceBits, MemorySegment decodeTable,
+                                             MemorySegment words, MemorySegment omega,
+                                             MemorySegment patchPtr, int patchPtrWidth,
+                                             MemorySegment patches, int patchesWidth,
+                                             MemorySegment mask, MemorySegment maskRowBit, int maskRowBitWidth,
+                                             int riceBits, MemorySegment rowScale,
+                                             MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+            try {
+                TersorKernels.tersor_xor_matmul.HEAP.invokeExact(rows, cols, batch, planes, wordBits, sliceBits,
+                        decodeTable, words, omega, patchPtr, patchPtrWidth, patches, patchesWidth, mask, maskRowBit,
+                        maskRowBitWidth, riceBits, rowScale, x, y, rowStart, rowEnd);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        public static void tersor_bitpack_matmul(int rows, int cols, int batch, MemorySegment rowBits,
+                                                 MemorySegment rowScale, MemorySegment rowPtr, int rowPtrWidth,
+                                                 MemorySegment data, MemorySegment x, MemorySegment y,
+                                                 int rowStart, int rowEnd) {
+            try {
+                TersorKernels.tersor_bitpack_matmul.HEAP.invokeExact(rows, cols, batch, rowBits, rowScale, rowPtr,
+                        rowPtrWidth, data, x, y, rowStart, rowEnd);
             } catch (Throwable t) {
                 throw rethrow(t);
             }

@@ -31,7 +31,8 @@ class HeaderBindingsTest {
         List<HeaderBindings.CFunction> functions = HeaderBindings.parse(header);
         assertThat(functions).extracting(HeaderBindings.CFunction::name).contains(
                 "tersor_abi_version", "tersor_isa", "tersor_isa_paths", "tersor_isa_select",
-                "tersor_dense_matmul", "tersor_csr_matmul", "tersor_cer_matmul", "tersor_cser_matmul");
+                "tersor_dense_matmul", "tersor_csr_matmul", "tersor_cer_matmul", "tersor_cser_matmul",
+                "tersor_ham_matmul", "tersor_sham_matmul", "tersor_xor_matmul", "tersor_bitpack_matmul");
         assertThat(problems(header)).isEmpty();
     }
 
@@ -43,6 +44,14 @@ class HeaderBindingsTest {
         assertThat(csr.parameterTypes()).containsExactly("int32_t", "int32_t", "int32_t", "const void *",
                 "const void *", "int32_t", "const void *", "int32_t", "const void *", "void *", "int32_t", "int32_t");
         assertThat(csr.takesArrays()).isTrue();
+    }
+
+    @Test
+    void parsesAFloatParameter() throws IOException {
+        HeaderBindings.CFunction sham = HeaderBindings.parse(header()).stream()
+                .filter(f -> f.name().equals("tersor_sham_matmul")).findFirst().orElseThrow();
+        assertThat(sham.parameterTypes()).hasSize(18).element(8).isEqualTo("float");
+        assertThat(sham.takesArrays()).isTrue();
     }
 
     @Test
@@ -62,10 +71,10 @@ class HeaderBindingsTest {
     @Test
     void aFunctionWithoutBindingIsReported() throws IOException {
         String edited = header().replace("#ifdef __cplusplus\n}",
-                "TERSOR_API void tersor_ham_matmul(int32_t rows, const void *stream);\n\n#ifdef __cplusplus\n}");
-        assertThat(edited).contains("tersor_ham_matmul");
-        assertThat(problems(edited)).anyMatch(p -> p.startsWith("TersorKernels.tersor_ham_matmul") && p.contains("missing"))
-                .anyMatch(p -> p.startsWith("Heap.tersor_ham_matmul"));
+                "TERSOR_API void tersor_future_matmul(int32_t rows, const void *stream);\n\n#ifdef __cplusplus\n}");
+        assertThat(edited).contains("tersor_future_matmul");
+        assertThat(problems(edited)).anyMatch(p -> p.startsWith("TersorKernels.tersor_future_matmul") && p.contains("missing"))
+                .anyMatch(p -> p.startsWith("Heap.tersor_future_matmul"));
     }
 
     @Test
@@ -80,8 +89,8 @@ class HeaderBindingsTest {
 
     @Test
     void aDifferentAbiVersionIsReported() throws IOException {
-        String edited = replaceOnce(header(), "#define TERSOR_KERNELS_ABI_VERSION 1", "#define TERSOR_KERNELS_ABI_VERSION 2");
-        assertThat(problems(edited)).anyMatch(p -> p.startsWith("the header's ABI version is 2"));
+        String edited = replaceOnce(header(), "#define TERSOR_KERNELS_ABI_VERSION 2", "#define TERSOR_KERNELS_ABI_VERSION 3");
+        assertThat(problems(edited)).anyMatch(p -> p.startsWith("the header's ABI version is 3"));
     }
 
     private static String replaceOnce(String text, String target, String replacement) {

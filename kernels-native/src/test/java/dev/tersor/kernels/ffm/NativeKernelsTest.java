@@ -304,6 +304,30 @@ class NativeKernelsTest {
     }
 
     @Test
+    void aBitStreamEndingInsideAWordIsStoppedInJava() {
+        // one row of three 3-bit codewords: bits 0..9, which two bytes hold but C reads as one u32 word
+        MemorySegment table = MemorySegment.ofArray(dev.tersor.kernels.huffman.DecodeTable.build(new long[]{0, 0, 0, 8}));
+        MemorySegment symbols = MemorySegment.ofArray(new float[8]);
+        IndexArray rowBit = new IndexArray(MemorySegment.ofArray(new byte[]{0, 9}), IndexWidth.U8);
+        MemorySegment stream = MemorySegment.ofArray(new byte[2]);
+        MemorySegment x = MemorySegment.ofArray(new float[3]);
+        float[] y = {7};
+        assertThatThrownBy(() -> NATIVE.hamMatMul(1, 3, 1, stream, rowBit, symbols, table, MemorySegment.NULL, x,
+                MemorySegment.ofArray(y), 0, 1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("stream").hasMessageContaining("whole u32 words");
+        IndexArray colGap = new IndexArray(MemorySegment.ofArray(new byte[]{0, 0, 0}), IndexWidth.U8);
+        IndexArray rowPtr = new IndexArray(MemorySegment.ofArray(new byte[]{0, 3}), IndexWidth.U8);
+        assertThatThrownBy(() -> NATIVE.shamMatMul(1, 3, 1, stream, rowBit, symbols, table, 0f, colGap, rowPtr,
+                MemorySegment.NULL, x, MemorySegment.ofArray(y), 0, 1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("stream").hasMessageContaining("whole u32 words");
+        assertThat(y).containsExactly(7);
+        // the same row in a whole word goes through
+        NATIVE.hamMatMul(1, 3, 1, MemorySegment.ofArray(new int[1]), rowBit, symbols, table, MemorySegment.NULL, x,
+                MemorySegment.ofArray(y), 0, 1);
+        assertThat(y).containsExactly(0);
+    }
+
+    @Test
     void shortInputsAndBadRangesAreStoppedInJava() {
         MemorySegment w = MemorySegment.ofArray(new float[6]);
         assertThatThrownBy(() -> NATIVE.denseMatMul(2, 3, 2, w, MemorySegment.ofArray(new float[5]),

@@ -1,0 +1,92 @@
+package dev.tersor.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.tersor.embed.Corpus;
+import dev.tersor.embed.Embedder;
+import dev.tersor.embed.EmbeddingComparison;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/** Compares a model's embeddings with a reference model's over a corpus. */
+@Command(name = "eval-embed", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Compare a model's sentence embeddings with a reference model's over a corpus (one sentence a line):",
+                "mean and minimum cosine between the paired vectors, and the overlap of each sentence's 10 nearest",
+                "neighbours within the corpus under the two models."})
+final class EvalEmbedCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "The model to evaluate (.tsr or .onnx).")
+    Path model;
+
+    @Option(names = "--reference", required = true, paramLabel = "MODEL", description = "The reference model, e.g. the fp32 original.")
+    Path reference;
+
+    @Option(names = "--corpus", paramLabel = "FILE",
+            description = "Sentences, one a line. Default: data.md's raw_sentences.txt, fetched with Maven into the cache.")
+    Path corpus;
+
+    @Option(names = "--limit", defaultValue = "1000", description = "Use the first N distinct sentences. Default: ${DEFAULT-VALUE}.")
+    int limit;
+
+    @Option(names = "--reference-tokenizer", paramLabel = "tokenizer.json",
+            description = "The reference's tokenizer, when it is not found as for the model (default: --tokenizer, else found).")
+    Path referenceTokenizer;
+
+    @Option(names = "--json", description = "Print JSON: meanCosine, minCosine, top10Overlap, sentences.")
+    boolean json;
+
+    @Mixin
+    EmbeddingOptions embedding;
+
+    @Override
+    public void run() {
+        PrintWriter out = spec.commandLine().getOut();
+        if (limit < 1) {
+            throw new IllegalArgumentException("--limit must be at least 1");
+        }
+        try {
+            Path file = corpus != null ? corpus : Corpus.rawSentences();
+            List<String> sentences = Corpus.read(file, limit);
+            if (sentences.isEmpty()) {
+                throw new IllegalArgumentException(file + " holds no sentences");
+            }
+            Path refTokenizer = referenceTokenizer != null ? referenceTokenizer : embedding.tokenizer;
+            EmbeddingComparison result;
+            try (Embedder evaluated = Embedder.load(model, embedding.tokenizer, embedding.embedderOptions());
+                 Embedder ref = Embedder.load(reference, refTokenizer, embedding.embedderOptions())) {
+                result = EmbeddingComparison.of(evaluated, ref, sentences);
+            }
+            if (json) {
+                try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
+                    g.writeStartObject();
+                    g.writeNumberField("meanCosine", result.meanCosine());
+                    g.writeNumberField("minCosine", result.minCosine());
+                    g.writeNumberField("top10Overlap", result.top10Overlap());
+                    g.writeNumberField("sentences", result.sentences());
+                    g.writeEndObject();
+                }
+                out.println();
+            } else {
+                out.printf(Locale.ROOT, "%s against %s over %d sentences of %s%n", model, reference, result.sentences(), file);
+                out.printf(Locale.ROOT, "mean cosine     %.5f%n", result.meanCosine());
+                out.printf(Locale.ROOT, "min cosine      %.5f%n", result.minCosine());
+                out.printf(Locale.ROOT, "top-10 overlap  %.4f%n", result.top10Overlap());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

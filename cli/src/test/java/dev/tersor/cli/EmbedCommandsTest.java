@@ -1,0 +1,100 @@
+package dev.tersor.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static dev.tersor.cli.ModelCommandsTest.execute;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * embed, eval-embed and import's tokenizer on the real all-MiniLM-L6-v2 and data.md's corpus, both
+ * fetched into the cache by the runtime module's build.
+ */
+class EmbedCommandsTest {
+
+    @TempDir
+    Path dir;
+
+    static Path miniLm() {
+        Path path = Path.of(System.getProperty("tersor.models.dir"), "all-minilm-l6-v2", "all-minilm-l6-v2.onnx");
+        assertThat(path).as("fetched by the runtime module's build").isRegularFile();
+        return path;
+    }
+
+    @Test
+    void embedPrintsTheGoldenVectorAsJson() throws Exception {
+        ModelCommandsTest.Result r = execute("embed", "--model", miniLm().toString(),
+                "the quick brown fox jumps over the lazy dog", "second sentence");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        assertThat(root.get("dimension").asInt()).isEqualTo(384);
+        JsonNode first = root.get("embeddings").get(0);
+        assertThat(first.get("text").asText()).isEqualTo("the quick brown fox jumps over the lazy dog");
+        assertThat(first.get("vector").size()).isEqualTo(384);
+        assertThat(first.get("vector").get(0).asDouble()).isCloseTo(0.03550, within(5e-5));
+        assertThat(first.get("vector").get(3).asDouble()).isCloseTo(0.07071, within(5e-5));
+        assertThat(root.get("embeddings").size()).isEqualTo(2);
+    }
+
+    @Test
+    void importStoresTheTokenizerSoTheTsrEmbedsAlone() throws Exception {
+        Path tsr = dir.resolve("minilm.tsr");
+        ModelCommandsTest.Result imported = execute("import", miniLm().toString(), "-o", tsr.toString());
+        assertThat(imported.code()).as(imported.err()).isZero();
+        assertThat(imported.out()).contains("tokenizer stored from").contains("all-minilm-l6-v2-tokenizer.json");
+        ModelCommandsTest.Result fromTsr = execute("embed", "--model", tsr.toString(), "a sentence");
+        ModelCommandsTest.Result fromOnnx = execute("embed", "--model", miniLm().toString(), "a sentence");
+        assertThat(fromTsr.code()).as(fromTsr.err()).isZero();
+        ObjectMapper json = new ObjectMapper();
+        assertThat(json.readTree(fromTsr.out()).get("embeddings")).isEqualTo(json.readTree(fromOnnx.out()).get("embeddings"));
+    }
+
+    @Test
+    void evalEmbedOfAModelAgainstItselfIsPerfect() throws Exception {
+        Path corpus = dir.resolve("corpus.txt");
+        Files.writeString(corpus, """
+                The cat sat on the mat.
+                A dog ran in the park.
+                Stocks fell sharply on Monday.
+                The market dropped at the opening bell.
+                I love eating pizza with friends.
+                We had pasta for dinner last night.
+                The rocket launched into orbit.
+                Astronauts walked on the moon.
+                It is raining heavily today.
+                The weather is sunny and warm.
+                He plays the violin beautifully.
+                She sings in a choir every Sunday.
+                """);
+        ModelCommandsTest.Result r = execute("eval-embed", "--model", miniLm().toString(), "--reference", miniLm().toString(),
+                "--corpus", corpus.toString(), "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        assertThat(root.properties()).extracting(e -> e.getKey())
+                .containsExactly("meanCosine", "minCosine", "top10Overlap", "sentences");
+        assertThat(root.get("meanCosine").asDouble()).isCloseTo(1, within(1e-6));
+        assertThat(root.get("minCosine").asDouble()).isCloseTo(1, within(1e-6));
+        assertThat(root.get("top10Overlap").asDouble()).isEqualTo(1.0);
+        assertThat(root.get("sentences").asInt()).isEqualTo(12);
+    }
+
+    @Test
+    void evalEmbedOfTheInt8ModelOnTheDefaultCorpus() throws Exception {
+        Path int8 = Path.of(System.getProperty("tersor.models.dir"), "all-minilm-l6-v2-q", "all-minilm-l6-v2-q.onnx");
+        Path tokenizer = miniLm().resolveSibling("all-minilm-l6-v2-tokenizer.json");
+        ModelCommandsTest.Result r = execute("eval-embed", "--model", int8.toString(), "--reference", miniLm().toString(),
+                "--tokenizer", tokenizer.toString(), "--limit", "60");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("over 60 sentences of").contains("raw_sentences.txt");
+        double mean = Double.parseDouble(r.out().replaceAll("(?s).*mean cosine\\s+([0-9.]+).*", "$1"));
+        double overlap = Double.parseDouble(r.out().replaceAll("(?s).*top-10 overlap\\s+([0-9.]+).*", "$1"));
+        assertThat(mean).isBetween(0.99, 0.99999);
+        assertThat(overlap).isBetween(0.5, 1.0);
+    }
+}

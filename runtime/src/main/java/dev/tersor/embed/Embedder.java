@@ -1,0 +1,241 @@
+package dev.tersor.embed;
+
+import dev.tersor.graph.InvalidModelException;
+import dev.tersor.graph.Tensor;
+import dev.tersor.graph.ValueInfo;
+import dev.tersor.model.Model;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Sentence embeddings from a BERT-style encoder Tersor can load ({@code .onnx} or {@code .tsr}):
+ * tokenize with the model's {@code tokenizer.json}, run the model on the padded batch, pool the
+ * token vectors of {@code last_hidden_state} (mean over real tokens, or {@code [CLS]}), optionally
+ * L2-normalize. Thread-safe: any number of threads may embed at once.
+ *
+ * <p>Where the tokenizer comes from, when not given: a {@code .tsr} file's metadata entry
+ * {@value #TOKENIZER_METADATA} (so a .tsr is self-contained), else a file next to the model named
+ * {@code <model name>-tokenizer.json} (the LangChain4j artifacts' convention) or {@code tokenizer.json}.
+ *
+ * <pre>{@code
+ * try (Embedder embedder = Embedder.load(Path.of("all-minilm-l6-v2.tsr"))) {
+ *     float[][] vectors = embedder.embed(List.of("first sentence", "second sentence"));
+ * }
+ * }</pre>
+ */
+public final class Embedder implements AutoCloseable {
+
+    /** The .tsr metadata key holding the text of the model's tokenizer.json. */
+    public static final String TOKENIZER_METADATA = "tokenizer.json";
+
+    private final Model model;
+    private final Tokenizer tokenizer;
+    private final EmbedderOptions options;
+    private final String output;
+    private final boolean ownsModel;
+
+    private Embedder(Model model, Tokenizer tokenizer, EmbedderOptions options, boolean ownsModel) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.options = options;
+        this.ownsModel = ownsModel;
+        this.output = model.outputs().contains("last_hidden_state") ? "last_hidden_state" : model.outputs().getFirst();
+        for (ValueInfo input : model.inputs()) {
+            if (!List.of("input_ids", "attention_mask", "token_type_ids").contains(input.name())) {
+                throw new InvalidModelException("model input '" + input.name()
+                        + "' is not one an encoder takes (input_ids, attention_mask, token_type_ids)");
+            }
+        }
+        if (model.inputs().stream().noneMatch(i -> i.name().equals("input_ids"))) {
+            throw new InvalidModelException("the model has no input_ids input: " + model.inputs());
+        }
+    }
+
+    /** Loads a model and its tokenizer (found as the class comment says) with default options. */
+    public static Embedder load(Path model) throws IOException {
+        return load(model, null, EmbedderOptions.defaults());
+    }
+
+    /**
+     * Loads a model with {@code options}; {@code tokenizerJson} may be null to find the tokenizer as
+     * the class comment says.
+     */
+    public static Embedder load(Path model, Path tokenizerJson, EmbedderOptions options) throws IOException {
+        Objects.requireNonNull(options, "options");
+        Model loaded = Model.load(model, options.execution(), options.policy());
+        try {
+            Tokenizer tokenizer = tokenizerJson != null
+                    ? Tokenizer.fromJson(Files.readAllBytes(tokenizerJson), options.defaultMaxTokens())
+                    : Tokenizer.fromJson(findTokenizer(model, loaded), options.defaultMaxTokens());
+            try {
+                return new Embedder(loaded, tokenizer, options, true);
+            } catch (RuntimeException e) {
+                tokenizer.close();
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            loaded.close();
+            throw e;
+        }
+    }
+
+    /**
+     * An embedder over an already loaded model; closing the embedder closes the tokenizer but not the
+     * model, which the caller still owns.
+     */
+    public static Embedder of(Model model, Tokenizer tokenizer, EmbedderOptions options) {
+        return new Embedder(Objects.requireNonNull(model, "model"), Objects.requireNonNull(tokenizer, "tokenizer"),
+                Objects.requireNonNull(options, "options"), false);
+    }
+
+    /** The tokenizer.json bytes for {@code path}: the .tsr's metadata entry, else a file next to it. */
+    static byte[] findTokenizer(Path path, Model model) throws IOException {
+        String stored = model.metadata().get(TOKENIZER_METADATA);
+        if (stored != null) {
+            return stored.getBytes(StandardCharsets.UTF_8);
+        }
+        for (Path candidate : tokenizerCandidates(path)) {
+            if (Files.isRegularFile(candidate)) {
+                return Files.readAllBytes(candidate);
+            }
+        }
+        throw new IOException("no tokenizer for " + path + ": the file stores none and neither of "
+                + tokenizerCandidates(path) + " exists; pass one explicitly (--tokenizer)");
+    }
+
+    /** Where a tokenizer next to {@code model} may be: {@code <stem>-tokenizer.json}, then {@code tokenizer.json}. */
+    public static List<Path> tokenizerCandidates(Path model) {
+        Path absolute = model.toAbsolutePath();
+        String name = absolute.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String stem = dot > 0 ? name.substring(0, dot) : name;
+        return List.of(absolute.resolveSibling(stem + "-tokenizer.json"), absolute.resolveSibling("tokenizer.json"));
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public EmbedderOptions options() {
+        return options;
+    }
+
+    /** Token ids for {@code texts}, padded to the longest, as the model would see them (one batch). */
+    public TokenBatch tokenize(List<String> texts) {
+        return tokenizer.encode(texts);
+    }
+
+    /** The embedding of one text. */
+    public float[] embed(String text) {
+        return embed(List.of(text))[0];
+    }
+
+    /** Embeddings of {@code texts}, in order, computed {@link EmbedderOptions#batchSize()} texts per model call. */
+    public float[][] embed(List<String> texts) {
+        float[][] result = new float[texts.size()][];
+        for (int start = 0; start < texts.size(); start += options.batchSize()) {
+            List<String> chunk = texts.subList(start, Math.min(texts.size(), start + options.batchSize()));
+            float[][] vectors = embed(tokenizer.encode(chunk));
+            System.arraycopy(vectors, 0, result, start, vectors.length);
+        }
+        return result;
+    }
+
+    /** Embeddings of an already tokenized batch. */
+    public float[][] embed(TokenBatch batch) {
+        if (batch.size() == 0) {
+            return new float[0][];
+        }
+        Map<String, Tensor> inputs = new HashMap<>();
+        for (ValueInfo input : model.inputs()) {
+            inputs.put(input.name(), switch (input.name()) {
+                case "input_ids" -> batch.idsTensor();
+                case "attention_mask" -> batch.attentionMaskTensor();
+                default -> batch.typeIdsTensor();
+            });
+        }
+        Tensor hidden = model.run(inputs).get(output);
+        return pool(hidden, batch);
+    }
+
+    private float[][] pool(Tensor hidden, TokenBatch batch) {
+        int n = batch.size();
+        if (hidden.rank() == 2 && hidden.dim(0) == n) {
+            // Already one vector per text (a model with its own pooling).
+            float[] h = hidden.toFloatArray();
+            int dim = hidden.dim(1);
+            List<float[]> out = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                out.add(finish(java.util.Arrays.copyOfRange(h, i * dim, (i + 1) * dim)));
+            }
+            return out.toArray(float[][]::new);
+        }
+        if (hidden.rank() != 3 || hidden.dim(0) != n || hidden.dim(1) != batch.length()) {
+            throw new InvalidModelException("output '" + output + "' has shape " + java.util.Arrays.toString(hidden.shape())
+                    + ", expected [" + n + ", " + batch.length() + ", dim]");
+        }
+        int seq = hidden.dim(1);
+        int dim = hidden.dim(2);
+        float[] h = hidden.toFloatArray();
+        long[] mask = batch.attentionMask();
+        float[][] out = new float[n][];
+        for (int i = 0; i < n; i++) {
+            double[] sum = new double[dim];
+            int count = 0;
+            for (int t = 0; t < seq; t++) {
+                if (mask[i * seq + t] == 0 || options.pooling() == Pooling.CLS && t > 0) {
+                    continue;
+                }
+                count++;
+                int base = (i * seq + t) * dim;
+                for (int d = 0; d < dim; d++) {
+                    sum[d] += h[base + d];
+                }
+            }
+            float[] v = new float[dim];
+            for (int d = 0; d < dim; d++) {
+                v[d] = (float) (sum[d] / Math.max(1, count));
+            }
+            out[i] = finish(v);
+        }
+        return out;
+    }
+
+    private float[] finish(float[] v) {
+        if (!options.normalize()) {
+            return v;
+        }
+        double norm = 0;
+        for (float x : v) {
+            norm += (double) x * x;
+        }
+        norm = Math.sqrt(norm);
+        if (norm > 0) {
+            for (int d = 0; d < v.length; d++) {
+                v[d] = (float) (v[d] / norm);
+            }
+        }
+        return v;
+    }
+
+    /** Closes the tokenizer, and the model if this embedder loaded it. */
+    @Override
+    public void close() {
+        tokenizer.close();
+        if (ownsModel) {
+            model.close();
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package dev.tersor.embed;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * Text to token ids, as a Hugging Face {@code tokenizer.json} says (normalizer, pre-tokenizer,
+ * model, special tokens), through DJL's binding of the Rust {@code tokenizers} library. The native
+ * library comes from the DJL jar itself (copied once into DJL's cache directory); nothing is
+ * downloaded.
+ *
+ * <p>Truncation follows the tokenizer.json ({@code truncation.max_length}, 128 for all-MiniLM-L6-v2);
+ * a tokenizer.json without truncation is cut at {@code defaultMaxTokens}, the size of BERT's
+ * position table unless the caller says otherwise. The file's own padding (MiniLM's forces 128) is
+ * ignored: {@link #encode(List)} pads to the longest text of the batch, which gives the same
+ * embeddings and costs less. Thread-safe; closing waits for calls in progress.
+ *
+ * <p>This is the seam for code that needs token ids without embeddings, such as calibration.
+ */
+public final class Tokenizer implements AutoCloseable {
+
+    /** Tokens kept when tokenizer.json does not truncate: BERT-style models have 512 positions. */
+    public static final int DEFAULT_MAX_TOKENS = 512;
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final int maxTokens;
+    private final long padId;
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private boolean closed;
+
+    private Tokenizer(byte[] json, int defaultMaxTokens) {
+        TokenizerSettings settings = TokenizerSettings.read(json);
+        this.maxTokens = settings.maxLength() > 0 ? settings.maxLength() : defaultMaxTokens;
+        this.padId = settings.padId();
+        try {
+            this.tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), Map.of(
+                    "addSpecialTokens", "true",
+                    "truncation", "true",
+                    "padding", "false",
+                    "maxLength", Integer.toString(maxTokens)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not a usable tokenizer.json: " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads a {@code tokenizer.json} file. */
+    public static Tokenizer load(Path tokenizerJson) throws IOException {
+        return new Tokenizer(Files.readAllBytes(tokenizerJson), DEFAULT_MAX_TOKENS);
+    }
+
+    /** A tokenizer from the bytes of a {@code tokenizer.json} (for example one stored in a .tsr file). */
+    public static Tokenizer fromJson(byte[] tokenizerJson) {
+        return fromJson(tokenizerJson, DEFAULT_MAX_TOKENS);
+    }
+
+    /** As {@link #fromJson(byte[])}, cutting at {@code defaultMaxTokens} when the file does not truncate. */
+    public static Tokenizer fromJson(byte[] tokenizerJson, int defaultMaxTokens) {
+        Objects.requireNonNull(tokenizerJson, "tokenizerJson");
+        if (defaultMaxTokens < 2) {
+            throw new IllegalArgumentException("defaultMaxTokens must leave room for two special tokens: " + defaultMaxTokens);
+        }
+        return new Tokenizer(tokenizerJson, defaultMaxTokens);
+    }
+
+    /** Most tokens per text, special tokens included; longer texts are truncated. */
+    public int maxTokens() {
+        return maxTokens;
+    }
+
+    /** The token ids of one text, special tokens included, truncated to {@link #maxTokens()}. */
+    public long[] encode(String text) {
+        Objects.requireNonNull(text, "text");
+        acquire();
+        try {
+            return tokenizer.encode(text).getIds();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Token ids for several texts, padded to the longest of them. */
+    public TokenBatch encode(List<String> texts) {
+        for (String text : texts) {
+            Objects.requireNonNull(text, "texts holds null");
+        }
+        Encoding[] encodings;
+        acquire();
+        try {
+            encodings = texts.isEmpty() ? new Encoding[0] : tokenizer.batchEncode(texts);
+        } finally {
+            lock.readLock().unlock();
+        }
+        int length = 0;
+        for (Encoding e : encodings) {
+            length = Math.max(length, e.getIds().length);
+        }
+        int size = encodings.length;
+        long[] ids = new long[size * length];
+        long[] mask = new long[size * length];
+        long[] types = new long[size * length];
+        java.util.Arrays.fill(ids, padId);
+        for (int i = 0; i < size; i++) {
+            long[] id = encodings[i].getIds();
+            long[] type = encodings[i].getTypeIds();
+            System.arraycopy(id, 0, ids, i * length, id.length);
+            System.arraycopy(type, 0, types, i * length, type.length);
+            java.util.Arrays.fill(mask, i * length, i * length + id.length, 1L);
+        }
+        return new TokenBatch(size, length, ids, mask, types);
+    }
+
+    private void acquire() {
+        lock.readLock().lock();
+        if (closed) {
+            lock.readLock().unlock();
+            throw new IllegalStateException("tokenizer is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                tokenizer.close();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** The two settings of tokenizer.json this class applies itself: truncation length and padding id. */
+    private record TokenizerSettings(int maxLength, long padId) {
+
+        static TokenizerSettings read(byte[] json) {
+            int maxLength = 0;
+            long padId = 0;
+            try (JsonParser p = new JsonFactory().createParser(json)) {
+                if (p.nextToken() != JsonToken.START_OBJECT) {
+                    throw new IllegalArgumentException("tokenizer.json is not a JSON object");
+                }
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken value = p.nextToken();
+                    if (value == JsonToken.START_OBJECT && (field.equals("truncation") || field.equals("padding"))) {
+                        while (p.nextToken() == JsonToken.FIELD_NAME) {
+                            String inner = p.currentName();
+                            JsonToken v = p.nextToken();
+                            if (field.equals("truncation") && inner.equals("max_length") && v == JsonToken.VALUE_NUMBER_INT) {
+                                maxLength = Math.clamp(p.getLongValue(), 0, Integer.MAX_VALUE);
+                            } else if (field.equals("padding") && inner.equals("pad_id") && v == JsonToken.VALUE_NUMBER_INT) {
+                                padId = p.getLongValue();
+                            } else {
+                                p.skipChildren();
+                            }
+                        }
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+            } catch (IOException e) {
+                throw new IllegalArgumentException("tokenizer.json is not valid JSON: " + e.getMessage(), e);
+            }
+            if (maxLength == 1) {
+                throw new IllegalArgumentException("tokenizer.json truncates to 1 token, too few for [CLS] and [SEP]");
+            }
+            return new TokenizerSettings(maxLength, padId);
+        }
+    }
+}
