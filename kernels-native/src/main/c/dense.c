@@ -89,70 +89,69 @@ TK_AVX2 static float dot_avx2(const void *w, const void *x, int64_t n) {
     return tk8_sum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
 }
 
-/* Rows [r, r + 4) × batch columns [b0, b0 + 8), the last vector partial when `masked`. */
-TK_AVX2_INLINE void dense_rows4_avx2(const tk_dense_args *a, int64_t r, int64_t b0, __m256i m, int masked) {
+/*
+ * Rows [r, r + R) × batch columns [b0, b0 + 8V), R <= 4 and V <= 2, the last vector partial when
+ * `masked`. Each W element is broadcast once and feeds V vectors of X, so up to sixteen batch
+ * columns cost one pass over W. Every output lane is one FMA chain over j in the same order whatever
+ * R and V are, so a row's result does not depend on how threads or blocks split the work.
+ */
+TK_AVX2_INLINE void dense_tile_avx2(const tk_dense_args *a, int64_t r, const int R, int64_t b0, const int V,
+                                    __m256i m, const int masked) {
     const int64_t cols = a->cols, batch = a->batch;
     const char *w = (const char *) a->w + 4 * r * cols;
     const int64_t stride = 4 * cols;
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-    __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    __m256 acc[4][2];
+    for (int i = 0; i < 4; i++) {
+        acc[i][0] = _mm256_setzero_ps();
+        acc[i][1] = _mm256_setzero_ps();
+    }
     for (int64_t j = 0; j < cols; j++) {
         const int64_t xo = j * batch + b0;
-        const __m256 xv = masked ? tk8_load_masked(a->x, xo, m) : tk8_load(a->x, xo);
-        a0 = _mm256_fmadd_ps(_mm256_set1_ps(tk_f32(w, j)), xv, a0);
-        a1 = _mm256_fmadd_ps(_mm256_set1_ps(tk_f32(w + stride, j)), xv, a1);
-        a2 = _mm256_fmadd_ps(_mm256_set1_ps(tk_f32(w + 2 * stride, j)), xv, a2);
-        a3 = _mm256_fmadd_ps(_mm256_set1_ps(tk_f32(w + 3 * stride, j)), xv, a3);
-    }
-    const __m256 acc[4] = {a0, a1, a2, a3};
-    for (int i = 0; i < 4; i++) {
-        const int64_t yo = (r + i) * batch + b0;
-        if (masked) {
-            tk8_store_masked(a->y, yo, m, acc[i]);
-        } else {
-            tk8_store(a->y, yo, acc[i]);
+        __m256 xv[2];
+        for (int v = 0; v < V; v++) {
+            const int last = v == V - 1;
+            xv[v] = masked && last ? tk8_load_masked(a->x, xo + 8 * v, m) : tk8_load(a->x, xo + 8 * v);
         }
+        for (int i = 0; i < R; i++) {
+            const __m256 wv = _mm256_set1_ps(tk_f32(w + i * stride, j));
+            for (int v = 0; v < V; v++) {
+                acc[i][v] = _mm256_fmadd_ps(wv, xv[v], acc[i][v]);
+            }
+        }
+    }
+    for (int i = 0; i < R; i++) {
+        for (int v = 0; v < V; v++) {
+            const int64_t yo = (r + i) * batch + b0 + 8 * v;
+            if (masked && v == V - 1) {
+                tk8_store_masked(a->y, yo, m, acc[i][v]);
+            } else {
+                tk8_store(a->y, yo, acc[i][v]);
+            }
+        }
+    }
+}
+
+/* Rows [r, r + R) across the whole batch: sixteen columns at a time, then the rest. */
+TK_AVX2_INLINE void dense_rows_avx2(const tk_dense_args *a, int64_t r, const int R) {
+    const int64_t batch = a->batch;
+    int64_t b0 = 0;
+    for (; b0 + 16 <= batch; b0 += 16) {
+        dense_tile_avx2(a, r, R, b0, 2, tk8_mask(8), 0);
+    }
+    const int64_t n = batch - b0;
+    if (n > 8) {
+        dense_tile_avx2(a, r, R, b0, 2, tk8_mask(n - 8), n < 16);
+    } else if (n == 8) {
+        dense_tile_avx2(a, r, R, b0, 1, tk8_mask(8), 0);
+    } else if (n > 0) {
+        dense_tile_avx2(a, r, R, b0, 1, tk8_mask(n), 1);
     }
 }
 
 /*
- * One row with the same operations, in the same order, as each row of dense_rows4_avx2, so that a
- * row's result does not depend on how threads split the rows.
+ * Rows go outermost: a block of four W rows stays in L1 while the batch columns stream past it, so
+ * W is read from memory once whatever the batch.
  */
-TK_AVX2_INLINE void dense_row_avx2(const tk_dense_args *a, int64_t r, int64_t b0, __m256i m, int masked) {
-    const int64_t cols = a->cols, batch = a->batch;
-    const char *w = (const char *) a->w + 4 * r * cols;
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t j = 0; j < cols; j++) {
-        const int64_t xo = j * batch + b0;
-        const __m256 xv = masked ? tk8_load_masked(a->x, xo, m) : tk8_load(a->x, xo);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(tk_f32(w, j)), xv, acc);
-    }
-    if (masked) {
-        tk8_store_masked(a->y, r * batch + b0, m, acc);
-    } else {
-        tk8_store(a->y, r * batch + b0, acc);
-    }
-}
-
-TK_AVX2 static void dense_block_avx2(const tk_dense_args *a, int64_t b0, __m256i m, int masked) {
-    int64_t r = a->row_start;
-    for (; r + 4 <= a->row_end; r += 4) {
-        if (masked) {
-            dense_rows4_avx2(a, r, b0, m, 1);
-        } else {
-            dense_rows4_avx2(a, r, b0, m, 0);
-        }
-    }
-    for (; r < a->row_end; r++) {
-        if (masked) {
-            dense_row_avx2(a, r, b0, m, 1);
-        } else {
-            dense_row_avx2(a, r, b0, m, 0);
-        }
-    }
-}
-
 TK_AVX2 void tk_dense_avx2(const tk_dense_args *a) {
     const int64_t cols = a->cols, batch = a->batch;
     if (batch == 1) {
@@ -161,9 +160,12 @@ TK_AVX2 void tk_dense_avx2(const tk_dense_args *a) {
         }
         return;
     }
-    for (int64_t b0 = 0; b0 < batch; b0 += 8) {
-        const int64_t n = batch - b0;
-        dense_block_avx2(a, b0, tk8_mask(n < 8 ? n : 8), n < 8);
+    int64_t r = a->row_start;
+    for (; r + 4 <= a->row_end; r += 4) {
+        dense_rows_avx2(a, r, 4);
+    }
+    for (; r < a->row_end; r++) {
+        dense_rows_avx2(a, r, 1);
     }
 }
 

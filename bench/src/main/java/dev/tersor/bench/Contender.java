@@ -13,8 +13,6 @@ import dev.tersor.kernels.Parallelism;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
 
 /**
  * One {@link Variant} ready to multiply a {@link Workload}'s input: a Tersor format encoded and bound
@@ -23,8 +21,6 @@ import java.lang.management.ManagementFactory;
  */
 public abstract sealed class Contender implements AutoCloseable {
 
-    /** How long the product must stop getting faster before {@link #warmUp} ends. */
-    static final long QUIET_NANOS = 300_000_000L;
     /** Entries of the slice the kernels are compiled on first, and how often or how long it is multiplied. */
     static final int PRIME_ENTRIES = 1 << 16;
     static final int PRIME_CALLS = 20_000;
@@ -93,9 +89,14 @@ public abstract sealed class Contender implements AutoCloseable {
 
     /** Multiplies once and checks {@code Y} against the double-precision reference. */
     public void verify() {
+        verify(ReferenceCheck.expected(workload.source(), workload.x(), workload.batch()));
+    }
+
+    /** As {@link #verify()}, against a reference computed before for this workload's matrix, input and batch. */
+    public void verify(ReferenceCheck.Expected expected) {
         y.fill((byte) 0xFF); // NaN everywhere, so an output the product never writes cannot pass
         multiply();
-        ReferenceCheck.verify(workload.source(), workload.x(), y, workload.batch(), variant.id());
+        expected.check(y, variant.id());
     }
 
     /**
@@ -103,37 +104,13 @@ public abstract sealed class Contender implements AutoCloseable {
      * slower before C2 compiles it, and a large matrix's first products can take seconds; time-boxed
      * warm-up iterations alone would then measure a half-compiled kernel. So the kernels are first
      * compiled on a small slice of the matrix (many quick calls), then {@link #multiply()} is called
-     * until the JIT has settled, or {@code budgetNanos} runs out (at least three calls). Settled means
-     * that for {@value #QUIET_NANOS} ns (and three calls' time) no call beat the fastest so far by
-     * 10 % and the JIT finished no compilation.
+     * until the JIT has settled ({@link Settle}), or {@code budgetNanos} runs out (at least three calls).
      *
      * @return the number of calls made
      */
     public int warmUp(long budgetNanos) {
         prime();
-        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        boolean watchJit = jit != null && jit.isCompilationTimeMonitoringSupported();
-        long start = System.nanoTime();
-        long best = Long.MAX_VALUE;
-        long lastChange = start;
-        long compiled = watchJit ? jit.getTotalCompilationTime() : 0;
-        int calls = 0;
-        while (true) {
-            long t0 = System.nanoTime();
-            multiply();
-            long now = System.nanoTime();
-            calls++;
-            long jitTime = watchJit ? jit.getTotalCompilationTime() : 0;
-            if (now - t0 < best * 0.9 || jitTime != compiled) {
-                lastChange = now;
-                compiled = jitTime;
-            }
-            best = Math.min(best, now - t0);
-            boolean settled = now - lastChange >= Math.max(QUIET_NANOS, 3 * best);
-            if (calls >= 3 && (settled || now - start >= budgetNanos)) {
-                return calls;
-            }
-        }
+        return Settle.run(this::multiply, budgetNanos);
     }
 
     /** Compiles the code {@link #multiply()} runs on inputs small enough to call it many times; optional. */

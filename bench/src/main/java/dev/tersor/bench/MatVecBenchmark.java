@@ -1,5 +1,6 @@
 package dev.tersor.bench;
 
+import dev.tersor.format.QuantizedMatrix;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -60,8 +61,7 @@ public class MatVecBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        MatrixCase matrixCase = MatrixCases.named(matrix);
-        workload = new Workload(matrixCase.load(), batch);
+        workload = new Workload(load(matrix), batch);
         long nonZeros = workload.nonZeros();
         try {
             contender = Contender.open(Variant.parse(variant), workload, threads);
@@ -72,7 +72,7 @@ public class MatVecBenchmark {
             throw e;
         }
         try {
-            contender.verify();
+            contender.verify(expected(matrix, workload));
         } catch (RuntimeException e) {
             TrialLog.append(record(TrialRecord.FAILED, 0, nonZeros, e.getMessage()));
             tearDown();
@@ -82,6 +82,32 @@ public class MatVecBenchmark {
         contender.warmUp(WARM_UP_BUDGET_NANOS);
     }
 
+
+    /** The last matrix generated in this JVM: trials that share a JVM ({@code -f 0}) generate each once. */
+    private static String loadedId;
+    private static QuantizedMatrix loaded;
+
+    private static synchronized QuantizedMatrix load(String id) {
+        if (!id.equals(loadedId)) {
+            loaded = null;
+            loaded = MatrixCases.named(id).load();
+            loadedId = id;
+        }
+        return loaded;
+    }
+
+    /** The reference of the last matrix and batch checked in this JVM, reused across thread counts. */
+    private static String expectedKey;
+    private static ReferenceCheck.Expected expected;
+
+    private static synchronized ReferenceCheck.Expected expected(String id, Workload workload) {
+        String key = id + " B=" + workload.batch();
+        if (!key.equals(expectedKey)) {
+            expected = ReferenceCheck.expected(workload.source(), workload.x(), workload.batch());
+            expectedKey = key;
+        }
+        return expected;
+    }
 
     private TrialRecord record(String status, long bytes, long nonZeros, String message) {
         return new TrialRecord(matrix, variant, batch, threads, status, bytes, nonZeros, workload.rows(),

@@ -66,14 +66,34 @@ public final class MatrixCases {
         return List.copyOf(All.CASES.keySet());
     }
 
-    /** The case called {@code id}, or an exception listing the known ones. */
+    /**
+     * The case called {@code id}, or an ad-hoc synthetic one written {@code ROWSxCOLS@dDENSITY-kK} (for
+     * example {@code 4096x4096@d0.1-k16}, uniform values, the catalogue's seed), or an exception listing
+     * the known ones.
+     */
     public static MatrixCase named(String id) {
         MatrixCase found = All.CASES.get(id);
-        if (found == null) {
-            throw new IllegalArgumentException("unknown matrix case '" + id + "'; known cases: " + ids());
+        if (found != null) {
+            return found;
         }
-        return found;
+        java.util.regex.Matcher m = AD_HOC.matcher(id);
+        if (m.matches()) {
+            int rows = Integer.parseInt(m.group(1));
+            int cols = Integer.parseInt(m.group(2));
+            double density = Double.parseDouble(m.group(3));
+            int k = Integer.parseInt(m.group(4));
+            if (rows < 1 || cols < 1 || density < 0 || density > 1 || k < 1) {
+                throw new IllegalArgumentException("matrix case '" + id + "' needs rows, cols, k ≥ 1 and density in [0, 1]");
+            }
+            return new SyntheticCase(rows + "x" + cols, "d" + m.group(3) + "-k" + k, rows, cols, density, k,
+                    ValueDistribution.UNIFORM, SEED);
+        }
+        throw new IllegalArgumentException("unknown matrix case '" + id + "'; known cases: " + ids()
+                + ", or ROWSxCOLS@dDENSITY-kK");
     }
+
+    private static final java.util.regex.Pattern AD_HOC =
+            java.util.regex.Pattern.compile("(\\d{1,6})x(\\d{1,6})@d([0-9]*\\.?[0-9]+)-k(\\d{1,5})");
 
     /** Shape by name, or {@code null}. */
     public static Shape shape(String name) {

@@ -23,6 +23,32 @@ public final class ReferenceCheck {
      * @param what names the product in the message, e.g. {@code "cser/vector"}
      */
     public static void verify(QuantizedMatrix source, MemorySegment x, MemorySegment y, int batch, String what) {
+        expected(source, x, batch).check(y, what);
+    }
+
+    /**
+     * The reference product {@code W·X} and each entry's tolerance, computed once: trials of the same
+     * matrix and input that share a JVM check against it without recomputing.
+     */
+    public record Expected(int rows, int batch, double[] values, double[] tolerances) {
+
+        /** Throws {@link IllegalStateException} naming the first entry of {@code y} out of tolerance. */
+        public void check(MemorySegment y, String what) {
+            for (int r = 0; r < rows; r++) {
+                for (int b = 0; b < batch; b++) {
+                    int i = r * batch + b;
+                    double got = y.getAtIndex(Layouts.F32, i);
+                    if (!(Math.abs(got - values[i]) <= tolerances[i])) {
+                        throw new IllegalStateException(what + " gives a wrong product: row " + r + " batch " + b
+                                + " is " + got + ", the reference " + values[i] + " (tolerance " + tolerances[i] + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code W·X} in double precision with the float32 summation bound of each entry. */
+    public static Expected expected(QuantizedMatrix source, MemorySegment x, int batch) {
         int rows = source.rows();
         int cols = source.cols();
         float[] xs = x.asSlice(0, 4L * cols * batch).toArray(Layouts.F32);
@@ -32,6 +58,8 @@ public final class ReferenceCheck {
                 inputs[b] += Math.abs(xs[j * batch + b]);
             }
         }
+        double[] values = new double[rows * batch];
+        double[] tolerances = new double[rows * batch];
         double[] sum = new double[batch];
         double[] magnitude = new double[batch];
         for (int r = 0; r < rows; r++) {
@@ -52,14 +80,11 @@ public final class ReferenceCheck {
                 }
             }
             for (int b = 0; b < batch; b++) {
-                double got = y.getAtIndex(Layouts.F32, (long) r * batch + b);
+                values[r * batch + b] = sum[b];
                 // float summation bound; the implicit-value rewrite can add up to |ω0|·Σ|x| ≤ max|w|·Σ|x| twice
-                double bound = (cols + 8) * Math.scalb(1.0, -23) * (magnitude[b] + 2 * largest * inputs[b]);
-                if (!(Math.abs(got - sum[b]) <= bound)) {
-                    throw new IllegalStateException(what + " gives a wrong product: row " + r + " batch " + b
-                            + " is " + got + ", the reference " + sum[b] + " (tolerance " + bound + ")");
-                }
+                tolerances[r * batch + b] = (cols + 8) * Math.scalb(1.0, -23) * (magnitude[b] + 2 * largest * inputs[b]);
             }
         }
+        return new Expected(rows, batch, values, tolerances);
     }
 }

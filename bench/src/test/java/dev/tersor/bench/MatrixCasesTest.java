@@ -62,4 +62,18 @@ class MatrixCasesTest {
         assertThatThrownBy(() -> MatrixCases.named("vgg16-fc9@extreme")).hasMessageContaining("unknown matrix case")
                 .hasMessageContaining("vgg16-fc6@deep-compression");
     }
+
+    @Test
+    void adHocCasesAreGeneratedFromTheirName() {
+        MatrixCase c = MatrixCases.named("300x200@d0.1-k16");
+        assertThat(c.id()).isEqualTo("300x200@d0.1-k16");
+        QuantizedMatrix q = c.load();
+        assertThat(q.rows()).isEqualTo(300);
+        assertThat(q.cols()).isEqualTo(200);
+        long nonZeros = (long) q.rows() * q.cols() - q.codeCounts()[0];
+        assertThat((double) nonZeros / (q.rows() * q.cols())).isBetween(0.09, 0.11);
+        assertThat(q.codebookSize()).isLessThanOrEqualTo(17);
+        assertThatThrownBy(() -> MatrixCases.named("300x200@d1.5-k16")).hasMessageContaining("density in [0, 1]");
+        assertThatThrownBy(() -> MatrixCases.named("300x200@d0.1")).hasMessageContaining("ROWSxCOLS@dDENSITY-kK");
+    }
 }

@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -24,7 +25,8 @@ import java.util.concurrent.Callable;
  * this jar, then the report. OpenBLAS must be installed; without it nothing runs.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run the benchmark suites through JMH against OpenBLAS, with the memory roofline, and write "
+        description = {"Run the benchmark suites through JMH (the formats against OpenBLAS with the memory roofline, "
+                + "all-MiniLM-L6-v2 against ONNX Runtime) and write "
                 + "JMH's JSON, a Markdown report and PNG charts into one folder.",
                 "Do not run it while builds or other jobs use the machine: the numbers would be noise."},
         subcommands = {BenchMatVecCommand.class, BenchReportCommand.class})
@@ -37,10 +39,12 @@ final class BenchCommand implements Callable<Integer> {
     Scope scope;
 
     static final class Scope {
-        @Option(names = "--quick", description = "A representative subset, about ten minutes on two cores (the default).")
+        @Option(names = "--quick", description = "A representative subset of the matrix suite and the whole model suite, about ten minutes on "
+                + "two cores (the default).")
         boolean quick;
 
-        @Option(names = "--full", description = "Every case, format, provider, batch and thread count: hours.")
+        @Option(names = "--full", description = "Every case, format, provider, batch and thread count, and the model suite: under two hours "
+                + "(one JVM per matrix and variant; --dry-run prints the estimate).")
         boolean full;
 
         @Option(names = "--smoke", hidden = true,
@@ -57,14 +61,18 @@ final class BenchCommand implements Callable<Integer> {
                     + "Default: 1.")
     Integer rounds;
 
+    @Option(names = "--suite", paramLabel = "NAME", split = ",",
+            description = "Run only these suites (matrix, model). Default: all.")
+    java.util.List<String> suites;
+
     @Option(names = "--dry-run", description = "Print the plan and its estimated duration, and run nothing.")
     boolean dryRun;
 
     @Override
     public Integer call() {
         Preset preset = scope == null || scope.quick ? Preset.QUICK : scope.full ? Preset.FULL : Preset.SMOKE;
-        SuitePlan plan = SuitePlan.of(preset, Suites.all().stream().map(Suites.Suite::benchmarks).toList(),
-                Environment.current());
+        SuitePlan plan = SuitePlan.of(preset, (suites == null ? Suites.all() : Suites.named(suites)).stream()
+                .map(Suites.Suite::benchmarks).toList(), Environment.current());
         if (rounds != null) {
             plan = plan.withRounds(rounds);
         }
@@ -76,8 +84,34 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         stdout.flush();
+        addOnnxRuntime();
         SuiteRunner.run(plan, dir, Main.version(), System.out);
         return 0;
+    }
+
+    /**
+     * Puts the ONNX Runtime jar the build copies beside the CLI jar ({@code lib/}) on the class path
+     * JMH gives its forks, which is this JVM's {@code java.class.path}. The runner stops with a clear
+     * message if it is not there.
+     */
+    static void addOnnxRuntime() {
+        Path lib;
+        try {
+            lib = Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    .resolveSibling("lib");
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return;
+        }
+        if (!Files.isDirectory(lib)) {
+            return;
+        }
+        try (var jars = Files.list(lib)) {
+            jars.filter(p -> p.getFileName().toString().matches("onnxruntime-.*\\.jar")).findFirst().ifPresent(jar ->
+                    System.setProperty("java.class.path", System.getProperty("java.class.path")
+                            + java.io.File.pathSeparator + jar.toAbsolutePath()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot list " + lib, e);
+        }
     }
 
     static void printPlan(PrintWriter out, SuitePlan plan, Path dir) {

@@ -73,7 +73,11 @@ class BenchCommandTest {
     void dryRunPrintsThePlanWithEveryFormatAndProvider() {
         MatrixCommandTest.Run quick = run("bench", "--dry-run");
         assertThat(quick.exitCode()).as(quick.err()).isZero();
-        assertThat(quick.out()).startsWith("plan quick:").contains("ReadBandwidthBenchmark", "MatVecBenchmark");
+        assertThat(quick.out()).startsWith("plan quick:").contains("ReadBandwidthBenchmark", "MatVecBenchmark",
+                "MiniLmBenchmark", "MiniLmLoadBenchmark", "workload = b1-t128", "tersor-compressed, ort-fp32, ort-int8");
+        MatrixCommandTest.Run model = run("bench", "--dry-run", "--suite", "model");
+        assertThat(model.out()).contains("MiniLmBenchmark").doesNotContain("MatVecBenchmark");
+        assertThat(run("bench", "--dry-run", "--suite", "nothing").exitCode()).isNotZero();
         for (String format : MatrixFormats.names()) {
             assertThat(quick.out()).contains(format + "/");
         }

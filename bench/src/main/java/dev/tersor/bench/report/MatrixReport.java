@@ -38,7 +38,8 @@ public final class MatrixReport implements ReportSection {
                 + "Variants are `format/provider`. Times are per product: one matrix times B input vectors.");
         if (r.matrices.stream().noneMatch(m -> m.endsWith("@" + MatrixCases.REAL))) {
             md.paragraph("The *real* preset (MiniLM's own weights under the default compression preset) is not in "
-                    + "this run: it joins through a `MatrixCaseProvider` once the model importer can supply it.");
+                    + "this run: its cases exist only when the build has a `ModelCompressor` (the compression "
+                    + "pipeline behind `./tersor compress`) to make them.");
         }
         bandwidth(r, md);
         goals(r, md);

@@ -70,10 +70,20 @@ public final class ReportWriter {
         md.endList();
         Iterations it = plan.iterations();
         md.heading(2, "Method");
-        md.bullet("JMH, average time per operation. Every trial runs in its own JVM fork (" + it.forks() + " per trial) "
-                + "with " + it.warmupIterations() + " warm-up iterations of " + it.warmupMillis() + " ms and "
-                + it.measurementIterations() + " measured iterations of " + it.measurementMillis() + " ms; heap "
-                + plan.heap() + ".");
+        md.bullet("JMH, average time per operation (single loads for load time), with " + it.warmupIterations()
+                + " timed warm-up iterations of " + it.warmupMillis() + " ms and " + it.measurementIterations()
+                + " measured iterations of " + it.measurementMillis() + " ms per trial, after each trial's own "
+                + "pre-warming (its operation called until the JIT settles: no call 10 % faster than the best and no "
+                + "compilation for 300 ms); heap " + plan.heap() + ".");
+        md.bullet(plan.sharedJvms()
+                ? "Matrix suite: one JVM per matrix and variant, in which JMH measures every batch and thread count "
+                        + "without forking. JVM start, matrix generation, kernel compilation and the reference product "
+                        + "(per batch) are paid once per variant rather than once per point; formats and providers never "
+                        + "share a JVM, but the batch sizes and thread counts of one variant share its JIT profile. The "
+                        + "price of fitting the whole grid in about 90 minutes: three samples per point, so read the "
+                        + "interquartile ranges, and repeat with `--rounds` where a ratio matters. Other suites: one "
+                        + "JVM fork per trial."
+                : "Every trial runs in its own JVM fork (" + it.forks() + " per trial).");
         md.bullet(plan.rounds() == 1
                 ? "One round: each variant was measured once, next to the others on the same matrix, batch and "
                         + "thread count (JMH varies the variant fastest)."
@@ -83,6 +93,12 @@ public final class ReportWriter {
                 + "of medians.");
         md.bullet("Every trial first checks its own product against a double-precision reference, so a fast wrong "
                 + "kernel cannot win; a format that cannot encode a matrix is listed as skipped, never dropped silently.");
+        if (plan.preset().equals("quick")) {
+            md.bullet("Quick covers: read bandwidth; VGG-16 fc6 under deep-compression (the issue's goals) at B = 1 and "
+                    + "8 on one thread; fc7 at 1 % and 100 % density at B = 1; every format on the providers other than "
+                    + "scalar; and the whole model suite (five forms, B = 1 at 11 and 128 tokens, B = 32, T = 1 and 2, "
+                    + "load time). `--full` adds every shape, preset, provider, batch and thread count.");
+        }
         md.bullet("Synthetic matrices use fixed seeds (matrix " + MatrixCases.SEED + ", input "
                 + Workload.INPUT_SEED + "); inputs are uniform in [−1, 1).");
         md.bullet(plan.runs().size() + " JMH runs, " + plan.trials() + " trials planned: "

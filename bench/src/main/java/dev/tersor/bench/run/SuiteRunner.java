@@ -1,14 +1,22 @@
 package dev.tersor.bench.run;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.tersor.bench.MatrixCases;
 import dev.tersor.bench.TrialLog;
 import dev.tersor.bench.TrialRecord;
 import dev.tersor.bench.blas.OpenBlas;
+import dev.tersor.bench.model.ModelTrialLog;
+import dev.tersor.bench.model.ModelTrialRecord;
+import dev.tersor.bench.model.PreparedModels;
 import dev.tersor.bench.report.BenchResults;
 import dev.tersor.bench.report.ReportWriter;
 import dev.tersor.bench.suite.Environment;
 import dev.tersor.bench.suite.Iterations;
 import dev.tersor.bench.suite.JmhRun;
 import dev.tersor.bench.suite.MachineInfo;
+import dev.tersor.bench.suite.MatrixSuite;
+import dev.tersor.bench.suite.ModelSuite;
 import dev.tersor.bench.suite.SuitePlan;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
@@ -38,6 +46,12 @@ import java.util.regex.Pattern;
  */
 public final class SuiteRunner {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Folder of the output where the model suite's prepared models go. */
+    public static final String MODELS = "models";
+    private static final String ONNX_RUNTIME_CLASS = "ai/onnxruntime/OrtEnvironment.class";
+
     /** Package of the JMH classes the plans name. */
     private static final String BENCH_PACKAGE = "dev.tersor.bench.";
 
@@ -65,33 +79,53 @@ public final class SuiteRunner {
         plan.write(dir.resolve(BenchResults.PLAN));
         MachineInfo.collect(blas, tersorVersion, Environment.current()).write(dir.resolve(BenchResults.MACHINE));
         Path trials = dir.resolve(BenchResults.TRIALS);
+        Path models = dir.resolve(MODELS);
+        boolean prepare = plan.suites().contains(ModelSuite.NAME) || plan.runs().stream()
+                .anyMatch(r -> r.params().getOrDefault("matrix", List.of()).stream().anyMatch(m -> m.endsWith("@" + MatrixCases.REAL)));
+        if (prepare) {
+            prepareModels(plan, models, log);
+        }
         log.printf(Locale.ROOT, "tersor bench: %s plan, %d trials in %d round(s), roughly %s; results in %s%n",
                 plan.preset(), plan.trials(), plan.rounds(), duration(plan.estimatedSeconds()), dir);
 
-        List<RunResult> results = new ArrayList<>();
+        ArrayNode results = JSON.createArrayNode();
         for (int round = 1; round <= plan.rounds(); round++) {
             for (JmhRun run : plan.runs()) {
                 log.printf(Locale.ROOT, "tersor bench: round %d of %d, %s (%d trials)%n", round, plan.rounds(),
                         run.label(), run.trials());
+                if (plan.sharedJvms() && run.benchmark().equals(MatrixSuite.MATVEC)) {
+                    runShared(plan, run, dir, results, log);
+                    continue;
+                }
                 try {
-                    results.addAll(new Runner(options(plan, run, trials).build()).run());
+                    results.addAll(toJson(new Runner(options(plan, run, dir).build()).run()));
                 } catch (RunnerException e) {
                     throw new IllegalStateException("JMH failed on " + run.label() + ": " + e.getMessage(), e);
                 }
             }
         }
-        writeJmhJson(results, dir.resolve(BenchResults.JMH));
+        writeJson(results, dir.resolve(BenchResults.JMH));
+        if (prepare) {
+            try {
+                PreparedModels.deleteModelFiles(models);
+            } catch (IOException e) {
+                log.println("tersor bench: could not delete the prepared models in " + models + ": " + e.getMessage());
+            }
+        }
         Path report = ReportWriter.write(dir, Suites.named(plan.suites()).stream().map(Suites.Suite::report).toList());
         List<TrialRecord> records = TrialLog.read(trials);
         long skipped = records.stream().filter(r -> TrialRecord.SKIPPED.equals(r.status())).count();
         long failed = records.stream().filter(r -> TrialRecord.FAILED.equals(r.status())).count();
+        List<ModelTrialRecord> modelRecords = ModelTrialLog.read(dir.resolve(ModelTrialLog.FILE));
+        skipped += modelRecords.stream().filter(r -> TrialRecord.SKIPPED.equals(r.status())).count();
+        failed += modelRecords.stream().filter(r -> TrialRecord.FAILED.equals(r.status())).count();
         log.printf(Locale.ROOT, "tersor bench: %d results, %d trials skipped, %d failed; report: %s%n", results.size(),
                 skipped, failed, report);
         return report;
     }
 
     /** The JMH options of one run: its class, its parameters, the plan's iterations and the forks' JVM flags. */
-    static ChainedOptionsBuilder options(SuitePlan plan, JmhRun run, Path trials) {
+    static ChainedOptionsBuilder options(SuitePlan plan, JmhRun run, Path dir) {
         Iterations it = plan.iterations();
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .include("^" + Pattern.quote(BENCH_PACKAGE + run.benchmark()) + "\\.")
@@ -101,26 +135,142 @@ public final class SuiteRunner {
                 .measurementTime(TimeValue.milliseconds(it.measurementMillis()))
                 .forks(it.forks())
                 .shouldFailOnError(false)
-                .jvmArgs(forkJvmArgs(plan.heap(), trials).toArray(String[]::new));
+                .jvmArgs(forkJvmArgs(plan.heap(), dir).toArray(String[]::new));
         run.params().forEach((name, values) -> options.param(name, values.toArray(String[]::new)));
         return options;
     }
 
-    /** Flags of every fork: Tersor's, the heap, the trial log, and this JVM's {@code tersor.*} properties. */
-    static List<String> forkJvmArgs(String heap, Path trials) {
+    /**
+     * Flags of every fork: Tersor's, the heap, the trial logs and prepared models of the output folder
+     * {@code dir}, and this JVM's {@code tersor.*} and {@code jmh.*} properties (the latter matter to
+     * the JVMs that run JMH themselves, see {@link #runShared}).
+     */
+    static List<String> forkJvmArgs(String heap, Path dir) {
+        Path out = dir.toAbsolutePath();
+        List<String> own = List.of(TrialLog.PROPERTY, ModelTrialLog.PROPERTY, PreparedModels.PROPERTY);
         List<String> args = new ArrayList<>(List.of("--add-modules", "jdk.incubator.vector",
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-Xmx" + heap, "-Djava.awt.headless=true",
-                "-D" + TrialLog.PROPERTY + "=" + trials.toAbsolutePath()));
+                "-D" + TrialLog.PROPERTY + "=" + out.resolve(BenchResults.TRIALS),
+                "-D" + ModelTrialLog.PROPERTY + "=" + out.resolve(ModelTrialLog.FILE),
+                "-D" + PreparedModels.PROPERTY + "=" + out.resolve(MODELS)));
         System.getProperties().stringPropertyNames().stream().sorted()
-                .filter(name -> name.startsWith("tersor.") && !name.equals(TrialLog.PROPERTY))
+                .filter(name -> (name.startsWith("tersor.") || name.startsWith("jmh.")) && !own.contains(name))
                 .forEach(name -> args.add("-D" + name + "=" + System.getProperty(name)));
         return args;
     }
 
-    private static void writeJmhJson(List<RunResult> results, Path file) {
-        try (PrintStream out = new PrintStream(Files.newOutputStream(file), true, StandardCharsets.UTF_8)) {
+    /**
+     * Imports and compresses the models and computes the references ({@link PreparedModels}) in a JVM
+     * of its own, started like a fork, so no trial carries that work in its memory figures.
+     */
+    static void prepareModels(SuitePlan plan, Path models, PrintStream log) {
+        requireOnnxRuntime();
+        log.println("tersor bench: preparing the models of the model suite in " + models);
+        List<String> command = new ArrayList<>();
+        command.add(javaCommand());
+        command.addAll(forkJvmArgs(plan.heap(), models.getParent()));
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(PreparedModels.class.getName());
+        command.add(models.toString());
+        ModelSuite.workloads(plan.runs()).forEach(w -> command.add(w.id()));
+        execute(command, "preparing the models").lines().filter(l -> l.startsWith("prepared"))
+                .forEach(l -> log.println("tersor bench: " + l));
+    }
+
+    /**
+     * The model suite compares with ONNX Runtime and never runs without it: its jar must be on this
+     * JVM's class path, which forks inherit. The CLI jar does not carry it; {@code ./tersor bench}
+     * adds the copy its build puts beside the jar.
+     */
+    static void requireOnnxRuntime() {
+        boolean loadable = SuiteRunner.class.getClassLoader().getResource(ONNX_RUNTIME_CLASS) != null;
+        boolean onPath = List.of(System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)).stream()
+                .anyMatch(entry -> entry.contains("onnxruntime"));
+        if (!loadable && !onPath) {
+            throw new IllegalStateException("ONNX Runtime is not on the class path, and the model suite compares with it. "
+                    + "Build the CLI (./tersor does it, or mvn -pl cli -am package): it copies the ONNX Runtime jar to "
+                    + "cli/target/lib/.");
+        }
+    }
+
+    /**
+     * Runs a matrix run with one JVM per matrix and variant: JMH inside it without forking
+     * ({@code -f 0}), over all the run's batches and thread counts. Different formats and providers
+     * never share a JVM; one variant's settings share its JIT profile. The full preset does this to
+     * pay JVM start, matrix generation and kernel compilation once per six points.
+     */
+    static void runShared(SuitePlan plan, JmhRun run, Path dir, ArrayNode results, PrintStream log) {
+        Iterations it = plan.iterations();
+        for (String matrix : run.values("matrix")) {
+            for (String variant : run.values("variant")) {
+                Path json = dir.resolve("jmh-part.json");
+                List<String> command = new ArrayList<>();
+                command.add(javaCommand());
+                command.addAll(forkJvmArgs(plan.heap(), dir));
+                command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.openjdk.jmh.Main",
+                        "^" + Pattern.quote(BENCH_PACKAGE + run.benchmark()) + "\\.", "-f", "0",
+                        "-wi", String.valueOf(it.warmupIterations()), "-w", it.warmupMillis() + "ms",
+                        "-i", String.valueOf(it.measurementIterations()), "-r", it.measurementMillis() + "ms",
+                        "-foe", "false", "-rf", "json", "-rff", json.toString(),
+                        "-p", "matrix=" + matrix, "-p", "variant=" + variant,
+                        "-p", "batch=" + String.join(",", run.values("batch")),
+                        "-p", "threads=" + String.join(",", run.values("threads"))));
+                log.printf(Locale.ROOT, "tersor bench: %s, %s in one JVM%n", matrix, variant);
+                String output = execute(command, "JMH on " + matrix + " " + variant);
+                output.lines().filter(l -> l.startsWith("MatVecBenchmark.") || l.contains("Exception"))
+                        .forEach(l -> log.println("  " + l));
+                try {
+                    if (Files.isRegularFile(json)) {
+                        JSON.readTree(json.toFile()).forEach(results::add);
+                        Files.delete(json);
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read " + json, e);
+                }
+            }
+        }
+    }
+
+    private static String javaCommand() {
+        return ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    /** Runs {@code command}, returns its output; a non-zero exit fails with the output. */
+    private static String execute(List<String> command, String what) {
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int status = process.waitFor();
+            if (status != 0) {
+                throw new IllegalStateException(what + " failed (exit " + status + "):\n" + output.strip());
+            }
+            return output;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + what, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted: " + what, e);
+        }
+    }
+
+    private static ArrayNode toJson(java.util.Collection<RunResult> results) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
             ResultFormatFactory.getInstance(ResultFormatType.JSON, out).writeOut(results);
+        }
+        try {
+            return (ArrayNode) JSON.readTree(bytes.toString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot parse JMH's JSON", e);
+        }
+    }
+
+    private static void writeJson(ArrayNode results, Path file) {
+        try {
+            JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), results);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }

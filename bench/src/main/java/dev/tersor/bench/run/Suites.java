@@ -1,16 +1,18 @@
 package dev.tersor.bench.run;
 
 import dev.tersor.bench.report.MatrixReport;
+import dev.tersor.bench.report.ModelReport;
 import dev.tersor.bench.report.ReportSection;
 import dev.tersor.bench.suite.BenchSuite;
 import dev.tersor.bench.suite.MatrixSuite;
+import dev.tersor.bench.suite.ModelSuite;
 
 import java.util.List;
 
 /**
- * The suites {@code ./tersor bench} runs, each its benchmarks and its report section. The model
- * suite (MiniLM against ONNX Runtime) joins here as one more entry: a JMH class, a
- * {@link BenchSuite} that plans it and a {@link ReportSection} that compares with ONNX Runtime.
+ * The suites {@code ./tersor bench} runs, each its benchmarks and its report section: the matrix
+ * suite (formats against OpenBLAS) and the model suite (MiniLM against ONNX Runtime). A suite is a
+ * JMH class, a {@link BenchSuite} that plans it and a {@link ReportSection}.
  */
 public final class Suites {
 
@@ -21,7 +23,8 @@ public final class Suites {
         }
     }
 
-    private static final List<Suite> ALL = List.of(new Suite(new MatrixSuite(), new MatrixReport()));
+    private static final List<Suite> ALL = List.of(new Suite(new MatrixSuite(), new MatrixReport()),
+            new Suite(new ModelSuite(), new ModelReport()));
 
     private Suites() {
     }

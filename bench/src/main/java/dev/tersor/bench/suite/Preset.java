@@ -6,7 +6,7 @@ import java.util.Locale;
 public enum Preset {
     /** A representative subset, about ten minutes on a 2-core machine. */
     QUICK,
-    /** Everything the issue lists. Hours; print the plan first with {@code --dry-run}. */
+    /** Everything the issue lists, matrix runs in one JVM per matrix and variant; print the plan first with {@code --dry-run}. */
     FULL,
     /** Every format and provider on a small case and the largest, one short iteration: proves the pipeline works, measures nothing. */
     SMOKE;

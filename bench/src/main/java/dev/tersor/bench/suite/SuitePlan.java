@@ -19,9 +19,15 @@ import java.util.List;
  * <p>A plan is run {@code rounds} times over. With two rounds or more every variant is measured
  * again after all the others, so slow drift of a shared machine hits them alike (A/B alternation at
  * the granularity JMH allows); the report pools the rounds.
+ *
+ * <p>With {@code sharedJvms} (the full preset) a matrix run gets one JVM per matrix and variant, in
+ * which JMH measures every batch and thread count without forking: JVM start, matrix generation and
+ * kernel compilation are paid once per six points instead of once per point. Formats and providers
+ * still never share a JVM, so none inherits another's JIT profile; the batch sizes and thread counts
+ * of one variant do.
  */
 public record SuitePlan(String preset, List<String> suites, List<JmhRun> runs, Iterations iterations, int rounds,
-                        String heap) {
+                        String heap, boolean sharedJvms) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -40,16 +46,26 @@ public record SuitePlan(String preset, List<String> suites, List<JmhRun> runs, I
             runs.addAll(suite.runs(preset, environment));
         }
         Iterations iterations = switch (preset) {
-            case FULL -> new Iterations(3, 500, 5, 500, 1);
+            // the pre-warming runs each product until the JIT settles, so full needs no timed warm-up
+            case FULL -> new Iterations(0, 1, 3, 200, 1);
             case QUICK -> new Iterations(1, 200, 3, 200, 1);
             case SMOKE -> new Iterations(1, 50, 2, 50, 1);
         };
-        return new SuitePlan(preset.label(), suites.stream().map(BenchSuite::name).toList(), runs, iterations, 1, "4g");
+        return new SuitePlan(preset.label(), suites.stream().map(BenchSuite::name).toList(), runs, iterations, 1, "4g",
+                preset == Preset.FULL);
+    }
+
+    /** A plan with one JVM per trial. */
+    public SuitePlan(String preset, List<String> suites, List<JmhRun> runs, Iterations iterations, int rounds, String heap) {
+        this(preset, suites, runs, iterations, rounds, heap, false);
     }
 
     public SuitePlan withRounds(int rounds) {
-        return new SuitePlan(preset, suites, runs, iterations, rounds, heap);
+        return new SuitePlan(preset, suites, runs, iterations, rounds, heap, sharedJvms);
     }
+
+    /** Importing the models, computing the references and compressing, once per run. */
+    static final double PREPARE_SECONDS = 60;
 
     public long trials() {
         return rounds * runs.stream().mapToLong(JmhRun::trials).sum();
@@ -67,20 +83,32 @@ public record SuitePlan(String preset, List<String> suites, List<JmhRun> runs, I
             // JVM start, JMH's bookkeeping and the pre-warming of each trial, as seen in smoke runs here
             double perTrial = 2.5 + iterations.secondsPerTrial();
             if (matrices == null) {
-                seconds += run.trials() * (perTrial + 0.5);
+                // a model trial loads its form, checks it and runs it until the JIT settles
+                seconds += run.trials() * (perTrial + (run.params().containsKey("form") ? 3 : 0.5));
                 continue;
             }
             long perMatrix = run.trials() / matrices.size();
             double batches = run.params().getOrDefault("batch", List.of("1")).stream()
                     .mapToInt(Integer::parseInt).average().orElse(1);
+            long points = run.params().getOrDefault("batch", List.of("1")).size()
+                    * (long) run.params().getOrDefault("threads", List.of("1")).size();
             for (String id : matrices) {
                 MatrixCase c = MatrixCases.named(id);
                 double entries = (double) c.rows() * c.cols();
-                double setup = entries * 15e-9 + entries * c.density() * batches * 2e-9;
-                seconds += perMatrix * (perTrial + setup);
+                double generate = entries * 15e-9;
+                double check = entries * c.density() * batches * 2e-9;
+                if (sharedJvms) {
+                    // JVM start and generation once per variant; pre-warming and the check per point
+                    // the reference is computed once per batch and reused across thread counts
+                    long threads = run.params().getOrDefault("threads", List.of("1")).size();
+                    seconds += perMatrix / points * (2.5 + generate) + perMatrix * (iterations.secondsPerTrial() + 0.6)
+                            + perMatrix * check / threads;
+                } else {
+                    seconds += perMatrix * (perTrial + generate + check);
+                }
             }
         }
-        return seconds * rounds;
+        return seconds * rounds + (suites.contains(ModelSuite.NAME) ? PREPARE_SECONDS : 0);
     }
 
     public void write(Path file) {

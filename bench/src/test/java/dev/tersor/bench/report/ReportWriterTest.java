@@ -42,7 +42,9 @@ class ReportWriterTest {
                 .contains("Run of 2026-11-23 22:08 UTC, preset **quick**")
                 .contains("CPU: AMD EPYC, 2 cores, last-level cache 32.0 MiB")
                 .contains("OpenBLAS: OpenBLAS 0.3.21")
-                .contains("1 warm-up iterations of 100 ms and 3 measured iterations of 50 ms");
+                .contains("1 timed warm-up iterations of 100 ms and 3 measured iterations of 50 ms per trial")
+                .contains("Every trial runs in its own JVM fork (1 per trial).")
+                .contains("Quick covers: read bandwidth; VGG-16 fc6 under deep-compression");
 
         // read bandwidth: 64 MiB over the median of 10048.9, 3452.8, 3173.9 µs
         assertThat(md).contains("| 1 | 64.0 MiB | 19.4 | 9.94–20.3 |");

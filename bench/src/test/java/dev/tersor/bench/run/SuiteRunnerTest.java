@@ -76,4 +76,30 @@ class SuiteRunnerTest {
         assertThatThrownBy(() -> SuiteRunner.run(plan, out, "test", new PrintStream(new ByteArrayOutputStream(), true,
                 StandardCharsets.UTF_8))).hasMessageContaining("already holds benchmark results");
     }
+
+    /** The full preset's way: one JVM per matrix and variant, JMH unforked inside it over batches and threads. */
+    @Test
+    void sharedJvmsMeasureEveryBatchAndThreadCountOfAVariant(@TempDir Path dir) {
+        String matrix = MatrixCases.MINILM_FFN_DOWN.name() + "@" + MatrixCases.EXTREME;
+        List<JmhRun> runs = List.of(MatrixSuite.matvec("shared", List.of(matrix),
+                List.of("openblas", "cser/scalar", RefusingFormat.NAME + "/scalar"), List.of(1, 2), List.of(1, 2)));
+        SuitePlan plan = new SuitePlan("full", List.of(MatrixSuite.NAME), runs, new Iterations(0, 1, 1, 20, 1), 1, "512m",
+                true);
+        Path out = dir.resolve("run");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+
+        SuiteRunner.run(plan, out, "test", new PrintStream(log, true, StandardCharsets.UTF_8));
+
+        BenchResults results = BenchResults.read(out);
+        assertThat(results.entries(MatrixSuite.MATVEC)).hasSize(8)
+                .extracting(e -> e.param("variant") + " B=" + e.param("batch") + " T=" + e.param("threads"))
+                .containsExactlyInAnyOrder("openblas B=1 T=1", "openblas B=1 T=2", "openblas B=2 T=1", "openblas B=2 T=2",
+                        "cser/scalar B=1 T=1", "cser/scalar B=1 T=2", "cser/scalar B=2 T=1", "cser/scalar B=2 T=2");
+        List<TrialRecord> trials = TrialLog.read(out.resolve(BenchResults.TRIALS));
+        assertThat(trials).hasSize(12);
+        assertThat(trials).filteredOn(t -> t.variant().startsWith(RefusingFormat.NAME))
+                .hasSize(4).allMatch(t -> t.status().equals(TrialRecord.SKIPPED));
+        assertThat(log.toString(StandardCharsets.UTF_8)).contains(matrix + ", cser/scalar in one JVM", "8 results",
+                "4 trials skipped");
+    }
 }

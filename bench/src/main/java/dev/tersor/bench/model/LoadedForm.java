@@ -1,0 +1,89 @@
+package dev.tersor.bench.model;
+
+import dev.tersor.format.Execution;
+import dev.tersor.graph.Tensor;
+import dev.tersor.model.Model;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * One form of the model, loaded and ready to run one {@link ModelWorkload} on a fixed number of
+ * threads: a Tersor {@link Model} mapped from its {@code .tsr}, or an ONNX Runtime session. ONNX
+ * Runtime's classes are touched only by its own implementation, so a Tersor trial never loads them.
+ */
+public interface LoadedForm extends AutoCloseable {
+
+    /** The timed call: one forward pass over the workload; returns something JMH can consume. */
+    Object run();
+
+    /** Runs once and mean-pools {@code last_hidden_state}, {@code [batch][width]}. */
+    float[][] pooled();
+
+    /** Bytes of the weights as the runtime holds them, or −1 when the runtime does not say. */
+    long weightBytes();
+
+    @Override
+    void close();
+
+    /** Loads {@code form} from {@code file} (a {@code .tsr} for Tersor, an {@code .onnx} for ONNX Runtime). */
+    static LoadedForm open(ModelForm form, Path file, ModelWorkload workload, int threads) throws IOException {
+        if (form.isOnnxRuntime()) {
+            return OrtForm.open(file, workload, threads);
+        }
+        return new TersorForm(Model.load(file, Execution.defaults().withThreads(threads)), workload);
+    }
+
+    /** Loads {@code form} from {@code file} with one thread and closes it again: the load benchmark's unit. */
+    static long loadAndClose(ModelForm form, Path file) throws IOException {
+        if (form.isOnnxRuntime()) {
+            return OrtForm.timeOneLoad(file, 1);
+        }
+        try (Model model = Model.load(file, Execution.defaults().withThreads(1))) {
+            return model.graph().weights().size();
+        }
+    }
+
+    /** A Tersor model with the workload's input tensors. */
+    final class TersorForm implements LoadedForm {
+        private static final String OUTPUT = "last_hidden_state";
+        private final Model model;
+        private final ModelWorkload workload;
+        private final Map<String, Tensor> inputs;
+
+        TersorForm(Model model, ModelWorkload workload) {
+            this.model = model;
+            this.workload = workload;
+            int b = workload.batch();
+            int t = workload.tokens();
+            this.inputs = Map.of("input_ids", Tensor.ofLongs(workload.inputIds(), b, t),
+                    "attention_mask", Tensor.ofLongs(workload.attentionMask(), b, t),
+                    "token_type_ids", Tensor.ofLongs(workload.tokenTypes(), b, t));
+        }
+
+        @Override
+        public Object run() {
+            return model.run(inputs);
+        }
+
+        @Override
+        public float[][] pooled() {
+            Tensor hidden = model.run(inputs).get(OUTPUT);
+            if (hidden == null) {
+                throw new IllegalStateException("the model has no output " + OUTPUT + "; it gives " + model.outputs());
+            }
+            return Pooling.mean(hidden.toFloatArray(), workload.batch(), workload.tokens());
+        }
+
+        @Override
+        public long weightBytes() {
+            return model.weightBytes();
+        }
+
+        @Override
+        public void close() {
+            model.close();
+        }
+    }
+}

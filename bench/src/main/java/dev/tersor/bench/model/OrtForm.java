@@ -1,0 +1,102 @@
+package dev.tersor.bench.model;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+
+import java.nio.LongBuffer;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * ONNX Runtime on an ONNX file, threads matched to Tersor's: {@code threads} intra-op threads, one
+ * inter-op thread, sequential execution, every graph optimization.
+ */
+final class OrtForm implements LoadedForm {
+
+    private final OrtSession session;
+    private final Map<String, OnnxTensor> inputs;
+    private final ModelWorkload workload;
+
+    private OrtForm(OrtSession session, Map<String, OnnxTensor> inputs, ModelWorkload workload) {
+        this.session = session;
+        this.inputs = inputs;
+        this.workload = workload;
+    }
+
+    static OrtForm open(Path onnx, ModelWorkload workload, int threads) {
+        try {
+            OrtSession session = createSession(onnx, threads);
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            long[] shape = {workload.batch(), workload.tokens()};
+            Map<String, OnnxTensor> inputs = Map.of(
+                    "input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(workload.inputIds()), shape),
+                    "attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(workload.attentionMask()), shape),
+                    "token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(workload.tokenTypes()), shape));
+            return new OrtForm(session, inputs, workload);
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime cannot load " + onnx + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A session as the suite configures it; the caller closes it. Also what the load benchmark times. */
+    static OrtSession createSession(Path onnx, int threads) throws OrtException {
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(threads);
+            options.setInterOpNumThreads(1);
+            options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            return OrtEnvironment.getEnvironment().createSession(onnx.toString(), options);
+        }
+    }
+
+    /** Creates and closes one session: the unit of the load benchmark. */
+    static long timeOneLoad(Path onnx, int threads) {
+        try (OrtSession session = createSession(onnx, threads)) {
+            return session.getNumInputs();
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime cannot load " + onnx + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Object run() {
+        try (OrtSession.Result result = session.run(inputs)) {
+            return ((OnnxTensor) result.get(0)).getFloatBuffer().get(0);
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public float[][] pooled() {
+        try (OrtSession.Result result = session.run(inputs)) {
+            OnnxTensor hidden = (OnnxTensor) result.get("last_hidden_state")
+                    .orElseThrow(() -> new IllegalStateException("the model has no output last_hidden_state"));
+            java.nio.FloatBuffer values = hidden.getFloatBuffer();
+            float[] all = new float[values.remaining()];
+            values.get(all);
+            return Pooling.mean(all, workload.batch(), workload.tokens());
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public long weightBytes() {
+        return -1;
+    }
+
+    @Override
+    public void close() {
+        for (OnnxTensor t : inputs.values()) {
+            t.close();
+        }
+        try {
+            session.close();
+        } catch (OrtException e) {
+            throw new IllegalStateException("cannot close the ONNX Runtime session: " + e.getMessage(), e);
+        }
+    }
+}
