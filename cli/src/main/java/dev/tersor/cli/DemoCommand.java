@@ -89,14 +89,14 @@ final class DemoCommand implements Runnable {
                 neighbours(tersor, out);
                 float[][] ref = reference.embed(eval);
                 out.println();
-                out.printf(Locale.ROOT, "%-34s %12s %10s %10s %10s %14s%n", "model", "file bytes", "x smaller", "mean cos",
-                        "top-10", "batch-1 ms");
+                out.printf(Locale.ROOT, "%-36s %12s %10s %14s %10s %8s %11s%n", "model", "file bytes", "x smaller",
+                        "resident bytes", "mean cos", "top-10", "batch-1 ms");
                 row(out, "fp32 (ONNX, imported)", fp32, fp32, reference, ref, eval);
                 row(out, "int8 (published -q, imported)", int8, fp32, quantized, ref, eval);
-                row(out, "Tersor (default preset, HAM)", compressed, fp32, tersor, ref, eval);
-                try (Embedder fastest = Embedder.load(compressed, tokenizerJson,
-                        options.withPolicy(dev.tersor.model.ExecutionPolicy.FASTEST))) {
-                    row(out, "Tersor, --exec fastest (transcoded)", compressed, fp32, fastest, ref, eval);
+                row(out, "Tersor (default preset, --exec " + options.policy() + ")", compressed, fp32, tersor, ref, eval);
+                try (Embedder stored = Embedder.load(compressed, tokenizerJson,
+                        options.withPolicy(dev.tersor.model.ExecutionPolicy.STORED))) {
+                    row(out, "Tersor, --exec stored (decode in use)", compressed, fp32, stored, ref, eval);
                 }
                 out.printf(Locale.ROOT, "mean cosine and top-10 neighbour overlap against fp32 over %d held-out raw_sentences;"
                         + " latency: median of %d batch-1 runs of one sentence%n", eval.size(), latencyRuns);
@@ -198,8 +198,8 @@ final class DemoCommand implements Runnable {
         }
         Arrays.sort(nanos);
         long size = Files.size(file);
-        out.printf(Locale.ROOT, "%-34s %12d %10.2f %10.5f %10.3f %14.2f%n", name, size, (double) Files.size(fp32) / size,
-                c.meanCosine(), c.top10Overlap(), nanos[nanos.length / 2] / 1e6);
+        out.printf(Locale.ROOT, "%-36s %12d %10.2f %14d %10.5f %8.3f %11.2f%n", name, size, (double) Files.size(fp32) / size,
+                embedder.model().weightBytes(), c.meanCosine(), c.top10Overlap(), nanos[nanos.length / 2] / 1e6);
         out.flush();
     }
 }

@@ -25,7 +25,7 @@ final class EmbeddingOptions {
     @Option(names = "--batch-size", defaultValue = "32", description = "Texts per model call. Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = "--exec", defaultValue = "stored", paramLabel = "stored|fastest|budget:MB",
+    @Option(names = "--exec", defaultValue = "fastest", paramLabel = "stored|fastest|budget:MB",
             description = "Layout each weight runs in: as stored, the fastest, or the fastest within MB of resident weights. Default: ${DEFAULT-VALUE}.")
     String exec;
 

@@ -40,7 +40,7 @@ final class InspectCommand implements Runnable {
     @Option(names = "--json", description = "Print JSON instead of a table.")
     boolean json;
 
-    @Option(names = "--exec", defaultValue = "stored", paramLabel = "stored|fastest|budget:MB",
+    @Option(names = "--exec", defaultValue = "fastest", paramLabel = "stored|fastest|budget:MB",
             description = "Execution policy to load with, so resident bytes show its effect. Default: ${DEFAULT-VALUE}.")
     String exec;
 

@@ -38,7 +38,7 @@ final class RunCommand implements Runnable {
     @Option(names = "--output", paramLabel = "DIR", description = "Write each output to DIR/<name>.npy.")
     Path outputDir;
 
-    @Option(names = "--exec", defaultValue = "stored", paramLabel = "stored|fastest|budget:MB",
+    @Option(names = "--exec", defaultValue = "fastest", paramLabel = "stored|fastest|budget:MB",
             description = "Layout each weight runs in: as stored, the fastest, or the fastest within MB of resident weights. Default: ${DEFAULT-VALUE}.")
     String exec;
 

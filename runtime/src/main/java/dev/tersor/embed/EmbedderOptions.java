@@ -30,10 +30,15 @@ public record EmbedderOptions(Pooling pooling, boolean normalize, int batchSize,
         }
     }
 
-    /** Mean pooling, L2-normalized, 32 texts per call, 512 tokens unless the tokenizer says otherwise, weights as stored. */
+    /**
+     * Mean pooling, L2-normalized, 32 texts per call, 512 tokens unless the tokenizer says otherwise, and
+     * product weights in the layout that runs fastest ({@link ExecutionPolicy#FASTEST}): an embedder serves
+     * requests, and an entropy-coded layer decoded on every product would be slower than the uncompressed
+     * model. Use {@link ExecutionPolicy#STORED} for the smallest resident memory instead.
+     */
     public static EmbedderOptions defaults() {
         return new EmbedderOptions(Pooling.MEAN, true, 32, Tokenizer.DEFAULT_MAX_TOKENS, Execution.defaults(),
-                ExecutionPolicy.STORED);
+                ExecutionPolicy.FASTEST);
     }
 
     public EmbedderOptions withPooling(Pooling value) {
