@@ -1,18 +1,12 @@
 package dev.tersor.cli;
 
 import dev.tersor.compress.pipeline.CalibrationText;
-import dev.tersor.compress.pipeline.CompressionJob;
-import dev.tersor.compress.pipeline.CompressionPlan;
-import dev.tersor.compress.pipeline.Compressor;
-import dev.tersor.compress.pipeline.LayerSettings;
 import dev.tersor.compress.pipeline.Presets;
 import dev.tersor.embed.Corpus;
 import dev.tersor.embed.Embedder;
 import dev.tersor.embed.EmbedderOptions;
 import dev.tersor.embed.EmbeddingComparison;
-import dev.tersor.embed.Tokenizer;
 import dev.tersor.io.MavenArtifacts;
-import dev.tersor.model.Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -25,14 +19,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The main job: fetch all-MiniLM-L6-v2 and its int8 twin, compress it with the default preset
@@ -120,20 +112,10 @@ final class DemoCommand implements Runnable {
             return target;
         }
         out.println("compressing " + fp32.getFileName() + " with the default preset (once; cached as " + target + ")");
-        CompressionPlan plan = Presets.parse(Presets.MINILM, new LayerSettings(0, null, LayerSettings.AUTO, true));
-        List<String> calibration = CalibrationText.calibration(Corpus.rawSentences(dir), CompressCommand.DEFAULT_CALIBRATION, 0);
         Files.createDirectories(target.getParent());
-        Path part = target.resolveSibling(target.getFileName() + ".part");
-        try (Model source = Model.load(fp32);
-             Tokenizer tokenizer = Tokenizer.load(tokenizerJson);
-             ProgressBars bars = new ProgressBars()) {
-            Compressor.Result result = new CompressionJob(plan, Double.NaN, calibration).run(source, tokenizer, null,
-                    bars.layers(out), bars, bars.log(out));
-            try (Model model = result.model()) {
-                model.save(part, Map.of(Embedder.TOKENIZER_METADATA, Files.readString(tokenizerJson, StandardCharsets.UTF_8)));
-            }
+        try (ProgressBars bars = new ProgressBars()) {
+            DefaultPreset.compress(fp32, tokenizerJson, target, dir, bars.layers(out), bars, bars.log(out));
         }
-        Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return target;
     }
 
