@@ -52,8 +52,9 @@ public class MatVecBenchmark {
     @Param({"1"})
     public int threads;
 
-    @Param({"openblas", "dense/vector", "csr/vector", "cer/vector", "cser/vector", "dense/native", "csr/native",
-            "cer/native", "cser/native"})
+    @Param({"openblas", "dense/vector", "csr/vector", "cer/vector", "cser/vector", "ham/vector", "sham/vector",
+            "xor/vector", "bitpack/vector", "dense/native", "csr/native", "cer/native", "cser/native", "ham/native",
+            "sham/native", "xor/native", "bitpack/native"})
     public String variant;
 
     private Workload workload;

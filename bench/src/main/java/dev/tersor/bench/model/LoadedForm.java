@@ -2,6 +2,8 @@ package dev.tersor.bench.model;
 
 import dev.tersor.format.Execution;
 import dev.tersor.graph.Tensor;
+import dev.tersor.kernels.Kernels;
+import dev.tersor.model.ExecutionPolicy;
 import dev.tersor.model.Model;
 
 import java.io.IOException;
@@ -27,12 +29,27 @@ public interface LoadedForm extends AutoCloseable {
     @Override
     void close();
 
-    /** Loads {@code form} from {@code file} (a {@code .tsr} for Tersor, an {@code .onnx} for ONNX Runtime). */
+    /**
+     * Loads {@code form} from {@code file} (a {@code .tsr} for Tersor, an {@code .onnx} for ONNX Runtime).
+     * Tersor forms load as the CLI and {@code Embedder} do by default: {@link ExecutionPolicy#FASTEST},
+     * so an entropy-coded layer runs transcoded, and the load benchmark includes that work.
+     */
     static LoadedForm open(ModelForm form, Path file, ModelWorkload workload, int threads) throws IOException {
         if (form.isOnnxRuntime()) {
             return OrtForm.open(file, workload, threads);
         }
-        return new TersorForm(Model.load(file, Execution.defaults().withThreads(threads)), workload);
+        return new TersorForm(Model.load(file, Execution.defaults().withThreads(threads), ExecutionPolicy.FASTEST),
+                workload);
+    }
+
+    /**
+     * A Tersor form through an independent path: the scalar reference kernels on the weights as stored
+     * (entropy-coded layers decoded in the product, nothing transcoded). The compressed form is checked
+     * against this, since its distance to fp32 is a property of the compression, not of the runtime.
+     */
+    static LoadedForm openScalarStored(Path file, ModelWorkload workload) throws IOException {
+        return new TersorForm(Model.load(file, Execution.defaults().withKernels(Kernels.named("scalar")).withThreads(1),
+                ExecutionPolicy.STORED), workload);
     }
 
     /** Loads {@code form} from {@code file} with one thread and closes it again: the load benchmark's unit. */
@@ -40,7 +57,7 @@ public interface LoadedForm extends AutoCloseable {
         if (form.isOnnxRuntime()) {
             return OrtForm.timeOneLoad(file, 1);
         }
-        try (Model model = Model.load(file, Execution.defaults().withThreads(1))) {
+        try (Model model = Model.load(file, Execution.defaults().withThreads(1), ExecutionPolicy.FASTEST)) {
             return model.graph().weights().size();
         }
     }

@@ -160,6 +160,16 @@ public final class PreparedModels {
             }
             references.put(reference.id(), byWorkload);
         }
+        if (files.containsKey(ModelForm.TERSOR_COMPRESSED.id())) {
+            Path file = dir.resolve(files.get(ModelForm.TERSOR_COMPRESSED.id()));
+            Map<String, float[][]> byWorkload = new LinkedHashMap<>();
+            for (ModelWorkload workload : workloads) {
+                try (LoadedForm form = LoadedForm.openScalarStored(file, workload)) {
+                    byWorkload.put(workload.id(), form.pooled());
+                }
+            }
+            references.put(ModelForm.TERSOR_COMPRESSED.id(), byWorkload);
+        }
         Manifest manifest = new Manifest(files, unavailable, compressor, layouts, references);
         JSON.writeValue(dir.resolve(MANIFEST).toFile(), manifest);
         return manifest;
