@@ -48,6 +48,11 @@ public abstract class Kernels {
     /** The instruction-set path this provider runs, e.g. {@code "Vector API, 256-bit"}. */
     public abstract String isa();
 
+    /** Width of the float vectors this provider computes with, in bits; 32 for scalar code. */
+    public int vectorBits() {
+        return 32;
+    }
+
     @Override
     public String toString() {
         return name() + " (" + isa() + ")";

@@ -34,7 +34,12 @@ public final class VectorKernels extends Kernels {
 
     @Override
     public String isa() {
-        return "Vector API, " + VectorSupport.F.vectorBitSize() + "-bit";
+        return "Vector API, " + vectorBits() + "-bit";
+    }
+
+    @Override
+    public int vectorBits() {
+        return VectorSupport.F.vectorBitSize();
     }
 
     @Override
