@@ -75,12 +75,14 @@ public final class ModelReport implements ReportSection {
         }
         md.paragraph("One forward pass (`last_hidden_state`) of all-MiniLM-L6-v2 on fixed token ids, every token "
                 + "attended. Forms: " + String.join("; ", forms.stream().map(ModelReport::describe).toList())
-                + ". Tersor runs the `.tsr` files imported (or compressed) before the run, with its default kernels "
-                + "and T row-parallel threads; ONNX Runtime runs the ONNX files with T intra-op threads, one inter-op "
-                + "thread, sequential execution and every graph optimization. Before it is timed, each trial checks "
-                + "its mean-pooled outputs against ONNX Runtime fp32 (ONNX Runtime fp32 itself against Tersor fp32): "
-                + "cosine ≥ " + ModelForm.EXACT_COSINE + " for the fp32 forms, ≥ " + ModelForm.QUANTIZED_COSINE
-                + " for the quantized ones.");
+                + ". Tersor runs the `.tsr` files imported (or compressed) before the run, with its default kernels, "
+                + "its default execution policy (`fastest`) and T row-parallel threads; ONNX Runtime runs the ONNX "
+                + "files with T intra-op threads, one inter-op thread, sequential execution and every graph "
+                + "optimization. Before it is timed, each trial checks its mean-pooled outputs against an independent "
+                + "implementation: ONNX Runtime fp32 (for ONNX Runtime fp32 itself, Tersor fp32; for the compressed "
+                + "form, its own file on Tersor's scalar reference kernels, as stored). Cosine ≥ "
+                + ModelForm.EXACT_COSINE + " for the fp32 and compressed forms, ≥ " + ModelForm.QUANTIZED_COSINE
+                + " for the int8 ones.");
         compressor(context.outDir(), md);
         goals(latency, md);
         md.heading(3, "Latency");
