@@ -57,7 +57,7 @@ final class DemoCommand implements Runnable {
             description = "Held-out raw_sentences to measure mean cosine on. Default: ${DEFAULT-VALUE}.")
     int sentences;
 
-    @Option(names = "--latency-runs", defaultValue = "30", paramLabel = "N",
+    @Option(names = "--latency-runs", defaultValue = "60", paramLabel = "N",
             description = "Batch-1 runs per model for the median latency. Default: ${DEFAULT-VALUE}.")
     int latencyRuns;
 
@@ -81,7 +81,7 @@ final class DemoCommand implements Runnable {
                 neighbours(tersor, out);
                 float[][] ref = reference.embed(eval);
                 out.println();
-                out.printf(Locale.ROOT, "%-36s %12s %10s %14s %10s %8s %11s%n", "model", "file bytes", "x smaller",
+                out.printf(Locale.ROOT, "%-40s %12s %10s %14s %10s %8s %11s%n", "model", "file bytes", "x smaller",
                         "resident bytes", "mean cos", "top-10", "batch-1 ms");
                 row(out, "fp32 (ONNX, imported)", fp32, fp32, reference, ref, eval);
                 row(out, "int8 (published -q, imported)", int8, fp32, quantized, ref, eval);
@@ -169,7 +169,7 @@ final class DemoCommand implements Runnable {
             throws IOException {
         EmbeddingComparison c = EmbeddingComparison.of(embedder.embed(eval), ref);
         String probe = "The quick brown fox jumps over the lazy dog near the river bank.";
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 30; i++) {
             embedder.embed(probe);
         }
         long[] nanos = new long[Math.max(1, latencyRuns)];
@@ -180,7 +180,7 @@ final class DemoCommand implements Runnable {
         }
         Arrays.sort(nanos);
         long size = Files.size(file);
-        out.printf(Locale.ROOT, "%-36s %12d %10.2f %14d %10.5f %8.3f %11.2f%n", name, size, (double) Files.size(fp32) / size,
+        out.printf(Locale.ROOT, "%-40s %12d %10.2f %14d %10.5f %8.3f %11.2f%n", name, size, (double) Files.size(fp32) / size,
                 embedder.model().weightBytes(), c.meanCosine(), c.top10Overlap(), nanos[nanos.length / 2] / 1e6);
         out.flush();
     }
