@@ -8,9 +8,9 @@ import dev.tersor.bench.report.Markdown;
 import dev.tersor.bench.report.Summary;
 import dev.tersor.kernels.Kernels;
 import dev.tersor.synthetic.MatrixGenerator;
-import dev.tersor.synthetic.ValueDistribution;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -32,17 +32,8 @@ final class BenchMatVecCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--rows", required = true, description = "Rows (outputs).")
-    int rows;
-
-    @Option(names = "--cols", required = true, description = "Columns (inputs).")
-    int cols;
-
-    @Option(names = "--density", required = true, description = "Fraction of non-zero entries, 0 to 1.")
-    double density;
-
-    @Option(names = "--values", required = true, description = "Number K of distinct non-zero values.")
-    int values;
+    @Mixin
+    SyntheticMatrixOptions matrix;
 
     @Option(names = "--batch", defaultValue = "1", description = "Input vectors per product (B). Default: ${DEFAULT-VALUE}.")
     int batch;
@@ -54,13 +45,6 @@ final class BenchMatVecCommand implements Runnable {
     @Option(names = "--provider", description = "Kernel provider: scalar, vector or native. Default: the preferred one.")
     String provider;
 
-    @Option(names = "--distribution", defaultValue = "uniform",
-            description = "How the K values are distributed: uniform or peaked (Laplace-like). Default: ${DEFAULT-VALUE}.")
-    String distribution;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Random seed of the matrix. Default: ${DEFAULT-VALUE}.")
-    long seed;
-
     @Option(names = "--json", description = "Print one JSON object per format: format, nsPerOp, bytes, speedupVsBlas.")
     boolean json;
 
@@ -69,8 +53,7 @@ final class BenchMatVecCommand implements Runnable {
         if (batch < 1 || threads < 1) {
             throw new IllegalArgumentException("--batch and --threads must be at least 1");
         }
-        MatrixGenerator generator = MatrixGenerator.builder().rows(rows).cols(cols).density(density)
-                .distinctValues(values).distribution(parseDistribution(distribution)).seed(seed).build();
+        MatrixGenerator generator = matrix.generator();
         String kernels = provider != null ? Kernels.named(provider).name() : Kernels.preferred().name();
         MatVecHarness.Result result = MatVecHarness.run(generator.generate(), batch, threads, kernels,
                 MatVecHarness.Settings.DEFAULT);
@@ -83,13 +66,6 @@ final class BenchMatVecCommand implements Runnable {
         out.flush();
     }
 
-    private static ValueDistribution parseDistribution(String name) {
-        try {
-            return ValueDistribution.valueOf(name.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown distribution '" + name + "'; expected uniform or peaked");
-        }
-    }
 
     static void printJson(PrintWriter out, MatVecHarness.Result result) {
         try (JsonGenerator json = new JsonFactory().createGenerator(out)) {

@@ -9,9 +9,9 @@ import dev.tersor.format.WeightMatrix;
 import dev.tersor.format.xor.XorMatrix;
 import dev.tersor.synthetic.MatrixGenerator;
 import dev.tersor.synthetic.UniformLevels;
-import dev.tersor.synthetic.ValueDistribution;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -31,24 +31,8 @@ final class MatrixCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--rows", required = true, description = "Rows (outputs).")
-    int rows;
-
-    @Option(names = "--cols", required = true, description = "Columns (inputs).")
-    int cols;
-
-    @Option(names = "--density", required = true, description = "Fraction of non-zero entries, 0 to 1.")
-    double density;
-
-    @Option(names = "--values", required = true, description = "Number K of distinct non-zero values.")
-    int values;
-
-    @Option(names = "--distribution", defaultValue = "uniform",
-            description = "How the K values are distributed: uniform or peaked (Laplace-like). Default: ${DEFAULT-VALUE}.")
-    String distribution;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Random seed. Default: ${DEFAULT-VALUE}.")
-    long seed;
+    @Mixin
+    SyntheticMatrixOptions matrix;
 
     @Option(names = "--bits", paramLabel = "Q",
             description = "Requantize the non-zero values to 2^Q uniform levels before encoding. Default: the K of --values.")
@@ -78,8 +62,7 @@ final class MatrixCommand implements Runnable {
 
     @Override
     public void run() {
-        MatrixGenerator generator = MatrixGenerator.builder().rows(rows).cols(cols).density(density)
-                .distinctValues(values).distribution(parseDistribution(distribution)).seed(seed).build();
+        MatrixGenerator generator = matrix.generator();
         QuantizedMatrix source = generator.generate();
         if (bits != null) {
             if (bits < 0 || bits > 24) {
@@ -88,7 +71,7 @@ final class MatrixCommand implements Runnable {
             source = UniformLevels.requantize(source, 1 << bits);
         }
         float[] expected = source.toDense();
-        long denseBytes = WeightMatrix.HEADER_BYTES + 4L * rows * cols;
+        long denseBytes = WeightMatrix.HEADER_BYTES + 4L * matrix.rows * matrix.cols;
         double nonZeroEntropy = nonZeroEntropy(source);
         List<MatrixFormat> formats = formatName == null ? MatrixFormats.all() : List.of(MatrixFormats.named(formatName));
 
@@ -163,13 +146,6 @@ final class MatrixCommand implements Runnable {
         return true;
     }
 
-    private static ValueDistribution parseDistribution(String name) {
-        try {
-            return ValueDistribution.valueOf(name.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown distribution '" + name + "'; expected uniform or peaked");
-        }
-    }
 
     private static void printJson(PrintWriter out, List<Row> results) {
         try (JsonGenerator json = new JsonFactory().createGenerator(out)) {
