@@ -102,6 +102,8 @@ public final class SuiteRunner {
                 } catch (RunnerException e) {
                     throw new IllegalStateException("JMH failed on " + run.label() + ": " + e.getMessage(), e);
                 }
+                // a long run that is stopped keeps what it measured; `bench report` rebuilds from it
+                writeJson(results, dir.resolve(BenchResults.JMH));
             }
         }
         writeJson(results, dir.resolve(BenchResults.JMH));
@@ -225,6 +227,7 @@ public final class SuiteRunner {
                     if (Files.isRegularFile(json)) {
                         JSON.readTree(json.toFile()).forEach(results::add);
                         Files.delete(json);
+                        writeJson(results, dir.resolve(BenchResults.JMH));
                     }
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot read " + json, e);
