@@ -108,6 +108,11 @@ public final class Markdown {
         return significant(r) + "×";
     }
 
+    /** A speed-up as {@code 2.75× faster} or, below one, its inverse as {@code 2.72× slower}. */
+    public static String fasterOrSlower(double speedUp) {
+        return speedUp >= 1 ? ratio(speedUp) + " faster" : ratio(1 / speedUp) + " slower";
+    }
+
     public static String percent(double fraction) {
         return String.format(Locale.ROOT, "%.0f %%", 100 * fraction);
     }

@@ -189,7 +189,7 @@ public final class ModelReport implements ReportSection {
                     .mapToLong(ModelTrialRecord::fileBytes).findFirst().orElse(-1);
             table.row(List.of("`" + form + "`", file < 0 ? "—" : Markdown.bytes(file),
                     s == null ? status(trials, ModelSuite.LOAD, form, "", 1) : Markdown.time(s),
-                    s == null || base == null ? "—" : Markdown.ratio(base.median() / s.median()) + " faster"));
+                    s == null || base == null ? "—" : Markdown.fasterOrSlower(base.median() / s.median())));
         }
         md.table(table);
     }

@@ -31,6 +31,8 @@ class SummaryTest {
         assertThat(Markdown.time(new Summary(4_567_000, 4_500_000, 4_710_000, 5))).isEqualTo("4.57 ms (4.50–4.71)");
         assertThat(Markdown.ratio(12.34)).isEqualTo("12.3×");
         assertThat(Markdown.ratio(0.00123)).isEqualTo("0.0012×");
+        assertThat(Markdown.fasterOrSlower(2.75)).isEqualTo("2.75× faster");
+        assertThat(Markdown.fasterOrSlower(0.368)).isEqualTo("2.72× slower");
         assertThat(Markdown.bytes(411_041_808)).isEqualTo("392 MiB");
         assertThat(Markdown.bytes(1000)).isEqualTo("1000 B");
         assertThat(Markdown.percent(0.734)).isEqualTo("73 %");
