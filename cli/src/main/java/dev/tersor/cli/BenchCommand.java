@@ -10,6 +10,7 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
@@ -43,8 +44,9 @@ final class BenchCommand implements Callable<Integer> {
                 + "two cores (the default).")
         boolean quick;
 
-        @Option(names = "--full", description = "Every case, format, provider, batch and thread count, and the model suite: under two hours "
-                + "(one JVM per matrix and variant; --dry-run prints the estimate).")
+        @Option(names = "--full", description = "Every case, format, provider, batch and thread count, and the model suite: about four hours "
+                + "on two cores (one JVM per matrix and variant; --dry-run prints the estimate). It can be stopped and "
+                + "continued with --resume.")
         boolean full;
 
         @Option(names = "--smoke", hidden = true,
@@ -65,11 +67,19 @@ final class BenchCommand implements Callable<Integer> {
             description = "Run only these suites (matrix, model). Default: all.")
     java.util.List<String> suites;
 
+    @Option(names = "--resume", paramLabel = "DIR",
+            description = "Continue the stopped run in DIR with its own plan: what it measured, skipped or failed is kept, "
+                    + "the rest runs, then the report covers all of it. Takes no other option but --dry-run.")
+    Path resume;
+
     @Option(names = "--dry-run", description = "Print the plan and its estimated duration, and run nothing.")
     boolean dryRun;
 
     @Override
     public Integer call() {
+        if (resume != null) {
+            return resume();
+        }
         Preset preset = scope == null || scope.quick ? Preset.QUICK : scope.full ? Preset.FULL : Preset.SMOKE;
         SuitePlan plan = SuitePlan.of(preset, (suites == null ? Suites.all() : Suites.named(suites)).stream()
                 .map(Suites.Suite::benchmarks).toList(), Environment.current());
@@ -86,6 +96,25 @@ final class BenchCommand implements Callable<Integer> {
         stdout.flush();
         addOnnxRuntime();
         SuiteRunner.run(plan, dir, Main.version(), System.out);
+        return 0;
+    }
+
+    private Integer resume() {
+        if (scope != null || out != null || rounds != null || suites != null) {
+            throw new ParameterException(spec.commandLine(),
+                    "--resume continues a run with the plan it started with: give no preset, --out, --rounds or --suite");
+        }
+        PrintWriter stdout = spec.commandLine().getOut();
+        if (dryRun) {
+            SuitePlan plan = SuiteRunner.planToResume(resume);
+            printPlan(stdout, plan, resume);
+            stdout.printf(Locale.ROOT, "done: %d of %d trials%n", SuiteRunner.doneTrials(plan, resume), plan.trials());
+            stdout.flush();
+            return 0;
+        }
+        stdout.flush();
+        addOnnxRuntime();
+        SuiteRunner.resume(resume, System.out);
         return 0;
     }
 

@@ -93,6 +93,16 @@ class BenchCommandTest {
     }
 
     @Test
+    void resumeTakesTheRunsOwnPlanAndNothingElse() {
+        MatrixCommandTest.Run mixed = run("bench", "--resume", "target", "--full");
+        assertThat(mixed.exitCode()).isNotZero();
+        assertThat(mixed.err()).contains("--resume continues a run with the plan it started with");
+        MatrixCommandTest.Run notARun = run("bench", "--resume", "target", "--dry-run");
+        assertThat(notARun.exitCode()).isNotZero();
+        assertThat(notARun.err()).contains("is not the folder of a ./tersor bench run");
+    }
+
+    @Test
     void reportNeedsAnOutputFolder() {
         MatrixCommandTest.Run run = run("bench", "report", "target");
         assertThat(run.exitCode()).isNotZero();

@@ -34,8 +34,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -50,6 +52,8 @@ public final class SuiteRunner {
 
     /** Folder of the output where the model suite's prepared models go. */
     public static final String MODELS = "models";
+    /** JMH's JSON of the JVM of a full run that is running (or was stopped). */
+    private static final String SHARED_PART = "jmh-part.json";
     private static final String ONNX_RUNTIME_CLASS = "ai/onnxruntime/OrtEnvironment.class";
 
     /** Package of the JMH classes the plans name. */
@@ -74,35 +78,92 @@ public final class SuiteRunner {
             throw new UncheckedIOException("cannot create " + dir, e);
         }
         if (Files.exists(dir.resolve(BenchResults.JMH)) || Files.exists(dir.resolve(BenchResults.TRIALS))) {
-            throw new IllegalArgumentException(dir + " already holds benchmark results; choose another --out");
+            throw new IllegalArgumentException(dir + " already holds benchmark results; choose another --out, "
+                    + "or continue a stopped run with --resume");
         }
         plan.write(dir.resolve(BenchResults.PLAN));
         MachineInfo.collect(blas, tersorVersion, Environment.current()).write(dir.resolve(BenchResults.MACHINE));
-        Path trials = dir.resolve(BenchResults.TRIALS);
+        log.printf(Locale.ROOT, "tersor bench: %s plan, %d trials in %d round(s), roughly %s; results in %s%n",
+                plan.preset(), plan.trials(), plan.rounds(), duration(plan.estimatedSeconds()), dir);
+        return execute(plan, dir, RunProgress.fresh(dir), log);
+    }
+
+    /**
+     * Continues the stopped run in {@code runDir} with its own plan: every point that has a result,
+     * or whose trial was skipped or failed, is kept; the rest runs as the plan says, after whatever a
+     * stopped JVM left of it is dropped. Then the report is written over all of it. The machine
+     * description stays the one of the run's start.
+     *
+     * @return the report's path
+     */
+    public static Path resume(Path runDir, PrintStream log) {
+        OpenBlas.load();
+        Path dir = runDir.toAbsolutePath().normalize();
+        SuitePlan plan = planToResume(dir);
+        try {
+            Files.deleteIfExists(dir.resolve(SHARED_PART));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the partial results in " + dir, e);
+        }
+        RunProgress progress = RunProgress.resume(dir);
+        long done = doneTrials(plan, progress);
+        log.printf(Locale.ROOT, "tersor bench: resuming the %s plan in %s: %d of %d trials done%n", plan.preset(), dir,
+                done, plan.trials());
+        return execute(plan, dir, progress, log);
+    }
+
+    /** The plan of the run in {@code dir}, if it can be resumed. */
+    public static SuitePlan planToResume(Path dir) {
+        if (!Files.isRegularFile(dir.resolve(BenchResults.PLAN)) || !Files.isRegularFile(dir.resolve(BenchResults.MACHINE))) {
+            throw new IllegalArgumentException(dir + " holds no " + BenchResults.PLAN + " and " + BenchResults.MACHINE
+                    + ": it is not the folder of a ./tersor bench run");
+        }
+        SuitePlan plan = SuitePlan.read(dir.resolve(BenchResults.PLAN));
+        if (plan.rounds() != 1) {
+            throw new IllegalArgumentException("only a run of one round can be resumed; " + dir + " planned "
+                    + plan.rounds());
+        }
+        return plan;
+    }
+
+    /** Trials of {@code plan} that the run in {@code dir} has already measured, skipped or failed. */
+    public static long doneTrials(SuitePlan plan, Path dir) {
+        return doneTrials(plan, RunProgress.resume(dir));
+    }
+
+    private static long doneTrials(SuitePlan plan, RunProgress progress) {
+        return plan.runs().stream().mapToLong(run -> RunProgress.points(run.params()).stream()
+                .filter(p -> progress.done(run.benchmark(), p)).count()).sum();
+    }
+
+    private static Path execute(SuitePlan plan, Path dir, RunProgress progress, PrintStream log) {
         Path models = dir.resolve(MODELS);
         boolean prepare = plan.suites().contains(ModelSuite.NAME) || plan.runs().stream()
                 .anyMatch(r -> r.params().getOrDefault("matrix", List.of()).stream().anyMatch(m -> m.endsWith("@" + MatrixCases.REAL)));
-        if (prepare) {
+        if (prepare && needsModels(plan, progress, models)) {
             prepareModels(plan, models, log);
         }
-        log.printf(Locale.ROOT, "tersor bench: %s plan, %d trials in %d round(s), roughly %s; results in %s%n",
-                plan.preset(), plan.trials(), plan.rounds(), duration(plan.estimatedSeconds()), dir);
-
-        ArrayNode results = JSON.createArrayNode();
+        ArrayNode results = progress.results();
         for (int round = 1; round <= plan.rounds(); round++) {
             for (JmhRun run : plan.runs()) {
                 log.printf(Locale.ROOT, "tersor bench: round %d of %d, %s (%d trials)%n", round, plan.rounds(),
                         run.label(), run.trials());
                 if (plan.sharedJvms() && run.benchmark().equals(MatrixSuite.MATVEC)) {
-                    runShared(plan, run, dir, results, log);
+                    runShared(plan, run, dir, progress, log);
                     continue;
                 }
+                List<Map<String, String>> points = RunProgress.points(run.params());
+                if (progress.allDone(run.benchmark(), points)) {
+                    log.println("tersor bench: " + run.label() + " was measured before");
+                    continue;
+                }
+                progress.forget(run.benchmark(), points);
                 try {
                     results.addAll(toJson(new Runner(options(plan, run, dir).build()).run()));
                 } catch (RunnerException e) {
                     throw new IllegalStateException("JMH failed on " + run.label() + ": " + e.getMessage(), e);
                 }
-                // a long run that is stopped keeps what it measured; `bench report` rebuilds from it
+                // a long run that is stopped keeps what it measured, for `bench report` and `bench --resume`
                 writeJson(results, dir.resolve(BenchResults.JMH));
             }
         }
@@ -115,7 +176,7 @@ public final class SuiteRunner {
             }
         }
         Path report = ReportWriter.write(dir, Suites.named(plan.suites()).stream().map(Suites.Suite::report).toList());
-        List<TrialRecord> records = TrialLog.read(trials);
+        List<TrialRecord> records = TrialLog.read(dir.resolve(BenchResults.TRIALS));
         long skipped = records.stream().filter(r -> TrialRecord.SKIPPED.equals(r.status())).count();
         long failed = records.stream().filter(r -> TrialRecord.FAILED.equals(r.status())).count();
         List<ModelTrialRecord> modelRecords = ModelTrialLog.read(dir.resolve(ModelTrialLog.FILE));
@@ -124,6 +185,27 @@ public final class SuiteRunner {
         log.printf(Locale.ROOT, "tersor bench: %d results, %d trials skipped, %d failed; report: %s%n", results.size(),
                 skipped, failed, report);
         return report;
+    }
+
+    /**
+     * Whether the models must be prepared: always for a fresh run; when resuming, only if a trial that
+     * needs them (a model trial or a real case) is still to run and the stopped run's files are gone.
+     */
+    private static boolean needsModels(SuitePlan plan, RunProgress progress, Path models) {
+        boolean pending = plan.runs().stream().anyMatch(run -> RunProgress.points(run.params()).stream()
+                .filter(p -> p.containsKey("form") || p.getOrDefault("matrix", "").endsWith("@" + MatrixCases.REAL))
+                .anyMatch(p -> !progress.done(run.benchmark(), p)));
+        if (!pending) {
+            return false;
+        }
+        if (!Files.isRegularFile(models.resolve(PreparedModels.MANIFEST))) {
+            return true;
+        }
+        try (var files = Files.list(models)) {
+            return files.noneMatch(f -> f.getFileName().toString().endsWith(".tsr"));
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     /** The JMH options of one run: its class, its parameters, the plan's iterations and the forks' JVM flags. */
@@ -203,11 +285,21 @@ public final class SuiteRunner {
      * never share a JVM; one variant's settings share its JIT profile. The full preset does this to
      * pay JVM start, matrix generation and kernel compilation once per six points.
      */
-    static void runShared(SuitePlan plan, JmhRun run, Path dir, ArrayNode results, PrintStream log) {
+    static void runShared(SuitePlan plan, JmhRun run, Path dir, RunProgress progress, PrintStream log) {
         Iterations it = plan.iterations();
+        ArrayNode results = progress.results();
         for (String matrix : run.values("matrix")) {
             for (String variant : run.values("variant")) {
-                Path json = dir.resolve("jmh-part.json");
+                Map<String, List<String>> params = new LinkedHashMap<>(run.params());
+                params.put("matrix", List.of(matrix));
+                params.put("variant", List.of(variant));
+                List<Map<String, String>> points = RunProgress.points(params);
+                if (progress.allDone(run.benchmark(), points)) {
+                    log.printf(Locale.ROOT, "tersor bench: %s, %s was measured before%n", matrix, variant);
+                    continue;
+                }
+                progress.forget(run.benchmark(), points);
+                Path json = dir.resolve(SHARED_PART);
                 List<String> command = new ArrayList<>();
                 command.add(javaCommand());
                 command.addAll(forkJvmArgs(plan.heap(), dir));

@@ -98,11 +98,13 @@ public record SuitePlan(String preset, List<String> suites, List<JmhRun> runs, I
                 double generate = entries * 15e-9;
                 double check = entries * c.density() * batches * 2e-9;
                 if (sharedJvms) {
-                    // JVM start and generation once per variant; pre-warming and the check per point
-                    // the reference is computed once per batch and reused across thread counts
-                    long threads = run.params().getOrDefault("threads", List.of("1")).size();
-                    seconds += perMatrix / points * (2.5 + generate) + perMatrix * (iterations.secondsPerTrial() + 0.6)
-                            + perMatrix * check / threads;
+                    // Fitted to the full run of 2026-11-24 on two EPYC cores (one JVM per matrix and
+                    // variant): JVM start, then per point pre-warming, samples and bookkeeping, and a
+                    // cost that grows with the matrix (generating, encoding, checking, and the slow
+                    // variants, such as scalar code on dense 100M-weight layers, whose calls take seconds).
+                    long jvms = perMatrix / points;
+                    seconds += jvms * (2.5 + points * (iterations.secondsPerTrial() + 1.2)
+                            + entries * (0.08e-6 + 0.4e-6 * c.density()));
                 } else {
                     seconds += perMatrix * (perTrial + generate + check);
                 }

@@ -1,5 +1,7 @@
 package dev.tersor.bench.run;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.tersor.bench.MatrixCases;
 import dev.tersor.bench.RefusingFormat;
 import dev.tersor.bench.TrialLog;
@@ -101,5 +103,58 @@ class SuiteRunnerTest {
                 .hasSize(4).allMatch(t -> t.status().equals(TrialRecord.SKIPPED));
         assertThat(log.toString(StandardCharsets.UTF_8)).contains(matrix + ", cser/scalar in one JVM", "8 results",
                 "4 trials skipped");
+    }
+
+    /**
+     * A full run stopped while one variant's JVM was running: its results are missing and it left a
+     * partial trial record. Resuming runs that variant alone and counts each point once.
+     */
+    @Test
+    void aStoppedRunResumesWithWhatItLacks(@TempDir Path dir) throws IOException {
+        String matrix = MatrixCases.MINILM_FFN_DOWN.name() + "@" + MatrixCases.EXTREME;
+        List<JmhRun> runs = List.of(MatrixSuite.matvec("shared", List.of(matrix),
+                List.of("openblas", "csr/scalar", RefusingFormat.NAME + "/scalar"), List.of(1, 2), List.of(1)));
+        SuitePlan plan = new SuitePlan("full", List.of(MatrixSuite.NAME), runs, new Iterations(0, 1, 1, 20, 1), 1, "512m",
+                true);
+        Path out = dir.resolve("run");
+        SuiteRunner.run(plan, out, "test", new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+
+        Path jmh = out.resolve(BenchResults.JMH);
+        ObjectMapper json = new ObjectMapper();
+        ArrayNode stopped = json.createArrayNode();
+        json.readTree(jmh.toFile()).forEach(r -> {
+            if (!r.path("params").path("variant").asText().equals("csr/scalar")) {
+                stopped.add(r);
+            }
+        });
+        json.writeValue(jmh.toFile(), stopped);
+        Path trials = out.resolve(BenchResults.TRIALS);
+        TrialRecord partial = TrialLog.read(trials).stream().filter(t -> t.variant().equals("csr/scalar")).findFirst()
+                .orElseThrow();
+        TrialLog.append(trials, partial);
+        Files.writeString(out.resolve("jmh-part.json"), "[");
+        assertThat(SuiteRunner.doneTrials(plan, out)).isEqualTo(4);
+
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        SuiteRunner.resume(out, new PrintStream(log, true, StandardCharsets.UTF_8));
+
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertThat(text).contains("4 of 6 trials done", matrix + ", openblas was measured before",
+                matrix + ", refusing/scalar was measured before", matrix + ", csr/scalar in one JVM");
+        assertThat(text).doesNotContain("openblas in one JVM");
+        BenchResults results = BenchResults.read(out);
+        assertThat(results.entries(MatrixSuite.MATVEC))
+                .extracting(e -> e.param("variant") + " B=" + e.param("batch"))
+                .containsExactlyInAnyOrder("openblas B=1", "openblas B=2", "csr/scalar B=1", "csr/scalar B=2");
+        assertThat(TrialLog.read(trials)).hasSize(6);
+        assertThat(out.resolve("jmh-part.json")).doesNotExist();
+        assertThat(SuiteRunner.doneTrials(plan, out)).isEqualTo(6);
+
+        SuitePlan twoRounds = plan.withRounds(2);
+        twoRounds.write(out.resolve(BenchResults.PLAN));
+        assertThatThrownBy(() -> SuiteRunner.resume(out, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8))).hasMessageContaining("only a run of one round can be resumed");
+        assertThatThrownBy(() -> SuiteRunner.resume(dir, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8))).hasMessageContaining("not the folder of a ./tersor bench run");
     }
 }
