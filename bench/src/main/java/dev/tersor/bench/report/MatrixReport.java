@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The matrix suite's part of the report: read bandwidth, the issue's goals against what was
@@ -36,7 +38,8 @@ public final class MatrixReport implements ReportSection {
         md.paragraph("`Y = W·X` for each layer shape and statistics preset, each format on each kernel provider, and "
                 + "OpenBLAS (`cblas_sgemv` at B = 1, `cblas_sgemm` above, its thread count set to the trial's). "
                 + "Variants are `format/provider`. Times are per product: one matrix times B input vectors.");
-        if (r.matrices.stream().noneMatch(m -> m.endsWith("@" + MatrixCases.REAL))) {
+        if (Stream.concat(r.matrices.stream(), r.unmeasured.stream())
+                .noneMatch(m -> m.endsWith("@" + MatrixCases.REAL))) {
             md.paragraph("The *real* preset (MiniLM's own weights under the default compression preset) is not in "
                     + "this run: its cases exist only when the build has a `ModelCompressor` (the compression "
                     + "pipeline behind `./tersor compress`) to make them.");
@@ -404,8 +407,16 @@ public final class MatrixReport implements ReportSection {
                     .add("B=" + key.batch() + " T=" + key.threads());
         }
         md.heading(3, "Skipped, failed and missing trials");
-        if (grouped.isEmpty()) {
+        if (!r.unmeasured.isEmpty()) {
+            md.paragraph("**Not measured**, so absent from every table above: " + r.unmeasured.stream()
+                    .map(m -> "`" + m + "`").collect(Collectors.joining(", "))
+                    + ". The run stopped before these cases; `./tersor bench --resume DIR` continues it.");
+        }
+        if (grouped.isEmpty() && r.unmeasured.isEmpty()) {
             md.paragraph("None: every planned trial produced a checked timing.");
+            return;
+        }
+        if (grouped.isEmpty()) {
             return;
         }
         for (Map.Entry<String, List<String>> e : grouped.entrySet()) {

@@ -45,7 +45,10 @@ final class MatrixResults {
     final Map<Integer, Summary> bandwidthNs = new LinkedHashMap<>();
     final Map<Integer, Long> bandwidthBytes = new LinkedHashMap<>();
     final List<Key> expected = new ArrayList<>();
+    /** Planned cases with at least one timing or trial record. */
     final Set<String> matrices = new LinkedHashSet<>();
+    /** Planned cases that nothing ran on: a run stopped before them (or every one of their JVMs died at once). */
+    final Set<String> unmeasured = new LinkedHashSet<>();
     final Set<String> variants = new LinkedHashSet<>();
     final long llcBytes;
 
@@ -97,6 +100,15 @@ final class MatrixResults {
                 matrixFacts.putIfAbsent(record.matrix(), record);
             }
         }
+        for (String matrix : List.copyOf(matrices)) {
+            boolean touched = times.keySet().stream().anyMatch(k -> k.matrix().equals(matrix))
+                    || trials.keySet().stream().anyMatch(k -> k.matrix().equals(matrix));
+            if (!touched) {
+                unmeasured.add(matrix);
+            }
+        }
+        matrices.removeAll(unmeasured);
+        expected.removeIf(key -> unmeasured.contains(key.matrix()));
     }
 
     private static int rank(TrialRecord record) {

@@ -1,5 +1,7 @@
 package dev.tersor.bench.report;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -89,6 +91,29 @@ class ReportWriterTest {
 
         // rebuilding gives the same report
         assertThat(Files.readString(ReportWriter.write(dir, List.of(new MatrixReport())))).isEqualTo(md);
+    }
+
+    /** A run stopped before one of its cases: the case is named once as not measured, with no empty tables. */
+    @Test
+    void aCaseThatNeverRanIsNamedOnceAsNotMeasured(@TempDir Path tmp) throws IOException {
+        Path dir = copyFixture(tmp);
+        String stopped = "minilm-ffn-up@extreme";
+        ObjectMapper json = new ObjectMapper();
+        ArrayNode kept = json.createArrayNode();
+        json.readTree(dir.resolve(BenchResults.JMH).toFile()).forEach(r -> {
+            if (!r.path("params").path("matrix").asText().equals(stopped)) {
+                kept.add(r);
+            }
+        });
+        json.writeValue(dir.resolve(BenchResults.JMH).toFile(), kept);
+        Path trials = dir.resolve(BenchResults.TRIALS);
+        Files.write(trials, Files.readAllLines(trials).stream().filter(l -> !l.contains(stopped)).toList());
+
+        String md = Files.readString(ReportWriter.write(dir, List.of(new MatrixReport())));
+
+        assertThat(md).contains("**Not measured**, so absent from every table above: `" + stopped + "`.",
+                "`./tersor bench --resume DIR` continues it", "#### minilm-ffn-up@quantized-dense-k16");
+        assertThat(md).doesNotContain("#### " + stopped, "| " + stopped + " |", "on " + stopped + " —");
     }
 
     @Test
