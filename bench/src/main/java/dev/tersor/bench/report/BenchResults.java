@@ -52,12 +52,8 @@ public record BenchResults(SuitePlan plan, MachineInfo machine, List<JmhEntry> e
             for (JsonNode node : root) {
                 String full = node.path("benchmark").asText();
                 int dot = full.lastIndexOf('.');
-                String className = full.substring(0, dot);
-                String benchmark = className.substring(className.lastIndexOf('.') + 1);
-                Map<String, String> params = new LinkedHashMap<>();
-                for (Map.Entry<String, JsonNode> field : node.path("params").properties()) {
-                    params.put(field.getKey(), field.getValue().asText());
-                }
+                String benchmark = benchmarkClass(node);
+                Map<String, String> params = params(node);
                 JsonNode metric = node.path("primaryMetric");
                 double toNs = nanosPer(metric.path("scoreUnit").asText());
                 List<Double> samples = new ArrayList<>();
@@ -74,6 +70,20 @@ public record BenchResults(SuitePlan plan, MachineInfo machine, List<JmhEntry> e
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read JMH results " + file, e);
         }
+    }
+
+    /** The simple class name of one result of JMH's JSON: {@code MatVecBenchmark} of {@code dev.….MatVecBenchmark.multiply}. */
+    public static String benchmarkClass(JsonNode result) {
+        String full = result.path("benchmark").asText();
+        String className = full.substring(0, Math.max(0, full.lastIndexOf('.')));
+        return className.substring(className.lastIndexOf('.') + 1);
+    }
+
+    /** The parameters of one result of JMH's JSON, in its order. */
+    public static Map<String, String> params(JsonNode result) {
+        Map<String, String> params = new LinkedHashMap<>();
+        result.path("params").properties().forEach(p -> params.put(p.getKey(), p.getValue().asText()));
+        return params;
     }
 
     static double nanosPer(String unit) {

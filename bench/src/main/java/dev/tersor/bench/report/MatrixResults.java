@@ -100,13 +100,10 @@ final class MatrixResults {
                 matrixFacts.putIfAbsent(record.matrix(), record);
             }
         }
-        for (String matrix : List.copyOf(matrices)) {
-            boolean touched = times.keySet().stream().anyMatch(k -> k.matrix().equals(matrix))
-                    || trials.keySet().stream().anyMatch(k -> k.matrix().equals(matrix));
-            if (!touched) {
-                unmeasured.add(matrix);
-            }
-        }
+        Set<String> touched = new LinkedHashSet<>();
+        times.keySet().forEach(k -> touched.add(k.matrix()));
+        trials.keySet().forEach(k -> touched.add(k.matrix()));
+        matrices.stream().filter(m -> !touched.contains(m)).forEach(unmeasured::add);
         matrices.removeAll(unmeasured);
         expected.removeIf(key -> unmeasured.contains(key.matrix()));
     }

@@ -45,7 +45,7 @@ final class RunProgress {
         this.resuming = resuming;
         this.results = results;
         if (resuming) {
-            results.forEach(r -> measured.add(Map.entry(benchmarkOf(r), paramsOf(r))));
+            results.forEach(r -> measured.add(Map.entry(BenchResults.benchmarkClass(r), BenchResults.params(r))));
             logs().forEach(log -> notMeasurable.put(log, lines(log).stream()
                     .filter(r -> !TrialRecord.OK.equals(r.path("status").asText())).toList()));
         }
@@ -103,7 +103,7 @@ final class RunProgress {
         }
         for (int i = results.size() - 1; i >= 0; i--) {
             JsonNode result = results.get(i);
-            if (benchmarkOf(result).equals(benchmark) && points.contains(paramsOf(result))) {
+            if (BenchResults.benchmarkClass(result).equals(benchmark) && points.contains(BenchResults.params(result))) {
                 results.remove(i);
             }
         }
@@ -162,18 +162,6 @@ final class RunProgress {
             }
         }
         return true;
-    }
-
-    private static String benchmarkOf(JsonNode result) {
-        String full = result.path("benchmark").asText();
-        String className = full.substring(0, Math.max(0, full.lastIndexOf('.')));
-        return className.substring(className.lastIndexOf('.') + 1);
-    }
-
-    private static Map<String, String> paramsOf(JsonNode result) {
-        Map<String, String> params = new LinkedHashMap<>();
-        result.path("params").properties().forEach(p -> params.put(p.getKey(), p.getValue().asText()));
-        return params;
     }
 
     private static List<JsonNode> lines(Path log) {
