@@ -80,13 +80,16 @@ public final class ReportWriter {
                         + "without forking. JVM start, matrix generation, kernel compilation and the reference product "
                         + "(per batch) are paid once per variant rather than once per point; formats and providers never "
                         + "share a JVM, but the batch sizes and thread counts of one variant share its JIT profile. The "
-                        + "price of fitting the whole grid in about 90 minutes: three samples per point, so read the "
+                        + "price of keeping the whole grid to a few hours: three samples per point, so read the "
                         + "interquartile ranges, and repeat with `--rounds` where a ratio matters. Other suites: one "
                         + "JVM fork per trial."
                 : "Every trial runs in its own JVM fork (" + it.forks() + " per trial).");
         md.bullet(plan.rounds() == 1
-                ? "One round: each variant was measured once, next to the others on the same matrix, batch and "
-                        + "thread count (JMH varies the variant fastest)."
+                ? plan.sharedJvms()
+                        ? "One round: each variant was measured once, in its own JVM right after the other variants "
+                                + "of the same matrix, so variants of one case ran minutes apart."
+                        : "One round: each variant was measured once, next to the others on the same matrix, batch "
+                                + "and thread count (JMH varies the variant fastest)."
                 : plan.rounds() + " rounds of the whole plan, pooled: every variant was measured again after all "
                         + "the others, so slow drift of the machine affects them alike (A/B alternation).");
         md.bullet("Times are the median of all measured iterations with the interquartile range; ratios are ratios "
