@@ -138,9 +138,7 @@ public final class SuiteRunner {
 
     private static Path execute(SuitePlan plan, Path dir, RunProgress progress, PrintStream log) {
         Path models = dir.resolve(MODELS);
-        boolean prepare = plan.suites().contains(ModelSuite.NAME) || plan.runs().stream()
-                .anyMatch(r -> r.params().getOrDefault("matrix", List.of()).stream().anyMatch(m -> m.endsWith("@" + MatrixCases.REAL)));
-        if (prepare && needsModels(plan, progress, models)) {
+        if (needsModels(plan, progress, models)) {
             prepareModels(plan, models, log);
         }
         ArrayNode results = progress.results();
@@ -168,7 +166,7 @@ public final class SuiteRunner {
             }
         }
         writeJson(results, dir.resolve(BenchResults.JMH));
-        if (prepare) {
+        if (Files.isDirectory(models)) {
             try {
                 PreparedModels.deleteModelFiles(models);
             } catch (IOException e) {
@@ -188,8 +186,9 @@ public final class SuiteRunner {
     }
 
     /**
-     * Whether the models must be prepared: always for a fresh run; when resuming, only if a trial that
-     * needs them (a model trial or a real case) is still to run and the stopped run's files are gone.
+     * Whether the models must be prepared: when a trial that needs them (a model trial or a real case)
+     * is still to run, which for a fresh run means any such trial in the plan, and the files are not
+     * there yet (a resumed run keeps the stopped run's).
      */
     private static boolean needsModels(SuitePlan plan, RunProgress progress, Path models) {
         boolean pending = plan.runs().stream().anyMatch(run -> RunProgress.points(run.params()).stream()
