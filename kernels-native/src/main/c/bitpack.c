@@ -217,8 +217,8 @@ static const uint32_t HALF_HIGH[16] = {0x0, 0x4, 0x5, 0x54, 0x6, 0x64, 0x65, 0x6
 /*
  * Unpacks 8 values at a time, finds the non-zero ones with one compare and packs them (and their
  * columns) to the front with one permute each, so that a position costs the same few instructions
- * whether it holds no live value or eight: with a dense row, the ctz loop this replaced spent more
- * time extracting entries than the batch spent multiplying them. The lanes of a short block's last
+ * whether it holds no live value or eight; a scalar loop per live value would cost dense rows more
+ * than the batch spends multiplying them. The lanes of a short block's last
  * position past m are padding inside the block's words. Each position stores 8 entries at n and
  * keeps the live ones; n <= 8t before position t, so the stores stay inside the chunk's 256.
  */
