@@ -1,38 +1,32 @@
 package dev.tersor.bench;
 
-import dev.tersor.format.Layout;
+import dev.tersor.format.EnergyClass;
+import dev.tersor.format.FormatPlugin;
 import dev.tersor.format.MatrixFormat;
-import dev.tersor.format.QuantizedMatrix;
-import dev.tersor.format.WeightMatrix;
-
-import java.lang.foreign.Arena;
+import dev.tersor.format.MatrixStatistics;
 
 /**
  * A format that cannot encode anything, registered for the bench tests only: the suites, the harness
  * and the report must list it as skipped with its reason, never drop it silently.
  */
-public final class RefusingFormat implements MatrixFormat {
+public final class RefusingFormat implements FormatPlugin {
 
     public static final String NAME = "refusing";
     public static final String REASON = "the refusing test format encodes no matrix";
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String description() {
-        return "test format that refuses every matrix";
-    }
-
-    @Override
-    public WeightMatrix encode(QuantizedMatrix source) {
-        throw new IllegalArgumentException(REASON);
-    }
-
-    @Override
-    public WeightMatrix fromLayout(Layout layout, Arena owner) {
-        throw new IllegalArgumentException(REASON);
+    public MatrixFormat format() {
+        return MatrixFormat.named(NAME)
+                .description("test format that refuses every matrix")
+                .encoder(source -> {
+                    throw new IllegalArgumentException(REASON);
+                })
+                .reader((layout, owner) -> {
+                    throw new IllegalArgumentException(REASON);
+                })
+                .cost(MatrixStatistics::entries)
+                .energy(EnergyClass.DENSE)
+                .loadTarget(MatrixFormat.LoadTarget.NEVER)
+                .build();
     }
 }

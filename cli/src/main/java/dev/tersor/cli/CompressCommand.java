@@ -6,7 +6,7 @@ import dev.tersor.compress.pipeline.CompressionPlan;
 import dev.tersor.compress.pipeline.Compressor;
 import dev.tersor.compress.pipeline.CostModel;
 import dev.tersor.compress.pipeline.LayerSettings;
-import dev.tersor.compress.pipeline.Objective;
+import dev.tersor.format.Objective;
 import dev.tersor.compress.pipeline.Presets;
 import dev.tersor.compress.pipeline.QuantSpec;
 import dev.tersor.embed.Corpus;

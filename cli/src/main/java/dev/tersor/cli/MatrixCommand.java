@@ -6,7 +6,6 @@ import dev.tersor.format.MatrixFormat;
 import dev.tersor.format.MatrixFormats;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.WeightMatrix;
-import dev.tersor.format.xor.XorMatrix;
 import dev.tersor.synthetic.MatrixGenerator;
 import dev.tersor.synthetic.UniformLevels;
 import picocli.CommandLine.Command;
@@ -86,8 +85,8 @@ final class MatrixCommand implements Runnable {
                 double millis = (System.nanoTime() - start) / 1e6;
                 boolean roundTrip = sameBits(expected, matrix.toDense());
                 Map<String, Double> details = new LinkedHashMap<>(matrix.details());
-                if (format.name().equals("sham")) {
-                    // the bound to check streamBitsPerNonZero against: H ≤ L̄ < H + 1
+                if (details.containsKey("streamBitsPerNonZero")) {
+                    // the bound to check an entropy-coded stream of the non-zeros against: H ≤ L̄ < H + 1
                     details.put("nonZeroEntropy", nonZeroEntropy);
                 }
                 results.add(new Row(format.name(), true, matrix.byteSize(), matrix.bitsPerWeight(),
@@ -108,11 +107,9 @@ final class MatrixCommand implements Runnable {
         }
     }
 
+    /** Encodes with the tuning options; a format uses those of its {@link MatrixFormat#parameters()}. */
     private WeightMatrix encode(MatrixFormat format, QuantizedMatrix source) {
-        if (format.name().equals(XorMatrix.NAME)) {
-            return XorMatrix.encode(source, new XorMatrix.Parameters(xorIn, xorOut, XorMatrix.DEFAULT_SEED));
-        }
-        return format.encode(source);
+        return format.encode(source, Map.of("wordBits", (long) xorIn, "sliceBits", (long) xorOut));
     }
 
     /** Entropy in bits of the values of the entries that are not zero (by code). */

@@ -1,14 +1,12 @@
 package dev.tersor.format;
 
-import java.util.Set;
-
 /**
  * An <em>estimate</em> of the energy of one matrix-vector product {@code y = W·x} (one token through
  * one layer), from operation counts and array sizes with the 45 nm table of methods.md §1.10
  * (Horowitz, ISSCC 2014, as Wiedemann et al. and the sHAM code use it). It ignores caches shared
  * between layers, prefetching and SIMD, so it ranks formats rather than predicting a measurement.
  *
- * <p>The counts, per format:
+ * <p>The counts, per format (each format's {@link MatrixFormat#energy()} class says which apply):
  * <ul>
  * <li>weight data: every layout array read once per product, element by element at its width, at
  *     the cost of an array of its size;</li>
@@ -29,9 +27,6 @@ public record EnergyEstimate(double picojoules, double densePicojoules) {
 
     static final double ADD32 = 0.9;
     static final double MUL32 = 3.7;
-    private static final Set<String> IMPLICIT_OMEGA = Set.of("csr", "cer", "cser", "sham");
-    private static final Set<String> GROUPED = Set.of("cer", "cser");
-    private static final Set<String> CODED = Set.of("ham", "sham", "xor");
 
     /** pJ for one read or write of {@code bits} bits from an array of {@code arrayBytes} bytes (§1.10). */
     public static double access(int bits, long arrayBytes) {
@@ -55,8 +50,9 @@ public record EnergyEstimate(double picojoules, double densePicojoules) {
         double write = n * access(32, 4 * n);
         double dense = n * access(32, 4L * m * n) + write;
         double words = (double) w.byteSize() / m / 4;
-        double pj = words * access(32, w.byteSize()) + (CODED.contains(w.formatName()) ? n * access(32, 1024) : 0) + write;
-        return new EnergyEstimate(w.formatName().equals("dense") ? dense : pj, dense);
+        EnergyClass counting = energyClass(w);
+        double pj = words * access(32, w.byteSize()) + (counting.coded() ? n * access(32, 1024) : 0) + write;
+        return new EnergyEstimate(counting == EnergyClass.DENSE ? dense : pj, dense);
     }
 
     public static EnergyEstimate of(WeightMatrix w, MatrixStatistics s) {
@@ -67,19 +63,22 @@ public record EnergyEstimate(double picojoules, double densePicojoules) {
         double yWrite = m * access(32, 4 * m);
         double dense = entries * (MUL32 + ADD32 + access(32, 4 * entries) + xRead) + yWrite;
 
-        String format = w.formatName();
+        EnergyClass counting = energyClass(w);
         double weightReads = 0;
         for (LayoutArray a : w.layout().arrays().values()) {
             int bits = 8 * a.type().bytes();
             long bytes = a.data().byteSize();
             weightReads += (double) bytes / a.type().bytes() * access(Math.min(bits, 32), bytes) * Math.max(1, bits / 32);
         }
-        long stored = IMPLICIT_OMEGA.contains(format)
-                ? (format.equals("csr") ? entries - s.zeros() : s.explicitEntries()) : entries;
-        double multiplies = GROUPED.contains(format) ? s.groups() : stored;
-        double adds = stored + (GROUPED.contains(format) ? s.groups() : 0);
-        double lookups = CODED.contains(format) ? stored : GROUPED.contains(format) ? s.groups() : 0;
+        long stored = counting.storedEntries(s);
+        double multiplies = counting.grouped() ? s.groups() : stored;
+        double adds = stored + (counting.grouped() ? s.groups() : 0);
+        double lookups = counting.coded() ? stored : counting.grouped() ? s.groups() : 0;
         double pj = weightReads + stored * xRead + multiplies * MUL32 + adds * ADD32 + lookups * access(32, 1024) + yWrite;
-        return new EnergyEstimate(format.equals("dense") ? dense : pj, dense);
+        return new EnergyEstimate(counting == EnergyClass.DENSE ? dense : pj, dense);
+    }
+
+    private static EnergyClass energyClass(WeightMatrix w) {
+        return MatrixFormats.named(w.formatName()).energy();
     }
 }

@@ -1,5 +1,7 @@
 package dev.tersor.model;
 
+import dev.tersor.format.FormatCostModel;
+
 import java.util.Locale;
 
 /**

@@ -1,6 +1,7 @@
 package dev.tersor.model;
 
 import dev.tersor.format.Execution;
+import dev.tersor.format.FormatCostModel;
 import dev.tersor.format.WeightMatrix;
 import dev.tersor.graph.Graph;
 import dev.tersor.graph.InvalidModelException;

@@ -1,12 +1,11 @@
 package dev.tersor.model;
 
 import dev.tersor.format.DenseMatrixView;
-import dev.tersor.format.Layout;
-import dev.tersor.format.LayoutArray;
+import dev.tersor.format.FormatCostModel;
+import dev.tersor.format.FormatPolicy;
 import dev.tersor.format.MatrixFormat;
 import dev.tersor.format.MatrixFormats;
 import dev.tersor.format.MatrixStatistics;
-import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.WeightMatrix;
 import dev.tersor.graph.Graph;
 import dev.tersor.graph.Node;
@@ -24,14 +23,11 @@ import java.util.Set;
 
 /**
  * Applies an {@link ExecutionPolicy} at load: picks, for each product weight, the layout the cost
- * model rates fastest among the one it is stored in and the decode-free ones (dense, CSR, and CSER
- * for matrices without row scales and with at most {@value #MAX_CSER_LEVELS} levels), and re-encodes
- * it losslessly. The decode goes row by row into off-heap memory; nothing is copied onto the heap
- * for a dense target.
+ * model rates fastest ({@link FormatPolicy#fastestToRun}: the stored one or a decode-free one its
+ * row allows), and re-encodes it losslessly. The decode goes row by row into off-heap memory;
+ * nothing is copied onto the heap for a dense target.
  */
 final class Transcoder {
-
-    static final int MAX_CSER_LEVELS = 4096;
 
     private Transcoder() {
     }
@@ -56,7 +52,7 @@ final class Transcoder {
                 tables.add(node.attributes().getString("weight", ""));
             }
         }
-        record Plan(String name, WeightMatrix stored, String target, double gain) {
+        record Plan(String name, WeightMatrix stored, MatrixFormat target, double gain) {
         }
         List<Plan> plans = new ArrayList<>();
         long resident = 0;
@@ -67,17 +63,10 @@ final class Transcoder {
                 continue;
             }
             MatrixStatistics stats = MatrixStatistics.of(w);
-            String best = w.formatName();
-            double bestCost = costs.cost(best, stats);
-            for (String candidate : candidates(w, stats)) {
-                double c = costs.cost(candidate, stats);
-                if (c < bestCost) {
-                    best = candidate;
-                    bestCost = c;
-                }
-            }
-            if (!best.equals(w.formatName())) {
-                plans.add(new Plan(e.getKey(), w, best, costs.cost(w.formatName(), stats) - bestCost));
+            MatrixFormat best = FormatPolicy.fastestToRun(w, stats, costs);
+            if (!best.name().equals(w.formatName())) {
+                double storedCost = costs.cost(MatrixFormats.named(w.formatName()), stats);
+                plans.add(new Plan(e.getKey(), w, best, storedCost - costs.cost(best, stats)));
             }
         }
         Map<String, WeightMatrix> replaced = new LinkedHashMap<>();
@@ -113,38 +102,15 @@ final class Transcoder {
         return new Result(new Graph(graph.inputs(), graph.outputs(), graph.nodes(), graph.constants(), weights), choices);
     }
 
-    private static List<String> candidates(WeightMatrix w, MatrixStatistics stats) {
-        List<String> out = new ArrayList<>(List.of("dense", "csr"));
-        if (!w.layout().arrays().containsKey("rowScale") && stats.levelsCounted() && stats.distinctLevels() <= MAX_CSER_LEVELS) {
-            out.add("cser");
-        }
-        return out;
-    }
-
-    /** {@code w} re-encoded in {@code format}, decoded row by row into off-heap memory. */
-    static WeightMatrix transcode(WeightMatrix w, String format) {
-        MatrixFormat target = MatrixFormats.named(format);
-        Arena arena = Arena.ofShared();
-        try {
+    /** {@code w} re-encoded in {@code target}, decoded row by row into off-heap memory. */
+    static WeightMatrix transcode(WeightMatrix w, MatrixFormat target) {
+        try (Arena arena = Arena.ofConfined()) {
             long rowBytes = 4L * w.cols();
             MemorySegment data = arena.allocate(Layouts.F32, Math.max(1, (long) w.rows() * w.cols()));
             for (int r = 0; r < w.rows(); r++) {
                 w.decodeRow(r, data.asSlice(r * rowBytes, rowBytes));
             }
-            if (format.equals("dense")) {
-                return target.fromLayout(new Layout("dense", w.rows(), w.cols(), Map.of(),
-                        Map.of("values", LayoutArray.f32(data.asSlice(0, rowBytes * w.rows())))), arena);
-            }
-            try {
-                return target.encode(QuantizedMatrix.fromDense(new DenseMatrixView(w.rows(), w.cols(), data)));
-            } finally {
-                arena.close();
-            }
-        } catch (RuntimeException e) {
-            if (arena.scope().isAlive()) {
-                arena.close();
-            }
-            throw e;
+            return target.encode(new DenseMatrixView(w.rows(), w.cols(), data));
         }
     }
 }

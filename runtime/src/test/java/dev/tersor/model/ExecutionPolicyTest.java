@@ -1,6 +1,7 @@
 package dev.tersor.model;
 
 import dev.tersor.format.Execution;
+import dev.tersor.format.FormatCostModel;
 import dev.tersor.format.MatrixFormats;
 import dev.tersor.format.MatrixStatistics;
 import dev.tersor.graph.Attributes;
@@ -103,7 +104,7 @@ class ExecutionPolicyTest {
                 assertThat(fastest.graph().weights().get(name).formatName()).isEqualTo(p.residentFormat());
                 MatrixStatistics s = MatrixStatistics.of(stored.graph().weights().get(name));
                 for (String other : List.of("ham", "dense", "csr", "cser")) {
-                    assertThat(rule.cost(p.residentFormat(), s)).isLessThanOrEqualTo(rule.cost(other, s));
+                    assertThat(rule.cost(MatrixFormats.named(p.residentFormat()), s)).isLessThanOrEqualTo(rule.cost(MatrixFormats.named(other), s));
                 }
                 // Lossless: the transcoded matrix holds the same values.
                 assertThat(fastest.graph().weights().get(name).toDense()).containsExactly(stored.graph().weights().get(name).toDense());
@@ -140,7 +141,7 @@ class ExecutionPolicyTest {
     @Test
     void aCostModelPlugsIn(@TempDir Path dir) throws Exception {
         Path file = storedInHam(dir);
-        FormatCostModel csrAlways = (format, stats) -> format.equals("csr") ? 1 : 2;
+        FormatCostModel csrAlways = (format, stats) -> format.name().equals("csr") ? 1 : 2;
         try (Model m = Model.load(file, Execution.defaults(), ExecutionPolicy.FASTEST, csrAlways)) {
             assertThat(m.graph().weights().get("w").formatName()).isEqualTo("csr");
             assertThat(m.graph().weights().get("w2").formatName()).isEqualTo("csr");

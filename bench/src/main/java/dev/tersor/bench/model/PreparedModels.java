@@ -6,9 +6,9 @@ import dev.tersor.bench.MatrixCases;
 import dev.tersor.bench.RealCases;
 import dev.tersor.format.DenseMatrixView;
 import dev.tersor.format.Execution;
-import dev.tersor.format.MatrixFormats;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.WeightMatrix;
+import dev.tersor.format.cser.CserMatrix;
 import dev.tersor.graph.compile.WeightEncoder;
 import dev.tersor.model.ImportOptions;
 import dev.tersor.model.Model;
@@ -78,7 +78,7 @@ public final class PreparedModels {
      */
     static final WeightEncoder INT8_ENCODER = new WeightEncoder() {
         private final WeightEncoder dense = WeightEncoder.dense();
-        private final WeightEncoder cser = WeightEncoder.of(MatrixFormats.named("cser"));
+        private final WeightEncoder cser = WeightEncoder.of(CserMatrix.FORMAT);
 
         @Override
         public WeightMatrix encode(String name, DenseMatrixView weights) {

@@ -6,6 +6,10 @@ import dev.tersor.bench.TrialRecord;
 import dev.tersor.bench.Variant;
 import dev.tersor.bench.report.MatrixResults.Key;
 import dev.tersor.bench.report.MatrixResults.Setting;
+import dev.tersor.format.EnergyClass;
+import dev.tersor.format.MatrixFormat;
+import dev.tersor.format.MatrixFormats;
+import dev.tersor.format.csr.CsrMatrix;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -78,8 +82,11 @@ public final class MatrixReport implements ReportSection {
         md.paragraph("The issue's targets, measured in this run. They are goals to report against, not tests.");
         Markdown.Table table = new Markdown.Table(List.of("goal", "measured", "met"));
         speedUpGoal(r, table, B1_T1, 10, "sgemv");
-        for (String grouped : List.of("cer", "cser")) {
-            csrGoal(r, table, grouped);
+        // the goal for the formats that group columns by value (CER and CSER)
+        for (MatrixFormat grouped : MatrixFormats.all()) {
+            if (grouped.energy() == EnergyClass.GROUPED) {
+                csrGoal(r, table, grouped.name());
+            }
         }
         speedUpGoal(r, table, B8_T1, 5, "sgemm");
         rooflineGoal(r, table);
@@ -110,7 +117,7 @@ public final class MatrixReport implements ReportSection {
                 continue;
             }
             Summary mine = r.time(GOAL_CASE, B1_T1, variant);
-            Summary csr = r.time(GOAL_CASE, B1_T1, Variant.of("csr", v.provider()).id());
+            Summary csr = r.time(GOAL_CASE, B1_T1, Variant.of(CsrMatrix.NAME, v.provider()).id());
             if (mine != null && csr != null) {
                 double speedUp = csr.median() / mine.median();
                 measured.add(v.provider() + " " + Markdown.ratio(speedUp));
@@ -238,7 +245,7 @@ public final class MatrixReport implements ReportSection {
             md.paragraph("**Speed-up against CSR on the same provider**:");
             md.table(table(r, matrix, settings, variants, false, (variant, s, time) -> {
                 Variant v = Variant.parse(variant);
-                Summary csr = v.isOpenBlas() ? null : r.time(matrix, s, Variant.of("csr", v.provider()).id());
+                Summary csr = v.isOpenBlas() ? null : r.time(matrix, s, Variant.of(CsrMatrix.NAME, v.provider()).id());
                 return csr == null ? "—" : Markdown.ratio(csr.median() / time.median());
             }));
             md.paragraph("**Share of the memory roofline** (ideal time at the measured read bandwidth over the "

@@ -10,9 +10,10 @@ import dev.tersor.embed.TokenBatch;
 import dev.tersor.embed.Tokenizer;
 import dev.tersor.format.DenseMatrixView;
 import dev.tersor.format.Execution;
-import dev.tersor.format.MatrixFormats;
+import dev.tersor.format.Objective;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.WeightMatrix;
+import dev.tersor.format.dense.DenseMatrix;
 import dev.tersor.graph.Graph;
 import dev.tersor.model.Model;
 
@@ -131,12 +132,12 @@ public final class BudgetSearch {
             Layer layer = layers.get(l);
             WeightMatrix original = graph.weights().get(layer.weight());
             try (Arena arena = Arena.ofConfined()) {
-                DenseMatrixView dense = original.decode(arena);
+                DenseMatrixView dense = Compressor.plain(original, arena);
                 for (int s = 0; s < steps.length; s++) {
                     QuantizedMatrix q = quantizer.quantize(layer, dense, base.withQuant(QuantSpec.uniform(steps[s])), null,
                             ProgressListener.NONE);
                     bytes[l][s] = EntropyEstimate.of(q).estimatedBytes();
-                    try (WeightMatrix trial = MatrixFormats.named("dense").encode(q)) {
+                    try (WeightMatrix trial = DenseMatrix.FORMAT.encode(q)) {
                         Map<String, WeightMatrix> weights = new LinkedHashMap<>(graph.weights());
                         weights.put(layer.weight(), trial);
                         cost[l][s] = 1 - EmbeddingComparison.of(embed(view(graph, weights), probe), probeReference).meanCosine();
@@ -156,7 +157,7 @@ public final class BudgetSearch {
             CompressionPlan plan = plan(layers, choice, base);
             double cosine;
             // values do not depend on the format: measure in dense, which encodes fastest
-            try (Model compressed = new Compressor(plan(layers, choice, base.withFormat("dense")), hessians, null)
+            try (Model compressed = new Compressor(plan(layers, choice, base.withFormat(DenseMatrix.NAME)), hessians, null)
                     .compress(source, Execution.defaults(), Compressor.Listener.NONE, ProgressListener.NONE).model()) {
                 cosine = EmbeddingComparison.of(embed(compressed, batch), reference).meanCosine();
             }

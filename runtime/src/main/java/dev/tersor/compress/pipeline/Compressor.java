@@ -7,8 +7,11 @@ import dev.tersor.compress.prune.MagnitudePruning;
 import dev.tersor.compress.prune.PruningMask;
 import dev.tersor.format.DenseMatrixView;
 import dev.tersor.format.Execution;
+import dev.tersor.format.FormatPolicy;
+import dev.tersor.format.Objective;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.WeightMatrix;
+import dev.tersor.format.dense.DenseMatrix;
 import dev.tersor.graph.Graph;
 import dev.tersor.graph.Tensor;
 import dev.tersor.model.Model;
@@ -23,7 +26,8 @@ import java.util.Map;
 /**
  * Compresses every weight matrix of a model as a {@link CompressionPlan} says: prune, quantize the
  * non-zeros (with error compensation where calibration statistics exist and the layer asks for it),
- * then encode in the chosen format. The result is a new model; the source stays open and unchanged.
+ * then encode once, in the format the layer's {@link FormatPolicy} places it in. The result is a new
+ * model; the source stays open and unchanged.
  */
 public final class Compressor {
 
@@ -99,11 +103,11 @@ public final class Compressor {
                 LayerSettings settings = plan.settingsFor(layer.name());
                 LayerReport report;
                 try (Arena arena = Arena.ofConfined()) {
-                    DenseMatrixView dense = original.decode(arena);
+                    DenseMatrixView dense = plain(original, arena);
                     QuantizedMatrix q = quantize(layer, dense, settings, global.get(layer.weight()), progress);
-                    FormatChoice.Result chosen = FormatChoice.encode(q, settings.format(), plan.objective(), costs);
+                    FormatPolicy.Placed chosen = FormatPolicy.of(settings.format(), plan.objective(), costs).place(q);
                     weights.put(layer.weight(), chosen.matrix());
-                    long nonZeros = FormatChoice.nonZeros(q);
+                    long nonZeros = nonZeros(q);
                     report = new LayerReport(layer, q.rows(), q.cols(), settings, compensates(layer, settings), chosen.matrix().formatName(), original.byteSize(),
                             chosen.matrix().byteSize(), settings.quant() == null ? 0 : q.codebookSize(),
                             settings.quant() == null ? Double.NaN : q.entropyBits(),
@@ -121,6 +125,25 @@ public final class Compressor {
             weights.values().forEach(WeightMatrix::close);
             throw e;
         }
+    }
+
+    /**
+     * The plain float values of a source weight: an imported model's weights are dense, and those
+     * are read where they lie; only a weight stored in another format is decoded, into {@code arena}.
+     */
+    static DenseMatrixView plain(WeightMatrix w, Arena arena) {
+        return w instanceof DenseMatrix dense ? dense.view() : w.decode(arena);
+    }
+
+    static long nonZeros(QuantizedMatrix q) {
+        long[] counts = q.codeCounts();
+        long n = 0;
+        for (int c = 0; c < counts.length; c++) {
+            if (q.codebookValue(c) != 0f) {
+                n += counts[c];
+            }
+        }
+        return n;
     }
 
     private static Map<String, Tensor> orderedLike(Map<String, Tensor> order, Map<String, Tensor> values) {

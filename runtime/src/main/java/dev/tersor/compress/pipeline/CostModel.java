@@ -1,7 +1,9 @@
 package dev.tersor.compress.pipeline;
 
+import dev.tersor.format.FormatCostModel;
 import dev.tersor.format.MatrixFormat;
 import dev.tersor.format.MatrixFormats;
+import dev.tersor.format.MatrixStatistics;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.WeightMatrix;
 
@@ -23,7 +25,7 @@ import java.util.SplittableRandom;
  * takes a few seconds, runs once per machine and is cached in a properties file keyed by the
  * formats, the processor count and the Java version.
  */
-public final class CostModel {
+public final class CostModel implements FormatCostModel {
 
     private static final int SIZE = 384;
     private static final double SPARSE = 0.1;
@@ -43,12 +45,10 @@ public final class CostModel {
         return Math.max(0, ab[0] * rows * cols + ab[1] * nonZeros);
     }
 
-    /**
-     * This measured model as the execution policy's seam ({@code ExecutionPolicy.FASTEST} transcodes
-     * to the format of least cost): predicted nanoseconds from the matrix's shape and non-zeros.
-     */
-    public dev.tersor.model.FormatCostModel asFormatCostModel() {
-        return (format, stats) -> predictNanos(format, stats.rows(), stats.cols(), stats.entries() - stats.zeros());
+    /** Predicted nanoseconds from the matrix's shape and non-zeros: the speed objective and {@code --exec fastest} rate formats by it. */
+    @Override
+    public double cost(MatrixFormat format, MatrixStatistics stats) {
+        return predictNanos(format.name(), stats.rows(), stats.cols(), stats.entries() - stats.zeros());
     }
 
     /** A model with given coefficients (ns per entry, ns per non-zero) per format. */

@@ -1,5 +1,7 @@
 package dev.tersor.compress.pipeline;
 
+import dev.tersor.format.FormatPolicy;
+
 /**
  * How one weight matrix is compressed: magnitude pruning, then quantization of the non-zeros, then
  * the format that stores it.
@@ -12,7 +14,7 @@ package dev.tersor.compress.pipeline;
  */
 public record LayerSettings(double sparsity, QuantSpec quant, String format, boolean compensate) {
 
-    public static final String AUTO = "auto";
+    public static final String AUTO = FormatPolicy.AUTO;
 
     public LayerSettings {
         if (!(sparsity >= 0 && sparsity < 1)) {

@@ -1,5 +1,7 @@
 package dev.tersor.compress.pipeline;
 
+import dev.tersor.format.Objective;
+
 import java.util.ArrayList;
 import java.util.List;
 

@@ -3,9 +3,11 @@ package dev.tersor.format.bitpack;
 import dev.tersor.format.AbstractWeightMatrix;
 import dev.tersor.format.DenseMatrixView;
 import dev.tersor.format.ElementType;
+import dev.tersor.format.EnergyClass;
 import dev.tersor.format.InvalidLayoutException;
 import dev.tersor.format.Layout;
 import dev.tersor.format.LayoutArray;
+import dev.tersor.format.MatrixFormat;
 import dev.tersor.format.OffHeap;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.kernels.IndexArray;
@@ -40,6 +42,17 @@ import java.util.Map;
 public final class BitpackMatrix extends AbstractWeightMatrix {
 
     public static final String NAME = "bitpack";
+
+    public static final MatrixFormat FORMAT = MatrixFormat.named(NAME)
+            .description("per-channel bit-packed: each row B_r-bit integers times 2^e_r (self-compression export)")
+            .accepts(BitpackMatrix::accepts, "use --quant perchannel for bitpack")
+            .encoder(BitpackMatrix::encode)
+            .reader(BitpackMatrix::fromLayout)
+            // an unpack per entry
+            .cost(s -> 1.5 * s.entries())
+            .energy(EnergyClass.PACKED)
+            .loadTarget(MatrixFormat.LoadTarget.NEVER)
+            .build();
 
     private final MemorySegment rowBits;
     private final MemorySegment rowScale;

@@ -1,8 +1,11 @@
 package dev.tersor.format.cer;
 
 import dev.tersor.format.AbstractWeightMatrix;
+import dev.tersor.format.EnergyClass;
 import dev.tersor.format.Layout;
+import dev.tersor.format.MatrixFormat;
 import dev.tersor.format.QuantizedMatrix;
+import dev.tersor.format.cser.CserMatrix;
 import dev.tersor.format.cser.GroupedRows;
 import dev.tersor.kernels.Kernels;
 
@@ -22,6 +25,16 @@ import java.util.Map;
 public final class CerMatrix extends AbstractWeightMatrix {
 
     public static final String NAME = "cer";
+
+    public static final MatrixFormat FORMAT = MatrixFormat.named(NAME)
+            .description("compressed entropy row: columns grouped by value, values implicit by position")
+            .encoder(CerMatrix::encode)
+            .reader(CerMatrix::fromLayout)
+            .cost(CserMatrix::groupedCost)
+            .energy(EnergyClass.GROUPED)
+            // its value order is per row, so it needs the codebook CSER keeps; CSER is the load target
+            .loadTarget(MatrixFormat.LoadTarget.NEVER)
+            .build();
 
     private final GroupedRows rows;
 

@@ -1,7 +1,10 @@
 package dev.tersor.format.cser;
 
 import dev.tersor.format.AbstractWeightMatrix;
+import dev.tersor.format.EnergyClass;
 import dev.tersor.format.Layout;
+import dev.tersor.format.MatrixFormat;
+import dev.tersor.format.MatrixStatistics;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.kernels.Kernels;
 
@@ -21,6 +24,29 @@ import java.util.Map;
 public final class CserMatrix extends AbstractWeightMatrix {
 
     public static final String NAME = "cser";
+
+    /** Most distinct levels a weight may have for loading to transcode it into CSER. */
+    public static final int MAX_LOAD_LEVELS = 4096;
+
+    public static final MatrixFormat FORMAT = MatrixFormat.named(NAME)
+            .description("compressed shared elements row: columns grouped by value, one value index per group")
+            .encoder(CserMatrix::encode)
+            .reader(CserMatrix::fromLayout)
+            .cost(CserMatrix::groupedCost)
+            .energy(EnergyClass.GROUPED)
+            // decode-free, but only worth it for a shared codebook of few levels; row scales would
+            // multiply the levels into one group per value and row
+            .loadTarget((stored, stats) -> !stored.layout().arrays().containsKey("rowScale")
+                    && stats.levelsCounted() && stats.distinctLevels() <= MAX_LOAD_LEVELS)
+            .build();
+
+    /**
+     * The rule-of-thumb cost of CER and CSER: a gather-add of 1.5 per stored entry, 2 per group (the
+     * group's multiply and pointer loads), 1 per row.
+     */
+    public static double groupedCost(MatrixStatistics s) {
+        return 1.5 * s.explicitEntries() + 2.0 * s.groups() + s.rows();
+    }
 
     private final GroupedRows rows;
 

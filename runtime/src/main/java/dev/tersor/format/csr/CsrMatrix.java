@@ -2,9 +2,11 @@ package dev.tersor.format.csr;
 
 import dev.tersor.format.AbstractWeightMatrix;
 import dev.tersor.format.DenseMatrixView;
+import dev.tersor.format.EnergyClass;
 import dev.tersor.format.InvalidLayoutException;
 import dev.tersor.format.Layout;
 import dev.tersor.format.LayoutArray;
+import dev.tersor.format.MatrixFormat;
 import dev.tersor.format.OffHeap;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.kernels.IndexArray;
@@ -23,6 +25,17 @@ import java.util.Map;
 public final class CsrMatrix extends AbstractWeightMatrix {
 
     public static final String NAME = "csr";
+
+    public static final MatrixFormat FORMAT = MatrixFormat.named(NAME)
+            .description("compressed sparse row: float32 values, column indices, row pointers")
+            .encoder(CsrMatrix::encode)
+            .denseEncoder(CsrMatrix::encode)
+            .reader(CsrMatrix::fromLayout)
+            // a gathered entry (index load plus indirect x load) costs 2; rows add 1 each
+            .cost(s -> 2.0 * (s.entries() - s.zeros()) + s.rows())
+            .energy(EnergyClass.SPARSE)
+            .loadTarget(MatrixFormat.LoadTarget.ALWAYS)
+            .build();
 
     private final MemorySegment values;
     private final IndexArray colIdx;

@@ -2,8 +2,11 @@ package dev.tersor.format.dense;
 
 import dev.tersor.format.AbstractWeightMatrix;
 import dev.tersor.format.DenseMatrixView;
+import dev.tersor.format.EnergyClass;
 import dev.tersor.format.Layout;
 import dev.tersor.format.LayoutArray;
+import dev.tersor.format.MatrixFormat;
+import dev.tersor.format.MatrixStatistics;
 import dev.tersor.format.OffHeap;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.kernels.Kernels;
@@ -16,6 +19,18 @@ import java.util.Map;
 public final class DenseMatrix extends AbstractWeightMatrix {
 
     public static final String NAME = "dense";
+
+    /** The dense format's row: the reference every other format is measured against. */
+    public static final MatrixFormat FORMAT = MatrixFormat.named(NAME)
+            .description("dense float32, row-major")
+            .encoder(DenseMatrix::encode)
+            .denseEncoder(DenseMatrix::encode)
+            .reader(DenseMatrix::fromLayout)
+            // a streamed multiply-add per entry: the unit of every cost rule
+            .cost(MatrixStatistics::entries)
+            .energy(EnergyClass.DENSE)
+            .loadTarget(MatrixFormat.LoadTarget.ALWAYS)
+            .build();
 
     private final MemorySegment values;
 

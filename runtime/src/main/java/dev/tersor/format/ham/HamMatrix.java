@@ -1,8 +1,10 @@
 package dev.tersor.format.ham;
 
 import dev.tersor.format.AbstractWeightMatrix;
+import dev.tersor.format.EnergyClass;
 import dev.tersor.format.Layout;
 import dev.tersor.format.LayoutArray;
+import dev.tersor.format.MatrixFormat;
 import dev.tersor.format.OffHeap;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.huffman.BitWriter;
@@ -31,6 +33,17 @@ import java.util.Map;
 public final class HamMatrix extends AbstractWeightMatrix {
 
     public static final String NAME = "ham";
+
+    public static final MatrixFormat FORMAT = MatrixFormat.named(NAME)
+            .description("Huffman address map: every entry a canonical Huffman codeword, rows streamed MSB-first")
+            .accepts(HamMatrix::accepts, "quantize to at most 2^24 levels, or split the matrix")
+            .encoder(HamMatrix::encode)
+            .reader(HamMatrix::fromLayout)
+            // a table decode per entry
+            .cost(s -> 4.0 * s.entries())
+            .energy(EnergyClass.CODED)
+            .loadTarget(MatrixFormat.LoadTarget.NEVER)
+            .build();
 
     private final CodedRows coded;
     private final MemorySegment rowScale;

@@ -1,9 +1,11 @@
 package dev.tersor.format.sham;
 
 import dev.tersor.format.AbstractWeightMatrix;
+import dev.tersor.format.EnergyClass;
 import dev.tersor.format.InvalidLayoutException;
 import dev.tersor.format.Layout;
 import dev.tersor.format.LayoutArray;
+import dev.tersor.format.MatrixFormat;
 import dev.tersor.format.OffHeap;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.huffman.BitWriter;
@@ -42,6 +44,17 @@ import java.util.Map;
 public final class ShamMatrix extends AbstractWeightMatrix {
 
     public static final String NAME = "sham";
+
+    public static final MatrixFormat FORMAT = MatrixFormat.named(NAME)
+            .description("sparse Huffman address map: stored entries Huffman-coded, columns as narrow gaps")
+            .accepts(ShamMatrix::accepts, "quantize to at most 2^24 levels, or split the matrix")
+            .encoder(ShamMatrix::encode)
+            .reader(ShamMatrix::fromLayout)
+            // a table decode and a gap per stored entry; rows add 1 each
+            .cost(s -> 5.0 * s.explicitEntries() + s.rows())
+            .energy(EnergyClass.SPARSE_CODED)
+            .loadTarget(MatrixFormat.LoadTarget.NEVER)
+            .build();
 
     private final CodedRows coded;
     private final float implicit;

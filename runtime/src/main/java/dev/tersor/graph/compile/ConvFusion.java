@@ -25,17 +25,17 @@ public final class ConvFusion {
     private ConvFusion() {
     }
 
-    static void run(MutableGraph graph, WeightEncoder encoder) {
+    static void run(MutableGraph graph) {
         graph.index();
         for (Node conv : List.copyOf(graph.nodes)) {
             if (conv.op().equals(ONNX_CONV)) {
-                convert(graph, encoder, conv);
+                convert(graph, conv);
             }
         }
         graph.compact();
     }
 
-    private static void convert(MutableGraph graph, WeightEncoder encoder, Node conv) {
+    private static void convert(MutableGraph graph, Node conv) {
         Tensor w = graph.constant(conv.input(1));
         if (w == null || w.type() != DataType.FLOAT || w.rank() != 4) {
             throw new UnsupportedModelException(conv.describe() + ": only constant float 2-D kernels are supported, weight is "
@@ -70,8 +70,7 @@ public final class ConvFusion {
             matched.add(bn);
             output = bn.output(0);
         }
-        String weightName = graph.uniqueWeight(conv.input(1));
-        graph.weights.put(weightName, encoder.encode(weightName, DenseMatrixView.of(outC, cols, weights)));
+        String weightName = graph.addWeight(conv.input(1), DenseMatrixView.of(outC, cols, weights));
         List<String> inputs = new ArrayList<>(List.of(conv.input(0)));
         if (bias != null) {
             String biasName = graph.unique(weightName + ".bias");

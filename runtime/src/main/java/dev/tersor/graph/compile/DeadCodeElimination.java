@@ -1,14 +1,11 @@
 package dev.tersor.graph.compile;
 
-import dev.tersor.format.WeightMatrix;
 import dev.tersor.graph.Node;
 
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /** Drops nodes, constants and weights that no graph output depends on; dropped weights are closed. */
@@ -38,13 +35,7 @@ final class DeadCodeElimination {
         graph.nodes.clear();
         graph.nodes.addAll(kept);
         graph.constants.keySet().retainAll(live);
-        Iterator<Map.Entry<String, WeightMatrix>> weights = graph.weights.entrySet().iterator();
-        while (weights.hasNext()) {
-            Map.Entry<String, WeightMatrix> entry = weights.next();
-            if (!liveWeights.contains(entry.getKey())) {
-                entry.getValue().close();
-                weights.remove();
-            }
-        }
+        // weights are still plain here, so a dead one is simply never encoded
+        graph.weights.keySet().retainAll(liveWeights);
     }
 }

@@ -20,7 +20,7 @@ final class EmbeddingFusion {
     private EmbeddingFusion() {
     }
 
-    static void run(MutableGraph graph, WeightEncoder encoder) {
+    static void run(MutableGraph graph) {
         graph.index();
         for (Node gather : List.copyOf(graph.nodes)) {
             if (!gather.op().equals("Gather") || gather.attributes().getLong("axis", 0) != 0) {
@@ -31,9 +31,8 @@ final class EmbeddingFusion {
                 continue;
             }
             if (table.type() == DataType.FLOAT) {
-                String weight = graph.uniqueWeight(gather.input(0));
-                graph.weights.put(weight, encoder.encode(weight,
-                        DenseMatrixView.of(table.dim(0), table.dim(1), table.toFloatArray())));
+                String weight = graph.addWeight(gather.input(0),
+                        DenseMatrixView.of(table.dim(0), table.dim(1), table.toFloatArray()));
                 graph.replace(List.of(gather), embedding(gather, gather.outputs(), weight));
             } else if (table.type() == DataType.UINT8 || table.type() == DataType.INT8) {
                 Node dq = Patterns.soleConsumer(graph, gather.output(0), "DequantizeLinear");
@@ -46,8 +45,7 @@ final class EmbeddingFusion {
                         || (!dq.input(2).isEmpty() && (zp == null || zp.size() != 1))) {
                     continue;
                 }
-                String weight = graph.uniqueWeight(gather.input(0));
-                graph.weights.put(weight, encoder.encode(weight, dequantized(table, zp, (float) scale.getDouble(0))));
+                String weight = graph.addWeight(gather.input(0), dequantized(table, zp, (float) scale.getDouble(0)));
                 graph.replace(List.of(gather, dq), embedding(gather, dq.outputs(), weight));
             }
         }

@@ -15,24 +15,27 @@ public final class GraphCompiler {
     private GraphCompiler() {
     }
 
-    /** Compiles {@code graph} in place and returns the validated result; on failure its weights are closed. */
+    /**
+     * Compiles {@code graph} in place and returns the validated result. The passes leave weights as
+     * plain matrices; {@code encoder} then places each one once, after the last pass.
+     */
     public static Graph compile(MutableGraph graph, WeightEncoder encoder, BindContext folding) {
+        ConstantFolding.run(graph, folding);
+        ConvFusion.run(graph);
+        LinearFusion.run(graph);
+        EmbeddingFusion.run(graph);
+        DeadCodeElimination.run(graph);
+        NormalizationFusion.run(graph);
+        GeluFusion.run(graph);
+        DeadCodeElimination.run(graph);
+        FeatureMajorPass.run(graph);
+        Graph result = graph.build(encoder);
         try {
-            ConstantFolding.run(graph, folding);
-            ConvFusion.run(graph, encoder);
-            LinearFusion.run(graph, encoder);
-            EmbeddingFusion.run(graph, encoder);
-            DeadCodeElimination.run(graph);
-            NormalizationFusion.run(graph);
-            GeluFusion.run(graph);
-            DeadCodeElimination.run(graph);
-            FeatureMajorPass.run(graph);
-            Graph result = graph.build();
             result.validate();
-            return result;
         } catch (RuntimeException | Error e) {
-            graph.closeWeights();
+            result.weights().values().forEach(dev.tersor.format.WeightMatrix::close);
             throw e;
         }
+        return result;
     }
 }

@@ -30,12 +30,12 @@ final class LinearFusion {
     private LinearFusion() {
     }
 
-    static void run(MutableGraph graph, WeightEncoder encoder) {
+    static void run(MutableGraph graph) {
         Map<String, String> shared = new HashMap<>();
         graph.index();
         for (Node node : List.copyOf(graph.nodes)) {
             if (node.op().equals("MatMulInteger")) {
-                fuseInteger(graph, encoder, node, shared);
+                fuseInteger(graph, node, shared);
             }
         }
         graph.compact();
@@ -45,7 +45,7 @@ final class LinearFusion {
                 Tensor w = graph.constant(node.input(1));
                 if (w != null && w.type() == DataType.FLOAT && w.rank() == 2 && graph.constant(node.input(0)) == null) {
                     String weight = shared.computeIfAbsent("float:" + node.input(1),
-                            k -> addWeight(graph, node.input(1), encoder.encode(node.input(1), transpose(w))));
+                            k -> graph.addWeight(node.input(1), transpose(w)));
                     graph.replace(List.of(node), linear(node.name(), node.input(0), "", node.output(0), weight));
                 }
             }
@@ -63,12 +63,6 @@ final class LinearFusion {
     private static Node linear(String name, String x, String bias, String output, String weight) {
         return new Node(name, "Linear", bias.isEmpty() ? List.of(x) : List.of(x, bias), List.of(output),
                 Attributes.builder().put("weight", weight).build());
-    }
-
-    private static String addWeight(MutableGraph graph, String base, dev.tersor.format.WeightMatrix matrix) {
-        String name = graph.uniqueWeight(base);
-        graph.weights.put(name, matrix);
-        return name;
     }
 
     /** {@code W[in, out]} as the row-major {@code Wᵀ[out, in]} Tersor stores. */
@@ -96,7 +90,7 @@ final class LinearFusion {
         }
         String biasName = Patterns.other(add, y);
         Tensor bias = biasName == null ? null : graph.constant(biasName);
-        int out = graph.weights.get(linear.attributes().getString("weight", "")).rows();
+        int out = graph.weightRows(linear.attributes().getString("weight", ""));
         if (bias == null || bias.type() != DataType.FLOAT || bias.size() != out || bias.rank() == 0
                 || bias.dim(bias.rank() - 1) != out) {
             return;
@@ -109,7 +103,7 @@ final class LinearFusion {
                 add.outputs(), linear.attributes()));
     }
 
-    private static void fuseInteger(MutableGraph graph, WeightEncoder encoder, Node mmi, Map<String, String> shared) {
+    private static void fuseInteger(MutableGraph graph, Node mmi, Map<String, String> shared) {
         Node dql = graph.producer(mmi.input(0), "DynamicQuantizeLinear");
         Tensor wq = graph.constant(mmi.input(1));
         if (dql == null || wq == null || wq.rank() != 2 || !mmi.input(2).equals(dql.output(2))
@@ -142,7 +136,7 @@ final class LinearFusion {
         }
         String key = "int:" + mmi.input(1) + "|" + mmi.input(3) + "|" + Patterns.other(scales, dql.output(1));
         String weight = shared.computeIfAbsent(key,
-                k -> addWeight(graph, mmi.input(1), encoder.encode(mmi.input(1), quantized(wq, wzp, wScale, in, out))));
+                k -> graph.addWeight(mmi.input(1), quantized(wq, wzp, wScale, in, out)));
         List<Node> matched = new ArrayList<>(List.of(mmi, cast, mul));
         graph.replace(matched, linear(mmi.name(), dql.input(0), "", mul.output(0), weight));
     }

@@ -1,5 +1,7 @@
 package dev.tersor.graph.compile;
 
+import dev.tersor.format.DenseMatrixView;
+import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.WeightMatrix;
 import dev.tersor.graph.Graph;
 import dev.tersor.graph.Node;
@@ -25,7 +27,7 @@ public final class MutableGraph {
     final List<String> outputs = new ArrayList<>();
     final List<Node> nodes = new ArrayList<>();
     final Map<String, Tensor> constants = new LinkedHashMap<>();
-    final Map<String, WeightMatrix> weights = new LinkedHashMap<>();
+    final Map<String, PlainWeight> weights = new LinkedHashMap<>();
 
     private final Map<String, Node> producers = new HashMap<>();
     private final Map<String, List<Node>> consumers = new HashMap<>();
@@ -46,10 +48,6 @@ public final class MutableGraph {
 
     public void addConstant(String name, Tensor value) {
         constants.put(name, value);
-    }
-
-    public void addWeight(String name, WeightMatrix weight) {
-        weights.put(name, weight);
     }
 
     public List<Node> nodes() {
@@ -160,15 +158,40 @@ public final class MutableGraph {
                 || inputs.stream().anyMatch(v -> v.name().equals(name));
     }
 
-    /** Closes the weights made so far: cleanup when import fails. */
-    public void closeWeights() {
-        for (WeightMatrix w : weights.values()) {
-            w.close();
-        }
+    /** Adds a float weight under a fresh name derived from {@code base}; returns the name. */
+    String addWeight(String base, DenseMatrixView values) {
+        return addWeight(base, new PlainWeight.Floats(values));
     }
 
-    public Graph build() {
+    /** Adds an exact quantized weight under a fresh name derived from {@code base}; returns the name. */
+    String addWeight(String base, QuantizedMatrix values) {
+        return addWeight(base, new PlainWeight.Levels(values));
+    }
+
+    private String addWeight(String base, PlainWeight weight) {
+        String name = uniqueWeight(base);
+        weights.put(name, weight);
+        return name;
+    }
+
+    /** Rows of the weight called {@code name}. */
+    int weightRows(String name) {
+        return weights.get(name).rows();
+    }
+
+    /**
+     * The finished graph, each weight encoded once through {@code encoder} in graph order; if one
+     * fails, those encoded before it are closed.
+     */
+    Graph build(WeightEncoder encoder) {
         compact();
-        return new Graph(inputs, outputs, nodes, constants, weights);
+        Map<String, WeightMatrix> encoded = new LinkedHashMap<>();
+        try {
+            weights.forEach((name, plain) -> encoded.put(name, plain.encode(name, encoder)));
+        } catch (RuntimeException | Error e) {
+            encoded.values().forEach(WeightMatrix::close);
+            throw e;
+        }
+        return new Graph(inputs, outputs, nodes, constants, encoded);
     }
 }

@@ -5,6 +5,7 @@ import dev.tersor.format.Execution;
 import dev.tersor.format.InvalidLayoutException;
 import dev.tersor.format.Layout;
 import dev.tersor.format.LayoutArray;
+import dev.tersor.format.MatrixFormat;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.Layouts;
@@ -71,7 +72,7 @@ class BitpackMatrixTest {
 
     @Test
     void refusesWhatItCannotHoldExactly() {
-        BitpackFormat format = new BitpackFormat();
+        MatrixFormat format = BitpackMatrix.FORMAT;
         float[][] rows = {
                 {1f, Float.NaN},
                 {1f, Float.POSITIVE_INFINITY},

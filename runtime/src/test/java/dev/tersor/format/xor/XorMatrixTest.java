@@ -47,7 +47,7 @@ class XorMatrixTest {
     @Test
     void paperSettingStaysWithinTheBudget() {
         QuantizedMatrix source = binaryPruned(1024, 4096, 0.09, 7);
-        try (XorMatrix xor = XorMatrix.encode(source)) {
+        try (XorMatrix xor = XorEncoder.encode(source)) {
             assertThat(xor.planes()).isEqualTo(1);
             assertSameBits("xor paper setting", source.toDense(), xor.toDense());
             assertThat(xor.bitsPerWeightNoMask()).as("planes + patches").isLessThanOrEqualTo(0.30);
@@ -66,11 +66,11 @@ class XorMatrixTest {
             for (int values : new int[]{1, 2, 5, 13}) {
                 QuantizedMatrix source = new TestMatrices.Case(23, 157, 0.3, values,
                         dev.tersor.synthetic.ValueDistribution.PEAKED, true, true, nm[0] * 100L + values).matrix();
-                try (XorMatrix xor = XorMatrix.encode(source, new XorMatrix.Parameters(nm[0], nm[1], 99))) {
+                try (XorMatrix xor = XorEncoder.encode(source, new XorEncoder.Parameters(nm[0], nm[1], 99))) {
                     String what = "N_in=" + nm[0] + " N_out=" + nm[1] + " K=" + values;
                     assertThat(xor.wordBits()).isEqualTo(nm[0]);
                     assertSameBits(what, source.toDense(), xor.toDense());
-                    assertSameBits(what + " re-read", source.toDense(), XorMatrix.fromLayout(xor.layout(), null).toDense());
+                    assertSameBits(what + " re-read", source.toDense(), XorMatrix.FORMAT.fromLayout(xor.layout(), null).toDense());
                     float[] x = TestMatrices.inputs(157 * 3, 5, true);
                     float[] reference = null;
                     for (Kernels kernels : Kernels.available()) {
@@ -91,7 +91,7 @@ class XorMatrixTest {
     /** A small matrix whose narrow words force patches. */
     private static XorMatrix patched() {
         QuantizedMatrix source = binaryPruned(6, 200, 0.5, 3);
-        XorMatrix xor = XorMatrix.encode(source, new XorMatrix.Parameters(3, 16, 1));
+        XorMatrix xor = XorEncoder.encode(source, new XorEncoder.Parameters(3, 16, 1));
         assertThat(xor.layout().array("patches").length()).isGreaterThan(10);
         return xor;
     }
@@ -100,10 +100,10 @@ class XorMatrixTest {
     void rejectsAWrongSeed() {
         try (XorMatrix xor = patched()) {
             Layout bad = withParam(xor.layout(), "seed", 2);
-            assertThatThrownBy(() -> XorMatrix.fromLayout(bad, null)).isInstanceOf(InvalidLayoutException.class)
+            assertThatThrownBy(() -> XorMatrix.FORMAT.fromLayout(bad, null)).isInstanceOf(InvalidLayoutException.class)
                     .hasMessageContaining("does not regenerate").hasMessageContaining("networkCheck");
             Layout width = withParam(xor.layout(), "wordBits", 4);
-            assertThatThrownBy(() -> XorMatrix.fromLayout(width, null)).isInstanceOf(InvalidLayoutException.class)
+            assertThatThrownBy(() -> XorMatrix.FORMAT.fromLayout(width, null)).isInstanceOf(InvalidLayoutException.class)
                     .hasMessageContaining("networkCheck");
         }
     }
@@ -111,12 +111,12 @@ class XorMatrixTest {
     @Test
     void rejectsAShapeMismatch() {
         try (XorMatrix xor = patched()) {
-            assertThatThrownBy(() -> XorMatrix.fromLayout(withShape(xor.layout(), 7, 200), null))
+            assertThatThrownBy(() -> XorMatrix.FORMAT.fromLayout(withShape(xor.layout(), 7, 200), null))
                     .isInstanceOf(InvalidLayoutException.class).hasMessageContaining("shape mismatch");
-            assertThatThrownBy(() -> XorMatrix.fromLayout(withShape(xor.layout(), 6, 300), null))
+            assertThatThrownBy(() -> XorMatrix.FORMAT.fromLayout(withShape(xor.layout(), 6, 300), null))
                     .isInstanceOf(InvalidLayoutException.class).hasMessageContaining("shape mismatch");
             LayoutArray words = xor.layout().array("words");
-            assertThatThrownBy(() -> XorMatrix.fromLayout(withArray(xor.layout(), "words",
+            assertThatThrownBy(() -> XorMatrix.FORMAT.fromLayout(withArray(xor.layout(), "words",
                     truncated(words, words.byteSize() - 8)), null))
                     .isInstanceOf(InvalidLayoutException.class).hasMessageContaining("shape mismatch");
         }
@@ -132,14 +132,14 @@ class XorMatrixTest {
 
             long[] outOfRange = entries.clone();
             outOfRange[outOfRange.length - 1] = 200; // q·cols = 200
-            assertThatThrownBy(() -> XorMatrix.fromLayout(withArray(layout, "patches", indices(width, outOfRange)), null))
+            assertThatThrownBy(() -> XorMatrix.FORMAT.fromLayout(withArray(layout, "patches", indices(width, outOfRange)), null))
                     .isInstanceOf(InvalidLayoutException.class).hasMessageContaining("out of range");
 
             long[] swapped = entries.clone();
             long first = swapped[0];
             swapped[0] = swapped[1];
             swapped[1] = first;
-            assertThatThrownBy(() -> XorMatrix.fromLayout(withArray(layout, "patches", indices(width, swapped)), null))
+            assertThatThrownBy(() -> XorMatrix.FORMAT.fromLayout(withArray(layout, "patches", indices(width, swapped)), null))
                     .isInstanceOf(InvalidLayoutException.class).hasMessageContaining("does not ascend");
 
             // move a row's first patch to a pruned column before its second patch, keeping the order
@@ -158,7 +158,7 @@ class XorMatrixTest {
             assertThat(col).as("a pruned column before the row's second patch").isLessThan((int) limit);
             long[] pruned = entries.clone();
             pruned[firstPatch] = col;
-            assertThatThrownBy(() -> XorMatrix.fromLayout(withArray(layout, "patches", indices(width, pruned)), null))
+            assertThatThrownBy(() -> XorMatrix.FORMAT.fromLayout(withArray(layout, "patches", indices(width, pruned)), null))
                     .isInstanceOf(InvalidLayoutException.class).hasMessageContaining("which the mask prunes");
         }
     }
@@ -168,12 +168,12 @@ class XorMatrixTest {
         try (XorMatrix xor = patched()) {
             Layout layout = xor.layout();
             LayoutArray mask = layout.array("mask");
-            assertThatThrownBy(() -> XorMatrix.fromLayout(withArray(layout, "mask", truncated(mask, mask.byteSize() - 4)), null))
+            assertThatThrownBy(() -> XorMatrix.FORMAT.fromLayout(withArray(layout, "mask", truncated(mask, mask.byteSize() - 4)), null))
                     .isInstanceOf(InvalidLayoutException.class).hasMessageContaining("points past the end");
             LayoutArray flipped = copy(mask);
             flipped.data().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0,
                     (byte) ~flipped.data().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
-            assertThatThrownBy(() -> XorMatrix.fromLayout(withArray(layout, "mask", flipped), null))
+            assertThatThrownBy(() -> XorMatrix.FORMAT.fromLayout(withArray(layout, "mask", flipped), null))
                     .isInstanceOf(InvalidLayoutException.class);
         }
     }
@@ -182,12 +182,12 @@ class XorMatrixTest {
     void choosesTheWordWidthByMeasurement() {
         QuantizedMatrix sparse = binaryPruned(64, 4096, 0.09, 11);
         QuantizedMatrix denser = binaryPruned(64, 4096, 0.3, 11);
-        try (XorMatrix a = XorMatrix.encode(sparse); XorMatrix b = XorMatrix.encode(denser)) {
+        try (XorMatrix a = XorEncoder.encode(sparse); XorMatrix b = XorEncoder.encode(denser)) {
             // about N_out·d care bits per slice, plus spare bits against patches
             assertThat(a.wordBits()).isBetween(6, 14);
             assertThat(b.wordBits()).isBetween(19, 32).isGreaterThan(a.wordBits());
             for (int forced : new int[]{a.wordBits() - 3, a.wordBits() + 3}) {
-                try (XorMatrix other = XorMatrix.encode(sparse, new XorMatrix.Parameters(forced, 64, XorMatrix.DEFAULT_SEED))) {
+                try (XorMatrix other = XorEncoder.encode(sparse, new XorEncoder.Parameters(forced, 64, XorMatrix.DEFAULT_SEED))) {
                     assertThat(other.byteSize()).as("N_in = " + forced).isGreaterThanOrEqualTo(a.byteSize());
                 }
             }

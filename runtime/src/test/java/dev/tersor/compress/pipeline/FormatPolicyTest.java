@@ -4,8 +4,10 @@ import dev.tersor.compress.quant.KMeansQuantizer;
 import dev.tersor.compress.quant.Scope;
 import dev.tersor.compress.quant.UniformQuantizer;
 import dev.tersor.format.DenseMatrixView;
+import dev.tersor.format.FormatPolicy;
 import dev.tersor.format.MatrixFormat;
 import dev.tersor.format.MatrixFormats;
+import dev.tersor.format.Objective;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.WeightMatrix;
 import org.junit.jupiter.api.Test;
@@ -18,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class FormatChoiceTest {
+class FormatPolicyTest {
 
     private static DenseMatrixView laplace(int rows, int cols, double density, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
@@ -46,7 +48,7 @@ class FormatChoiceTest {
     @Test
     void autoPicksTheFewestBytesOfEveryFormatThatAcceptsTheMatrix() {
         for (QuantizedMatrix q : matrices()) {
-            FormatChoice.Result result = FormatChoice.encode(q, LayerSettings.AUTO, Objective.SIZE, null);
+            FormatPolicy.Placed result = FormatPolicy.of(LayerSettings.AUTO, Objective.SIZE, null).place(q);
             try (WeightMatrix chosen = result.matrix()) {
                 int accepted = 0;
                 for (MatrixFormat f : MatrixFormats.all()) {
@@ -86,15 +88,15 @@ class FormatChoiceTest {
             for (String name : MatrixFormats.names()) {
                 c.put(name, new double[] {name.equals(fastest) ? 1 : 2, 0});
             }
-            try (WeightMatrix m = FormatChoice.encode(q, LayerSettings.AUTO, Objective.SPEED, CostModel.of(c)).matrix()) {
+            try (WeightMatrix m = FormatPolicy.of(LayerSettings.AUTO, Objective.SPEED, CostModel.of(c)).place(q).matrix()) {
                 assertEquals(fastest, m.formatName());
             }
         }
-        try (WeightMatrix m = FormatChoice.encode(q, "cser", Objective.SIZE, null).matrix()) {
+        try (WeightMatrix m = FormatPolicy.of("cser", Objective.SIZE, null).place(q).matrix()) {
             assertEquals("cser", m.formatName());
         }
         QuantizedMatrix notPowerOfTwo = QuantizedMatrix.of(1, 2, new float[] {0f, 0.3f}, new int[] {0, 1}, null);
         assertThrows(IllegalArgumentException.class,
-                () -> FormatChoice.encode(notPowerOfTwo, "bitpack", Objective.SIZE, null));
+                () -> FormatPolicy.of("bitpack", Objective.SIZE, null).place(notPowerOfTwo));
     }
 }
