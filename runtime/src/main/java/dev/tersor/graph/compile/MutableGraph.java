@@ -160,12 +160,12 @@ public final class MutableGraph {
 
     /** Adds a float weight under a fresh name derived from {@code base}; returns the name. */
     String addWeight(String base, DenseMatrixView values) {
-        return addWeight(base, new PlainWeight.Floats(values));
+        return addWeight(base, PlainWeight.of(values));
     }
 
     /** Adds an exact quantized weight under a fresh name derived from {@code base}; returns the name. */
     String addWeight(String base, QuantizedMatrix values) {
-        return addWeight(base, new PlainWeight.Levels(values));
+        return addWeight(base, PlainWeight.of(values));
     }
 
     private String addWeight(String base, PlainWeight weight) {
