@@ -2,8 +2,7 @@ package dev.tersor.cli;
 
 import dev.tersor.embed.Embedder;
 import dev.tersor.format.Execution;
-import dev.tersor.format.FormatPolicy;
-import dev.tersor.format.Objective;
+import dev.tersor.format.MatrixFormats;
 import dev.tersor.format.WeightMatrix;
 import dev.tersor.format.dense.DenseMatrix;
 import dev.tersor.graph.Node;
@@ -39,7 +38,7 @@ final class ImportCommand implements Runnable {
     Path output;
 
     @Option(names = "--format", defaultValue = DenseMatrix.NAME,
-            description = "Format of every weight matrix: one of the registered formats, or auto (the fewest bytes per matrix). Default: ${DEFAULT-VALUE}.")
+            description = "Format of every weight matrix: one of the registered formats. Default: ${DEFAULT-VALUE}.")
     String format;
 
     @Option(names = "--tokenizer", paramLabel = "tokenizer.json",
@@ -49,7 +48,7 @@ final class ImportCommand implements Runnable {
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
-        WeightEncoder encoder = WeightEncoder.of(FormatPolicy.of(format, Objective.SIZE, null));
+        WeightEncoder encoder = WeightEncoder.of(MatrixFormats.named(format));
         long start = System.nanoTime();
         try (Model m = Model.importOnnx(model, new ImportOptions(encoder), Execution.defaults())) {
             double importMs = (System.nanoTime() - start) / 1e6;
