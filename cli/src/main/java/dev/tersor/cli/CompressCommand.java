@@ -177,7 +177,7 @@ final class CompressCommand implements Runnable {
 
     private Map<String, String> tokenizerMetadata(Model source) throws IOException {
         if (tokenizer != null) {
-            return Map.of(Embedder.TOKENIZER_METADATA, Files.readString(tokenizer, StandardCharsets.UTF_8));
+            return Map.of(Embedder.TOKENIZER_METADATA, Tokenizer.readChecked(tokenizer));
         }
         String stored = source.metadata().get(Embedder.TOKENIZER_METADATA);
         if (stored != null) {
@@ -185,7 +185,7 @@ final class CompressCommand implements Runnable {
         }
         for (Path candidate : Embedder.tokenizerCandidates(input)) {
             if (Files.isRegularFile(candidate)) {
-                return Map.of(Embedder.TOKENIZER_METADATA, Files.readString(candidate, StandardCharsets.UTF_8));
+                return Map.of(Embedder.TOKENIZER_METADATA, Tokenizer.readChecked(candidate));
             }
         }
         return Map.of();
