@@ -164,6 +164,12 @@ public final class Embedder implements AutoCloseable {
                 throw new IllegalArgumentException("text " + i + " of the batch has no tokens under this tokenizer");
             }
         }
+        // The model's lookup follows ONNX and would read a negative id from the end of the table.
+        for (long id : batch.ids()) {
+            if (id < 0) {
+                throw new IllegalArgumentException("token id " + id + " is negative; token ids are rows of the vocabulary");
+            }
+        }
         Map<String, Tensor> inputs = new HashMap<>();
         for (ValueInfo input : model.inputs()) {
             inputs.put(input.name(), switch (input.name()) {

@@ -203,4 +203,15 @@ class EmbedderTest {
                     .hasMessage("text 1 of the batch has no tokens under this tokenizer");
         }
     }
+
+    @Test
+    void negativeTokenIdsAreRejectedNotWrapped() {
+        TokenBatch batch = embedder.tokenize(List.of("hello world"));
+        long[] ids = batch.ids().clone();
+        ids[1] = -1;
+        TokenBatch bad = new TokenBatch(batch.size(), batch.length(), ids, batch.attentionMask(), batch.typeIds());
+        assertThatThrownBy(() -> embedder.embed(bad))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("token id -1 is negative; token ids are rows of the vocabulary");
+    }
 }
