@@ -39,6 +39,6 @@ class BadInputsTest {
     void tokenIdsOutsideTheEmbeddingTableNameTheTable() {
         assertThatThrownBy(() -> miniLm.run(inputs(new long[]{101, 30522, 102})))
                 .isInstanceOf(InvalidModelException.class)
-                .hasMessageStartingWith("id 30522 is outside the 30522 rows of embedding table 'embeddings.word_embeddings.weight'");
+                .hasMessageStartingWith("id 30522 is out of range [-30522, 30522) of embedding table 'embeddings.word_embeddings.weight'");
     }
 }

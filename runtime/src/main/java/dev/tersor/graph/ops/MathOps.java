@@ -386,8 +386,8 @@ final class MathOps {
                     long id = dev.tersor.graph.Elements.getLong(type, in[0], k);
                     // ONNX's Gather semantics: -rows..-1 count from the end.
                     if (id < -rows || id >= rows) {
-                        throw new dev.tersor.graph.InvalidModelException("id " + id + " is outside the " + rows
-                                + " rows of embedding table '" + weight + "' (" + node.describe() + ")");
+                        throw new dev.tersor.graph.InvalidModelException("id " + id + " is out of range [" + -rows + ", "
+                                + rows + ") of embedding table '" + weight + "' (" + node.describe() + ")");
                     }
                     table.decodeRow((int) (id < 0 ? id + rows : id), o[0].asSlice(k * rowBytes, rowBytes));
                 }
