@@ -181,13 +181,18 @@ public final class MutableGraph {
 
     /**
      * The finished graph, each weight encoded once through {@code encoder} in graph order; if one
-     * fails, those encoded before it are closed.
+     * fails, those encoded before it are closed. Consumes the plain weights: each is let go as soon
+     * as it is encoded, so the heap holds one plain copy less at every step.
      */
     Graph build(WeightEncoder encoder) {
         compact();
         Map<String, WeightMatrix> encoded = new LinkedHashMap<>();
         try {
-            weights.forEach((name, plain) -> encoded.put(name, plain.encode(name, encoder)));
+            for (var it = weights.entrySet().iterator(); it.hasNext(); ) {
+                var plain = it.next();
+                encoded.put(plain.getKey(), plain.getValue().encode(plain.getKey(), encoder));
+                it.remove();
+            }
         } catch (RuntimeException | Error e) {
             encoded.values().forEach(WeightMatrix::close);
             throw e;
