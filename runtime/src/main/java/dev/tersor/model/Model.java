@@ -254,7 +254,12 @@ public final class Model implements AutoCloseable {
         if (plan != null) {
             return plan;
         }
-        plan = Plan.bind(graph, shapes, context);
+        try {
+            plan = Plan.bind(graph, shapes, context);
+        } catch (InvalidModelException e) {
+            // Shapes or types fail at some inner node; lead with what the caller gave, which they can change.
+            throw new InvalidModelException("inputs " + describe(shapes) + " do not fit this model: " + e.getMessage(), e);
+        }
         synchronized (planOrder) {
             Plan existing = plans.putIfAbsent(key, plan);
             if (existing != null) {
@@ -292,6 +297,14 @@ public final class Model implements AutoCloseable {
             }
         }
         throw first;
+    }
+
+    private String describe(Map<String, int[]> shapes) {
+        StringBuilder text = new StringBuilder();
+        for (ValueInfo input : graph.inputs()) {
+            text.append(text.isEmpty() ? "" : ", ").append(input.name()).append(' ').append(Arrays.toString(shapes.get(input.name())));
+        }
+        return text.toString();
     }
 
     /** Total bytes of the weight matrices, as their formats count them. */
