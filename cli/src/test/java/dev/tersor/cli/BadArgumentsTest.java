@@ -117,4 +117,13 @@ class BadArgumentsTest {
                 + " (an ONNX model becomes one with tersor import)");
         failsWithOneLine(execute("verify", dir.resolve("none.tsr").toString()), "model " + dir.resolve("none.tsr") + " does not exist");
     }
+
+    @Test
+    void embeddingCountsAreBounded() {
+        String model = EmbedCommandsTest.miniLm().toString();
+        failsWithOneLine(execute("embed", "--model", model, "--batch-size", "0", "a"), "--batch-size must be between 1 and 1024, got 0");
+        failsWithOneLine(execute("eval-embed", "--model", model, "--reference", model, "--limit", "0"),
+                "--limit must be between 1 and 100000, got 0");
+        failsWithOneLine(execute("demo", "--sentences", "-5"), "--sentences must be between 1 and 100000, got -5");
+    }
 }
