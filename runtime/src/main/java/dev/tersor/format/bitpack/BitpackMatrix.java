@@ -12,6 +12,7 @@ import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.IndexWidth;
 import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.Layouts;
+import dev.tersor.kernels.arrays.BitpackArrays;
 import dev.tersor.kernels.bitpack.BitpackRows;
 import dev.tersor.kernels.bitpack.BitpackScalarKernel;
 
@@ -46,6 +47,9 @@ public final class BitpackMatrix extends AbstractWeightMatrix {
     private final IndexArray rowPtr;
     private final MemorySegment data;
 
+    /** The arrays as the kernels take them, checked once here. */
+    private final BitpackArrays kernelArrays;
+
     private BitpackMatrix(int rows, int cols, MemorySegment rowBits, MemorySegment rowScale, IndexArray rowPtr,
                           MemorySegment data, Arena owner) {
         super(rows, cols, owner);
@@ -53,6 +57,7 @@ public final class BitpackMatrix extends AbstractWeightMatrix {
         this.rowScale = rowScale;
         this.rowPtr = rowPtr;
         this.data = data;
+        this.kernelArrays = new BitpackArrays(rows, cols, rowBits, rowScale, rowPtr, data);
     }
 
     /**
@@ -291,7 +296,7 @@ public final class BitpackMatrix extends AbstractWeightMatrix {
 
     @Override
     protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.bitpackMatMul(rows(), cols(), batch, rowBits, rowScale, rowPtr, data, x, y, start, end);
+        kernels.matMul(kernelArrays, batch, x, y, start, end);
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.tersor.format.Layout;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.cser.GroupedRows;
 import dev.tersor.kernels.Kernels;
+import dev.tersor.kernels.arrays.GroupedArrays;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -25,9 +26,13 @@ public final class CerMatrix extends AbstractWeightMatrix {
 
     private final GroupedRows rows;
 
+    /** The arrays as the kernels take them, checked once here. */
+    private final GroupedArrays kernelArrays;
+
     private CerMatrix(int rowCount, int cols, GroupedRows rows, Arena owner) {
         super(rowCount, cols, owner);
         this.rows = rows;
+        this.kernelArrays = rows.kernelArrays(rowCount, cols);
     }
 
     /** Encodes {@code source} losslessly. */
@@ -61,8 +66,7 @@ public final class CerMatrix extends AbstractWeightMatrix {
 
     @Override
     protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.cerMatMul(rows(), cols(), batch, rows.omega(), rows.colIdx(), rows.groupPtr(), rows.rowPtr(),
-                rows.rowScale(), x, y, start, end);
+        kernels.matMul(kernelArrays, batch, x, y, start, end);
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.tersor.format.AbstractWeightMatrix;
 import dev.tersor.format.Layout;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.kernels.Kernels;
+import dev.tersor.kernels.arrays.GroupedArrays;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -24,9 +25,13 @@ public final class CserMatrix extends AbstractWeightMatrix {
 
     private final GroupedRows rows;
 
+    /** The arrays as the kernels take them, checked once here. */
+    private final GroupedArrays kernelArrays;
+
     private CserMatrix(int rowCount, int cols, GroupedRows rows, Arena owner) {
         super(rowCount, cols, owner);
         this.rows = rows;
+        this.kernelArrays = rows.kernelArrays(rowCount, cols);
     }
 
     /** Encodes {@code source} losslessly. */
@@ -60,8 +65,7 @@ public final class CserMatrix extends AbstractWeightMatrix {
 
     @Override
     protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.cserMatMul(rows(), cols(), batch, rows.omega(), rows.colIdx(), rows.groupValue(),
-                rows.groupPtr(), rows.rowPtr(), rows.rowScale(), x, y, start, end);
+        kernels.matMul(kernelArrays, batch, x, y, start, end);
     }
 
     @Override

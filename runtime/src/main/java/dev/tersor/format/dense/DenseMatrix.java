@@ -7,6 +7,7 @@ import dev.tersor.format.LayoutArray;
 import dev.tersor.format.OffHeap;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.kernels.Kernels;
+import dev.tersor.kernels.arrays.DenseArrays;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -19,9 +20,13 @@ public final class DenseMatrix extends AbstractWeightMatrix {
 
     private final MemorySegment values;
 
+    /** The arrays as the kernels take them, checked once here. */
+    private final DenseArrays kernelArrays;
+
     private DenseMatrix(int rows, int cols, MemorySegment values, Arena owner) {
         super(rows, cols, owner);
         this.values = values;
+        this.kernelArrays = new DenseArrays(rows, cols, values);
     }
 
     /** Copies {@code source} into a new off-heap matrix. */
@@ -59,7 +64,7 @@ public final class DenseMatrix extends AbstractWeightMatrix {
 
     @Override
     protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.denseMatMul(rows(), cols(), batch, values, x, y, start, end);
+        kernels.matMul(kernelArrays, batch, x, y, start, end);
     }
 
     @Override

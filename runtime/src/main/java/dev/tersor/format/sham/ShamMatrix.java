@@ -14,6 +14,7 @@ import dev.tersor.kernels.IndexWidth;
 import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
+import dev.tersor.kernels.arrays.ShamArrays;
 import dev.tersor.kernels.huffman.DecodeTable;
 import dev.tersor.kernels.sham.ShamRows;
 
@@ -51,6 +52,9 @@ public final class ShamMatrix extends AbstractWeightMatrix {
     private final MemorySegment rowScale;
     private final long nonZeros;
 
+    /** The arrays as the kernels take them, checked once here. */
+    private final ShamArrays kernelArrays;
+
     private ShamMatrix(int rows, int cols, CodedRows coded, MemorySegment implicitArray, IndexArray colGap,
                        IndexArray rowPtr, MemorySegment rowScale, long nonZeros, Arena owner) {
         super(rows, cols, owner);
@@ -61,6 +65,8 @@ public final class ShamMatrix extends AbstractWeightMatrix {
         this.rowPtr = rowPtr;
         this.rowScale = rowScale;
         this.nonZeros = nonZeros;
+        this.kernelArrays = new ShamArrays(rows, cols, coded.stream(), coded.rowBit(), coded.symbols(),
+                coded.decodeTable(), implicit, colGap, rowPtr, rowScale);
     }
 
     /** Whether {@code source} fits: at most 2^24 distinct stored codes, offsets within u32. */
@@ -252,8 +258,7 @@ public final class ShamMatrix extends AbstractWeightMatrix {
 
     @Override
     protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.shamMatMul(rows(), cols(), batch, coded.stream(), coded.rowBit(), coded.symbols(), coded.decodeTable(),
-                implicit, colGap, rowPtr, rowScale, x, y, start, end);
+        kernels.matMul(kernelArrays, batch, x, y, start, end);
     }
 
     @Override

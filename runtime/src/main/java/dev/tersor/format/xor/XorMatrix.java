@@ -12,6 +12,7 @@ import dev.tersor.kernels.IndexWidth;
 import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
+import dev.tersor.kernels.arrays.XorArrays;
 import dev.tersor.kernels.xor.RiceMask;
 import dev.tersor.kernels.xor.XorNetwork;
 import dev.tersor.kernels.xor.XorRows;
@@ -87,6 +88,9 @@ public final class XorMatrix extends AbstractWeightMatrix {
     private final MemorySegment rowScale;
     private final long careEntries;
 
+    /** The arrays as the kernels take them, checked once here. */
+    private final XorArrays kernelArrays;
+
     private XorMatrix(int rows, int cols, int planes, int wordBits, int sliceBits, long seed, long networkCheck,
                       long[] table, MemorySegment words, MemorySegment omega, IndexArray patchPtr, IndexArray patches,
                       EncodedMask mask, MemorySegment rowScale, long careEntries, Arena owner) {
@@ -105,6 +109,8 @@ public final class XorMatrix extends AbstractWeightMatrix {
         this.mask = mask;
         this.rowScale = rowScale;
         this.careEntries = careEntries;
+        this.kernelArrays = new XorArrays(rows, cols, planes, wordBits, sliceBits, decodeTable, words, omega,
+                patchPtr, patches, mask.words, mask.rowBit, mask.riceBits, rowScale);
     }
 
     /** Planes needed for {@code k} distinct care values. */
@@ -550,8 +556,7 @@ public final class XorMatrix extends AbstractWeightMatrix {
 
     @Override
     protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.xorMatMul(rows(), cols(), batch, planes, wordBits, sliceBits, decodeTable, words, omega, patchPtr,
-                patches, mask.words, mask.rowBit, mask.riceBits, rowScale, x, y, start, end);
+        kernels.matMul(kernelArrays, batch, x, y, start, end);
     }
 
     @Override

@@ -1,0 +1,245 @@
+package dev.tersor.kernels.ffm;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Writes {@code TersorKernels.java} from {@code tersor_kernels.h}, in jextract's style: per function
+ * a holder class with its descriptor, address and {@code static final} handles, linked on first use,
+ * and a static method of the C name that calls it with {@code invokeExact}. A kernel (a function
+ * taking arrays) gets a second, critical handle, which accepts heap segments, and a method that
+ * takes the choice between the two as its first argument; {@code Heap} holds the critical twins
+ * under the C names. The header stays the contract and these bindings follow it:
+ * {@code HeaderBindingsTest} fails when the committed file is not what this writes.
+ */
+final class BindingsWriter {
+
+    private static final int WIDTH = 120;
+    private static final String RULE = "    // " + "-".repeat(93) + "\n";
+
+    private BindingsWriter() {
+    }
+
+    /** The bindings source for {@code header}. */
+    static String write(String header) {
+        List<HeaderBindings.CFunction> functions = HeaderBindings.parse(header);
+        int abi = HeaderBindings.abiVersion(header).orElseThrow(() -> new IllegalArgumentException("no ABI version"));
+        StringBuilder out = new StringBuilder(PROLOGUE.replace("$ABI", Integer.toString(abi)));
+        List<HeaderBindings.CFunction> kernels = new ArrayList<>();
+        for (HeaderBindings.CFunction f : functions) {
+            out.append(RULE).append(wrap("    // " + declaration(f), "    //     ")).append('\n');
+            holder(out, f);
+            if (f.takesArrays()) {
+                kernels.add(f);
+                out.append("    public static void ").append(f.name()).append('(');
+                parameters(out, f, 0, "    public static void " + f.name() + "(");
+                out.append(") {\n").append(wrap("        " + f.name() + "(false, " + String.join(", ", names(f)) + ");",
+                        "                ")).append("    }\n\n");
+                out.append("    /** Through the critical handle when {@code critical}: one argument or more lives on the heap. */\n");
+                String head = "    static void " + f.name() + "(";
+                out.append(head).append("boolean critical, ");
+                parameters(out, f, head.length() + "boolean critical, ".length(), head);
+                out.append(") {\n        try {\n            if (critical) {\n");
+                invoke(out, "                ", f.name() + ".HEAP", f, false);
+                out.append("            } else {\n");
+                invoke(out, "                ", f.name() + ".HANDLE", f, false);
+                out.append("            }\n");
+            } else {
+                String returns = carrier(f.returnType());
+                String head = "    public static " + returns + " " + f.name() + "(";
+                out.append(head);
+                parameters(out, f, head.length(), head);
+                out.append(") {\n        try {\n");
+                invoke(out, "            ", f.name() + ".HANDLE", f, !f.returnType().equals("void"));
+            }
+            out.append("        } catch (Throwable t) {\n            throw rethrow(t);\n        }\n    }\n\n");
+        }
+        out.append(RULE).append("""
+
+                    /** The kernels through their critical handles, under the C names. */
+                    public static final class Heap {
+
+                        private Heap() {
+                        }
+                """);
+        for (HeaderBindings.CFunction f : kernels) {
+            String head = "        public static void " + f.name() + "(";
+            out.append('\n').append(head);
+            parameters(out, f, head.length(), head);
+            out.append(") {\n").append(wrap("            TersorKernels." + f.name() + "(true, "
+                    + String.join(", ", names(f)) + ");", "                    ")).append("        }\n");
+        }
+        return out.append("    }\n}\n").toString();
+    }
+
+    private static void holder(StringBuilder out, HeaderBindings.CFunction f) {
+        List<String> layouts = f.parameterTypes().stream().map(t -> mapping(t).constant()).toList();
+        String descriptor = f.returnType().equals("void") ? "FunctionDescriptor.ofVoid(" + String.join(", ", layouts) + ")"
+                : "FunctionDescriptor.of(" + String.join(", ", prepend(mapping(f.returnType()).constant(), layouts)) + ")";
+        out.append("    private static final class ").append(f.name()).append(" {\n");
+        out.append(wrap("        static final FunctionDescriptor DESC = " + descriptor + ";", "                "));
+        out.append("        static final MemorySegment ADDR = find(\"").append(f.name()).append("\");\n");
+        out.append("        static final MethodHandle HANDLE = downcall(ADDR, DESC);\n");
+        if (f.takesArrays()) {
+            out.append("        static final MethodHandle HEAP = heap(ADDR, DESC);\n");
+        }
+        out.append("    }\n\n");
+    }
+
+    private static void invoke(StringBuilder out, String indent, String handle, HeaderBindings.CFunction f,
+                               boolean returns) {
+        String cast = returns ? "return (" + carrier(f.returnType()) + ") " : "";
+        out.append(wrap(indent + cast + handle + ".invokeExact(" + String.join(", ", names(f)) + ");",
+                indent + "        "));
+    }
+
+    /** The Java parameters of {@code f}, wrapped under the opening parenthesis. */
+    private static void parameters(StringBuilder out, HeaderBindings.CFunction f, int column, String head) {
+        int at = column == 0 ? head.length() : column;
+        String indent = " ".repeat(head.length());
+        List<String> names = names(f);
+        for (int i = 0; i < names.size(); i++) {
+            String parameter = carrier(f.parameterTypes().get(i)) + " " + names.get(i);
+            String separator = i + 1 < names.size() ? "," : "";
+            if (i > 0 && at + 1 + parameter.length() + separator.length() + 3 > WIDTH) {
+                out.append('\n').append(indent);
+                at = indent.length();
+            } else if (i > 0) {
+                out.append(' ');
+                at++;
+            }
+            out.append(parameter).append(separator);
+            at += parameter.length() + separator.length();
+        }
+    }
+
+    /** {@code line} broken after commas to stay within the width, continuation lines at {@code indent}. */
+    private static String wrap(String line, String indent) {
+        StringBuilder out = new StringBuilder();
+        String rest = line;
+        while (rest.length() > WIDTH) {
+            int cut = rest.lastIndexOf(", ", WIDTH - 1);
+            out.append(rest, 0, cut + 1).append('\n');
+            rest = indent + rest.substring(cut + 2);
+        }
+        return out.append(rest).append('\n').toString();
+    }
+
+    private static String declaration(HeaderBindings.CFunction f) {
+        List<String> parameters = new ArrayList<>();
+        for (int i = 0; i < f.parameterTypes().size(); i++) {
+            String type = f.parameterTypes().get(i);
+            parameters.add(type + (type.endsWith("*") ? "" : " ") + f.parameterNames().get(i));
+        }
+        String returns = f.returnType() + (f.returnType().endsWith("*") ? "" : " ");
+        return returns + f.name() + "(" + (parameters.isEmpty() ? "void" : String.join(", ", parameters)) + ");";
+    }
+
+    /** C's {@code row_ptr_width} as Java's {@code rowPtrWidth}. */
+    private static List<String> names(HeaderBindings.CFunction f) {
+        return f.parameterNames().stream().map(BindingsWriter::camelCase).toList();
+    }
+
+    private static String camelCase(String snake) {
+        StringBuilder out = new StringBuilder();
+        boolean upper = false;
+        for (char c : snake.toCharArray()) {
+            if (c == '_') {
+                upper = true;
+            } else {
+                out.append(upper ? Character.toUpperCase(c) : c);
+                upper = false;
+            }
+        }
+        return out.toString();
+    }
+
+    private static String carrier(String cType) {
+        return cType.equals("void") ? "void" : mapping(cType).carrier().getSimpleName();
+    }
+
+    private static HeaderBindings.Mapping mapping(String cType) {
+        return HeaderBindings.mapping(cType).orElseThrow(
+                () -> new IllegalArgumentException("no FFM mapping for '" + cType.toLowerCase(Locale.ROOT) + "'"));
+    }
+
+    private static List<String> prepend(String first, List<String> rest) {
+        List<String> all = new ArrayList<>(List.of(first));
+        all.addAll(rest);
+        return all;
+    }
+
+    private static final String PROLOGUE = """
+            package dev.tersor.kernels.ffm;
+
+            import java.lang.foreign.FunctionDescriptor;
+            import java.lang.foreign.Linker;
+            import java.lang.foreign.MemorySegment;
+            import java.lang.foreign.SymbolLookup;
+            import java.lang.foreign.ValueLayout;
+            import java.lang.invoke.MethodHandle;
+
+            /**
+             * FFM bindings of {@code tersor_kernels.h}, generated from it by {@code BindingsWriter} (a test
+             * class): do not edit. After changing the header, run
+             * {@code mvn -pl kernels-native -am verify -Dtest=HeaderBindingsTest -Dtersor.bindings.write=true}
+             * to rewrite this file; {@code HeaderBindingsTest} fails while it differs from what the header gives.
+             *
+             * <p>Kernels have two handles. The plain one serves native segments. The critical one
+             * ({@link Linker.Option#critical(boolean) critical(true)}) is the only way to pass heap segments
+             * ({@code MemorySegment.ofArray}) without copying them; a critical call holds off garbage
+             * collection while it runs, so it is used only when an argument actually lives on the heap.
+             *
+             * <p>Only {@link NativeKernels} calls these, after {@link NativeLibrary#lookup()} has succeeded.
+             */
+            public final class TersorKernels {
+
+                /** The header's {@code TERSOR_KERNELS_ABI_VERSION}; a library reporting another one is refused. */
+                public static final int TERSOR_KERNELS_ABI_VERSION = $ABI;
+
+                static final ValueLayout.OfInt C_INT = ValueLayout.JAVA_INT;
+                static final ValueLayout.OfFloat C_FLOAT = ValueLayout.JAVA_FLOAT;
+                static final ValueLayout C_POINTER = ValueLayout.ADDRESS;
+
+                private static final Linker LINKER = Linker.nativeLinker();
+                private static final SymbolLookup SYMBOLS = NativeLibrary.lookup();
+
+                /** Longest string the library returns (an ISA name or the list of them). */
+                private static final long MAX_STRING = 4096;
+
+                private TersorKernels() {
+                }
+
+                private static MemorySegment find(String name) {
+                    return SYMBOLS.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libtersor_kernels lacks " + name));
+                }
+
+                @SuppressWarnings("restricted")
+                private static MethodHandle downcall(MemorySegment address, FunctionDescriptor descriptor,
+                                                     Linker.Option... options) {
+                    return LINKER.downcallHandle(address, descriptor, options);
+                }
+
+                private static MethodHandle heap(MemorySegment address, FunctionDescriptor descriptor) {
+                    return downcall(address, descriptor, Linker.Option.critical(true));
+                }
+
+                private static RuntimeException rethrow(Throwable t) {
+                    if (t instanceof RuntimeException e) {
+                        throw e;
+                    }
+                    if (t instanceof Error e) {
+                        throw e;
+                    }
+                    throw new AssertionError("a downcall threw a checked exception", t);
+                }
+
+                /** A NUL-terminated string the library returns, as a Java string. */
+                @SuppressWarnings("restricted")
+                static String string(MemorySegment address) {
+                    return address.reinterpret(MAX_STRING).getString(0);
+                }
+
+            """;
+}
