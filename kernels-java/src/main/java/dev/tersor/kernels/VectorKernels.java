@@ -60,6 +60,7 @@ public final class VectorKernels extends ScalarKernels {
             case ShamArrays a -> ShamVectorKernel.matMul(a, batch, x, y, rowStart, rowEnd);
             case XorArrays a -> XorVectorKernel.matMul(a, batch, x, y, rowStart, rowEnd);
             case BitpackArrays a -> BitpackVectorKernel.matMul(a, batch, x, y, rowStart, rowEnd);
+            default -> super.matMulK(w, batch, x, y, rowStart, rowEnd);
         }
     }
 }

@@ -36,7 +36,10 @@ public final class NativeKernels extends Kernels {
     public static final String ISA_ENVIRONMENT = "TERSOR_NATIVE_ISA";
 
     private final String isa;
-    /** The best Java provider: runs what is faster in Java (see {@link #javaIsFaster}). */
+    /**
+     * The best Java provider: runs the formats this library has no kernel for, and what is faster in
+     * Java (see {@link #javaIsFaster}).
+     */
     private final Kernels fallback;
 
     private NativeKernels(String isa) {
@@ -165,6 +168,7 @@ public final class NativeKernels extends Kernels {
             }
             case BitpackArrays a -> TersorKernels.tersor_bitpack_matmul(heap, a.rows(), a.cols(), batch, a.rowBits(),
                     a.rowScale(), a.rowPtr().segment(), width(a.rowPtr()), a.data(), x, y, rowStart, rowEnd);
+            default -> fallback.matMul(w, batch, x, y, rowStart, rowEnd);
         }
     }
 
