@@ -44,13 +44,21 @@ public class ScalarKernels extends Kernels {
     @Override
     protected void matMulK(WeightArrays w, int batch, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
         switch (w) {
-            case DenseArrays a -> DenseScalarKernel.matMul(a, batch, x, y, rowStart, rowEnd);
-            case CsrArrays a -> CsrScalarKernel.matMul(a, batch, x, y, rowStart, rowEnd);
-            case GroupedArrays a -> CserScalarKernel.matMul(a, batch, x, y, rowStart, rowEnd);
-            case HamArrays a -> HamScalarKernel.matMul(a, batch, x, y, rowStart, rowEnd);
-            case ShamArrays a -> ShamScalarKernel.matMul(a, batch, x, y, rowStart, rowEnd);
-            case XorArrays a -> XorScalarKernel.matMul(a, batch, x, y, rowStart, rowEnd);
-            case BitpackArrays a -> BitpackScalarKernel.matMul(a, batch, x, y, rowStart, rowEnd);
+            case DenseArrays a -> DenseScalarKernel.matMul(a.rows(), a.cols(), batch, a.w(), x, y, rowStart, rowEnd);
+            case CsrArrays a -> CsrScalarKernel.matMul(a.rows(), a.cols(), batch, a.values(), a.colIdx(), a.rowPtr(),
+                    x, y, rowStart, rowEnd);
+            case GroupedArrays a -> CserScalarKernel.matMul(a.rows(), a.cols(), batch, a.omega(), a.colIdx(),
+                    a.groupValue(), a.groupPtr(), a.rowPtr(), a.rowScale(), x, y, rowStart, rowEnd);
+            case HamArrays a -> HamScalarKernel.matMul(a.rows(), a.cols(), batch, a.stream(), a.rowBit(), a.symbols(),
+                    a.decodeTable(), a.rowScale(), x, y, rowStart, rowEnd);
+            case ShamArrays a -> ShamScalarKernel.matMul(a.rows(), a.cols(), batch, a.stream(), a.rowBit(),
+                    a.symbols(), a.decodeTable(), a.implicit(), a.colGap(), a.rowPtr(), a.rowScale(),
+                    x, y, rowStart, rowEnd);
+            case XorArrays a -> XorScalarKernel.matMul(a.rows(), a.cols(), batch, a.planes(), a.wordBits(),
+                    a.sliceBits(), a.decodeTable(), a.words(), a.omega(), a.patchPtr(), a.patches(), a.mask(),
+                    a.maskRowBit(), a.riceBits(), a.rowScale(), x, y, rowStart, rowEnd);
+            case BitpackArrays a -> BitpackScalarKernel.matMul(a.rows(), a.cols(), batch, a.rowBits(), a.rowScale(),
+                    a.rowPtr(), a.data(), x, y, rowStart, rowEnd);
         }
     }
 }

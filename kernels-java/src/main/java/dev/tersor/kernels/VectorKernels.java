@@ -53,13 +53,21 @@ public final class VectorKernels extends ScalarKernels {
     @Override
     protected void matMulK(WeightArrays w, int batch, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
         switch (w) {
-            case DenseArrays a -> DenseVectorKernel.matMul(a, batch, x, y, rowStart, rowEnd);
-            case CsrArrays a -> CsrVectorKernel.matMul(a, batch, x, y, rowStart, rowEnd);
-            case GroupedArrays a -> CserVectorKernel.matMul(a, batch, x, y, rowStart, rowEnd);
-            case HamArrays a -> HamVectorKernel.matMul(a, batch, x, y, rowStart, rowEnd);
-            case ShamArrays a -> ShamVectorKernel.matMul(a, batch, x, y, rowStart, rowEnd);
-            case XorArrays a -> XorVectorKernel.matMul(a, batch, x, y, rowStart, rowEnd);
-            case BitpackArrays a -> BitpackVectorKernel.matMul(a, batch, x, y, rowStart, rowEnd);
+            case DenseArrays a -> DenseVectorKernel.matMul(a.rows(), a.cols(), batch, a.w(), x, y, rowStart, rowEnd);
+            case CsrArrays a -> CsrVectorKernel.matMul(a.rows(), a.cols(), batch, a.values(), a.colIdx(), a.rowPtr(),
+                    x, y, rowStart, rowEnd);
+            case GroupedArrays a -> CserVectorKernel.matMul(a.rows(), a.cols(), batch, a.omega(), a.colIdx(),
+                    a.groupValue(), a.groupPtr(), a.rowPtr(), a.rowScale(), x, y, rowStart, rowEnd);
+            case HamArrays a -> HamVectorKernel.matMul(a.rows(), a.cols(), batch, a.stream(), a.rowBit(), a.symbols(),
+                    a.decodeTable(), a.rowScale(), x, y, rowStart, rowEnd);
+            case ShamArrays a -> ShamVectorKernel.matMul(a.rows(), a.cols(), batch, a.stream(), a.rowBit(),
+                    a.symbols(), a.decodeTable(), a.implicit(), a.colGap(), a.rowPtr(), a.rowScale(),
+                    x, y, rowStart, rowEnd);
+            case XorArrays a -> XorVectorKernel.matMul(a.rows(), a.cols(), batch, a.planes(), a.wordBits(),
+                    a.sliceBits(), a.decodeTable(), a.words(), a.omega(), a.patchPtr(), a.patches(), a.mask(),
+                    a.maskRowBit(), a.riceBits(), a.rowScale(), x, y, rowStart, rowEnd);
+            case BitpackArrays a -> BitpackVectorKernel.matMul(a.rows(), a.cols(), batch, a.rowBits(), a.rowScale(),
+                    a.rowPtr(), a.data(), x, y, rowStart, rowEnd);
             default -> super.matMulK(w, batch, x, y, rowStart, rowEnd);
         }
     }

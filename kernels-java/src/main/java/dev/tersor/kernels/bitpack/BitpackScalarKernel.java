@@ -3,8 +3,6 @@ package dev.tersor.kernels.bitpack;
 import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.Layouts;
 
-import dev.tersor.kernels.arrays.BitpackArrays;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -21,13 +19,9 @@ public final class BitpackScalarKernel {
     private BitpackScalarKernel() {
     }
 
-    public static void matMul(BitpackArrays arrays, int batch, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        int rows = arrays.rows();
-        int cols = arrays.cols();
-        MemorySegment rowBits = arrays.rowBits();
-        MemorySegment rowScale = arrays.rowScale();
-        IndexArray rowPtr = arrays.rowPtr();
-        MemorySegment data = arrays.data();
+    public static void matMul(int rows, int cols, int batch, MemorySegment rowBits, MemorySegment rowScale,
+                              IndexArray rowPtr, MemorySegment data, MemorySegment x, MemorySegment y,
+                              int rowStart, int rowEnd) {
         assert rowStart >= 0 && rowEnd <= rows;
         float[] acc = new float[batch];
         for (int r = rowStart; r < rowEnd; r++) {

@@ -1,17 +1,15 @@
 package dev.tersor.kernels.bitpack;
 
+import dev.tersor.kernels.VectorSupport;
 import dev.tersor.kernels.DecodedRows;
 import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
-import dev.tersor.kernels.VectorSupport;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-
-import dev.tersor.kernels.arrays.BitpackArrays;
 
 import java.lang.foreign.MemorySegment;
 
@@ -40,13 +38,9 @@ public final class BitpackVectorKernel {
     private BitpackVectorKernel() {
     }
 
-    public static void matMul(BitpackArrays arrays, int batch, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        int rows = arrays.rows();
-        int cols = arrays.cols();
-        MemorySegment rowBits = arrays.rowBits();
-        MemorySegment rowScale = arrays.rowScale();
-        IndexArray rowPtr = arrays.rowPtr();
-        MemorySegment data = arrays.data();
+    public static void matMul(int rows, int cols, int batch, MemorySegment rowBits, MemorySegment rowScale,
+                              IndexArray rowPtr, MemorySegment data, MemorySegment x, MemorySegment y,
+                              int rowStart, int rowEnd) {
         assert rowStart >= 0 && rowEnd <= rows;
         assert BitpackRows.LANES % P == 0;
         float[] xs = batch == 1 ? Scratch.input(x, cols) : null;

@@ -4,8 +4,6 @@ import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
 
-import dev.tersor.kernels.arrays.GroupedArrays;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -22,15 +20,9 @@ public final class CserScalarKernel {
     private CserScalarKernel() {
     }
 
-    public static void matMul(GroupedArrays arrays, int batch, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        int rows = arrays.rows();
-        int cols = arrays.cols();
-        MemorySegment omega = arrays.omega();
-        IndexArray colIdx = arrays.colIdx();
-        IndexArray groupValue = arrays.groupValue();
-        IndexArray groupPtr = arrays.groupPtr();
-        IndexArray rowPtr = arrays.rowPtr();
-        MemorySegment rowScale = arrays.rowScale();
+    public static void matMul(int rows, int cols, int batch, MemorySegment omega, IndexArray colIdx,
+                              IndexArray groupValue, IndexArray groupPtr, IndexArray rowPtr, MemorySegment rowScale,
+                              MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
         assert rowStart >= 0 && rowEnd <= rows;
         float omega0 = omega.getAtIndex(Layouts.F32, 0);
         boolean scaled = rowScale.byteSize() != 0;

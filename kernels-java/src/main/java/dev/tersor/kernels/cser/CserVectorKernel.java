@@ -9,8 +9,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
-import dev.tersor.kernels.arrays.GroupedArrays;
-
 import java.lang.foreign.MemorySegment;
 
 import static dev.tersor.kernels.VectorSupport.F;
@@ -29,15 +27,9 @@ public final class CserVectorKernel {
     private CserVectorKernel() {
     }
 
-    public static void matMul(GroupedArrays arrays, int batch, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        int rows = arrays.rows();
-        int cols = arrays.cols();
-        MemorySegment omega = arrays.omega();
-        IndexArray colIdx = arrays.colIdx();
-        IndexArray groupValue = arrays.groupValue();
-        IndexArray groupPtr = arrays.groupPtr();
-        IndexArray rowPtr = arrays.rowPtr();
-        MemorySegment rowScale = arrays.rowScale();
+    public static void matMul(int rows, int cols, int batch, MemorySegment omega, IndexArray colIdx,
+                              IndexArray groupValue, IndexArray groupPtr, IndexArray rowPtr, MemorySegment rowScale,
+                              MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
         assert rowStart >= 0 && rowEnd <= rows;
         if (batch == 1) {
             matVec(cols, omega, colIdx, groupValue, groupPtr, rowPtr, rowScale, Scratch.input(x, cols), y,

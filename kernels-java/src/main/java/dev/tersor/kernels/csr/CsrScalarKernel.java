@@ -4,8 +4,6 @@ import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
 
-import dev.tersor.kernels.arrays.CsrArrays;
-
 import java.lang.foreign.MemorySegment;
 
 /** Scalar reference for CSR: one multiply-add per stored non-zero. */
@@ -14,12 +12,8 @@ public final class CsrScalarKernel {
     private CsrScalarKernel() {
     }
 
-    public static void matMul(CsrArrays arrays, int batch, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        int rows = arrays.rows();
-        int cols = arrays.cols();
-        MemorySegment values = arrays.values();
-        IndexArray colIdx = arrays.colIdx();
-        IndexArray rowPtr = arrays.rowPtr();
+    public static void matMul(int rows, int cols, int batch, MemorySegment values, IndexArray colIdx,
+                              IndexArray rowPtr, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
         assert rowStart >= 0 && rowEnd <= rows;
         if (batch == 1) {
             float[] xs = Scratch.input(x, cols);

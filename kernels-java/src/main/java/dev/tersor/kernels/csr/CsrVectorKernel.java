@@ -9,8 +9,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
-import dev.tersor.kernels.arrays.CsrArrays;
-
 import java.lang.foreign.MemorySegment;
 
 import static dev.tersor.kernels.VectorSupport.F;
@@ -27,12 +25,8 @@ public final class CsrVectorKernel {
     private CsrVectorKernel() {
     }
 
-    public static void matMul(CsrArrays arrays, int batch, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        int rows = arrays.rows();
-        int cols = arrays.cols();
-        MemorySegment values = arrays.values();
-        IndexArray colIdx = arrays.colIdx();
-        IndexArray rowPtr = arrays.rowPtr();
+    public static void matMul(int rows, int cols, int batch, MemorySegment values, IndexArray colIdx,
+                              IndexArray rowPtr, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
         assert rowStart >= 0 && rowEnd <= rows;
         if (batch == 1) {
             matVec(values, colIdx, rowPtr, Scratch.input(x, cols), y, rowStart, rowEnd);

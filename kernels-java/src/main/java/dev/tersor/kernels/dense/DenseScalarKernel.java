@@ -3,8 +3,6 @@ package dev.tersor.kernels.dense;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
 
-import dev.tersor.kernels.arrays.DenseArrays;
-
 import java.lang.foreign.MemorySegment;
 
 /** Scalar reference for dense row-major float32: plain left-to-right sums. */
@@ -13,10 +11,8 @@ public final class DenseScalarKernel {
     private DenseScalarKernel() {
     }
 
-    public static void matMul(DenseArrays arrays, int batch, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        int rows = arrays.rows();
-        int cols = arrays.cols();
-        MemorySegment w = arrays.w();
+    public static void matMul(int rows, int cols, int batch, MemorySegment w, MemorySegment x, MemorySegment y,
+                              int rowStart, int rowEnd) {
         assert rowStart >= 0 && rowEnd <= rows;
         if (batch == 1) {
             float[] xs = Scratch.input(x, cols);

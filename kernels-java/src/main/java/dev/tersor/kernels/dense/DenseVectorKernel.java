@@ -5,8 +5,6 @@ import dev.tersor.kernels.Scratch;
 import dev.tersor.kernels.VectorSupport;
 import jdk.incubator.vector.FloatVector;
 
-import dev.tersor.kernels.arrays.DenseArrays;
-
 import java.lang.foreign.MemorySegment;
 
 import static dev.tersor.kernels.VectorSupport.F;
@@ -22,10 +20,8 @@ public final class DenseVectorKernel {
     private DenseVectorKernel() {
     }
 
-    public static void matMul(DenseArrays arrays, int batch, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        int rows = arrays.rows();
-        int cols = arrays.cols();
-        MemorySegment w = arrays.w();
+    public static void matMul(int rows, int cols, int batch, MemorySegment w, MemorySegment x, MemorySegment y,
+                              int rowStart, int rowEnd) {
         assert rowStart >= 0 && rowEnd <= rows;
         if (batch == 1) {
             matVec(cols, w, Scratch.input(x, cols), y, rowStart, rowEnd);

@@ -7,8 +7,6 @@ import dev.tersor.kernels.Scratch;
 import dev.tersor.kernels.huffman.CanonicalDecoder;
 import dev.tersor.kernels.huffman.DecodeTable;
 
-import dev.tersor.kernels.arrays.HamArrays;
-
 import java.lang.foreign.MemorySegment;
 
 import static dev.tersor.kernels.VectorSupport.L;
@@ -25,14 +23,9 @@ public final class HamVectorKernel {
     private HamVectorKernel() {
     }
 
-    public static void matMul(HamArrays arrays, int batch, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        int rows = arrays.rows();
-        int cols = arrays.cols();
-        MemorySegment stream = arrays.stream();
-        IndexArray rowBit = arrays.rowBit();
-        MemorySegment symbols = arrays.symbols();
-        MemorySegment decodeTable = arrays.decodeTable();
-        MemorySegment rowScale = arrays.rowScale();
+    public static void matMul(int rows, int cols, int batch, MemorySegment stream, IndexArray rowBit,
+                              MemorySegment symbols, MemorySegment decodeTable, MemorySegment rowScale,
+                              MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
         assert rowStart >= 0 && rowEnd <= rows;
         int[] table = DecodeTable.load(decodeTable);
         float[] values = symbols.toArray(Layouts.F32);

@@ -6,8 +6,6 @@ import dev.tersor.kernels.Scratch;
 import dev.tersor.kernels.huffman.CanonicalDecoder;
 import dev.tersor.kernels.huffman.DecodeTable;
 
-import dev.tersor.kernels.arrays.ShamArrays;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -27,17 +25,10 @@ public final class ShamScalarKernel {
     private ShamScalarKernel() {
     }
 
-    public static void matMul(ShamArrays arrays, int batch, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        int rows = arrays.rows();
-        int cols = arrays.cols();
-        MemorySegment stream = arrays.stream();
-        IndexArray rowBit = arrays.rowBit();
-        MemorySegment symbols = arrays.symbols();
-        MemorySegment decodeTable = arrays.decodeTable();
-        float implicit = arrays.implicit();
-        IndexArray colGap = arrays.colGap();
-        IndexArray rowPtr = arrays.rowPtr();
-        MemorySegment rowScale = arrays.rowScale();
+    public static void matMul(int rows, int cols, int batch, MemorySegment stream, IndexArray rowBit,
+                              MemorySegment symbols, MemorySegment decodeTable, float implicit, IndexArray colGap,
+                              IndexArray rowPtr, MemorySegment rowScale, MemorySegment x, MemorySegment y,
+                              int rowStart, int rowEnd) {
         assert rowStart >= 0 && rowEnd <= rows;
         int[] table = DecodeTable.load(decodeTable);
         boolean scaled = rowScale.byteSize() != 0;

@@ -5,8 +5,6 @@ import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
 
-import dev.tersor.kernels.arrays.XorArrays;
-
 import java.lang.foreign.MemorySegment;
 
 import static dev.tersor.kernels.VectorSupport.L;
@@ -22,21 +20,11 @@ public final class XorVectorKernel {
     private XorVectorKernel() {
     }
 
-    public static void matMul(XorArrays arrays, int batch, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        int rows = arrays.rows();
-        int cols = arrays.cols();
-        int planes = arrays.planes();
-        int wordBits = arrays.wordBits();
-        int sliceBits = arrays.sliceBits();
-        MemorySegment decodeTable = arrays.decodeTable();
-        MemorySegment words = arrays.words();
-        MemorySegment omega = arrays.omega();
-        IndexArray patchPtr = arrays.patchPtr();
-        IndexArray patches = arrays.patches();
-        MemorySegment mask = arrays.mask();
-        IndexArray maskRowBit = arrays.maskRowBit();
-        int riceBits = arrays.riceBits();
-        MemorySegment rowScale = arrays.rowScale();
+    public static void matMul(int rows, int cols, int batch, int planes, int wordBits, int sliceBits,
+                              MemorySegment decodeTable, MemorySegment words, MemorySegment omega,
+                              IndexArray patchPtr, IndexArray patches, MemorySegment mask, IndexArray maskRowBit,
+                              int riceBits, MemorySegment rowScale, MemorySegment x, MemorySegment y,
+                              int rowStart, int rowEnd) {
         assert rowStart >= 0 && rowEnd <= rows;
         long[] table = XorNetwork.load(decodeTable);
         float[] values = omega.toArray(Layouts.F32);

@@ -75,9 +75,9 @@ public final class NativeKernels extends Kernels {
         if (selected != 0) {
             String source = System.getProperty(ISA_PROPERTY) != null ? "-D" + ISA_PROPERTY : ISA_ENVIRONMENT;
             throw new KernelUnavailableException(source + "=" + cap + " names no native ISA path; this library has: "
-                    + TersorKernels.string(TersorKernels.tersor_isa_paths()));
+                    + Downcalls.string(TersorKernels.tersor_isa_paths()));
         }
-        return new NativeKernels(TersorKernels.string(TersorKernels.tersor_isa()));
+        return new NativeKernels(Downcalls.string(TersorKernels.tersor_isa()));
     }
 
     private static String requestedCap() {
@@ -108,7 +108,7 @@ public final class NativeKernels extends Kernels {
     /** Every path the loaded library was built with, slowest first, whether this CPU runs it or not. */
     public static String isaPaths() {
         NativeLibrary.lookup();
-        return TersorKernels.string(TersorKernels.tersor_isa_paths());
+        return Downcalls.string(TersorKernels.tersor_isa_paths());
     }
 
     /**

@@ -82,7 +82,7 @@ final class BindingsWriter {
         out.append("        static final MemorySegment ADDR = find(\"").append(f.name()).append("\");\n");
         out.append("        static final MethodHandle HANDLE = downcall(ADDR, DESC);\n");
         if (f.takesArrays()) {
-            out.append("        static final MethodHandle HEAP = heap(ADDR, DESC);\n");
+            out.append("        static final MethodHandle HEAP = critical(ADDR, DESC);\n");
         }
         out.append("    }\n\n");
     }
@@ -174,11 +174,14 @@ final class BindingsWriter {
             package dev.tersor.kernels.ffm;
 
             import java.lang.foreign.FunctionDescriptor;
-            import java.lang.foreign.Linker;
             import java.lang.foreign.MemorySegment;
-            import java.lang.foreign.SymbolLookup;
             import java.lang.foreign.ValueLayout;
             import java.lang.invoke.MethodHandle;
+
+            import static dev.tersor.kernels.ffm.Downcalls.critical;
+            import static dev.tersor.kernels.ffm.Downcalls.downcall;
+            import static dev.tersor.kernels.ffm.Downcalls.find;
+            import static dev.tersor.kernels.ffm.Downcalls.rethrow;
 
             /**
              * FFM bindings of {@code tersor_kernels.h}, generated from it by {@code BindingsWriter} (a test
@@ -186,12 +189,9 @@ final class BindingsWriter {
              * {@code mvn -pl kernels-native -am verify -Dtest=HeaderBindingsTest -Dtersor.bindings.write=true}
              * to rewrite this file; {@code HeaderBindingsTest} fails while it differs from what the header gives.
              *
-             * <p>Kernels have two handles. The plain one serves native segments. The critical one
-             * ({@link Linker.Option#critical(boolean) critical(true)}) is the only way to pass heap segments
-             * ({@code MemorySegment.ofArray}) without copying them; a critical call holds off garbage
-             * collection while it runs, so it is used only when an argument actually lives on the heap.
-             *
-             * <p>Only {@link NativeKernels} calls these, after {@link NativeLibrary#lookup()} has succeeded.
+             * <p>A kernel has a plain and a critical handle (see {@link Downcalls#critical}); its caller says
+             * which, having looked at its segments once. Only {@link NativeKernels} calls these, after
+             * {@link NativeLibrary#lookup()} has succeeded.
              */
             public final class TersorKernels {
 
@@ -199,46 +199,11 @@ final class BindingsWriter {
                 public static final int TERSOR_KERNELS_ABI_VERSION = $ABI;
 
                 static final ValueLayout.OfInt C_INT = ValueLayout.JAVA_INT;
+                static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
                 static final ValueLayout.OfFloat C_FLOAT = ValueLayout.JAVA_FLOAT;
                 static final ValueLayout C_POINTER = ValueLayout.ADDRESS;
 
-                private static final Linker LINKER = Linker.nativeLinker();
-                private static final SymbolLookup SYMBOLS = NativeLibrary.lookup();
-
-                /** Longest string the library returns (an ISA name or the list of them). */
-                private static final long MAX_STRING = 4096;
-
                 private TersorKernels() {
-                }
-
-                private static MemorySegment find(String name) {
-                    return SYMBOLS.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libtersor_kernels lacks " + name));
-                }
-
-                @SuppressWarnings("restricted")
-                private static MethodHandle downcall(MemorySegment address, FunctionDescriptor descriptor,
-                                                     Linker.Option... options) {
-                    return LINKER.downcallHandle(address, descriptor, options);
-                }
-
-                private static MethodHandle heap(MemorySegment address, FunctionDescriptor descriptor) {
-                    return downcall(address, descriptor, Linker.Option.critical(true));
-                }
-
-                private static RuntimeException rethrow(Throwable t) {
-                    if (t instanceof RuntimeException e) {
-                        throw e;
-                    }
-                    if (t instanceof Error e) {
-                        throw e;
-                    }
-                    throw new AssertionError("a downcall threw a checked exception", t);
-                }
-
-                /** A NUL-terminated string the library returns, as a Java string. */
-                @SuppressWarnings("restricted")
-                static String string(MemorySegment address) {
-                    return address.reinterpret(MAX_STRING).getString(0);
                 }
 
             """;
