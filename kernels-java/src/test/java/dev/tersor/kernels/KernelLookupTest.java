@@ -48,7 +48,8 @@ class KernelLookupTest {
                 .hasMessageContaining("w holds 24 bytes, needs 36");
         IndexArray rowPtr = new IndexArray(MemorySegment.ofArray(new byte[]{0, 1, 5}), IndexWidth.U8);
         IndexArray colIdx = new IndexArray(MemorySegment.ofArray(new byte[]{0, 1}), IndexWidth.U8);
-        assertThatThrownBy(() -> k.matMul(new CsrArrays(2, 3, MemorySegment.ofArray(new float[2]), colIdx, rowPtr), 1, x, y, 0, 2))
+        assertThatThrownBy(() -> k.matMul(new CsrArrays(2, 3, MemorySegment.ofArray(new float[2]), colIdx, rowPtr), 1,
+                x, y, 0, 2))
                 .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("colIdx holds 2 elements, needs 5");
     }
 }

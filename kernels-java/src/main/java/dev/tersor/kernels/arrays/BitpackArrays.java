@@ -21,6 +21,6 @@ public record BitpackArrays(int rows, int cols, MemorySegment rowBits, MemorySeg
 
     @Override
     public boolean onHeap() {
-        return Checks.onHeap(rowBits, rowScale, rowPtr.segment(), data);
+        return !rowBits.isNative() || !rowScale.isNative() || !rowPtr.segment().isNative() || !data.isNative();
     }
 }

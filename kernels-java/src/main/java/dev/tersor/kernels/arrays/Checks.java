@@ -66,14 +66,4 @@ final class Checks {
         }
         rowScale(rows, rowScale);
     }
-
-    /** Whether any of the segments lives on the Java heap. */
-    static boolean onHeap(MemorySegment... segments) {
-        for (MemorySegment segment : segments) {
-            if (!segment.isNative()) {
-                return true;
-            }
-        }
-        return false;
-    }
 }

@@ -17,6 +17,6 @@ public record CsrArrays(int rows, int cols, MemorySegment values, IndexArray col
 
     @Override
     public boolean onHeap() {
-        return Checks.onHeap(values, colIdx.segment(), rowPtr.segment());
+        return !values.isNative() || !colIdx.segment().isNative() || !rowPtr.segment().isNative();
     }
 }

@@ -39,7 +39,8 @@ public record GroupedArrays(int rows, int cols, MemorySegment omega, IndexArray 
 
     @Override
     public boolean onHeap() {
-        return Checks.onHeap(omega, colIdx.segment(), groupPtr.segment(), rowPtr.segment(), rowScale)
+        return !omega.isNative() || !colIdx.segment().isNative() || !groupPtr.segment().isNative()
+                || !rowPtr.segment().isNative() || !rowScale.isNative()
                 || groupValue != null && !groupValue.segment().isNative();
     }
 }

@@ -21,6 +21,7 @@ public record HamArrays(int rows, int cols, MemorySegment stream, IndexArray row
 
     @Override
     public boolean onHeap() {
-        return Checks.onHeap(stream, rowBit.segment(), symbols, decodeTable, rowScale);
+        return !stream.isNative() || !rowBit.segment().isNative() || !symbols.isNative() || !decodeTable.isNative()
+                || !rowScale.isNative();
     }
 }

@@ -22,7 +22,7 @@ public record ShamArrays(int rows, int cols, MemorySegment stream, IndexArray ro
 
     @Override
     public boolean onHeap() {
-        return Checks.onHeap(stream, rowBit.segment(), symbols, decodeTable, colGap.segment(), rowPtr.segment(),
-                rowScale);
+        return !stream.isNative() || !rowBit.segment().isNative() || !symbols.isNative() || !decodeTable.isNative()
+                || !colGap.segment().isNative() || !rowPtr.segment().isNative() || !rowScale.isNative();
     }
 }

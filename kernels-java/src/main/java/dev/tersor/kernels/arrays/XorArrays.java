@@ -39,7 +39,8 @@ public record XorArrays(int rows, int cols, int planes, int wordBits, int sliceB
 
     @Override
     public boolean onHeap() {
-        return Checks.onHeap(decodeTable, words, omega, patchPtr.segment(), patches.segment(), mask,
-                maskRowBit.segment(), rowScale);
+        return !decodeTable.isNative() || !words.isNative() || !omega.isNative() || !patchPtr.segment().isNative()
+                || !patches.segment().isNative() || !mask.isNative() || !maskRowBit.segment().isNative()
+                || !rowScale.isNative();
     }
 }

@@ -21,8 +21,8 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>The C kernels trust their arguments. What reaches them has passed the constant-time checks of
  * the {@link WeightArrays} records and of {@link Kernels#matMul}, and layouts have passed their
- * format's validator before a matrix exists; in addition, outputs must be writable here, because a write into a read-only mapping
- * would crash the JVM instead of throwing.
+ * format's validator before a matrix exists; in addition, outputs must be writable here, because a
+ * write into a read-only mapping would crash the JVM instead of throwing.
  *
  * <p>The instruction-set path is chosen once, when the provider is created: the fastest the CPU
  * supports, capped by {@value #ISA_PROPERTY} or else the environment variable
@@ -122,8 +122,9 @@ public final class NativeKernels extends Kernels {
     }
 
     /**
-     * A critical downcall (which holds off garbage collection while it runs) only when an argument
-     * lives on the heap. The weights' side is fixed with the matrix; x and y may change per call.
+     * One downcall per format, critical (holding off garbage collection while it runs) only when an
+     * argument lives on the heap: {@code x} or {@code y}, or the matrix's arrays, which its record
+     * answers for. The record's own method is called in each case, where its class is known.
      */
     @Override
     protected void matMulK(WeightArrays w, int batch, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
@@ -132,42 +133,45 @@ public final class NativeKernels extends Kernels {
             return;
         }
         requireWritable(y);
-        boolean heap = w.onHeap() || !x.isNative() || !y.isNative();
+        boolean io = !x.isNative() || !y.isNative();
         switch (w) {
-            case DenseArrays a -> TersorKernels.tersor_dense_matmul(heap, a.rows(), a.cols(), batch, a.w(), x, y,
-                    rowStart, rowEnd);
-            case CsrArrays a -> TersorKernels.tersor_csr_matmul(heap, a.rows(), a.cols(), batch, a.values(),
-                    a.colIdx().segment(), width(a.colIdx()), a.rowPtr().segment(), width(a.rowPtr()),
-                    x, y, rowStart, rowEnd);
-            case GroupedArrays a when a.groupValue() == null -> TersorKernels.tersor_cer_matmul(heap, a.rows(),
-                    a.cols(), batch, a.omega(), a.colIdx().segment(), width(a.colIdx()), a.groupPtr().segment(),
-                    width(a.groupPtr()), a.rowPtr().segment(), width(a.rowPtr()), a.rowScale(), x, y, rowStart, rowEnd);
-            case GroupedArrays a -> TersorKernels.tersor_cser_matmul(heap, a.rows(), a.cols(), batch, a.omega(),
-                    a.colIdx().segment(), width(a.colIdx()), a.groupValue().segment(), width(a.groupValue()),
+            case DenseArrays a -> TersorKernels.tersor_dense_matmul(io || a.onHeap(),
+                    a.rows(), a.cols(), batch, a.w(), x, y, rowStart, rowEnd);
+            case CsrArrays a -> TersorKernels.tersor_csr_matmul(io || a.onHeap(),
+                    a.rows(), a.cols(), batch, a.values(), a.colIdx().segment(), width(a.colIdx()),
+                    a.rowPtr().segment(), width(a.rowPtr()), x, y, rowStart, rowEnd);
+            case GroupedArrays a when a.groupValue() == null -> TersorKernels.tersor_cer_matmul(io || a.onHeap(),
+                    a.rows(), a.cols(), batch, a.omega(), a.colIdx().segment(), width(a.colIdx()),
                     a.groupPtr().segment(), width(a.groupPtr()), a.rowPtr().segment(), width(a.rowPtr()),
                     a.rowScale(), x, y, rowStart, rowEnd);
+            case GroupedArrays a -> TersorKernels.tersor_cser_matmul(io || a.onHeap(),
+                    a.rows(), a.cols(), batch, a.omega(), a.colIdx().segment(), width(a.colIdx()),
+                    a.groupValue().segment(), width(a.groupValue()), a.groupPtr().segment(), width(a.groupPtr()),
+                    a.rowPtr().segment(), width(a.rowPtr()), a.rowScale(), x, y, rowStart, rowEnd);
             case HamArrays a -> {
                 requireWords("stream", a.stream(), a.rowBit(), a.rows());
-                TersorKernels.tersor_ham_matmul(heap, a.rows(), a.cols(), batch, a.stream(), a.rowBit().segment(),
-                        width(a.rowBit()), a.symbols(), a.decodeTable(), a.rowScale(), x, y, rowStart, rowEnd);
+                TersorKernels.tersor_ham_matmul(io || a.onHeap(),
+                        a.rows(), a.cols(), batch, a.stream(), a.rowBit().segment(), width(a.rowBit()),
+                        a.symbols(), a.decodeTable(), a.rowScale(), x, y, rowStart, rowEnd);
             }
             case ShamArrays a -> {
                 requireWords("stream", a.stream(), a.rowBit(), a.rows());
-                TersorKernels.tersor_sham_matmul(heap, a.rows(), a.cols(), batch, a.stream(), a.rowBit().segment(),
-                        width(a.rowBit()), a.symbols(), a.decodeTable(), a.implicit(), a.colGap().segment(),
-                        width(a.colGap()), a.rowPtr().segment(), width(a.rowPtr()), a.rowScale(), x, y,
-                        rowStart, rowEnd);
+                TersorKernels.tersor_sham_matmul(io || a.onHeap(),
+                        a.rows(), a.cols(), batch, a.stream(), a.rowBit().segment(), width(a.rowBit()),
+                        a.symbols(), a.decodeTable(), a.implicit(), a.colGap().segment(), width(a.colGap()),
+                        a.rowPtr().segment(), width(a.rowPtr()), a.rowScale(), x, y, rowStart, rowEnd);
             }
             case XorArrays a -> {
                 requireWords("mask", a.mask(), a.maskRowBit(), a.rows());
-                TersorKernels.tersor_xor_matmul(heap, a.rows(), a.cols(), batch, a.planes(), a.wordBits(),
-                        a.sliceBits(), a.decodeTable(), a.words(), a.omega(), a.patchPtr().segment(),
-                        width(a.patchPtr()), a.patches().segment(), width(a.patches()), a.mask(),
-                        a.maskRowBit().segment(), width(a.maskRowBit()), a.riceBits(), a.rowScale(), x, y,
-                        rowStart, rowEnd);
+                TersorKernels.tersor_xor_matmul(io || a.onHeap(),
+                        a.rows(), a.cols(), batch, a.planes(), a.wordBits(), a.sliceBits(), a.decodeTable(),
+                        a.words(), a.omega(), a.patchPtr().segment(), width(a.patchPtr()), a.patches().segment(),
+                        width(a.patches()), a.mask(), a.maskRowBit().segment(), width(a.maskRowBit()),
+                        a.riceBits(), a.rowScale(), x, y, rowStart, rowEnd);
             }
-            case BitpackArrays a -> TersorKernels.tersor_bitpack_matmul(heap, a.rows(), a.cols(), batch, a.rowBits(),
-                    a.rowScale(), a.rowPtr().segment(), width(a.rowPtr()), a.data(), x, y, rowStart, rowEnd);
+            case BitpackArrays a -> TersorKernels.tersor_bitpack_matmul(io || a.onHeap(),
+                    a.rows(), a.cols(), batch, a.rowBits(), a.rowScale(), a.rowPtr().segment(), width(a.rowPtr()),
+                    a.data(), x, y, rowStart, rowEnd);
             default -> fallback.matMul(w, batch, x, y, rowStart, rowEnd);
         }
     }
