@@ -10,7 +10,6 @@ import dev.tersor.format.OffHeap;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.IndexWidth;
-import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.arrays.BitpackArrays;
 import dev.tersor.kernels.bitpack.BitpackRows;
@@ -47,17 +46,13 @@ public final class BitpackMatrix extends AbstractWeightMatrix {
     private final IndexArray rowPtr;
     private final MemorySegment data;
 
-    /** The arrays as the kernels take them, checked once here. */
-    private final BitpackArrays kernelArrays;
-
     private BitpackMatrix(int rows, int cols, MemorySegment rowBits, MemorySegment rowScale, IndexArray rowPtr,
                           MemorySegment data, Arena owner) {
-        super(rows, cols, owner);
+        super(new BitpackArrays(rows, cols, rowBits, rowScale, rowPtr, data), owner);
         this.rowBits = rowBits;
         this.rowScale = rowScale;
         this.rowPtr = rowPtr;
         this.data = data;
-        this.kernelArrays = new BitpackArrays(rows, cols, rowBits, rowScale, rowPtr, data);
     }
 
     /**
@@ -292,11 +287,6 @@ public final class BitpackMatrix extends AbstractWeightMatrix {
     @Override
     public String formatName() {
         return NAME;
-    }
-
-    @Override
-    protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.matMul(kernelArrays, batch, x, y, start, end);
     }
 
     @Override

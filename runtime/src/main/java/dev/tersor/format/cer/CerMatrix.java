@@ -4,7 +4,6 @@ import dev.tersor.format.AbstractWeightMatrix;
 import dev.tersor.format.Layout;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.cser.GroupedRows;
-import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.arrays.GroupedArrays;
 
 import java.lang.foreign.Arena;
@@ -26,13 +25,9 @@ public final class CerMatrix extends AbstractWeightMatrix {
 
     private final GroupedRows rows;
 
-    /** The arrays as the kernels take them, checked once here. */
-    private final GroupedArrays kernelArrays;
-
     private CerMatrix(int rowCount, int cols, GroupedRows rows, Arena owner) {
-        super(rowCount, cols, owner);
+        super(rows.kernelArrays(rowCount, cols), owner);
         this.rows = rows;
-        this.kernelArrays = rows.kernelArrays(rowCount, cols);
     }
 
     /** Encodes {@code source} losslessly. */
@@ -62,11 +57,6 @@ public final class CerMatrix extends AbstractWeightMatrix {
     @Override
     public String formatName() {
         return NAME;
-    }
-
-    @Override
-    protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.matMul(kernelArrays, batch, x, y, start, end);
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.tersor.format.cser;
 import dev.tersor.format.AbstractWeightMatrix;
 import dev.tersor.format.Layout;
 import dev.tersor.format.QuantizedMatrix;
-import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.arrays.GroupedArrays;
 
 import java.lang.foreign.Arena;
@@ -25,13 +24,9 @@ public final class CserMatrix extends AbstractWeightMatrix {
 
     private final GroupedRows rows;
 
-    /** The arrays as the kernels take them, checked once here. */
-    private final GroupedArrays kernelArrays;
-
     private CserMatrix(int rowCount, int cols, GroupedRows rows, Arena owner) {
-        super(rowCount, cols, owner);
+        super(rows.kernelArrays(rowCount, cols), owner);
         this.rows = rows;
-        this.kernelArrays = rows.kernelArrays(rowCount, cols);
     }
 
     /** Encodes {@code source} losslessly. */
@@ -61,11 +56,6 @@ public final class CserMatrix extends AbstractWeightMatrix {
     @Override
     public String formatName() {
         return NAME;
-    }
-
-    @Override
-    protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.matMul(kernelArrays, batch, x, y, start, end);
     }
 
     @Override

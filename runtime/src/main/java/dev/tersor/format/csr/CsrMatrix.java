@@ -8,7 +8,6 @@ import dev.tersor.format.LayoutArray;
 import dev.tersor.format.OffHeap;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.kernels.IndexArray;
-import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.arrays.CsrArrays;
 
@@ -29,15 +28,11 @@ public final class CsrMatrix extends AbstractWeightMatrix {
     private final IndexArray colIdx;
     private final IndexArray rowPtr;
 
-    /** The arrays as the kernels take them, checked once here. */
-    private final CsrArrays kernelArrays;
-
     private CsrMatrix(int rows, int cols, MemorySegment values, IndexArray colIdx, IndexArray rowPtr, Arena owner) {
-        super(rows, cols, owner);
+        super(new CsrArrays(rows, cols, values, colIdx, rowPtr), owner);
         this.values = values;
         this.colIdx = colIdx;
         this.rowPtr = rowPtr;
-        this.kernelArrays = new CsrArrays(rows, cols, values, colIdx, rowPtr);
     }
 
     /** Encodes every entry of {@code source} whose bits are not those of {@code +0.0}. */
@@ -156,11 +151,6 @@ public final class CsrMatrix extends AbstractWeightMatrix {
     @Override
     public String formatName() {
         return NAME;
-    }
-
-    @Override
-    protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.matMul(kernelArrays, batch, x, y, start, end);
     }
 
     @Override

@@ -6,7 +6,6 @@ import dev.tersor.format.Layout;
 import dev.tersor.format.LayoutArray;
 import dev.tersor.format.OffHeap;
 import dev.tersor.format.QuantizedMatrix;
-import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.arrays.DenseArrays;
 
 import java.lang.foreign.Arena;
@@ -20,13 +19,9 @@ public final class DenseMatrix extends AbstractWeightMatrix {
 
     private final MemorySegment values;
 
-    /** The arrays as the kernels take them, checked once here. */
-    private final DenseArrays kernelArrays;
-
     private DenseMatrix(int rows, int cols, MemorySegment values, Arena owner) {
-        super(rows, cols, owner);
+        super(new DenseArrays(rows, cols, values), owner);
         this.values = values;
-        this.kernelArrays = new DenseArrays(rows, cols, values);
     }
 
     /** Copies {@code source} into a new off-heap matrix. */
@@ -60,11 +55,6 @@ public final class DenseMatrix extends AbstractWeightMatrix {
     @Override
     public String formatName() {
         return NAME;
-    }
-
-    @Override
-    protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.matMul(kernelArrays, batch, x, y, start, end);
     }
 
     @Override

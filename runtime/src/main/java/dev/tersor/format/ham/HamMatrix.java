@@ -8,7 +8,6 @@ import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.huffman.BitWriter;
 import dev.tersor.format.huffman.CodedRows;
 import dev.tersor.format.huffman.HuffmanCodes;
-import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
 import dev.tersor.kernels.arrays.HamArrays;
@@ -36,15 +35,11 @@ public final class HamMatrix extends AbstractWeightMatrix {
     private final CodedRows coded;
     private final MemorySegment rowScale;
 
-    /** The arrays as the kernels take them, checked once here. */
-    private final HamArrays kernelArrays;
-
     private HamMatrix(int rows, int cols, CodedRows coded, MemorySegment rowScale, Arena owner) {
-        super(rows, cols, owner);
+        super(new HamArrays(rows, cols, coded.stream(), coded.rowBit(), coded.symbols(), coded.decodeTable(),
+                rowScale), owner);
         this.coded = coded;
         this.rowScale = rowScale;
-        this.kernelArrays = new HamArrays(rows, cols, coded.stream(), coded.rowBit(), coded.symbols(),
-                coded.decodeTable(), rowScale);
     }
 
     /** Whether {@code source} fits: at most 2^24 distinct codes, a stream addressable by u32 offsets. */
@@ -118,11 +113,6 @@ public final class HamMatrix extends AbstractWeightMatrix {
     @Override
     public String formatName() {
         return NAME;
-    }
-
-    @Override
-    protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.matMul(kernelArrays, batch, x, y, start, end);
     }
 
     @Override

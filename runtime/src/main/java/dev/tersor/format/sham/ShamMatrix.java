@@ -11,7 +11,6 @@ import dev.tersor.format.huffman.CodedRows;
 import dev.tersor.format.huffman.HuffmanCodes;
 import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.IndexWidth;
-import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
 import dev.tersor.kernels.arrays.ShamArrays;
@@ -52,21 +51,18 @@ public final class ShamMatrix extends AbstractWeightMatrix {
     private final MemorySegment rowScale;
     private final long nonZeros;
 
-    /** The arrays as the kernels take them, checked once here. */
-    private final ShamArrays kernelArrays;
-
     private ShamMatrix(int rows, int cols, CodedRows coded, MemorySegment implicitArray, IndexArray colGap,
                        IndexArray rowPtr, MemorySegment rowScale, long nonZeros, Arena owner) {
-        super(rows, cols, owner);
+        float implicit = implicitArray.getAtIndex(Layouts.F32, 0);
+        super(new ShamArrays(rows, cols, coded.stream(), coded.rowBit(), coded.symbols(), coded.decodeTable(),
+                implicit, colGap, rowPtr, rowScale), owner);
         this.coded = coded;
         this.implicitArray = implicitArray;
-        this.implicit = implicitArray.getAtIndex(Layouts.F32, 0);
+        this.implicit = implicit;
         this.colGap = colGap;
         this.rowPtr = rowPtr;
         this.rowScale = rowScale;
         this.nonZeros = nonZeros;
-        this.kernelArrays = new ShamArrays(rows, cols, coded.stream(), coded.rowBit(), coded.symbols(),
-                coded.decodeTable(), implicit, colGap, rowPtr, rowScale);
     }
 
     /** Whether {@code source} fits: at most 2^24 distinct stored codes, offsets within u32. */
@@ -254,11 +250,6 @@ public final class ShamMatrix extends AbstractWeightMatrix {
     @Override
     public String formatName() {
         return NAME;
-    }
-
-    @Override
-    protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.matMul(kernelArrays, batch, x, y, start, end);
     }
 
     @Override
