@@ -201,11 +201,11 @@ TK_FORMATS(TK_PROTOTYPE, neon)
  * Calls fn(args…, w) with the index width w (1, 2 or 4 bytes) as a compile-time constant, so that
  * every width gets its own inlined copy of the kernel with a fixed-size load.
  */
-#define TK_BY_WIDTH(width, fn, ...)      \
-    switch (width) {                     \
-        case 1: fn(__VA_ARGS__, 1); break; \
-        case 2: fn(__VA_ARGS__, 2); break; \
-        default: fn(__VA_ARGS__, 4); break; \
+#define TK_BY_WIDTH(width, fn, ...)          \
+    switch (width) {                         \
+        case 1: fn(__VA_ARGS__, 1); break;   \
+        case 2: fn(__VA_ARGS__, 2); break;   \
+        default: fn(__VA_ARGS__, 4); break;  \
     }
 
 /*

@@ -2,7 +2,6 @@ package dev.tersor.kernels.ffm;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Writes {@code TersorKernels.java} from {@code tersor_kernels.h}, in jextract's style: per function
@@ -31,15 +30,19 @@ final class BindingsWriter {
             out.append(RULE).append(wrap("    // " + declaration(f), "    //     ")).append('\n');
             holder(out, f);
             if (f.takesArrays()) {
+                if (!f.returnType().equals("void")) {
+                    throw new IllegalArgumentException(f.name() + ": a kernel writes its results to y and returns void");
+                }
                 kernels.add(f);
-                out.append("    public static void ").append(f.name()).append('(');
-                parameters(out, f, 0, "    public static void " + f.name() + "(");
+                String plain = "    public static void " + f.name() + "(";
+                out.append(plain);
+                parameters(out, f, plain.length(), plain.length());
                 out.append(") {\n").append(wrap("        " + f.name() + "(false, " + String.join(", ", names(f)) + ");",
                         "                ")).append("    }\n\n");
                 out.append("    /** Through the critical handle when {@code critical}: one argument or more lives on the heap. */\n");
                 String head = "    static void " + f.name() + "(";
                 out.append(head).append("boolean critical, ");
-                parameters(out, f, head.length() + "boolean critical, ".length(), head);
+                parameters(out, f, head.length() + "boolean critical, ".length(), head.length());
                 out.append(") {\n        try {\n            if (critical) {\n");
                 invoke(out, "                ", f.name() + ".HEAP", f, false);
                 out.append("            } else {\n");
@@ -49,7 +52,7 @@ final class BindingsWriter {
                 String returns = carrier(f.returnType());
                 String head = "    public static " + returns + " " + f.name() + "(";
                 out.append(head);
-                parameters(out, f, head.length(), head);
+                parameters(out, f, head.length(), head.length());
                 out.append(") {\n        try {\n");
                 invoke(out, "            ", f.name() + ".HANDLE", f, !f.returnType().equals("void"));
             }
@@ -66,7 +69,7 @@ final class BindingsWriter {
         for (HeaderBindings.CFunction f : kernels) {
             String head = "        public static void " + f.name() + "(";
             out.append('\n').append(head);
-            parameters(out, f, head.length(), head);
+            parameters(out, f, head.length(), head.length());
             out.append(") {\n").append(wrap("            TersorKernels." + f.name() + "(true, "
                     + String.join(", ", names(f)) + ");", "                    ")).append("        }\n");
         }
@@ -94,10 +97,13 @@ final class BindingsWriter {
                 indent + "        "));
     }
 
-    /** The Java parameters of {@code f}, wrapped under the opening parenthesis. */
-    private static void parameters(StringBuilder out, HeaderBindings.CFunction f, int column, String head) {
-        int at = column == 0 ? head.length() : column;
-        String indent = " ".repeat(head.length());
+    /**
+     * The Java parameters of {@code f}, written from {@code column} on and wrapped at {@code indent},
+     * under the opening parenthesis.
+     */
+    private static void parameters(StringBuilder out, HeaderBindings.CFunction f, int column, int indentWidth) {
+        int at = column;
+        String indent = " ".repeat(indentWidth);
         List<String> names = names(f);
         for (int i = 0; i < names.size(); i++) {
             String parameter = carrier(f.parameterTypes().get(i)) + " " + names.get(i);
@@ -161,7 +167,7 @@ final class BindingsWriter {
 
     private static HeaderBindings.Mapping mapping(String cType) {
         return HeaderBindings.mapping(cType).orElseThrow(
-                () -> new IllegalArgumentException("no FFM mapping for '" + cType.toLowerCase(Locale.ROOT) + "'"));
+                () -> new IllegalArgumentException("no FFM mapping for '" + cType + "'"));
     }
 
     private static List<String> prepend(String first, List<String> rest) {

@@ -4,7 +4,6 @@ import dev.tersor.format.AbstractWeightMatrix;
 import dev.tersor.format.Layout;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.cser.GroupedRows;
-import dev.tersor.kernels.arrays.GroupedArrays;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

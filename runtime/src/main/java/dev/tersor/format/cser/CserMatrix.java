@@ -3,7 +3,6 @@ package dev.tersor.format.cser;
 import dev.tersor.format.AbstractWeightMatrix;
 import dev.tersor.format.Layout;
 import dev.tersor.format.QuantizedMatrix;
-import dev.tersor.kernels.arrays.GroupedArrays;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
