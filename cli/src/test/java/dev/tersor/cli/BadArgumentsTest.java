@@ -100,4 +100,21 @@ class BadArgumentsTest {
                 .isEqualTo("/root/secret: permission denied");
         assertThat(Main.describe(new IllegalStateException())).isEqualTo("IllegalStateException");
     }
+
+    @Test
+    void importStoresOnlyUsableTokenizersAndVerifyChecksTheStoredOne() throws Exception {
+        Path tsr = dir.resolve("cls.tsr");
+        for (String bad : new String[]{"", "not json", "{}"}) {
+            Path tokenizer = Files.writeString(dir.resolve("tokenizer.json"), bad);
+            ModelCommandsTest.Result result = execute("import", classifier().toString(), "-o", tsr.toString(),
+                    "--tokenizer", tokenizer.toString());
+            assertThat(result.code()).as(bad).isEqualTo(1);
+            assertThat(result.err()).as(bad).startsWith("tersor: " + tokenizer + ": ");
+            assertThat(tsr).doesNotExist();
+        }
+        ModelCommandsTest.Result onnx = execute("verify", classifier().toString());
+        failsWithOneLine(onnx, classifier() + " is not a .tsr file: it does not start with a safetensors header"
+                + " (an ONNX model becomes one with tersor import)");
+        failsWithOneLine(execute("verify", dir.resolve("none.tsr").toString()), "model " + dir.resolve("none.tsr") + " does not exist");
+    }
 }

@@ -4,6 +4,7 @@ import dev.tersor.format.Execution;
 import dev.tersor.format.WeightMatrix;
 import dev.tersor.graph.Graph;
 import dev.tersor.graph.InvalidModelException;
+import dev.tersor.graph.ModelException;
 import dev.tersor.graph.Tensor;
 import dev.tersor.graph.ValueInfo;
 import dev.tersor.graph.kernels.TensorKernels;
@@ -265,6 +266,32 @@ public final class Model implements AutoCloseable {
             }
         }
         return plan;
+    }
+
+    /**
+     * Binds the graph for example inputs, as the first run would: every free dimension 1, else 16,
+     * else 128 (a vision model's pooling may need room). A constant whose type or shape does not fit
+     * its use fails here; the first failure is thrown when no example binds.
+     */
+    void bindExampleInputs() {
+        ModelException first = null;
+        for (int free : new int[]{1, 16, 128}) {
+            Map<String, int[]> shapes = new HashMap<>();
+            for (ValueInfo input : graph.inputs()) {
+                int[] dims = input.dims();
+                for (int i = 0; i < dims.length; i++) {
+                    dims[i] = dims[i] < 0 ? free : dims[i];
+                }
+                shapes.put(input.name(), dims);
+            }
+            try {
+                plan(shapes);
+                return;
+            } catch (ModelException e) {
+                first = first == null ? e : first;
+            }
+        }
+        throw first;
     }
 
     /** Total bytes of the weight matrices, as their formats count them. */
