@@ -5,6 +5,7 @@ import dev.tersor.format.FormatCostModel;
 import dev.tersor.format.WeightMatrix;
 import dev.tersor.graph.Graph;
 import dev.tersor.graph.InvalidModelException;
+import dev.tersor.graph.ModelException;
 import dev.tersor.graph.Tensor;
 import dev.tersor.graph.ValueInfo;
 import dev.tersor.graph.kernels.TensorKernels;
@@ -254,7 +255,12 @@ public final class Model implements AutoCloseable {
         if (plan != null) {
             return plan;
         }
-        plan = Plan.bind(graph, shapes, context);
+        try {
+            plan = Plan.bind(graph, shapes, context);
+        } catch (InvalidModelException e) {
+            // Shapes or types fail at some inner node; lead with what the caller gave, which they can change.
+            throw new InvalidModelException("inputs " + describe(shapes) + " do not fit this model: " + e.getMessage(), e);
+        }
         synchronized (planOrder) {
             Plan existing = plans.putIfAbsent(key, plan);
             if (existing != null) {
@@ -266,6 +272,40 @@ public final class Model implements AutoCloseable {
             }
         }
         return plan;
+    }
+
+    /**
+     * Binds the graph for example inputs, as the first run would: every free dimension 1, else 16,
+     * else 128 (a vision model's pooling may need room). A constant whose type or shape does not fit
+     * its use fails here; the first failure is thrown when no example binds.
+     */
+    void bindExampleInputs() {
+        ModelException first = null;
+        for (int free : new int[]{1, 16, 128}) {
+            Map<String, int[]> shapes = new HashMap<>();
+            for (ValueInfo input : graph.inputs()) {
+                int[] dims = input.dims();
+                for (int i = 0; i < dims.length; i++) {
+                    dims[i] = dims[i] < 0 ? free : dims[i];
+                }
+                shapes.put(input.name(), dims);
+            }
+            try {
+                plan(shapes);
+                return;
+            } catch (ModelException e) {
+                first = first == null ? e : first;
+            }
+        }
+        throw first;
+    }
+
+    private String describe(Map<String, int[]> shapes) {
+        StringBuilder text = new StringBuilder();
+        for (ValueInfo input : graph.inputs()) {
+            text.append(text.isEmpty() ? "" : ", ").append(input.name()).append(' ').append(Arrays.toString(shapes.get(input.name())));
+        }
+        return text.toString();
     }
 
     /** Total bytes of the weight matrices, as their formats count them. */

@@ -96,8 +96,15 @@ public final class TsrFile {
     private record Entry(String key, String dtype, long[] shape, MemorySegment data) {
     }
 
+    /**
+     * The CRC-32C of the free-form metadata entries (a stored tokenizer changes every embedding, so
+     * its bytes are covered like the weights'): over each entry in file order, key, NUL, value, NUL.
+     */
+    static final String METADATA_CRC = "tersor.metadata.crc32c";
+
     /** Metadata keys the container itself uses; other string entries are the model's free-form metadata. */
-    static final Set<String> RESERVED_METADATA = Set.of("format", "tersor.version", "tersor.graph", "tersor.graph.crc32c");
+    static final Set<String> RESERVED_METADATA = Set.of("format", "tersor.version", "tersor.graph", "tersor.graph.crc32c",
+            METADATA_CRC);
 
     static void write(Graph graph, Path path) throws IOException {
         write(graph, path, Map.of());
@@ -219,6 +226,7 @@ public final class TsrFile {
             for (var m : metadata.entrySet()) {
                 json.writeStringField(m.getKey(), m.getValue());
             }
+            json.writeStringField(METADATA_CRC, Long.toHexString(metadataCrc(metadata)));
             json.writeEndObject();
             for (int i = 0; i < entries.size(); i++) {
                 Entry e = entries.get(i);
@@ -364,20 +372,26 @@ public final class TsrFile {
     // ---------------------------------------------------------------------------------------------
     // Reading
 
-    /** What {@link #verify} found in a sound file. */
-    public record Report(int version, int nodes, int constants, int weights, long weightBytes, long fileBytes) {
+    /** What {@link #verify} found in a sound file; {@code metadata} holds its free-form entries. */
+    public record Report(int version, int nodes, int constants, int weights, long weightBytes, long fileBytes,
+                         Map<String, String> metadata) {
+        public Report {
+            metadata = Map.copyOf(metadata);
+        }
     }
 
     /**
      * Checks a file completely, as loading does (structure, bounds, every checksum, every layout's
-     * invariants, the graph), then releases it. Throws {@link TsrFormatException} or another
+     * invariants, the graph), then binds the graph for example inputs as running does (the types and
+     * shapes of constants at their uses), then releases it. Throws {@link TsrFormatException} or another
      * {@link ModelException} naming the first problem.
      */
     public static Report verify(Path path) throws IOException {
         try (Model model = read(path, Execution.defaults())) {
+            model.bindExampleInputs();
             Graph graph = model.graph();
             return new Report(VERSION, graph.nodes().size(), graph.constants().size(), graph.weights().size(),
-                    model.weightBytes(), Files.size(path));
+                    model.weightBytes(), Files.size(path), model.metadata());
         }
     }
 
@@ -412,6 +426,38 @@ public final class TsrFile {
             }
         }
         return metadata;
+    }
+
+    static long metadataCrc(Map<String, String> metadata) {
+        CRC32C crc = new CRC32C();
+        for (var e : metadata.entrySet()) {
+            crc.update(e.getKey().getBytes(StandardCharsets.UTF_8));
+            crc.update(0);
+            crc.update(e.getValue().getBytes(StandardCharsets.UTF_8));
+            crc.update(0);
+        }
+        return crc.getValue();
+    }
+
+    /** The free-form entries must be strings under their checksum; files without entries may lack it. */
+    private static void checkMetadata(Map<String, Object> metadata) {
+        Map<String, String> free = new LinkedHashMap<>();
+        for (var e : metadata.entrySet()) {
+            if (!RESERVED_METADATA.contains(e.getKey())) {
+                free.put(e.getKey(), Json.string(e.getValue(), "metadata " + e.getKey()));
+            }
+        }
+        Object stored = metadata.get(METADATA_CRC);
+        if (stored == null) {
+            if (!free.isEmpty()) {
+                throw new TsrFormatException("the metadata entries " + free.keySet() + " carry no checksum"
+                        + " (written by an older Tersor?); create the file again with import or compress");
+            }
+            return;
+        }
+        if (parseHex(Json.string(stored, METADATA_CRC)) != metadataCrc(free)) {
+            throw new TsrFormatException("checksum mismatch in the metadata entries " + free.keySet());
+        }
     }
 
     /** Validates and decodes a whole container held in {@code file}; arrays are slices of it. */
@@ -455,6 +501,8 @@ public final class TsrFile {
         if (crc32c(MemorySegment.ofArray(graphText.getBytes(StandardCharsets.UTF_8))) != graphCrc) {
             throw new TsrFormatException("checksum mismatch in the graph description");
         }
+
+        checkMetadata(metadata);
 
         Map<String, Stored> arrays = storedArrays(header, file.asSlice(dataStart, dataLength), dataStart, dataLength);
         Map<String, Object> g = Json.object(Json.parse(graphText, "the graph"), "the graph");

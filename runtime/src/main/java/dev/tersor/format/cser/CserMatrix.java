@@ -6,7 +6,6 @@ import dev.tersor.format.Layout;
 import dev.tersor.format.MatrixFormat;
 import dev.tersor.format.MatrixStatistics;
 import dev.tersor.format.QuantizedMatrix;
-import dev.tersor.kernels.Kernels;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -51,7 +50,7 @@ public final class CserMatrix extends AbstractWeightMatrix {
     private final GroupedRows rows;
 
     private CserMatrix(int rowCount, int cols, GroupedRows rows, Arena owner) {
-        super(rowCount, cols, owner);
+        super(rows.kernelArrays(rowCount, cols), owner);
         this.rows = rows;
     }
 
@@ -82,12 +81,6 @@ public final class CserMatrix extends AbstractWeightMatrix {
     @Override
     public String formatName() {
         return NAME;
-    }
-
-    @Override
-    protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.cserMatMul(rows(), cols(), batch, rows.omega(), rows.colIdx(), rows.groupValue(),
-                rows.groupPtr(), rows.rowPtr(), rows.rowScale(), x, y, start, end);
     }
 
     @Override
