@@ -6,7 +6,7 @@ import dev.tersor.graph.Graph;
 import dev.tersor.graph.InvalidModelException;
 import dev.tersor.graph.Tensor;
 import dev.tersor.graph.ValueInfo;
-import dev.tersor.graph.kernels.TensorKernels;
+import dev.tersor.graph.ops.GraphValidator;
 import dev.tersor.graph.plan.Plan;
 import dev.tersor.onnx.OnnxImporter;
 
@@ -68,7 +68,7 @@ public final class Model implements AutoCloseable {
                         e.getValue().byteSize(), e.getValue().byteSize())).toList();
         this.graph = Objects.requireNonNull(graph, "graph");
         this.mapping = mapping;
-        this.context = new ModelBindContext(graph.weights(), execution, TensorKernels.preferred());
+        this.context = new ModelBindContext(graph.weights(), execution);
         this.source = source;
     }
 
@@ -80,7 +80,8 @@ public final class Model implements AutoCloseable {
     /** As {@link #load(Path)}, running weight products with {@code execution}. */
     public static Model load(Path path, Execution execution) throws IOException {
         if (TsrFile.isTsr(path)) {
-            return TsrFile.read(path, execution);
+            TsrFile.Contents contents = TsrFile.read(path);
+            return new Model(contents.graph(), contents.mapping(), execution, path.toString(), contents.metadata());
         }
         return importOnnx(path, ImportOptions.defaults(), execution);
     }
@@ -146,7 +147,7 @@ public final class Model implements AutoCloseable {
 
     /** A model over an already compiled graph; it takes ownership of the graph's weights. */
     public static Model of(Graph graph, Execution execution) {
-        graph.validate();
+        GraphValidator.validate(graph);
         return new Model(graph, null, execution, "graph");
     }
 
@@ -209,8 +210,8 @@ public final class Model implements AutoCloseable {
                             + graph.inputs());
                 }
                 if (value.type() != input.type()) {
-                    throw new InvalidModelException("input '" + input.name() + "' is " + value.type() + ", expected "
-                            + input.type());
+                    throw new InvalidModelException("input '" + input.name() + "' is " + value.type().onnxName() + ", expected "
+                            + input.type().onnxName());
                 }
                 shapes.put(input.name(), value.shape());
                 key.add(value.rank());

@@ -1,9 +1,9 @@
 package dev.tersor.graph;
 
-import dev.tersor.graph.kernels.ScalarTensorKernels;
-import dev.tersor.graph.kernels.TensorKernels;
-import dev.tersor.graph.kernels.TensorKernels.Binary;
-import dev.tersor.graph.kernels.TensorKernels.Unary;
+import dev.tersor.kernels.tensor.ScalarTensorKernels;
+import dev.tersor.kernels.tensor.TensorKernels;
+import dev.tersor.kernels.tensor.TensorKernels.Binary;
+import dev.tersor.kernels.tensor.TensorKernels.Unary;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;

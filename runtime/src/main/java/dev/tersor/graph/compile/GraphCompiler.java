@@ -2,6 +2,7 @@ package dev.tersor.graph.compile;
 
 import dev.tersor.graph.Graph;
 import dev.tersor.graph.ops.BindContext;
+import dev.tersor.graph.ops.GraphValidator;
 
 /**
  * The shape-independent compile step run on an imported graph: fold constant sub-graphs, move
@@ -28,7 +29,7 @@ public final class GraphCompiler {
             DeadCodeElimination.run(graph);
             FeatureMajorPass.run(graph);
             Graph result = graph.build();
-            result.validate();
+            GraphValidator.validate(result);
             return result;
         } catch (RuntimeException | Error e) {
             graph.closeWeights();
