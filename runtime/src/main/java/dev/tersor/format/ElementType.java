@@ -3,48 +3,48 @@ package dev.tersor.format;
 import dev.tersor.kernels.IndexWidth;
 
 /**
- * Tersor's one vocabulary of element types, little-endian: each row gives the safetensors dtype (the
- * constant's name), the bytes per element, the ONNX {@code TensorProto.DataType} id and name, whether
- * graph tensors and whether layouts may hold it, and for unsigned index types the {@link IndexWidth}
- * kernels read.
- *
- * <p>The container frames arrays of every type listed here; layouts store the
- * {@linkplain #isLayout() layout types}; graph tensors compute on the {@linkplain #isTensor() tensor types}. Types a safetensors file may
- * hold but Tersor never computes on (F16, BF16, I16, F64) are listed so foreign framing can be
- * checked, and so that messages can name them.
+ * Tersor's one vocabulary of element types, little-endian. Each row gives the safetensors dtype (the
+ * constant's name), the bytes per element, ONNX's {@code TensorProto.DataType} id and name, and where
+ * the type may appear: in graph tensors ({@link #isTensor()}), in weight layouts ({@link #isLayout()}),
+ * or only in a container's framing. F16, BF16, I16 and F64 are of the last kind: Tersor never computes
+ * on them, but a safetensors file may hold them and messages may need their names. The unsigned index
+ * types map to the {@link IndexWidth} that kernels read.
  */
 public enum ElementType {
-    F32(4, 1, "FLOAT", true, true, null),
-    U8(1, 2, "UINT8", true, true, IndexWidth.U8),
-    I8(1, 3, "INT8", true, false, null),
-    U16(2, 4, "UINT16", false, true, IndexWidth.U16),
-    I16(2, 5, "INT16", false, false, null),
-    I32(4, 6, "INT32", true, true, null),
-    I64(8, 7, "INT64", true, false, null),
-    BOOL(1, 9, "BOOL", true, false, null),
-    F16(2, 10, "FLOAT16", false, false, null),
-    F64(8, 11, "DOUBLE", false, false, null),
-    U32(4, 12, "UINT32", false, true, IndexWidth.U32),
-    U64(8, 13, "UINT64", false, true, null),
-    BF16(2, 16, "BFLOAT16", false, false, null);
+    F32(4, 1, "FLOAT", Use.TENSOR | Use.LAYOUT),
+    U8(1, 2, "UINT8", Use.TENSOR | Use.LAYOUT),
+    I8(1, 3, "INT8", Use.TENSOR),
+    U16(2, 4, "UINT16", Use.LAYOUT),
+    I16(2, 5, "INT16", Use.FRAMING),
+    I32(4, 6, "INT32", Use.TENSOR | Use.LAYOUT),
+    I64(8, 7, "INT64", Use.TENSOR),
+    BOOL(1, 9, "BOOL", Use.TENSOR),
+    F16(2, 10, "FLOAT16", Use.FRAMING),
+    F64(8, 11, "DOUBLE", Use.FRAMING),
+    U32(4, 12, "UINT32", Use.LAYOUT),
+    U64(8, 13, "UINT64", Use.LAYOUT),
+    BF16(2, 16, "BFLOAT16", Use.FRAMING);
 
     /** ONNX's string type, which has no element size and so no row here. */
     private static final int ONNX_STRING = 8;
 
+    /** Where a type may appear, as bits: every type may be framed in a container. */
+    private static final class Use {
+        static final int FRAMING = 0;
+        static final int TENSOR = 1;
+        static final int LAYOUT = 2;
+    }
+
     private final int bytes;
     private final int onnxId;
     private final String onnxName;
-    private final boolean tensor;
-    private final boolean layout;
-    private final IndexWidth indexWidth;
+    private final int uses;
 
-    ElementType(int bytes, int onnxId, String onnxName, boolean tensor, boolean layout, IndexWidth indexWidth) {
+    ElementType(int bytes, int onnxId, String onnxName, int uses) {
         this.bytes = bytes;
         this.onnxId = onnxId;
         this.onnxName = onnxName;
-        this.tensor = tensor;
-        this.layout = layout;
-        this.indexWidth = indexWidth;
+        this.uses = uses;
     }
 
     /** Bytes per element. */
@@ -69,12 +69,12 @@ public enum ElementType {
 
     /** Whether graph tensors may have this type (the runtime's operators compute on it). */
     public boolean isTensor() {
-        return tensor;
+        return (uses & Use.TENSOR) != 0;
     }
 
     /** Whether layouts may store arrays of this type (floats, indices, and the words some formats pack). */
     public boolean isLayout() {
-        return layout;
+        return (uses & Use.LAYOUT) != 0;
     }
 
     /** Whether tensor values of this type are integers (every tensor type but F32). */
@@ -84,15 +84,17 @@ public enum ElementType {
 
     /** Whether this is an unsigned index type of at most 32 bits. */
     public boolean isIndex() {
-        return indexWidth != null;
+        return this == U8 || this == U16 || this == U32;
     }
 
     /** The index width of this type, if it {@linkplain #isIndex() is an index type}. */
     public IndexWidth indexWidth() {
-        if (indexWidth == null) {
-            throw new IllegalStateException(this + " is not an index type");
-        }
-        return indexWidth;
+        return switch (this) {
+            case U8 -> IndexWidth.U8;
+            case U16 -> IndexWidth.U16;
+            case U32 -> IndexWidth.U32;
+            default -> throw new IllegalStateException(this + " is not an index type");
+        };
     }
 
     /** The element type of an index array of this width. */
@@ -117,7 +119,7 @@ public enum ElementType {
     /** The tensor type with ONNX id {@code id}, or {@code null} if graph tensors cannot have it. */
     public static ElementType tensorFromOnnx(int id) {
         ElementType type = fromOnnx(id);
-        return type != null && type.tensor ? type : null;
+        return type != null && type.isTensor() ? type : null;
     }
 
     /** The type whose safetensors dtype is {@code name}, or {@code null}. */

@@ -58,7 +58,7 @@ public final class TsrFile {
      * free-form metadata. Whoever takes the contents owns the weights and {@code mapping} (the arena
      * of the file's mapping, {@code null} when the bytes were not mapped by {@link #read}).
      */
-    public record Contents(Graph graph, Map<String, String> metadata, Arena mapping) implements AutoCloseable {
+    record Contents(Graph graph, Map<String, String> metadata, Arena mapping) implements AutoCloseable {
 
         /** Releases the weights, then the mapping. */
         @Override
@@ -146,7 +146,7 @@ public final class TsrFile {
      * Maps and reads the container at {@code path}. Throws {@link TsrFormatException} or another
      * {@link ModelException} naming the first problem; nothing stays open then.
      */
-    public static Contents read(Path path) throws IOException {
+    static Contents read(Path path) throws IOException {
         Arena arena = Arena.ofShared();
         try {
             MemorySegment file;
