@@ -7,6 +7,7 @@ import dev.tersor.bench.matvec.MatVecHarness.FormatResult;
 import dev.tersor.bench.report.Markdown;
 import dev.tersor.bench.report.Summary;
 import dev.tersor.kernels.Kernels;
+import dev.tersor.kernels.Parallelism;
 import dev.tersor.synthetic.MatrixGenerator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,6 +30,9 @@ import java.util.Locale;
                 + "publishable numbers."})
 final class BenchMatVecCommand implements Runnable {
 
+    /** Largest batch timed: well past where every kernel has turned into a matrix-matrix product. */
+    static final int MAX_BATCH = 4096;
+
     @Spec
     CommandSpec spec;
 
@@ -50,9 +54,8 @@ final class BenchMatVecCommand implements Runnable {
 
     @Override
     public void run() {
-        if (batch < 1 || threads < 1) {
-            throw new IllegalArgumentException("--batch and --threads must be at least 1");
-        }
+        Arguments.inRange("--batch", batch, 1, MAX_BATCH);
+        Arguments.inRange("--threads", threads, 1, Parallelism.MAX_THREADS);
         MatrixGenerator generator = matrix.generator();
         String kernels = provider != null ? Kernels.named(provider).name() : Kernels.preferred().name();
         MatVecHarness.Result result = MatVecHarness.run(generator.generate(), batch, threads, kernels,

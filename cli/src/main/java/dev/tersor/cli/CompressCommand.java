@@ -91,10 +91,17 @@ final class CompressCommand implements Runnable {
             description = "The tokenizer for calibration; default: the one stored in the .tsr, else beside the model.")
     Path tokenizer;
 
+    /** The sentences of --calib, read while checking the arguments. */
+    private List<String> calibText;
+
+    /** Most calibration sentences: far more than error compensation needs, well within memory. */
+    static final int MAX_CALIBRATION = 1_000_000;
+
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
         try {
+            checkArguments();
             CompressionPlan plan = plan();
             CostModel costs = plan.objective() == Objective.SPEED
                     ? CostModel.loadOrCalibrate(CostModel.defaultCache(), new java.io.PrintStream(System.out, true)) : null;
@@ -117,6 +124,28 @@ final class CompressCommand implements Runnable {
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every argument checked before the model loads, so a typo costs no minutes of work. */
+    private void checkArguments() throws IOException {
+        Arguments.inputFile("model", input);
+        Arguments.outputFile("-o", output, input);
+        Arguments.inRange("--prune", prune, 0, 1, true);
+        if (targetCosine != null) {
+            Arguments.inRange("--target-cosine", targetCosine, 0, 1, false);
+        }
+        if (!noCompensate) {
+            Arguments.inRange("--calib-sentences", calibSentences, 1, MAX_CALIBRATION);
+        }
+        if (calib != null && !noCompensate) {
+            calibText = CalibrationText.read(Arguments.inputFile("--calib", calib));
+            if (calibText.isEmpty()) {
+                throw new IllegalArgumentException("--calib " + calib + " holds no sentences (one a line)");
+            }
+        }
+        if (tokenizer != null) {
+            Arguments.inputFile("--tokenizer", tokenizer);
         }
     }
 
@@ -177,7 +206,7 @@ final class CompressCommand implements Runnable {
 
     private Map<String, String> tokenizerMetadata(Model source) throws IOException {
         if (tokenizer != null) {
-            return Map.of(Embedder.TOKENIZER_METADATA, Files.readString(tokenizer, StandardCharsets.UTF_8));
+            return Map.of(Embedder.TOKENIZER_METADATA, Tokenizer.readChecked(tokenizer));
         }
         String stored = source.metadata().get(Embedder.TOKENIZER_METADATA);
         if (stored != null) {
@@ -185,16 +214,15 @@ final class CompressCommand implements Runnable {
         }
         for (Path candidate : Embedder.tokenizerCandidates(input)) {
             if (Files.isRegularFile(candidate)) {
-                return Map.of(Embedder.TOKENIZER_METADATA, Files.readString(candidate, StandardCharsets.UTF_8));
+                return Map.of(Embedder.TOKENIZER_METADATA, Tokenizer.readChecked(candidate));
             }
         }
         return Map.of();
     }
 
     private List<String> calibration(PrintWriter out) throws IOException {
-        if (calib != null) {
-            List<String> all = CalibrationText.read(calib);
-            return all.subList(0, Math.min(all.size(), calibSentences));
+        if (calibText != null) {
+            return calibText.subList(0, Math.min(calibText.size(), calibSentences));
         }
         return CalibrationText.calibration(Corpus.rawSentences(), calibSentences, 0);
     }

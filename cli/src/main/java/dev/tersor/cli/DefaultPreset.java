@@ -21,7 +21,6 @@ import dev.tersor.model.Model;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -59,7 +58,7 @@ public final class DefaultPreset implements ModelCompressor {
             Compressor.Result result = new CompressionJob(plan(), Double.NaN, calibration).run(source, tokenizer, null,
                     layers, progress, log);
             try (Model model = result.model()) {
-                model.save(part, Map.of(Embedder.TOKENIZER_METADATA, Files.readString(tokenizerJson, StandardCharsets.UTF_8)));
+                model.save(part, Map.of(Embedder.TOKENIZER_METADATA, Tokenizer.readChecked(tokenizerJson)));
             }
         }
         Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

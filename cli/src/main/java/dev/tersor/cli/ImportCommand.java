@@ -1,6 +1,7 @@
 package dev.tersor.cli;
 
 import dev.tersor.embed.Embedder;
+import dev.tersor.embed.Tokenizer;
 import dev.tersor.format.Execution;
 import dev.tersor.format.MatrixFormats;
 import dev.tersor.format.WeightMatrix;
@@ -18,7 +19,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -55,7 +55,7 @@ final class ImportCommand implements Runnable {
             Path tokenizerFile = tokenizer != null ? tokenizer
                     : Embedder.tokenizerCandidates(model).stream().filter(Files::isRegularFile).findFirst().orElse(null);
             m.save(output, tokenizerFile == null ? Map.of()
-                    : Map.of(Embedder.TOKENIZER_METADATA, Files.readString(tokenizerFile, StandardCharsets.UTF_8)));
+                    : Map.of(Embedder.TOKENIZER_METADATA, Tokenizer.readChecked(tokenizerFile)));
             double saveMs = (System.nanoTime() - saveStart) / 1e6;
             Map<String, Integer> ops = new TreeMap<>();
             for (Node node : m.graph().nodes()) {

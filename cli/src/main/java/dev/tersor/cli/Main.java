@@ -6,6 +6,11 @@ import picocli.CommandLine.Command;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.util.Locale;
 import java.util.Properties;
 
 /** The {@code tersor} command line. Run it through the {@code ./tersor} launcher, which sets the JVM flags. */
@@ -39,7 +44,7 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new Main());
         commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> {
-            cmd.getErr().println("tersor: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            cmd.getErr().println("tersor: " + describe(e));
             if (Boolean.getBoolean("tersor.debug")) {
                 e.printStackTrace(cmd.getErr());
             }
@@ -51,6 +56,27 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /**
+     * One line for a failed command, in words: file-system exceptions carry only a path or a
+     * platform phrase as their message, so they are said again with both.
+     */
+    static String describe(Throwable e) {
+        Throwable cause = e;
+        while (cause instanceof UncheckedIOException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return switch (cause) {
+            case NoSuchFileException f -> f.getFile() + " does not exist";
+            case AccessDeniedException f -> f.getFile() + ": permission denied";
+            case FileSystemException f when f.getFile() != null -> f.getFile()
+                    + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "")
+                    + ": " + (f.getReason() == null ? "cannot be read or written" : f.getReason().toLowerCase(Locale.ROOT));
+            case CharacterCodingException c -> "a text input is not UTF-8";
+            default -> cause.getMessage() != null && !cause.getMessage().isBlank() ? cause.getMessage()
+                    : cause.getClass().getSimpleName();
+        };
     }
 
     /** The version the build wrote into {@code version.properties}. */

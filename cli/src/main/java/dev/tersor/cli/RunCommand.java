@@ -1,7 +1,9 @@
 package dev.tersor.cli;
 
+import dev.tersor.format.Execution;
 import dev.tersor.graph.Tensor;
 import dev.tersor.io.Npy;
+import dev.tersor.model.ExecutionPolicy;
 import dev.tersor.model.Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -45,34 +47,77 @@ final class RunCommand implements Runnable {
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
-        try (Model m = Model.load(model, dev.tersor.format.Execution.defaults(), dev.tersor.model.ExecutionPolicy.parse(exec))) {
-            Map<String, Tensor> values = new LinkedHashMap<>();
-            for (String spec : inputs) {
-                int eq = spec.indexOf('=');
-                if (eq <= 0) {
-                    throw new IllegalArgumentException("--input takes NAME=FILE.npy, got '" + spec + "'");
-                }
-                values.put(spec.substring(0, eq), Npy.read(Path.of(spec.substring(eq + 1))));
+        Arguments.inputFile("model", model);
+        if (outputDir != null && Files.exists(outputDir) && !Files.isDirectory(outputDir)) {
+            throw new IllegalArgumentException("--output " + outputDir + " is a file; name a folder to write the outputs into");
+        }
+        ExecutionPolicy policy = ExecutionPolicy.parse(exec);
+        try {
+            Map<String, Tensor> values = readInputs();
+            try (Model m = Model.load(model, Execution.defaults(), policy)) {
+                run(m, values, out);
             }
-            long start = System.nanoTime();
-            Map<String, Tensor> results = m.run(values);
-            double ms = (System.nanoTime() - start) / 1e6;
-            if (outputDir != null) {
-                Files.createDirectories(outputDir);
-            }
-            for (var e : results.entrySet()) {
-                Tensor t = e.getValue();
-                out.printf(Locale.ROOT, "%s: %s%s%n", e.getKey(), t, preview(t));
-                if (outputDir != null) {
-                    Path file = outputDir.resolve(e.getKey().replaceAll("[^A-Za-z0-9._-]", "_") + ".npy");
-                    Npy.write(t, file);
-                    out.printf(Locale.ROOT, "  wrote %s%n", file);
-                }
-            }
-            out.printf(Locale.ROOT, "ran in %.1f ms (first call: includes planning for these shapes)%n", ms);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Every --input, checked (names once each, files that exist) before any is read or the model loads. */
+    private Map<String, Tensor> readInputs() throws IOException {
+        Map<String, Path> files = new LinkedHashMap<>();
+        for (String input : inputs) {
+            int eq = input.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--input takes NAME=FILE.npy, got '" + input + "'");
+            }
+            String name = input.substring(0, eq);
+            if (files.put(name, Arguments.inputFile("--input " + name, Path.of(input.substring(eq + 1)))) != null) {
+                throw new IllegalArgumentException("--input " + name + " is given twice; give each input once");
+            }
+        }
+        Map<String, Tensor> values = new LinkedHashMap<>();
+        for (var file : files.entrySet()) {
+            Tensor value = Npy.read(file.getValue());
+            long nonFinite = nonFinite(value);
+            if (nonFinite > 0) {
+                spec.commandLine().getErr().printf(Locale.ROOT, "tersor: warning: input %s holds %d NaN or infinite values;"
+                        + " outputs that depend on them will not be finite%n", file.getKey(), nonFinite);
+            }
+            values.put(file.getKey(), value);
+        }
+        return values;
+    }
+
+    private void run(Model m, Map<String, Tensor> values, PrintWriter out) throws IOException {
+        long start = System.nanoTime();
+        Map<String, Tensor> results = m.run(values);
+        double ms = (System.nanoTime() - start) / 1e6;
+        if (outputDir != null) {
+            Files.createDirectories(outputDir);
+        }
+        for (var e : results.entrySet()) {
+            Tensor t = e.getValue();
+            out.printf(Locale.ROOT, "%s: %s%s%n", e.getKey(), t, preview(t));
+            if (outputDir != null) {
+                Path file = outputDir.resolve(e.getKey().replaceAll("[^A-Za-z0-9._-]", "_") + ".npy");
+                Npy.write(t, file);
+                out.printf(Locale.ROOT, "  wrote %s%n", file);
+            }
+        }
+        out.printf(Locale.ROOT, "ran in %.1f ms (first call: includes planning for these shapes)%n", ms);
+    }
+
+    private static long nonFinite(Tensor t) {
+        if (t.type().isInteger()) {
+            return 0;
+        }
+        long count = 0;
+        for (long i = 0; i < t.size(); i++) {
+            if (!Double.isFinite(t.getDouble(i))) {
+                count++;
+            }
+        }
+        return count;
     }
 
     private static String preview(Tensor t) {

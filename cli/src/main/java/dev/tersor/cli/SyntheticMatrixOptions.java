@@ -1,5 +1,6 @@
 package dev.tersor.cli;
 
+import dev.tersor.format.MatrixStatistics;
 import dev.tersor.synthetic.MatrixGenerator;
 import dev.tersor.synthetic.ValueDistribution;
 import picocli.CommandLine.Option;
@@ -28,8 +29,18 @@ final class SyntheticMatrixOptions {
     @Option(names = "--seed", defaultValue = "42", description = "Random seed of the matrix. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    /** The generator these options describe; the builder validates them. */
+    /** Largest matrix these commands generate: 2^28 entries, a 1 GiB float32 matrix before any format. */
+    static final long MAX_ENTRIES = 1L << 28;
+
+    /** The generator these options describe, after checking every option's bounds. */
     MatrixGenerator generator() {
+        Arguments.inRange("--rows", rows, 1, Integer.MAX_VALUE);
+        Arguments.inRange("--cols", cols, 1, Integer.MAX_VALUE);
+        if ((long) rows * cols > MAX_ENTRIES) {
+            throw new IllegalArgumentException("--rows × --cols must be at most " + MAX_ENTRIES + " entries, got " + rows + " × " + cols);
+        }
+        Arguments.inRange("--density", density, 0, 1, false);
+        Arguments.inRange("--values", values, 1, MatrixStatistics.MAX_LEVELS);
         return MatrixGenerator.builder().rows(rows).cols(cols).density(density)
                 .distinctValues(values).distribution(parseDistribution(distribution)).seed(seed).build();
     }

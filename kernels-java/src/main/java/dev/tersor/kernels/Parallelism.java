@@ -23,6 +23,12 @@ public final class Parallelism {
         void run(int start, int end);
     }
 
+    /**
+     * Most threads one product may use. Row ranges beyond a few per core only add hand-offs, and a
+     * typo such as 10000 must not start ten thousand threads.
+     */
+    public static final int MAX_THREADS = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
+
     private static final Parallelism SINGLE = new Parallelism(1, null);
     private static final ConcurrentHashMap<Integer, Parallelism> SHARED = new ConcurrentHashMap<>();
 
@@ -39,10 +45,11 @@ public final class Parallelism {
         return SINGLE;
     }
 
-    /** Shared parallelism of {@code threads} threads (at least 1). */
+    /** Shared parallelism of {@code threads} threads, 1 to {@link #MAX_THREADS}. */
     public static Parallelism of(int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("threads must be between 1 and " + MAX_THREADS
+                    + " (4 per core of this machine, at least 16), got " + threads);
         }
         if (threads == 1) {
             return SINGLE;

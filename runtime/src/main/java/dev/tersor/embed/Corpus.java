@@ -4,6 +4,7 @@ import dev.tersor.io.MavenArtifacts;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +54,8 @@ public final class Corpus {
                     sentences.add(sentence);
                 }
             }
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException(file + " is not UTF-8 text (a corpus holds one sentence a line)", e);
         }
         return sentences;
     }

@@ -158,6 +158,18 @@ public final class Embedder implements AutoCloseable {
         if (batch.size() == 0) {
             return new float[0][];
         }
+        for (int i = 0; i < batch.size(); i++) {
+            // A tokenizer that drops every character (a BPE model without unk_token) leaves nothing to pool.
+            if (batch.tokens(i) == 0) {
+                throw new IllegalArgumentException("text " + i + " of the batch has no tokens under this tokenizer");
+            }
+        }
+        // The model's lookup follows ONNX and would read a negative id from the end of the table.
+        for (long id : batch.ids()) {
+            if (id < 0) {
+                throw new IllegalArgumentException("token id " + id + " is negative; token ids are rows of the vocabulary");
+            }
+        }
         Map<String, Tensor> inputs = new HashMap<>();
         for (ValueInfo input : model.inputs()) {
             inputs.put(input.name(), switch (input.name()) {

@@ -2,11 +2,12 @@ package dev.tersor.embed;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 
 import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -39,13 +40,19 @@ public final class Tokenizer implements AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
     private final int maxTokens;
     private final long padId;
+    private final long maxTokenId;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
 
     private Tokenizer(byte[] json, int defaultMaxTokens) {
-        TokenizerSettings settings = TokenizerSettings.read(json);
+        TokenizerJson settings = TokenizerJson.read(json);
         this.maxTokens = settings.maxLength() > 0 ? settings.maxLength() : defaultMaxTokens;
         this.padId = settings.padId();
+        this.maxTokenId = Math.max(settings.maxTokenId(), padId);
+        if (maxTokens <= settings.specialTokens()) {
+            throw new InvalidTokenizerException("tokenizer.json truncates to " + maxTokens + " tokens, too few for its "
+                    + settings.specialTokens() + " special tokens and any text");
+        }
         try {
             this.tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), Map.of(
                     "addSpecialTokens", "true",
@@ -55,13 +62,40 @@ public final class Tokenizer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("not a usable tokenizer.json: " + e.getMessage(), e);
+            throw new InvalidTokenizerException("not a usable tokenizer.json: " + e.getMessage(), e);
         }
     }
 
-    /** Reads a {@code tokenizer.json} file. */
+    /** Reads a {@code tokenizer.json} file; a file the native tokenizer cannot use safely is an {@link InvalidTokenizerException}. */
     public static Tokenizer load(Path tokenizerJson) throws IOException {
         return new Tokenizer(Files.readAllBytes(tokenizerJson), DEFAULT_MAX_TOKENS);
+    }
+
+    /**
+     * The text of a {@code tokenizer.json} file after checking that a tokenizer can be built from it
+     * safely; what a container stores (see {@link Embedder#TOKENIZER_METADATA}).
+     *
+     * @throws InvalidTokenizerException if the file is missing, not UTF-8 or not a usable tokenizer
+     */
+    public static String readChecked(Path tokenizerJson) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(tokenizerJson);
+        } catch (NoSuchFileException e) {
+            throw new InvalidTokenizerException("tokenizer " + tokenizerJson + " does not exist", e);
+        } catch (IOException e) {
+            throw new InvalidTokenizerException("cannot read tokenizer " + tokenizerJson
+                    + (Files.isDirectory(tokenizerJson) ? ": it is a directory" : ": " + e.getMessage()), e);
+        }
+        try {
+            String text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+            fromJson(bytes).close();
+            return text;
+        } catch (CharacterCodingException e) {
+            throw new InvalidTokenizerException("tokenizer " + tokenizerJson + " is not UTF-8 text", e);
+        } catch (InvalidTokenizerException e) {
+            throw new InvalidTokenizerException(tokenizerJson + ": " + e.getMessage(), e);
+        }
     }
 
     /** A tokenizer from the bytes of a {@code tokenizer.json} (for example one stored in a .tsr file). */
@@ -81,6 +115,11 @@ public final class Tokenizer implements AutoCloseable {
     /** Most tokens per text, special tokens included; longer texts are truncated. */
     public int maxTokens() {
         return maxTokens;
+    }
+
+    /** The largest token id this tokenizer can produce (vocabulary, added tokens, padding). */
+    public long maxTokenId() {
+        return maxTokenId;
     }
 
     /** The token ids of one text, special tokens included, truncated to {@link #maxTokens()}. */
@@ -143,45 +182,6 @@ public final class Tokenizer implements AutoCloseable {
             }
         } finally {
             lock.writeLock().unlock();
-        }
-    }
-
-    /** The two settings of tokenizer.json this class applies itself: truncation length and padding id. */
-    private record TokenizerSettings(int maxLength, long padId) {
-
-        static TokenizerSettings read(byte[] json) {
-            int maxLength = 0;
-            long padId = 0;
-            try (JsonParser p = new JsonFactory().createParser(json)) {
-                if (p.nextToken() != JsonToken.START_OBJECT) {
-                    throw new IllegalArgumentException("tokenizer.json is not a JSON object");
-                }
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String field = p.currentName();
-                    JsonToken value = p.nextToken();
-                    if (value == JsonToken.START_OBJECT && (field.equals("truncation") || field.equals("padding"))) {
-                        while (p.nextToken() == JsonToken.FIELD_NAME) {
-                            String inner = p.currentName();
-                            JsonToken v = p.nextToken();
-                            if (field.equals("truncation") && inner.equals("max_length") && v == JsonToken.VALUE_NUMBER_INT) {
-                                maxLength = Math.clamp(p.getLongValue(), 0, Integer.MAX_VALUE);
-                            } else if (field.equals("padding") && inner.equals("pad_id") && v == JsonToken.VALUE_NUMBER_INT) {
-                                padId = p.getLongValue();
-                            } else {
-                                p.skipChildren();
-                            }
-                        }
-                    } else {
-                        p.skipChildren();
-                    }
-                }
-            } catch (IOException e) {
-                throw new IllegalArgumentException("tokenizer.json is not valid JSON: " + e.getMessage(), e);
-            }
-            if (maxLength == 1) {
-                throw new IllegalArgumentException("tokenizer.json truncates to 1 token, too few for [CLS] and [SEP]");
-            }
-            return new TokenizerSettings(maxLength, padId);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.tersor.synthetic;
 
 import dev.tersor.format.DenseMatrixView;
+import dev.tersor.format.MatrixStatistics;
 import dev.tersor.format.OffHeap;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.kernels.Layouts;
@@ -195,9 +196,9 @@ public final class MatrixGenerator {
             if (!(density >= 0 && density <= 1)) {
                 throw new IllegalArgumentException("density must be in [0, 1], got " + density);
             }
-            if (distinctValues < 1) {
-                throw new IllegalArgumentException("the number of distinct non-zero values must be at least 1, got "
-                        + distinctValues);
+            if (distinctValues < 1 || distinctValues > MatrixStatistics.MAX_LEVELS) {
+                throw new IllegalArgumentException("the number of distinct non-zero values must be between 1 and "
+                        + MatrixStatistics.MAX_LEVELS + ", got " + distinctValues);
             }
             if (distribution == null) {
                 throw new IllegalArgumentException("distribution must not be null");

@@ -190,4 +190,28 @@ class EmbedderTest {
         }
         return Math.sqrt(s);
     }
+
+    @Test
+    void aTextWithNoTokensIsAnErrorNotAZeroVector() {
+        // A BPE model without unk_token drops the characters it does not know: here, all of them.
+        String dropsEverything = "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[]}}";
+        try (Tokenizer tokenizer = Tokenizer.fromJson(dropsEverything.getBytes(StandardCharsets.UTF_8));
+             Embedder dropping = Embedder.of(embedder.model(), tokenizer, embedder.options())) {
+            assertThat(dropping.embed("a")).hasSize(384);
+            assertThatThrownBy(() -> dropping.embed(List.of("a", "xyz")))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("text 1 of the batch has no tokens under this tokenizer");
+        }
+    }
+
+    @Test
+    void negativeTokenIdsAreRejectedNotWrapped() {
+        TokenBatch batch = embedder.tokenize(List.of("hello world"));
+        long[] ids = batch.ids().clone();
+        ids[1] = -1;
+        TokenBatch bad = new TokenBatch(batch.size(), batch.length(), ids, batch.attentionMask(), batch.typeIds());
+        assertThatThrownBy(() -> embedder.embed(bad))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("token id -1 is negative; token ids are rows of the vocabulary");
+    }
 }

@@ -371,7 +371,8 @@ final class MathOps {
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
             ValueType ids = inputs.get(0);
             requireType(node, ids, "the ids", ElementType.I64, ElementType.I32);
-            WeightMatrix table = context.weight(node.attributes().getString("weight", ""));
+            String weight = node.attributes().getString("weight", "");
+            WeightMatrix table = context.weight(weight);
             int rows = table.rows();
             int dim = table.cols();
             int[] out = Arrays.copyOf(ids.shape(), ids.rank() + 1);
@@ -383,9 +384,10 @@ final class MathOps {
             return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
                 for (int k = 0; k < count; k++) {
                     long id = dev.tersor.graph.Elements.getLong(type, in[0], k);
+                    // ONNX's Gather semantics: -rows..-1 count from the end.
                     if (id < -rows || id >= rows) {
-                        throw new dev.tersor.graph.InvalidModelException(node.describe() + ": id " + id
-                                + " is out of range [" + -rows + ", " + rows + ")");
+                        throw new dev.tersor.graph.InvalidModelException("id " + id + " is out of range [" + -rows + ", "
+                                + rows + ") of embedding table '" + weight + "' (" + node.describe() + ")");
                     }
                     table.decodeRow((int) (id < 0 ? id + rows : id), o[0].asSlice(k * rowBytes, rowBytes));
                 }
