@@ -132,23 +132,23 @@ public final class Tensor {
 
     public float[] toFloatArray() {
         requireType(ElementType.F32);
-        float[] values = new float[size];
-        MemorySegment.copy(data, Layouts.F32, 0, values, 0, size);
-        return values;
+        return copyTo(new float[size], Layouts.F32);
     }
 
     public long[] toLongArray() {
         requireType(ElementType.I64);
-        long[] values = new long[size];
-        MemorySegment.copy(data, Layouts.I64, 0, values, 0, size);
-        return values;
+        return copyTo(new long[size], Layouts.I64);
     }
 
     public int[] toIntArray() {
         requireType(ElementType.I32);
-        int[] values = new int[size];
-        MemorySegment.copy(data, Layouts.I32, 0, values, 0, size);
-        return values;
+        return copyTo(new int[size], Layouts.I32);
+    }
+
+    /** Copies every element into {@code array}, a Java array of {@code size} elements of {@code layout}'s type. */
+    private <A> A copyTo(A array, ValueLayout layout) {
+        MemorySegment.copy(data, layout, 0, array, 0, size);
+        return array;
     }
 
     public byte[] toByteArray() {

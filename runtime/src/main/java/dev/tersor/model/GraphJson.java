@@ -204,11 +204,13 @@ final class GraphJson {
         for (var c : Json.object(Json.field(g, "constants", "graph"), "graph.constants").entrySet()) {
             String where = "constant " + c.getKey();
             SafetensorsFile.Entry s = arrays.resolve(ref(Json.object(c.getValue(), where), where), where);
-            ElementType type = tensorType(s.dtype().safetensorsName());
+            if (!s.dtype().isTensor()) {
+                throw new TsrFormatException("unsupported tensor dtype '" + s.dtype() + "'");
+            }
             if (s.shape().length > Shapes.MAX_RANK) {
                 throw new TsrFormatException(where + " has rank " + s.shape().length);
             }
-            constants.put(c.getKey(), Tensor.wrap(type, Shapes.fromLongs(s.shape(), where), s.data()));
+            constants.put(c.getKey(), Tensor.wrap(s.dtype(), Shapes.fromLongs(s.shape(), where), s.data()));
         }
         Map<String, WeightMatrix> weights = new LinkedHashMap<>();
         for (var w : Json.object(Json.field(g, "weights", "graph"), "graph.weights").entrySet()) {
