@@ -84,7 +84,7 @@ final class BenchCommand implements Callable<Integer> {
         SuitePlan plan = SuitePlan.of(preset, (suites == null ? Suites.all() : Suites.named(suites)).stream()
                 .map(Suites.Suite::benchmarks).toList(), Environment.current());
         if (rounds != null) {
-            plan = plan.withRounds(rounds);
+            plan = plan.withRounds(Arguments.inRange("--rounds", rounds, 1, 1000));
         }
         Path dir = out != null ? out : Path.of("bench-results",
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + preset.label());

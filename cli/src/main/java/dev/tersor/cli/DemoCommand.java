@@ -67,6 +67,8 @@ final class DemoCommand implements Runnable {
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
+        Arguments.inRange("--sentences", sentences, 1, 100_000);
+        Arguments.inRange("--latency-runs", latencyRuns, 1, 100_000);
         try {
             Path dir = cache != null ? cache : MavenArtifacts.cacheDir();
             Path fp32 = fetch(dir, FP32, FP32 + ".onnx");
@@ -172,7 +174,7 @@ final class DemoCommand implements Runnable {
         for (int i = 0; i < 30; i++) {
             embedder.embed(probe);
         }
-        long[] nanos = new long[Math.max(1, latencyRuns)];
+        long[] nanos = new long[latencyRuns];
         for (int i = 0; i < nanos.length; i++) {
             long start = System.nanoTime();
             embedder.embed(probe);

@@ -29,7 +29,11 @@ final class EmbeddingOptions {
             description = "Layout each weight runs in: as stored, the fastest, or the fastest within MB of resident weights. Default: ${DEFAULT-VALUE}.")
     String exec;
 
+    /** Most texts per model call: one call's activations grow with it. */
+    static final int MAX_BATCH_SIZE = 1024;
+
     EmbedderOptions embedderOptions() {
+        Arguments.inRange("--batch-size", batchSize, 1, MAX_BATCH_SIZE);
         Pooling p = switch (pooling.toLowerCase(Locale.ROOT)) {
             case "mean" -> Pooling.MEAN;
             case "cls" -> Pooling.CLS;

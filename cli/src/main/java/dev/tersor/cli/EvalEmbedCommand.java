@@ -25,6 +25,9 @@ import java.util.Locale;
                 "neighbours within the corpus under the two models."})
 final class EvalEmbedCommand implements Runnable {
 
+    /** Most sentences compared: past it the neighbour overlap's N² comparisons take hours. */
+    static final int MAX_SENTENCES = 100_000;
+
     @Spec
     CommandSpec spec;
 
@@ -54,9 +57,7 @@ final class EvalEmbedCommand implements Runnable {
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
-        if (limit < 1) {
-            throw new IllegalArgumentException("--limit must be at least 1");
-        }
+        Arguments.inRange("--limit", limit, 1, MAX_SENTENCES);
         try {
             Path file = corpus != null ? corpus : Corpus.rawSentences();
             List<String> sentences = Corpus.read(file, limit);

@@ -1,5 +1,9 @@
 package dev.tersor.cli;
 
+import dev.tersor.embed.Embedder;
+import dev.tersor.embed.InvalidTokenizerException;
+import dev.tersor.embed.Tokenizer;
+import dev.tersor.graph.ModelException;
 import dev.tersor.model.TsrFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -7,7 +11,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -24,13 +31,40 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Arguments.inputFile("model", model);
         try {
+            if (!startsLikeSafetensors(model)) {
+                throw new IllegalArgumentException(model + " is not a .tsr file: it does not start with a safetensors header"
+                        + " (an ONNX model becomes one with tersor import)");
+            }
             TsrFile.Report r = TsrFile.verify(model);
+            String tokenizer = r.metadata().get(Embedder.TOKENIZER_METADATA);
+            if (tokenizer != null) {
+                // The stored tokenizer decides every embedding: it must build, as embed will build it.
+                try {
+                    Tokenizer.fromJson(tokenizer.getBytes(StandardCharsets.UTF_8)).close();
+                } catch (InvalidTokenizerException e) {
+                    throw new InvalidTokenizerException(model + ": the stored tokenizer: " + e.getMessage(), e);
+                }
+            }
             spec.commandLine().getOut().printf("%s: ok (container version %d, %d nodes, %d constants, %d weights of %d bytes, "
                     + "file %d bytes)%n", model, r.version(), r.nodes(), r.constants(), r.weights(), r.weightBytes(), r.fileBytes());
             return 0;
+        } catch (ModelException e) {
+            throw new IllegalArgumentException(model + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A little-endian header length, then the header's opening brace: what every .tsr begins with. */
+    private static boolean startsLikeSafetensors(Path file) throws IOException {
+        byte[] start = new byte[9];
+        try (InputStream in = Files.newInputStream(file)) {
+            if (in.readNBytes(start, 0, start.length) < start.length) {
+                return false;
+            }
+        }
+        return start[8] == '{';
     }
 }

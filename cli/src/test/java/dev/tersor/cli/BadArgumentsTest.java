@@ -100,4 +100,30 @@ class BadArgumentsTest {
                 .isEqualTo("/root/secret: permission denied");
         assertThat(Main.describe(new IllegalStateException())).isEqualTo("IllegalStateException");
     }
+
+    @Test
+    void importStoresOnlyUsableTokenizersAndVerifyChecksTheStoredOne() throws Exception {
+        Path tsr = dir.resolve("cls.tsr");
+        for (String bad : new String[]{"", "not json", "{}"}) {
+            Path tokenizer = Files.writeString(dir.resolve("tokenizer.json"), bad);
+            ModelCommandsTest.Result result = execute("import", classifier().toString(), "-o", tsr.toString(),
+                    "--tokenizer", tokenizer.toString());
+            assertThat(result.code()).as(bad).isEqualTo(1);
+            assertThat(result.err()).as(bad).startsWith("tersor: " + tokenizer + ": ");
+            assertThat(tsr).doesNotExist();
+        }
+        ModelCommandsTest.Result onnx = execute("verify", classifier().toString());
+        failsWithOneLine(onnx, classifier() + " is not a .tsr file: it does not start with a safetensors header"
+                + " (an ONNX model becomes one with tersor import)");
+        failsWithOneLine(execute("verify", dir.resolve("none.tsr").toString()), "model " + dir.resolve("none.tsr") + " does not exist");
+    }
+
+    @Test
+    void embeddingCountsAreBounded() {
+        String model = EmbedCommandsTest.miniLm().toString();
+        failsWithOneLine(execute("embed", "--model", model, "--batch-size", "0", "a"), "--batch-size must be between 1 and 1024, got 0");
+        failsWithOneLine(execute("eval-embed", "--model", model, "--reference", model, "--limit", "0"),
+                "--limit must be between 1 and 100000, got 0");
+        failsWithOneLine(execute("demo", "--sentences", "-5"), "--sentences must be between 1 and 100000, got -5");
+    }
 }

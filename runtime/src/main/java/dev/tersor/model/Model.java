@@ -4,6 +4,7 @@ import dev.tersor.format.Execution;
 import dev.tersor.format.WeightMatrix;
 import dev.tersor.graph.Graph;
 import dev.tersor.graph.InvalidModelException;
+import dev.tersor.graph.ModelException;
 import dev.tersor.graph.Tensor;
 import dev.tersor.graph.ValueInfo;
 import dev.tersor.graph.ops.GraphValidator;
@@ -80,8 +81,7 @@ public final class Model implements AutoCloseable {
     /** As {@link #load(Path)}, running weight products with {@code execution}. */
     public static Model load(Path path, Execution execution) throws IOException {
         if (TsrFile.isTsr(path)) {
-            TsrFile.Contents contents = TsrFile.read(path);
-            return new Model(contents.graph(), contents.mapping(), execution, path.toString(), contents.metadata());
+            return of(TsrFile.read(path), execution, path.toString());
         }
         return importOnnx(path, ImportOptions.defaults(), execution);
     }
@@ -143,6 +143,11 @@ public final class Model implements AutoCloseable {
     /** Imports an ONNX file: decode, compile, weights encoded as {@code options} says. */
     public static Model importOnnx(Path path, ImportOptions options, Execution execution) throws IOException {
         return new Model(OnnxImporter.read(path, options.encoder()), null, execution, path.toString());
+    }
+
+    /** A model over a container's contents; it takes ownership of their weights and mapping. */
+    static Model of(TsrFile.Contents contents, Execution execution, String source) {
+        return new Model(contents.graph(), contents.mapping(), execution, source, contents.metadata());
     }
 
     /** A model over an already compiled graph; it takes ownership of the graph's weights. */
@@ -254,7 +259,12 @@ public final class Model implements AutoCloseable {
         if (plan != null) {
             return plan;
         }
-        plan = Plan.bind(graph, shapes, context);
+        try {
+            plan = Plan.bind(graph, shapes, context);
+        } catch (InvalidModelException e) {
+            // Shapes or types fail at some inner node; lead with what the caller gave, which they can change.
+            throw new InvalidModelException("inputs " + describe(shapes) + " do not fit this model: " + e.getMessage(), e);
+        }
         synchronized (planOrder) {
             Plan existing = plans.putIfAbsent(key, plan);
             if (existing != null) {
@@ -266,6 +276,40 @@ public final class Model implements AutoCloseable {
             }
         }
         return plan;
+    }
+
+    /**
+     * Binds the graph for example inputs, as the first run would: every free dimension 1, else 16,
+     * else 128 (a vision model's pooling may need room). A constant whose type or shape does not fit
+     * its use fails here; the first failure is thrown when no example binds.
+     */
+    void bindExampleInputs() {
+        ModelException first = null;
+        for (int free : new int[]{1, 16, 128}) {
+            Map<String, int[]> shapes = new HashMap<>();
+            for (ValueInfo input : graph.inputs()) {
+                int[] dims = input.dims();
+                for (int i = 0; i < dims.length; i++) {
+                    dims[i] = dims[i] < 0 ? free : dims[i];
+                }
+                shapes.put(input.name(), dims);
+            }
+            try {
+                plan(shapes);
+                return;
+            } catch (ModelException e) {
+                first = first == null ? e : first;
+            }
+        }
+        throw first;
+    }
+
+    private String describe(Map<String, int[]> shapes) {
+        StringBuilder text = new StringBuilder();
+        for (ValueInfo input : graph.inputs()) {
+            text.append(text.isEmpty() ? "" : ", ").append(input.name()).append(' ').append(Arrays.toString(shapes.get(input.name())));
+        }
+        return text.toString();
     }
 
     /** Total bytes of the weight matrices, as their formats count them. */

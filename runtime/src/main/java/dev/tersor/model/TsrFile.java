@@ -1,10 +1,10 @@
 package dev.tersor.model;
 
 import dev.tersor.format.ElementType;
+import dev.tersor.format.Execution;
 import dev.tersor.format.Layout;
 import dev.tersor.format.LayoutArray;
 import dev.tersor.format.MatrixFormat;
-import dev.tersor.format.WeightMatrix;
 import dev.tersor.graph.Graph;
 import dev.tersor.graph.ModelException;
 import dev.tersor.graph.Tensor;
@@ -47,8 +47,13 @@ public final class TsrFile {
     private static final String VERSION_KEY = "tersor.version";
     private static final String GRAPH_KEY = "tersor.graph";
     private static final String GRAPH_CRC_KEY = "tersor.graph.crc32c";
+    /**
+     * The CRC-32C of the free-form metadata entries (a stored tokenizer changes every embedding, so
+     * its bytes are covered like the weights'): over each entry in file order, key, NUL, value, NUL.
+     */
+    static final String METADATA_CRC = "tersor.metadata.crc32c";
     /** Metadata keys the container itself uses; other string entries are the model's free-form metadata. */
-    static final Set<String> RESERVED_METADATA = Set.of(FORMAT_KEY, VERSION_KEY, GRAPH_KEY, GRAPH_CRC_KEY);
+    static final Set<String> RESERVED_METADATA = Set.of(FORMAT_KEY, VERSION_KEY, GRAPH_KEY, GRAPH_CRC_KEY, METADATA_CRC);
 
     private TsrFile() {
     }
@@ -58,20 +63,15 @@ public final class TsrFile {
      * free-form metadata. Whoever takes the contents owns the weights and {@code mapping} (the arena
      * of the file's mapping, {@code null} when the bytes were not mapped by {@link #read}).
      */
-    record Contents(Graph graph, Map<String, String> metadata, Arena mapping) implements AutoCloseable {
-
-        /** Releases the weights, then the mapping. */
-        @Override
-        public void close() {
-            graph.weights().values().forEach(WeightMatrix::close);
-            if (mapping != null) {
-                mapping.close();
-            }
-        }
+    record Contents(Graph graph, Map<String, String> metadata, Arena mapping) {
     }
 
-    /** What {@link #verify} found in a sound file. */
-    public record Report(int version, int nodes, int constants, int weights, long weightBytes, long fileBytes) {
+    /** What {@link #verify} found in a sound file; {@code metadata} holds its free-form entries. */
+    public record Report(int version, int nodes, int constants, int weights, long weightBytes, long fileBytes,
+                         Map<String, String> metadata) {
+        public Report {
+            metadata = Map.copyOf(metadata);
+        }
     }
 
     /** Whether {@code path} starts like a {@code .tsr} file, or at least is named like one. */
@@ -122,6 +122,7 @@ public final class TsrFile {
         all.put(GRAPH_KEY, graphJson);
         all.put(GRAPH_CRC_KEY, Long.toHexString(crc32c(MemorySegment.ofArray(graphJson.getBytes(StandardCharsets.UTF_8)))));
         all.putAll(metadata);
+        all.put(METADATA_CRC, Long.toHexString(metadataCrc(metadata)));
         SafetensorsFile.write(path, all, entries);
     }
 
@@ -131,6 +132,17 @@ public final class TsrFile {
         String key = SafetensorsFile.uniqueKey(keys, name);
         entries.add(new SafetensorsFile.Entry(key, type, shape, data));
         return new GraphJson.ArrayRef(key, crc32c(data));
+    }
+
+    static long metadataCrc(Map<String, String> metadata) {
+        CRC32C crc = new CRC32C();
+        for (var e : metadata.entrySet()) {
+            crc.update(e.getKey().getBytes(StandardCharsets.UTF_8));
+            crc.update(0);
+            crc.update(e.getValue().getBytes(StandardCharsets.UTF_8));
+            crc.update(0);
+        }
+        return crc.getValue();
     }
 
     static long crc32c(MemorySegment data) {
@@ -163,15 +175,16 @@ public final class TsrFile {
 
     /**
      * Checks a file completely, as loading does (structure, bounds, every checksum, every layout's
-     * invariants, the graph), then releases it. Throws {@link TsrFormatException} or another
+     * invariants, the graph), then binds the graph for example inputs as running does (the types and
+     * shapes of constants at their uses), then releases it. Throws {@link TsrFormatException} or another
      * {@link ModelException} naming the first problem.
      */
     public static Report verify(Path path) throws IOException {
-        try (Contents contents = read(path)) {
-            Graph graph = contents.graph();
-            long weightBytes = graph.weights().values().stream().mapToLong(WeightMatrix::byteSize).sum();
+        try (Model model = Model.of(read(path), Execution.defaults(), path.toString())) {
+            model.bindExampleInputs();
+            Graph graph = model.graph();
             return new Report(VERSION, graph.nodes().size(), graph.constants().size(), graph.weights().size(),
-                    weightBytes, Files.size(path));
+                    model.weightBytes(), Files.size(path), model.metadata());
         }
     }
 
@@ -192,14 +205,29 @@ public final class TsrFile {
             if (crc32c(MemorySegment.ofArray(graphText.getBytes(StandardCharsets.UTF_8))) != graphCrc) {
                 throw new TsrFormatException("checksum mismatch in the graph description");
             }
-            Graph graph = GraphJson.read(graphText, new Claims(header.arrays()));
             Map<String, String> free = new LinkedHashMap<>(metadata);
             free.keySet().removeAll(RESERVED_METADATA);
+            checkMetadata(free, metadata.get(METADATA_CRC));
+            Graph graph = GraphJson.read(graphText, new Claims(header.arrays()));
             return new Contents(graph, free, null);
         } catch (ModelException e) {
             throw e;
         } catch (RuntimeException e) {
             throw new TsrFormatException("malformed .tsr file: " + e, e);
+        }
+    }
+
+    /** The free-form entries must match their checksum; files without entries may lack it. */
+    private static void checkMetadata(Map<String, String> free, String storedCrc) {
+        if (storedCrc == null) {
+            if (!free.isEmpty()) {
+                throw new TsrFormatException("the metadata entries " + free.keySet() + " carry no checksum"
+                        + " (written by an older Tersor?); create the file again with import or compress");
+            }
+            return;
+        }
+        if (GraphJson.parseHex(storedCrc) != metadataCrc(free)) {
+            throw new TsrFormatException("checksum mismatch in the metadata entries " + free.keySet());
         }
     }
 

@@ -41,4 +41,19 @@ class BadInputsTest {
                 .isInstanceOf(InvalidModelException.class)
                 .hasMessageStartingWith("id 30522 is out of range [-30522, 30522) of embedding table 'embeddings.word_embeddings.weight'");
     }
+
+    @Test
+    void inputsThatDoNotFitSayWhatWasGivenFirst() {
+        Map<String, Tensor> mismatched = Map.of("input_ids", Tensor.ofLongs(new long[]{101, 7592, 102}, 1, 3),
+                "attention_mask", Tensor.ofLongs(new long[]{1, 1}, 1, 2),
+                "token_type_ids", Tensor.ofLongs(new long[3], 1, 3));
+        assertThatThrownBy(() -> miniLm.run(mismatched))
+                .isInstanceOf(InvalidModelException.class)
+                .hasMessageStartingWith("inputs input_ids [1, 3], attention_mask [1, 2], token_type_ids [1, 3] do not fit this model: ");
+        long[] ids = new long[600];
+        Arrays.fill(ids, 1996);
+        assertThatThrownBy(() -> miniLm.run(inputs(ids)))
+                .isInstanceOf(InvalidModelException.class)
+                .hasMessageStartingWith("inputs input_ids [1, 600], attention_mask [1, 600], token_type_ids [1, 600] do not fit this model: ");
+    }
 }

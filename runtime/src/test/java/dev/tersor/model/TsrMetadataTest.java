@@ -1,0 +1,93 @@
+package dev.tersor.model;
+
+import dev.tersor.format.Execution;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The free-form metadata of a container (the stored tokenizer above all) is covered by a checksum:
+ * renaming one vocabulary entry without changing any length used to pass {@code verify} and change
+ * embeddings silently.
+ */
+class TsrMetadataTest {
+
+    @TempDir
+    static Path dir;
+
+    static Path withTokenizer;
+
+    @BeforeAll
+    static void write() throws Exception {
+        withTokenizer = dir.resolve("cls-tokenizer.tsr");
+        String tokenizer = Files.readString(TestModels.miniLmTokenizer());
+        try (Model m = Model.importOnnx(TestModels.ppOcrClassifier(), ImportOptions.defaults(), Execution.defaults())) {
+            m.save(withTokenizer, Map.of("tokenizer.json", tokenizer));
+        }
+    }
+
+    private static Path edited(String name, String from, String to) throws Exception {
+        String file = new String(Files.readAllBytes(withTokenizer), StandardCharsets.ISO_8859_1);
+        assertThat(from).hasSameSizeAs(to);
+        int at = file.indexOf(from);
+        assertThat(at).as(from).isPositive();
+        Path bad = dir.resolve(name);
+        Files.write(bad, (file.substring(0, at) + to + file.substring(at + from.length())).getBytes(StandardCharsets.ISO_8859_1));
+        return bad;
+    }
+
+    @Test
+    void theStoredTokenizerReadsBackUnchanged() throws Exception {
+        try (Model m = Model.load(withTokenizer)) {
+            assertThat(m.metadata()).containsEntry("tokenizer.json", Files.readString(TestModels.miniLmTokenizer()));
+        }
+        assertThat(TsrFile.verify(withTokenizer).weights()).isPositive();
+    }
+
+    @Test
+    void aRenamedVocabularyEntryFailsTheChecksum() throws Exception {
+        Path bad = edited("jello.tsr", "\\\"hello\\\"", "\\\"jello\\\"");
+        assertThatThrownBy(() -> TsrFile.verify(bad)).isInstanceOf(TsrFormatException.class)
+                .hasMessage("checksum mismatch in the metadata entries [tokenizer.json]");
+        assertThatThrownBy(() -> Model.load(bad).close()).isInstanceOf(TsrFormatException.class)
+                .hasMessage("checksum mismatch in the metadata entries [tokenizer.json]");
+    }
+
+    @Test
+    void metadataWithoutItsChecksumIsRejected() throws Exception {
+        Path bad = edited("no-crc.tsr", "\"tersor.metadata.crc32c\"", "\"tersor.metadata.crc32x\"");
+        assertThatThrownBy(() -> TsrFile.verify(bad)).isInstanceOf(TsrFormatException.class)
+                .hasMessageStartingWith("the metadata entries [tokenizer.json, tersor.metadata.crc32x] carry no checksum");
+    }
+
+    @Test
+    void verifyChecksConstantsAtTheirUses() throws Exception {
+        // A float constant re-typed as int32 keeps its bytes and its checksum; only binding notices.
+        try (Model m = Model.importOnnx(TestModels.miniLm(), ImportOptions.defaults(), Execution.defaults())) {
+            m.save(dir.resolve("minilm.tsr"));
+        }
+        TsrSurgery s = TsrSurgery.open(Files.readAllBytes(dir.resolve("minilm.tsr")));
+        String retyped = null;
+        for (var c : Json.object(s.graph.get("constants"), "constants").entrySet()) {
+            String key = (String) Json.object(c.getValue(), c.getKey()).get("array");
+            Map<String, Object> entry = Json.object(s.header.get(key), key);
+            if (c.getKey().endsWith("LayerNorm.bias") && entry.get("dtype").equals("F32")) {
+                entry.put("dtype", "I32");
+                retyped = c.getKey();
+                break;
+            }
+        }
+        assertThat(retyped).as("a LayerNorm bias among the constants").isNotNull();
+        Path bad = dir.resolve("retyped.tsr");
+        Files.write(bad, s.toBytes());
+        assertThatThrownBy(() -> TsrFile.verify(bad)).isInstanceOf(dev.tersor.graph.ModelException.class);
+    }
+}
