@@ -70,11 +70,7 @@ TK_INLINE void csr_portable(const tk_csr_args *a, const int32_t cw) {
 }
 
 void tk_csr_portable(const tk_csr_args *a) {
-    switch (a->col_idx.width) {
-        case 1: csr_portable(a, 1); break;
-        case 2: csr_portable(a, 2); break;
-        default: csr_portable(a, 4); break;
-    }
+    TK_BY_WIDTH(a->col_idx.width, csr_portable, a)
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -170,29 +166,13 @@ TK_AVX2_INLINE void csr_avx2(const tk_csr_args *a, const int32_t cw) {
         csr_vec_avx2(a, cw);
         return;
     }
-    for (int64_t b0 = 0; b0 < a->batch; b0 += 32) {
-        const int64_t n = a->batch - b0 < 32 ? a->batch - b0 : 32;
-        const int nv = (int) ((n + 7) / 8);
-        const __m256i m = tk8_mask(n - 8 * (nv - 1));
-        switch (2 * nv + (n % 8 != 0)) {
-            case 2: csr_block_avx2(a, cw, b0, 1, 0, m); break;
-            case 3: csr_block_avx2(a, cw, b0, 1, 1, m); break;
-            case 4: csr_block_avx2(a, cw, b0, 2, 0, m); break;
-            case 5: csr_block_avx2(a, cw, b0, 2, 1, m); break;
-            case 6: csr_block_avx2(a, cw, b0, 3, 0, m); break;
-            case 7: csr_block_avx2(a, cw, b0, 3, 1, m); break;
-            case 8: csr_block_avx2(a, cw, b0, 4, 0, m); break;
-            default: csr_block_avx2(a, cw, b0, 4, 1, m); break;
-        }
-    }
+#define CSR_BLOCK(nv, masked) csr_block_avx2(a, cw, b0, nv, masked, m)
+    TK_AVX2_BATCHED(a->batch, b0, m, CSR_BLOCK)
+#undef CSR_BLOCK
 }
 
 TK_AVX2 void tk_csr_avx2(const tk_csr_args *a) {
-    switch (a->col_idx.width) {
-        case 1: csr_avx2(a, 1); break;
-        case 2: csr_avx2(a, 2); break;
-        default: csr_avx2(a, 4); break;
-    }
+    TK_BY_WIDTH(a->col_idx.width, csr_avx2, a)
 }
 
 #endif
@@ -260,11 +240,7 @@ TK_INLINE void csr_neon(const tk_csr_args *a, const int32_t cw) {
 }
 
 void tk_csr_neon(const tk_csr_args *a) {
-    switch (a->col_idx.width) {
-        case 1: csr_neon(a, 1); break;
-        case 2: csr_neon(a, 2); break;
-        default: csr_neon(a, 4); break;
-    }
+    TK_BY_WIDTH(a->col_idx.width, csr_neon, a)
 }
 
 #endif

@@ -105,21 +105,6 @@ static void block_portable(const tk_chunk *c, int n, const void *x, int64_t batc
     }
 }
 
-static float sum_portable(const void *x, int64_t n) {
-    float s[8] = {0};
-    int64_t j = 0;
-    for (; j + 8 <= n; j += 8) {
-        for (int l = 0; l < 8; l++) {
-            s[l] += tk_f32(x, j + l);
-        }
-    }
-    float acc = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-    for (; j < n; j++) {
-        acc += tk_f32(x, j);
-    }
-    return acc;
-}
-
 static void colsum_portable(const void *x, int64_t cols, int64_t batch, int64_t b0, int nb, float *out) {
     memset(out, 0, sizeof(float) * TK_SUPER);
     for (int64_t j = 0; j < cols; j++) {
@@ -129,7 +114,7 @@ static void colsum_portable(const void *x, int64_t cols, int64_t batch, int64_t 
     }
 }
 
-const tk_apply TK_APPLY_PORTABLE = {dot_portable, block_portable, sum_portable, colsum_portable};
+const tk_apply TK_APPLY_PORTABLE = {dot_portable, block_portable, tk_sum_portable, colsum_portable};
 
 /* ---------------------------------------------------------------------------------------------- */
 /* AVX2 + FMA. */
@@ -210,39 +195,10 @@ TK_AVX2_INLINE void block_avx2_n(const tk_chunk *c, int n, const void *x, int64_
 
 TK_AVX2 static void block_avx2(const tk_chunk *c, int n, const void *x, int64_t batch, int64_t b0, int nb, void *y,
                                int64_t yo, int first, int last, float implicit, const float *colsum, float scale) {
-    for (int b = 0; b < nb; b += 32) {
-        const int width = nb - b < 32 ? nb - b : 32;
-        const int nv = (width + 7) / 8;
-        const __m256i m = tk8_mask(width - 8 * (nv - 1));
-        const float *cs = colsum + b;
-        switch (2 * nv + (width % 8 != 0)) {
-            case 2: block_avx2_n(c, n, x, batch, b0 + b, 1, 0, m, y, yo, first, last, implicit, cs, scale); break;
-            case 3: block_avx2_n(c, n, x, batch, b0 + b, 1, 1, m, y, yo, first, last, implicit, cs, scale); break;
-            case 4: block_avx2_n(c, n, x, batch, b0 + b, 2, 0, m, y, yo, first, last, implicit, cs, scale); break;
-            case 5: block_avx2_n(c, n, x, batch, b0 + b, 2, 1, m, y, yo, first, last, implicit, cs, scale); break;
-            case 6: block_avx2_n(c, n, x, batch, b0 + b, 3, 0, m, y, yo, first, last, implicit, cs, scale); break;
-            case 7: block_avx2_n(c, n, x, batch, b0 + b, 3, 1, m, y, yo, first, last, implicit, cs, scale); break;
-            case 8: block_avx2_n(c, n, x, batch, b0 + b, 4, 0, m, y, yo, first, last, implicit, cs, scale); break;
-            default: block_avx2_n(c, n, x, batch, b0 + b, 4, 1, m, y, yo, first, last, implicit, cs, scale); break;
-        }
-    }
-}
-
-TK_AVX2 static float sum_avx2(const void *x, int64_t n) {
-    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-    int64_t j = 0;
-    for (; j + 16 <= n; j += 16) {
-        s0 = _mm256_add_ps(s0, tk8_load(x, j));
-        s1 = _mm256_add_ps(s1, tk8_load(x, j + 8));
-    }
-    if (j < n) {
-        const int64_t left = n - j;
-        s0 = _mm256_add_ps(s0, tk8_load_masked(x, j, tk8_mask(left < 8 ? left : 8)));
-        if (left > 8) {
-            s1 = _mm256_add_ps(s1, tk8_load_masked(x, j + 8, tk8_mask(left - 8)));
-        }
-    }
-    return tk8_sum(_mm256_add_ps(s0, s1));
+#define DECODED_BLOCK(nv, masked) \
+    block_avx2_n(c, n, x, batch, b0 + b, nv, masked, m, y, yo, first, last, implicit, colsum + b, scale)
+    TK_AVX2_BATCHED(nb, b, m, DECODED_BLOCK)
+#undef DECODED_BLOCK
 }
 
 TK_AVX2 static void colsum_avx2(const void *x, int64_t cols, int64_t batch, int64_t b0, int nb, float *out) {
@@ -257,7 +213,7 @@ TK_AVX2 static void colsum_avx2(const void *x, int64_t cols, int64_t batch, int6
     }
 }
 
-const tk_apply TK_APPLY_AVX2 = {dot_avx2, block_avx2, sum_avx2, colsum_avx2};
+const tk_apply TK_APPLY_AVX2 = {dot_avx2, block_avx2, tk_sum_avx2, colsum_avx2};
 
 #endif
 
@@ -325,20 +281,6 @@ static void block_neon(const tk_chunk *c, int n, const void *x, int64_t batch, i
     }
 }
 
-static float sum_neon(const void *x, int64_t n) {
-    float32x4_t s0 = vdupq_n_f32(0), s1 = vdupq_n_f32(0);
-    int64_t j = 0;
-    for (; j + 8 <= n; j += 8) {
-        s0 = vaddq_f32(s0, tk4_load(x, j));
-        s1 = vaddq_f32(s1, tk4_load(x, j + 4));
-    }
-    float acc = vaddvq_f32(vaddq_f32(s0, s1));
-    for (; j < n; j++) {
-        acc += tk_f32(x, j);
-    }
-    return acc;
-}
-
-const tk_apply TK_APPLY_NEON = {dot_neon, block_neon, sum_neon, colsum_portable};
+const tk_apply TK_APPLY_NEON = {dot_neon, block_neon, tk_sum_neon, colsum_portable};
 
 #endif

@@ -21,17 +21,16 @@ static int has_avx2_fma(void) {
 }
 #endif
 
+#define PATH_KERNEL(isa, kernel, args) .kernel = tk_##kernel##_##isa,
+
 static const tk_path PATHS[] = {
-    {"portable", always, tk_dense_portable, tk_csr_portable, tk_grouped_portable, tk_ham_portable, tk_sham_portable,
-     tk_xor_portable, tk_bitpack_portable},
+    {.name = "portable", .supported = always, TK_FORMATS(PATH_KERNEL, portable)},
 #ifdef TK_X86
-    {"avx2", has_avx2_fma, tk_dense_avx2, tk_csr_avx2, tk_grouped_avx2, tk_ham_avx2, tk_sham_avx2, tk_xor_avx2,
-     tk_bitpack_avx2},
+    {.name = "avx2", .supported = has_avx2_fma, TK_FORMATS(PATH_KERNEL, avx2)},
 #endif
 #ifdef TK_NEON_PATH
     /* Advanced SIMD is part of every AArch64 CPU that runs Linux. */
-    {"neon", always, tk_dense_neon, tk_csr_neon, tk_grouped_neon, tk_ham_neon, tk_sham_neon, tk_xor_neon,
-     tk_bitpack_neon},
+    {.name = "neon", .supported = always, TK_FORMATS(PATH_KERNEL, neon)},
 #endif
 };
 

@@ -37,25 +37,10 @@ TK_INLINE float row_scale(const tk_grouped_args *a, int64_t r) {
 /* ---------------------------------------------------------------------------------------------- */
 /* Portable C. */
 
-static float sum_portable(const void *x, int64_t n) {
-    float s[8] = {0};
-    int64_t j = 0;
-    for (; j + 8 <= n; j += 8) {
-        for (int l = 0; l < 8; l++) {
-            s[l] += tk_f32(x, j + l);
-        }
-    }
-    float acc = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-    for (; j < n; j++) {
-        acc += tk_f32(x, j);
-    }
-    return acc;
-}
-
 TK_INLINE void grouped_vec_portable(const tk_grouped_args *a, const int32_t cw) {
     const void *ci = a->col_idx.data;
     const float omega0 = tk_f32(a->omega, 0);
-    const float implicit = omega0 == 0 ? 0 : omega0 * sum_portable(a->x, a->cols);
+    const float implicit = omega0 == 0 ? 0 : omega0 * tk_sum_portable(a->x, a->cols);
     for (int64_t r = a->row_start; r < a->row_end; r++) {
         const int64_t g0 = tk_get(a->row_ptr, r), g1 = tk_get(a->row_ptr, r + 1);
         int64_t p = tk_get(a->group_ptr, g0);
@@ -135,38 +120,17 @@ TK_INLINE void grouped_portable(const tk_grouped_args *a, const int32_t cw) {
 }
 
 void tk_grouped_portable(const tk_grouped_args *a) {
-    switch (a->col_idx.width) {
-        case 1: grouped_portable(a, 1); break;
-        case 2: grouped_portable(a, 2); break;
-        default: grouped_portable(a, 4); break;
-    }
+    TK_BY_WIDTH(a->col_idx.width, grouped_portable, a)
 }
 
 /* ---------------------------------------------------------------------------------------------- */
 /* AVX2 + FMA. */
 #ifdef TK_X86
 
-TK_AVX2 static float sum_avx2(const void *x, int64_t n) {
-    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-    int64_t j = 0;
-    for (; j + 16 <= n; j += 16) {
-        s0 = _mm256_add_ps(s0, tk8_load(x, j));
-        s1 = _mm256_add_ps(s1, tk8_load(x, j + 8));
-    }
-    if (j < n) {
-        const int64_t left = n - j;
-        s0 = _mm256_add_ps(s0, tk8_load_masked(x, j, tk8_mask(left < 8 ? left : 8)));
-        if (left > 8) {
-            s1 = _mm256_add_ps(s1, tk8_load_masked(x, j + 8, tk8_mask(left - 8)));
-        }
-    }
-    return tk8_sum(_mm256_add_ps(s0, s1));
-}
-
 TK_AVX2_INLINE void grouped_vec_avx2(const tk_grouped_args *a, const int32_t cw) {
     const void *ci = a->col_idx.data;
     const float omega0 = tk_f32(a->omega, 0);
-    const float implicit = omega0 == 0 ? 0 : omega0 * sum_avx2(a->x, a->cols);
+    const float implicit = omega0 == 0 ? 0 : omega0 * tk_sum_avx2(a->x, a->cols);
     /* Eight indices may be read at p only while p + 8 <= nnz; lanes past the group are masked to 0. */
     const int64_t nnz = tk_get(a->group_ptr, tk_get(a->row_ptr, a->rows));
     for (int64_t r = a->row_start; r < a->row_end; r++) {
@@ -288,29 +252,13 @@ TK_AVX2_INLINE void grouped_avx2(const tk_grouped_args *a, const int32_t cw) {
         grouped_vec_avx2(a, cw);
         return;
     }
-    for (int64_t b0 = 0; b0 < a->batch; b0 += 32) {
-        const int64_t n = a->batch - b0 < 32 ? a->batch - b0 : 32;
-        const int nv = (int) ((n + 7) / 8);
-        const __m256i m = tk8_mask(n - 8 * (nv - 1));
-        switch (2 * nv + (n % 8 != 0)) {
-            case 2: grouped_block_avx2(a, cw, b0, 1, 0, m); break;
-            case 3: grouped_block_avx2(a, cw, b0, 1, 1, m); break;
-            case 4: grouped_block_avx2(a, cw, b0, 2, 0, m); break;
-            case 5: grouped_block_avx2(a, cw, b0, 2, 1, m); break;
-            case 6: grouped_block_avx2(a, cw, b0, 3, 0, m); break;
-            case 7: grouped_block_avx2(a, cw, b0, 3, 1, m); break;
-            case 8: grouped_block_avx2(a, cw, b0, 4, 0, m); break;
-            default: grouped_block_avx2(a, cw, b0, 4, 1, m); break;
-        }
-    }
+#define GROUPED_BLOCK(nv, masked) grouped_block_avx2(a, cw, b0, nv, masked, m)
+    TK_AVX2_BATCHED(a->batch, b0, m, GROUPED_BLOCK)
+#undef GROUPED_BLOCK
 }
 
 TK_AVX2 void tk_grouped_avx2(const tk_grouped_args *a) {
-    switch (a->col_idx.width) {
-        case 1: grouped_avx2(a, 1); break;
-        case 2: grouped_avx2(a, 2); break;
-        default: grouped_avx2(a, 4); break;
-    }
+    TK_BY_WIDTH(a->col_idx.width, grouped_avx2, a)
 }
 
 #endif
@@ -319,24 +267,10 @@ TK_AVX2 void tk_grouped_avx2(const tk_grouped_args *a) {
 /* NEON. */
 #ifdef TK_NEON_PATH
 
-static float sum_neon(const void *x, int64_t n) {
-    float32x4_t s0 = vdupq_n_f32(0), s1 = vdupq_n_f32(0);
-    int64_t j = 0;
-    for (; j + 8 <= n; j += 8) {
-        s0 = vaddq_f32(s0, tk4_load(x, j));
-        s1 = vaddq_f32(s1, tk4_load(x, j + 4));
-    }
-    float acc = vaddvq_f32(vaddq_f32(s0, s1));
-    for (; j < n; j++) {
-        acc += tk_f32(x, j);
-    }
-    return acc;
-}
-
 TK_INLINE void grouped_vec_neon(const tk_grouped_args *a, const int32_t cw) {
     const void *ci = a->col_idx.data;
     const float omega0 = tk_f32(a->omega, 0);
-    const float implicit = omega0 == 0 ? 0 : omega0 * sum_neon(a->x, a->cols);
+    const float implicit = omega0 == 0 ? 0 : omega0 * tk_sum_neon(a->x, a->cols);
     for (int64_t r = a->row_start; r < a->row_end; r++) {
         const int64_t g0 = tk_get(a->row_ptr, r), g1 = tk_get(a->row_ptr, r + 1);
         int64_t p = tk_get(a->group_ptr, g0);
@@ -427,11 +361,7 @@ TK_INLINE void grouped_neon(const tk_grouped_args *a, const int32_t cw) {
 }
 
 void tk_grouped_neon(const tk_grouped_args *a) {
-    switch (a->col_idx.width) {
-        case 1: grouped_neon(a, 1); break;
-        case 2: grouped_neon(a, 2); break;
-        default: grouped_neon(a, 4); break;
-    }
+    TK_BY_WIDTH(a->col_idx.width, grouped_neon, a)
 }
 
 #endif

@@ -57,4 +57,45 @@ TK_AVX2_INLINE __m256 tk8_keep(__m256 v, __m256i mask) {
     return _mm256_and_ps(v, _mm256_castsi256_ps(mask));
 }
 
+/* The sum of x[0 .. n), the implicit value's ω0·Σx term of the AVX2 path (see tk_sum_portable). */
+TK_AVX2 static inline float tk_sum_avx2(const void *x, int64_t n) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    int64_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        s0 = _mm256_add_ps(s0, tk8_load(x, j));
+        s1 = _mm256_add_ps(s1, tk8_load(x, j + 8));
+    }
+    if (j < n) {
+        const int64_t left = n - j;
+        s0 = _mm256_add_ps(s0, tk8_load_masked(x, j, tk8_mask(left < 8 ? left : 8)));
+        if (left > 8) {
+            s1 = _mm256_add_ps(s1, tk8_load_masked(x, j + 8, tk8_mask(left - 8)));
+        }
+    }
+    return tk8_sum(_mm256_add_ps(s0, s1));
+}
+
+/*
+ * The batched driver of the AVX2 kernels: batch columns in blocks of up to 32, column b the first of
+ * the block, each block as nv vectors of 8 whose last one is partial under mask m when `masked`.
+ * CALL(nv, masked) runs the block; both are compile-time constants in each of the eight cases, so the
+ * block kernel's loops over vectors unroll and its accumulators stay in registers.
+ */
+#define TK_AVX2_BATCHED(total, b, m, CALL)                               \
+    for (int64_t b = 0; b < (total); b += 32) {                          \
+        const int64_t tk_width = (total) - b < 32 ? (total) - b : 32;    \
+        const int tk_vectors = (int) ((tk_width + 7) / 8);               \
+        const __m256i m = tk8_mask(tk_width - 8 * (tk_vectors - 1));     \
+        switch (2 * tk_vectors + (tk_width % 8 != 0)) {                  \
+            case 2: CALL(1, 0); break;                                   \
+            case 3: CALL(1, 1); break;                                   \
+            case 4: CALL(2, 0); break;                                   \
+            case 5: CALL(2, 1); break;                                   \
+            case 6: CALL(3, 0); break;                                   \
+            case 7: CALL(3, 1); break;                                   \
+            case 8: CALL(4, 0); break;                                   \
+            default: CALL(4, 1); break;                                  \
+        }                                                                \
+    }
+
 #endif

@@ -160,47 +160,71 @@ TK_INLINE int64_t tk_get(tk_index a, int64_t i) {
  */
 #define TK_BLOCK 8
 
+/*
+ * The one list of kernels: X(isa, kernel, args) for each, in the order of tk_path's fields. It
+ * generates those fields, the prototypes of every path's kernels and the rows of the path table in
+ * dispatch.c, so a new kernel is one line here (plus its functions, its exported wrapper and its
+ * declaration in tersor_kernels.h). CER and CSER share `grouped`; HAM and sHAM share their arguments.
+ */
+#define TK_FORMATS(X, isa)                \
+    X(isa, dense, tk_dense_args)          \
+    X(isa, csr, tk_csr_args)              \
+    X(isa, grouped, tk_grouped_args)      \
+    X(isa, ham, tk_huffman_args)          \
+    X(isa, sham, tk_huffman_args)         \
+    X(isa, xor, tk_xor_args)              \
+    X(isa, bitpack, tk_bitpack_args)
+
+#define TK_PATH_FIELD(isa, kernel, args) void (*kernel)(const args *);
+#define TK_PROTOTYPE(isa, kernel, args) void tk_##kernel##_##isa(const args *a);
+
 /* One instruction-set path: its kernels, and whether this CPU can run them. */
 typedef struct {
     const char *name;
     int (*supported)(void);
-    void (*dense)(const tk_dense_args *);
-    void (*csr)(const tk_csr_args *);
-    void (*grouped)(const tk_grouped_args *);
-    void (*ham)(const tk_huffman_args *);
-    void (*sham)(const tk_huffman_args *);
-    void (*xor)(const tk_xor_args *);
-    void (*bitpack)(const tk_bitpack_args *);
+    TK_FORMATS(TK_PATH_FIELD, any)
 } tk_path;
 
 /* Every path of this build, slowest first; the first is the portable one. */
 const tk_path *tk_paths(int *count);
 
 /* Kernels of each path, one source file per format family. */
-void tk_dense_portable(const tk_dense_args *a);
-void tk_csr_portable(const tk_csr_args *a);
-void tk_grouped_portable(const tk_grouped_args *a);
-void tk_ham_portable(const tk_huffman_args *a);
-void tk_sham_portable(const tk_huffman_args *a);
-void tk_xor_portable(const tk_xor_args *a);
-void tk_bitpack_portable(const tk_bitpack_args *a);
+TK_FORMATS(TK_PROTOTYPE, portable)
 #ifdef TK_X86
-void tk_dense_avx2(const tk_dense_args *a);
-void tk_csr_avx2(const tk_csr_args *a);
-void tk_grouped_avx2(const tk_grouped_args *a);
-void tk_ham_avx2(const tk_huffman_args *a);
-void tk_sham_avx2(const tk_huffman_args *a);
-void tk_xor_avx2(const tk_xor_args *a);
-void tk_bitpack_avx2(const tk_bitpack_args *a);
+TK_FORMATS(TK_PROTOTYPE, avx2)
 #endif
 #ifdef TK_NEON_PATH
-void tk_dense_neon(const tk_dense_args *a);
-void tk_csr_neon(const tk_csr_args *a);
-void tk_grouped_neon(const tk_grouped_args *a);
-void tk_ham_neon(const tk_huffman_args *a);
-void tk_sham_neon(const tk_huffman_args *a);
-void tk_xor_neon(const tk_xor_args *a);
-void tk_bitpack_neon(const tk_bitpack_args *a);
+TK_FORMATS(TK_PROTOTYPE, neon)
 #endif
+
+/*
+ * Calls fn(args…, w) with the index width w (1, 2 or 4 bytes) as a compile-time constant, so that
+ * every width gets its own inlined copy of the kernel with a fixed-size load.
+ */
+#define TK_BY_WIDTH(width, fn, ...)          \
+    switch (width) {                         \
+        case 1: fn(__VA_ARGS__, 1); break;   \
+        case 2: fn(__VA_ARGS__, 2); break;   \
+        default: fn(__VA_ARGS__, 4); break;  \
+    }
+
+/*
+ * The sum of x[0 .. n), in eight lanes combined pairwise: the implicit value's ω0·Σx term. Every
+ * kernel of a path sums with the same helper, so the term has the same bits in every format.
+ */
+static inline float tk_sum_portable(const void *x, int64_t n) {
+    float s[8] = {0};
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        for (int l = 0; l < 8; l++) {
+            s[l] += tk_f32(x, j + l);
+        }
+    }
+    float acc = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+    for (; j < n; j++) {
+        acc += tk_f32(x, j);
+    }
+    return acc;
+}
 
 #endif

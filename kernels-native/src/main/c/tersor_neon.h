@@ -23,4 +23,19 @@ TK_INLINE float32x4_t tk4_gather(const void *x, const void *idx, int32_t width, 
     return vsetq_lane_f32(tk_f32(x, tk_at(idx, width, p + 3)), v, 3);
 }
 
+/* The sum of x[0 .. n), the implicit value's ω0·Σx term of the NEON path (see tk_sum_portable). */
+static inline float tk_sum_neon(const void *x, int64_t n) {
+    float32x4_t s0 = vdupq_n_f32(0), s1 = vdupq_n_f32(0);
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        s0 = vaddq_f32(s0, tk4_load(x, j));
+        s1 = vaddq_f32(s1, tk4_load(x, j + 4));
+    }
+    float acc = vaddvq_f32(vaddq_f32(s0, s1));
+    for (; j < n; j++) {
+        acc += tk_f32(x, j);
+    }
+    return acc;
+}
+
 #endif

@@ -42,8 +42,8 @@ extern "C" {
 TERSOR_API int32_t tersor_abi_version(void);
 
 /*
- * Name of the instruction-set path the kernels run: "portable", "avx2", "avx512" (x86-64) or
- * "neon" (aarch64). Chosen when the library loads, from the CPU and the optional cap in the
+ * Name of the instruction-set path the kernels run: "portable", "avx2" (x86-64) or "neon"
+ * (aarch64). Chosen when the library loads, from the CPU and the optional cap in the
  * environment variable TERSOR_NATIVE_ISA; tersor_isa_select changes it.
  */
 TERSOR_API const char *tersor_isa(void);

@@ -97,4 +97,14 @@ class EmbedCommandsTest {
         assertThat(mean).isBetween(0.99, 0.99999);
         assertThat(overlap).isBetween(0.5, 1.0);
     }
+
+    @Test
+    void soakSharesOneModelAndComparesEveryVectorBitForBit(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path corpus = java.nio.file.Files.writeString(dir.resolve("corpus.txt"),
+                "the quick brown fox\na man plays a guitar\nit was the best of times\nshort\n");
+        ModelCommandsTest.Result r = execute("soak", "--model", miniLm().toString(), "--threads", "8", "--seconds", "3",
+                "--sample-seconds", "1", "--batches", "6", "--corpus", corpus.toString());
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("8 threads").containsPattern("\\d+ batches, 0 mismatches");
+    }
 }

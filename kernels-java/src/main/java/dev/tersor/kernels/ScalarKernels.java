@@ -1,9 +1,16 @@
 package dev.tersor.kernels;
 
-import dev.tersor.kernels.cer.CerScalarKernel;
-import dev.tersor.kernels.csr.CsrScalarKernel;
-import dev.tersor.kernels.cser.CserScalarKernel;
+import dev.tersor.kernels.arrays.BitpackArrays;
+import dev.tersor.kernels.arrays.CsrArrays;
+import dev.tersor.kernels.arrays.DenseArrays;
+import dev.tersor.kernels.arrays.GroupedArrays;
+import dev.tersor.kernels.arrays.HamArrays;
+import dev.tersor.kernels.arrays.ShamArrays;
+import dev.tersor.kernels.arrays.WeightArrays;
+import dev.tersor.kernels.arrays.XorArrays;
 import dev.tersor.kernels.bitpack.BitpackScalarKernel;
+import dev.tersor.kernels.cser.CserScalarKernel;
+import dev.tersor.kernels.csr.CsrScalarKernel;
 import dev.tersor.kernels.dense.DenseScalarKernel;
 import dev.tersor.kernels.ham.HamScalarKernel;
 import dev.tersor.kernels.sham.ShamScalarKernel;
@@ -11,12 +18,17 @@ import dev.tersor.kernels.xor.XorScalarKernel;
 
 import java.lang.foreign.MemorySegment;
 
-/** The scalar reference provider: plain Java loops, available everywhere. */
-public final class ScalarKernels extends Kernels {
+/**
+ * The scalar reference provider: plain Java loops, available everywhere, with a kernel for every
+ * format. Faster providers extend it (or fall back to it) and inherit what they do not speed up, so
+ * a new format can land with its scalar kernel alone.
+ */
+public class ScalarKernels extends Kernels {
 
     static final ScalarKernels INSTANCE = new ScalarKernels();
 
-    private ScalarKernels() {
+    /** For the providers that extend the reference; there is one scalar provider, {@link #INSTANCE}. */
+    protected ScalarKernels() {
     }
 
     @Override
@@ -30,62 +42,23 @@ public final class ScalarKernels extends Kernels {
     }
 
     @Override
-    protected void denseMatMulK(int rows, int cols, int batch, MemorySegment w, MemorySegment x, MemorySegment y,
-                                int rowStart, int rowEnd) {
-        DenseScalarKernel.matMul(rows, cols, batch, w, x, y, rowStart, rowEnd);
-    }
-
-    @Override
-    protected void csrMatMulK(int rows, int cols, int batch, MemorySegment values, IndexArray colIdx,
-                              IndexArray rowPtr, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        CsrScalarKernel.matMul(rows, cols, batch, values, colIdx, rowPtr, x, y, rowStart, rowEnd);
-    }
-
-    @Override
-    protected void cerMatMulK(int rows, int cols, int batch, MemorySegment omega, IndexArray colIdx,
-                              IndexArray groupPtr, IndexArray rowPtr, MemorySegment rowScale,
-                              MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        CerScalarKernel.matMul(rows, cols, batch, omega, colIdx, groupPtr, rowPtr, rowScale, x, y, rowStart, rowEnd);
-    }
-
-    @Override
-    protected void cserMatMulK(int rows, int cols, int batch, MemorySegment omega, IndexArray colIdx,
-                               IndexArray groupValue, IndexArray groupPtr, IndexArray rowPtr,
-                               MemorySegment rowScale, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        CserScalarKernel.matMul(rows, cols, batch, omega, colIdx, groupValue, groupPtr, rowPtr, rowScale,
-                x, y, rowStart, rowEnd);
-    }
-
-    @Override
-    protected void hamMatMulK(int rows, int cols, int batch, MemorySegment stream, IndexArray rowBit,
-                              MemorySegment symbols, MemorySegment decodeTable, MemorySegment rowScale,
-                              MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        HamScalarKernel.matMul(rows, cols, batch, stream, rowBit, symbols, decodeTable, rowScale, x, y, rowStart, rowEnd);
-    }
-
-    @Override
-    protected void shamMatMulK(int rows, int cols, int batch, MemorySegment stream, IndexArray rowBit,
-                               MemorySegment symbols, MemorySegment decodeTable, float implicit, IndexArray colGap,
-                               IndexArray rowPtr, MemorySegment rowScale, MemorySegment x, MemorySegment y,
-                               int rowStart, int rowEnd) {
-        ShamScalarKernel.matMul(rows, cols, batch, stream, rowBit, symbols, decodeTable, implicit, colGap, rowPtr,
-                rowScale, x, y, rowStart, rowEnd);
-    }
-
-    @Override
-    protected void xorMatMulK(int rows, int cols, int batch, int planes, int wordBits, int sliceBits,
-                              MemorySegment decodeTable, MemorySegment words, MemorySegment omega,
-                              IndexArray patchPtr, IndexArray patches, MemorySegment mask, IndexArray maskRowBit,
-                              int riceBits, MemorySegment rowScale, MemorySegment x, MemorySegment y,
-                              int rowStart, int rowEnd) {
-        XorScalarKernel.matMul(rows, cols, batch, planes, wordBits, sliceBits, decodeTable, words, omega, patchPtr,
-                patches, mask, maskRowBit, riceBits, rowScale, x, y, rowStart, rowEnd);
-    }
-
-    @Override
-    protected void bitpackMatMulK(int rows, int cols, int batch, MemorySegment rowBits, MemorySegment rowScale,
-                                  IndexArray rowPtr, MemorySegment data, MemorySegment x, MemorySegment y,
-                                  int rowStart, int rowEnd) {
-        BitpackScalarKernel.matMul(rows, cols, batch, rowBits, rowScale, rowPtr, data, x, y, rowStart, rowEnd);
+    protected void matMulK(WeightArrays w, int batch, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+        switch (w) {
+            case DenseArrays a -> DenseScalarKernel.matMul(a.rows(), a.cols(), batch, a.w(), x, y, rowStart, rowEnd);
+            case CsrArrays a -> CsrScalarKernel.matMul(a.rows(), a.cols(), batch, a.values(), a.colIdx(), a.rowPtr(),
+                    x, y, rowStart, rowEnd);
+            case GroupedArrays a -> CserScalarKernel.matMul(a.rows(), a.cols(), batch, a.omega(), a.colIdx(),
+                    a.groupValue(), a.groupPtr(), a.rowPtr(), a.rowScale(), x, y, rowStart, rowEnd);
+            case HamArrays a -> HamScalarKernel.matMul(a.rows(), a.cols(), batch, a.stream(), a.rowBit(), a.symbols(),
+                    a.decodeTable(), a.rowScale(), x, y, rowStart, rowEnd);
+            case ShamArrays a -> ShamScalarKernel.matMul(a.rows(), a.cols(), batch, a.stream(), a.rowBit(),
+                    a.symbols(), a.decodeTable(), a.implicit(), a.colGap(), a.rowPtr(), a.rowScale(),
+                    x, y, rowStart, rowEnd);
+            case XorArrays a -> XorScalarKernel.matMul(a.rows(), a.cols(), batch, a.planes(), a.wordBits(),
+                    a.sliceBits(), a.decodeTable(), a.words(), a.omega(), a.patchPtr(), a.patches(), a.mask(),
+                    a.maskRowBit(), a.riceBits(), a.rowScale(), x, y, rowStart, rowEnd);
+            case BitpackArrays a -> BitpackScalarKernel.matMul(a.rows(), a.cols(), batch, a.rowBits(), a.rowScale(),
+                    a.rowPtr(), a.data(), x, y, rowStart, rowEnd);
+        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.tersor.kernels;
 
+import dev.tersor.kernels.arrays.CsrArrays;
+import dev.tersor.kernels.arrays.DenseArrays;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -37,16 +39,17 @@ class KernelLookupTest {
         MemorySegment w = MemorySegment.ofArray(new float[6]);
         MemorySegment x = MemorySegment.ofArray(new float[3]);
         MemorySegment y = MemorySegment.ofArray(new float[2]);
-        assertThatThrownBy(() -> k.denseMatMul(2, 3, 1, w, MemorySegment.ofArray(new float[2]), y, 0, 2))
+        assertThatThrownBy(() -> k.matMul(new DenseArrays(2, 3, w), 1, MemorySegment.ofArray(new float[2]), y, 0, 2))
                 .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("x holds 8 bytes, needs 12");
-        assertThatThrownBy(() -> k.denseMatMul(2, 3, 1, w, x, y, 1, 3))
+        assertThatThrownBy(() -> k.matMul(new DenseArrays(2, 3, w), 1, x, y, 1, 3))
                 .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("row range");
-        assertThatThrownBy(() -> k.denseMatMul(2, 3, 0, w, x, y, 0, 2)).hasMessageContaining("batch");
-        assertThatThrownBy(() -> k.denseMatMul(3, 3, 1, w, x, MemorySegment.ofArray(new float[3]), 0, 3))
+        assertThatThrownBy(() -> k.matMul(new DenseArrays(2, 3, w), 0, x, y, 0, 2)).hasMessageContaining("batch");
+        assertThatThrownBy(() -> k.matMul(new DenseArrays(3, 3, w), 1, x, MemorySegment.ofArray(new float[3]), 0, 3))
                 .hasMessageContaining("w holds 24 bytes, needs 36");
         IndexArray rowPtr = new IndexArray(MemorySegment.ofArray(new byte[]{0, 1, 5}), IndexWidth.U8);
         IndexArray colIdx = new IndexArray(MemorySegment.ofArray(new byte[]{0, 1}), IndexWidth.U8);
-        assertThatThrownBy(() -> k.csrMatMul(2, 3, 1, MemorySegment.ofArray(new float[2]), colIdx, rowPtr, x, y, 0, 2))
+        assertThatThrownBy(() -> k.matMul(new CsrArrays(2, 3, MemorySegment.ofArray(new float[2]), colIdx, rowPtr), 1,
+                x, y, 0, 2))
                 .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("colIdx holds 2 elements, needs 5");
     }
 }

@@ -1,5 +1,6 @@
 package dev.tersor.kernels;
 
+import dev.tersor.kernels.arrays.GroupedArrays;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -28,12 +29,12 @@ class WorkedExampleKernelTest {
     void cerAndCserGiveTheExampleProduct() {
         for (Kernels k : Kernels.available()) {
             float[] y = new float[4];
-            k.cerMatMul(4, 6, 1, OMEGA, COL, u8(0, 2, 3, 5, 6, 6, 7, 10, 11), u8(0, 2, 3, 6, 8), MemorySegment.NULL,
-                    X, MemorySegment.ofArray(y), 0, 4);
+            k.matMul(GroupedArrays.cer(4, 6, OMEGA, COL, u8(0, 2, 3, 5, 6, 6, 7, 10, 11), u8(0, 2, 3, 6, 8),
+                    MemorySegment.NULL), 1, X, MemorySegment.ofArray(y), 0, 4);
             assertThat(y).as("cer on " + k).containsExactly(20, 10, 19, 23);
             float[] z = new float[4];
-            k.cserMatMul(4, 6, 1, OMEGA, COL, u8(1, 2, 1, 1, 3, 1, 2), u8(0, 2, 3, 5, 6, 7, 10, 11), u8(0, 2, 3, 5, 7),
-                    MemorySegment.NULL, X, MemorySegment.ofArray(z), 0, 4);
+            k.matMul(new GroupedArrays(4, 6, OMEGA, COL, u8(1, 2, 1, 1, 3, 1, 2), u8(0, 2, 3, 5, 6, 7, 10, 11),
+                    u8(0, 2, 3, 5, 7), MemorySegment.NULL), 1, X, MemorySegment.ofArray(z), 0, 4);
             assertThat(z).as("cser on " + k).containsExactly(20, 10, 19, 23);
         }
     }
@@ -50,8 +51,8 @@ class WorkedExampleKernelTest {
         MemorySegment scales = MemorySegment.ofArray(new float[]{1, 2, 0.5f, -1});
         for (Kernels k : Kernels.available()) {
             float[] y = new float[12];
-            k.cserMatMul(4, 6, 3, OMEGA, COL, u8(1, 2, 1, 1, 3, 1, 2), u8(0, 2, 3, 5, 6, 7, 10, 11), u8(0, 2, 3, 5, 7),
-                    scales, MemorySegment.ofArray(xs), MemorySegment.ofArray(y), 1, 3);
+            k.matMul(new GroupedArrays(4, 6, OMEGA, COL, u8(1, 2, 1, 1, 3, 1, 2), u8(0, 2, 3, 5, 6, 7, 10, 11),
+                    u8(0, 2, 3, 5, 7), scales), 3, MemorySegment.ofArray(xs), MemorySegment.ofArray(y), 1, 3);
             assertThat(y).as("cser rows 1..3 on " + k)
                     .containsExactly(0, 0, 0, 20, 40, 60, 9.5f, 19, 28.5f, 0, 0, 0);
         }

@@ -1,6 +1,7 @@
 package dev.tersor.format;
 
 import dev.tersor.kernels.Kernels;
+import dev.tersor.kernels.arrays.WeightArrays;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -8,26 +9,28 @@ import java.util.Objects;
 
 /**
  * Shape, ownership and the closed state shared by every format. The public entry points check the
- * arguments and that the matrix is open, then delegate: products go row-parallel through
- * {@link #multiplyRows}, split by {@link #workBefore} so that threads get equal work.
+ * arguments and that the matrix is open, then delegate: products go row-parallel to the kernels,
+ * with the format's {@link WeightArrays} record built once by the subclass's constructor, split by
+ * {@link #workBefore} so that threads get equal work.
  */
 public abstract class AbstractWeightMatrix implements WeightMatrix {
 
     private final int rows;
     private final int cols;
+    /** The matrix's arrays as the kernels take them, checked in constant time when it was built. */
+    private final WeightArrays kernelArrays;
     private final Arena owner;
     private volatile boolean closed;
 
     /**
-     * @param owner the arena that owns this matrix's memory, closed with it; {@code null} when the
-     *              memory belongs to someone else (a mapped model file, a caller's arena)
+     * @param kernelArrays the matrix's arrays in its format's kernel record, which gives the shape
+     * @param owner        the arena that owns this matrix's memory, closed with it; {@code null} when
+     *                     the memory belongs to someone else (a mapped model file, a caller's arena)
      */
-    protected AbstractWeightMatrix(int rows, int cols, Arena owner) {
-        if (rows < 0 || cols < 0) {
-            throw new IllegalArgumentException("negative shape " + rows + "x" + cols);
-        }
-        this.rows = rows;
-        this.cols = cols;
+    protected AbstractWeightMatrix(WeightArrays kernelArrays, Arena owner) {
+        this.rows = kernelArrays.rows();
+        this.cols = kernelArrays.cols();
+        this.kernelArrays = kernelArrays;
         this.owner = owner;
     }
 
@@ -57,12 +60,8 @@ public abstract class AbstractWeightMatrix implements WeightMatrix {
         requireBytes("y", y, 4L * rows * batch);
         Kernels kernels = execution.kernels();
         execution.parallelism().forEachRange(rows, row -> workBefore((int) row),
-                (start, end) -> multiplyRows(kernels, x, y, batch, start, end));
+                (start, end) -> kernels.matMul(kernelArrays, batch, x, y, start, end));
     }
-
-    /** Computes output rows {@code [start, end)} with {@code kernels}; arguments are already checked. */
-    protected abstract void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch,
-                                         int start, int end);
 
     /** Work of rows {@code [0, row)}, in any unit proportional to time (stored entries, usually). */
     protected abstract long workBefore(int row);

@@ -197,7 +197,7 @@ public final class MatrixGenerator {
                 throw new IllegalArgumentException("density must be in [0, 1], got " + density);
             }
             if (distinctValues < 1 || distinctValues > MatrixStatistics.MAX_LEVELS) {
-                throw new IllegalArgumentException("the number of distinct non-zero values must be between 1 and "
+                throw new IllegalArgumentException("the number of distinct non-zero values must be at least 1 and at most "
                         + MatrixStatistics.MAX_LEVELS + ", got " + distinctValues);
             }
             if (distribution == null) {

@@ -1,9 +1,9 @@
 package dev.tersor.format;
 
-import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.KernelUnavailableException;
 import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.Parallelism;
+import dev.tersor.kernels.arrays.WeightArrays;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -49,71 +49,9 @@ class CorruptLayoutTest {
         }
 
         @Override
-        protected void denseMatMulK(int rows, int cols, int batch, MemorySegment w, MemorySegment x, MemorySegment y,
-                                    int rowStart, int rowEnd) {
+        protected void matMulK(WeightArrays w, int batch, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
             calls++;
-            inner.denseMatMul(rows, cols, batch, w, x, y, rowStart, rowEnd);
-        }
-
-        @Override
-        protected void csrMatMulK(int rows, int cols, int batch, MemorySegment values, IndexArray colIdx,
-                                  IndexArray rowPtr, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-            calls++;
-            inner.csrMatMul(rows, cols, batch, values, colIdx, rowPtr, x, y, rowStart, rowEnd);
-        }
-
-        @Override
-        protected void cerMatMulK(int rows, int cols, int batch, MemorySegment omega, IndexArray colIdx,
-                                  IndexArray groupPtr, IndexArray rowPtr, MemorySegment rowScale,
-                                  MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-            calls++;
-            inner.cerMatMul(rows, cols, batch, omega, colIdx, groupPtr, rowPtr, rowScale, x, y, rowStart, rowEnd);
-        }
-
-        @Override
-        protected void cserMatMulK(int rows, int cols, int batch, MemorySegment omega, IndexArray colIdx,
-                                   IndexArray groupValue, IndexArray groupPtr, IndexArray rowPtr,
-                                   MemorySegment rowScale, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-            calls++;
-            inner.cserMatMul(rows, cols, batch, omega, colIdx, groupValue, groupPtr, rowPtr, rowScale, x, y,
-                    rowStart, rowEnd);
-        }
-
-        @Override
-        protected void hamMatMulK(int rows, int cols, int batch, MemorySegment stream, IndexArray rowBit,
-                                  MemorySegment symbols, MemorySegment decodeTable, MemorySegment rowScale,
-                                  MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-            calls++;
-            inner.hamMatMul(rows, cols, batch, stream, rowBit, symbols, decodeTable, rowScale, x, y, rowStart, rowEnd);
-        }
-
-        @Override
-        protected void shamMatMulK(int rows, int cols, int batch, MemorySegment stream, IndexArray rowBit,
-                                   MemorySegment symbols, MemorySegment decodeTable, float implicit, IndexArray colGap,
-                                   IndexArray rowPtr, MemorySegment rowScale, MemorySegment x, MemorySegment y,
-                                   int rowStart, int rowEnd) {
-            calls++;
-            inner.shamMatMul(rows, cols, batch, stream, rowBit, symbols, decodeTable, implicit, colGap, rowPtr, rowScale,
-                    x, y, rowStart, rowEnd);
-        }
-
-        @Override
-        protected void xorMatMulK(int rows, int cols, int batch, int planes, int wordBits, int sliceBits,
-                                  MemorySegment decodeTable, MemorySegment words, MemorySegment omega,
-                                  IndexArray patchPtr, IndexArray patches, MemorySegment mask, IndexArray maskRowBit,
-                                  int riceBits, MemorySegment rowScale, MemorySegment x, MemorySegment y,
-                                  int rowStart, int rowEnd) {
-            calls++;
-            inner.xorMatMul(rows, cols, batch, planes, wordBits, sliceBits, decodeTable, words, omega, patchPtr, patches,
-                    mask, maskRowBit, riceBits, rowScale, x, y, rowStart, rowEnd);
-        }
-
-        @Override
-        protected void bitpackMatMulK(int rows, int cols, int batch, MemorySegment rowBits, MemorySegment rowScale,
-                                      IndexArray rowPtr, MemorySegment data, MemorySegment x, MemorySegment y,
-                                      int rowStart, int rowEnd) {
-            calls++;
-            inner.bitpackMatMul(rows, cols, batch, rowBits, rowScale, rowPtr, data, x, y, rowStart, rowEnd);
+            inner.matMul(w, batch, x, y, rowStart, rowEnd);
         }
     }
 

@@ -3,6 +3,14 @@ package dev.tersor.kernels.ffm;
 import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.KernelUnavailableException;
 import dev.tersor.kernels.Kernels;
+import dev.tersor.kernels.arrays.BitpackArrays;
+import dev.tersor.kernels.arrays.CsrArrays;
+import dev.tersor.kernels.arrays.DenseArrays;
+import dev.tersor.kernels.arrays.GroupedArrays;
+import dev.tersor.kernels.arrays.HamArrays;
+import dev.tersor.kernels.arrays.ShamArrays;
+import dev.tersor.kernels.arrays.WeightArrays;
+import dev.tersor.kernels.arrays.XorArrays;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -12,9 +20,9 @@ import java.lang.foreign.MemorySegment;
  * reflectively by the kernel lookup, which prefers it when {@link #create()} succeeds.
  *
  * <p>The C kernels trust their arguments. What reaches them has passed the constant-time checks of
- * {@link Kernels}' public methods, and layouts have passed their format's validator before a matrix
- * exists; in addition, outputs must be writable here, because a write into a read-only mapping
- * would crash the JVM instead of throwing.
+ * the {@link WeightArrays} records and of {@link Kernels#matMul}, and layouts have passed their
+ * format's validator before a matrix exists; in addition, outputs must be writable here, because a
+ * write into a read-only mapping would crash the JVM instead of throwing.
  *
  * <p>The instruction-set path is chosen once, when the provider is created: the fastest the CPU
  * supports, capped by {@value #ISA_PROPERTY} or else the environment variable
@@ -28,26 +36,22 @@ public final class NativeKernels extends Kernels {
     public static final String ISA_ENVIRONMENT = "TERSOR_NATIVE_ISA";
 
     private final String isa;
-    /** Runs dense batches instead of the C path when it computes with wider vectors; null otherwise. */
-    private final Kernels widerDenseBatches;
+    /**
+     * The best Java provider: runs the formats this library has no kernel for, and what is faster in
+     * Java (see {@link #javaIsFaster}).
+     */
+    private final Kernels fallback;
 
     private NativeKernels(String isa) {
         this.isa = isa;
-        this.widerDenseBatches = widerDenseBatches(vectorBits());
+        this.fallback = bestJavaProvider();
     }
 
-    /**
-     * The Vector API provider, when it computes with wider vectors than this library's path (a JVM
-     * using AVX-512 beside the AVX2 C path). Dense products with a batch are compute bound, so register
-     * width decides them: on MiniLM's Linear layers at 11 tokens, 3.9 ms with 512-bit Java against
-     * 4.9 ms with AVX2 C. Batch one is bound by memory, where the C path stays ahead.
-     */
-    private static Kernels widerDenseBatches(int nativeBits) {
+    private static Kernels bestJavaProvider() {
         try {
-            Kernels vector = Kernels.named("vector");
-            return vector.vectorBits() > nativeBits ? vector : null;
+            return Kernels.named("vector");
         } catch (KernelUnavailableException e) {
-            return null;
+            return Kernels.named("scalar");
         }
     }
 
@@ -71,9 +75,9 @@ public final class NativeKernels extends Kernels {
         if (selected != 0) {
             String source = System.getProperty(ISA_PROPERTY) != null ? "-D" + ISA_PROPERTY : ISA_ENVIRONMENT;
             throw new KernelUnavailableException(source + "=" + cap + " names no native ISA path; this library has: "
-                    + TersorKernels.isaPaths());
+                    + Downcalls.string(TersorKernels.tersor_isa_paths()));
         }
-        return new NativeKernels(TersorKernels.isa());
+        return new NativeKernels(Downcalls.string(TersorKernels.tersor_isa()));
     }
 
     private static String requestedCap() {
@@ -104,161 +108,79 @@ public final class NativeKernels extends Kernels {
     /** Every path the loaded library was built with, slowest first, whether this CPU runs it or not. */
     public static String isaPaths() {
         NativeLibrary.lookup();
-        return TersorKernels.isaPaths();
+        return Downcalls.string(TersorKernels.tersor_isa_paths());
     }
 
+    /**
+     * Dense products with a batch go to the fallback when it computes with wider vectors (a JVM using
+     * AVX-512 beside the AVX2 C path): they are compute bound, so register width decides them; on
+     * MiniLM's Linear layers at 11 tokens, 3.9 ms with 512-bit Java against 4.9 ms with AVX2 C. Batch
+     * one is bound by memory, where the C path stays ahead.
+     */
+    private boolean javaIsFaster(WeightArrays w, int batch) {
+        return w instanceof DenseArrays && batch > 1 && fallback.vectorBits() > vectorBits();
+    }
+
+    /**
+     * One downcall per format, critical (holding off garbage collection while it runs) only when an
+     * argument lives on the heap: {@code x} or {@code y}, or the matrix's arrays, which its record
+     * answers for. The record's own method is called in each case, where its class is known.
+     */
     @Override
-    protected void denseMatMulK(int rows, int cols, int batch, MemorySegment w, MemorySegment x, MemorySegment y,
-                                int rowStart, int rowEnd) {
-        if (batch > 1 && widerDenseBatches != null) {
-            widerDenseBatches.denseMatMul(rows, cols, batch, w, x, y, rowStart, rowEnd);
+    protected void matMulK(WeightArrays w, int batch, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+        if (javaIsFaster(w, batch)) {
+            fallback.matMul(w, batch, x, y, rowStart, rowEnd);
             return;
         }
         requireWritable(y);
-        if (onHeap(w) || onHeap(x, y)) {
-            TersorKernels.Heap.tersor_dense_matmul(rows, cols, batch, w, x, y, rowStart, rowEnd);
-        } else {
-            TersorKernels.tersor_dense_matmul(rows, cols, batch, w, x, y, rowStart, rowEnd);
+        boolean io = !x.isNative() || !y.isNative();
+        switch (w) {
+            case DenseArrays a -> TersorKernels.tersor_dense_matmul(io || a.onHeap(),
+                    a.rows(), a.cols(), batch, a.w(), x, y, rowStart, rowEnd);
+            case CsrArrays a -> TersorKernels.tersor_csr_matmul(io || a.onHeap(),
+                    a.rows(), a.cols(), batch, a.values(), a.colIdx().segment(), width(a.colIdx()),
+                    a.rowPtr().segment(), width(a.rowPtr()), x, y, rowStart, rowEnd);
+            case GroupedArrays a when a.groupValue() == null -> TersorKernels.tersor_cer_matmul(io || a.onHeap(),
+                    a.rows(), a.cols(), batch, a.omega(), a.colIdx().segment(), width(a.colIdx()),
+                    a.groupPtr().segment(), width(a.groupPtr()), a.rowPtr().segment(), width(a.rowPtr()),
+                    a.rowScale(), x, y, rowStart, rowEnd);
+            case GroupedArrays a -> TersorKernels.tersor_cser_matmul(io || a.onHeap(),
+                    a.rows(), a.cols(), batch, a.omega(), a.colIdx().segment(), width(a.colIdx()),
+                    a.groupValue().segment(), width(a.groupValue()), a.groupPtr().segment(), width(a.groupPtr()),
+                    a.rowPtr().segment(), width(a.rowPtr()), a.rowScale(), x, y, rowStart, rowEnd);
+            case HamArrays a -> {
+                requireWords("stream", a.stream(), a.rowBit(), a.rows());
+                TersorKernels.tersor_ham_matmul(io || a.onHeap(),
+                        a.rows(), a.cols(), batch, a.stream(), a.rowBit().segment(), width(a.rowBit()),
+                        a.symbols(), a.decodeTable(), a.rowScale(), x, y, rowStart, rowEnd);
+            }
+            case ShamArrays a -> {
+                requireWords("stream", a.stream(), a.rowBit(), a.rows());
+                TersorKernels.tersor_sham_matmul(io || a.onHeap(),
+                        a.rows(), a.cols(), batch, a.stream(), a.rowBit().segment(), width(a.rowBit()),
+                        a.symbols(), a.decodeTable(), a.implicit(), a.colGap().segment(), width(a.colGap()),
+                        a.rowPtr().segment(), width(a.rowPtr()), a.rowScale(), x, y, rowStart, rowEnd);
+            }
+            case XorArrays a -> {
+                requireWords("mask", a.mask(), a.maskRowBit(), a.rows());
+                TersorKernels.tersor_xor_matmul(io || a.onHeap(),
+                        a.rows(), a.cols(), batch, a.planes(), a.wordBits(), a.sliceBits(), a.decodeTable(),
+                        a.words(), a.omega(), a.patchPtr().segment(), width(a.patchPtr()), a.patches().segment(),
+                        width(a.patches()), a.mask(), a.maskRowBit().segment(), width(a.maskRowBit()),
+                        a.riceBits(), a.rowScale(), x, y, rowStart, rowEnd);
+            }
+            case BitpackArrays a -> TersorKernels.tersor_bitpack_matmul(io || a.onHeap(),
+                    a.rows(), a.cols(), batch, a.rowBits(), a.rowScale(), a.rowPtr().segment(), width(a.rowPtr()),
+                    a.data(), x, y, rowStart, rowEnd);
+            default -> fallback.matMul(w, batch, x, y, rowStart, rowEnd);
         }
     }
 
-    @Override
-    protected void csrMatMulK(int rows, int cols, int batch, MemorySegment values, IndexArray colIdx,
-                              IndexArray rowPtr, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        requireWritable(y);
-        MemorySegment c = colIdx.segment();
-        MemorySegment r = rowPtr.segment();
-        if (onHeap(values, c, r) || onHeap(x, y)) {
-            TersorKernels.Heap.tersor_csr_matmul(rows, cols, batch, values, c, colIdx.width().bytes(),
-                    r, rowPtr.width().bytes(), x, y, rowStart, rowEnd);
-        } else {
-            TersorKernels.tersor_csr_matmul(rows, cols, batch, values, c, colIdx.width().bytes(),
-                    r, rowPtr.width().bytes(), x, y, rowStart, rowEnd);
-        }
-    }
-
-    @Override
-    protected void cerMatMulK(int rows, int cols, int batch, MemorySegment omega, IndexArray colIdx,
-                              IndexArray groupPtr, IndexArray rowPtr, MemorySegment rowScale,
-                              MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        requireWritable(y);
-        MemorySegment c = colIdx.segment();
-        MemorySegment g = groupPtr.segment();
-        MemorySegment r = rowPtr.segment();
-        MemorySegment s = scales(rowScale);
-        if (onHeap(omega, c, g) || onHeap(r, s, x) || onHeap(y)) {
-            TersorKernels.Heap.tersor_cer_matmul(rows, cols, batch, omega, c, colIdx.width().bytes(),
-                    g, groupPtr.width().bytes(), r, rowPtr.width().bytes(), s, x, y, rowStart, rowEnd);
-        } else {
-            TersorKernels.tersor_cer_matmul(rows, cols, batch, omega, c, colIdx.width().bytes(),
-                    g, groupPtr.width().bytes(), r, rowPtr.width().bytes(), s, x, y, rowStart, rowEnd);
-        }
-    }
-
-    @Override
-    protected void cserMatMulK(int rows, int cols, int batch, MemorySegment omega, IndexArray colIdx,
-                               IndexArray groupValue, IndexArray groupPtr, IndexArray rowPtr,
-                               MemorySegment rowScale, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        requireWritable(y);
-        MemorySegment c = colIdx.segment();
-        MemorySegment v = groupValue.segment();
-        MemorySegment g = groupPtr.segment();
-        MemorySegment r = rowPtr.segment();
-        MemorySegment s = scales(rowScale);
-        if (onHeap(omega, c, v) || onHeap(g, r, s) || onHeap(x, y)) {
-            TersorKernels.Heap.tersor_cser_matmul(rows, cols, batch, omega, c, colIdx.width().bytes(),
-                    v, groupValue.width().bytes(), g, groupPtr.width().bytes(), r, rowPtr.width().bytes(),
-                    s, x, y, rowStart, rowEnd);
-        } else {
-            TersorKernels.tersor_cser_matmul(rows, cols, batch, omega, c, colIdx.width().bytes(),
-                    v, groupValue.width().bytes(), g, groupPtr.width().bytes(), r, rowPtr.width().bytes(),
-                    s, x, y, rowStart, rowEnd);
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // HAM, sHAM, XOR and bit-packed. The C decoders read bit streams a whole u32 word at a time, up
-    // to the word holding the last row's end; Kernels' checks only guarantee the bytes up to that
-    // bit, so the word-sized tail is checked here.
-
-    @Override
-    protected void hamMatMulK(int rows, int cols, int batch, MemorySegment stream, IndexArray rowBit,
-                              MemorySegment symbols, MemorySegment decodeTable, MemorySegment rowScale,
-                              MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        requireWritable(y);
-        requireWords("stream", stream, rowBit, rows);
-        MemorySegment b = rowBit.segment();
-        MemorySegment s = scales(rowScale);
-        if (onHeap(stream, b, symbols) || onHeap(decodeTable, s) || onHeap(x, y)) {
-            TersorKernels.Heap.tersor_ham_matmul(rows, cols, batch, stream, b, rowBit.width().bytes(), symbols,
-                    decodeTable, s, x, y, rowStart, rowEnd);
-        } else {
-            TersorKernels.tersor_ham_matmul(rows, cols, batch, stream, b, rowBit.width().bytes(), symbols,
-                    decodeTable, s, x, y, rowStart, rowEnd);
-        }
-    }
-
-    @Override
-    protected void shamMatMulK(int rows, int cols, int batch, MemorySegment stream, IndexArray rowBit,
-                               MemorySegment symbols, MemorySegment decodeTable, float implicit, IndexArray colGap,
-                               IndexArray rowPtr, MemorySegment rowScale, MemorySegment x, MemorySegment y,
-                               int rowStart, int rowEnd) {
-        requireWritable(y);
-        requireWords("stream", stream, rowBit, rows);
-        MemorySegment b = rowBit.segment();
-        MemorySegment g = colGap.segment();
-        MemorySegment r = rowPtr.segment();
-        MemorySegment s = scales(rowScale);
-        if (onHeap(stream, b, symbols) || onHeap(decodeTable, g, r) || onHeap(s, x, y)) {
-            TersorKernels.Heap.tersor_sham_matmul(rows, cols, batch, stream, b, rowBit.width().bytes(), symbols,
-                    decodeTable, implicit, g, colGap.width().bytes(), r, rowPtr.width().bytes(), s, x, y,
-                    rowStart, rowEnd);
-        } else {
-            TersorKernels.tersor_sham_matmul(rows, cols, batch, stream, b, rowBit.width().bytes(), symbols,
-                    decodeTable, implicit, g, colGap.width().bytes(), r, rowPtr.width().bytes(), s, x, y,
-                    rowStart, rowEnd);
-        }
-    }
-
-    @Override
-    protected void xorMatMulK(int rows, int cols, int batch, int planes, int wordBits, int sliceBits,
-                              MemorySegment decodeTable, MemorySegment words, MemorySegment omega,
-                              IndexArray patchPtr, IndexArray patches, MemorySegment mask, IndexArray maskRowBit,
-                              int riceBits, MemorySegment rowScale, MemorySegment x, MemorySegment y,
-                              int rowStart, int rowEnd) {
-        requireWritable(y);
-        requireWords("mask", mask, maskRowBit, rows);
-        MemorySegment pp = patchPtr.segment();
-        MemorySegment pl = patches.segment();
-        MemorySegment mr = maskRowBit.segment();
-        MemorySegment s = scales(rowScale);
-        if (onHeap(decodeTable, words, omega) || onHeap(pp, pl, mask) || onHeap(mr, s) || onHeap(x, y)) {
-            TersorKernels.Heap.tersor_xor_matmul(rows, cols, batch, planes, wordBits, sliceBits, decodeTable, words,
-                    omega, pp, patchPtr.width().bytes(), pl, patches.width().bytes(), mask, mr,
-                    maskRowBit.width().bytes(), riceBits, s, x, y, rowStart, rowEnd);
-        } else {
-            TersorKernels.tersor_xor_matmul(rows, cols, batch, planes, wordBits, sliceBits, decodeTable, words,
-                    omega, pp, patchPtr.width().bytes(), pl, patches.width().bytes(), mask, mr,
-                    maskRowBit.width().bytes(), riceBits, s, x, y, rowStart, rowEnd);
-        }
-    }
-
-    @Override
-    protected void bitpackMatMulK(int rows, int cols, int batch, MemorySegment rowBits, MemorySegment rowScale,
-                                  IndexArray rowPtr, MemorySegment data, MemorySegment x, MemorySegment y,
-                                  int rowStart, int rowEnd) {
-        requireWritable(y);
-        MemorySegment r = rowPtr.segment();
-        if (onHeap(rowBits, rowScale, r) || onHeap(data, x, y)) {
-            TersorKernels.Heap.tersor_bitpack_matmul(rows, cols, batch, rowBits, rowScale, r, rowPtr.width().bytes(),
-                    data, x, y, rowStart, rowEnd);
-        } else {
-            TersorKernels.tersor_bitpack_matmul(rows, cols, batch, rowBits, rowScale, r, rowPtr.width().bytes(),
-                    data, x, y, rowStart, rowEnd);
-        }
-    }
-
-    /** The stream must hold every u32 word up to the one holding bit {@code rowBit[rows]}. */
+    /**
+     * The C decoders of HAM, sHAM and XOR read bit streams a whole u32 word at a time, up to the word
+     * holding the last row's end; the records' checks only guarantee the bytes up to that bit, so the
+     * stream must hold every u32 word up to the one holding bit {@code rowBit[rows]}.
+     */
     private static void requireWords(String name, MemorySegment stream, IndexArray rowBit, int rows) {
         long bits = Integer.toUnsignedLong(rowBit.get(rows));
         long bytes = 4 * ((bits + 31) / 32);
@@ -268,26 +190,14 @@ public final class NativeKernels extends Kernels {
         }
     }
 
-    /** The C kernels read NULL as "no row scales". */
-    private static MemorySegment scales(MemorySegment rowScale) {
-        return rowScale.byteSize() == 0 ? MemorySegment.NULL : rowScale;
+    /** The element width in bytes, as the C side takes it beside an index array. */
+    private static int width(IndexArray array) {
+        return array.width().bytes();
     }
 
     private static void requireWritable(MemorySegment y) {
         if (y.isReadOnly()) {
             throw new IllegalArgumentException("y is a read-only segment");
         }
-    }
-
-    private static boolean onHeap(MemorySegment a) {
-        return !a.isNative();
-    }
-
-    private static boolean onHeap(MemorySegment a, MemorySegment b) {
-        return !a.isNative() || !b.isNative();
-    }
-
-    private static boolean onHeap(MemorySegment a, MemorySegment b, MemorySegment c) {
-        return !a.isNative() || !b.isNative() || !c.isNative();
     }
 }

@@ -1,24 +1,24 @@
 package dev.tersor.kernels.ffm;
 
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
+import static dev.tersor.kernels.ffm.Downcalls.critical;
+import static dev.tersor.kernels.ffm.Downcalls.downcall;
+import static dev.tersor.kernels.ffm.Downcalls.find;
+import static dev.tersor.kernels.ffm.Downcalls.rethrow;
+
 /**
- * FFM bindings of {@code tersor_kernels.h}, written by hand in jextract's style: one holder class per
- * function with its descriptor, address and {@code static final} handle, linked on first use, and a
- * static method of the C name that calls it with {@code invokeExact}. {@code HeaderBindingsTest}
- * checks every declaration of the header against these methods and descriptors.
+ * FFM bindings of {@code tersor_kernels.h}, generated from it by {@code BindingsWriter} (a test
+ * class): do not edit. After changing the header, run
+ * {@code mvn -pl kernels-native -am verify -Dtest=HeaderBindingsTest -Dtersor.bindings.write=true}
+ * to rewrite this file; {@code HeaderBindingsTest} fails while it differs from what the header gives.
  *
- * <p>Kernels have two handles. The plain one serves native segments. {@link Heap} binds the same
- * functions with {@link Linker.Option#critical(boolean) critical(true)}, the only way to pass heap
- * segments ({@code MemorySegment.ofArray}) without copying them; a critical call holds off garbage
- * collection while it runs, so it is used only when an argument actually lives on the heap.
- *
- * <p>Only {@link NativeKernels} calls these, after {@link NativeLibrary#lookup()} has succeeded.
+ * <p>A kernel has a plain and a critical handle (see {@link Downcalls#critical}); its caller says
+ * which, having looked at its segments once. Only {@link NativeKernels} calls these, after
+ * {@link NativeLibrary#lookup()} has succeeded.
  */
 public final class TersorKernels {
 
@@ -26,44 +26,11 @@ public final class TersorKernels {
     public static final int TERSOR_KERNELS_ABI_VERSION = 2;
 
     static final ValueLayout.OfInt C_INT = ValueLayout.JAVA_INT;
+    static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
     static final ValueLayout.OfFloat C_FLOAT = ValueLayout.JAVA_FLOAT;
     static final ValueLayout C_POINTER = ValueLayout.ADDRESS;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup SYMBOLS = NativeLibrary.lookup();
-
-    /** Longest string the library returns (an ISA name or the list of them). */
-    private static final long MAX_STRING = 4096;
-
     private TersorKernels() {
-    }
-
-    private static MemorySegment find(String name) {
-        return SYMBOLS.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libtersor_kernels lacks " + name));
-    }
-
-    @SuppressWarnings("restricted")
-    private static MethodHandle downcall(MemorySegment address, FunctionDescriptor descriptor, Linker.Option... options) {
-        return LINKER.downcallHandle(address, descriptor, options);
-    }
-
-    private static MethodHandle heap(MemorySegment address, FunctionDescriptor descriptor) {
-        return downcall(address, descriptor, Linker.Option.critical(true));
-    }
-
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException e) {
-            throw e;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        throw new AssertionError("a downcall threw a checked exception", t);
-    }
-
-    @SuppressWarnings("restricted")
-    private static String string(MemorySegment address) {
-        return address.reinterpret(MAX_STRING).getString(0);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -100,11 +67,6 @@ public final class TersorKernels {
         }
     }
 
-    /** {@link #tersor_isa()} as a Java string. */
-    static String isa() {
-        return string(tersor_isa());
-    }
-
     // ---------------------------------------------------------------------------------------------
     // const char *tersor_isa_paths(void);
 
@@ -120,11 +82,6 @@ public final class TersorKernels {
         } catch (Throwable t) {
             throw rethrow(t);
         }
-    }
-
-    /** {@link #tersor_isa_paths()} as a Java string. */
-    static String isaPaths() {
-        return string(tersor_isa_paths());
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -145,225 +102,284 @@ public final class TersorKernels {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // void tersor_dense_matmul(int32_t rows, int32_t cols, int32_t batch, const void *w,
-    //                          const void *x, void *y, int32_t row_start, int32_t row_end);
+    // void tersor_dense_matmul(int32_t rows, int32_t cols, int32_t batch, const void *w, const void *x, void *y,
+    //     int32_t row_start, int32_t row_end);
 
     private static final class tersor_dense_matmul {
-        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
-                C_INT, C_INT, C_INT, C_POINTER, C_POINTER, C_POINTER, C_INT, C_INT);
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(C_INT, C_INT, C_INT, C_POINTER, C_POINTER,
+                C_POINTER, C_INT, C_INT);
         static final MemorySegment ADDR = find("tersor_dense_matmul");
         static final MethodHandle HANDLE = downcall(ADDR, DESC);
-        static final MethodHandle HEAP = heap(ADDR, DESC);
+        static final MethodHandle HEAP = critical(ADDR, DESC);
     }
 
-    public static void tersor_dense_matmul(int rows, int cols, int batch, MemorySegment w,
-                                           MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+    public static void tersor_dense_matmul(int rows, int cols, int batch, MemorySegment w, MemorySegment x,
+                                           MemorySegment y, int rowStart, int rowEnd) {
+        tersor_dense_matmul(false, rows, cols, batch, w, x, y, rowStart, rowEnd);
+    }
+
+    /** Through the critical handle when {@code critical}: one argument or more lives on the heap. */
+    static void tersor_dense_matmul(boolean critical, int rows, int cols, int batch, MemorySegment w,
+                                    MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
         try {
-            tersor_dense_matmul.HANDLE.invokeExact(rows, cols, batch, w, x, y, rowStart, rowEnd);
+            if (critical) {
+                tersor_dense_matmul.HEAP.invokeExact(rows, cols, batch, w, x, y, rowStart, rowEnd);
+            } else {
+                tersor_dense_matmul.HANDLE.invokeExact(rows, cols, batch, w, x, y, rowStart, rowEnd);
+            }
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
     // ---------------------------------------------------------------------------------------------
-    // void tersor_csr_matmul(int32_t rows, int32_t cols, int32_t batch, const void *values,
-    //                        const void *col_idx, int32_t col_idx_width,
-    //                        const void *row_ptr, int32_t row_ptr_width,
-    //                        const void *x, void *y, int32_t row_start, int32_t row_end);
+    // void tersor_csr_matmul(int32_t rows, int32_t cols, int32_t batch, const void *values, const void *col_idx,
+    //     int32_t col_idx_width, const void *row_ptr, int32_t row_ptr_width, const void *x, void *y, int32_t row_start,
+    //     int32_t row_end);
 
     private static final class tersor_csr_matmul {
-        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
-                C_INT, C_INT, C_INT, C_POINTER,
-                C_POINTER, C_INT,
-                C_POINTER, C_INT,
-                C_POINTER, C_POINTER, C_INT, C_INT);
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(C_INT, C_INT, C_INT, C_POINTER, C_POINTER,
+                C_INT, C_POINTER, C_INT, C_POINTER, C_POINTER, C_INT, C_INT);
         static final MemorySegment ADDR = find("tersor_csr_matmul");
         static final MethodHandle HANDLE = downcall(ADDR, DESC);
-        static final MethodHandle HEAP = heap(ADDR, DESC);
+        static final MethodHandle HEAP = critical(ADDR, DESC);
     }
 
-    public static void tersor_csr_matmul(int rows, int cols, int batch, MemorySegment values,
-                                         MemorySegment colIdx, int colIdxWidth,
-                                         MemorySegment rowPtr, int rowPtrWidth,
-                                         MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+    public static void tersor_csr_matmul(int rows, int cols, int batch, MemorySegment values, MemorySegment colIdx,
+                                         int colIdxWidth, MemorySegment rowPtr, int rowPtrWidth, MemorySegment x,
+                                         MemorySegment y, int rowStart, int rowEnd) {
+        tersor_csr_matmul(false, rows, cols, batch, values, colIdx, colIdxWidth, rowPtr, rowPtrWidth, x, y, rowStart,
+                rowEnd);
+    }
+
+    /** Through the critical handle when {@code critical}: one argument or more lives on the heap. */
+    static void tersor_csr_matmul(boolean critical, int rows, int cols, int batch, MemorySegment values,
+                                  MemorySegment colIdx, int colIdxWidth, MemorySegment rowPtr, int rowPtrWidth,
+                                  MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
         try {
-            tersor_csr_matmul.HANDLE.invokeExact(rows, cols, batch, values, colIdx, colIdxWidth, rowPtr, rowPtrWidth,
-                    x, y, rowStart, rowEnd);
+            if (critical) {
+                tersor_csr_matmul.HEAP.invokeExact(rows, cols, batch, values, colIdx, colIdxWidth, rowPtr, rowPtrWidth,
+                        x, y, rowStart, rowEnd);
+            } else {
+                tersor_csr_matmul.HANDLE.invokeExact(rows, cols, batch, values, colIdx, colIdxWidth, rowPtr,
+                        rowPtrWidth, x, y, rowStart, rowEnd);
+            }
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
     // ---------------------------------------------------------------------------------------------
-    // void tersor_cer_matmul(int32_t rows, int32_t cols, int32_t batch, const void *omega,
-    //                        const void *col_idx, int32_t col_idx_width,
-    //                        const void *group_ptr, int32_t group_ptr_width,
-    //                        const void *row_ptr, int32_t row_ptr_width,
-    //                        const void *row_scale, const void *x, void *y, int32_t row_start, int32_t row_end);
+    // void tersor_cer_matmul(int32_t rows, int32_t cols, int32_t batch, const void *omega, const void *col_idx,
+    //     int32_t col_idx_width, const void *group_ptr, int32_t group_ptr_width, const void *row_ptr,
+    //     int32_t row_ptr_width, const void *row_scale, const void *x, void *y, int32_t row_start, int32_t row_end);
 
     private static final class tersor_cer_matmul {
-        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
-                C_INT, C_INT, C_INT, C_POINTER,
-                C_POINTER, C_INT,
-                C_POINTER, C_INT,
-                C_POINTER, C_INT,
-                C_POINTER, C_POINTER, C_POINTER, C_INT, C_INT);
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(C_INT, C_INT, C_INT, C_POINTER, C_POINTER,
+                C_INT, C_POINTER, C_INT, C_POINTER, C_INT, C_POINTER, C_POINTER, C_POINTER, C_INT, C_INT);
         static final MemorySegment ADDR = find("tersor_cer_matmul");
         static final MethodHandle HANDLE = downcall(ADDR, DESC);
-        static final MethodHandle HEAP = heap(ADDR, DESC);
+        static final MethodHandle HEAP = critical(ADDR, DESC);
     }
 
-    public static void tersor_cer_matmul(int rows, int cols, int batch, MemorySegment omega,
-                                         MemorySegment colIdx, int colIdxWidth,
-                                         MemorySegment groupPtr, int groupPtrWidth,
-                                         MemorySegment rowPtr, int rowPtrWidth,
-                                         MemorySegment rowScale, MemorySegment x, MemorySegment y,
-                                         int rowStart, int rowEnd) {
+    public static void tersor_cer_matmul(int rows, int cols, int batch, MemorySegment omega, MemorySegment colIdx,
+                                         int colIdxWidth, MemorySegment groupPtr, int groupPtrWidth,
+                                         MemorySegment rowPtr, int rowPtrWidth, MemorySegment rowScale,
+                                         MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+        tersor_cer_matmul(false, rows, cols, batch, omega, colIdx, colIdxWidth, groupPtr, groupPtrWidth, rowPtr,
+                rowPtrWidth, rowScale, x, y, rowStart, rowEnd);
+    }
+
+    /** Through the critical handle when {@code critical}: one argument or more lives on the heap. */
+    static void tersor_cer_matmul(boolean critical, int rows, int cols, int batch, MemorySegment omega,
+                                  MemorySegment colIdx, int colIdxWidth, MemorySegment groupPtr, int groupPtrWidth,
+                                  MemorySegment rowPtr, int rowPtrWidth, MemorySegment rowScale, MemorySegment x,
+                                  MemorySegment y, int rowStart, int rowEnd) {
         try {
-            tersor_cer_matmul.HANDLE.invokeExact(rows, cols, batch, omega, colIdx, colIdxWidth, groupPtr, groupPtrWidth,
-                    rowPtr, rowPtrWidth, rowScale, x, y, rowStart, rowEnd);
+            if (critical) {
+                tersor_cer_matmul.HEAP.invokeExact(rows, cols, batch, omega, colIdx, colIdxWidth, groupPtr,
+                        groupPtrWidth, rowPtr, rowPtrWidth, rowScale, x, y, rowStart, rowEnd);
+            } else {
+                tersor_cer_matmul.HANDLE.invokeExact(rows, cols, batch, omega, colIdx, colIdxWidth, groupPtr,
+                        groupPtrWidth, rowPtr, rowPtrWidth, rowScale, x, y, rowStart, rowEnd);
+            }
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
     // ---------------------------------------------------------------------------------------------
-    // void tersor_cser_matmul(int32_t rows, int32_t cols, int32_t batch, const void *omega,
-    //                         const void *col_idx, int32_t col_idx_width,
-    //                         const void *group_value, int32_t group_value_width,
-    //                         const void *group_ptr, int32_t group_ptr_width,
-    //                         const void *row_ptr, int32_t row_ptr_width,
-    //                         const void *row_scale, const void *x, void *y, int32_t row_start, int32_t row_end);
+    // void tersor_cser_matmul(int32_t rows, int32_t cols, int32_t batch, const void *omega, const void *col_idx,
+    //     int32_t col_idx_width, const void *group_value, int32_t group_value_width, const void *group_ptr,
+    //     int32_t group_ptr_width, const void *row_ptr, int32_t row_ptr_width, const void *row_scale, const void *x,
+    //     void *y, int32_t row_start, int32_t row_end);
 
     private static final class tersor_cser_matmul {
-        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
-                C_INT, C_INT, C_INT, C_POINTER,
-                C_POINTER, C_INT,
-                C_POINTER, C_INT,
-                C_POINTER, C_INT,
-                C_POINTER, C_INT,
-                C_POINTER, C_POINTER, C_POINTER, C_INT, C_INT);
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(C_INT, C_INT, C_INT, C_POINTER, C_POINTER,
+                C_INT, C_POINTER, C_INT, C_POINTER, C_INT, C_POINTER, C_INT, C_POINTER, C_POINTER, C_POINTER, C_INT,
+                C_INT);
         static final MemorySegment ADDR = find("tersor_cser_matmul");
         static final MethodHandle HANDLE = downcall(ADDR, DESC);
-        static final MethodHandle HEAP = heap(ADDR, DESC);
+        static final MethodHandle HEAP = critical(ADDR, DESC);
     }
 
-    public static void tersor_cser_matmul(int rows, int cols, int batch, MemorySegment omega,
-                                          MemorySegment colIdx, int colIdxWidth,
-                                          MemorySegment groupValue, int groupValueWidth,
-                                          MemorySegment groupPtr, int groupPtrWidth,
-                                          MemorySegment rowPtr, int rowPtrWidth,
-                                          MemorySegment rowScale, MemorySegment x, MemorySegment y,
+    public static void tersor_cser_matmul(int rows, int cols, int batch, MemorySegment omega, MemorySegment colIdx,
+                                          int colIdxWidth, MemorySegment groupValue, int groupValueWidth,
+                                          MemorySegment groupPtr, int groupPtrWidth, MemorySegment rowPtr,
+                                          int rowPtrWidth, MemorySegment rowScale, MemorySegment x, MemorySegment y,
                                           int rowStart, int rowEnd) {
+        tersor_cser_matmul(false, rows, cols, batch, omega, colIdx, colIdxWidth, groupValue, groupValueWidth, groupPtr,
+                groupPtrWidth, rowPtr, rowPtrWidth, rowScale, x, y, rowStart, rowEnd);
+    }
+
+    /** Through the critical handle when {@code critical}: one argument or more lives on the heap. */
+    static void tersor_cser_matmul(boolean critical, int rows, int cols, int batch, MemorySegment omega,
+                                   MemorySegment colIdx, int colIdxWidth, MemorySegment groupValue,
+                                   int groupValueWidth, MemorySegment groupPtr, int groupPtrWidth,
+                                   MemorySegment rowPtr, int rowPtrWidth, MemorySegment rowScale, MemorySegment x,
+                                   MemorySegment y, int rowStart, int rowEnd) {
         try {
-            tersor_cser_matmul.HANDLE.invokeExact(rows, cols, batch, omega, colIdx, colIdxWidth, groupValue,
-                    groupValueWidth, groupPtr, groupPtrWidth, rowPtr, rowPtrWidth, rowScale, x, y, rowStart, rowEnd);
+            if (critical) {
+                tersor_cser_matmul.HEAP.invokeExact(rows, cols, batch, omega, colIdx, colIdxWidth, groupValue,
+                        groupValueWidth, groupPtr, groupPtrWidth, rowPtr, rowPtrWidth, rowScale, x, y, rowStart,
+                        rowEnd);
+            } else {
+                tersor_cser_matmul.HANDLE.invokeExact(rows, cols, batch, omega, colIdx, colIdxWidth, groupValue,
+                        groupValueWidth, groupPtr, groupPtrWidth, rowPtr, rowPtrWidth, rowScale, x, y, rowStart,
+                        rowEnd);
+            }
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
     // ---------------------------------------------------------------------------------------------
-    // void tersor_ham_matmul(int32_t rows, int32_t cols, int32_t batch, const void *stream,
-    //                        const void *row_bit, int32_t row_bit_width, const void *symbols,
-    //                        const void *decode_table, const void *row_scale,
-    //                        const void *x, void *y, int32_t row_start, int32_t row_end);
+    // void tersor_ham_matmul(int32_t rows, int32_t cols, int32_t batch, const void *stream, const void *row_bit,
+    //     int32_t row_bit_width, const void *symbols, const void *decode_table, const void *row_scale, const void *x,
+    //     void *y, int32_t row_start, int32_t row_end);
 
     private static final class tersor_ham_matmul {
-        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
-                C_INT, C_INT, C_INT, C_POINTER,
-                C_POINTER, C_INT, C_POINTER,
-                C_POINTER, C_POINTER,
-                C_POINTER, C_POINTER, C_INT, C_INT);
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(C_INT, C_INT, C_INT, C_POINTER, C_POINTER,
+                C_INT, C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_INT, C_INT);
         static final MemorySegment ADDR = find("tersor_ham_matmul");
         static final MethodHandle HANDLE = downcall(ADDR, DESC);
-        static final MethodHandle HEAP = heap(ADDR, DESC);
+        static final MethodHandle HEAP = critical(ADDR, DESC);
     }
 
-    public static void tersor_ham_matmul(int rows, int cols, int batch, MemorySegment stream,
-                                         MemorySegment rowBit, int rowBitWidth, MemorySegment symbols,
-                                         MemorySegment decodeTable, MemorySegment rowScale,
-                                         MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+    public static void tersor_ham_matmul(int rows, int cols, int batch, MemorySegment stream, MemorySegment rowBit,
+                                         int rowBitWidth, MemorySegment symbols, MemorySegment decodeTable,
+                                         MemorySegment rowScale, MemorySegment x, MemorySegment y, int rowStart,
+                                         int rowEnd) {
+        tersor_ham_matmul(false, rows, cols, batch, stream, rowBit, rowBitWidth, symbols, decodeTable, rowScale, x, y,
+                rowStart, rowEnd);
+    }
+
+    /** Through the critical handle when {@code critical}: one argument or more lives on the heap. */
+    static void tersor_ham_matmul(boolean critical, int rows, int cols, int batch, MemorySegment stream,
+                                  MemorySegment rowBit, int rowBitWidth, MemorySegment symbols,
+                                  MemorySegment decodeTable, MemorySegment rowScale, MemorySegment x,
+                                  MemorySegment y, int rowStart, int rowEnd) {
         try {
-            tersor_ham_matmul.HANDLE.invokeExact(rows, cols, batch, stream, rowBit, rowBitWidth, symbols, decodeTable,
-                    rowScale, x, y, rowStart, rowEnd);
+            if (critical) {
+                tersor_ham_matmul.HEAP.invokeExact(rows, cols, batch, stream, rowBit, rowBitWidth, symbols, decodeTable,
+                        rowScale, x, y, rowStart, rowEnd);
+            } else {
+                tersor_ham_matmul.HANDLE.invokeExact(rows, cols, batch, stream, rowBit, rowBitWidth, symbols,
+                        decodeTable, rowScale, x, y, rowStart, rowEnd);
+            }
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
     // ---------------------------------------------------------------------------------------------
-    // void tersor_sham_matmul(int32_t rows, int32_t cols, int32_t batch, const void *stream,
-    //                         const void *row_bit, int32_t row_bit_width, const void *symbols,
-    //                         const void *decode_table, float implicit,
-    //                         const void *col_gap, int32_t col_gap_width,
-    //                         const void *row_ptr, int32_t row_ptr_width, const void *row_scale,
-    //                         const void *x, void *y, int32_t row_start, int32_t row_end);
+    // void tersor_sham_matmul(int32_t rows, int32_t cols, int32_t batch, const void *stream, const void *row_bit,
+    //     int32_t row_bit_width, const void *symbols, const void *decode_table, float implicit, const void *col_gap,
+    //     int32_t col_gap_width, const void *row_ptr, int32_t row_ptr_width, const void *row_scale, const void *x,
+    //     void *y, int32_t row_start, int32_t row_end);
 
     private static final class tersor_sham_matmul {
-        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
-                C_INT, C_INT, C_INT, C_POINTER,
-                C_POINTER, C_INT, C_POINTER,
-                C_POINTER, C_FLOAT,
-                C_POINTER, C_INT,
-                C_POINTER, C_INT, C_POINTER,
-                C_POINTER, C_POINTER, C_INT, C_INT);
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(C_INT, C_INT, C_INT, C_POINTER, C_POINTER,
+                C_INT, C_POINTER, C_POINTER, C_FLOAT, C_POINTER, C_INT, C_POINTER, C_INT, C_POINTER, C_POINTER,
+                C_POINTER, C_INT, C_INT);
         static final MemorySegment ADDR = find("tersor_sham_matmul");
         static final MethodHandle HANDLE = downcall(ADDR, DESC);
-        static final MethodHandle HEAP = heap(ADDR, DESC);
+        static final MethodHandle HEAP = critical(ADDR, DESC);
     }
 
-    public static void tersor_sham_matmul(int rows, int cols, int batch, MemorySegment stream,
-                                          MemorySegment rowBit, int rowBitWidth, MemorySegment symbols,
-                                          MemorySegment decodeTable, float implicit,
-                                          MemorySegment colGap, int colGapWidth,
+    public static void tersor_sham_matmul(int rows, int cols, int batch, MemorySegment stream, MemorySegment rowBit,
+                                          int rowBitWidth, MemorySegment symbols, MemorySegment decodeTable,
+                                          float implicit, MemorySegment colGap, int colGapWidth,
                                           MemorySegment rowPtr, int rowPtrWidth, MemorySegment rowScale,
                                           MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+        tersor_sham_matmul(false, rows, cols, batch, stream, rowBit, rowBitWidth, symbols, decodeTable, implicit,
+                colGap, colGapWidth, rowPtr, rowPtrWidth, rowScale, x, y, rowStart, rowEnd);
+    }
+
+    /** Through the critical handle when {@code critical}: one argument or more lives on the heap. */
+    static void tersor_sham_matmul(boolean critical, int rows, int cols, int batch, MemorySegment stream,
+                                   MemorySegment rowBit, int rowBitWidth, MemorySegment symbols,
+                                   MemorySegment decodeTable, float implicit, MemorySegment colGap, int colGapWidth,
+                                   MemorySegment rowPtr, int rowPtrWidth, MemorySegment rowScale, MemorySegment x,
+                                   MemorySegment y, int rowStart, int rowEnd) {
         try {
-            tersor_sham_matmul.HANDLE.invokeExact(rows, cols, batch, stream, rowBit, rowBitWidth, symbols, decodeTable,
-                    implicit, colGap, colGapWidth, rowPtr, rowPtrWidth, rowScale, x, y, rowStart, rowEnd);
+            if (critical) {
+                tersor_sham_matmul.HEAP.invokeExact(rows, cols, batch, stream, rowBit, rowBitWidth, symbols,
+                        decodeTable, implicit, colGap, colGapWidth, rowPtr, rowPtrWidth, rowScale, x, y, rowStart,
+                        rowEnd);
+            } else {
+                tersor_sham_matmul.HANDLE.invokeExact(rows, cols, batch, stream, rowBit, rowBitWidth, symbols,
+                        decodeTable, implicit, colGap, colGapWidth, rowPtr, rowPtrWidth, rowScale, x, y, rowStart,
+                        rowEnd);
+            }
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
     // ---------------------------------------------------------------------------------------------
-    // void tersor_xor_matmul(int32_t rows, int32_t cols, int32_t batch, int32_t planes,
-    //                        int32_t word_bits, int32_t slice_bits, const void *decode_table,
-    //                        const void *words, const void *omega,
-    //                        const void *patch_ptr, int32_t patch_ptr_width,
-    //                        const void *patches, int32_t patches_width,
-    //                        const void *mask, const void *mask_row_bit, int32_t mask_row_bit_width,
-    //                        int32_t rice_bits, const void *row_scale,
-    //                        const void *x, void *y, int32_t row_start, int32_t row_end);
+    // void tersor_xor_matmul(int32_t rows, int32_t cols, int32_t batch, int32_t planes, int32_t word_bits,
+    //     int32_t slice_bits, const void *decode_table, const void *words, const void *omega, const void *patch_ptr,
+    //     int32_t patch_ptr_width, const void *patches, int32_t patches_width, const void *mask,
+    //     const void *mask_row_bit, int32_t mask_row_bit_width, int32_t rice_bits, const void *row_scale,
+    //     const void *x, void *y, int32_t row_start, int32_t row_end);
 
     private static final class tersor_xor_matmul {
-        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
-                C_INT, C_INT, C_INT, C_INT,
-                C_INT, C_INT, C_POINTER,
-                C_POINTER, C_POINTER,
-                C_POINTER, C_INT,
-                C_POINTER, C_INT,
-                C_POINTER, C_POINTER, C_INT,
-                C_INT, C_POINTER,
-                C_POINTER, C_POINTER, C_INT, C_INT);
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(C_INT, C_INT, C_INT, C_INT, C_INT, C_INT,
+                C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_INT, C_POINTER, C_INT, C_POINTER, C_POINTER, C_INT, C_INT,
+                C_POINTER, C_POINTER, C_POINTER, C_INT, C_INT);
         static final MemorySegment ADDR = find("tersor_xor_matmul");
         static final MethodHandle HANDLE = downcall(ADDR, DESC);
-        static final MethodHandle HEAP = heap(ADDR, DESC);
+        static final MethodHandle HEAP = critical(ADDR, DESC);
     }
 
-    public static void tersor_xor_matmul(int rows, int cols, int batch, int planes,
-                                         int wordBits, int sliceBits, MemorySegment decodeTable,
-                                         MemorySegment words, MemorySegment omega,
-                                         MemorySegment patchPtr, int patchPtrWidth,
-                                         MemorySegment patches, int patchesWidth,
-                                         MemorySegment mask, MemorySegment maskRowBit, int maskRowBitWidth,
-                                         int riceBits, MemorySegment rowScale,
-                                         MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+    public static void tersor_xor_matmul(int rows, int cols, int batch, int planes, int wordBits, int sliceBits,
+                                         MemorySegment decodeTable, MemorySegment words, MemorySegment omega,
+                                         MemorySegment patchPtr, int patchPtrWidth, MemorySegment patches,
+                                         int patchesWidth, MemorySegment mask, MemorySegment maskRowBit,
+                                         int maskRowBitWidth, int riceBits, MemorySegment rowScale, MemorySegment x,
+                                         MemorySegment y, int rowStart, int rowEnd) {
+        tersor_xor_matmul(false, rows, cols, batch, planes, wordBits, sliceBits, decodeTable, words, omega, patchPtr,
+                patchPtrWidth, patches, patchesWidth, mask, maskRowBit, maskRowBitWidth, riceBits, rowScale, x, y,
+                rowStart, rowEnd);
+    }
+
+    /** Through the critical handle when {@code critical}: one argument or more lives on the heap. */
+    static void tersor_xor_matmul(boolean critical, int rows, int cols, int batch, int planes, int wordBits,
+                                  int sliceBits, MemorySegment decodeTable, MemorySegment words, MemorySegment omega,
+                                  MemorySegment patchPtr, int patchPtrWidth, MemorySegment patches, int patchesWidth,
+                                  MemorySegment mask, MemorySegment maskRowBit, int maskRowBitWidth, int riceBits,
+                                  MemorySegment rowScale, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
         try {
-            tersor_xor_matmul.HANDLE.invokeExact(rows, cols, batch, planes, wordBits, sliceBits, decodeTable, words,
-                    omega, patchPtr, patchPtrWidth, patches, patchesWidth, mask, maskRowBit, maskRowBitWidth, riceBits,
-                    rowScale, x, y, rowStart, rowEnd);
+            if (critical) {
+                tersor_xor_matmul.HEAP.invokeExact(rows, cols, batch, planes, wordBits, sliceBits, decodeTable, words,
+                        omega, patchPtr, patchPtrWidth, patches, patchesWidth, mask, maskRowBit, maskRowBitWidth,
+                        riceBits, rowScale, x, y, rowStart, rowEnd);
+            } else {
+                tersor_xor_matmul.HANDLE.invokeExact(rows, cols, batch, planes, wordBits, sliceBits, decodeTable, words,
+                        omega, patchPtr, patchPtrWidth, patches, patchesWidth, mask, maskRowBit, maskRowBitWidth,
+                        riceBits, rowScale, x, y, rowStart, rowEnd);
+            }
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -371,28 +387,37 @@ public final class TersorKernels {
 
     // ---------------------------------------------------------------------------------------------
     // void tersor_bitpack_matmul(int32_t rows, int32_t cols, int32_t batch, const void *row_bits,
-    //                            const void *row_scale, const void *row_ptr, int32_t row_ptr_width,
-    //                            const void *data, const void *x, void *y,
-    //                            int32_t row_start, int32_t row_end);
+    //     const void *row_scale, const void *row_ptr, int32_t row_ptr_width, const void *data, const void *x, void *y,
+    //     int32_t row_start, int32_t row_end);
 
     private static final class tersor_bitpack_matmul {
-        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
-                C_INT, C_INT, C_INT, C_POINTER,
-                C_POINTER, C_POINTER, C_INT,
-                C_POINTER, C_POINTER, C_POINTER,
-                C_INT, C_INT);
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(C_INT, C_INT, C_INT, C_POINTER, C_POINTER,
+                C_POINTER, C_INT, C_POINTER, C_POINTER, C_POINTER, C_INT, C_INT);
         static final MemorySegment ADDR = find("tersor_bitpack_matmul");
         static final MethodHandle HANDLE = downcall(ADDR, DESC);
-        static final MethodHandle HEAP = heap(ADDR, DESC);
+        static final MethodHandle HEAP = critical(ADDR, DESC);
     }
 
     public static void tersor_bitpack_matmul(int rows, int cols, int batch, MemorySegment rowBits,
                                              MemorySegment rowScale, MemorySegment rowPtr, int rowPtrWidth,
-                                             MemorySegment data, MemorySegment x, MemorySegment y,
-                                             int rowStart, int rowEnd) {
+                                             MemorySegment data, MemorySegment x, MemorySegment y, int rowStart,
+                                             int rowEnd) {
+        tersor_bitpack_matmul(false, rows, cols, batch, rowBits, rowScale, rowPtr, rowPtrWidth, data, x, y, rowStart,
+                rowEnd);
+    }
+
+    /** Through the critical handle when {@code critical}: one argument or more lives on the heap. */
+    static void tersor_bitpack_matmul(boolean critical, int rows, int cols, int batch, MemorySegment rowBits,
+                                      MemorySegment rowScale, MemorySegment rowPtr, int rowPtrWidth,
+                                      MemorySegment data, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
         try {
-            tersor_bitpack_matmul.HANDLE.invokeExact(rows, cols, batch, rowBits, rowScale, rowPtr, rowPtrWidth, data,
-                    x, y, rowStart, rowEnd);
+            if (critical) {
+                tersor_bitpack_matmul.HEAP.invokeExact(rows, cols, batch, rowBits, rowScale, rowPtr, rowPtrWidth, data,
+                        x, y, rowStart, rowEnd);
+            } else {
+                tersor_bitpack_matmul.HANDLE.invokeExact(rows, cols, batch, rowBits, rowScale, rowPtr, rowPtrWidth,
+                        data, x, y, rowStart, rowEnd);
+            }
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -400,120 +425,78 @@ public final class TersorKernels {
 
     // ---------------------------------------------------------------------------------------------
 
-    /**
-     * The kernels again, through critical downcalls that accept heap segments. Same names and
-     * signatures as the plain bindings above.
-     */
+    /** The kernels through their critical handles, under the C names. */
     public static final class Heap {
 
         private Heap() {
         }
 
-        public static void tersor_dense_matmul(int rows, int cols, int batch, MemorySegment w,
-                                               MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-            try {
-                TersorKernels.tersor_dense_matmul.HEAP.invokeExact(rows, cols, batch, w, x, y, rowStart, rowEnd);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
+        public static void tersor_dense_matmul(int rows, int cols, int batch, MemorySegment w, MemorySegment x,
+                                               MemorySegment y, int rowStart, int rowEnd) {
+            TersorKernels.tersor_dense_matmul(true, rows, cols, batch, w, x, y, rowStart, rowEnd);
         }
 
         public static void tersor_csr_matmul(int rows, int cols, int batch, MemorySegment values,
-                                             MemorySegment colIdx, int colIdxWidth,
-                                             MemorySegment rowPtr, int rowPtrWidth,
-                                             MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-            try {
-                TersorKernels.tersor_csr_matmul.HEAP.invokeExact(rows, cols, batch, values, colIdx, colIdxWidth,
-                        rowPtr, rowPtrWidth, x, y, rowStart, rowEnd);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
+                                             MemorySegment colIdx, int colIdxWidth, MemorySegment rowPtr,
+                                             int rowPtrWidth, MemorySegment x, MemorySegment y, int rowStart,
+                                             int rowEnd) {
+            TersorKernels.tersor_csr_matmul(true, rows, cols, batch, values, colIdx, colIdxWidth, rowPtr, rowPtrWidth,
+                    x, y, rowStart, rowEnd);
         }
 
         public static void tersor_cer_matmul(int rows, int cols, int batch, MemorySegment omega,
-                                             MemorySegment colIdx, int colIdxWidth,
-                                             MemorySegment groupPtr, int groupPtrWidth,
-                                             MemorySegment rowPtr, int rowPtrWidth,
-                                             MemorySegment rowScale, MemorySegment x, MemorySegment y,
-                                             int rowStart, int rowEnd) {
-            try {
-                TersorKernels.tersor_cer_matmul.HEAP.invokeExact(rows, cols, batch, omega, colIdx, colIdxWidth,
-                        groupPtr, groupPtrWidth, rowPtr, rowPtrWidth, rowScale, x, y, rowStart, rowEnd);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
+                                             MemorySegment colIdx, int colIdxWidth, MemorySegment groupPtr,
+                                             int groupPtrWidth, MemorySegment rowPtr, int rowPtrWidth,
+                                             MemorySegment rowScale, MemorySegment x, MemorySegment y, int rowStart,
+                                             int rowEnd) {
+            TersorKernels.tersor_cer_matmul(true, rows, cols, batch, omega, colIdx, colIdxWidth, groupPtr,
+                    groupPtrWidth, rowPtr, rowPtrWidth, rowScale, x, y, rowStart, rowEnd);
         }
 
         public static void tersor_cser_matmul(int rows, int cols, int batch, MemorySegment omega,
-                                              MemorySegment colIdx, int colIdxWidth,
-                                              MemorySegment groupValue, int groupValueWidth,
-                                              MemorySegment groupPtr, int groupPtrWidth,
-                                              MemorySegment rowPtr, int rowPtrWidth,
-                                              MemorySegment rowScale, MemorySegment x, MemorySegment y,
-                                              int rowStart, int rowEnd) {
-            try {
-                TersorKernels.tersor_cser_matmul.HEAP.invokeExact(rows, cols, batch, omega, colIdx, colIdxWidth,
-                        groupValue, groupValueWidth, groupPtr, groupPtrWidth, rowPtr, rowPtrWidth, rowScale, x, y,
-                        rowStart, rowEnd);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
+                                              MemorySegment colIdx, int colIdxWidth, MemorySegment groupValue,
+                                              int groupValueWidth, MemorySegment groupPtr, int groupPtrWidth,
+                                              MemorySegment rowPtr, int rowPtrWidth, MemorySegment rowScale,
+                                              MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+            TersorKernels.tersor_cser_matmul(true, rows, cols, batch, omega, colIdx, colIdxWidth, groupValue,
+                    groupValueWidth, groupPtr, groupPtrWidth, rowPtr, rowPtrWidth, rowScale, x, y, rowStart, rowEnd);
         }
 
         public static void tersor_ham_matmul(int rows, int cols, int batch, MemorySegment stream,
                                              MemorySegment rowBit, int rowBitWidth, MemorySegment symbols,
-                                             MemorySegment decodeTable, MemorySegment rowScale,
-                                             MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-            try {
-                TersorKernels.tersor_ham_matmul.HEAP.invokeExact(rows, cols, batch, stream, rowBit, rowBitWidth, symbols,
-                        decodeTable, rowScale, x, y, rowStart, rowEnd);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
+                                             MemorySegment decodeTable, MemorySegment rowScale, MemorySegment x,
+                                             MemorySegment y, int rowStart, int rowEnd) {
+            TersorKernels.tersor_ham_matmul(true, rows, cols, batch, stream, rowBit, rowBitWidth, symbols, decodeTable,
+                    rowScale, x, y, rowStart, rowEnd);
         }
 
         public static void tersor_sham_matmul(int rows, int cols, int batch, MemorySegment stream,
                                               MemorySegment rowBit, int rowBitWidth, MemorySegment symbols,
-                                              MemorySegment decodeTable, float implicit,
-                                              MemorySegment colGap, int colGapWidth,
-                                              MemorySegment rowPtr, int rowPtrWidth, MemorySegment rowScale,
-                                              MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-            try {
-                TersorKernels.tersor_sham_matmul.HEAP.invokeExact(rows, cols, batch, stream, rowBit, rowBitWidth,
-                        symbols, decodeTable, implicit, colGap, colGapWidth, rowPtr, rowPtrWidth, rowScale, x, y,
-                        rowStart, rowEnd);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
+                                              MemorySegment decodeTable, float implicit, MemorySegment colGap,
+                                              int colGapWidth, MemorySegment rowPtr, int rowPtrWidth,
+                                              MemorySegment rowScale, MemorySegment x, MemorySegment y, int rowStart,
+                                              int rowEnd) {
+            TersorKernels.tersor_sham_matmul(true, rows, cols, batch, stream, rowBit, rowBitWidth, symbols, decodeTable,
+                    implicit, colGap, colGapWidth, rowPtr, rowPtrWidth, rowScale, x, y, rowStart, rowEnd);
         }
 
-        public static void tersor_xor_matmul(int rows, int cols, int batch, int planes,
-                                             int wordBits, int sliceBits, MemorySegment decodeTable,
-                                             MemorySegment words, MemorySegment omega,
-                                             MemorySegment patchPtr, int patchPtrWidth,
-                                             MemorySegment patches, int patchesWidth,
-                                             MemorySegment mask, MemorySegment maskRowBit, int maskRowBitWidth,
-                                             int riceBits, MemorySegment rowScale,
+        public static void tersor_xor_matmul(int rows, int cols, int batch, int planes, int wordBits, int sliceBits,
+                                             MemorySegment decodeTable, MemorySegment words, MemorySegment omega,
+                                             MemorySegment patchPtr, int patchPtrWidth, MemorySegment patches,
+                                             int patchesWidth, MemorySegment mask, MemorySegment maskRowBit,
+                                             int maskRowBitWidth, int riceBits, MemorySegment rowScale,
                                              MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-            try {
-                TersorKernels.tersor_xor_matmul.HEAP.invokeExact(rows, cols, batch, planes, wordBits, sliceBits,
-                        decodeTable, words, omega, patchPtr, patchPtrWidth, patches, patchesWidth, mask, maskRowBit,
-                        maskRowBitWidth, riceBits, rowScale, x, y, rowStart, rowEnd);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
+            TersorKernels.tersor_xor_matmul(true, rows, cols, batch, planes, wordBits, sliceBits, decodeTable, words,
+                    omega, patchPtr, patchPtrWidth, patches, patchesWidth, mask, maskRowBit, maskRowBitWidth, riceBits,
+                    rowScale, x, y, rowStart, rowEnd);
         }
 
         public static void tersor_bitpack_matmul(int rows, int cols, int batch, MemorySegment rowBits,
                                                  MemorySegment rowScale, MemorySegment rowPtr, int rowPtrWidth,
-                                                 MemorySegment data, MemorySegment x, MemorySegment y,
-                                                 int rowStart, int rowEnd) {
-            try {
-                TersorKernels.tersor_bitpack_matmul.HEAP.invokeExact(rows, cols, batch, rowBits, rowScale, rowPtr,
-                        rowPtrWidth, data, x, y, rowStart, rowEnd);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
+                                                 MemorySegment data, MemorySegment x, MemorySegment y, int rowStart,
+                                                 int rowEnd) {
+            TersorKernels.tersor_bitpack_matmul(true, rows, cols, batch, rowBits, rowScale, rowPtr, rowPtrWidth, data,
+                    x, y, rowStart, rowEnd);
         }
     }
 }

@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
 final class HeaderBindings {
 
     /** One declaration: {@code returnType name(parameterTypes…)}, types with whitespace normalized. */
-    record CFunction(String name, String returnType, List<String> parameterTypes) {
+    record CFunction(String name, String returnType, List<String> parameterTypes, List<String> parameterNames) {
 
         /** Functions taking arrays ({@code void *}) may receive heap segments and need a critical binding. */
         boolean takesArrays() {
@@ -34,20 +34,28 @@ final class HeaderBindings {
         }
     }
 
-    /** How a C type crosses FFM: the Java carrier and the layout in the descriptor. */
-    private record Mapping(Class<?> carrier, MemoryLayout layout) {
+    /**
+     * How a C type crosses FFM: the Java carrier, the layout in the descriptor, and the name of that
+     * layout's constant in the bindings.
+     */
+    record Mapping(Class<?> carrier, MemoryLayout layout, String constant) {
     }
 
     private static final Map<String, Mapping> TYPES = Map.of(
-            "int32_t", new Mapping(int.class, ValueLayout.JAVA_INT),
-            "int64_t", new Mapping(long.class, ValueLayout.JAVA_LONG),
-            "float", new Mapping(float.class, ValueLayout.JAVA_FLOAT),
-            "void *", new Mapping(MemorySegment.class, ValueLayout.ADDRESS),
-            "const void *", new Mapping(MemorySegment.class, ValueLayout.ADDRESS),
-            "const char *", new Mapping(MemorySegment.class, ValueLayout.ADDRESS));
+            "int32_t", new Mapping(int.class, ValueLayout.JAVA_INT, "C_INT"),
+            "int64_t", new Mapping(long.class, ValueLayout.JAVA_LONG, "C_LONG"),
+            "float", new Mapping(float.class, ValueLayout.JAVA_FLOAT, "C_FLOAT"),
+            "void *", new Mapping(MemorySegment.class, ValueLayout.ADDRESS, "C_POINTER"),
+            "const void *", new Mapping(MemorySegment.class, ValueLayout.ADDRESS, "C_POINTER"),
+            "const char *", new Mapping(MemorySegment.class, ValueLayout.ADDRESS, "C_POINTER"));
+
+    /** The FFM mapping of a C type, or empty when the bindings have none. */
+    static Optional<Mapping> mapping(String cType) {
+        return Optional.ofNullable(TYPES.get(cType));
+    }
 
     private static final Pattern DECLARATION = Pattern.compile("^(.+?)\\b(tersor_\\w+)\\s*\\((.*)\\)$", Pattern.DOTALL);
-    private static final Pattern PARAMETER = Pattern.compile("^(.*?)\\s*\\b\\w+$", Pattern.DOTALL);
+    private static final Pattern PARAMETER = Pattern.compile("^(.*?)\\s*\\b(\\w+)$", Pattern.DOTALL);
     private static final Pattern ABI = Pattern.compile("#define\\s+TERSOR_KERNELS_ABI_VERSION\\s+(\\d+)");
 
     private HeaderBindings() {
@@ -72,6 +80,7 @@ final class HeaderBindings {
                 throw new IllegalArgumentException("not a function declaration: " + s);
             }
             List<String> parameters = new ArrayList<>();
+            List<String> names = new ArrayList<>();
             String list = m.group(3).trim();
             if (!list.equals("void")) {
                 for (String parameter : list.split(",")) {
@@ -80,9 +89,11 @@ final class HeaderBindings {
                         throw new IllegalArgumentException("unnamed parameter '" + parameter + "' in " + s);
                     }
                     parameters.add(normalize(p.group(1)));
+                    names.add(p.group(2));
                 }
             }
-            functions.add(new CFunction(m.group(2), normalize(m.group(1)), List.copyOf(parameters)));
+            functions.add(new CFunction(m.group(2), normalize(m.group(1)), List.copyOf(parameters),
+                    List.copyOf(names)));
         }
         return functions;
     }

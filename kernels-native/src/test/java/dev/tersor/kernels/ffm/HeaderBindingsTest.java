@@ -10,7 +10,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The hand-written bindings match {@code tersor_kernels.h}: every declared function has a binding of
+ * The bindings match {@code tersor_kernels.h}: every declared function has a binding of
  * the same signature and descriptor (and a heap variant when it takes arrays), and no binding is
  * left over. The checker itself is shown to catch each kind of drift on edited copies of the header.
  */
@@ -34,6 +34,21 @@ class HeaderBindingsTest {
                 "tersor_dense_matmul", "tersor_csr_matmul", "tersor_cer_matmul", "tersor_cser_matmul",
                 "tersor_ham_matmul", "tersor_sham_matmul", "tersor_xor_matmul", "tersor_bitpack_matmul");
         assertThat(problems(header)).isEmpty();
+    }
+
+    /**
+     * The bindings are what {@link BindingsWriter} makes of the header. With
+     * {@code -Dtersor.bindings.write=true} the test rewrites them instead (after a header change).
+     */
+    @Test
+    void theBindingsAreWrittenFromTheHeader() throws IOException {
+        Path bindings = Path.of("src/main/java/dev/tersor/kernels/ffm/TersorKernels.java");
+        String written = BindingsWriter.write(header());
+        if (Boolean.getBoolean("tersor.bindings.write")) {
+            Files.writeString(bindings, written);
+        }
+        assertThat(Files.readString(bindings)).as("TersorKernels.java, as BindingsWriter writes it from the header; "
+                + "rewrite it with -Dtersor.bindings.write=true").isEqualTo(written);
     }
 
     @Test

@@ -4,6 +4,11 @@ import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.IndexWidth;
 import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.Layouts;
+import dev.tersor.kernels.arrays.CsrArrays;
+import dev.tersor.kernels.arrays.DenseArrays;
+import dev.tersor.kernels.arrays.GroupedArrays;
+import dev.tersor.kernels.arrays.HamArrays;
+import dev.tersor.kernels.arrays.ShamArrays;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -224,27 +229,31 @@ class NativeKernelsTest {
         MemorySegment omega = floats(arena, matrix, f.omega);
         MemorySegment scale = floats(arena, matrix, f.scale);
         String what = "matrix " + matrix + ", x/y " + io + ", batch " + batch + ", rows [" + start + ", " + end + ")";
-        compare("dense " + what, f, batch, io, arena, (k, y) -> k.denseMatMul(f.rows, f.cols, batch,
-                floats(arena, matrix, f.dense), x, y, start, end));
+        compare("dense " + what, f, batch, io, arena,
+                (k, y) -> k.matMul(new DenseArrays(f.rows, f.cols, floats(arena, matrix, f.dense)), batch, x, y,
+                start, end));
         IndexArray csrCols = indices(arena, matrix, f.csrCols, widthFor(f.csrCols));
         IndexArray csrRows = indices(arena, matrix, f.csrRowPtr, widthFor(f.csrRowPtr));
         MemorySegment csrValues = floats(arena, matrix, f.csrValues);
-        compare("csr " + what, f, batch, io, arena, (k, y) -> k.csrMatMul(f.rows, f.cols, batch, csrValues, csrCols,
-                csrRows, x, y, start, end));
+        compare("csr " + what, f, batch, io, arena,
+                (k, y) -> k.matMul(new CsrArrays(f.rows, f.cols, csrValues, csrCols, csrRows), batch, x, y, start,
+                end));
         IndexArray cerCols = indices(arena, matrix, f.cerCols, widthFor(f.cerCols));
         IndexArray cerGroups = indices(arena, matrix, f.cerGroupPtr, widthFor(f.cerGroupPtr));
         IndexArray cerRows = indices(arena, matrix, f.cerRowPtr, widthFor(f.cerRowPtr));
         for (MemorySegment rowScale : List.of(MemorySegment.NULL, scale)) {
-            compare("cer " + what, f, batch, io, arena, (k, y) -> k.cerMatMul(f.rows, f.cols, batch, omega, cerCols,
-                    cerGroups, cerRows, rowScale, x, y, start, end));
+            compare("cer " + what, f, batch, io, arena,
+                    (k, y) -> k.matMul(GroupedArrays.cer(f.rows, f.cols, omega, cerCols, cerGroups, cerRows,
+                    rowScale), batch, x, y, start, end));
         }
         IndexArray cserCols = indices(arena, matrix, f.cserCols, widthFor(f.cserCols));
         IndexArray cserValues = indices(arena, matrix, f.cserGroupValue, widthFor(f.cserGroupValue));
         IndexArray cserGroups = indices(arena, matrix, f.cserGroupPtr, widthFor(f.cserGroupPtr));
         IndexArray cserRows = indices(arena, matrix, f.cserRowPtr, widthFor(f.cserRowPtr));
         for (MemorySegment rowScale : List.of(MemorySegment.NULL, scale)) {
-            compare("cser " + what, f, batch, io, arena, (k, y) -> k.cserMatMul(f.rows, f.cols, batch, omega, cserCols,
-                    cserValues, cserGroups, cserRows, rowScale, x, y, start, end));
+            compare("cser " + what, f, batch, io, arena,
+                    (k, y) -> k.matMul(new GroupedArrays(f.rows, f.cols, omega, cserCols, cserValues, cserGroups,
+                    cserRows, rowScale), batch, x, y, start, end));
         }
     }
 
@@ -278,8 +287,9 @@ class NativeKernelsTest {
         float[] w = {1, 2, 3, 4};
         float[] y = {7, 7};
         MemorySegment out = MemorySegment.ofArray(y).asReadOnly();
-        assertThatThrownBy(() -> NATIVE.denseMatMul(2, 2, 1, MemorySegment.ofArray(w), MemorySegment.ofArray(new float[]{1, 1}),
-                out, 0, 2)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("read-only");
+        assertThatThrownBy(() -> NATIVE.matMul(new DenseArrays(2, 2, MemorySegment.ofArray(w)), 1,
+                MemorySegment.ofArray(new float[]{1, 1}), out, 0, 2))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("read-only");
         assertThat(y).containsExactly(7, 7);
     }
 
@@ -291,16 +301,17 @@ class NativeKernelsTest {
         MemorySegment values = MemorySegment.ofArray(new float[3]);
         MemorySegment x = MemorySegment.ofArray(new float[4]);
         MemorySegment y = MemorySegment.ofArray(new float[1]);
-        assertThatThrownBy(() -> NATIVE.csrMatMul(1, 4, 1, values, colIdx, rowPtr, x, y, 0, 1))
+        assertThatThrownBy(() -> NATIVE.matMul(new CsrArrays(1, 4, values, colIdx, rowPtr), 1, x, y, 0, 1))
                 .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("colIdx");
         IndexArray groupPtr = new IndexArray(MemorySegment.ofArray(new byte[]{0, 3, 9}), IndexWidth.U8);
         IndexArray groupRows = new IndexArray(MemorySegment.ofArray(new byte[]{0, 2}), IndexWidth.U8);
         MemorySegment omega = MemorySegment.ofArray(new float[]{0, 1, 2});
-        assertThatThrownBy(() -> NATIVE.cerMatMul(1, 4, 1, omega, colIdx, groupPtr, groupRows, MemorySegment.NULL, x, y, 0, 1))
+        assertThatThrownBy(() -> NATIVE.matMul(GroupedArrays.cer(1, 4, omega, colIdx, groupPtr, groupRows,
+                MemorySegment.NULL), 1, x, y, 0, 1))
                 .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("colIdx");
-        assertThatThrownBy(() -> NATIVE.cserMatMul(1, 4, 1, omega, colIdx,
+        assertThatThrownBy(() -> NATIVE.matMul(new GroupedArrays(1, 4, omega, colIdx,
                 new IndexArray(MemorySegment.ofArray(new byte[]{1}), IndexWidth.U8), groupPtr, groupRows,
-                MemorySegment.NULL, x, y, 0, 1)).isInstanceOf(IndexOutOfBoundsException.class);
+                MemorySegment.NULL), 1, x, y, 0, 1)).isInstanceOf(IndexOutOfBoundsException.class);
     }
 
     @Test
@@ -312,31 +323,35 @@ class NativeKernelsTest {
         MemorySegment stream = MemorySegment.ofArray(new byte[2]);
         MemorySegment x = MemorySegment.ofArray(new float[3]);
         float[] y = {7};
-        assertThatThrownBy(() -> NATIVE.hamMatMul(1, 3, 1, stream, rowBit, symbols, table, MemorySegment.NULL, x,
-                MemorySegment.ofArray(y), 0, 1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> NATIVE.matMul(new HamArrays(1, 3, stream, rowBit, symbols, table,
+                MemorySegment.NULL), 1, x, MemorySegment.ofArray(y), 0, 1))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("stream").hasMessageContaining("whole u32 words");
         IndexArray colGap = new IndexArray(MemorySegment.ofArray(new byte[]{0, 0, 0}), IndexWidth.U8);
         IndexArray rowPtr = new IndexArray(MemorySegment.ofArray(new byte[]{0, 3}), IndexWidth.U8);
-        assertThatThrownBy(() -> NATIVE.shamMatMul(1, 3, 1, stream, rowBit, symbols, table, 0f, colGap, rowPtr,
-                MemorySegment.NULL, x, MemorySegment.ofArray(y), 0, 1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> NATIVE.matMul(new ShamArrays(1, 3, stream, rowBit, symbols, table, 0f, colGap,
+                rowPtr, MemorySegment.NULL), 1, x, MemorySegment.ofArray(y), 0, 1))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("stream").hasMessageContaining("whole u32 words");
         assertThat(y).containsExactly(7);
         // the same row in a whole word goes through
-        NATIVE.hamMatMul(1, 3, 1, MemorySegment.ofArray(new int[1]), rowBit, symbols, table, MemorySegment.NULL, x,
-                MemorySegment.ofArray(y), 0, 1);
+        NATIVE.matMul(new HamArrays(1, 3, MemorySegment.ofArray(new int[1]), rowBit, symbols, table,
+                MemorySegment.NULL), 1, x, MemorySegment.ofArray(y), 0, 1);
         assertThat(y).containsExactly(0);
     }
 
     @Test
     void shortInputsAndBadRangesAreStoppedInJava() {
         MemorySegment w = MemorySegment.ofArray(new float[6]);
-        assertThatThrownBy(() -> NATIVE.denseMatMul(2, 3, 2, w, MemorySegment.ofArray(new float[5]),
-                MemorySegment.ofArray(new float[4]), 0, 2)).isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("x");
-        assertThatThrownBy(() -> NATIVE.denseMatMul(2, 3, 1, w, MemorySegment.ofArray(new float[3]),
-                MemorySegment.ofArray(new float[1]), 0, 2)).isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("y");
-        assertThatThrownBy(() -> NATIVE.denseMatMul(2, 3, 1, w, MemorySegment.ofArray(new float[3]),
+        assertThatThrownBy(() -> NATIVE.matMul(new DenseArrays(2, 3, w), 2, MemorySegment.ofArray(new float[5]),
+                MemorySegment.ofArray(new float[4]), 0, 2))
+                .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("x");
+        assertThatThrownBy(() -> NATIVE.matMul(new DenseArrays(2, 3, w), 1, MemorySegment.ofArray(new float[3]),
+                MemorySegment.ofArray(new float[1]), 0, 2))
+                .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("y");
+        assertThatThrownBy(() -> NATIVE.matMul(new DenseArrays(2, 3, w), 1, MemorySegment.ofArray(new float[3]),
                 MemorySegment.ofArray(new float[2]), 1, 3)).isInstanceOf(IndexOutOfBoundsException.class);
-        assertThatThrownBy(() -> NATIVE.denseMatMul(2, 3, 1, MemorySegment.ofArray(new float[5]),
+        assertThatThrownBy(() -> NATIVE.matMul(new DenseArrays(2, 3, MemorySegment.ofArray(new float[5])), 1,
                 MemorySegment.ofArray(new float[3]), MemorySegment.ofArray(new float[2]), 0, 2))
                 .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("w");
     }
@@ -348,7 +363,8 @@ class NativeKernelsTest {
         MemorySegment x = arena.allocate(4L * 64);
         MemorySegment y = arena.allocate(4L * 64);
         arena.close();
-        assertThatThrownBy(() -> NATIVE.denseMatMul(64, 64, 1, w, x, y, 0, 64)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> NATIVE.matMul(new DenseArrays(64, 64, w), 1, x, y, 0, 64))
+                .isInstanceOf(IllegalStateException.class);
     }
 
     @Test
@@ -357,7 +373,8 @@ class NativeKernelsTest {
             MemorySegment w = arena.allocate(4L * 16);
             MemorySegment x = arena.allocate(4L * 4);
             MemorySegment y = arena.allocate(4L * 4);
-            CompletableFuture<Void> call = CompletableFuture.runAsync(() -> NATIVE.denseMatMul(4, 4, 1, w, x, y, 0, 4));
+            CompletableFuture<Void> call = CompletableFuture.runAsync(() -> NATIVE.matMul(new DenseArrays(4, 4, w), 1,
+                    x, y, 0, 4));
             assertThatThrownBy(call::get).isInstanceOf(ExecutionException.class).hasCauseInstanceOf(WrongThreadException.class);
         }
     }

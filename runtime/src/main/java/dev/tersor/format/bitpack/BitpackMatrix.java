@@ -10,8 +10,8 @@ import dev.tersor.format.OffHeap;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.IndexWidth;
-import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.Layouts;
+import dev.tersor.kernels.arrays.BitpackArrays;
 import dev.tersor.kernels.bitpack.BitpackRows;
 import dev.tersor.kernels.bitpack.BitpackScalarKernel;
 
@@ -48,7 +48,7 @@ public final class BitpackMatrix extends AbstractWeightMatrix {
 
     private BitpackMatrix(int rows, int cols, MemorySegment rowBits, MemorySegment rowScale, IndexArray rowPtr,
                           MemorySegment data, Arena owner) {
-        super(rows, cols, owner);
+        super(new BitpackArrays(rows, cols, rowBits, rowScale, rowPtr, data), owner);
         this.rowBits = rowBits;
         this.rowScale = rowScale;
         this.rowPtr = rowPtr;
@@ -287,11 +287,6 @@ public final class BitpackMatrix extends AbstractWeightMatrix {
     @Override
     public String formatName() {
         return NAME;
-    }
-
-    @Override
-    protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.bitpackMatMul(rows(), cols(), batch, rowBits, rowScale, rowPtr, data, x, y, start, end);
     }
 
     @Override

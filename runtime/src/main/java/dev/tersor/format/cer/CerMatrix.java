@@ -4,7 +4,6 @@ import dev.tersor.format.AbstractWeightMatrix;
 import dev.tersor.format.Layout;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.cser.GroupedRows;
-import dev.tersor.kernels.Kernels;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -26,7 +25,7 @@ public final class CerMatrix extends AbstractWeightMatrix {
     private final GroupedRows rows;
 
     private CerMatrix(int rowCount, int cols, GroupedRows rows, Arena owner) {
-        super(rowCount, cols, owner);
+        super(rows.kernelArrays(rowCount, cols), owner);
         this.rows = rows;
     }
 
@@ -57,12 +56,6 @@ public final class CerMatrix extends AbstractWeightMatrix {
     @Override
     public String formatName() {
         return NAME;
-    }
-
-    @Override
-    protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.cerMatMul(rows(), cols(), batch, rows.omega(), rows.colIdx(), rows.groupPtr(), rows.rowPtr(),
-                rows.rowScale(), x, y, start, end);
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.tersor.format.cser;
 import dev.tersor.format.AbstractWeightMatrix;
 import dev.tersor.format.Layout;
 import dev.tersor.format.QuantizedMatrix;
-import dev.tersor.kernels.Kernels;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -25,7 +24,7 @@ public final class CserMatrix extends AbstractWeightMatrix {
     private final GroupedRows rows;
 
     private CserMatrix(int rowCount, int cols, GroupedRows rows, Arena owner) {
-        super(rowCount, cols, owner);
+        super(rows.kernelArrays(rowCount, cols), owner);
         this.rows = rows;
     }
 
@@ -56,12 +55,6 @@ public final class CserMatrix extends AbstractWeightMatrix {
     @Override
     public String formatName() {
         return NAME;
-    }
-
-    @Override
-    protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.cserMatMul(rows(), cols(), batch, rows.omega(), rows.colIdx(), rows.groupValue(),
-                rows.groupPtr(), rows.rowPtr(), rows.rowScale(), x, y, start, end);
     }
 
     @Override

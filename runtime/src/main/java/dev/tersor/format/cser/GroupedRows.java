@@ -7,6 +7,7 @@ import dev.tersor.format.OffHeap;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.Layouts;
+import dev.tersor.kernels.arrays.GroupedArrays;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -56,6 +57,11 @@ public record GroupedRows(MemorySegment omega, IndexArray colIdx, IndexArray gro
 
     public float omega(int k) {
         return omega.getAtIndex(Layouts.F32, k);
+    }
+
+    /** These arrays as the kernels take them, for a matrix of {@code rows × cols}. */
+    public GroupedArrays kernelArrays(int rows, int cols) {
+        return new GroupedArrays(rows, cols, omega, colIdx, groupValue, groupPtr, rowPtr, rowScale);
     }
 
     /** Stored entries plus groups before {@code row}: the work of the rows above it. */

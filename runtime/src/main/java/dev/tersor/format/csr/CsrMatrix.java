@@ -8,8 +8,8 @@ import dev.tersor.format.LayoutArray;
 import dev.tersor.format.OffHeap;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.kernels.IndexArray;
-import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.Layouts;
+import dev.tersor.kernels.arrays.CsrArrays;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -29,7 +29,7 @@ public final class CsrMatrix extends AbstractWeightMatrix {
     private final IndexArray rowPtr;
 
     private CsrMatrix(int rows, int cols, MemorySegment values, IndexArray colIdx, IndexArray rowPtr, Arena owner) {
-        super(rows, cols, owner);
+        super(new CsrArrays(rows, cols, values, colIdx, rowPtr), owner);
         this.values = values;
         this.colIdx = colIdx;
         this.rowPtr = rowPtr;
@@ -151,11 +151,6 @@ public final class CsrMatrix extends AbstractWeightMatrix {
     @Override
     public String formatName() {
         return NAME;
-    }
-
-    @Override
-    protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.csrMatMul(rows(), cols(), batch, values, colIdx, rowPtr, x, y, start, end);
     }
 
     @Override

@@ -6,7 +6,7 @@ import dev.tersor.format.Layout;
 import dev.tersor.format.LayoutArray;
 import dev.tersor.format.OffHeap;
 import dev.tersor.format.QuantizedMatrix;
-import dev.tersor.kernels.Kernels;
+import dev.tersor.kernels.arrays.DenseArrays;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -20,7 +20,7 @@ public final class DenseMatrix extends AbstractWeightMatrix {
     private final MemorySegment values;
 
     private DenseMatrix(int rows, int cols, MemorySegment values, Arena owner) {
-        super(rows, cols, owner);
+        super(new DenseArrays(rows, cols, values), owner);
         this.values = values;
     }
 
@@ -55,11 +55,6 @@ public final class DenseMatrix extends AbstractWeightMatrix {
     @Override
     public String formatName() {
         return NAME;
-    }
-
-    @Override
-    protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.denseMatMul(rows(), cols(), batch, values, x, y, start, end);
     }
 
     @Override

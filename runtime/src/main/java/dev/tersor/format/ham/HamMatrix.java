@@ -8,9 +8,9 @@ import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.huffman.BitWriter;
 import dev.tersor.format.huffman.CodedRows;
 import dev.tersor.format.huffman.HuffmanCodes;
-import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
+import dev.tersor.kernels.arrays.HamArrays;
 import dev.tersor.kernels.huffman.DecodeTable;
 
 import java.lang.foreign.Arena;
@@ -36,7 +36,8 @@ public final class HamMatrix extends AbstractWeightMatrix {
     private final MemorySegment rowScale;
 
     private HamMatrix(int rows, int cols, CodedRows coded, MemorySegment rowScale, Arena owner) {
-        super(rows, cols, owner);
+        super(new HamArrays(rows, cols, coded.stream(), coded.rowBit(), coded.symbols(), coded.decodeTable(),
+                rowScale), owner);
         this.coded = coded;
         this.rowScale = rowScale;
     }
@@ -112,12 +113,6 @@ public final class HamMatrix extends AbstractWeightMatrix {
     @Override
     public String formatName() {
         return NAME;
-    }
-
-    @Override
-    protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.hamMatMul(rows(), cols(), batch, coded.stream(), coded.rowBit(), coded.symbols(), coded.decodeTable(),
-                rowScale, x, y, start, end);
     }
 
     @Override

@@ -11,9 +11,9 @@ import dev.tersor.format.huffman.CodedRows;
 import dev.tersor.format.huffman.HuffmanCodes;
 import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.IndexWidth;
-import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
+import dev.tersor.kernels.arrays.ShamArrays;
 import dev.tersor.kernels.huffman.DecodeTable;
 import dev.tersor.kernels.sham.ShamRows;
 
@@ -53,10 +53,12 @@ public final class ShamMatrix extends AbstractWeightMatrix {
 
     private ShamMatrix(int rows, int cols, CodedRows coded, MemorySegment implicitArray, IndexArray colGap,
                        IndexArray rowPtr, MemorySegment rowScale, long nonZeros, Arena owner) {
-        super(rows, cols, owner);
+        float implicit = implicitArray.getAtIndex(Layouts.F32, 0);
+        super(new ShamArrays(rows, cols, coded.stream(), coded.rowBit(), coded.symbols(), coded.decodeTable(),
+                implicit, colGap, rowPtr, rowScale), owner);
         this.coded = coded;
         this.implicitArray = implicitArray;
-        this.implicit = implicitArray.getAtIndex(Layouts.F32, 0);
+        this.implicit = implicit;
         this.colGap = colGap;
         this.rowPtr = rowPtr;
         this.rowScale = rowScale;
@@ -248,12 +250,6 @@ public final class ShamMatrix extends AbstractWeightMatrix {
     @Override
     public String formatName() {
         return NAME;
-    }
-
-    @Override
-    protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.shamMatMul(rows(), cols(), batch, coded.stream(), coded.rowBit(), coded.symbols(), coded.decodeTable(),
-                implicit, colGap, rowPtr, rowScale, x, y, start, end);
     }
 
     @Override

@@ -9,9 +9,9 @@ import dev.tersor.format.OffHeap;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.IndexWidth;
-import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
+import dev.tersor.kernels.arrays.XorArrays;
 import dev.tersor.kernels.xor.RiceMask;
 import dev.tersor.kernels.xor.XorNetwork;
 import dev.tersor.kernels.xor.XorRows;
@@ -90,14 +90,16 @@ public final class XorMatrix extends AbstractWeightMatrix {
     private XorMatrix(int rows, int cols, int planes, int wordBits, int sliceBits, long seed, long networkCheck,
                       long[] table, MemorySegment words, MemorySegment omega, IndexArray patchPtr, IndexArray patches,
                       EncodedMask mask, MemorySegment rowScale, long careEntries, Arena owner) {
-        super(rows, cols, owner);
+        MemorySegment decodeTable = Arena.ofAuto().allocate(8L * table.length, 8);
+        MemorySegment.copy(table, 0, decodeTable, Layouts.I64, 0, table.length);
+        super(new XorArrays(rows, cols, planes, wordBits, sliceBits, decodeTable, words, omega, patchPtr, patches,
+                mask.words, mask.rowBit, mask.riceBits, rowScale), owner);
         this.planes = planes;
         this.wordBits = wordBits;
         this.sliceBits = sliceBits;
         this.seed = seed;
         this.networkCheck = networkCheck;
-        this.decodeTable = Arena.ofAuto().allocate(8L * table.length, 8);
-        MemorySegment.copy(table, 0, decodeTable, Layouts.I64, 0, table.length);
+        this.decodeTable = decodeTable;
         this.words = words;
         this.omega = omega;
         this.patchPtr = patchPtr;
@@ -546,12 +548,6 @@ public final class XorMatrix extends AbstractWeightMatrix {
     @Override
     public String formatName() {
         return NAME;
-    }
-
-    @Override
-    protected void multiplyRows(Kernels kernels, MemorySegment x, MemorySegment y, int batch, int start, int end) {
-        kernels.xorMatMul(rows(), cols(), batch, planes, wordBits, sliceBits, decodeTable, words, omega, patchPtr,
-                patches, mask.words, mask.rowBit, mask.riceBits, rowScale, x, y, start, end);
     }
 
     @Override

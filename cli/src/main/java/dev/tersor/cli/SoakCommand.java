@@ -1,0 +1,164 @@
+package dev.tersor.cli;
+
+import dev.tersor.embed.Corpus;
+import dev.tersor.embed.Embedder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One embedder shared by many threads for a long time: every result must be bit-identical to the
+ * same batch embedded alone, and resident and heap memory must stay flat.
+ */
+@Command(name = "soak", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Share one model between many threads for a while: every vector must equal, bit for bit, the same",
+                "batch embedded on one thread first; resident memory and the heap are sampled and must stay flat."})
+final class SoakCommand implements java.util.concurrent.Callable<Integer> {
+
+    /** Growth of resident memory between the first sample after warm-up and the last that counts as a leak. */
+    static final long ALLOWED_GROWTH_BYTES = 64L << 20;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "The model (.tsr or .onnx).")
+    Path model;
+
+    @Option(names = "--threads", defaultValue = "64", description = "Threads sharing the model. Default: ${DEFAULT-VALUE}.")
+    int threads;
+
+    @Option(names = "--seconds", defaultValue = "600", description = "How long to run. Default: ${DEFAULT-VALUE} (10 minutes).")
+    int seconds;
+
+    @Option(names = "--sample-seconds", defaultValue = "30", description = "Memory sample interval. Default: ${DEFAULT-VALUE}.")
+    int sampleSeconds;
+
+    @Option(names = "--batches", defaultValue = "64", description = "Distinct batches the threads pick from. Default: ${DEFAULT-VALUE}.")
+    int batchCount;
+
+    @Option(names = "--corpus", paramLabel = "FILE", description = "Sentences, one a line. Default: raw_sentences.txt from the cache.")
+    Path corpus;
+
+    @Mixin
+    EmbeddingOptions embedding;
+
+    @Override
+    public Integer call() throws Exception {
+        Arguments.inputFile("model", model);
+        Arguments.inRange("--threads", threads, 1, 1024);
+        Arguments.inRange("--seconds", seconds, 1, 7 * 24 * 3600);
+        Arguments.inRange("--sample-seconds", sampleSeconds, 1, 3600);
+        Arguments.inRange("--batches", batchCount, 1, 10_000);
+        PrintWriter out = spec.commandLine().getOut();
+        List<String> sentences = Corpus.read(corpus != null ? Arguments.inputFile("--corpus", corpus) : Corpus.rawSentences(), 2000);
+        if (sentences.isEmpty()) {
+            throw new IllegalArgumentException("the corpus holds no sentences");
+        }
+        try (Embedder embedder = Embedder.load(model, embedding.tokenizer, embedding.embedderOptions())) {
+            List<List<String>> batches = batches(sentences, batchCount);
+            // The reference: each batch alone on this thread. Soak threads run the same batches, so a
+            // difference can only come from sharing (kernels may sum differently for other batch sizes).
+            List<float[][]> expected = new ArrayList<>();
+            for (List<String> batch : batches) {
+                expected.add(embedder.embed(batch));
+            }
+            out.printf(Locale.ROOT, "soak: %s, %d threads, %d s, %d batches of 1 to 32 sentences%n", model, threads, seconds,
+                    batches.size());
+            out.printf(Locale.ROOT, "%8s %12s %14s %14s %12s%n", "seconds", "batches", "resident MiB", "heap MiB", "mismatches");
+            AtomicLong done = new AtomicLong();
+            AtomicLong mismatches = new AtomicLong();
+            AtomicBoolean stop = new AtomicBoolean();
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            List<Future<?>> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                long seed = t;
+                workers.add(pool.submit(() -> {
+                    SplittableRandom random = new SplittableRandom(seed);
+                    while (!stop.get()) {
+                        int i = random.nextInt(batches.size());
+                        if (!Arrays.deepEquals(embedder.embed(batches.get(i)), expected.get(i))) {
+                            mismatches.incrementAndGet();
+                        }
+                        done.incrementAndGet();
+                    }
+                    return null;
+                }));
+            }
+            long start = System.nanoTime();
+            long end = start + seconds * 1_000_000_000L;
+            List<Long> resident = new ArrayList<>();
+            try {
+                while (System.nanoTime() < end && mismatches.get() == 0) {
+                    Thread.sleep(Math.min(sampleSeconds * 1000L, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+                    resident.add(residentBytes());
+                    out.printf(Locale.ROOT, "%8.0f %12d %14.1f %14.1f %12d%n", (System.nanoTime() - start) / 1e9, done.get(),
+                            resident.getLast() / 1048576.0, heapAfterGc() / 1048576.0, mismatches.get());
+                    out.flush();
+                }
+            } finally {
+                stop.set(true);
+                pool.shutdown();
+            }
+            for (Future<?> worker : workers) {
+                worker.get();
+            }
+            long growth = resident.size() < 2 ? 0 : resident.getLast() - resident.get(resident.size() > 2 ? 1 : 0);
+            out.printf(Locale.ROOT, "%d batches, %d mismatches, resident memory grew by %.1f MiB after warm-up (allowed %d MiB)%n",
+                    done.get(), mismatches.get(), growth / 1048576.0, ALLOWED_GROWTH_BYTES >> 20);
+            return mismatches.get() == 0 && growth <= ALLOWED_GROWTH_BYTES ? 0 : 1;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Batches of 1 to 32 sentences, fixed by seed, so every thread can pick any of them. */
+    private static List<List<String>> batches(List<String> sentences, int count) {
+        SplittableRandom random = new SplittableRandom(42);
+        List<List<String>> batches = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int size = 1 + random.nextInt(32);
+            List<String> batch = new ArrayList<>();
+            for (int j = 0; j < size; j++) {
+                batch.add(sentences.get(random.nextInt(sentences.size())));
+            }
+            batches.add(batch);
+        }
+        return batches;
+    }
+
+    /** The process's resident set (weights, mappings and native arenas included), from /proc. */
+    private static long residentBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        return 0;
+    }
+
+    private static long heapAfterGc() {
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        System.gc();
+        return memory.getHeapMemoryUsage().getUsed();
+    }
+}
