@@ -1,5 +1,6 @@
 package dev.tersor.compress;
 
+import dev.tersor.format.Entropy;
 import dev.tersor.format.QuantizedMatrix;
 
 import java.util.PriorityQueue;
@@ -54,23 +55,12 @@ public record EntropyEstimate(long entries, long nonZeros, int distinctCodes, do
         long sparse = (nonZeroBits + 7) / 8 + nonZeros * width(Math.max(0, q.cols() - 1))
                 + (rows + 1) * (width(nonZeros) + width(nonZeroBits));
         return new EntropyEstimate((long) q.rows() * q.cols(), nonZeros, distinct, q.entropyBits(),
-                entropy(nonZeroCounts, nonZeros), overhead + Math.min(all, sparse));
+                Entropy.bits(nonZeroCounts, nonZeros), overhead + Math.min(all, sparse));
     }
 
     /** 8 × estimated bytes per entry. */
     public double bitsPerWeight() {
         return entries == 0 ? 0 : 8.0 * estimatedBytes / entries;
-    }
-
-    private static double entropy(long[] counts, long total) {
-        double h = 0;
-        for (long count : counts) {
-            if (count > 0) {
-                double p = (double) count / total;
-                h -= p * Math.log(p) / Math.log(2);
-            }
-        }
-        return h;
     }
 
     /** Σ count·length over a Huffman code for these counts: the merged weights of every merge. */

@@ -41,6 +41,7 @@ record TokenizerJson(int maxLength, long padId, String modelType, int vocabSize,
 
     /** Parses and checks {@code json}; throws {@link InvalidTokenizerException} naming what is wrong. */
     static TokenizerJson read(byte[] json) {
+        checkSurrogateEscapes(json);
         try (JsonParser p = FACTORY.createParser(json)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new InvalidTokenizerException("tokenizer.json is not a JSON object");
@@ -64,28 +65,36 @@ record TokenizerJson(int maxLength, long padId, String modelType, int vocabSize,
         }
     }
 
-    /** Tokens a post-processor adds around one text: a template's special tokens, 2 for BERT and RoBERTa. */
+    /**
+     * Tokens a post-processor adds around one text: a template's special tokens, 2 for BERT and
+     * RoBERTa. A template whose pieces name a special token it does not define, under that very key,
+     * would abort the process at the first encode, so it is rejected here.
+     */
     private static int specialTokens(JsonParser p, JsonToken value) throws IOException {
         if (value != JsonToken.START_OBJECT) {
             p.skipChildren();
             return 0;
         }
         String type = null;
-        int template = 0;
+        int single = 0;
+        Set<String> used = new HashSet<>();
+        Set<String> defined = new HashSet<>();
+        boolean hasDefinitions = false;
         int sequence = 0;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             JsonToken v = p.nextToken();
             if (field.equals("type") && v == JsonToken.VALUE_STRING) {
                 type = p.getText();
-            } else if (field.equals("single") && v == JsonToken.START_ARRAY) {
-                while (p.nextToken() == JsonToken.START_OBJECT) {
-                    while (p.nextToken() == JsonToken.FIELD_NAME) {
-                        if (p.currentName().equals("SpecialToken")) {
-                            template++;
-                        }
-                        p.nextToken();
-                        p.skipChildren();
+            } else if ((field.equals("single") || field.equals("pair")) && v == JsonToken.START_ARRAY) {
+                int count = templateSpecialTokens(p, used);
+                single = field.equals("single") ? count : single;
+            } else if (field.equals("special_tokens") && v == JsonToken.START_OBJECT) {
+                hasDefinitions = true;
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String key = p.currentName();
+                    if (specialTokenDefinition(p, p.nextToken(), key)) {
+                        defined.add(key);
                     }
                 }
             } else if (field.equals("processors") && v == JsonToken.START_ARRAY) {
@@ -97,15 +106,132 @@ record TokenizerJson(int maxLength, long padId, String modelType, int vocabSize,
                 p.skipChildren();
             }
         }
+        if ("TemplateProcessing".equals(type) && hasDefinitions) {
+            for (String id : used) {
+                if (!defined.contains(id)) {
+                    throw new InvalidTokenizerException("tokenizer.json: the post-processor's template uses special token '"
+                            + id + "', which its special_tokens do not define");
+                }
+            }
+        }
         if (type == null) {
             return 0;
         }
         return switch (type) {
-            case "TemplateProcessing" -> template;
+            case "TemplateProcessing" -> single;
             case "BertProcessing", "RobertaProcessing" -> 2;
             case "Sequence" -> sequence;
             default -> 0;
         };
+    }
+
+    /** Counts a template's SpecialToken pieces and collects the ids they name. */
+    private static int templateSpecialTokens(JsonParser p, Set<String> used) throws IOException {
+        int count = 0;
+        JsonToken piece;
+        while ((piece = p.nextToken()) != JsonToken.END_ARRAY && piece != null) {
+            if (piece != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                continue;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                boolean special = p.currentName().equals("SpecialToken");
+                JsonToken body = p.nextToken();
+                if (special && body == JsonToken.START_OBJECT) {
+                    count++;
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String field = p.currentName();
+                        JsonToken v = p.nextToken();
+                        if (field.equals("id") && v == JsonToken.VALUE_STRING) {
+                            used.add(p.getText());
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
+        return count;
+    }
+
+    /**
+     * Whether one entry of a template's special_tokens is usable under {@code key}: its id equals the
+     * key, and it has as many token ids as tokens, at least one.
+     */
+    private static boolean specialTokenDefinition(JsonParser p, JsonToken value, String key) throws IOException {
+        if (value != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return false;
+        }
+        String id = null;
+        int ids = -1;
+        int tokens = -1;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken v = p.nextToken();
+            if (field.equals("id") && v == JsonToken.VALUE_STRING) {
+                id = p.getText();
+            } else if ((field.equals("ids") || field.equals("tokens")) && v == JsonToken.START_ARRAY) {
+                int n = 0;
+                JsonToken item;
+                while ((item = p.nextToken()) != JsonToken.END_ARRAY && item != null) {
+                    if (field.equals("ids")) {
+                        tokenId(p, item, "special token '" + key + "'");
+                    }
+                    p.skipChildren();
+                    n++;
+                }
+                ids = field.equals("ids") ? n : ids;
+                tokens = field.equals("tokens") ? n : tokens;
+            } else {
+                p.skipChildren();
+            }
+        }
+        return key.equals(id) && ids > 0 && ids == tokens;
+    }
+
+    /**
+     * Rejects {@code \\uD800}-style escapes of half a surrogate pair. Jackson reads them as lone
+     * chars, but the native library's nested deserializers panic on them.
+     */
+    private static void checkSurrogateEscapes(byte[] json) {
+        for (int i = 0; i < json.length - 1; i++) {
+            if (json[i] != '\\') {
+                continue;
+            }
+            if (json[i + 1] != 'u') {
+                i++;
+                continue;
+            }
+            int unit = hexUnit(json, i + 2);
+            if (unit >= 0xD800 && unit <= 0xDBFF && hexUnit(json, i + 8) >= 0xDC00 && hexUnit(json, i + 8) <= 0xDFFF
+                    && json[i + 6] == '\\' && json[i + 7] == 'u') {
+                i += 11;
+            } else if (unit >= 0xD800 && unit <= 0xDFFF) {
+                throw new InvalidTokenizerException("tokenizer.json escapes half a surrogate pair (\\u"
+                        + Integer.toHexString(unit).toUpperCase(java.util.Locale.ROOT) + ") at byte " + i);
+            } else {
+                i += 5;
+            }
+        }
+    }
+
+    /** The four hex digits at {@code at} as a UTF-16 unit, or -1. */
+    private static int hexUnit(byte[] json, int at) {
+        if (at + 4 > json.length) {
+            return -1;
+        }
+        int unit = 0;
+        for (int k = 0; k < 4; k++) {
+            int digit = Character.digit(json[at + k], 16);
+            if (digit < 0) {
+                return -1;
+            }
+            unit = unit * 16 + digit;
+        }
+        return unit;
     }
 
     private static String firstLine(String message) {

@@ -1,5 +1,7 @@
 package dev.tersor.format;
 
+import dev.tersor.kernels.Layouts;
+
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -61,14 +63,11 @@ public record MatrixStatistics(int rows, int cols, int distinctLevels, double en
         boolean overflow = false;
         long zeros = 0;
         for (int r = 0; r < rows; r++) {
-            w.decodeRow(r, rowSegment);
-            float scale = scales == null ? 1f : scales.getAtIndex(dev.tersor.kernels.Layouts.F32, r);
+            levels(w, r, scales, rowSegment, levels);
             for (int c = 0; c < cols; c++) {
-                float v = row[c];
-                if (v == 0) {
+                if (row[c] == 0) {
                     zeros++;
                 }
-                levels[c] = Float.floatToRawIntBits(scale == 0 || scale == 1f ? v : v / scale);
                 if (!overflow) {
                     long[] n = counts.get(levels[c]);
                     if (n == null) {
@@ -87,28 +86,22 @@ public record MatrixStatistics(int rows, int cols, int distinctLevels, double en
         double entropy = Double.NaN;
         if (!overflow) {
             long best = -1;
-            entropy = 0;
-            long n = (long) rows * cols;
+            long[] levelCounts = new long[counts.size()];
+            int i = 0;
             for (var e : counts.entrySet()) {
                 long k = e.getValue()[0];
                 if (k > best || k == best && Integer.compareUnsigned(e.getKey(), omegaBits) < 0) {
                     best = k;
                     omegaBits = e.getKey();
                 }
-                double p = (double) k / n;
-                entropy -= p * Math.log(p) / Math.log(2);
+                levelCounts[i++] = k;
             }
             omegaCount = Math.max(best, 0);
-            entropy = Math.max(0, entropy);
+            entropy = Math.max(0, Entropy.bits(levelCounts, (long) rows * cols));
         }
         long groups = 0;
         for (int r = 0; r < rows; r++) {
-            w.decodeRow(r, rowSegment);
-            float scale = scales == null ? 1f : scales.getAtIndex(dev.tersor.kernels.Layouts.F32, r);
-            for (int c = 0; c < cols; c++) {
-                float v = row[c];
-                levels[c] = Float.floatToRawIntBits(scale == 0 || scale == 1f ? v : v / scale);
-            }
+            levels(w, r, scales, rowSegment, levels);
             Arrays.sort(levels);
             for (int c = 0; c < cols; c++) {
                 if ((c == 0 || levels[c] != levels[c - 1]) && (overflow ? Float.intBitsToFloat(levels[c]) != 0 : levels[c] != omegaBits)) {
@@ -117,5 +110,18 @@ public record MatrixStatistics(int rows, int cols, int distinctLevels, double en
             }
         }
         return new MatrixStatistics(rows, cols, overflow ? -1 : counts.size(), entropy, zeros, omegaCount, groups);
+    }
+
+    /**
+     * Decodes row {@code r} of {@code w} into {@code row} (a heap segment) and writes each entry's level,
+     * the bits of its value divided by the row's scale, to {@code levels}.
+     */
+    private static void levels(WeightMatrix w, int r, MemorySegment scales, MemorySegment row, int[] levels) {
+        w.decodeRow(r, row);
+        float scale = scales == null ? 1f : scales.getAtIndex(Layouts.F32, r);
+        for (int c = 0; c < levels.length; c++) {
+            float v = row.getAtIndex(Layouts.F32, c);
+            levels[c] = Float.floatToRawIntBits(scale == 0 || scale == 1f ? v : v / scale);
+        }
     }
 }

@@ -12,9 +12,9 @@ import java.util.Objects;
  * without row scales. It is what quantizers produce and what codebook formats encode; a plain float
  * matrix becomes one through {@link #fromDense}, with one code per distinct bit pattern.
  *
- * <p>Codes are held in the narrowest array the codebook allows (one byte per entry up to 256 codes,
- * two up to 65 536, else four), so that layers of a hundred million weights stay cheap to generate
- * and encode. {@link #builder} fills that array in place.
+ * <p>Codes are held as {@link PackedCodes}, in the narrowest width the codebook allows, so that
+ * layers of a hundred million weights stay cheap to generate and encode. {@link #builder} fills
+ * them in place.
  *
  * <p>Immutable: the factories copy their inputs and nothing hands out the internal arrays.
  */
@@ -26,10 +26,10 @@ public final class QuantizedMatrix {
     private final int rows;
     private final int cols;
     private final float[] codebook;
-    private final Codes codes;
+    private final PackedCodes codes;
     private final float[] rowScales;
 
-    private QuantizedMatrix(int rows, int cols, float[] codebook, Codes codes, float[] rowScales) {
+    private QuantizedMatrix(int rows, int cols, float[] codebook, PackedCodes codes, float[] rowScales) {
         this.rows = rows;
         this.cols = cols;
         this.codebook = codebook;
@@ -42,22 +42,14 @@ public final class QuantizedMatrix {
      * {@code [0, codebook.length)}; {@code rowScales} is {@code null} or one scale per row.
      */
     public static QuantizedMatrix of(int rows, int cols, float[] codebook, int[] codes, float[] rowScales) {
-        if (rows < 0 || cols < 0) {
-            throw new IllegalArgumentException("negative shape " + rows + "x" + cols);
-        }
+        Builder builder = builder(rows, cols, codebook);
         if ((long) rows * cols != codes.length) {
             throw new IllegalArgumentException(codes.length + " codes for a " + rows + "x" + cols + " matrix");
         }
-        if (rowScales != null && rowScales.length != rows) {
-            throw new IllegalArgumentException(rowScales.length + " row scales for " + rows + " rows");
-        }
-        Codes compact = Codes.allocate(codes.length, codebook.length);
         for (int i = 0; i < codes.length; i++) {
-            checkCode(codes[i], i, codebook.length);
-            compact.set(i, codes[i]);
+            builder.set(i, codes[i]);
         }
-        return new QuantizedMatrix(rows, cols, codebook.clone(), compact,
-                rowScales == null ? null : rowScales.clone());
+        return builder.rowScales(rowScales).build();
     }
 
     /**
@@ -95,12 +87,11 @@ public final class QuantizedMatrix {
         for (int i = 0; i < n; i++) {
             codes[i] = index.codeOf(data.getAtIndex(Layouts.I32, i));
         }
-        float[] codebook = index.codebook();
-        Codes compact = Codes.allocate(n, codebook.length);
+        Builder builder = builder(dense.rows(), dense.cols(), index.codebook());
         for (int i = 0; i < n; i++) {
-            compact.set(i, codes[i]);
+            builder.set(i, codes[i]);
         }
-        return new QuantizedMatrix(dense.rows(), dense.cols(), codebook, compact, null);
+        return builder.build();
     }
 
     public int rows() {
@@ -147,15 +138,7 @@ public final class QuantizedMatrix {
 
     /** Shannon entropy of the codes, in bits per entry (0 for an empty matrix). */
     public double entropyBits() {
-        long total = codes.length();
-        double h = 0;
-        for (long count : codeCounts()) {
-            if (count > 0) {
-                double p = (double) count / total;
-                h -= p * Math.log(p) / Math.log(2);
-            }
-        }
-        return h;
+        return Entropy.bits(codeCounts(), codes.length());
     }
 
     /**
@@ -232,14 +215,14 @@ public final class QuantizedMatrix {
         private final int rows;
         private final int cols;
         private final float[] codebook;
-        private Codes codes;
+        private PackedCodes codes;
         private float[] rowScales;
 
         private Builder(int rows, int cols, float[] codebook) {
             this.rows = rows;
             this.cols = cols;
             this.codebook = codebook;
-            this.codes = Codes.allocate((long) rows * cols, codebook.length);
+            this.codes = PackedCodes.allocate((long) rows * cols, codebook.length);
         }
 
         /** Sets the code of the entry at row-major position {@code index}. */
@@ -272,191 +255,11 @@ public final class QuantizedMatrix {
             return matrix;
         }
 
-        private Codes open() {
+        private PackedCodes open() {
             if (codes == null) {
                 throw new IllegalStateException("this builder has already built its matrix");
             }
             return codes;
-        }
-    }
-
-    /** Row-major codes in the narrowest unsigned array that holds every code of the codebook. */
-    private abstract static sealed class Codes {
-
-        static Codes allocate(long length, int codebookSize) {
-            if (length > MAX_ENTRIES) {
-                throw new IllegalArgumentException(length + " entries exceed the limit of " + MAX_ENTRIES);
-            }
-            int n = (int) length;
-            if (codebookSize <= 1 << 8) {
-                return new Bytes(new byte[n]);
-            }
-            return codebookSize <= 1 << 16 ? new Chars(new char[n]) : new Ints(new int[n]);
-        }
-
-        abstract int length();
-
-        abstract int get(int index);
-
-        abstract void set(int index, int code);
-
-        void count(long[] counts) {
-            for (int i = 0, n = length(); i < n; i++) {
-                counts[get(i)]++;
-            }
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            if (!(o instanceof Codes other) || other.length() != length()) {
-                return false;
-            }
-            for (int i = 0, n = length(); i < n; i++) {
-                if (get(i) != other.get(i)) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        @Override
-        public int hashCode() {
-            int h = 1;
-            for (int i = 0, n = length(); i < n; i++) {
-                h = 31 * h + get(i);
-            }
-            return h;
-        }
-
-        private static final class Bytes extends Codes {
-            private final byte[] codes;
-
-            Bytes(byte[] codes) {
-                this.codes = codes;
-            }
-
-            @Override
-            int length() {
-                return codes.length;
-            }
-
-            @Override
-            int get(int index) {
-                return codes[index] & 0xFF;
-            }
-
-            @Override
-            void set(int index, int code) {
-                codes[index] = (byte) code;
-            }
-        }
-
-        private static final class Chars extends Codes {
-            private final char[] codes;
-
-            Chars(char[] codes) {
-                this.codes = codes;
-            }
-
-            @Override
-            int length() {
-                return codes.length;
-            }
-
-            @Override
-            int get(int index) {
-                return codes[index];
-            }
-
-            @Override
-            void set(int index, int code) {
-                codes[index] = (char) code;
-            }
-        }
-
-        private static final class Ints extends Codes {
-            private final int[] codes;
-
-            Ints(int[] codes) {
-                this.codes = codes;
-            }
-
-            @Override
-            int length() {
-                return codes.length;
-            }
-
-            @Override
-            int get(int index) {
-                return codes[index];
-            }
-
-            @Override
-            void set(int index, int code) {
-                codes[index] = code;
-            }
-        }
-    }
-
-    /** Open-addressing map from float bits to codes, assigning codes in order of first appearance. */
-    private static final class BitsIndex {
-        private int[] keys = new int[64];
-        private int[] values = new int[64];
-        private boolean[] used = new boolean[64];
-        private float[] codebook = new float[16];
-        private int size;
-
-        int codeOf(int bits) {
-            int mask = keys.length - 1;
-            int slot = mix(bits) & mask;
-            while (used[slot]) {
-                if (keys[slot] == bits) {
-                    return values[slot];
-                }
-                slot = (slot + 1) & mask;
-            }
-            int code = size++;
-            used[slot] = true;
-            keys[slot] = bits;
-            values[slot] = code;
-            if (code == codebook.length) {
-                codebook = Arrays.copyOf(codebook, 2 * code);
-            }
-            codebook[code] = Float.intBitsToFloat(bits);
-            if (2 * size > keys.length) {
-                rehash();
-            }
-            return code;
-        }
-
-        float[] codebook() {
-            return Arrays.copyOf(codebook, size);
-        }
-
-        private void rehash() {
-            int[] oldKeys = keys;
-            int[] oldValues = values;
-            boolean[] oldUsed = used;
-            keys = new int[oldKeys.length * 2];
-            values = new int[oldKeys.length * 2];
-            used = new boolean[oldKeys.length * 2];
-            int mask = keys.length - 1;
-            for (int i = 0; i < oldKeys.length; i++) {
-                if (oldUsed[i]) {
-                    int slot = mix(oldKeys[i]) & mask;
-                    while (used[slot]) {
-                        slot = (slot + 1) & mask;
-                    }
-                    used[slot] = true;
-                    keys[slot] = oldKeys[i];
-                    values[slot] = oldValues[i];
-                }
-            }
-        }
-
-        private static int mix(int bits) {
-            int h = bits * 0x9E3779B9;
-            return h ^ (h >>> 16);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.tersor.graph;
 
+import dev.tersor.format.ElementType;
 import dev.tersor.kernels.Layouts;
 
 import java.lang.foreign.Arena;
@@ -15,32 +16,35 @@ import java.util.Objects;
  */
 public final class Tensor {
 
-    private final DataType type;
+    private final ElementType type;
     private final int[] shape;
     private final int size;
     private final MemorySegment data;
 
-    private Tensor(DataType type, int[] shape, MemorySegment data) {
+    private Tensor(ElementType type, int[] shape, MemorySegment data) {
         this.type = Objects.requireNonNull(type, "type");
+        if (!type.isTensor()) {
+            throw new UnsupportedModelException("tensors of element type " + type.onnxName() + " are not supported");
+        }
         this.shape = shape.clone();
         this.size = Shapes.size(this.shape);
         if (data.byteSize() != (long) size * type.bytes()) {
-            throw new InvalidModelException("tensor " + type + Arrays.toString(shape) + " needs "
+            throw new InvalidModelException("tensor " + type.onnxName() + Arrays.toString(shape) + " needs "
                     + (long) size * type.bytes() + " bytes, got " + data.byteSize());
         }
         this.data = data.asReadOnly();
     }
 
     /** A tensor over {@code data} without copying; it must hold exactly the bytes the shape needs. */
-    public static Tensor wrap(DataType type, int[] shape, MemorySegment data) {
+    public static Tensor wrap(ElementType type, int[] shape, MemorySegment data) {
         return new Tensor(type, shape, data);
     }
 
     /** A copy of {@code data}. */
-    public static Tensor copyOf(DataType type, int[] shape, MemorySegment data) {
+    public static Tensor copyOf(ElementType type, int[] shape, MemorySegment data) {
         MemorySegment copy = heap(type, Shapes.size(shape));
         if (data.byteSize() != copy.byteSize()) {
-            throw new InvalidModelException("tensor " + type + Arrays.toString(shape) + " needs "
+            throw new InvalidModelException("tensor " + type.onnxName() + Arrays.toString(shape) + " needs "
                     + copy.byteSize() + " bytes, got " + data.byteSize());
         }
         MemorySegment.copy(data, 0, copy, 0, copy.byteSize());
@@ -49,29 +53,29 @@ public final class Tensor {
 
     public static Tensor of(float[] values, int... shape) {
         requireCount(values.length, shape);
-        MemorySegment data = heap(DataType.FLOAT, values.length);
+        MemorySegment data = heap(ElementType.F32, values.length);
         MemorySegment.copy(values, 0, data, Layouts.F32, 0, values.length);
-        return new Tensor(DataType.FLOAT, shape, data);
+        return new Tensor(ElementType.F32, shape, data);
     }
 
     public static Tensor ofLongs(long[] values, int... shape) {
         requireCount(values.length, shape);
-        MemorySegment data = heap(DataType.INT64, values.length);
+        MemorySegment data = heap(ElementType.I64, values.length);
         MemorySegment.copy(values, 0, data, Layouts.I64, 0, values.length);
-        return new Tensor(DataType.INT64, shape, data);
+        return new Tensor(ElementType.I64, shape, data);
     }
 
     public static Tensor ofInts(int[] values, int... shape) {
         requireCount(values.length, shape);
-        MemorySegment data = heap(DataType.INT32, values.length);
+        MemorySegment data = heap(ElementType.I32, values.length);
         MemorySegment.copy(values, 0, data, Layouts.I32, 0, values.length);
-        return new Tensor(DataType.INT32, shape, data);
+        return new Tensor(ElementType.I32, shape, data);
     }
 
     /** UINT8, INT8 or BOOL elements from bytes. */
-    public static Tensor ofBytes(DataType type, byte[] values, int... shape) {
+    public static Tensor ofBytes(ElementType type, byte[] values, int... shape) {
         if (type.bytes() != 1) {
-            throw new IllegalArgumentException(type + " is not a byte type");
+            throw new IllegalArgumentException(type.onnxName() + " is not a byte type");
         }
         requireCount(values.length, shape);
         MemorySegment data = heap(type, values.length);
@@ -89,7 +93,7 @@ public final class Tensor {
      * never use heap segments: kernels that see one kind of segment only stay fully compiled, while a mix
      * of heap and native segments at the same Vector API load makes it megamorphic and many times slower.
      */
-    static MemorySegment heap(DataType type, long count) {
+    static MemorySegment heap(ElementType type, long count) {
         long bytes = count * type.bytes();
         return Arena.ofAuto().allocate(Math.max(bytes, 1), 64).asSlice(0, bytes);
     }
@@ -100,7 +104,7 @@ public final class Tensor {
         }
     }
 
-    public DataType type() {
+    public ElementType type() {
         return type;
     }
 
@@ -127,29 +131,29 @@ public final class Tensor {
     }
 
     public float[] toFloatArray() {
-        requireType(DataType.FLOAT);
-        float[] values = new float[size];
-        MemorySegment.copy(data, Layouts.F32, 0, values, 0, size);
-        return values;
+        requireType(ElementType.F32);
+        return copyTo(new float[size], Layouts.F32);
     }
 
     public long[] toLongArray() {
-        requireType(DataType.INT64);
-        long[] values = new long[size];
-        MemorySegment.copy(data, Layouts.I64, 0, values, 0, size);
-        return values;
+        requireType(ElementType.I64);
+        return copyTo(new long[size], Layouts.I64);
     }
 
     public int[] toIntArray() {
-        requireType(DataType.INT32);
-        int[] values = new int[size];
-        MemorySegment.copy(data, Layouts.I32, 0, values, 0, size);
-        return values;
+        requireType(ElementType.I32);
+        return copyTo(new int[size], Layouts.I32);
+    }
+
+    /** Copies every element into {@code array}, a Java array of {@code size} elements of {@code layout}'s type. */
+    private <A> A copyTo(A array, ValueLayout layout) {
+        MemorySegment.copy(data, layout, 0, array, 0, size);
+        return array;
     }
 
     public byte[] toByteArray() {
         if (type.bytes() != 1) {
-            throw new IllegalStateException("tensor of " + type + " is not a byte tensor");
+            throw new IllegalStateException("tensor of " + type.onnxName() + " is not a byte tensor");
         }
         return data.toArray(ValueLayout.JAVA_BYTE);
     }
@@ -164,9 +168,9 @@ public final class Tensor {
         return Elements.getLong(type, data, i);
     }
 
-    private void requireType(DataType expected) {
+    private void requireType(ElementType expected) {
         if (type != expected) {
-            throw new IllegalStateException("tensor of " + type + ", not " + expected);
+            throw new IllegalStateException("tensor of " + type.onnxName() + ", not " + expected.onnxName());
         }
     }
 
@@ -177,6 +181,6 @@ public final class Tensor {
 
     @Override
     public String toString() {
-        return type + Arrays.toString(shape);
+        return type.onnxName() + Arrays.toString(shape);
     }
 }

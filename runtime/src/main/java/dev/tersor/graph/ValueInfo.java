@@ -1,11 +1,16 @@
 package dev.tersor.graph;
 
+import dev.tersor.format.ElementType;
+
 import java.util.Arrays;
 
 /** A graph input: name, element type and dims, where {@code -1} marks a dimension bound at run time. */
-public record ValueInfo(String name, DataType type, int[] dims) {
+public record ValueInfo(String name, ElementType type, int[] dims) {
 
     public ValueInfo {
+        if (!type.isTensor()) {
+            throw new UnsupportedModelException("input " + name + " has element type " + type.onnxName() + ", which tensors cannot have");
+        }
         dims = dims.clone();
     }
 
@@ -29,7 +34,7 @@ public record ValueInfo(String name, DataType type, int[] dims) {
 
     @Override
     public String toString() {
-        return name + ": " + type + Arrays.toString(dims);
+        return name + ": " + type.onnxName() + Arrays.toString(dims);
     }
 
     @Override

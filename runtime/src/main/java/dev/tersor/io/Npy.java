@@ -1,6 +1,6 @@
 package dev.tersor.io;
 
-import dev.tersor.graph.DataType;
+import dev.tersor.format.ElementType;
 import dev.tersor.graph.InvalidModelException;
 import dev.tersor.graph.Shapes;
 import dev.tersor.graph.Tensor;
@@ -72,7 +72,7 @@ public final class Npy {
             throw new InvalidModelException(what + ": bad header length " + headerLength);
         }
         String header = new String(in.readNBytes(headerLength), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-        DataType type = dtype(field(DESCR, header, what), what);
+        ElementType type = dtype(field(DESCR, header, what), what);
         if (field(ORDER, header, what).equals("True")) {
             throw new InvalidModelException(what + ": Fortran-order arrays are not supported");
         }
@@ -97,27 +97,28 @@ public final class Npy {
         return m.group(1);
     }
 
-    private static DataType dtype(String descr, String what) {
+    private static ElementType dtype(String descr, String what) {
         return switch (descr) {
-            case "<f4" -> DataType.FLOAT;
-            case "<i8" -> DataType.INT64;
-            case "<i4" -> DataType.INT32;
-            case "|u1", "<u1" -> DataType.UINT8;
-            case "|i1", "<i1" -> DataType.INT8;
-            case "|b1" -> DataType.BOOL;
+            case "<f4" -> ElementType.F32;
+            case "<i8" -> ElementType.I64;
+            case "<i4" -> ElementType.I32;
+            case "|u1", "<u1" -> ElementType.U8;
+            case "|i1", "<i1" -> ElementType.I8;
+            case "|b1" -> ElementType.BOOL;
             default -> throw new InvalidModelException(what + ": dtype '" + descr + "' is not supported (use float32, "
                     + "int64, int32, uint8, int8 or bool, little-endian)");
         };
     }
 
-    private static String descr(DataType type) {
+    private static String descr(ElementType type) {
         return switch (type) {
-            case FLOAT -> "<f4";
-            case INT64 -> "<i8";
-            case INT32 -> "<i4";
-            case UINT8 -> "|u1";
-            case INT8 -> "|i1";
+            case F32 -> "<f4";
+            case I64 -> "<i8";
+            case I32 -> "<i4";
+            case U8 -> "|u1";
+            case I8 -> "|i1";
             case BOOL -> "|b1";
+            default -> throw new IllegalArgumentException("tensors of " + type.onnxName() + " have no .npy form here");
         };
     }
 

@@ -8,7 +8,7 @@ import dev.tersor.graph.InvalidModelException;
 import dev.tersor.graph.ModelException;
 import dev.tersor.graph.Tensor;
 import dev.tersor.graph.ValueInfo;
-import dev.tersor.graph.kernels.TensorKernels;
+import dev.tersor.graph.ops.GraphValidator;
 import dev.tersor.graph.plan.Plan;
 import dev.tersor.onnx.OnnxImporter;
 
@@ -70,7 +70,7 @@ public final class Model implements AutoCloseable {
                         e.getValue().byteSize(), e.getValue().byteSize())).toList();
         this.graph = Objects.requireNonNull(graph, "graph");
         this.mapping = mapping;
-        this.context = new ModelBindContext(graph.weights(), execution, TensorKernels.preferred());
+        this.context = new ModelBindContext(graph.weights(), execution);
         this.source = source;
     }
 
@@ -82,7 +82,7 @@ public final class Model implements AutoCloseable {
     /** As {@link #load(Path)}, running weight products with {@code execution}. */
     public static Model load(Path path, Execution execution) throws IOException {
         if (TsrFile.isTsr(path)) {
-            return TsrFile.read(path, execution);
+            return of(TsrFile.read(path), execution, path.toString());
         }
         return importOnnx(path, ImportOptions.defaults(), execution);
     }
@@ -146,9 +146,14 @@ public final class Model implements AutoCloseable {
         return new Model(OnnxImporter.read(path, options.encoder()), null, execution, path.toString());
     }
 
+    /** A model over a container's contents; it takes ownership of their weights and mapping. */
+    static Model of(TsrFile.Contents contents, Execution execution, String source) {
+        return new Model(contents.graph(), contents.mapping(), execution, source, contents.metadata());
+    }
+
     /** A model over an already compiled graph; it takes ownership of the graph's weights. */
     public static Model of(Graph graph, Execution execution) {
-        graph.validate();
+        GraphValidator.validate(graph);
         return new Model(graph, null, execution, "graph");
     }
 
@@ -211,8 +216,8 @@ public final class Model implements AutoCloseable {
                             + graph.inputs());
                 }
                 if (value.type() != input.type()) {
-                    throw new InvalidModelException("input '" + input.name() + "' is " + value.type() + ", expected "
-                            + input.type());
+                    throw new InvalidModelException("input '" + input.name() + "' is " + value.type().onnxName() + ", expected "
+                            + input.type().onnxName());
                 }
                 shapes.put(input.name(), value.shape());
                 key.add(value.rank());

@@ -3,8 +3,8 @@ package dev.tersor.model;
 import dev.tersor.format.Execution;
 import dev.tersor.format.WeightMatrix;
 import dev.tersor.graph.InvalidModelException;
-import dev.tersor.graph.kernels.TensorKernels;
 import dev.tersor.graph.ops.BindContext;
+import dev.tersor.kernels.tensor.TensorKernels;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -16,13 +16,11 @@ final class ModelBindContext implements BindContext {
 
     private final Map<String, WeightMatrix> weights;
     private final Execution execution;
-    private final TensorKernels kernels;
     private final Map<String, MemorySegment> decoded = new ConcurrentHashMap<>();
 
-    ModelBindContext(Map<String, WeightMatrix> weights, Execution execution, TensorKernels kernels) {
+    ModelBindContext(Map<String, WeightMatrix> weights, Execution execution) {
         this.weights = weights;
         this.execution = execution;
-        this.kernels = kernels;
     }
 
     @Override
@@ -46,6 +44,6 @@ final class ModelBindContext implements BindContext {
 
     @Override
     public TensorKernels kernels() {
-        return kernels;
+        return execution.tensorKernels();
     }
 }

@@ -2,10 +2,10 @@ package dev.tersor.onnx;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tersor.format.ElementType;
 import dev.tersor.format.Execution;
 import dev.tersor.format.WeightMatrix;
 import dev.tersor.graph.Attributes;
-import dev.tersor.graph.DataType;
 import dev.tersor.graph.Graph;
 import dev.tersor.graph.InvalidModelException;
 import dev.tersor.graph.Node;
@@ -17,10 +17,10 @@ import dev.tersor.graph.compile.ConvFusion;
 import dev.tersor.graph.compile.GraphCompiler;
 import dev.tersor.graph.compile.MutableGraph;
 import dev.tersor.graph.compile.WeightEncoder;
-import dev.tersor.graph.kernels.TensorKernels;
 import dev.tersor.graph.ops.BindContext;
 import dev.tersor.graph.ops.Operator;
 import dev.tersor.graph.ops.Operators;
+import dev.tersor.kernels.tensor.TensorKernels;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -81,9 +81,9 @@ public final class OnnxImporter {
             if (initializers.contains(v.name())) {
                 continue;
             }
-            DataType type = DataType.fromOnnx(v.elemType());
+            ElementType type = ElementType.tensorFromOnnx(v.elemType());
             if (type == null) {
-                throw new UnsupportedModelException("input '" + v.name() + "' has element type " + DataType.onnxName(v.elemType()));
+                throw new UnsupportedModelException("input '" + v.name() + "' has element type " + ElementType.onnxName(v.elemType()));
             }
             if (!v.hasShape()) {
                 throw new UnsupportedModelException("input '" + v.name() + "' has no shape (rank) in the model");
@@ -256,9 +256,9 @@ public final class OnnxImporter {
         if (t.external()) {
             throw new UnsupportedModelException(what + ": external tensor data is not supported");
         }
-        DataType type = DataType.fromOnnx(t.dataType());
+        ElementType type = ElementType.tensorFromOnnx(t.dataType());
         if (type == null) {
-            throw new UnsupportedModelException(what + " has element type " + DataType.onnxName(t.dataType()));
+            throw new UnsupportedModelException(what + " has element type " + ElementType.onnxName(t.dataType()));
         }
         int[] shape = Shapes.fromLongs(t.dims(), what);
         int size = Shapes.size(shape);
@@ -272,30 +272,31 @@ public final class OnnxImporter {
             return Tensor.copyOf(type, shape, MemorySegment.ofBuffer(raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN)));
         }
         int count = switch (type) {
-            case FLOAT -> t.floatData().length;
-            case INT64 -> t.int64Data().length;
+            case F32 -> t.floatData().length;
+            case I64 -> t.int64Data().length;
             default -> t.int32Data().length;
         };
         if (count != size) {
             throw new InvalidModelException(what + ": " + count + " values for shape " + java.util.Arrays.toString(shape));
         }
         return switch (type) {
-            case FLOAT -> Tensor.of(t.floatData(), shape);
-            case INT64 -> Tensor.ofLongs(t.int64Data(), shape);
-            case INT32 -> {
+            case F32 -> Tensor.of(t.floatData(), shape);
+            case I64 -> Tensor.ofLongs(t.int64Data(), shape);
+            case I32 -> {
                 int[] v = new int[size];
                 for (int i = 0; i < size; i++) {
                     v[i] = (int) t.int32Data()[i];
                 }
                 yield Tensor.ofInts(v, shape);
             }
-            case UINT8, INT8, BOOL -> {
+            case U8, I8, BOOL -> {
                 byte[] v = new byte[size];
                 for (int i = 0; i < size; i++) {
                     v[i] = (byte) t.int32Data()[i];
                 }
                 yield Tensor.ofBytes(type, v, shape);
             }
+            default -> throw new UnsupportedModelException(what + " has element type " + type.onnxName());
         };
     }
 

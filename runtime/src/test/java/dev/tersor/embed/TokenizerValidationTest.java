@@ -111,4 +111,24 @@ class TokenizerValidationTest {
         assertThatThrownBy(() -> Tokenizer.readChecked(dir))
                 .isInstanceOf(InvalidTokenizerException.class).hasMessageEndingWith(": it is a directory");
     }
+
+    @Test
+    void aTemplateNamingAnUndefinedSpecialTokenIsRejected() {
+        // Found by the fuzzer: the native post-processor panics looking up the template's [SEP].
+        assertThatThrownBy(() -> edited(s -> s.replaceFirst("\"\\[SEP]\": *\\{", "\"\": {")))
+                .isInstanceOf(InvalidTokenizerException.class)
+                .hasMessage("tokenizer.json: the post-processor's template uses special token '[SEP]', which its special_tokens do not define");
+    }
+
+    @Test
+    void halfASurrogatePairIsRejected() {
+        // Found by the fuzzer: the native library's nested deserializers panic on a lone \\uD800 (replaceFirst
+        // reads a doubled backslash as one).
+        assertThatThrownBy(() -> edited(s -> s.replaceFirst("\"\\[PAD]\"", "\"\\\\uD800\"")))
+                .isInstanceOf(InvalidTokenizerException.class)
+                .hasMessageStartingWith("tokenizer.json escapes half a surrogate pair (\\uD800) at byte ");
+        try (Tokenizer paired = edited(s -> s.replaceFirst("\"\\[PAD]\"", "\"\\\\uD83E\\\\uDD96\""))) {
+            assertThat(paired.maxTokens()).isEqualTo(128);
+        }
+    }
 }

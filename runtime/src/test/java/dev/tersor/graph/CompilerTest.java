@@ -1,11 +1,12 @@
 package dev.tersor.graph;
 
+import dev.tersor.format.ElementType;
 import dev.tersor.format.Execution;
 import dev.tersor.graph.compile.GraphCompiler;
 import dev.tersor.graph.compile.MutableGraph;
 import dev.tersor.graph.compile.WeightEncoder;
-import dev.tersor.graph.kernels.TensorKernels;
 import dev.tersor.graph.ops.BindContext;
+import dev.tersor.kernels.tensor.TensorKernels;
 import dev.tersor.model.Model;
 import dev.tersor.onnx.OnnxImporter;
 import dev.tersor.onnx.OnnxProto;
@@ -100,7 +101,7 @@ class CompilerTest {
         List<Node> nodes = new ArrayList<>();
         Map<String, Tensor> constants = new java.util.LinkedHashMap<>();
         mlp(random, nodes, constants);
-        ValueInfo input = new ValueInfo("x", DataType.FLOAT, new int[]{-1, -1, 16});
+        ValueInfo input = new ValueInfo("x", ElementType.F32, new int[]{-1, -1, 16});
         Graph decomposed = new Graph(List.of(input), List.of("y"), nodes, constants, Map.of());
 
         MutableGraph g = new MutableGraph();
@@ -132,8 +133,8 @@ class CompilerTest {
     @Test
     void castsBetweenTersorTypes() {
         MutableGraph g = new MutableGraph();
-        g.addInput(new ValueInfo("f", DataType.FLOAT, new int[]{6}));
-        g.addInput(new ValueInfo("i", DataType.INT64, new int[]{3}));
+        g.addInput(new ValueInfo("f", ElementType.F32, new int[]{6}));
+        g.addInput(new ValueInfo("i", ElementType.I64, new int[]{3}));
         g.addNode(node("Cast", List.of("f"), "f2i32", Attributes.builder().put("to", 6L).build()));
         g.addNode(node("Cast", List.of("f"), "f2b", Attributes.builder().put("to", 9L).build()));
         g.addNode(node("Cast", List.of("f2b"), "b2f", Attributes.builder().put("to", 1L).build()));
@@ -155,7 +156,7 @@ class CompilerTest {
     @Test
     void geluMatchesItsDefinition() {
         MutableGraph g = new MutableGraph();
-        g.addInput(new ValueInfo("x", DataType.FLOAT, new int[]{-1}));
+        g.addInput(new ValueInfo("x", ElementType.F32, new int[]{-1}));
         g.addNode(node("Gelu", List.of("x"), "y", Attributes.NONE));
         g.addOutput("y");
         float[] x = new float[401];

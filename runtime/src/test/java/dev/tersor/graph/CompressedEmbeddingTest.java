@@ -1,5 +1,6 @@
 package dev.tersor.graph;
 
+import dev.tersor.format.ElementType;
 import dev.tersor.format.Execution;
 import dev.tersor.format.MatrixFormat;
 import dev.tersor.format.MatrixFormats;
@@ -30,7 +31,7 @@ class CompressedEmbeddingTest {
 
     static Model compile(MatrixFormat format, float[] table) {
         MutableGraph g = new MutableGraph();
-        g.addInput(new ValueInfo("ids", DataType.INT64, new int[]{-1, -1}));
+        g.addInput(new ValueInfo("ids", ElementType.I64, new int[]{-1, -1}));
         g.addOutput("y");
         g.addConstant("table", Tensor.of(table, VOCAB, DIM));
         g.addNode(new Node("lookup", "Gather", List.of("table", "ids"), List.of("y"), Attributes.NONE));

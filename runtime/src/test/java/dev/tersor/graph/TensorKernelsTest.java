@@ -1,9 +1,11 @@
 package dev.tersor.graph;
 
-import dev.tersor.graph.kernels.ScalarTensorKernels;
-import dev.tersor.graph.kernels.TensorKernels;
-import dev.tersor.graph.kernels.TensorKernels.Binary;
-import dev.tersor.graph.kernels.TensorKernels.Unary;
+import dev.tersor.format.Execution;
+import dev.tersor.kernels.KernelUnavailableException;
+import dev.tersor.kernels.tensor.ScalarTensorKernels;
+import dev.tersor.kernels.tensor.TensorKernels;
+import dev.tersor.kernels.tensor.TensorKernels.Binary;
+import dev.tersor.kernels.tensor.TensorKernels.Unary;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -12,6 +14,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
@@ -36,6 +39,30 @@ class TensorKernelsTest {
         boolean module = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
         assertThat(TensorKernels.vector() != null).isEqualTo(module);
         assertThat(TensorKernels.preferred().name()).isEqualTo(module ? "vector" : "scalar");
+    }
+
+    @Test
+    void namedProvidersFollowTheWeightKernelsRules() {
+        boolean module = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        assertThat(TensorKernels.named("scalar")).isSameAs(TensorKernels.scalar());
+        if (module) {
+            assertThat(TensorKernels.named("vector").name()).isEqualTo("vector");
+        } else {
+            assertThatThrownBy(() -> TensorKernels.named("vector")).isInstanceOf(KernelUnavailableException.class)
+                    .hasMessageContaining("jdk.incubator.vector");
+        }
+        // native has no tensor kernels of its own: it runs the best Java ones, as NativeKernels does
+        assertThat(TensorKernels.named("native").name()).isEqualTo(module ? "vector" : "scalar");
+        assertThatThrownBy(() -> TensorKernels.named("fast")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown kernel provider 'fast'");
+    }
+
+    @Test
+    void executionCarriesTheTensorKernels() {
+        Execution defaults = Execution.defaults();
+        assertThat(defaults.tensorKernels()).isSameAs(TensorKernels.preferred());
+        assertThat(defaults.withTensorKernels(TensorKernels.scalar()).tensorKernels()).isSameAs(TensorKernels.scalar());
+        assertThat(defaults.withThreads(2).tensorKernels()).isSameAs(defaults.tensorKernels());
     }
 
     @Test

@@ -1,6 +1,6 @@
 package dev.tersor.io;
 
-import dev.tersor.graph.DataType;
+import dev.tersor.format.ElementType;
 import dev.tersor.graph.InvalidModelException;
 import dev.tersor.graph.Tensor;
 import org.junit.jupiter.api.Test;
@@ -26,8 +26,8 @@ class NpyTest {
     @Test
     void roundTripsEveryType() throws Exception {
         for (Tensor t : new Tensor[]{Tensor.of(new float[]{1.5f, -2, Float.NaN, 0}, 2, 2), Tensor.ofLongs(new long[]{1, -5, 7}, 3),
-                Tensor.ofInts(new int[]{3}, 1, 1, 1), Tensor.ofBytes(DataType.UINT8, new byte[]{(byte) 200, 1}, 2),
-                Tensor.ofBytes(DataType.INT8, new byte[]{-3}), Tensor.ofBytes(DataType.BOOL, new byte[]{0, 1}, 2, 1),
+                Tensor.ofInts(new int[]{3}, 1, 1, 1), Tensor.ofBytes(ElementType.U8, new byte[]{(byte) 200, 1}, 2),
+                Tensor.ofBytes(ElementType.I8, new byte[]{-3}), Tensor.ofBytes(ElementType.BOOL, new byte[]{0, 1}, 2, 1),
                 Tensor.of(new float[0], 0, 4)}) {
             assertThat(roundTrip(t).contentEquals(t)).as(t.toString()).isTrue();
         }

@@ -1,19 +1,19 @@
 package dev.tersor.model;
 
+import dev.tersor.format.ElementType;
 import dev.tersor.format.Execution;
 import dev.tersor.format.FormatCostModel;
 import dev.tersor.format.MatrixFormats;
 import dev.tersor.format.MatrixStatistics;
 import dev.tersor.graph.Attributes;
-import dev.tersor.graph.DataType;
 import dev.tersor.graph.Node;
 import dev.tersor.graph.Tensor;
 import dev.tersor.graph.ValueInfo;
 import dev.tersor.graph.compile.GraphCompiler;
 import dev.tersor.graph.compile.MutableGraph;
 import dev.tersor.graph.compile.WeightEncoder;
-import dev.tersor.graph.kernels.TensorKernels;
 import dev.tersor.graph.ops.BindContext;
+import dev.tersor.kernels.tensor.TensorKernels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,7 +68,7 @@ class ExecutionPolicyTest {
     static Path storedInHam(Path dir) throws Exception {
         SplittableRandom random = new SplittableRandom(5);
         MutableGraph g = new MutableGraph();
-        g.addInput(new ValueInfo("ids", DataType.INT64, new int[]{1, -1}));
+        g.addInput(new ValueInfo("ids", ElementType.I64, new int[]{1, -1}));
         g.addOutput("y");
         g.addConstant("table", quantized(random, 60, 32));
         g.addConstant("w", quantized(random, 32, 48));

@@ -39,8 +39,8 @@ final class OrtRunner implements AutoCloseable {
                     shape[i] = t.dim(i);
                 }
                 OnnxTensor value = switch (t.type()) {
-                    case FLOAT -> OnnxTensor.createTensor(env, FloatBuffer.wrap(t.toFloatArray()), shape);
-                    case INT64 -> OnnxTensor.createTensor(env, LongBuffer.wrap(t.toLongArray()), shape);
+                    case F32 -> OnnxTensor.createTensor(env, FloatBuffer.wrap(t.toFloatArray()), shape);
+                    case I64 -> OnnxTensor.createTensor(env, LongBuffer.wrap(t.toLongArray()), shape);
                     default -> throw new IllegalArgumentException("unsupported test input type " + t.type());
                 };
                 ort.put(e.getKey(), value);

@@ -67,7 +67,7 @@ class TsrFuzzTest {
             MemorySegment.copy(bytes, 0, file, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
             dev.tersor.graph.Graph graph;
             try {
-                graph = TsrFile.parse(file);
+                graph = TsrFile.parse(file).graph();
             } catch (ModelException e) {
                 return "rejected";
             }

@@ -71,7 +71,7 @@ final class TsrSurgery {
         metadata.put("tersor.graph.crc32c",
                 Long.toHexString(TsrFile.crc32c(MemorySegment.ofArray(graphText.getBytes(StandardCharsets.UTF_8)))));
         byte[] h = write(header).getBytes(StandardCharsets.UTF_8);
-        int padded = (int) (TsrFile.align(8 + h.length) - 8);
+        int padded = (int) (SafetensorsFile.align(8 + h.length) - 8);
         byte[] out = new byte[8 + padded + data.length];
         ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN).putLong(0, padded);
         System.arraycopy(h, 0, out, 8, h.length);

@@ -1,8 +1,8 @@
 package dev.tersor.graph.compile;
 
 import dev.tersor.format.DenseMatrixView;
+import dev.tersor.format.ElementType;
 import dev.tersor.graph.Attributes;
-import dev.tersor.graph.DataType;
 import dev.tersor.graph.Node;
 import dev.tersor.graph.Tensor;
 import dev.tersor.graph.UnsupportedModelException;
@@ -37,7 +37,7 @@ public final class ConvFusion {
 
     private static void convert(MutableGraph graph, Node conv) {
         Tensor w = graph.constant(conv.input(1));
-        if (w == null || w.type() != DataType.FLOAT || w.rank() != 4) {
+        if (w == null || w.type() != ElementType.F32 || w.rank() != 4) {
             throw new UnsupportedModelException(conv.describe() + ": only constant float 2-D kernels are supported, weight is "
                     + (w == null ? "computed at run time" : w.toString()));
         }
@@ -47,7 +47,7 @@ public final class ConvFusion {
         float[] bias = null;
         if (!conv.input(2).isEmpty()) {
             Tensor b = graph.constant(conv.input(2));
-            if (b == null || b.type() != DataType.FLOAT || b.size() != outC) {
+            if (b == null || b.type() != ElementType.F32 || b.size() != outC) {
                 throw new UnsupportedModelException(conv.describe() + ": the bias must be a constant of " + outC + " floats");
             }
             bias = b.toFloatArray();

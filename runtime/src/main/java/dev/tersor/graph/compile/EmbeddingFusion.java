@@ -1,9 +1,9 @@
 package dev.tersor.graph.compile;
 
 import dev.tersor.format.DenseMatrixView;
+import dev.tersor.format.ElementType;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.graph.Attributes;
-import dev.tersor.graph.DataType;
 import dev.tersor.graph.Node;
 import dev.tersor.graph.Tensor;
 
@@ -30,18 +30,18 @@ final class EmbeddingFusion {
             if (table == null || table.rank() != 2 || graph.constant(gather.input(1)) != null) {
                 continue;
             }
-            if (table.type() == DataType.FLOAT) {
+            if (table.type() == ElementType.F32) {
                 String weight = graph.addWeight(gather.input(0),
                         DenseMatrixView.of(table.dim(0), table.dim(1), table.toFloatArray()));
                 graph.replace(List.of(gather), embedding(gather, gather.outputs(), weight));
-            } else if (table.type() == DataType.UINT8 || table.type() == DataType.INT8) {
+            } else if (table.type() == ElementType.U8 || table.type() == ElementType.I8) {
                 Node dq = Patterns.soleConsumer(graph, gather.output(0), "DequantizeLinear");
                 if (dq == null || !dq.input(0).equals(gather.output(0))) {
                     continue;
                 }
                 Tensor scale = graph.constant(dq.input(1));
                 Tensor zp = dq.input(2).isEmpty() ? null : graph.constant(dq.input(2));
-                if (scale == null || scale.size() != 1 || scale.type() != DataType.FLOAT
+                if (scale == null || scale.size() != 1 || scale.type() != ElementType.F32
                         || (!dq.input(2).isEmpty() && (zp == null || zp.size() != 1))) {
                     continue;
                 }
@@ -62,7 +62,7 @@ final class EmbeddingFusion {
         int rows = table.dim(0);
         int cols = table.dim(1);
         long zero = zp == null ? 0 : zp.getLong(0);
-        boolean signed = table.type() == DataType.INT8;
+        boolean signed = table.type() == ElementType.I8;
         float[] codebook = new float[256];
         for (int c = 0; c < 256; c++) {
             long q = signed ? (byte) c : c;

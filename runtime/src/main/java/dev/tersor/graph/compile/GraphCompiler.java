@@ -2,6 +2,7 @@ package dev.tersor.graph.compile;
 
 import dev.tersor.graph.Graph;
 import dev.tersor.graph.ops.BindContext;
+import dev.tersor.graph.ops.GraphValidator;
 
 /**
  * The shape-independent compile step run on an imported graph: fold constant sub-graphs, move
@@ -31,7 +32,7 @@ public final class GraphCompiler {
         FeatureMajorPass.run(graph);
         Graph result = graph.build(encoder);
         try {
-            result.validate();
+            GraphValidator.validate(result);
         } catch (RuntimeException | Error e) {
             result.weights().values().forEach(dev.tersor.format.WeightMatrix::close);
             throw e;

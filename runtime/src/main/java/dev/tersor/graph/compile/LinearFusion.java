@@ -1,9 +1,9 @@
 package dev.tersor.graph.compile;
 
 import dev.tersor.format.DenseMatrixView;
+import dev.tersor.format.ElementType;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.graph.Attributes;
-import dev.tersor.graph.DataType;
 import dev.tersor.graph.InvalidModelException;
 import dev.tersor.graph.Node;
 import dev.tersor.graph.Tensor;
@@ -43,7 +43,7 @@ final class LinearFusion {
         for (Node node : List.copyOf(graph.nodes)) {
             if (node.op().equals("MatMul")) {
                 Tensor w = graph.constant(node.input(1));
-                if (w != null && w.type() == DataType.FLOAT && w.rank() == 2 && graph.constant(node.input(0)) == null) {
+                if (w != null && w.type() == ElementType.F32 && w.rank() == 2 && graph.constant(node.input(0)) == null) {
                     String weight = shared.computeIfAbsent("float:" + node.input(1),
                             k -> graph.addWeight(node.input(1), transpose(w)));
                     graph.replace(List.of(node), linear(node.name(), node.input(0), "", node.output(0), weight));
@@ -91,13 +91,13 @@ final class LinearFusion {
         String biasName = Patterns.other(add, y);
         Tensor bias = biasName == null ? null : graph.constant(biasName);
         int out = graph.weightRows(linear.attributes().getString("weight", ""));
-        if (bias == null || bias.type() != DataType.FLOAT || bias.size() != out || bias.rank() == 0
+        if (bias == null || bias.type() != ElementType.F32 || bias.size() != out || bias.rank() == 0
                 || bias.dim(bias.rank() - 1) != out) {
             return;
         }
         if (bias.rank() != 1) {
             biasName = graph.unique(biasName + "_vector");
-            graph.constants.put(biasName, Tensor.wrap(DataType.FLOAT, new int[]{out}, bias.data()));
+            graph.constants.put(biasName, Tensor.wrap(ElementType.F32, new int[]{out}, bias.data()));
         }
         graph.replace(List.of(linear, add), new Node(linear.name(), "Linear", List.of(linear.input(0), biasName),
                 add.outputs(), linear.attributes()));
@@ -107,7 +107,7 @@ final class LinearFusion {
         Node dql = graph.producer(mmi.input(0), "DynamicQuantizeLinear");
         Tensor wq = graph.constant(mmi.input(1));
         if (dql == null || wq == null || wq.rank() != 2 || !mmi.input(2).equals(dql.output(2))
-                || (wq.type() != DataType.INT8 && wq.type() != DataType.UINT8)) {
+                || (wq.type() != ElementType.I8 && wq.type() != ElementType.U8)) {
             return;
         }
         Tensor wzp = mmi.input(3).isEmpty() ? null : graph.constant(mmi.input(3));
@@ -115,7 +115,7 @@ final class LinearFusion {
             return;
         }
         Node cast = Patterns.soleConsumer(graph, mmi.output(0), "Cast");
-        if (cast == null || cast.attributes().getLong("to", 0) != DataType.FLOAT.onnxId()) {
+        if (cast == null || cast.attributes().getLong("to", 0) != ElementType.F32.onnxId()) {
             return;
         }
         Node mul = Patterns.soleConsumer(graph, cast.output(0), "Mul");
@@ -130,7 +130,7 @@ final class LinearFusion {
                 : Patterns.other(scales, dql.output(1)));
         int in = wq.dim(0);
         int out = wq.dim(1);
-        if (wScale == null || wScale.type() != DataType.FLOAT || (wScale.size() != 1 && wScale.size() != out)
+        if (wScale == null || wScale.type() != ElementType.F32 || (wScale.size() != 1 && wScale.size() != out)
                 || (wzp != null && wzp.size() != 1 && wzp.size() != out)) {
             return;
         }

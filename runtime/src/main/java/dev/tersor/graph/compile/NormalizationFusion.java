@@ -1,7 +1,7 @@
 package dev.tersor.graph.compile;
 
+import dev.tersor.format.ElementType;
 import dev.tersor.graph.Attributes;
-import dev.tersor.graph.DataType;
 import dev.tersor.graph.Node;
 import dev.tersor.graph.Tensor;
 
@@ -62,7 +62,7 @@ final class NormalizationFusion {
             return;
         }
         Tensor eps = graph.constant(Patterns.other(addEps, var.output(0)) == null ? "" : Patterns.other(addEps, var.output(0)));
-        if (eps == null || eps.type() != DataType.FLOAT || eps.size() != 1 || !graph.singleUse(addEps.output(0))
+        if (eps == null || eps.type() != ElementType.F32 || eps.size() != 1 || !graph.singleUse(addEps.output(0))
                 || !sqrt.input(0).equals(addEps.output(0)) || !graph.singleUse(sqrt.output(0))) {
             return;
         }
@@ -83,6 +83,6 @@ final class NormalizationFusion {
 
     private static boolean isVector(MutableGraph graph, String name) {
         Tensor t = name == null ? null : graph.constant(name);
-        return t != null && t.type() == DataType.FLOAT && t.rank() == 1;
+        return t != null && t.type() == ElementType.F32 && t.rank() == 1;
     }
 }

@@ -1,6 +1,6 @@
 package dev.tersor.graph.compile;
 
-import dev.tersor.graph.DataType;
+import dev.tersor.format.ElementType;
 import dev.tersor.graph.Node;
 import dev.tersor.graph.Tensor;
 
@@ -13,7 +13,7 @@ final class Patterns {
     /** Whether {@code name} is a float constant holding one value equal to {@code expected} within {@code tolerance}. */
     static boolean isScalar(MutableGraph graph, String name, double expected, double tolerance) {
         Tensor t = graph.constant(name);
-        return t != null && t.type() == DataType.FLOAT && t.size() == 1 && Math.abs(t.getDouble(0) - expected) <= tolerance;
+        return t != null && t.type() == ElementType.F32 && t.size() == 1 && Math.abs(t.getDouble(0) - expected) <= tolerance;
     }
 
     /** The input of a two-input node other than {@code known}, or {@code null} if {@code known} is not one of them. */

@@ -1,6 +1,6 @@
 package dev.tersor.graph.ops;
 
-import dev.tersor.graph.DataType;
+import dev.tersor.format.ElementType;
 import dev.tersor.graph.InvalidModelException;
 import dev.tersor.graph.Node;
 import dev.tersor.graph.Tensor;
@@ -78,13 +78,14 @@ abstract class AbstractOperator implements Operator {
         return new UnsupportedModelException(node.describe() + ": " + message);
     }
 
-    static void requireType(Node node, ValueType value, String what, DataType... allowed) {
-        for (DataType t : allowed) {
+    static void requireType(Node node, ValueType value, String what, ElementType... allowed) {
+        for (ElementType t : allowed) {
             if (value.type() == t) {
                 return;
             }
         }
-        throw unsupported(node, what + " has element type " + value.type() + ", supported: " + Arrays.toString(allowed));
+        throw unsupported(node, what + " has element type " + value.type().onnxName() + ", supported: "
+                + Arrays.stream(allowed).map(ElementType::onnxName).toList());
     }
 
     /** The constant behind input {@code i}, or an exception saying the operator needs it constant. */

@@ -2,7 +2,7 @@ package dev.tersor.graph.ops;
 
 import dev.tersor.format.Execution;
 import dev.tersor.format.WeightMatrix;
-import dev.tersor.graph.kernels.TensorKernels;
+import dev.tersor.kernels.tensor.TensorKernels;
 
 import java.lang.foreign.MemorySegment;
 

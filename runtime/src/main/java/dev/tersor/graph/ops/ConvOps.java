@@ -1,14 +1,14 @@
 package dev.tersor.graph.ops;
 
+import dev.tersor.format.ElementType;
 import dev.tersor.format.Execution;
 import dev.tersor.format.WeightMatrix;
-import dev.tersor.graph.DataType;
 import dev.tersor.graph.Node;
 import dev.tersor.graph.Shapes;
 import dev.tersor.graph.Tensor;
-import dev.tersor.graph.kernels.TensorKernels;
-import dev.tersor.graph.kernels.TensorKernels.Binary;
 import dev.tersor.kernels.Layouts;
+import dev.tersor.kernels.tensor.TensorKernels;
+import dev.tersor.kernels.tensor.TensorKernels.Binary;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -112,7 +112,7 @@ final class ConvOps {
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
             ValueType x = inputs.get(0);
-            requireType(node, x, "the input", DataType.FLOAT);
+            requireType(node, x, "the input", ElementType.F32);
             if (x.rank() != 4) {
                 throw unsupported(node, "only 2-D convolution on NCHW input, got " + x);
             }
@@ -138,7 +138,7 @@ final class ConvOps {
             MemorySegment bias = null;
             if (input(inputs, 1) != null) {
                 Tensor b = constant(node, inputs, 1, "the bias");
-                if (b.type() != DataType.FLOAT || b.size() != outC) {
+                if (b.type() != ElementType.F32 || b.size() != outC) {
                     throw invalid(node, "bias " + b + " does not have " + outC + " floats");
                 }
                 bias = b.data();
@@ -153,7 +153,7 @@ final class ConvOps {
                         && win[0].padBegin() == 0 && win[1].padBegin() == 0 && oh == shape[2] && ow == shape[3];
                 long colBytes = direct ? 0 : 4L * w.cols() * pixels;
                 Execution execution = context.execution();
-                return Binding.of(ValueType.of(DataType.FLOAT, out), (in, o, scratch) -> {
+                return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
                     if (pixels == 0) {
                         return;
                     }
@@ -176,7 +176,7 @@ final class ConvOps {
             }
             MemorySegment dense = context.denseWeight(weightName);
             int multiplier = (int) (outC / group);
-            return Binding.of(ValueType.of(DataType.FLOAT, out), (in, o, scratch) -> {
+            return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
                 for (int n = 0; n < batch; n++) {
                     for (int c = 0; c < outC; c++) {
                         long src = n * inImage + (long) (c / multiplier) * shape[2] * shape[3];
@@ -275,7 +275,7 @@ final class ConvOps {
         static float[][] coefficients(Node node, Tensor scale, Tensor bias, Tensor mean, Tensor var, int channels) {
             float eps = node.attributes().getFloat("epsilon", 1e-5f);
             for (Tensor t : new Tensor[]{scale, bias, mean, var}) {
-                if (t.type() != DataType.FLOAT || t.size() != channels) {
+                if (t.type() != ElementType.F32 || t.size() != channels) {
                     throw invalid(node, "statistics " + t + " do not have " + channels + " floats");
                 }
             }
@@ -291,7 +291,7 @@ final class ConvOps {
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
             ValueType x = inputs.get(0);
-            requireType(node, x, "the input", DataType.FLOAT);
+            requireType(node, x, "the input", ElementType.F32);
             if (x.rank() < 2) {
                 throw invalid(node, "input of rank " + x.rank());
             }
@@ -301,7 +301,7 @@ final class ConvOps {
             int batch = x.dim(0);
             int inner = Shapes.product(x.shape(), 2, x.rank());
             TensorKernels kernels = context.kernels();
-            return Binding.of(ValueType.of(DataType.FLOAT, x.shape()), (in, o, scratch) -> {
+            return Binding.of(ValueType.of(ElementType.F32, x.shape()), (in, o, scratch) -> {
                 for (int n = 0; n < batch; n++) {
                     for (int c = 0; c < channels; c++) {
                         long off = ((long) n * channels + c) * inner;
@@ -322,7 +322,7 @@ final class ConvOps {
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
             ValueType x = inputs.get(0);
-            requireType(node, x, "the input", DataType.FLOAT);
+            requireType(node, x, "the input", ElementType.F32);
             if (x.rank() < 3) {
                 throw invalid(node, "input of rank " + x.rank());
             }
@@ -331,7 +331,7 @@ final class ConvOps {
             int planes = x.dim(0) * x.dim(1);
             int inner = Shapes.product(x.shape(), 2, x.rank());
             TensorKernels kernels = context.kernels();
-            return Binding.of(ValueType.of(DataType.FLOAT, out), (in, o, scratch) -> {
+            return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
                 for (int p = 0; p < planes; p++) {
                     o[0].setAtIndex(Layouts.F32, p, kernels.sum(in[0], (long) p * inner, inner) / inner);
                 }
@@ -357,7 +357,7 @@ final class ConvOps {
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
             ValueType x = inputs.get(0);
-            requireType(node, x, "the input", DataType.FLOAT);
+            requireType(node, x, "the input", ElementType.F32);
             if (x.rank() != 4) {
                 throw unsupported(node, "only 2-D pooling on NCHW input, got " + x);
             }
@@ -370,7 +370,7 @@ final class ConvOps {
             int w = shape[3];
             Window wy = win[0];
             Window wx = win[1];
-            return Binding.of(ValueType.of(DataType.FLOAT, out), (in, o, scratch) -> {
+            return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
                 long dst = 0;
                 for (int p = 0; p < planes; p++) {
                     long plane = (long) p * h * w;

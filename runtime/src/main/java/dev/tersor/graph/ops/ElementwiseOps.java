@@ -1,14 +1,14 @@
 package dev.tersor.graph.ops;
 
-import dev.tersor.graph.DataType;
+import dev.tersor.format.ElementType;
 import dev.tersor.graph.Elements;
 import dev.tersor.graph.InvalidModelException;
 import dev.tersor.graph.Node;
 import dev.tersor.graph.Shapes;
 import dev.tersor.graph.Tensor;
-import dev.tersor.graph.kernels.TensorKernels;
-import dev.tersor.graph.kernels.TensorKernels.Binary;
-import dev.tersor.graph.kernels.TensorKernels.Unary;
+import dev.tersor.kernels.tensor.TensorKernels;
+import dev.tersor.kernels.tensor.TensorKernels.Binary;
+import dev.tersor.kernels.tensor.TensorKernels.Unary;
 
 import java.util.List;
 
@@ -32,19 +32,19 @@ final class ElementwiseOps {
             ValueType a = inputs.get(0);
             ValueType b = inputs.get(1);
             if (op == Binary.POW) {
-                requireType(node, a, "the base", DataType.FLOAT);
-                requireType(node, b, "the exponent", DataType.FLOAT, DataType.INT64, DataType.INT32);
+                requireType(node, a, "the base", ElementType.F32);
+                requireType(node, b, "the exponent", ElementType.F32, ElementType.I64, ElementType.I32);
             } else {
-                requireType(node, a, "input A", DataType.FLOAT, DataType.INT64, DataType.INT32);
+                requireType(node, a, "input A", ElementType.F32, ElementType.I64, ElementType.I32);
                 if (a.type() != b.type()) {
-                    throw invalid(node, "inputs have different element types " + a.type() + " and " + b.type());
+                    throw invalid(node, "inputs have different element types " + a.type().onnxName() + " and " + b.type().onnxName());
                 }
             }
             int[] out = Shapes.broadcast(a.shape(), b.shape(), node.describe());
             Broadcast loop = new Broadcast(out, a.shape(), b.shape());
-            DataType type = a.type();
+            ElementType type = a.type();
             TensorKernels kernels = context.kernels();
-            if (type == DataType.FLOAT && b.type() == DataType.FLOAT) {
+            if (type == ElementType.F32 && b.type() == ElementType.F32) {
                 return Binding.of(ValueType.of(type, out), (in, o, scratch) -> {
                     for (int r = 0; r < loop.runs; r++) {
                         kernels.binary(op, in[0], loop.offsets[0][r], loop.scalar[0], in[1], loop.offsets[1][r],
@@ -52,7 +52,7 @@ final class ElementwiseOps {
                     }
                 });
             }
-            DataType bType = b.type();
+            ElementType bType = b.type();
             return Binding.of(ValueType.of(type, out), (in, o, scratch) -> {
                 for (int r = 0; r < loop.runs; r++) {
                     long ao = loop.offsets[0][r];
@@ -61,7 +61,7 @@ final class ElementwiseOps {
                     for (int i = 0; i < loop.inner; i++) {
                         long ai = loop.scalar[0] ? ao : ao + i;
                         long bi = loop.scalar[1] ? bo : bo + i;
-                        if (type == DataType.FLOAT) {
+                        if (type == ElementType.F32) {
                             double v = Math.pow(Elements.getDouble(type, in[0], ai), Elements.getDouble(bType, in[1], bi));
                             Elements.setDouble(type, o[0], yo + i, v);
                         } else {
@@ -111,8 +111,8 @@ final class ElementwiseOps {
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
             ValueType x = inputs.get(0);
             int n = x.size();
-            if ((op == Unary.NEG || op == Unary.ABS) && (x.type() == DataType.INT64 || x.type() == DataType.INT32)) {
-                DataType type = x.type();
+            if ((op == Unary.NEG || op == Unary.ABS) && (x.type() == ElementType.I64 || x.type() == ElementType.I32)) {
+                ElementType type = x.type();
                 return Binding.of(ValueType.of(type, x.shape()), (in, out, scratch) -> {
                     for (int i = 0; i < n; i++) {
                         long v = Elements.getLong(type, in[0], i);
@@ -120,9 +120,9 @@ final class ElementwiseOps {
                     }
                 });
             }
-            requireType(node, x, "the input", DataType.FLOAT);
+            requireType(node, x, "the input", ElementType.F32);
             TensorKernels kernels = context.kernels();
-            return Binding.of(ValueType.of(DataType.FLOAT, x.shape()),
+            return Binding.of(ValueType.of(ElementType.F32, x.shape()),
                     (in, out, scratch) -> kernels.unary(op, in[0], 0, out[0], 0, n));
         }
     }
@@ -139,7 +139,7 @@ final class ElementwiseOps {
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
             ValueType x = inputs.get(0);
-            requireType(node, x, "the input", DataType.FLOAT);
+            requireType(node, x, "the input", ElementType.F32);
             float alpha = 1;
             float beta = 0;
             float lo = Float.NEGATIVE_INFINITY;
@@ -160,12 +160,12 @@ final class ElementwiseOps {
             int n = x.size();
             float a = alpha, b = beta, l = lo, h = hi;
             TensorKernels kernels = context.kernels();
-            return Binding.of(ValueType.of(DataType.FLOAT, x.shape()),
+            return Binding.of(ValueType.of(ElementType.F32, x.shape()),
                     (in, out, scratch) -> kernels.clampAffine(in[0], 0, out[0], 0, n, a, b, l, h));
         }
 
         private static float scalarFloat(Node node, Tensor t) {
-            if (t.size() != 1 || t.type() != DataType.FLOAT) {
+            if (t.size() != 1 || t.type() != ElementType.F32) {
                 throw invalid(node, "a bound must be one float, got " + t);
             }
             return (float) t.getDouble(0);
@@ -183,11 +183,11 @@ final class ElementwiseOps {
             target(node);
         }
 
-        private static DataType target(Node node) {
+        private static ElementType target(Node node) {
             long to = node.attributes().getLong("to", -1);
-            DataType type = DataType.fromOnnx((int) to);
+            ElementType type = ElementType.tensorFromOnnx((int) to);
             if (type == null) {
-                throw unsupported(node, "cast to " + DataType.onnxName((int) to));
+                throw unsupported(node, "cast to " + ElementType.onnxName((int) to));
             }
             return type;
         }
@@ -195,14 +195,14 @@ final class ElementwiseOps {
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
             ValueType x = inputs.get(0);
-            DataType from = x.type();
-            DataType to = target(node);
+            ElementType from = x.type();
+            ElementType to = target(node);
             int n = x.size();
             if (from == to) {
                 return Binding.alias(ValueType.of(to, x.shape()));
             }
             return Binding.of(ValueType.of(to, x.shape()), (in, out, scratch) -> {
-                if (from == DataType.FLOAT) {
+                if (from == ElementType.F32) {
                     for (int i = 0; i < n; i++) {
                         Elements.setDouble(to, out[0], i, Elements.getDouble(from, in[0], i));
                     }

@@ -1,14 +1,14 @@
 package dev.tersor.graph.ops;
 
+import dev.tersor.format.ElementType;
 import dev.tersor.format.Execution;
 import dev.tersor.format.WeightMatrix;
-import dev.tersor.graph.DataType;
 import dev.tersor.graph.Node;
 import dev.tersor.graph.Shapes;
 import dev.tersor.graph.Tensor;
-import dev.tersor.graph.kernels.TensorKernels;
-import dev.tersor.graph.kernels.TensorKernels.Binary;
 import dev.tersor.kernels.Layouts;
+import dev.tersor.kernels.tensor.TensorKernels;
+import dev.tersor.kernels.tensor.TensorKernels.Binary;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -73,14 +73,14 @@ final class MathOps {
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
             ValueType a = inputs.get(0);
             ValueType b = inputs.get(1);
-            requireType(node, a, "input A", DataType.FLOAT);
-            requireType(node, b, "input B", DataType.FLOAT);
+            requireType(node, a, "input A", ElementType.F32);
+            requireType(node, b, "input B", ElementType.F32);
             MatMulShape s = MatMulShape.of(node, a.shape(), b.shape());
             TensorKernels kernels = context.kernels();
             long aSize = (long) s.m() * s.k();
             long bSize = (long) s.k() * s.n();
             long cSize = (long) s.m() * s.n();
-            return Binding.of(ValueType.of(DataType.FLOAT, s.out()), (in, out, scratch) -> {
+            return Binding.of(ValueType.of(ElementType.F32, s.out()), (in, out, scratch) -> {
                 for (int i = 0; i < s.batches(); i++) {
                     kernels.gemm(s.m(), s.k(), s.n(), in[0], s.aBatch()[i] * aSize, s.k(), in[1], s.bBatch()[i] * bSize,
                             s.n(), out[0], i * cSize, s.n(), false);
@@ -101,7 +101,7 @@ final class MathOps {
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
             ValueType x = inputs.get(0);
-            requireType(node, x, "the input", DataType.FLOAT);
+            requireType(node, x, "the input", ElementType.F32);
             int rank = x.rank();
             int[] shape = x.shape();
             boolean coerce = node.attributes().getLong("coerce", 0) != 0;
@@ -113,7 +113,7 @@ final class MathOps {
             int n = coerce ? Shapes.product(shape, axis, rank) : shape[axis];
             int inner = coerce ? 1 : Shapes.product(shape, axis + 1, rank);
             TensorKernels kernels = context.kernels();
-            ValueType out = ValueType.of(DataType.FLOAT, shape);
+            ValueType out = ValueType.of(ElementType.F32, shape);
             if (inner == 1) {
                 return Binding.of(out, (in, o, scratch) -> kernels.softmax(in[0], 0, o[0], 0, rows, n));
             }
@@ -150,7 +150,7 @@ final class MathOps {
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
             ValueType x = inputs.get(0);
-            requireType(node, x, "the input", DataType.FLOAT);
+            requireType(node, x, "the input", ElementType.F32);
             int rank = x.rank();
             int[] shape = x.shape();
             long[] axes = node.attributes().getLongs("axes", new long[0]);
@@ -159,7 +159,7 @@ final class MathOps {
             if (axes.length == 0) {
                 if (node.attributes().getLong("noop_with_empty_axes", 0) != 0) {
                     long bytes = x.byteSize();
-                    return Binding.of(ValueType.of(DataType.FLOAT, shape),
+                    return Binding.of(ValueType.of(ElementType.F32, shape),
                             (in, o, scratch) -> MemorySegment.copy(in[0], 0, o[0], 0, bytes));
                 }
                 Arrays.fill(reduced, true);
@@ -195,14 +195,14 @@ final class MathOps {
             }
             if (lastOnly) {
                 int n = shape[rank - 1];
-                return Binding.of(ValueType.of(DataType.FLOAT, out), (in, o, scratch) -> {
+                return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
                     for (int r = 0; r < outSize; r++) {
                         o[0].setAtIndex(Layouts.F32, r, kernels.sum(in[0], (long) r * n, n) * inv);
                     }
                 });
             }
             Broadcast loop = new Broadcast(shape, shape, keptShape);
-            return Binding.of(ValueType.of(DataType.FLOAT, out), (in, o, scratch) -> {
+            return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
                 o[0].asSlice(0, 4L * outSize).fill((byte) 0);
                 for (int r = 0; r < loop.runs; r++) {
                     long xo = (long) r * loop.inner;
@@ -231,7 +231,7 @@ final class MathOps {
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
             ValueType x = inputs.get(0);
-            requireType(node, x, "the input", DataType.FLOAT);
+            requireType(node, x, "the input", ElementType.F32);
             int rank = x.rank();
             int axis = Shapes.axis(node.attributes().getLong("axis", -1), rank, node.describe());
             int rows = Shapes.product(x.shape(), 0, axis);
@@ -243,9 +243,9 @@ final class MathOps {
             int[] statShape = x.shape();
             Arrays.fill(statShape, axis, rank, 1);
             int outputs = node.outputs().size();
-            List<ValueType> types = new java.util.ArrayList<>(List.of(ValueType.of(DataType.FLOAT, x.shape())));
+            List<ValueType> types = new java.util.ArrayList<>(List.of(ValueType.of(ElementType.F32, x.shape())));
             for (int i = 1; i < outputs; i++) {
-                types.add(ValueType.of(DataType.FLOAT, statShape));
+                types.add(ValueType.of(ElementType.F32, statShape));
             }
             Kernel kernel = (in, o, scratch) -> {
                 kernels.layerNorm(in[0], 0, o[0], 0, rows, n, gamma, beta, eps);
@@ -269,7 +269,7 @@ final class MathOps {
 
         private static MemorySegment vector(Node node, List<ValueType> inputs, int i, int n, String what) {
             Tensor t = constant(node, inputs, i, "the " + what);
-            if (t.type() != DataType.FLOAT || t.size() != n) {
+            if (t.type() != ElementType.F32 || t.size() != n) {
                 throw unsupported(node, "the " + what + " must be " + n + " floats, got " + t);
             }
             return t.data();
@@ -297,7 +297,7 @@ final class MathOps {
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
             ValueType x = inputs.get(0);
-            requireType(node, x, "the input", DataType.FLOAT);
+            requireType(node, x, "the input", ElementType.F32);
             WeightMatrix w = context.weight(node.attributes().getString("weight", ""));
             int in = w.cols();
             int outF = w.rows();
@@ -310,7 +310,7 @@ final class MathOps {
             MemorySegment bias = null;
             if (input(inputs, 1) != null) {
                 Tensor b = constant(node, inputs, 1, "the bias");
-                if (b.type() != DataType.FLOAT || b.size() != outF) {
+                if (b.type() != ElementType.F32 || b.size() != outF) {
                     throw invalid(node, "bias " + b + " does not have " + outF + " floats");
                 }
                 bias = b.data();
@@ -350,7 +350,7 @@ final class MathOps {
                     }
                 }
             };
-            return Binding.of(ValueType.of(DataType.FLOAT, outShape), kernel, xBytes + yBytes);
+            return Binding.of(ValueType.of(ElementType.F32, outShape), kernel, xBytes + yBytes);
         }
     }
 
@@ -370,7 +370,7 @@ final class MathOps {
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
             ValueType ids = inputs.get(0);
-            requireType(node, ids, "the ids", DataType.INT64, DataType.INT32);
+            requireType(node, ids, "the ids", ElementType.I64, ElementType.I32);
             String weight = node.attributes().getString("weight", "");
             WeightMatrix table = context.weight(weight);
             int rows = table.rows();
@@ -379,9 +379,9 @@ final class MathOps {
             out[ids.rank()] = dim;
             Shapes.size(out);
             int count = ids.size();
-            DataType type = ids.type();
+            ElementType type = ids.type();
             long rowBytes = 4L * dim;
-            return Binding.of(ValueType.of(DataType.FLOAT, out), (in, o, scratch) -> {
+            return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
                 for (int k = 0; k < count; k++) {
                     long id = dev.tersor.graph.Elements.getLong(type, in[0], k);
                     // ONNX's Gather semantics: -rows..-1 count from the end.

@@ -2,8 +2,8 @@ package dev.tersor.graph.ops;
 
 import dev.tersor.graph.Node;
 import dev.tersor.graph.UnsupportedModelException;
-import dev.tersor.graph.kernels.TensorKernels.Binary;
-import dev.tersor.graph.kernels.TensorKernels.Unary;
+import dev.tersor.kernels.tensor.TensorKernels.Binary;
+import dev.tersor.kernels.tensor.TensorKernels.Unary;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,6 +1,6 @@
 package dev.tersor.graph.ops;
 
-import dev.tersor.graph.DataType;
+import dev.tersor.format.ElementType;
 import dev.tersor.graph.Elements;
 import dev.tersor.graph.Node;
 import dev.tersor.graph.Shapes;
@@ -27,7 +27,7 @@ final class QuantOps {
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
             ValueType x = inputs.get(0);
-            requireType(node, x, "the input", DataType.FLOAT);
+            requireType(node, x, "the input", ElementType.F32);
             int n = x.size();
             Kernel kernel = (in, out, scratch) -> {
                 float min = 0;
@@ -46,8 +46,8 @@ final class QuantOps {
                 out[1].setAtIndex(Layouts.F32, 0, scale);
                 out[2].set(ValueLayout.JAVA_BYTE, 0, (byte) (int) zeroPoint);
             };
-            return new Binding(List.of(ValueType.of(DataType.UINT8, x.shape()), ValueType.of(DataType.FLOAT),
-                    ValueType.of(DataType.UINT8)), kernel, 0, false);
+            return new Binding(List.of(ValueType.of(ElementType.U8, x.shape()), ValueType.of(ElementType.F32),
+                    ValueType.of(ElementType.U8)), kernel, 0, false);
         }
     }
 
@@ -62,10 +62,10 @@ final class QuantOps {
             ValueType x = inputs.get(0);
             ValueType scale = inputs.get(1);
             ValueType zp = input(inputs, 2);
-            requireType(node, x, "the input", DataType.UINT8, DataType.INT8, DataType.INT32);
-            requireType(node, scale, "the scale", DataType.FLOAT);
+            requireType(node, x, "the input", ElementType.U8, ElementType.I8, ElementType.I32);
+            requireType(node, scale, "the scale", ElementType.F32);
             if (zp != null && zp.type() != x.type()) {
-                throw invalid(node, "zero point type " + zp.type() + " differs from the input's " + x.type());
+                throw invalid(node, "zero point type " + zp.type().onnxName() + " differs from the input's " + x.type().onnxName());
             }
             int rank = x.rank();
             int channels = scale.size();
@@ -89,8 +89,8 @@ final class QuantOps {
             int n = x.size();
             int c = channels;
             int block = inner;
-            DataType type = x.type();
-            return Binding.of(ValueType.of(DataType.FLOAT, x.shape()), (in, out, scratch) -> {
+            ElementType type = x.type();
+            return Binding.of(ValueType.of(ElementType.F32, x.shape()), (in, out, scratch) -> {
                 for (int i = 0; i < n; i++) {
                     int ch = block == 0 ? 0 : (i / block) % c;
                     long z = in[2] == null ? 0 : Elements.getLong(type, in[2], ch);
@@ -111,8 +111,8 @@ final class QuantOps {
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
             ValueType a = inputs.get(0);
             ValueType b = inputs.get(1);
-            requireType(node, a, "input A", DataType.UINT8, DataType.INT8);
-            requireType(node, b, "input B", DataType.UINT8, DataType.INT8);
+            requireType(node, a, "input A", ElementType.U8, ElementType.I8);
+            requireType(node, b, "input B", ElementType.U8, ElementType.I8);
             MathOps.MatMulShape s = MathOps.MatMulShape.of(node, a.shape(), b.shape());
             ValueType az = input(inputs, 2);
             ValueType bz = input(inputs, 3);
@@ -121,10 +121,10 @@ final class QuantOps {
             if (a.rank() > 2 && aZeros > 1 || b.rank() > 2 && bZeros > 1) {
                 throw unsupported(node, "per-row zero points on batched inputs");
             }
-            DataType at = a.type();
-            DataType bt = b.type();
+            ElementType at = a.type();
+            ElementType bt = b.type();
             int m = s.m(), k = s.k(), n = s.n();
-            return Binding.of(ValueType.of(DataType.INT32, s.out()), (in, out, scratch) -> {
+            return Binding.of(ValueType.of(ElementType.I32, s.out()), (in, out, scratch) -> {
                 for (int t = 0; t < s.batches(); t++) {
                     long ao = (long) s.aBatch()[t] * m * k;
                     long bo = (long) s.bBatch()[t] * k * n;
@@ -145,12 +145,12 @@ final class QuantOps {
             });
         }
 
-        private static int zeroPoints(Node node, ValueType z, DataType type, int extent, String side) {
+        private static int zeroPoints(Node node, ValueType z, ElementType type, int extent, String side) {
             if (z == null) {
                 return 0;
             }
             if (z.type() != type) {
-                throw invalid(node, side + "'s zero point is " + z.type() + ", " + side + " is " + type);
+                throw invalid(node, side + "'s zero point is " + z.type().onnxName() + ", " + side + " is " + type.onnxName());
             }
             if (z.size() != 1 && z.size() != extent) {
                 throw invalid(node, side + " has " + z.size() + " zero points, expected 1 or " + extent);

@@ -1,12 +1,12 @@
 package dev.tersor.graph.ops;
 
-import dev.tersor.graph.DataType;
+import dev.tersor.format.ElementType;
 import dev.tersor.graph.Elements;
 import dev.tersor.graph.InvalidModelException;
 import dev.tersor.graph.Node;
 import dev.tersor.graph.Shapes;
 import dev.tersor.graph.Tensor;
-import dev.tersor.graph.kernels.TensorKernels;
+import dev.tersor.kernels.tensor.TensorKernels;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -372,7 +372,7 @@ final class ShapeOps {
             for (int i = 0; i < m - 2 && swapLastTwo; i++) {
                 swapLastTwo = rPerm[i] == i;
             }
-            if (swapLastTwo && x.type() == DataType.FLOAT) {
+            if (swapLastTwo && x.type() == ElementType.F32) {
                 int rows = rShape[m - 2];
                 int cols = rShape[m - 1];
                 int batches = Shapes.product(rShape, 0, m - 2);
@@ -432,7 +432,7 @@ final class ShapeOps {
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
             ValueType data = inputs.get(0);
             ValueType indices = inputs.get(1);
-            requireType(node, indices, "the indices", DataType.INT64, DataType.INT32);
+            requireType(node, indices, "the indices", ElementType.I64, ElementType.I32);
             int rank = data.rank();
             if (rank == 0) {
                 throw invalid(node, "cannot gather from a scalar");
@@ -449,7 +449,7 @@ final class ShapeOps {
             int extent = ds[axis];
             long chunk = (long) Shapes.product(ds, axis + 1, rank) * data.type().bytes();
             int count = indices.size();
-            DataType indexType = indices.type();
+            ElementType indexType = indices.type();
             return Binding.of(ValueType.of(data.type(), out), (in, o, scratch) -> {
                 for (int k = 0; k < count; k++) {
                     long index = Elements.getLong(indexType, in[1], k);

@@ -1,6 +1,6 @@
 package dev.tersor.graph.ops;
 
-import dev.tersor.graph.DataType;
+import dev.tersor.format.ElementType;
 import dev.tersor.graph.Shapes;
 import dev.tersor.graph.Tensor;
 
@@ -11,7 +11,7 @@ import java.util.Objects;
  * What binding knows about a value: element type, static shape, and its contents when it is a
  * constant (a graph constant, or computed from constants and shapes while binding).
  */
-public record ValueType(DataType type, int[] shape, Tensor constant) {
+public record ValueType(ElementType type, int[] shape, Tensor constant) {
 
     public ValueType {
         Objects.requireNonNull(type, "type");
@@ -19,7 +19,7 @@ public record ValueType(DataType type, int[] shape, Tensor constant) {
         Shapes.size(shape);
     }
 
-    public static ValueType of(DataType type, int... shape) {
+    public static ValueType of(ElementType type, int... shape) {
         return new ValueType(type, shape, null);
     }
 
@@ -54,7 +54,7 @@ public record ValueType(DataType type, int[] shape, Tensor constant) {
 
     @Override
     public String toString() {
-        return type + Arrays.toString(shape) + (constant != null ? " (constant)" : "");
+        return type.onnxName() + Arrays.toString(shape) + (constant != null ? " (constant)" : "");
     }
 
     @Override

@@ -1,6 +1,10 @@
-package dev.tersor.graph.kernels;
+package dev.tersor.kernels.tensor;
+
+import dev.tersor.kernels.KernelUnavailableException;
+import dev.tersor.kernels.Kernels;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Locale;
 
 /**
  * The float kernels of the graph operators other than the weight products (which the formats run):
@@ -8,8 +12,9 @@ import java.lang.foreign.MemorySegment;
  * products, and 2-D transposes. Positions are element indices into little-endian float32 segments.
  *
  * <p>Two providers exist: {@link ScalarTensorKernels}, the reference, and a Vector API one that is
- * loaded reflectively only when {@code jdk.incubator.vector} is in the boot layer, as the weight
- * kernels' lookup does. Public methods check bounds once; implementations then trust them.
+ * loaded reflectively only when {@code jdk.incubator.vector} is in the boot layer. {@link #preferred()}
+ * picks one in the manner of the weight kernels' lookup. Public methods check bounds once;
+ * implementations then trust them.
  */
 public abstract class TensorKernels {
 
@@ -19,15 +24,47 @@ public abstract class TensorKernels {
     /** Element-wise functions of two arguments. */
     public enum Binary { ADD, SUB, MUL, DIV, POW, MAX, MIN }
 
-    private static final String VECTOR_CLASS = "dev.tersor.graph.kernels.VectorTensorKernels";
+    private static final String VECTOR_MODULE = "jdk.incubator.vector";
+    private static final String VECTOR_CLASS = "dev.tersor.kernels.tensor.VectorTensorKernels";
+    private static final System.Logger LOG = System.getLogger("dev.tersor.kernels");
 
-    private static final class Holder {
-        static final TensorKernels PREFERRED = choose();
+    /** The startup choice; a forced provider that cannot run is remembered as the error to throw. */
+    private record Choice(TensorKernels kernels, RuntimeException error) {
     }
 
-    /** The Vector API provider when available (unless {@code -Dtersor.kernels=scalar}), else the scalar one. */
+    private static final class Preferred {
+        static final Choice CHOICE = choose(System.getProperty(Kernels.PROVIDER_PROPERTY));
+    }
+
+    /** Loads the Vector API provider once; its class is never touched unless the module is present. */
+    private static final class VectorHolder {
+        static final Object PROVIDER = load();
+
+        private static Object load() {
+            if (ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()) {
+                return new KernelUnavailableException(VECTOR_MODULE + " is not in the boot layer (run with --add-modules "
+                        + VECTOR_MODULE + ")");
+            }
+            try {
+                return Class.forName(VECTOR_CLASS).getField("INSTANCE").get(null);
+            } catch (ReflectiveOperationException | LinkageError e) {
+                return new KernelUnavailableException("the Vector API tensor kernels failed to load: " + e, e);
+            }
+        }
+    }
+
+    /**
+     * The provider chosen at startup, the same way as the weight kernels' ({@link Kernels#preferred()}):
+     * the Vector API one when it can run, else the scalar one; {@code -D}{@value Kernels#PROVIDER_PROPERTY}
+     * forces a choice ({@code native} has no tensor kernels of its own and takes the best Java ones).
+     * The choice is logged once. Throws {@link KernelUnavailableException} when a forced provider cannot run.
+     */
     public static TensorKernels preferred() {
-        return Holder.PREFERRED;
+        Choice choice = Preferred.CHOICE;
+        if (choice.error != null) {
+            throw choice.error;
+        }
+        return choice.kernels;
     }
 
     /** The reference provider. */
@@ -35,24 +72,58 @@ public abstract class TensorKernels {
         return ScalarTensorKernels.INSTANCE;
     }
 
-    /** The Vector API provider, or {@code null} when this JVM lacks the vector module. */
+    /** The Vector API provider, or {@code null} when this JVM cannot run it. */
     public static TensorKernels vector() {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            return null;
-        }
-        try {
-            return (TensorKernels) Class.forName(VECTOR_CLASS).getField("INSTANCE").get(null);
-        } catch (ReflectiveOperationException | LinkageError e) {
-            return null;
-        }
+        return VectorHolder.PROVIDER instanceof TensorKernels kernels ? kernels : null;
     }
 
-    private static TensorKernels choose() {
-        if ("scalar".equals(System.getProperty("tersor.kernels"))) {
-            return scalar();
+    /**
+     * The provider called {@code name}: {@code scalar}, {@code vector}, or {@code native}, which means
+     * the best Java provider. Throws {@link KernelUnavailableException} if it cannot run here.
+     */
+    public static TensorKernels named(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "scalar" -> scalar();
+            case "vector" -> {
+                if (VectorHolder.PROVIDER instanceof KernelUnavailableException e) {
+                    throw e;
+                }
+                yield (TensorKernels) VectorHolder.PROVIDER;
+            }
+            case "native" -> vector() != null ? vector() : scalar();
+            default -> throw new IllegalArgumentException(
+                    "unknown kernel provider '" + name + "'; expected scalar, vector or native");
+        };
+    }
+
+    private static Choice choose(String forced) {
+        if (forced != null && !forced.isBlank()) {
+            try {
+                TensorKernels kernels = named(forced.trim());
+                LOG.log(System.Logger.Level.INFO, "Tersor tensor kernels: {0}, forced by -D{1}={2}", kernels,
+                        Kernels.PROVIDER_PROPERTY, forced.trim());
+                return new Choice(kernels, null);
+            } catch (RuntimeException e) {
+                return new Choice(null, new KernelUnavailableException(
+                        "-D" + Kernels.PROVIDER_PROPERTY + "=" + forced + " cannot be honoured: " + e.getMessage(), e));
+            }
         }
-        TensorKernels vector = vector();
-        return vector != null ? vector : scalar();
+        String skipped;
+        if (clientVm()) {
+            skipped = "vector skipped: the JIT runs without C2 (client VM), where the Vector API is slower than scalar code";
+        } else if (vector() != null) {
+            LOG.log(System.Logger.Level.INFO, "Tersor tensor kernels: {0}", vector());
+            return new Choice(vector(), null);
+        } else {
+            skipped = "vector unavailable: " + ((Exception) VectorHolder.PROVIDER).getMessage();
+        }
+        LOG.log(System.Logger.Level.INFO, "Tersor tensor kernels: {0} ({1})", scalar(), skipped);
+        return new Choice(scalar(), null);
+    }
+
+    /** Whether C2 is off (Lucene's guard): HotSpot's client emulation reports itself in {@code java.vm.info}. */
+    private static boolean clientVm() {
+        return System.getProperty("java.vm.info", "").contains("emulated-client");
     }
 
     public abstract String name();

@@ -1,4 +1,4 @@
-package dev.tersor.graph.kernels;
+package dev.tersor.kernels.tensor;
 
 import dev.tersor.kernels.Layouts;
 

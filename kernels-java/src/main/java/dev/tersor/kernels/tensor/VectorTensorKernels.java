@@ -1,4 +1,4 @@
-package dev.tersor.graph.kernels;
+package dev.tersor.kernels.tensor;
 
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.VectorSupport;
@@ -191,11 +191,8 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
                 apply(op, load(a, ai + i), load(b, bi + i)).intoMemorySegment(y, (yi + i) << 2, LE);
             }
         }
-        for (; i < n; i++) {
-            float av = a.getAtIndex(Layouts.F32, aScalar ? ai : ai + i);
-            float bv = b.getAtIndex(Layouts.F32, bScalar ? bi : bi + i);
-            y.setAtIndex(Layouts.F32, yi + i, apply(op, av, bv));
-        }
+        // the rest, element by element as the reference does
+        super.binaryK(op, a, aScalar ? ai : ai + i, aScalar, b, bScalar ? bi : bi + i, bScalar, y, yi + i, n - i);
     }
 
     @Override
@@ -206,10 +203,8 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         for (; i < upper; i += L) {
             load(x, xi + i).mul(alpha).add(beta).max(lo).min(hi).intoMemorySegment(y, (yi + i) << 2, LE);
         }
-        for (; i < n; i++) {
-            float v = alpha * x.getAtIndex(Layouts.F32, xi + i) + beta;
-            y.setAtIndex(Layouts.F32, yi + i, Math.min(Math.max(v, lo), hi));
-        }
+        // the rest, element by element as the reference does
+        super.clampAffineK(x, xi + i, y, yi + i, n - i, alpha, beta, lo, hi);
     }
 
     @Override
