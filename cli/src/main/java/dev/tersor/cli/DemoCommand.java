@@ -6,7 +6,9 @@ import dev.tersor.embed.Corpus;
 import dev.tersor.embed.Embedder;
 import dev.tersor.embed.EmbedderOptions;
 import dev.tersor.embed.EmbeddingComparison;
+import dev.tersor.graph.ModelException;
 import dev.tersor.io.MavenArtifacts;
+import dev.tersor.model.TsrFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -105,13 +107,19 @@ final class DemoCommand implements Runnable {
                 dir.resolve("models").resolve(artifact).resolve(entry));
     }
 
-    /** The default preset's output for this input, compressed on first use and cached by input and preset. */
+    /** The default preset's output for this input, compressed on first use and cached by input and preset (again when the cached file no longer loads). */
     static Path compressed(Path dir, Path fp32, Path tokenizerJson, PrintWriter out) throws IOException {
         String key = digest(fp32, Presets.MINILM + "|calibration=" + CompressCommand.DEFAULT_CALIBRATION);
         Path target = dir.resolve("demo").resolve(FP32 + "-" + key + ".tsr");
         if (Files.isRegularFile(target)) {
-            out.println("compressed model (cached): " + target);
-            return target;
+            try {
+                TsrFile.verify(target);
+                out.println("compressed model (cached): " + target);
+                return target;
+            } catch (ModelException e) {
+                // Written by an older Tersor, or damaged: the recipe is known, so make it again.
+                out.println("cached " + target.getFileName() + " does not load (" + e.getMessage() + "); compressing again");
+            }
         }
         out.println("compressing " + fp32.getFileName() + " with the default preset (once; cached as " + target + ")");
         Files.createDirectories(target.getParent());
