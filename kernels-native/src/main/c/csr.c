@@ -224,19 +224,11 @@ TK_INLINE void csr_block_neon(const tk_csr_args *a, const int32_t cw, int64_t b0
 }
 
 TK_INLINE void csr_neon(const tk_csr_args *a, const int32_t cw) {
-    const int64_t batch = a->batch;
-    if (batch == 1) {
+    if (a->batch == 1) {
         csr_vec_neon(a, cw);
         return;
     }
-    const int64_t whole = batch - batch % 4;
-    for (int64_t b0 = 0; b0 < whole; b0 += 16) {
-        const int64_t vectors = (whole - b0) / 4;
-        csr_block_neon(a, cw, b0, vectors < 4 ? (int) vectors : 4);
-    }
-    if (whole < batch) {
-        csr_block_portable(a, cw, whole, batch - whole);
-    }
+    TK_NEON_BATCHED(a->batch, csr_block_neon, csr_block_portable, a, cw);
 }
 
 void tk_csr_neon(const tk_csr_args *a) {

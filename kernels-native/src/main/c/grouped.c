@@ -344,20 +344,11 @@ TK_INLINE void grouped_block_neon(const tk_grouped_args *a, const int32_t cw, in
 }
 
 TK_INLINE void grouped_neon(const tk_grouped_args *a, const int32_t cw) {
-    const int64_t batch = a->batch;
-    if (batch == 1) {
+    if (a->batch == 1) {
         grouped_vec_neon(a, cw);
         return;
     }
-    const int64_t whole = batch - batch % 4;
-    for (int64_t b0 = 0; b0 < whole; b0 += 16) {
-        const int64_t vectors = (whole - b0) / 4;
-        grouped_block_neon(a, cw, b0, vectors < 4 ? (int) vectors : 4);
-    }
-    if (whole < batch) {
-        /* The last batch % 4 columns: the portable block kernel handles any width. */
-        grouped_block_portable(a, cw, whole, batch - whole);
-    }
+    TK_NEON_BATCHED(a->batch, grouped_block_neon, grouped_block_portable, a, cw);
 }
 
 void tk_grouped_neon(const tk_grouped_args *a) {

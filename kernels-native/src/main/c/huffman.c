@@ -224,30 +224,5 @@ static void sham(const tk_huffman_args *a, const tk_apply *ap) {
 /* ---------------------------------------------------------------------------------------------- */
 /* The paths: one decoder, each path's arithmetic. */
 
-void tk_ham_portable(const tk_huffman_args *a) {
-    ham(a, &TK_APPLY_PORTABLE);
-}
-
-void tk_sham_portable(const tk_huffman_args *a) {
-    sham(a, &TK_APPLY_PORTABLE);
-}
-
-#ifdef TK_X86
-void tk_ham_avx2(const tk_huffman_args *a) {
-    ham(a, &TK_APPLY_AVX2);
-}
-
-void tk_sham_avx2(const tk_huffman_args *a) {
-    sham(a, &TK_APPLY_AVX2);
-}
-#endif
-
-#ifdef TK_NEON_PATH
-void tk_ham_neon(const tk_huffman_args *a) {
-    ham(a, &TK_APPLY_NEON);
-}
-
-void tk_sham_neon(const tk_huffman_args *a) {
-    sham(a, &TK_APPLY_NEON);
-}
-#endif
+TK_DECODED_KERNELS(ham, tk_huffman_args, ham)
+TK_DECODED_KERNELS(sham, tk_huffman_args, sham)

@@ -115,4 +115,31 @@ extern const tk_apply TK_APPLY_NEON;
 void tk_decoded_rows(const tk_apply *ap, tk_row_decoder *d, int64_t cols, int64_t batch, const void *x, void *y,
                      float implicit, const void *row_scale, int64_t row_start, int64_t row_end);
 
+/*
+ * The kernels of one decoded format, one per path the build has: they share the format's decoder
+ * and differ only in the chunk arithmetic, so each is driver(a, &TK_APPLY_<path>).
+ * TK_DECODED_KERNELS(xor, tk_xor_args, xor_kernel) defines tk_xor_portable and tk_xor_avx2 or
+ * tk_xor_neon, with the prototypes TK_FORMATS declares.
+ */
+#define TK_DECODED_KERNEL(format, args_type, driver, path, apply) \
+    void tk_##format##_##path(const args_type *a) {              \
+        driver(a, &apply);                                        \
+    }
+#ifdef TK_X86
+#define TK_DECODED_KERNEL_AVX2(format, args_type, driver) \
+    TK_DECODED_KERNEL(format, args_type, driver, avx2, TK_APPLY_AVX2)
+#else
+#define TK_DECODED_KERNEL_AVX2(format, args_type, driver)
+#endif
+#ifdef TK_NEON_PATH
+#define TK_DECODED_KERNEL_NEON(format, args_type, driver) \
+    TK_DECODED_KERNEL(format, args_type, driver, neon, TK_APPLY_NEON)
+#else
+#define TK_DECODED_KERNEL_NEON(format, args_type, driver)
+#endif
+#define TK_DECODED_KERNELS(format, args_type, driver)                                \
+    TK_DECODED_KERNEL(format, args_type, driver, portable, TK_APPLY_PORTABLE)        \
+    TK_DECODED_KERNEL_AVX2(format, args_type, driver)                                \
+    TK_DECODED_KERNEL_NEON(format, args_type, driver)
+
 #endif

@@ -38,4 +38,22 @@ static inline float tk_sum_neon(const void *x, int64_t n) {
     return acc;
 }
 
+/*
+ * The batched driver of the NEON kernels: batch columns in blocks of up to four whole vectors (16
+ * columns), block(args…, b, nv) with b the block's first column, then the last total % 4 columns,
+ * which no whole vector covers, through rest(args…, b, width): the portable block kernel, which
+ * handles any width.
+ */
+#define TK_NEON_BATCHED(total, block, rest, ...)                                  \
+    do {                                                                          \
+        const int64_t tk_whole = (total) - (total) % 4;                           \
+        for (int64_t tk_b = 0; tk_b < tk_whole; tk_b += 16) {                     \
+            const int64_t tk_vectors = (tk_whole - tk_b) / 4;                     \
+            block(__VA_ARGS__, tk_b, tk_vectors < 4 ? (int) tk_vectors : 4);      \
+        }                                                                         \
+        if (tk_whole < (total)) {                                                 \
+            rest(__VA_ARGS__, tk_whole, (total) - tk_whole);                      \
+        }                                                                         \
+    } while (0)
+
 #endif

@@ -177,18 +177,4 @@ static void xor_kernel(const tk_xor_args *a, const tk_apply *ap) {
     tk_decoded_rows(ap, &d.base, a->cols, a->batch, a->x, a->y, d.v0, a->row_scale, a->row_start, a->row_end);
 }
 
-void tk_xor_portable(const tk_xor_args *a) {
-    xor_kernel(a, &TK_APPLY_PORTABLE);
-}
-
-#ifdef TK_X86
-void tk_xor_avx2(const tk_xor_args *a) {
-    xor_kernel(a, &TK_APPLY_AVX2);
-}
-#endif
-
-#ifdef TK_NEON_PATH
-void tk_xor_neon(const tk_xor_args *a) {
-    xor_kernel(a, &TK_APPLY_NEON);
-}
-#endif
+TK_DECODED_KERNELS(xor, tk_xor_args, xor_kernel)

@@ -105,6 +105,51 @@ public final class DecodedRows {
         BatchStore.store(y, 4L * ((long) r * batch + b0), vectors, a0, a1, a2, a3, at, tailMask, omega0, colSums, scale);
     }
 
+    /**
+     * Writes rows of {@code y} from sparse rows decoded against an implicit value {@code ω0}
+     * (sHAM, XOR): {@code y_r = s_r·(Σ_i values[i]·x_{columns[i]} + ω0·Σx)}, the values already
+     * {@code − ω0}. Holds what every row of one call shares: the input on the heap for batch one, and
+     * the {@code ω0·Σx} terms, computed once per call.
+     */
+    public static final class SparseRowWriter {
+        private final int batch;
+        private final MemorySegment x;
+        private final MemorySegment y;
+        private final float implicit;
+        private final MemorySegment rowScale;
+        private final boolean scaled;
+        private final float[] xs;
+        private final float implicitSum;
+        private final float[][] blockSums;
+
+        public SparseRowWriter(int cols, int batch, MemorySegment x, MemorySegment y, float implicit,
+                               MemorySegment rowScale) {
+            this.batch = batch;
+            this.x = x;
+            this.y = y;
+            this.implicit = implicit;
+            this.rowScale = rowScale;
+            this.scaled = rowScale.byteSize() != 0;
+            this.xs = batch == 1 ? Scratch.input(x, cols) : null;
+            this.implicitSum = batch == 1 && implicit != 0f ? implicit * sum(xs, cols) : 0f;
+            this.blockSums = batch > 1 && implicit != 0f ? blockSums(cols, batch, x) : null;
+        }
+
+        /** Row {@code r} from its {@code m} entries, {@code values[i]} at {@code columns[i]}. */
+        public void write(int r, float[] values, int[] columns, int m) {
+            float scale = scaled ? rowScale.getAtIndex(Layouts.F32, r) : 1f;
+            if (batch == 1) {
+                float result = sparseDot(values, columns, m, xs) + implicitSum;
+                y.setAtIndex(Layouts.F32, r, scaled ? result * scale : result);
+            } else {
+                for (int b0 = 0; b0 < batch; b0 += 4 * L) {
+                    block(values, columns, m, batch, b0, Math.min(4 * L, batch - b0), x, y, r, implicit,
+                            blockSums == null ? null : blockSums[b0 / (4 * L)], scale);
+                }
+            }
+        }
+    }
+
     /** {@code Σ_j x[j]}. */
     public static float sum(float[] x, int n) {
         FloatVector acc = FloatVector.zero(F);

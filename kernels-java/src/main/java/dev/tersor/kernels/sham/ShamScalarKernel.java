@@ -1,7 +1,7 @@
 package dev.tersor.kernels.sham;
 
 import dev.tersor.kernels.IndexArray;
-import dev.tersor.kernels.Layouts;
+import dev.tersor.kernels.ScalarSparseRowWriter;
 import dev.tersor.kernels.Scratch;
 import dev.tersor.kernels.huffman.CanonicalDecoder;
 import dev.tersor.kernels.huffman.DecodeTable;
@@ -31,17 +31,7 @@ public final class ShamScalarKernel {
                               int rowStart, int rowEnd) {
         assert rowStart >= 0 && rowEnd <= rows;
         int[] table = DecodeTable.load(decodeTable);
-        boolean scaled = rowScale.byteSize() != 0;
-        float[] xSum = Scratch.sums(batch);
-        java.util.Arrays.fill(xSum, 0, batch, 0f);
-        if (implicit != 0f) {
-            for (int j = 0; j < cols; j++) {
-                for (int b = 0; b < batch; b++) {
-                    xSum[b] += x.getAtIndex(Layouts.F32, (long) j * batch + b);
-                }
-            }
-        }
-        float[] acc = Scratch.accumulator(batch);
+        ScalarSparseRowWriter out = new ScalarSparseRowWriter(cols, batch, x, y, implicit, rowScale);
         for (int r = rowStart; r < rowEnd; r++) {
             int start = rowPtr.get(r);
             int end = rowPtr.get(r + 1);
@@ -49,19 +39,7 @@ public final class ShamScalarKernel {
             int m = ShamRows.columns(colGap, start, end, columns);
             int[] sym = Scratch.symbols(m);
             CanonicalDecoder.decode(stream, table, Integer.toUnsignedLong(rowBit.get(r)), m, sym, 0);
-            java.util.Arrays.fill(acc, 0, batch, 0f);
-            for (int i = 0; i < m; i++) {
-                float v = symbols.getAtIndex(Layouts.F32, sym[i]) - implicit;
-                long xRow = (long) columns[i] * batch;
-                for (int b = 0; b < batch; b++) {
-                    acc[b] += v * x.getAtIndex(Layouts.F32, xRow + b);
-                }
-            }
-            float scale = scaled ? rowScale.getAtIndex(Layouts.F32, r) : 1f;
-            for (int b = 0; b < batch; b++) {
-                float value = acc[b] + implicit * xSum[b];
-                y.setAtIndex(Layouts.F32, (long) r * batch + b, scaled ? value * scale : value);
-            }
+            out.write(r, symbols, 0, sym, columns, m);
         }
     }
 }

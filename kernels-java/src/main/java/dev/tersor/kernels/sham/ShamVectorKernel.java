@@ -9,8 +9,6 @@ import dev.tersor.kernels.huffman.DecodeTable;
 
 import java.lang.foreign.MemorySegment;
 
-import static dev.tersor.kernels.VectorSupport.L;
-
 /**
  * Vector API kernel for sHAM; arguments as in {@link ShamScalarKernel}. Each row's columns and
  * codewords are decoded once (serially: gaps are a prefix sum, Huffman a chain) into a column list
@@ -33,10 +31,7 @@ public final class ShamVectorKernel {
         for (int k = 0; k < values.length; k++) {
             values[k] -= implicit;
         }
-        boolean scaled = rowScale.byteSize() != 0;
-        float[] xs = batch == 1 ? Scratch.input(x, cols) : null;
-        float implicitSum = batch == 1 && implicit != 0f ? implicit * DecodedRows.sum(xs, cols) : 0f;
-        float[][] blockSums = batch > 1 && implicit != 0f ? DecodedRows.blockSums(cols, batch, x) : null;
+        DecodedRows.SparseRowWriter out = new DecodedRows.SparseRowWriter(cols, batch, x, y, implicit, rowScale);
         for (int r = rowStart; r < rowEnd; r++) {
             int start = rowPtr.get(r);
             int end = rowPtr.get(r + 1);
@@ -48,16 +43,7 @@ public final class ShamVectorKernel {
             for (int i = 0; i < m; i++) {
                 v[i] = values[sym[i]];
             }
-            float scale = scaled ? rowScale.getAtIndex(Layouts.F32, r) : 1f;
-            if (batch == 1) {
-                float result = DecodedRows.sparseDot(v, columns, m, xs) + implicitSum;
-                y.setAtIndex(Layouts.F32, r, scaled ? result * scale : result);
-            } else {
-                for (int b0 = 0; b0 < batch; b0 += 4 * L) {
-                    DecodedRows.block(v, columns, m, batch, b0, Math.min(4 * L, batch - b0), x, y, r, implicit,
-                            blockSums == null ? null : blockSums[b0 / (4 * L)], scale);
-                }
-            }
+            out.write(r, v, columns, m);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.tersor.kernels.xor;
 
 import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.Layouts;
+import dev.tersor.kernels.ScalarSparseRowWriter;
 import dev.tersor.kernels.Scratch;
 
 import java.lang.foreign.MemorySegment;
@@ -31,35 +32,14 @@ public final class XorScalarKernel {
         assert rowStart >= 0 && rowEnd <= rows;
         long[] table = XorNetwork.load(decodeTable);
         float implicit = omega.getAtIndex(Layouts.F32, 0);
-        boolean scaled = rowScale.byteSize() != 0;
-        float[] xSum = new float[batch];
-        if (implicit != 0f) {
-            for (int j = 0; j < cols; j++) {
-                for (int b = 0; b < batch; b++) {
-                    xSum[b] += x.getAtIndex(Layouts.F32, (long) j * batch + b);
-                }
-            }
-        }
+        ScalarSparseRowWriter out = new ScalarSparseRowWriter(cols, batch, x, y, implicit, rowScale);
         int[] columns = Scratch.columns(cols);
         int[] indices = Scratch.symbols(cols);
         long[] planeBits = new long[Math.max(1, planes)];
-        float[] acc = new float[batch];
         for (int r = rowStart; r < rowEnd; r++) {
             int m = XorRows.decode(r, cols, planes, wordBits, sliceBits, table, words, patchPtr, patches, mask,
                     maskRowBit, riceBits, columns, indices, planeBits);
-            java.util.Arrays.fill(acc, 0f);
-            for (int i = 0; i < m; i++) {
-                float v = omega.getAtIndex(Layouts.F32, 1 + indices[i]) - implicit;
-                long xRow = (long) columns[i] * batch;
-                for (int b = 0; b < batch; b++) {
-                    acc[b] += v * x.getAtIndex(Layouts.F32, xRow + b);
-                }
-            }
-            float scale = scaled ? rowScale.getAtIndex(Layouts.F32, r) : 1f;
-            for (int b = 0; b < batch; b++) {
-                float value = acc[b] + implicit * xSum[b];
-                y.setAtIndex(Layouts.F32, (long) r * batch + b, scaled ? value * scale : value);
-            }
+            out.write(r, omega, 1, indices, columns, m);
         }
     }
 }

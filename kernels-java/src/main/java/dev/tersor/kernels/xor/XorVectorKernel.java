@@ -7,8 +7,6 @@ import dev.tersor.kernels.Scratch;
 
 import java.lang.foreign.MemorySegment;
 
-import static dev.tersor.kernels.VectorSupport.L;
-
 /**
  * Vector API kernel for the XOR-encrypted format; arguments as in {@link XorScalarKernel}. The
  * decode of a row (Rice-coded mask, one table-driven XOR expansion per slice and plane, patches) is
@@ -29,10 +27,7 @@ public final class XorVectorKernel {
         long[] table = XorNetwork.load(decodeTable);
         float[] values = omega.toArray(Layouts.F32);
         float implicit = values[0];
-        boolean scaled = rowScale.byteSize() != 0;
-        float[] xs = batch == 1 ? Scratch.input(x, cols) : null;
-        float implicitSum = batch == 1 && implicit != 0f ? implicit * DecodedRows.sum(xs, cols) : 0f;
-        float[][] blockSums = batch > 1 && implicit != 0f ? DecodedRows.blockSums(cols, batch, x) : null;
+        DecodedRows.SparseRowWriter out = new DecodedRows.SparseRowWriter(cols, batch, x, y, implicit, rowScale);
         int[] columns = Scratch.columns(cols);
         int[] indices = Scratch.symbols(cols);
         float[] v = Scratch.row(cols);
@@ -43,16 +38,7 @@ public final class XorVectorKernel {
             for (int i = 0; i < m; i++) {
                 v[i] = values[1 + indices[i]] - implicit;
             }
-            float scale = scaled ? rowScale.getAtIndex(Layouts.F32, r) : 1f;
-            if (batch == 1) {
-                float result = DecodedRows.sparseDot(v, columns, m, xs) + implicitSum;
-                y.setAtIndex(Layouts.F32, r, scaled ? result * scale : result);
-            } else {
-                for (int b0 = 0; b0 < batch; b0 += 4 * L) {
-                    DecodedRows.block(v, columns, m, batch, b0, Math.min(4 * L, batch - b0), x, y, r, implicit,
-                            blockSums == null ? null : blockSums[b0 / (4 * L)], scale);
-                }
-            }
+            out.write(r, v, columns, m);
         }
     }
 }
