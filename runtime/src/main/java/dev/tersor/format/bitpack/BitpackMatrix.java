@@ -61,7 +61,7 @@ public final class BitpackMatrix extends AbstractWeightMatrix {
 
     private BitpackMatrix(int rows, int cols, MemorySegment rowBits, MemorySegment rowScale, IndexArray rowPtr,
                           MemorySegment data, Arena owner) {
-        super(new BitpackArrays(rows, cols, rowBits, rowScale, rowPtr, data), owner);
+        super(NAME, new BitpackArrays(rows, cols, rowBits, rowScale, rowPtr, data), owner);
         this.rowBits = rowBits;
         this.rowScale = rowScale;
         this.rowPtr = rowPtr;
@@ -295,11 +295,6 @@ public final class BitpackMatrix extends AbstractWeightMatrix {
         details.put("survivingRows", (double) surviving);
         details.put("meanRowBits", surviving == 0 ? 0 : (double) bits / surviving);
         return details;
-    }
-
-    @Override
-    public String formatName() {
-        return NAME;
     }
 
     @Override

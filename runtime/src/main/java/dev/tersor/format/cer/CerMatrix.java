@@ -38,7 +38,7 @@ public final class CerMatrix extends AbstractWeightMatrix {
     private final GroupedRows rows;
 
     private CerMatrix(int rowCount, int cols, GroupedRows rows, Arena owner) {
-        super(rows.kernelArrays(rowCount, cols), owner);
+        super(NAME, rows.kernelArrays(rowCount, cols), owner);
         this.rows = rows;
     }
 
@@ -64,11 +64,6 @@ public final class CerMatrix extends AbstractWeightMatrix {
     public GroupedRows arrays() {
         ensureOpen();
         return rows;
-    }
-
-    @Override
-    public String formatName() {
-        return NAME;
     }
 
     @Override

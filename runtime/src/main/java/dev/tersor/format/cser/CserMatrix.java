@@ -50,7 +50,7 @@ public final class CserMatrix extends AbstractWeightMatrix {
     private final GroupedRows rows;
 
     private CserMatrix(int rowCount, int cols, GroupedRows rows, Arena owner) {
-        super(rows.kernelArrays(rowCount, cols), owner);
+        super(NAME, rows.kernelArrays(rowCount, cols), owner);
         this.rows = rows;
     }
 
@@ -76,11 +76,6 @@ public final class CserMatrix extends AbstractWeightMatrix {
     public GroupedRows arrays() {
         ensureOpen();
         return rows;
-    }
-
-    @Override
-    public String formatName() {
-        return NAME;
     }
 
     @Override

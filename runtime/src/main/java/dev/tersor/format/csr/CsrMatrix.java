@@ -42,7 +42,7 @@ public final class CsrMatrix extends AbstractWeightMatrix {
     private final IndexArray rowPtr;
 
     private CsrMatrix(int rows, int cols, MemorySegment values, IndexArray colIdx, IndexArray rowPtr, Arena owner) {
-        super(new CsrArrays(rows, cols, values, colIdx, rowPtr), owner);
+        super(NAME, new CsrArrays(rows, cols, values, colIdx, rowPtr), owner);
         this.values = values;
         this.colIdx = colIdx;
         this.rowPtr = rowPtr;
@@ -159,11 +159,6 @@ public final class CsrMatrix extends AbstractWeightMatrix {
     public long nonZeros() {
         ensureOpen();
         return colIdx.length();
-    }
-
-    @Override
-    public String formatName() {
-        return NAME;
     }
 
     @Override

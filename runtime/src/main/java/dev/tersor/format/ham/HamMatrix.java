@@ -49,7 +49,7 @@ public final class HamMatrix extends AbstractWeightMatrix {
     private final MemorySegment rowScale;
 
     private HamMatrix(int rows, int cols, CodedRows coded, MemorySegment rowScale, Arena owner) {
-        super(new HamArrays(rows, cols, coded.stream(), coded.rowBit(), coded.symbols(), coded.decodeTable(),
+        super(NAME, new HamArrays(rows, cols, coded.stream(), coded.rowBit(), coded.symbols(), coded.decodeTable(),
                 rowScale), owner);
         this.coded = coded;
         this.rowScale = rowScale;
@@ -121,11 +121,6 @@ public final class HamMatrix extends AbstractWeightMatrix {
     @Override
     public Map<String, Double> details() {
         return Map.of("streamBitsPerEntry", streamBitsPerEntry());
-    }
-
-    @Override
-    public String formatName() {
-        return NAME;
     }
 
     @Override

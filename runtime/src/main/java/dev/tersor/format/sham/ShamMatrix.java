@@ -67,7 +67,7 @@ public final class ShamMatrix extends AbstractWeightMatrix {
     private ShamMatrix(int rows, int cols, CodedRows coded, MemorySegment implicitArray, IndexArray colGap,
                        IndexArray rowPtr, MemorySegment rowScale, long nonZeros, Arena owner) {
         float implicit = implicitArray.getAtIndex(Layouts.F32, 0);
-        super(new ShamArrays(rows, cols, coded.stream(), coded.rowBit(), coded.symbols(), coded.decodeTable(),
+        super(NAME, new ShamArrays(rows, cols, coded.stream(), coded.rowBit(), coded.symbols(), coded.decodeTable(),
                 implicit, colGap, rowPtr, rowScale), owner);
         this.coded = coded;
         this.implicitArray = implicitArray;
@@ -258,11 +258,6 @@ public final class ShamMatrix extends AbstractWeightMatrix {
         details.put("streamBitsPerNonZero", streamBitsPerNonZero());
         details.put("gapBits", (double) colGap.width().bits());
         return details;
-    }
-
-    @Override
-    public String formatName() {
-        return NAME;
     }
 
     @Override

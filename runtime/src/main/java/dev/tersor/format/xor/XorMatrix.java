@@ -90,7 +90,7 @@ public final class XorMatrix extends AbstractWeightMatrix {
               EncodedMask mask, MemorySegment rowScale, long careEntries, Arena owner) {
         MemorySegment decodeTable = Arena.ofAuto().allocate(8L * table.length, 8);
         MemorySegment.copy(table, 0, decodeTable, Layouts.I64, 0, table.length);
-        super(new XorArrays(rows, cols, planes, wordBits, sliceBits, decodeTable, words, omega, patchPtr, patches,
+        super(NAME, new XorArrays(rows, cols, planes, wordBits, sliceBits, decodeTable, words, omega, patchPtr, patches,
                 mask.words, mask.rowBit, mask.riceBits, rowScale), owner);
         this.planes = planes;
         this.wordBits = wordBits;
@@ -159,11 +159,6 @@ public final class XorMatrix extends AbstractWeightMatrix {
         details.put("sliceBits", (double) sliceBits);
         details.put("riceBits", (double) mask.riceBits);
         return details;
-    }
-
-    @Override
-    public String formatName() {
-        return NAME;
     }
 
     @Override
