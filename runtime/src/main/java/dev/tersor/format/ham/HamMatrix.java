@@ -1,6 +1,7 @@
 package dev.tersor.format.ham;
 
 import dev.tersor.format.AbstractWeightMatrix;
+import dev.tersor.format.DecodedRowWriter;
 import dev.tersor.format.EnergyClass;
 import dev.tersor.format.Layout;
 import dev.tersor.format.LayoutArray;
@@ -133,16 +134,10 @@ public final class HamMatrix extends AbstractWeightMatrix {
         int cols = cols();
         int[] sym = Scratch.symbols(cols);
         coded.decodeRow(row, cols, sym);
-        boolean scaled = rowScale.byteSize() != 0;
-        float scale = scaled ? rowScale.getAtIndex(Layouts.F32, row) : 1f;
         for (int c = 0; c < cols; c++) {
-            int bits = coded.symbolBits(sym[c]);
-            if (scaled) {
-                dst.setAtIndex(Layouts.F32, c, Float.intBitsToFloat(bits) * scale);
-            } else {
-                dst.setAtIndex(Layouts.I32, c, bits);
-            }
+            sym[c] = coded.symbolBits(sym[c]);
         }
+        DecodedRowWriter.dense(dst, cols, rowScale, row, sym);
     }
 
     @Override

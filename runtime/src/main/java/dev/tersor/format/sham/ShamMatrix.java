@@ -1,6 +1,7 @@
 package dev.tersor.format.sham;
 
 import dev.tersor.format.AbstractWeightMatrix;
+import dev.tersor.format.DecodedRowWriter;
 import dev.tersor.format.EnergyClass;
 import dev.tersor.format.InvalidLayoutException;
 import dev.tersor.format.Layout;
@@ -267,12 +268,6 @@ public final class ShamMatrix extends AbstractWeightMatrix {
 
     @Override
     protected void decodeRowK(int row, MemorySegment dst) {
-        boolean scaled = rowScale.byteSize() != 0;
-        float scale = scaled ? rowScale.getAtIndex(Layouts.F32, row) : 1f;
-        int implicitBits = Float.floatToRawIntBits(scaled ? implicit * scale : implicit);
-        for (int c = 0; c < cols(); c++) {
-            dst.setAtIndex(Layouts.I32, c, implicitBits);
-        }
         int start = rowPtr.get(row);
         int end = rowPtr.get(row + 1);
         int[] columns = Scratch.columns(end - start);
@@ -280,13 +275,9 @@ public final class ShamMatrix extends AbstractWeightMatrix {
         int[] sym = Scratch.symbols(m);
         coded.decodeRow(row, m, sym);
         for (int i = 0; i < m; i++) {
-            int bits = coded.symbolBits(sym[i]);
-            if (scaled) {
-                dst.setAtIndex(Layouts.F32, columns[i], Float.intBitsToFloat(bits) * scale);
-            } else {
-                dst.setAtIndex(Layouts.I32, columns[i], bits);
-            }
+            sym[i] = coded.symbolBits(sym[i]);
         }
+        DecodedRowWriter.sparse(dst, cols(), implicit, rowScale, row, columns, sym, m);
     }
 
     @Override
