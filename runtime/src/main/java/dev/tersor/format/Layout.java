@@ -132,6 +132,44 @@ public record Layout(String format, int rows, int cols, Map<String, Long> params
         }
     }
 
+    /**
+     * Checks the offsets array {@code array} of {@code count + 1} entries, which splits
+     * {@code [0, end)} of {@code target} into consecutive runs: it starts at 0, never decreases, stays
+     * within {@code capacity} (the room {@code target} has) and ends at exactly {@code end}. Every
+     * pointer, offset and bit-position array of the formats has this shape, so the kernels may trust
+     * any run it describes.
+     *
+     * @return the longest run, which lets a format size its scratch space once
+     */
+    public long pointers(String array, IndexArray pointers, long count, long end, long capacity, String target) {
+        long first = Integer.toUnsignedLong(pointers.get(0));
+        if (first != 0) {
+            throw new InvalidLayoutException(format + ": " + array + "[0] = " + first + ", must be 0");
+        }
+        long previous = 0;
+        long longest = 0;
+        for (long i = 1; i <= count; i++) {
+            long value = Integer.toUnsignedLong(pointers.get(i));
+            if (value < previous) {
+                throw new InvalidLayoutException(format + ": " + array + "[" + i + "] = " + value + " < " + array + "["
+                        + (i - 1) + "] = " + previous + " (pointers must not decrease)");
+            }
+            if (value > capacity) {
+                // The last entry past the end means the data was cut short, not that a pointer is wrong.
+                throw new InvalidLayoutException(format + ": " + array + "[" + i + "] = " + value
+                        + " points past the end of " + target + " (" + capacity + ")"
+                        + (i == count ? "; " + target + " is truncated" : ""));
+            }
+            longest = Math.max(longest, value - previous);
+            previous = value;
+        }
+        if (previous != end) {
+            throw new InvalidLayoutException(format + ": " + array + "[" + count + "] = " + previous + ", expected " + end
+                    + " (counts do not add up)");
+        }
+        return longest;
+    }
+
     /** Builder-style helper for formats assembling their own layout. */
     public static Map<String, LayoutArray> newArrays() {
         return new LinkedHashMap<>();

@@ -262,8 +262,8 @@ public record GroupedRows(MemorySegment omega, IndexArray colIdx, IndexArray gro
         }
         MemorySegment rowScale = layout.has("rowScale") ? layout.f32("rowScale", rows) : MemorySegment.NULL;
 
-        checkPointers(name, "rowPtr", rowPtr, rows, groups);
-        checkPointers(name, "groupPtr", groupPtr, groups, nnz);
+        layout.pointers("rowPtr", rowPtr, rows, groups, groups, "groupPtr");
+        layout.pointers("groupPtr", groupPtr, groups, nnz, nnz, "colIdx");
 
         int[] rowColumns = new int[0];
         for (int r = 0; r < rows; r++) {
@@ -317,29 +317,5 @@ public record GroupedRows(MemorySegment omega, IndexArray colIdx, IndexArray gro
             }
         }
         return new GroupedRows(omega, colIdx, groupValue, groupPtr, rowPtr, rowScale);
-    }
-
-    /** {@code pointers[0] == 0}, never decreasing, {@code pointers[count] == end}. */
-    private static void checkPointers(String name, String array, IndexArray pointers, long count, long end) {
-        if (pointers.get(0) != 0) {
-            throw new InvalidLayoutException(name + ": " + array + "[0] = " + pointers.get(0) + ", must be 0");
-        }
-        long previous = 0;
-        for (long i = 1; i <= count; i++) {
-            long value = Integer.toUnsignedLong(pointers.get(i));
-            if (value < previous) {
-                throw new InvalidLayoutException(name + ": " + array + "[" + i + "] = " + value + " < " + array + "["
-                        + (i - 1) + "] = " + previous + " (pointers must not decrease)");
-            }
-            if (value > end) {
-                throw new InvalidLayoutException(name + ": " + array + "[" + i + "] = " + value
-                        + " points past the end (" + end + ")");
-            }
-            previous = value;
-        }
-        if (previous != end) {
-            throw new InvalidLayoutException(name + ": " + array + "[" + count + "] = " + previous + ", expected " + end
-                    + " (counts do not add up)");
-        }
     }
 }

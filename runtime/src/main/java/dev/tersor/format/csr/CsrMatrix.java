@@ -119,20 +119,10 @@ public final class CsrMatrix extends AbstractWeightMatrix {
         IndexArray rowPtr = layout.indices("rowPtr", nnz);
         layout.requireLength("colIdx", layout.array("colIdx"), nnz);
         layout.requireLength("rowPtr", layout.array("rowPtr"), rows + 1L);
-        if (rowPtr.get(0) != 0) {
-            throw new InvalidLayoutException(NAME + ": rowPtr[0] = " + rowPtr.get(0) + ", must be 0");
-        }
+        layout.pointers("rowPtr", rowPtr, rows, nnz, nnz, "colIdx");
         long previous = 0;
         for (int r = 0; r < rows; r++) {
             long end = Integer.toUnsignedLong(rowPtr.get(r + 1));
-            if (end < previous) {
-                throw new InvalidLayoutException(NAME + ": rowPtr[" + (r + 1) + "] = " + end + " < rowPtr[" + r + "] = "
-                        + previous + " (pointers must not decrease)");
-            }
-            if (end > nnz) {
-                throw new InvalidLayoutException(NAME + ": rowPtr[" + (r + 1) + "] = " + end
-                        + " points past the end of colIdx (" + nnz + " entries)");
-            }
             long lastCol = -1;
             for (long p = previous; p < end; p++) {
                 long c = Integer.toUnsignedLong(colIdx.get(p));
@@ -147,10 +137,6 @@ public final class CsrMatrix extends AbstractWeightMatrix {
                 lastCol = c;
             }
             previous = end;
-        }
-        if (previous != nnz) {
-            throw new InvalidLayoutException(NAME + ": rowPtr[" + rows + "] = " + previous + " but there are " + nnz
-                    + " values");
         }
         return new CsrMatrix(rows, cols, values, colIdx, rowPtr, owner);
     }

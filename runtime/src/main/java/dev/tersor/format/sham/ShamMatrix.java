@@ -198,23 +198,13 @@ public final class ShamMatrix extends AbstractWeightMatrix {
         long gapEntries = colGap.length();
         IndexArray rowPtr = layout.indices("rowPtr", gapEntries);
         layout.requireLength("rowPtr", layout.array("rowPtr"), rows + 1L);
-        if (rowPtr.get(0) != 0) {
-            throw new InvalidLayoutException(NAME + ": rowPtr[0] = " + Integer.toUnsignedLong(rowPtr.get(0)) + ", must be 0");
-        }
+        layout.pointers("rowPtr", rowPtr, rows, gapEntries, gapEntries, "colGap");
         long escape = colGap.width().maxValue();
         int[] stored = new int[rows];
         long nonZeros = 0;
         long previous = 0;
         for (int r = 0; r < rows; r++) {
             long end = Integer.toUnsignedLong(rowPtr.get(r + 1));
-            if (end < previous) {
-                throw new InvalidLayoutException(NAME + ": rowPtr[" + (r + 1) + "] = " + end + " < rowPtr[" + r + "] = "
-                        + previous + " (pointers must not decrease)");
-            }
-            if (end > gapEntries) {
-                throw new InvalidLayoutException(NAME + ": rowPtr[" + (r + 1) + "] = " + end
-                        + " points past the end of colGap (" + gapEntries + " entries)");
-            }
             long col = -1;
             int m = 0;
             for (long p = previous; p < end; p++) {
@@ -231,10 +221,6 @@ public final class ShamMatrix extends AbstractWeightMatrix {
             stored[r] = m;
             nonZeros += m;
             previous = end;
-        }
-        if (previous != gapEntries) {
-            throw new InvalidLayoutException(NAME + ": rowPtr[" + rows + "] = " + previous + " but colGap has " + gapEntries
-                    + " entries");
         }
         CodedRows coded = CodedRows.validate(layout, r -> stored[r]);
         MemorySegment rowScale = layout.has("rowScale") ? layout.f32("rowScale", rows) : MemorySegment.NULL;
