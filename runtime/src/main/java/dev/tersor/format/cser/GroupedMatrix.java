@@ -2,6 +2,7 @@ package dev.tersor.format.cser;
 
 import dev.tersor.format.AbstractWeightMatrix;
 import dev.tersor.format.Layout;
+import dev.tersor.format.OffHeap;
 import dev.tersor.format.QuantizedMatrix;
 
 import java.lang.foreign.Arena;
@@ -34,14 +35,10 @@ public abstract class GroupedMatrix extends AbstractWeightMatrix {
      */
     protected static <M extends GroupedMatrix> M encodeGrouped(QuantizedMatrix source, boolean explicitValues,
                                                                Constructor<M> constructor) {
-        Arena arena = Arena.ofShared();
-        try {
+        return OffHeap.owned(arena -> {
             GroupedRows rows = GroupedRows.encode(source, explicitValues, arena);
             return constructor.create(source.rows(), source.cols(), rows, arena);
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        });
     }
 
     /** A matrix over an untrusted layout of format {@code name}; see {@link GroupedRows#validate} for the checks. */

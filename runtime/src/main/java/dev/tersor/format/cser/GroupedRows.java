@@ -160,13 +160,7 @@ public record GroupedRows(MemorySegment omega, IndexArray colIdx, IndexArray gro
         IndexArray groupPtr = OffHeap.indices(arena, groups + 1, nnz);
         IndexArray rowPtr = OffHeap.indices(arena, rows + 1L, groups);
         IndexArray groupValue = explicitValues ? OffHeap.indices(arena, groups, k - 1L) : null;
-        MemorySegment rowScale = MemorySegment.NULL;
-        if (source.hasRowScales()) {
-            rowScale = OffHeap.floats(arena, rows);
-            for (int r = 0; r < rows; r++) {
-                rowScale.setAtIndex(Layouts.F32, r, source.rowScale(r));
-            }
-        }
+        MemorySegment rowScale = OffHeap.rowScales(arena, source);
 
         // Pass 2: per row, count entries per rank, lay the buckets out in rank order, fill columns.
         int[] count = new int[k];

@@ -67,7 +67,8 @@ public final class CsrMatrix extends AbstractWeightMatrix {
         int bits(int row, int col);
     }
 
-    private static CsrMatrix encode(int rows, int cols, EntryBits source) {
+    /** Entries whose bits are not +0.0; a negative zero is stored, so that decoding keeps its sign. */
+    private static long nonZeros(int rows, int cols, EntryBits source) {
         long nnz = 0;
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
@@ -76,11 +77,15 @@ public final class CsrMatrix extends AbstractWeightMatrix {
                 }
             }
         }
+        return nnz;
+    }
+
+    private static CsrMatrix encode(int rows, int cols, EntryBits source) {
+        long nnz = nonZeros(rows, cols, source);
         if (nnz > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(nnz + " non-zeros exceed the CSR limit of " + Integer.MAX_VALUE);
         }
-        Arena arena = Arena.ofShared();
-        try {
+        return OffHeap.owned(arena -> {
             MemorySegment values = OffHeap.floats(arena, nnz);
             IndexArray colIdx = OffHeap.indices(arena, nnz, cols - 1L);
             IndexArray rowPtr = OffHeap.indices(arena, rows + 1L, nnz);
@@ -98,10 +103,7 @@ public final class CsrMatrix extends AbstractWeightMatrix {
                 rowPtr.width().set(rowPtr.segment(), r + 1, p);
             }
             return new CsrMatrix(rows, cols, values, colIdx, rowPtr, arena);
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        });
     }
 
     /**

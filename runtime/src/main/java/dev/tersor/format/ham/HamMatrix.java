@@ -11,7 +11,6 @@ import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.huffman.BitWriter;
 import dev.tersor.format.huffman.CodedRows;
 import dev.tersor.format.huffman.HuffmanCodes;
-import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
 import dev.tersor.kernels.arrays.HamArrays;
 import dev.tersor.kernels.huffman.DecodeTable;
@@ -86,21 +85,11 @@ public final class HamMatrix extends AbstractWeightMatrix {
             }
         }
         rowStarts[rows] = writer.position();
-        Arena arena = Arena.ofShared();
-        try {
+        return OffHeap.owned(arena -> {
             CodedRows coded = CodedRows.create(arena, codes.code(), codes.values(source), writer, rowStarts);
-            MemorySegment rowScale = MemorySegment.NULL;
-            if (source.hasRowScales()) {
-                rowScale = OffHeap.floats(arena, rows);
-                for (int r = 0; r < rows; r++) {
-                    rowScale.setAtIndex(Layouts.F32, r, source.rowScale(r));
-                }
-            }
+            MemorySegment rowScale = OffHeap.rowScales(arena, source);
             return new HamMatrix(rows, cols, coded, rowScale, arena);
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        });
     }
 
     /** A matrix over an untrusted layout; see {@link CodedRows#validate} for the checks. */

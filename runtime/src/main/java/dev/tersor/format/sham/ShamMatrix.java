@@ -99,6 +99,17 @@ public final class ShamMatrix extends AbstractWeightMatrix {
         return encode(source, DecodeTable.MAX_CODE_LENGTH);
     }
 
+    /** The gap width whose entries ({@code entries[width.ordinal()]}, fillers included) take the fewest bytes. */
+    private static IndexWidth fewestBytes(long[] entries) {
+        IndexWidth width = IndexWidth.U32;
+        for (IndexWidth candidate : IndexWidth.values()) {
+            if (width.byteSize(entries[width.ordinal()]) > candidate.byteSize(entries[candidate.ordinal()])) {
+                width = candidate;
+            }
+        }
+        return width;
+    }
+
     /** Encodes {@code source} losslessly with codes of at most {@code lengthLimit} bits. */
     public static ShamMatrix encode(QuantizedMatrix source, int lengthLimit) {
         int rows = source.rows();
@@ -109,7 +120,6 @@ public final class ShamMatrix extends AbstractWeightMatrix {
 
         // Entries each gap width would need, fillers included; keep the width with the fewest bytes.
         long[] entries = new long[IndexWidth.values().length];
-        long nonZeros = 0;
         for (int r = 0; r < rows; r++) {
             int previous = -1;
             for (int c = 0; c < cols; c++) {
@@ -119,29 +129,23 @@ public final class ShamMatrix extends AbstractWeightMatrix {
                         entries[width.ordinal()] += gap / width.maxValue() + 1;
                     }
                     previous = c;
-                    nonZeros++;
                 }
             }
         }
-        IndexWidth width = IndexWidth.U32;
-        for (IndexWidth candidate : IndexWidth.values()) {
-            if (width.byteSize(entries[width.ordinal()]) > candidate.byteSize(entries[candidate.ordinal()])) {
-                width = candidate;
-            }
-        }
+        IndexWidth width = fewestBytes(entries);
         long gapEntries = entries[width.ordinal()];
         if (gapEntries > IndexWidth.U32.maxValue()) {
             throw new IllegalArgumentException(gapEntries + " column entries exceed the u32 limit");
         }
         int escape = (int) width.maxValue();
 
-        Arena arena = Arena.ofShared();
-        try {
+        return OffHeap.owned(arena -> {
             IndexArray colGap = new IndexArray(OffHeap.bytes(arena, width.byteSize(gapEntries)), width);
             IndexArray rowPtr = OffHeap.indices(arena, rows + 1L, gapEntries);
             BitWriter writer = new BitWriter();
             long[] rowStarts = new long[rows + 1];
             int p = 0;
+            long nonZeros = 0;
             for (int r = 0; r < rows; r++) {
                 rowStarts[r] = writer.position();
                 rowPtr.width().set(rowPtr.segment(), r, p);
@@ -156,6 +160,7 @@ public final class ShamMatrix extends AbstractWeightMatrix {
                         }
                         width.set(colGap.segment(), p++, gap);
                         codes.write(writer, k);
+                        nonZeros++;
                         previous = c;
                     }
                 }
@@ -164,18 +169,9 @@ public final class ShamMatrix extends AbstractWeightMatrix {
             rowPtr.width().set(rowPtr.segment(), rows, p);
             CodedRows coded = CodedRows.create(arena, codes.code(), codes.values(source), writer, rowStarts);
             MemorySegment implicitArray = OffHeap.floats(arena, new float[]{implicit});
-            MemorySegment rowScale = MemorySegment.NULL;
-            if (source.hasRowScales()) {
-                rowScale = OffHeap.floats(arena, rows);
-                for (int r = 0; r < rows; r++) {
-                    rowScale.setAtIndex(Layouts.F32, r, source.rowScale(r));
-                }
-            }
+            MemorySegment rowScale = OffHeap.rowScales(arena, source);
             return new ShamMatrix(rows, cols, coded, implicitArray, colGap, rowPtr, rowScale, nonZeros, arena);
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        });
     }
 
     /**
