@@ -170,6 +170,28 @@ public record Layout(String format, int rows, int cols, Map<String, Long> params
         return longest;
     }
 
+    /**
+     * Checks that {@code columns[start, end)}, the stored columns of one run in row {@code row} (the
+     * whole row in CSR, one value's group in CER and CSER), are below {@link #cols()} and strictly
+     * ascending: the kernels gather from {@code x} by these indices without bounds checks, and
+     * decoding relies on no column repeating.
+     */
+    public void ascendingColumns(String array, IndexArray columns, long start, long end, int row) {
+        long lastCol = -1;
+        for (long p = start; p < end; p++) {
+            long c = Integer.toUnsignedLong(columns.get(p));
+            if (c >= cols) {
+                throw new InvalidLayoutException(format + ": " + array + "[" + p + "] = " + c + " in row " + row
+                        + " is not below cols = " + cols);
+            }
+            if (c <= lastCol) {
+                throw new InvalidLayoutException(format + ": " + array + "[" + p + "] = " + c + " in row " + row
+                        + " does not ascend (previous in its run " + lastCol + ")");
+            }
+            lastCol = c;
+        }
+    }
+
     /** Builder-style helper for formats assembling their own layout. */
     public static Map<String, LayoutArray> newArrays() {
         return new LinkedHashMap<>();

@@ -288,19 +288,9 @@ public record GroupedRows(MemorySegment omega, IndexArray colIdx, IndexArray gro
                     throw new InvalidLayoutException(name + ": row " + r + " ends with an empty group " + g
                             + "; groups after a row's last value are not stored");
                 }
-                long lastCol = -1;
+                layout.ascendingColumns("colIdx", colIdx, start, end, r);
                 for (int p = start; p < end; p++) {
-                    long c = Integer.toUnsignedLong(colIdx.get(p));
-                    if (c >= cols) {
-                        throw new InvalidLayoutException(name + ": colIdx[" + p + "] = " + c + " in row " + r
-                                + " is not below cols = " + cols);
-                    }
-                    if (c <= lastCol) {
-                        throw new InvalidLayoutException(name + ": colIdx[" + p + "] = " + c + " in group " + g
-                                + " does not ascend (previous " + lastCol + ")");
-                    }
-                    lastCol = c;
-                    rowColumns[p - rowStart] = (int) c;
+                    rowColumns[p - rowStart] = colIdx.get(p);
                 }
             }
             Arrays.sort(rowColumns, 0, rowLength);

@@ -3,7 +3,6 @@ package dev.tersor.format.csr;
 import dev.tersor.format.AbstractWeightMatrix;
 import dev.tersor.format.DenseMatrixView;
 import dev.tersor.format.EnergyClass;
-import dev.tersor.format.InvalidLayoutException;
 import dev.tersor.format.Layout;
 import dev.tersor.format.LayoutArray;
 import dev.tersor.format.MatrixFormat;
@@ -125,19 +124,7 @@ public final class CsrMatrix extends AbstractWeightMatrix {
         long previous = 0;
         for (int r = 0; r < rows; r++) {
             long end = Integer.toUnsignedLong(rowPtr.get(r + 1));
-            long lastCol = -1;
-            for (long p = previous; p < end; p++) {
-                long c = Integer.toUnsignedLong(colIdx.get(p));
-                if (c >= cols) {
-                    throw new InvalidLayoutException(NAME + ": colIdx[" + p + "] = " + c + " in row " + r
-                            + " is not below cols = " + cols);
-                }
-                if (c <= lastCol) {
-                    throw new InvalidLayoutException(NAME + ": colIdx[" + p + "] = " + c + " in row " + r
-                            + " does not ascend (previous " + lastCol + ")");
-                }
-                lastCol = c;
-            }
+            layout.ascendingColumns("colIdx", colIdx, previous, end, r);
             previous = end;
         }
         return new CsrMatrix(rows, cols, values, colIdx, rowPtr, owner);
