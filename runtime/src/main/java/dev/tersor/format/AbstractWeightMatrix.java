@@ -15,6 +15,7 @@ import java.util.Objects;
  */
 public abstract class AbstractWeightMatrix implements WeightMatrix {
 
+    private final String formatName;
     private final int rows;
     private final int cols;
     /** The matrix's arrays as the kernels take them, checked in constant time when it was built. */
@@ -23,15 +24,22 @@ public abstract class AbstractWeightMatrix implements WeightMatrix {
     private volatile boolean closed;
 
     /**
+     * @param formatName   the name of the format row this matrix belongs to, as stored in its layouts
      * @param kernelArrays the matrix's arrays in its format's kernel record, which gives the shape
      * @param owner        the arena that owns this matrix's memory, closed with it; {@code null} when
      *                     the memory belongs to someone else (a mapped model file, a caller's arena)
      */
-    protected AbstractWeightMatrix(WeightArrays kernelArrays, Arena owner) {
+    protected AbstractWeightMatrix(String formatName, WeightArrays kernelArrays, Arena owner) {
+        this.formatName = Objects.requireNonNull(formatName, "formatName");
         this.rows = kernelArrays.rows();
         this.cols = kernelArrays.cols();
         this.kernelArrays = kernelArrays;
         this.owner = owner;
+    }
+
+    @Override
+    public final String formatName() {
+        return formatName;
     }
 
     @Override

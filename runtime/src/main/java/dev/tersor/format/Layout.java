@@ -132,6 +132,66 @@ public record Layout(String format, int rows, int cols, Map<String, Long> params
         }
     }
 
+    /**
+     * Checks the offsets array {@code array} of {@code count + 1} entries, which splits
+     * {@code [0, end)} of {@code target} into consecutive runs: it starts at 0, never decreases, stays
+     * within {@code capacity} (the room {@code target} has) and ends at exactly {@code end}. Every
+     * pointer, offset and bit-position array of the formats has this shape, so the kernels may trust
+     * any run it describes.
+     *
+     * @return the longest run, which lets a format size its scratch space once
+     */
+    public long pointers(String array, IndexArray pointers, long count, long end, long capacity, String target) {
+        long first = Integer.toUnsignedLong(pointers.get(0));
+        if (first != 0) {
+            throw new InvalidLayoutException(format + ": " + array + "[0] = " + first + ", must be 0");
+        }
+        long previous = 0;
+        long longest = 0;
+        for (long i = 1; i <= count; i++) {
+            long value = Integer.toUnsignedLong(pointers.get(i));
+            if (value < previous) {
+                throw new InvalidLayoutException(format + ": " + array + "[" + i + "] = " + value + " < " + array + "["
+                        + (i - 1) + "] = " + previous + " (pointers must not decrease)");
+            }
+            if (value > capacity) {
+                // The last entry past the end means the data was cut short, not that a pointer is wrong.
+                throw new InvalidLayoutException(format + ": " + array + "[" + i + "] = " + value
+                        + " points past the end of " + target + " (" + capacity + ")"
+                        + (i == count ? "; " + target + " is truncated" : ""));
+            }
+            longest = Math.max(longest, value - previous);
+            previous = value;
+        }
+        if (previous != end) {
+            throw new InvalidLayoutException(format + ": " + array + "[" + count + "] = " + previous + ", expected " + end
+                    + " (counts do not add up)");
+        }
+        return longest;
+    }
+
+    /**
+     * Checks that {@code columns[start, end)}, the stored columns of one run in row {@code row} (the
+     * whole row in CSR, one value's group in CER and CSER), are below {@link #cols()} and strictly
+     * ascending: the kernels gather from {@code x} by these indices without bounds checks, and
+     * decoding relies on no column repeating.
+     */
+    public void ascendingColumns(String array, IndexArray columns, long start, long end, int row) {
+        long lastCol = -1;
+        for (long p = start; p < end; p++) {
+            long c = Integer.toUnsignedLong(columns.get(p));
+            if (c >= cols) {
+                throw new InvalidLayoutException(format + ": " + array + "[" + p + "] = " + c + " in row " + row
+                        + " is not below cols = " + cols);
+            }
+            if (c <= lastCol) {
+                throw new InvalidLayoutException(format + ": " + array + "[" + p + "] = " + c + " in row " + row
+                        + " does not ascend (previous in its run " + lastCol + ")");
+            }
+            lastCol = c;
+        }
+    }
+
     /** Builder-style helper for formats assembling their own layout. */
     public static Map<String, LayoutArray> newArrays() {
         return new LinkedHashMap<>();

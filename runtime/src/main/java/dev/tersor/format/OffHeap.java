@@ -6,6 +6,7 @@ import dev.tersor.kernels.Layouts;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.function.Function;
 
 /** Allocation helpers for encoders: 64-byte aligned arrays in a shared arena. */
 public final class OffHeap {
@@ -14,6 +15,20 @@ public final class OffHeap {
     public static final long ALIGNMENT = 64;
 
     private OffHeap() {
+    }
+
+    /**
+     * Runs {@code build} with a new shared arena that the built matrix will own; if building fails,
+     * the arena is closed so that a failed encode leaks no off-heap memory.
+     */
+    public static <T> T owned(Function<Arena, T> build) {
+        Arena arena = Arena.ofShared();
+        try {
+            return build.apply(arena);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
     }
 
     public static MemorySegment floats(Arena arena, long count) {
@@ -30,6 +45,21 @@ public final class OffHeap {
     public static IndexArray indices(Arena arena, long count, long maxValue) {
         IndexWidth width = IndexWidth.forMaxValue(Math.max(0, maxValue));
         return new IndexArray(arena.allocate(width.byteSize(count), ALIGNMENT), width);
+    }
+
+    /**
+     * The source's per-row scales as one f32 per row, or {@link MemorySegment#NULL} when it has none:
+     * every format that keeps scales stores them this way and treats an empty segment as "unscaled".
+     */
+    public static MemorySegment rowScales(Arena arena, QuantizedMatrix source) {
+        if (!source.hasRowScales()) {
+            return MemorySegment.NULL;
+        }
+        MemorySegment rowScale = floats(arena, source.rows());
+        for (int r = 0; r < source.rows(); r++) {
+            rowScale.setAtIndex(Layouts.F32, r, source.rowScale(r));
+        }
+        return rowScale;
     }
 
     public static MemorySegment bytes(Arena arena, long count) {

@@ -61,7 +61,7 @@ public final class BitpackMatrix extends AbstractWeightMatrix {
 
     private BitpackMatrix(int rows, int cols, MemorySegment rowBits, MemorySegment rowScale, IndexArray rowPtr,
                           MemorySegment data, Arena owner) {
-        super(new BitpackArrays(rows, cols, rowBits, rowScale, rowPtr, data), owner);
+        super(NAME, new BitpackArrays(rows, cols, rowBits, rowScale, rowPtr, data), owner);
         this.rowBits = rowBits;
         this.rowScale = rowScale;
         this.rowPtr = rowPtr;
@@ -156,20 +156,25 @@ public final class BitpackMatrix extends AbstractWeightMatrix {
         });
     }
 
+    /** u32 words that rows of {@code bits[r]}-bit values take together. */
+    private static long dataWords(int rows, int cols, int[] bits) {
+        long words = 0;
+        for (int r = 0; r < rows; r++) {
+            words += BitpackRows.rowWords(cols, bits[r]);
+        }
+        return words;
+    }
+
     private interface Values {
         long q(int row, int col);
     }
 
     private static BitpackMatrix build(int rows, int cols, int[] bits, float[] scales, Values values) {
-        long words = 0;
-        for (int r = 0; r < rows; r++) {
-            words += BitpackRows.rowWords(cols, bits[r]);
-        }
+        long words = dataWords(rows, cols, bits);
         if (words > IndexWidth.U32.maxValue()) {
             throw new IllegalArgumentException(words + " data words exceed the u32 limit");
         }
-        Arena arena = Arena.ofShared();
-        try {
+        return OffHeap.owned(arena -> {
             MemorySegment rowBits = OffHeap.bytes(arena, rows);
             MemorySegment rowScale = OffHeap.floats(arena, rows);
             IndexArray rowPtr = OffHeap.indices(arena, rows + 1L, words);
@@ -186,10 +191,7 @@ public final class BitpackMatrix extends AbstractWeightMatrix {
             }
             rowPtr.width().set(rowPtr.segment(), rows, (int) base);
             return new BitpackMatrix(rows, cols, rowBits, rowScale, rowPtr, data, arena);
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        });
     }
 
     /** ORs the low {@code bits} bits of {@code q} into value {@code j}'s place of the row at {@code base}. */
@@ -295,11 +297,6 @@ public final class BitpackMatrix extends AbstractWeightMatrix {
         details.put("survivingRows", (double) surviving);
         details.put("meanRowBits", surviving == 0 ? 0 : (double) bits / surviving);
         return details;
-    }
-
-    @Override
-    public String formatName() {
-        return NAME;
     }
 
     @Override

@@ -1,16 +1,14 @@
 package dev.tersor.format.cer;
 
-import dev.tersor.format.AbstractWeightMatrix;
 import dev.tersor.format.EnergyClass;
 import dev.tersor.format.Layout;
 import dev.tersor.format.MatrixFormat;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.cser.CserMatrix;
+import dev.tersor.format.cser.GroupedMatrix;
 import dev.tersor.format.cser.GroupedRows;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.util.Map;
 
 /**
  * Compressed Entropy Row (Wiedemann et al.): each row's columns grouped by value in global
@@ -21,7 +19,7 @@ import java.util.Map;
  * use {@code W·x = (W − omega[0])·x + omega[0]·Σx}. Optional per-row scales give
  * {@code W[r][c] = omega[k]·rowScale[r]}.
  */
-public final class CerMatrix extends AbstractWeightMatrix {
+public final class CerMatrix extends GroupedMatrix {
 
     public static final String NAME = "cer";
 
@@ -35,54 +33,17 @@ public final class CerMatrix extends AbstractWeightMatrix {
             .loadTarget(MatrixFormat.LoadTarget.NEVER)
             .build();
 
-    private final GroupedRows rows;
-
     private CerMatrix(int rowCount, int cols, GroupedRows rows, Arena owner) {
-        super(rows.kernelArrays(rowCount, cols), owner);
-        this.rows = rows;
+        super(NAME, rowCount, cols, rows, owner);
     }
 
     /** Encodes {@code source} losslessly. */
     public static CerMatrix encode(QuantizedMatrix source) {
-        Arena arena = Arena.ofShared();
-        try {
-            GroupedRows rows = GroupedRows.encode(source, false, arena);
-            return new CerMatrix(source.rows(), source.cols(), rows, arena);
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        return encodeGrouped(source, false, CerMatrix::new);
     }
 
     /** A matrix over an untrusted layout; see {@link GroupedRows#validate} for the checks. */
     public static CerMatrix fromLayout(Layout layout, Arena owner) {
-        layout.requireFormat(NAME);
-        return new CerMatrix(layout.rows(), layout.cols(), GroupedRows.validate(layout, false), owner);
-    }
-
-    /** The layout's arrays; valid until the matrix is closed. */
-    public GroupedRows arrays() {
-        ensureOpen();
-        return rows;
-    }
-
-    @Override
-    public String formatName() {
-        return NAME;
-    }
-
-    @Override
-    protected long workBefore(int row) {
-        return rows.workBefore(row);
-    }
-
-    @Override
-    protected void decodeRowK(int row, MemorySegment dst) {
-        rows.decodeRow(row, cols(), dst);
-    }
-
-    @Override
-    protected Layout layoutK() {
-        return new Layout(NAME, rows(), cols(), Map.of(), rows.arrays());
+        return readGrouped(layout, NAME, false, owner, CerMatrix::new);
     }
 }

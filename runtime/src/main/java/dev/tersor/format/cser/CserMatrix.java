@@ -1,6 +1,5 @@
 package dev.tersor.format.cser;
 
-import dev.tersor.format.AbstractWeightMatrix;
 import dev.tersor.format.EnergyClass;
 import dev.tersor.format.Layout;
 import dev.tersor.format.MatrixFormat;
@@ -8,8 +7,6 @@ import dev.tersor.format.MatrixStatistics;
 import dev.tersor.format.QuantizedMatrix;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.util.Map;
 
 /**
  * Compressed Shared Elements Row (Wiedemann et al.): each row's columns grouped by value, with
@@ -20,7 +17,7 @@ import java.util.Map;
  * use {@code W·x = (W − omega[0])·x + omega[0]·Σx}. Optional per-row scales give
  * {@code W[r][c] = omega[k]·rowScale[r]}.
  */
-public final class CserMatrix extends AbstractWeightMatrix {
+public final class CserMatrix extends GroupedMatrix {
 
     public static final String NAME = "cser";
 
@@ -47,54 +44,17 @@ public final class CserMatrix extends AbstractWeightMatrix {
         return 1.5 * s.explicitEntries() + 2.0 * s.groups() + s.rows();
     }
 
-    private final GroupedRows rows;
-
     private CserMatrix(int rowCount, int cols, GroupedRows rows, Arena owner) {
-        super(rows.kernelArrays(rowCount, cols), owner);
-        this.rows = rows;
+        super(NAME, rowCount, cols, rows, owner);
     }
 
     /** Encodes {@code source} losslessly. */
     public static CserMatrix encode(QuantizedMatrix source) {
-        Arena arena = Arena.ofShared();
-        try {
-            GroupedRows rows = GroupedRows.encode(source, true, arena);
-            return new CserMatrix(source.rows(), source.cols(), rows, arena);
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        return encodeGrouped(source, true, CserMatrix::new);
     }
 
     /** A matrix over an untrusted layout; see {@link GroupedRows#validate} for the checks. */
     public static CserMatrix fromLayout(Layout layout, Arena owner) {
-        layout.requireFormat(NAME);
-        return new CserMatrix(layout.rows(), layout.cols(), GroupedRows.validate(layout, true), owner);
-    }
-
-    /** The layout's arrays; valid until the matrix is closed. */
-    public GroupedRows arrays() {
-        ensureOpen();
-        return rows;
-    }
-
-    @Override
-    public String formatName() {
-        return NAME;
-    }
-
-    @Override
-    protected long workBefore(int row) {
-        return rows.workBefore(row);
-    }
-
-    @Override
-    protected void decodeRowK(int row, MemorySegment dst) {
-        rows.decodeRow(row, cols(), dst);
-    }
-
-    @Override
-    protected Layout layoutK() {
-        return new Layout(NAME, rows(), cols(), Map.of(), rows.arrays());
+        return readGrouped(layout, NAME, true, owner, CserMatrix::new);
     }
 }

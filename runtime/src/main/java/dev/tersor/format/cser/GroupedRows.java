@@ -160,13 +160,7 @@ public record GroupedRows(MemorySegment omega, IndexArray colIdx, IndexArray gro
         IndexArray groupPtr = OffHeap.indices(arena, groups + 1, nnz);
         IndexArray rowPtr = OffHeap.indices(arena, rows + 1L, groups);
         IndexArray groupValue = explicitValues ? OffHeap.indices(arena, groups, k - 1L) : null;
-        MemorySegment rowScale = MemorySegment.NULL;
-        if (source.hasRowScales()) {
-            rowScale = OffHeap.floats(arena, rows);
-            for (int r = 0; r < rows; r++) {
-                rowScale.setAtIndex(Layouts.F32, r, source.rowScale(r));
-            }
-        }
+        MemorySegment rowScale = OffHeap.rowScales(arena, source);
 
         // Pass 2: per row, count entries per rank, lay the buckets out in rank order, fill columns.
         int[] count = new int[k];
@@ -262,8 +256,8 @@ public record GroupedRows(MemorySegment omega, IndexArray colIdx, IndexArray gro
         }
         MemorySegment rowScale = layout.has("rowScale") ? layout.f32("rowScale", rows) : MemorySegment.NULL;
 
-        checkPointers(name, "rowPtr", rowPtr, rows, groups);
-        checkPointers(name, "groupPtr", groupPtr, groups, nnz);
+        layout.pointers("rowPtr", rowPtr, rows, groups, groups, "groupPtr");
+        layout.pointers("groupPtr", groupPtr, groups, nnz, nnz, "colIdx");
 
         int[] rowColumns = new int[0];
         for (int r = 0; r < rows; r++) {
@@ -294,19 +288,9 @@ public record GroupedRows(MemorySegment omega, IndexArray colIdx, IndexArray gro
                     throw new InvalidLayoutException(name + ": row " + r + " ends with an empty group " + g
                             + "; groups after a row's last value are not stored");
                 }
-                long lastCol = -1;
+                layout.ascendingColumns("colIdx", colIdx, start, end, r);
                 for (int p = start; p < end; p++) {
-                    long c = Integer.toUnsignedLong(colIdx.get(p));
-                    if (c >= cols) {
-                        throw new InvalidLayoutException(name + ": colIdx[" + p + "] = " + c + " in row " + r
-                                + " is not below cols = " + cols);
-                    }
-                    if (c <= lastCol) {
-                        throw new InvalidLayoutException(name + ": colIdx[" + p + "] = " + c + " in group " + g
-                                + " does not ascend (previous " + lastCol + ")");
-                    }
-                    lastCol = c;
-                    rowColumns[p - rowStart] = (int) c;
+                    rowColumns[p - rowStart] = colIdx.get(p);
                 }
             }
             Arrays.sort(rowColumns, 0, rowLength);
@@ -317,29 +301,5 @@ public record GroupedRows(MemorySegment omega, IndexArray colIdx, IndexArray gro
             }
         }
         return new GroupedRows(omega, colIdx, groupValue, groupPtr, rowPtr, rowScale);
-    }
-
-    /** {@code pointers[0] == 0}, never decreasing, {@code pointers[count] == end}. */
-    private static void checkPointers(String name, String array, IndexArray pointers, long count, long end) {
-        if (pointers.get(0) != 0) {
-            throw new InvalidLayoutException(name + ": " + array + "[0] = " + pointers.get(0) + ", must be 0");
-        }
-        long previous = 0;
-        for (long i = 1; i <= count; i++) {
-            long value = Integer.toUnsignedLong(pointers.get(i));
-            if (value < previous) {
-                throw new InvalidLayoutException(name + ": " + array + "[" + i + "] = " + value + " < " + array + "["
-                        + (i - 1) + "] = " + previous + " (pointers must not decrease)");
-            }
-            if (value > end) {
-                throw new InvalidLayoutException(name + ": " + array + "[" + i + "] = " + value
-                        + " points past the end (" + end + ")");
-            }
-            previous = value;
-        }
-        if (previous != end) {
-            throw new InvalidLayoutException(name + ": " + array + "[" + count + "] = " + previous + ", expected " + end
-                    + " (counts do not add up)");
-        }
     }
 }

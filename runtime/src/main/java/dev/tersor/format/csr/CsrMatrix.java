@@ -3,7 +3,6 @@ package dev.tersor.format.csr;
 import dev.tersor.format.AbstractWeightMatrix;
 import dev.tersor.format.DenseMatrixView;
 import dev.tersor.format.EnergyClass;
-import dev.tersor.format.InvalidLayoutException;
 import dev.tersor.format.Layout;
 import dev.tersor.format.LayoutArray;
 import dev.tersor.format.MatrixFormat;
@@ -42,7 +41,7 @@ public final class CsrMatrix extends AbstractWeightMatrix {
     private final IndexArray rowPtr;
 
     private CsrMatrix(int rows, int cols, MemorySegment values, IndexArray colIdx, IndexArray rowPtr, Arena owner) {
-        super(new CsrArrays(rows, cols, values, colIdx, rowPtr), owner);
+        super(NAME, new CsrArrays(rows, cols, values, colIdx, rowPtr), owner);
         this.values = values;
         this.colIdx = colIdx;
         this.rowPtr = rowPtr;
@@ -67,7 +66,8 @@ public final class CsrMatrix extends AbstractWeightMatrix {
         int bits(int row, int col);
     }
 
-    private static CsrMatrix encode(int rows, int cols, EntryBits source) {
+    /** Entries whose bits are not +0.0; a negative zero is stored, so that decoding keeps its sign. */
+    private static long nonZeros(int rows, int cols, EntryBits source) {
         long nnz = 0;
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
@@ -76,11 +76,15 @@ public final class CsrMatrix extends AbstractWeightMatrix {
                 }
             }
         }
+        return nnz;
+    }
+
+    private static CsrMatrix encode(int rows, int cols, EntryBits source) {
+        long nnz = nonZeros(rows, cols, source);
         if (nnz > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(nnz + " non-zeros exceed the CSR limit of " + Integer.MAX_VALUE);
         }
-        Arena arena = Arena.ofShared();
-        try {
+        return OffHeap.owned(arena -> {
             MemorySegment values = OffHeap.floats(arena, nnz);
             IndexArray colIdx = OffHeap.indices(arena, nnz, cols - 1L);
             IndexArray rowPtr = OffHeap.indices(arena, rows + 1L, nnz);
@@ -98,10 +102,7 @@ public final class CsrMatrix extends AbstractWeightMatrix {
                 rowPtr.width().set(rowPtr.segment(), r + 1, p);
             }
             return new CsrMatrix(rows, cols, values, colIdx, rowPtr, arena);
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        });
     }
 
     /**
@@ -119,38 +120,12 @@ public final class CsrMatrix extends AbstractWeightMatrix {
         IndexArray rowPtr = layout.indices("rowPtr", nnz);
         layout.requireLength("colIdx", layout.array("colIdx"), nnz);
         layout.requireLength("rowPtr", layout.array("rowPtr"), rows + 1L);
-        if (rowPtr.get(0) != 0) {
-            throw new InvalidLayoutException(NAME + ": rowPtr[0] = " + rowPtr.get(0) + ", must be 0");
-        }
+        layout.pointers("rowPtr", rowPtr, rows, nnz, nnz, "colIdx");
         long previous = 0;
         for (int r = 0; r < rows; r++) {
             long end = Integer.toUnsignedLong(rowPtr.get(r + 1));
-            if (end < previous) {
-                throw new InvalidLayoutException(NAME + ": rowPtr[" + (r + 1) + "] = " + end + " < rowPtr[" + r + "] = "
-                        + previous + " (pointers must not decrease)");
-            }
-            if (end > nnz) {
-                throw new InvalidLayoutException(NAME + ": rowPtr[" + (r + 1) + "] = " + end
-                        + " points past the end of colIdx (" + nnz + " entries)");
-            }
-            long lastCol = -1;
-            for (long p = previous; p < end; p++) {
-                long c = Integer.toUnsignedLong(colIdx.get(p));
-                if (c >= cols) {
-                    throw new InvalidLayoutException(NAME + ": colIdx[" + p + "] = " + c + " in row " + r
-                            + " is not below cols = " + cols);
-                }
-                if (c <= lastCol) {
-                    throw new InvalidLayoutException(NAME + ": colIdx[" + p + "] = " + c + " in row " + r
-                            + " does not ascend (previous " + lastCol + ")");
-                }
-                lastCol = c;
-            }
+            layout.ascendingColumns("colIdx", colIdx, previous, end, r);
             previous = end;
-        }
-        if (previous != nnz) {
-            throw new InvalidLayoutException(NAME + ": rowPtr[" + rows + "] = " + previous + " but there are " + nnz
-                    + " values");
         }
         return new CsrMatrix(rows, cols, values, colIdx, rowPtr, owner);
     }
@@ -159,11 +134,6 @@ public final class CsrMatrix extends AbstractWeightMatrix {
     public long nonZeros() {
         ensureOpen();
         return colIdx.length();
-    }
-
-    @Override
-    public String formatName() {
-        return NAME;
     }
 
     @Override

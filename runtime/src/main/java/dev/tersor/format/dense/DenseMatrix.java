@@ -35,7 +35,7 @@ public final class DenseMatrix extends AbstractWeightMatrix {
     private final MemorySegment values;
 
     private DenseMatrix(int rows, int cols, MemorySegment values, Arena owner) {
-        super(new DenseArrays(rows, cols, values), owner);
+        super(NAME, new DenseArrays(rows, cols, values), owner);
         this.values = values;
     }
 
@@ -65,11 +65,6 @@ public final class DenseMatrix extends AbstractWeightMatrix {
     public DenseMatrixView view() {
         ensureOpen();
         return new DenseMatrixView(rows(), cols(), values);
-    }
-
-    @Override
-    public String formatName() {
-        return NAME;
     }
 
     @Override

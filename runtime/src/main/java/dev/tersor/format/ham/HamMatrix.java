@@ -1,6 +1,7 @@
 package dev.tersor.format.ham;
 
 import dev.tersor.format.AbstractWeightMatrix;
+import dev.tersor.format.DecodedRowWriter;
 import dev.tersor.format.EnergyClass;
 import dev.tersor.format.Layout;
 import dev.tersor.format.LayoutArray;
@@ -10,7 +11,6 @@ import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.huffman.BitWriter;
 import dev.tersor.format.huffman.CodedRows;
 import dev.tersor.format.huffman.HuffmanCodes;
-import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
 import dev.tersor.kernels.arrays.HamArrays;
 import dev.tersor.kernels.huffman.DecodeTable;
@@ -49,7 +49,7 @@ public final class HamMatrix extends AbstractWeightMatrix {
     private final MemorySegment rowScale;
 
     private HamMatrix(int rows, int cols, CodedRows coded, MemorySegment rowScale, Arena owner) {
-        super(new HamArrays(rows, cols, coded.stream(), coded.rowBit(), coded.symbols(), coded.decodeTable(),
+        super(NAME, new HamArrays(rows, cols, coded.stream(), coded.rowBit(), coded.symbols(), coded.decodeTable(),
                 rowScale), owner);
         this.coded = coded;
         this.rowScale = rowScale;
@@ -85,21 +85,11 @@ public final class HamMatrix extends AbstractWeightMatrix {
             }
         }
         rowStarts[rows] = writer.position();
-        Arena arena = Arena.ofShared();
-        try {
+        return OffHeap.owned(arena -> {
             CodedRows coded = CodedRows.create(arena, codes.code(), codes.values(source), writer, rowStarts);
-            MemorySegment rowScale = MemorySegment.NULL;
-            if (source.hasRowScales()) {
-                rowScale = OffHeap.floats(arena, rows);
-                for (int r = 0; r < rows; r++) {
-                    rowScale.setAtIndex(Layouts.F32, r, source.rowScale(r));
-                }
-            }
+            MemorySegment rowScale = OffHeap.rowScales(arena, source);
             return new HamMatrix(rows, cols, coded, rowScale, arena);
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        });
     }
 
     /** A matrix over an untrusted layout; see {@link CodedRows#validate} for the checks. */
@@ -124,11 +114,6 @@ public final class HamMatrix extends AbstractWeightMatrix {
     }
 
     @Override
-    public String formatName() {
-        return NAME;
-    }
-
-    @Override
     protected long workBefore(int row) {
         return (long) row * cols() + Integer.toUnsignedLong(coded.rowBit().get(row));
     }
@@ -138,16 +123,10 @@ public final class HamMatrix extends AbstractWeightMatrix {
         int cols = cols();
         int[] sym = Scratch.symbols(cols);
         coded.decodeRow(row, cols, sym);
-        boolean scaled = rowScale.byteSize() != 0;
-        float scale = scaled ? rowScale.getAtIndex(Layouts.F32, row) : 1f;
         for (int c = 0; c < cols; c++) {
-            int bits = coded.symbolBits(sym[c]);
-            if (scaled) {
-                dst.setAtIndex(Layouts.F32, c, Float.intBitsToFloat(bits) * scale);
-            } else {
-                dst.setAtIndex(Layouts.I32, c, bits);
-            }
+            sym[c] = coded.symbolBits(sym[c]);
         }
+        DecodedRowWriter.dense(dst, cols, rowScale, row, sym);
     }
 
     @Override

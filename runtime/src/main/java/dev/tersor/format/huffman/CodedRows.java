@@ -130,24 +130,8 @@ public final class CodedRows {
         }
         IndexArray rowBit = new IndexArray(rowBitArray.data(), rowBitArray.type().indexWidth());
         layout.requireLength("rowBit", rowBitArray, rows + 1L);
-        if (rowBit.get(0) != 0) {
-            throw new InvalidLayoutException(name + ": rowBit[0] = " + Integer.toUnsignedLong(rowBit.get(0)) + ", must be 0");
-        }
-        long previous = 0;
-        for (int r = 1; r <= rows; r++) {
-            long start = Integer.toUnsignedLong(rowBit.get(r));
-            if (start > capacity) {
-                throw new InvalidLayoutException(name + ": rowBit[" + r + "] = " + start
-                        + " points past the end of the stream (" + capacity + " bits)"
-                        + (r == rows ? "; the stream is truncated" : ""));
-            }
-            if (start < previous) {
-                throw new InvalidLayoutException(name + ": rowBit[" + r + "] = " + start + " < rowBit[" + (r - 1) + "] = "
-                        + previous + " (offsets must not decrease)");
-            }
-            previous = start;
-        }
-        long totalBits = previous;
+        long totalBits = Integer.toUnsignedLong(rowBit.get(rows));
+        layout.pointers("rowBit", rowBit, rows, totalBits, capacity, "the stream");
         if (stream.byteSize() / 4 != (totalBits + 31) / 32) {
             throw new InvalidLayoutException(name + ": the stream has " + stream.byteSize() / 4 + " words, but its " + totalBits
                     + " bits of codewords fill " + (totalBits + 31) / 32);

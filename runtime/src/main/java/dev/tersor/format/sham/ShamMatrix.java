@@ -1,6 +1,7 @@
 package dev.tersor.format.sham;
 
 import dev.tersor.format.AbstractWeightMatrix;
+import dev.tersor.format.DecodedRowWriter;
 import dev.tersor.format.EnergyClass;
 import dev.tersor.format.InvalidLayoutException;
 import dev.tersor.format.Layout;
@@ -67,7 +68,7 @@ public final class ShamMatrix extends AbstractWeightMatrix {
     private ShamMatrix(int rows, int cols, CodedRows coded, MemorySegment implicitArray, IndexArray colGap,
                        IndexArray rowPtr, MemorySegment rowScale, long nonZeros, Arena owner) {
         float implicit = implicitArray.getAtIndex(Layouts.F32, 0);
-        super(new ShamArrays(rows, cols, coded.stream(), coded.rowBit(), coded.symbols(), coded.decodeTable(),
+        super(NAME, new ShamArrays(rows, cols, coded.stream(), coded.rowBit(), coded.symbols(), coded.decodeTable(),
                 implicit, colGap, rowPtr, rowScale), owner);
         this.coded = coded;
         this.implicitArray = implicitArray;
@@ -98,6 +99,17 @@ public final class ShamMatrix extends AbstractWeightMatrix {
         return encode(source, DecodeTable.MAX_CODE_LENGTH);
     }
 
+    /** The gap width whose entries ({@code entries[width.ordinal()]}, fillers included) take the fewest bytes. */
+    private static IndexWidth fewestBytes(long[] entries) {
+        IndexWidth width = IndexWidth.U32;
+        for (IndexWidth candidate : IndexWidth.values()) {
+            if (width.byteSize(entries[width.ordinal()]) > candidate.byteSize(entries[candidate.ordinal()])) {
+                width = candidate;
+            }
+        }
+        return width;
+    }
+
     /** Encodes {@code source} losslessly with codes of at most {@code lengthLimit} bits. */
     public static ShamMatrix encode(QuantizedMatrix source, int lengthLimit) {
         int rows = source.rows();
@@ -108,7 +120,6 @@ public final class ShamMatrix extends AbstractWeightMatrix {
 
         // Entries each gap width would need, fillers included; keep the width with the fewest bytes.
         long[] entries = new long[IndexWidth.values().length];
-        long nonZeros = 0;
         for (int r = 0; r < rows; r++) {
             int previous = -1;
             for (int c = 0; c < cols; c++) {
@@ -118,29 +129,23 @@ public final class ShamMatrix extends AbstractWeightMatrix {
                         entries[width.ordinal()] += gap / width.maxValue() + 1;
                     }
                     previous = c;
-                    nonZeros++;
                 }
             }
         }
-        IndexWidth width = IndexWidth.U32;
-        for (IndexWidth candidate : IndexWidth.values()) {
-            if (width.byteSize(entries[width.ordinal()]) > candidate.byteSize(entries[candidate.ordinal()])) {
-                width = candidate;
-            }
-        }
+        IndexWidth width = fewestBytes(entries);
         long gapEntries = entries[width.ordinal()];
         if (gapEntries > IndexWidth.U32.maxValue()) {
             throw new IllegalArgumentException(gapEntries + " column entries exceed the u32 limit");
         }
         int escape = (int) width.maxValue();
 
-        Arena arena = Arena.ofShared();
-        try {
+        return OffHeap.owned(arena -> {
             IndexArray colGap = new IndexArray(OffHeap.bytes(arena, width.byteSize(gapEntries)), width);
             IndexArray rowPtr = OffHeap.indices(arena, rows + 1L, gapEntries);
             BitWriter writer = new BitWriter();
             long[] rowStarts = new long[rows + 1];
             int p = 0;
+            long nonZeros = 0;
             for (int r = 0; r < rows; r++) {
                 rowStarts[r] = writer.position();
                 rowPtr.width().set(rowPtr.segment(), r, p);
@@ -155,6 +160,7 @@ public final class ShamMatrix extends AbstractWeightMatrix {
                         }
                         width.set(colGap.segment(), p++, gap);
                         codes.write(writer, k);
+                        nonZeros++;
                         previous = c;
                     }
                 }
@@ -163,18 +169,9 @@ public final class ShamMatrix extends AbstractWeightMatrix {
             rowPtr.width().set(rowPtr.segment(), rows, p);
             CodedRows coded = CodedRows.create(arena, codes.code(), codes.values(source), writer, rowStarts);
             MemorySegment implicitArray = OffHeap.floats(arena, new float[]{implicit});
-            MemorySegment rowScale = MemorySegment.NULL;
-            if (source.hasRowScales()) {
-                rowScale = OffHeap.floats(arena, rows);
-                for (int r = 0; r < rows; r++) {
-                    rowScale.setAtIndex(Layouts.F32, r, source.rowScale(r));
-                }
-            }
+            MemorySegment rowScale = OffHeap.rowScales(arena, source);
             return new ShamMatrix(rows, cols, coded, implicitArray, colGap, rowPtr, rowScale, nonZeros, arena);
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        });
     }
 
     /**
@@ -197,23 +194,13 @@ public final class ShamMatrix extends AbstractWeightMatrix {
         long gapEntries = colGap.length();
         IndexArray rowPtr = layout.indices("rowPtr", gapEntries);
         layout.requireLength("rowPtr", layout.array("rowPtr"), rows + 1L);
-        if (rowPtr.get(0) != 0) {
-            throw new InvalidLayoutException(NAME + ": rowPtr[0] = " + Integer.toUnsignedLong(rowPtr.get(0)) + ", must be 0");
-        }
+        layout.pointers("rowPtr", rowPtr, rows, gapEntries, gapEntries, "colGap");
         long escape = colGap.width().maxValue();
         int[] stored = new int[rows];
         long nonZeros = 0;
         long previous = 0;
         for (int r = 0; r < rows; r++) {
             long end = Integer.toUnsignedLong(rowPtr.get(r + 1));
-            if (end < previous) {
-                throw new InvalidLayoutException(NAME + ": rowPtr[" + (r + 1) + "] = " + end + " < rowPtr[" + r + "] = "
-                        + previous + " (pointers must not decrease)");
-            }
-            if (end > gapEntries) {
-                throw new InvalidLayoutException(NAME + ": rowPtr[" + (r + 1) + "] = " + end
-                        + " points past the end of colGap (" + gapEntries + " entries)");
-            }
             long col = -1;
             int m = 0;
             for (long p = previous; p < end; p++) {
@@ -230,10 +217,6 @@ public final class ShamMatrix extends AbstractWeightMatrix {
             stored[r] = m;
             nonZeros += m;
             previous = end;
-        }
-        if (previous != gapEntries) {
-            throw new InvalidLayoutException(NAME + ": rowPtr[" + rows + "] = " + previous + " but colGap has " + gapEntries
-                    + " entries");
         }
         CodedRows coded = CodedRows.validate(layout, r -> stored[r]);
         MemorySegment rowScale = layout.has("rowScale") ? layout.f32("rowScale", rows) : MemorySegment.NULL;
@@ -261,23 +244,12 @@ public final class ShamMatrix extends AbstractWeightMatrix {
     }
 
     @Override
-    public String formatName() {
-        return NAME;
-    }
-
-    @Override
     protected long workBefore(int row) {
         return Integer.toUnsignedLong(rowPtr.get(row)) + Integer.toUnsignedLong(coded.rowBit().get(row));
     }
 
     @Override
     protected void decodeRowK(int row, MemorySegment dst) {
-        boolean scaled = rowScale.byteSize() != 0;
-        float scale = scaled ? rowScale.getAtIndex(Layouts.F32, row) : 1f;
-        int implicitBits = Float.floatToRawIntBits(scaled ? implicit * scale : implicit);
-        for (int c = 0; c < cols(); c++) {
-            dst.setAtIndex(Layouts.I32, c, implicitBits);
-        }
         int start = rowPtr.get(row);
         int end = rowPtr.get(row + 1);
         int[] columns = Scratch.columns(end - start);
@@ -285,13 +257,9 @@ public final class ShamMatrix extends AbstractWeightMatrix {
         int[] sym = Scratch.symbols(m);
         coded.decodeRow(row, m, sym);
         for (int i = 0; i < m; i++) {
-            int bits = coded.symbolBits(sym[i]);
-            if (scaled) {
-                dst.setAtIndex(Layouts.F32, columns[i], Float.intBitsToFloat(bits) * scale);
-            } else {
-                dst.setAtIndex(Layouts.I32, columns[i], bits);
-            }
+            sym[i] = coded.symbolBits(sym[i]);
         }
+        DecodedRowWriter.sparse(dst, cols(), implicit, rowScale, row, columns, sym, m);
     }
 
     @Override

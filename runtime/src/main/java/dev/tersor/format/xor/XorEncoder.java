@@ -70,13 +70,7 @@ public final class XorEncoder {
                 : e.planes == 0 ? 1 : e.chooseWordBits(sliceBits, parameters.seed());
         XorNetwork.checkShape(wordBits, sliceBits);
         long[] columns = XorNetwork.columns(parameters.seed(), wordBits, sliceBits);
-        Arena arena = Arena.ofShared();
-        try {
-            return e.encode(arena, wordBits, sliceBits, parameters.seed(), columns);
-        } catch (RuntimeException | Error ex) {
-            arena.close();
-            throw ex;
-        }
+        return OffHeap.owned(arena -> e.encode(arena, wordBits, sliceBits, parameters.seed(), columns));
     }
 
     /** The source seen as care entries and their indices. */
@@ -248,13 +242,7 @@ public final class XorEncoder {
                 }
                 return m;
             });
-            MemorySegment rowScale = MemorySegment.NULL;
-            if (source.hasRowScales()) {
-                rowScale = OffHeap.floats(arena, rows);
-                for (int r = 0; r < rows; r++) {
-                    rowScale.setAtIndex(Layouts.F32, r, source.rowScale(r));
-                }
-            }
+            MemorySegment rowScale = OffHeap.rowScales(arena, source);
             return new XorMatrix(rows, cols, planes, wordBits, sliceBits, seed, XorNetwork.check(columns, sliceBits),
                     XorNetwork.decodeTable(columns), words, omega, patchPtr, patches, mask, rowScale, careEntries, arena);
         }

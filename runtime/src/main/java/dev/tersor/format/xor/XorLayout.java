@@ -85,7 +85,7 @@ final class XorLayout {
         layout.requireLength("maskRowBit", maskRowArray, rows + 1L);
         IndexArray maskRowBit = new IndexArray(maskRowArray.data(), maskRowArray.type().indexWidth());
         long maskBits = Integer.toUnsignedLong(maskRowBit.get(rows));
-        long longestRow = checkPointers("maskRowBit", maskRowBit, rows, maskBits, 8 * maskArray.byteSize());
+        long longestRow = layout.pointers("maskRowBit", maskRowBit, rows, maskBits, 8 * maskArray.byteSize(), "mask");
         if (maskArray.byteSize() / 4 != (maskBits + 31) / 32) {
             throw new InvalidLayoutException(XorMatrix.NAME + ": mask has " + maskArray.byteSize() / 4 + " words but its codes end at bit "
                     + maskBits);
@@ -100,7 +100,7 @@ final class XorLayout {
         IndexArray patches = layout.indices("patches", Math.max(0, (long) planes * cols - 1));
         IndexArray patchPtr = layout.indices("patchPtr", patchCount);
         layout.requireLength("patchPtr", layout.array("patchPtr"), rows + 1L);
-        checkPointers("patchPtr", patchPtr, rows, patchCount, patchCount);
+        layout.pointers("patchPtr", patchPtr, rows, patchCount, patchCount, "patches");
         if (planes == 0 && patchCount > 0) {
             throw new InvalidLayoutException(XorMatrix.NAME + ": " + patchCount + " patches but no bit-planes to patch");
         }
@@ -177,32 +177,5 @@ final class XorLayout {
             throw new InvalidLayoutException(XorMatrix.NAME + ": parameter " + name + " = " + value + " is out of range");
         }
         return (int) value;
-    }
-
-    /** Offsets from 0, never decreasing, ending at {@code end} ≤ {@code capacity}; returns the longest step. */
-    private static long checkPointers(String name, IndexArray pointers, int count, long end, long capacity) {
-        if (pointers.get(0) != 0) {
-            throw new InvalidLayoutException(XorMatrix.NAME + ": " + name + "[0] = " + Integer.toUnsignedLong(pointers.get(0))
-                    + ", must be 0");
-        }
-        long previous = 0;
-        long longest = 0;
-        for (int i = 1; i <= count; i++) {
-            long value = Integer.toUnsignedLong(pointers.get(i));
-            if (value > capacity) {
-                throw new InvalidLayoutException(XorMatrix.NAME + ": " + name + "[" + i + "] = " + value
-                        + " points past the end (" + capacity + ")");
-            }
-            if (value < previous) {
-                throw new InvalidLayoutException(XorMatrix.NAME + ": " + name + "[" + i + "] = " + value + " < " + name + "[" + (i - 1)
-                        + "] = " + previous + " (offsets must not decrease)");
-            }
-            longest = Math.max(longest, value - previous);
-            previous = value;
-        }
-        if (previous != end) {
-            throw new InvalidLayoutException(XorMatrix.NAME + ": " + name + "[" + count + "] = " + previous + ", expected " + end);
-        }
-        return longest;
     }
 }

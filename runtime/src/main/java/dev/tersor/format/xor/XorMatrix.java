@@ -1,6 +1,7 @@
 package dev.tersor.format.xor;
 
 import dev.tersor.format.AbstractWeightMatrix;
+import dev.tersor.format.DecodedRowWriter;
 import dev.tersor.format.ElementType;
 import dev.tersor.format.EnergyClass;
 import dev.tersor.format.Layout;
@@ -90,7 +91,7 @@ public final class XorMatrix extends AbstractWeightMatrix {
               EncodedMask mask, MemorySegment rowScale, long careEntries, Arena owner) {
         MemorySegment decodeTable = Arena.ofAuto().allocate(8L * table.length, 8);
         MemorySegment.copy(table, 0, decodeTable, Layouts.I64, 0, table.length);
-        super(new XorArrays(rows, cols, planes, wordBits, sliceBits, decodeTable, words, omega, patchPtr, patches,
+        super(NAME, new XorArrays(rows, cols, planes, wordBits, sliceBits, decodeTable, words, omega, patchPtr, patches,
                 mask.words, mask.rowBit, mask.riceBits, rowScale), owner);
         this.planes = planes;
         this.wordBits = wordBits;
@@ -162,11 +163,6 @@ public final class XorMatrix extends AbstractWeightMatrix {
     }
 
     @Override
-    public String formatName() {
-        return NAME;
-    }
-
-    @Override
     protected long workBefore(int row) {
         int slices = (cols() + sliceBits - 1) / sliceBits;
         return Integer.toUnsignedLong(mask.rowBit.get(row)) + (long) row * planes * slices;
@@ -175,25 +171,15 @@ public final class XorMatrix extends AbstractWeightMatrix {
     @Override
     protected void decodeRowK(int row, MemorySegment dst) {
         int cols = cols();
-        boolean scaled = rowScale.byteSize() != 0;
-        float scale = scaled ? rowScale.getAtIndex(Layouts.F32, row) : 1f;
-        float implicit = omega.getAtIndex(Layouts.F32, 0);
-        int implicitBits = Float.floatToRawIntBits(scaled ? implicit * scale : implicit);
-        for (int c = 0; c < cols; c++) {
-            dst.setAtIndex(Layouts.I32, c, implicitBits);
-        }
         int[] columns = Scratch.columns(cols);
         int[] indices = Scratch.symbols(cols);
         int m = XorRows.decode(row, cols, planes, wordBits, sliceBits, XorNetwork.load(decodeTable), words, patchPtr,
                 patches, mask.words, mask.rowBit, mask.riceBits, columns, indices, new long[Math.max(1, planes)]);
+        // omega holds the implicit value at 0 and the stored values after it.
         for (int i = 0; i < m; i++) {
-            int bits = omega.getAtIndex(Layouts.I32, 1 + indices[i]);
-            if (scaled) {
-                dst.setAtIndex(Layouts.F32, columns[i], Float.intBitsToFloat(bits) * scale);
-            } else {
-                dst.setAtIndex(Layouts.I32, columns[i], bits);
-            }
+            indices[i] = omega.getAtIndex(Layouts.I32, 1 + indices[i]);
         }
+        DecodedRowWriter.sparse(dst, cols, omega.getAtIndex(Layouts.F32, 0), rowScale, row, columns, indices, m);
     }
 
     @Override
