@@ -5,6 +5,7 @@ import dev.tersor.kernels.arrays.CsrArrays;
 import dev.tersor.kernels.arrays.DenseArrays;
 import dev.tersor.kernels.arrays.GroupedArrays;
 import dev.tersor.kernels.arrays.HamArrays;
+import dev.tersor.kernels.arrays.Q8Arrays;
 import dev.tersor.kernels.arrays.ShamArrays;
 import dev.tersor.kernels.arrays.WeightArrays;
 import dev.tersor.kernels.arrays.XorArrays;
@@ -13,6 +14,7 @@ import dev.tersor.kernels.cser.CserScalarKernel;
 import dev.tersor.kernels.csr.CsrScalarKernel;
 import dev.tersor.kernels.dense.DenseScalarKernel;
 import dev.tersor.kernels.ham.HamScalarKernel;
+import dev.tersor.kernels.q8.Q8ScalarKernel;
 import dev.tersor.kernels.sham.ShamScalarKernel;
 import dev.tersor.kernels.xor.XorScalarKernel;
 
@@ -59,6 +61,7 @@ public class ScalarKernels extends Kernels {
                     a.maskRowBit(), a.riceBits(), a.rowScale(), x, y, rowStart, rowEnd);
             case BitpackArrays a -> BitpackScalarKernel.matMul(a.rows(), a.cols(), batch, a.rowBits(), a.rowScale(),
                     a.rowPtr(), a.data(), x, y, rowStart, rowEnd);
+            case Q8Arrays a -> Q8ScalarKernel.matMul(a, batch, x, y, rowStart, rowEnd);
         }
     }
 }

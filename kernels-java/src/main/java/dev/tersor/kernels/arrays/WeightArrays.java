@@ -12,7 +12,8 @@ package dev.tersor.kernels.arrays;
  * type outside a named module may only permit subtypes of its own package.
  */
 public sealed interface WeightArrays
-        permits DenseArrays, CsrArrays, GroupedArrays, HamArrays, ShamArrays, XorArrays, BitpackArrays {
+        permits DenseArrays, CsrArrays, GroupedArrays, HamArrays, ShamArrays, XorArrays, BitpackArrays,
+        Q8Arrays {
 
     /** Rows of the matrix. */
     int rows();
