@@ -55,13 +55,14 @@ public interface LoadedForm extends AutoCloseable {
     }
 
     /**
-     * A Tersor form through an independent path: the scalar reference kernels on the weights as stored
-     * (entropy-coded layers decoded in the product, nothing transcoded). The compressed form is checked
-     * against this, since its distance to fp32 is a property of the compression, not of the runtime.
+     * A Tersor form through an independent path: the scalar reference kernels, one thread, under the
+     * same execution policy as the timed form, so that layers transcoded to q8 run on int8 activations
+     * here too (the scalar kernel defines their bits). The compressed form is checked against this,
+     * since its distance to fp32 is a property of the compression, not of the runtime.
      */
-    static LoadedForm openScalarStored(Path file, ModelWorkload workload) throws IOException {
+    static LoadedForm openScalarReference(Path file, ModelWorkload workload) throws IOException {
         return new TersorForm(Model.load(file, Execution.defaults().withKernels(Kernels.named("scalar")).withThreads(1),
-                ExecutionPolicy.STORED), workload);
+                ExecutionPolicy.FASTEST), workload);
     }
 
     /** Loads {@code form} from {@code file} with one thread and closes it again: the load benchmark's unit. */

@@ -56,7 +56,7 @@ public enum ModelForm {
      * The reference this form is checked against, so that each check compares two independent
      * implementations: ONNX Runtime fp32 for the imported forms and ONNX Runtime int8, Tersor fp32 for
      * ONNX Runtime fp32, and for the compressed form the same file run by the scalar reference kernels
-     * as stored. Its distance to fp32 belongs to the compression, not the runtime, and on the suite's
+     * under the same execution policy (int8 activations included). Its distance to fp32 belongs to the compression, not the runtime, and on the suite's
      * synthetic token ids it is larger than on real text; {@code eval-embed} measures it on real
      * sentences (docs/compression-frontier.md).
      */

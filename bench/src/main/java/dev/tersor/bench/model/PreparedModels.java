@@ -164,7 +164,7 @@ public final class PreparedModels {
             Path file = dir.resolve(files.get(ModelForm.TERSOR_COMPRESSED.id()));
             Map<String, float[][]> byWorkload = new LinkedHashMap<>();
             for (ModelWorkload workload : workloads) {
-                try (LoadedForm form = LoadedForm.openScalarStored(file, workload)) {
+                try (LoadedForm form = LoadedForm.openScalarReference(file, workload)) {
                     byWorkload.put(workload.id(), form.pooled());
                 }
             }
