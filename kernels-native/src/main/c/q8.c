@@ -549,7 +549,8 @@ void tk_q8_neon(const tk_q8_args *a) {
     }
 }
 
-#define TK_DOTPROD __attribute__((target("+dotprod")))
+/* vdotq_s32 is declared for armv8.2-a+dotprod; every CPU with SDOT implements at least v8.2. */
+#define TK_DOTPROD __attribute__((target("arch=armv8.2-a+dotprod")))
 
 TK_DOTPROD TK_INLINE void q8_block_dotprod_rt(const int8_t *w, int64_t stride, const uint8_t *q, int64_t qs,
                                               int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T], const int R,
