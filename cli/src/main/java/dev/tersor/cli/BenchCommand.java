@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
                 + "all-MiniLM-L6-v2 against ONNX Runtime) and write "
                 + "JMH's JSON, a Markdown report and PNG charts into one folder.",
                 "Do not run it while builds or other jobs use the machine: the numbers would be noise."},
-        subcommands = {BenchMatVecCommand.class, BenchReportCommand.class})
+        subcommands = {BenchMatVecCommand.class, BenchModelCommand.class, BenchReportCommand.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Spec

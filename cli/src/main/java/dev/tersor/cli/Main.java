@@ -43,6 +43,8 @@ public final class Main implements Runnable {
     /** The configured command line, also used by tests. */
     public static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new Main());
+        // Option values may be subcommand names: `bench --suite model` names a suite, not `bench model`.
+        commandLine.setAllowSubcommandsAsOptionParameters(true);
         commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> {
             cmd.getErr().println("tersor: " + describe(e));
             if (Boolean.getBoolean("tersor.debug")) {

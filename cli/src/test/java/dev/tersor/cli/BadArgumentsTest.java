@@ -47,6 +47,41 @@ class BadArgumentsTest {
     }
 
     @Test
+    void benchModelChecksEveryArgumentBeforeWork() {
+        String model = EmbedCommandsTest.miniLm().toString();
+        failsWithOneLine(execute("bench", "model", "--model", model, "--tokens", "0"),
+                "--tokens must be between 1 and 512, got 0");
+        failsWithOneLine(execute("bench", "model", "--model", model, "--tokens", "11,abc"),
+                "--tokens takes token counts separated by commas, e.g. 11,128; got '11,abc'");
+        failsWithOneLine(execute("bench", "model", "--model", model, "--batch", "5000"),
+                "--batch must be between 1 and 1024, got 5000");
+        failsWithOneLine(execute("bench", "model", "--model", model, "--threads", "100000"),
+                "--threads must be between 1 and " + Parallelism.MAX_THREADS + ", got 100000");
+        failsWithOneLine(execute("bench", "model", "--model", model, "--runs", "0"),
+                "--runs must be between 1 and 100000, got 0");
+        failsWithOneLine(execute("bench", "model", "--model", model, "--exec", "quickest"),
+                "execution policy is stored, fastest or budget:MB, not 'quickest'");
+        failsWithOneLine(execute("bench", "model", "--model", dir.resolve("missing.tsr").toString()),
+                "model " + dir.resolve("missing.tsr") + " does not exist");
+    }
+
+    @Test
+    void benchModelWithoutAModelNamesTheDemo() {
+        String previous = System.getProperty(dev.tersor.io.MavenArtifacts.CACHE_PROPERTY);
+        System.setProperty(dev.tersor.io.MavenArtifacts.CACHE_PROPERTY, dir.toString());
+        try {
+            failsWithOneLine(execute("bench", "model", "--no-ort"), "no --model given and no compressed model cached in "
+                    + dir.resolve("demo") + ": run ./tersor demo first, or pass --model FILE");
+        } finally {
+            if (previous == null) {
+                System.clearProperty(dev.tersor.io.MavenArtifacts.CACHE_PROPERTY);
+            } else {
+                System.setProperty(dev.tersor.io.MavenArtifacts.CACHE_PROPERTY, previous);
+            }
+        }
+    }
+
+    @Test
     void compressChecksEveryArgumentBeforeWork() throws Exception {
         String model = classifier().toString();
         String out = dir.resolve("out.tsr").toString();

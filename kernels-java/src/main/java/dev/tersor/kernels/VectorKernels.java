@@ -5,6 +5,7 @@ import dev.tersor.kernels.arrays.CsrArrays;
 import dev.tersor.kernels.arrays.DenseArrays;
 import dev.tersor.kernels.arrays.GroupedArrays;
 import dev.tersor.kernels.arrays.HamArrays;
+import dev.tersor.kernels.arrays.Q8Arrays;
 import dev.tersor.kernels.arrays.ShamArrays;
 import dev.tersor.kernels.arrays.WeightArrays;
 import dev.tersor.kernels.arrays.XorArrays;
@@ -13,6 +14,7 @@ import dev.tersor.kernels.cser.CserVectorKernel;
 import dev.tersor.kernels.csr.CsrVectorKernel;
 import dev.tersor.kernels.dense.DenseVectorKernel;
 import dev.tersor.kernels.ham.HamVectorKernel;
+import dev.tersor.kernels.q8.Q8VectorKernel;
 import dev.tersor.kernels.sham.ShamVectorKernel;
 import dev.tersor.kernels.xor.XorVectorKernel;
 
@@ -68,6 +70,7 @@ public final class VectorKernels extends ScalarKernels {
                     a.maskRowBit(), a.riceBits(), a.rowScale(), x, y, rowStart, rowEnd);
             case BitpackArrays a -> BitpackVectorKernel.matMul(a.rows(), a.cols(), batch, a.rowBits(), a.rowScale(),
                     a.rowPtr(), a.data(), x, y, rowStart, rowEnd);
+            case Q8Arrays a -> Q8VectorKernel.matMul(a, batch, x, y, rowStart, rowEnd);
             default -> super.matMulK(w, batch, x, y, rowStart, rowEnd);
         }
     }

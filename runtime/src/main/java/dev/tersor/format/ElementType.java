@@ -13,7 +13,7 @@ import dev.tersor.kernels.IndexWidth;
 public enum ElementType {
     F32(4, 1, "FLOAT", Use.TENSOR | Use.LAYOUT),
     U8(1, 2, "UINT8", Use.TENSOR | Use.LAYOUT),
-    I8(1, 3, "INT8", Use.TENSOR),
+    I8(1, 3, "INT8", Use.TENSOR | Use.LAYOUT),
     U16(2, 4, "UINT16", Use.LAYOUT),
     I16(2, 5, "INT16", Use.FRAMING),
     I32(4, 6, "INT32", Use.TENSOR | Use.LAYOUT),

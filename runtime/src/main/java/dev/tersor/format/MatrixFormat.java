@@ -48,6 +48,33 @@ public final class MatrixFormat {
         LoadTarget ALWAYS = (stored, stats) -> true;
 
         boolean canHold(WeightMatrix stored, MatrixStatistics stats);
+
+        /** The encoder settings loading uses for this target ({@link #encodeToRun}); none by default. */
+        default Map<String, Long> settings() {
+            return Map.of();
+        }
+
+        /** {@code test}, encoding with {@code settings}. */
+        static LoadTarget of(LoadTarget test, Map<String, Long> settings) {
+            Map<String, Long> copy = Map.copyOf(settings);
+            return new LoadTarget() {
+                @Override
+                public boolean canHold(WeightMatrix stored, MatrixStatistics stats) {
+                    return test.canHold(stored, stats);
+                }
+
+                @Override
+                public Map<String, Long> settings() {
+                    return copy;
+                }
+            };
+        }
+    }
+
+    /** Encodes a plain float matrix with tuning settings (a format's own, already filtered). */
+    @FunctionalInterface
+    public interface DenseEncoder {
+        WeightMatrix encode(DenseMatrixView source, Map<String, Long> settings);
     }
 
     private final String name;
@@ -55,7 +82,7 @@ public final class MatrixFormat {
     private final Predicate<QuantizedMatrix> accepts;
     private final String refusalHint;
     private final Encoder encoder;
-    private final Function<DenseMatrixView, WeightMatrix> denseEncoder;
+    private final DenseEncoder denseEncoder;
     private final Reader reader;
     private final CostRule cost;
     private final EnergyClass energy;
@@ -69,7 +96,7 @@ public final class MatrixFormat {
         this.refusalHint = b.refusalHint;
         this.encoder = b.encoder;
         this.denseEncoder = b.denseEncoder != null ? b.denseEncoder
-                : view -> b.encoder.encode(QuantizedMatrix.fromDense(view), Map.of());
+                : (view, settings) -> b.encoder.encode(QuantizedMatrix.fromDense(view), settings);
         this.reader = b.reader;
         this.cost = b.cost;
         this.energy = b.energy;
@@ -132,7 +159,15 @@ public final class MatrixFormat {
 
     /** Encodes a plain float matrix losslessly (values compared by their bits). */
     public WeightMatrix encode(DenseMatrixView source) {
-        return denseEncoder.apply(source);
+        return denseEncoder.encode(source, Map.of());
+    }
+
+    /**
+     * Encodes a stored weight, decoded to floats, the way loading does when it transcodes for speed:
+     * losslessly, with the settings of this format's load target (q8 runs on int8 activations).
+     */
+    public WeightMatrix encodeToRun(DenseMatrixView source) {
+        return denseEncoder.encode(source, loadTarget.settings());
     }
 
     /**
@@ -177,7 +212,7 @@ public final class MatrixFormat {
         private Predicate<QuantizedMatrix> accepts = source -> true;
         private String refusalHint = "";
         private Encoder encoder;
-        private Function<DenseMatrixView, WeightMatrix> denseEncoder;
+        private DenseEncoder denseEncoder;
         private Reader reader;
         private CostRule cost;
         private EnergyClass energy;
@@ -215,7 +250,14 @@ public final class MatrixFormat {
 
         /** A direct encoder of float matrices, for formats that need no codebook (otherwise the values are counted first). */
         public Builder denseEncoder(Function<DenseMatrixView, ? extends WeightMatrix> encode) {
-            this.denseEncoder = Objects.requireNonNull(encode, "encode")::apply;
+            Objects.requireNonNull(encode, "encode");
+            this.denseEncoder = (source, settings) -> encode.apply(source);
+            return this;
+        }
+
+        /** A direct encoder of float matrices that takes the format's tuning settings. */
+        public Builder denseEncoder(DenseEncoder encode) {
+            this.denseEncoder = Objects.requireNonNull(encode, "encode");
             return this;
         }
 

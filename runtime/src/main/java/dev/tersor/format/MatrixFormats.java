@@ -6,6 +6,7 @@ import dev.tersor.format.cser.CserMatrix;
 import dev.tersor.format.csr.CsrMatrix;
 import dev.tersor.format.dense.DenseMatrix;
 import dev.tersor.format.ham.HamMatrix;
+import dev.tersor.format.q8.Q8Matrix;
 import dev.tersor.format.sham.ShamMatrix;
 import dev.tersor.format.xor.XorMatrix;
 
@@ -30,7 +31,8 @@ public final class MatrixFormats {
             HamMatrix.FORMAT,
             ShamMatrix.FORMAT,
             XorMatrix.FORMAT,
-            BitpackMatrix.FORMAT);
+            BitpackMatrix.FORMAT,
+            Q8Matrix.FORMAT);
 
     private static final List<MatrixFormat> ALL = load();
 

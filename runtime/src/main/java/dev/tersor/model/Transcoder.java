@@ -110,7 +110,7 @@ final class Transcoder {
             for (int r = 0; r < w.rows(); r++) {
                 w.decodeRow(r, data.asSlice(r * rowBytes, rowBytes));
             }
-            return target.encode(new DenseMatrixView(w.rows(), w.cols(), data));
+            return target.encodeToRun(new DenseMatrixView(w.rows(), w.cols(), data));
         }
     }
 }

@@ -43,6 +43,9 @@ public final class OnnxImporter {
     /** ONNX operators the importer accepts: the IR's own plus those the compiler rewrites. */
     private static final Set<String> INTERNAL = Set.of("Linear", "Embedding");
 
+    /** ONNX operators the importer rewrites into IR operators of other names. */
+    private static final Set<String> REWRITTEN = Set.of("Conv", "Upsample");
+
     private OnnxImporter() {
     }
 
@@ -120,14 +123,22 @@ public final class OnnxImporter {
             graph.addConstant(n.outputs().getFirst(), constantValue(n.attributes().getFirst(), where));
             return;
         }
-        if (INTERNAL.contains(n.opType()) || (Operators.find(n.opType()) == null && !n.opType().equals("Conv"))) {
+        if (INTERNAL.contains(n.opType()) || (Operators.find(n.opType()) == null && !REWRITTEN.contains(n.opType()))) {
             throw new UnsupportedModelException(where + ": operator '" + n.opType() + "' is not supported");
         }
+        List<String> inputs = new ArrayList<>(n.inputs());
         Attributes.Builder attributes = Attributes.builder();
         for (OnnxProto.Attribute a : n.attributes()) {
+            if (n.opType().equals("ConstantOfShape") && a.name().equals("value") && a.t() != null) {
+                // The IR has no tensor attributes: the fill value becomes a constant second input.
+                Tensor value = tensor(a.t(), where + " value");
+                String name = nodeKey(n) + "::value";
+                graph.addConstant(name, value);
+                inputs.add(name);
+                continue;
+            }
             addAttribute(attributes, a, where);
         }
-        List<String> inputs = new ArrayList<>(n.inputs());
         String op = n.opType();
         Attributes attrs = attributes.build();
         switch (op) {
@@ -137,7 +148,8 @@ public final class OnnxImporter {
                     attrs = attrs.toBuilder().remove("axes").build();
                 }
             }
-            case "ReduceMean" -> {
+            case "ReduceMean", "ReduceSum", "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceProd", "ReduceMax",
+                 "ReduceMin" -> {
                 if (inputs.size() > 1 && !inputs.get(1).isEmpty()) {
                     Tensor axes = graph.constants().get(inputs.get(1));
                     if (axes == null) {
@@ -174,6 +186,48 @@ public final class OnnxImporter {
                     attrs = Attributes.NONE;
                 }
             }
+            case "PRelu" -> {
+                if (opset < 7) {
+                    attrs = attrs.toBuilder().put("slope_axis", 1L).build();
+                }
+            }
+            case "Split" -> {
+                if (opset < 13 && attrs.has("split")) {
+                    inputs.add(constantInput(graph, n, "split", attrs.getLongs("split", null)));
+                    attrs = attrs.toBuilder().remove("split").build();
+                }
+            }
+            case "Pad" -> {
+                if (opset < 11) {
+                    long[] pads = attrs.getLongs("pads", null);
+                    if (pads == null) {
+                        throw new InvalidModelException(where + ": pads are required");
+                    }
+                    inputs.add(constantInput(graph, n, "pads", pads));
+                    inputs.add(scalarInput(graph, n, "value", attrs.getFloat("value", 0)));
+                    attrs = attrs.toBuilder().remove("pads").remove("value").build();
+                }
+            }
+            case "Upsample", "Resize" -> {
+                // Upsample and Resize-10 sample at x_out / scale and round down: Resize's asymmetric
+                // coordinates with floor rounding, scales as the third input.
+                if (op.equals("Upsample") || opset < 11) {
+                    if (op.equals("Upsample") && attrs.has("scales")) {
+                        float[] scales = attrs.getFloats("scales", null);
+                        String name = nodeKey(n) + "::scales";
+                        graph.addConstant(name, Tensor.of(scales, scales.length));
+                        inputs.add(name);
+                    }
+                    if (inputs.size() != 2) {
+                        throw new InvalidModelException(where + ": expected the input and the scales");
+                    }
+                    inputs.add(1, "");
+                    String mode = attrs.getString("mode", "nearest");
+                    attrs = Attributes.builder().put("mode", mode.equals("bilinear") ? "linear" : mode)
+                            .put("coordinate_transformation_mode", "asymmetric").put("nearest_mode", "floor").build();
+                    op = "Resize";
+                }
+            }
             case "Softmax" -> {
                 if (opset < 13) {
                     attrs = attrs.toBuilder().put("axis", attrs.getLong("axis", 1)).put("coerce", 1L).build();
@@ -196,14 +250,19 @@ public final class OnnxImporter {
         graph.addNode(node);
     }
 
+    /** A name for constants the importer derives from node {@code n}'s attributes. */
+    private static String nodeKey(OnnxProto.Node n) {
+        return n.name().isEmpty() ? n.outputs().getFirst() : n.name();
+    }
+
     private static String constantInput(MutableGraph graph, OnnxProto.Node n, String what, long[] values) {
-        String name = (n.name().isEmpty() ? n.outputs().getFirst() : n.name()) + "::" + what;
+        String name = nodeKey(n) + "::" + what;
         graph.addConstant(name, Tensor.ofLongs(values, values.length));
         return name;
     }
 
     private static String scalarInput(MutableGraph graph, OnnxProto.Node n, String what, float value) {
-        String name = (n.name().isEmpty() ? n.outputs().getFirst() : n.name()) + "::" + what;
+        String name = nodeKey(n) + "::" + what;
         graph.addConstant(name, Tensor.of(new float[]{value}));
         return name;
     }

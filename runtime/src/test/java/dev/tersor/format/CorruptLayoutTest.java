@@ -145,6 +145,25 @@ class CorruptLayoutTest {
                 new Corruption("rowScale one short", l -> replace(l, "rowScale", a -> slice(a, 0, a.length() - 1)), "rowScale")));
     }
 
+    @Test
+    void q8() {
+        check("q8", List.of(
+                new Corruption("codes one short", l -> replace(l, "codes", a -> slice(a, 0, a.length() - 1)), "codes"),
+                new Corruption("a non-zero padding code", l -> replace(l, "codes", a -> withByte(a, 2L * 320 + COLS + 5, 1)),
+                        "padding"),
+                new Corruption("a code changed under its row sum", l -> replace(l, "codes", a -> withByte(a, 7,
+                        a.data().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 7) + 1)), "rowSum[0]"),
+                new Corruption("a NaN row scale", l -> replace(l, "rowScale", a -> withFloat(a, 3, Float.NaN)), "rowScale[3]"),
+                new Corruption("rowSum one short", l -> replace(l, "rowSum", a -> slice(a, 0, a.length() - 1)), "rowSum"),
+                new Corruption("an activation mode of 2", l -> new Layout(l.format(), l.rows(), l.cols(),
+                        withParam(l.params(), "int8Activations", 2), l.arrays()), "int8Activations")));
+    }
+
+    private static LayoutArray withFloat(LayoutArray array, long i, float value) {
+        array.data().setAtIndex(dev.tersor.kernels.Layouts.F32, i, value);
+        return array;
+    }
+
     /** Corruptions HAM and sHAM share. */
     private static List<Corruption> huffman(List<Corruption> specific) {
         List<Corruption> all = new ArrayList<>(specific);

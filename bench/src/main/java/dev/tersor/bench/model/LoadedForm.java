@@ -2,12 +2,14 @@ package dev.tersor.bench.model;
 
 import dev.tersor.format.Execution;
 import dev.tersor.graph.Tensor;
+import dev.tersor.graph.ValueInfo;
 import dev.tersor.kernels.Kernels;
 import dev.tersor.model.ExecutionPolicy;
 import dev.tersor.model.Model;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -26,6 +28,12 @@ public interface LoadedForm extends AutoCloseable {
     /** Bytes of the weights as the runtime holds them, or −1 when the runtime does not say. */
     long weightBytes();
 
+    /**
+     * The same loaded model on {@code next}'s inputs, so one load serves several workloads. The
+     * returned form takes the model over: this one must be neither run nor closed afterwards.
+     */
+    LoadedForm rebind(ModelWorkload next);
+
     @Override
     void close();
 
@@ -38,8 +46,12 @@ public interface LoadedForm extends AutoCloseable {
         if (form.isOnnxRuntime()) {
             return OrtForm.open(file, workload, threads);
         }
-        return new TersorForm(Model.load(file, Execution.defaults().withThreads(threads), ExecutionPolicy.FASTEST),
-                workload);
+        return openTersor(file, workload, threads, ExecutionPolicy.FASTEST);
+    }
+
+    /** A Tersor model from {@code file} (a {@code .tsr}, or an {@code .onnx} imported), running as {@code policy} says. */
+    static LoadedForm openTersor(Path file, ModelWorkload workload, int threads, ExecutionPolicy policy) throws IOException {
+        return new TersorForm(Model.load(file, Execution.defaults().withThreads(threads), policy), workload);
     }
 
     /**
@@ -62,9 +74,12 @@ public interface LoadedForm extends AutoCloseable {
         }
     }
 
-    /** A Tersor model with the workload's input tensors. */
+    /**
+     * A Tersor model with the workload's input tensors, those of {@link ModelWorkload#INPUT_NAMES} the
+     * model declares; its output is {@code last_hidden_state}, or the first output of a model without one.
+     */
     final class TersorForm implements LoadedForm {
-        private static final String OUTPUT = "last_hidden_state";
+        private static final String HIDDEN_STATE = "last_hidden_state";
         private final Model model;
         private final ModelWorkload workload;
         private final Map<String, Tensor> inputs;
@@ -72,11 +87,11 @@ public interface LoadedForm extends AutoCloseable {
         TersorForm(Model model, ModelWorkload workload) {
             this.model = model;
             this.workload = workload;
-            int b = workload.batch();
-            int t = workload.tokens();
-            this.inputs = Map.of("input_ids", Tensor.ofLongs(workload.inputIds(), b, t),
-                    "attention_mask", Tensor.ofLongs(workload.attentionMask(), b, t),
-                    "token_type_ids", Tensor.ofLongs(workload.tokenTypes(), b, t));
+            Map<String, Tensor> declared = new LinkedHashMap<>();
+            for (ValueInfo input : model.inputs()) {
+                declared.put(input.name(), Tensor.ofLongs(workload.input(input.name()), workload.batch(), workload.tokens()));
+            }
+            this.inputs = Map.copyOf(declared);
         }
 
         @Override
@@ -86,16 +101,19 @@ public interface LoadedForm extends AutoCloseable {
 
         @Override
         public float[][] pooled() {
-            Tensor hidden = model.run(inputs).get(OUTPUT);
-            if (hidden == null) {
-                throw new IllegalStateException("the model has no output " + OUTPUT + "; it gives " + model.outputs());
-            }
-            return Pooling.mean(hidden.toFloatArray(), workload.batch(), workload.tokens());
+            String output = model.outputs().contains(HIDDEN_STATE) ? HIDDEN_STATE : model.outputs().getFirst();
+            Tensor values = model.run(inputs).get(output);
+            return Pooling.perSequence(values.toFloatArray(), values.shape(), workload.batch(), workload.tokens());
         }
 
         @Override
         public long weightBytes() {
             return model.weightBytes();
+        }
+
+        @Override
+        public LoadedForm rebind(ModelWorkload next) {
+            return new TersorForm(model, next);
         }
 
         @Override

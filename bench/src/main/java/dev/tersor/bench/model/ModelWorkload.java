@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * The inputs of a model trial: {@code batch} sequences of {@code tokens} token ids each, all
  * attended, one segment. Ids are fixed ({@code [CLS] w … w [SEP]} with ordinary word-piece ids that
- * differ per sequence), so every fork and both runtimes see the same input.
+ * differ per sequence; a one-token sequence is {@code [CLS]} alone), so every fork and both runtimes
+ * see the same input.
  */
 public record ModelWorkload(int batch, int tokens) {
 
@@ -18,12 +19,19 @@ public record ModelWorkload(int batch, int tokens) {
 
     public static final List<ModelWorkload> ALL = List.of(SHORT, LONG, BATCH);
 
+    /** The longest sequence a BERT-style model takes (its position table's length). */
+    public static final int MAX_TOKENS = 512;
+
+    /** The inputs a workload supplies, by the names BERT-style ONNX models give them. */
+    public static final List<String> INPUT_NAMES = List.of("input_ids", "attention_mask", "token_type_ids");
+
     private static final long CLS = 101;
     private static final long SEP = 102;
 
     public ModelWorkload {
-        if (batch < 1 || tokens < 2 || tokens > 512) {
-            throw new IllegalArgumentException("a workload needs batch ≥ 1 and 2 to 512 tokens, got " + batch + "×" + tokens);
+        if (batch < 1 || tokens < 1 || tokens > MAX_TOKENS) {
+            throw new IllegalArgumentException("a workload needs batch ≥ 1 and 1 to " + MAX_TOKENS + " tokens, got "
+                    + batch + "×" + tokens);
         }
     }
 
@@ -47,10 +55,25 @@ public record ModelWorkload(int batch, int tokens) {
             for (int t = 0; t < tokens; t++) {
                 ids[b * tokens + t] = 2000 + ((t + 1) * 7919L + b * 104729L) % 20000;
             }
-            ids[b * tokens] = CLS;
             ids[b * tokens + tokens - 1] = SEP;
+            ids[b * tokens] = CLS;
         }
         return ids;
+    }
+
+    /**
+     * The input named {@code name} ({@link #INPUT_NAMES}), {@code [batch][tokens]} row-major.
+     *
+     * @throws IllegalArgumentException for any other name: a model that takes it is no token-id model
+     */
+    public long[] input(String name) {
+        return switch (name) {
+            case "input_ids" -> inputIds();
+            case "attention_mask" -> attentionMask();
+            case "token_type_ids" -> tokenTypes();
+            default -> throw new IllegalArgumentException("the model takes an input '" + name
+                    + "', which a token-id workload does not supply (it supplies " + String.join(", ", INPUT_NAMES) + ")");
+        };
     }
 
     /** {@code attention_mask}: all ones. */

@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtSession;
 
 import java.nio.LongBuffer;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -26,18 +27,36 @@ final class OrtForm implements LoadedForm {
     }
 
     static OrtForm open(Path onnx, ModelWorkload workload, int threads) {
+        OrtSession session;
         try {
-            OrtSession session = createSession(onnx, threads);
-            OrtEnvironment env = OrtEnvironment.getEnvironment();
-            long[] shape = {workload.batch(), workload.tokens()};
-            Map<String, OnnxTensor> inputs = Map.of(
-                    "input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(workload.inputIds()), shape),
-                    "attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(workload.attentionMask()), shape),
-                    "token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(workload.tokenTypes()), shape));
-            return new OrtForm(session, inputs, workload);
+            session = createSession(onnx, threads);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime cannot load " + onnx + ": " + e.getMessage(), e);
         }
+        return bind(session, workload);
+    }
+
+    /** The session with {@code workload}'s tensors for the inputs it declares; closes the session if that fails. */
+    private static OrtForm bind(OrtSession session, ModelWorkload workload) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        long[] shape = {workload.batch(), workload.tokens()};
+        Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
+        try {
+            for (String name : session.getInputNames()) {
+                inputs.put(name, OnnxTensor.createTensor(env, LongBuffer.wrap(workload.input(name)), shape));
+            }
+            return new OrtForm(session, Map.copyOf(inputs), workload);
+        } catch (OrtException | RuntimeException e) {
+            inputs.values().forEach(OnnxTensor::close);
+            closeSession(session);
+            throw e instanceof OrtException ? new IllegalStateException("ONNX Runtime cannot take the inputs: "
+                    + e.getMessage(), e) : (RuntimeException) e;
+        }
+    }
+
+    /** Loads ONNX Runtime's native library and creates its environment: once per process, before any session. */
+    static void initialize() {
+        OrtEnvironment.getEnvironment();
     }
 
     /** A session as the suite configures it; the caller closes it. Also what the load benchmark times. */
@@ -89,10 +108,18 @@ final class OrtForm implements LoadedForm {
     }
 
     @Override
+    public LoadedForm rebind(ModelWorkload next) {
+        inputs.values().forEach(OnnxTensor::close);
+        return bind(session, next);
+    }
+
+    @Override
     public void close() {
-        for (OnnxTensor t : inputs.values()) {
-            t.close();
-        }
+        inputs.values().forEach(OnnxTensor::close);
+        closeSession(session);
+    }
+
+    private static void closeSession(OrtSession session) {
         try {
             session.close();
         } catch (OrtException e) {

@@ -31,6 +31,27 @@ public final class Pooling {
         return pooled;
     }
 
+    /**
+     * One vector per sequence from a model output of shape {@code shape}: the mean over the tokens of a
+     * {@code [batch][tokens][width]} hidden state, else each sequence's row of a {@code [batch][…]}
+     * output as it is (a pooled embedding, logits).
+     */
+    public static float[][] perSequence(float[] values, int[] shape, int batch, int tokens) {
+        if (shape.length == 3 && shape[0] == batch && shape[1] == tokens) {
+            return mean(values, batch, tokens);
+        }
+        if (shape.length == 0 || shape[0] != batch || values.length % batch != 0) {
+            throw new IllegalArgumentException("an output of shape " + java.util.Arrays.toString(shape)
+                    + " has no row per sequence of a batch of " + batch);
+        }
+        int width = values.length / batch;
+        float[][] rows = new float[batch][];
+        for (int b = 0; b < batch; b++) {
+            rows[b] = java.util.Arrays.copyOfRange(values, b * width, (b + 1) * width);
+        }
+        return rows;
+    }
+
     /** Cosine of two vectors; NaN if either is all zeros or holds a NaN. */
     public static double cosine(float[] a, float[] b) {
         if (a.length != b.length) {

@@ -19,7 +19,11 @@ class ModelWorkloadTest {
         assertThat(ModelWorkload.BATCH.isThroughput()).isTrue();
         assertThat(ModelWorkload.SHORT.isThroughput()).isFalse();
         assertThatThrownBy(() -> ModelWorkload.parse("b1t11")).hasMessageContaining("b<batch>-t<tokens>");
-        assertThatThrownBy(() -> new ModelWorkload(1, 1)).hasMessageContaining("2 to 512 tokens");
+        assertThatThrownBy(() -> new ModelWorkload(1, 0)).hasMessageContaining("1 to 512 tokens");
+        assertThatThrownBy(() -> new ModelWorkload(1, 513)).hasMessageContaining("1 to 512 tokens");
+        assertThat(new ModelWorkload(2, 1).inputIds()).containsExactly(101, 101);
+        assertThat(new ModelWorkload(1, 2).input("token_type_ids")).containsExactly(0, 0);
+        assertThatThrownBy(() -> new ModelWorkload(1, 2).input("pixel_values")).hasMessageContaining("'pixel_values'");
         assertThatThrownBy(() -> new ModelWorkload(0, 11)).hasMessageContaining("batch ≥ 1");
     }
 

@@ -3,8 +3,10 @@ package dev.tersor.graph.ops;
 import dev.tersor.format.ElementType;
 import dev.tersor.graph.InvalidModelException;
 import dev.tersor.graph.Node;
+import dev.tersor.graph.Shapes;
 import dev.tersor.graph.Tensor;
 import dev.tersor.graph.UnsupportedModelException;
+import dev.tersor.graph.plan.Plan;
 
 import java.util.Arrays;
 import java.util.List;
@@ -104,6 +106,30 @@ abstract class AbstractOperator implements Operator {
             values[i] = t.getLong(i);
         }
         return values;
+    }
+
+    /**
+     * A shape computed from data (Range's count, Expand's, Tile's and Pad's targets, ConstantOfShape,
+     * Resize) as ints, refused when one tensor of it would exceed the plan's activation limit: such
+     * values are often folded at import, outside the arena, so the limit must hold here.
+     */
+    static int[] boundedShape(Node node, long[] dims, ElementType type) {
+        long limit = Plan.maxActivationBytes();
+        long bytes = type.bytes();
+        for (long d : dims) {
+            if (d < 0) {
+                throw invalid(node, "negative dimension in the output shape " + Arrays.toString(dims));
+            }
+            bytes = d == 0 ? 0 : bytes;
+            if (d > 0 && bytes > limit / d) {
+                throw invalid(node, "output shape " + Arrays.toString(dims) + " exceeds the activation limit of " + limit
+                        + " bytes (-D" + Plan.MAX_BYTES_PROPERTY + ")");
+            }
+            bytes *= d;
+        }
+        int[] shape = Shapes.fromLongs(dims, node.describe());
+        Shapes.size(shape);
+        return shape;
     }
 
     static ValueType input(List<ValueType> inputs, int i) {

@@ -90,6 +90,29 @@ final class Broadcast {
         }
     }
 
+    /** Receives one output element's index and each input's element offset. */
+    @FunctionalInterface
+    interface Visitor {
+        void visit(long output, int[] positions);
+    }
+
+    /**
+     * Calls {@code visitor} for every output element in order, with each input's element offset in
+     * {@code positions} (one array, reused between calls): for operators without a tensor kernel.
+     */
+    void forEach(Visitor visitor) {
+        int[] positions = new int[offsets.length];
+        long output = 0;
+        for (int r = 0; r < runs; r++) {
+            for (int i = 0; i < inner; i++, output++) {
+                for (int k = 0; k < positions.length; k++) {
+                    positions[k] = scalar[k] ? offsets[k][r] : offsets[k][r] + i;
+                }
+                visitor.visit(output, positions);
+            }
+        }
+    }
+
     /** Whether the previous kept dim (extent {@code prevDim}) merges with dim {@code d} of extent {@code size}. */
     private static boolean mergeable(int[][] strides, int d, int prevDim, int[][] kept, int prev, int size) {
         for (int k = 0; k < strides.length; k++) {

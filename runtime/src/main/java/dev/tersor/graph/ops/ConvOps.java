@@ -14,14 +14,14 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
 
-/** 2-D convolution and pooling over NCHW tensors, and per-channel normalization. */
+/** 2-D convolution and pooling over NCHW tensors, per-channel normalization, and resizing. */
 final class ConvOps {
 
     private ConvOps() {
     }
 
     /** Output extent, pads and checks of one spatial axis of a window operator. */
-    record Window(int in, int kernel, int stride, int dilation, int padBegin, int out) {
+    record Window(int in, int kernel, int stride, int dilation, int padBegin, int padEnd, int out) {
     }
 
     /**
@@ -46,11 +46,12 @@ final class ConvOps {
             }
             long span = dil * (kernel[d] - 1) + 1;
             long begin;
+            long end;
             long out;
             switch (autoPad) {
                 case "NOTSET" -> {
                     begin = pads[d];
-                    long end = pads[d + 2];
+                    end = pads[d + 2];
                     if (begin < 0 || end < 0 || begin > Shapes.MAX_ELEMENTS || end > Shapes.MAX_ELEMENTS) {
                         throw AbstractOperator.invalid(node, "bad pads " + Arrays.toString(pads));
                     }
@@ -62,6 +63,7 @@ final class ConvOps {
                 }
                 case "VALID" -> {
                     begin = 0;
+                    end = 0;
                     long room = size - span;
                     out = room < 0 ? 0 : (ceil ? Math.ceilDiv(room, s) : room / s) + 1;
                 }
@@ -69,13 +71,14 @@ final class ConvOps {
                     out = Math.ceilDiv(size, s);
                     long total = Math.max(0, (out - 1) * s + span - size);
                     begin = autoPad.equals("SAME_UPPER") ? total / 2 : total - total / 2;
+                    end = total - begin;
                 }
                 default -> throw AbstractOperator.unsupported(node, "auto_pad '" + autoPad + "'");
             }
             if (out > Shapes.MAX_ELEMENTS) {
                 throw AbstractOperator.invalid(node, "output too large");
             }
-            result[d] = new Window(size, kernel[d], (int) s, (int) dil, (int) begin, (int) out);
+            result[d] = new Window(size, kernel[d], (int) s, (int) dil, (int) begin, (int) end, (int) out);
         }
         return result;
     }
@@ -394,6 +397,302 @@ final class ConvOps {
                     }
                 }
             });
+        }
+    }
+
+    /**
+     * 2-D AveragePool with pads, strides and ceil mode. Padding is left out of the divisor unless
+     * {@code count_include_pad}, which counts the padded cells but never cells past the end padding.
+     */
+    static final class AveragePoolOp extends AbstractOperator {
+        AveragePoolOp() {
+            super("AveragePool", 1, 1, 1, "kernel_shape", "strides", "pads", "ceil_mode", "auto_pad", "count_include_pad");
+        }
+
+        @Override
+        void checkAttributes(Node node) {
+            kernelShape(node);
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            ValueType x = inputs.get(0);
+            requireType(node, x, "the input", ElementType.F32);
+            if (x.rank() != 4) {
+                throw unsupported(node, "only 2-D pooling on NCHW input, got " + x);
+            }
+            int[] shape = x.shape();
+            Window[] win = windows(node, shape, kernelShape(node), node.attributes().getLong("ceil_mode", 0) != 0);
+            boolean includePad = node.attributes().getLong("count_include_pad", 0) != 0;
+            int[] out = {shape[0], shape[1], win[0].out(), win[1].out()};
+            Shapes.size(out);
+            int planes = shape[0] * shape[1];
+            int h = shape[2];
+            int w = shape[3];
+            Window wy = win[0];
+            Window wx = win[1];
+            return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
+                long dst = 0;
+                for (int p = 0; p < planes; p++) {
+                    long plane = (long) p * h * w;
+                    for (int oy = 0; oy < wy.out(); oy++) {
+                        int y0 = oy * wy.stride() - wy.padBegin();
+                        int y1 = Math.min(y0 + wy.kernel(), h + wy.padEnd());
+                        for (int ox = 0; ox < wx.out(); ox++) {
+                            int x0 = ox * wx.stride() - wx.padBegin();
+                            int x1 = Math.min(x0 + wx.kernel(), w + wx.padEnd());
+                            int padded = (y1 - y0) * (x1 - x0);
+                            int ys = Math.max(y0, 0);
+                            int ye = Math.min(y1, h);
+                            int xs = Math.max(x0, 0);
+                            int xe = Math.min(x1, w);
+                            float sum = 0;
+                            for (int iy = ys; iy < ye; iy++) {
+                                for (int ix = xs; ix < xe; ix++) {
+                                    sum += in[0].getAtIndex(Layouts.F32, plane + (long) iy * w + ix);
+                                }
+                            }
+                            int count = includePad ? padded : Math.max(0, ye - ys) * Math.max(0, xe - xs);
+                            o[0].setAtIndex(Layouts.F32, dst++, count == 0 ? 0f : sum / count);
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    /** GlobalMaxPool: the maximum of each channel's spatial plane. */
+    static final class GlobalMaxPoolOp extends AbstractOperator {
+        GlobalMaxPoolOp() {
+            super("GlobalMaxPool", 1, 1, 1);
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            ValueType x = inputs.get(0);
+            requireType(node, x, "the input", ElementType.F32);
+            if (x.rank() < 3) {
+                throw invalid(node, "input of rank " + x.rank());
+            }
+            int[] out = x.shape();
+            Arrays.fill(out, 2, out.length, 1);
+            int planes = x.dim(0) * x.dim(1);
+            int inner = Shapes.product(x.shape(), 2, x.rank());
+            return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
+                for (int p = 0; p < planes; p++) {
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int i = 0; i < inner; i++) {
+                        max = Math.max(max, in[0].getAtIndex(Layouts.F32, (long) p * inner + i));
+                    }
+                    o[0].setAtIndex(Layouts.F32, p, max);
+                }
+            });
+        }
+    }
+
+    /** InstanceNormalization: each channel of each image normalized over its spatial extent, then scaled and shifted. */
+    static final class InstanceNormOp extends AbstractOperator {
+        InstanceNormOp() {
+            super("InstanceNormalization", 3, 3, 1, "epsilon");
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            ValueType x = inputs.get(0);
+            requireType(node, x, "the input", ElementType.F32);
+            if (x.rank() < 3) {
+                throw invalid(node, "input of rank " + x.rank() + ", InstanceNormalization needs [N, C, spatial...]");
+            }
+            int channels = x.dim(1);
+            for (int i = 1; i <= 2; i++) {
+                ValueType v = inputs.get(i);
+                requireType(node, v, i == 1 ? "the scale" : "the bias", ElementType.F32);
+                if (v.rank() != 1 || v.dim(0) != channels) {
+                    throw invalid(node, (i == 1 ? "scale " : "bias ") + v + " does not have " + channels + " floats");
+                }
+            }
+            double eps = node.attributes().getFloat("epsilon", 1e-5f);
+            int planes = x.dim(0) * channels;
+            int inner = Shapes.product(x.shape(), 2, x.rank());
+            return Binding.of(ValueType.of(ElementType.F32, x.shape()), (in, o, scratch) -> {
+                for (int p = 0; p < planes; p++) {
+                    long base = (long) p * inner;
+                    double sum = 0;
+                    for (int i = 0; i < inner; i++) {
+                        sum += in[0].getAtIndex(Layouts.F32, base + i);
+                    }
+                    double mean = sum / inner;
+                    double squares = 0;
+                    for (int i = 0; i < inner; i++) {
+                        double d = in[0].getAtIndex(Layouts.F32, base + i) - mean;
+                        squares += d * d;
+                    }
+                    int c = p % channels;
+                    double scale = in[1].getAtIndex(Layouts.F32, c) / Math.sqrt(squares / inner + eps);
+                    double shift = in[2].getAtIndex(Layouts.F32, c);
+                    for (int i = 0; i < inner; i++) {
+                        o[0].setAtIndex(Layouts.F32, base + i, (float) ((in[0].getAtIndex(Layouts.F32, base + i) - mean) * scale + shift));
+                    }
+                }
+            });
+        }
+    }
+
+    /**
+     * Resize (and Upsample, which the importer rewrites to it) of any rank by constant scales or sizes,
+     * in nearest or n-linear mode, with the coordinate transformations other than tf_crop_and_resize.
+     * Cubic mode, antialiasing and per-axis subsets fail at import.
+     */
+    static final class ResizeOp extends AbstractOperator {
+        private static final List<String> COORDINATES = List.of("half_pixel", "pytorch_half_pixel", "align_corners",
+                "asymmetric", "tf_half_pixel_for_nn");
+        private static final List<String> ROUNDINGS = List.of("round_prefer_floor", "round_prefer_ceil", "floor", "ceil");
+
+        ResizeOp() {
+            super("Resize", 1, 4, 1, "mode", "coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a",
+                    "exclude_outside", "extrapolation_value", "antialias");
+        }
+
+        @Override
+        void checkAttributes(Node node) {
+            String mode = node.attributes().getString("mode", "nearest");
+            if (!mode.equals("nearest") && !mode.equals("linear")) {
+                throw unsupported(node, "mode '" + mode + "' (Tersor resizes in nearest and linear mode)");
+            }
+            String coordinates = node.attributes().getString("coordinate_transformation_mode", "half_pixel");
+            if (!COORDINATES.contains(coordinates)) {
+                throw unsupported(node, "coordinate_transformation_mode '" + coordinates + "'");
+            }
+            String rounding = node.attributes().getString("nearest_mode", "round_prefer_floor");
+            if (!ROUNDINGS.contains(rounding)) {
+                throw unsupported(node, "nearest_mode '" + rounding + "'");
+            }
+            if (node.attributes().getLong("antialias", 0) != 0) {
+                throw unsupported(node, "antialias=1");
+            }
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            ValueType x = inputs.get(0);
+            requireType(node, x, "the input", ElementType.F32);
+            int rank = x.rank();
+            int[] shape = x.shape();
+            Tensor scales = input(inputs, 2) == null ? null : constant(node, inputs, 2, "scales");
+            Tensor sizes = input(inputs, 3) == null ? null : constant(node, inputs, 3, "sizes");
+            if (scales != null && scales.size() == 0) {
+                scales = null;
+            }
+            if ((scales == null) == (sizes == null)) {
+                throw invalid(node, "exactly one of scales and sizes must be given");
+            }
+            Tensor given = scales != null ? scales : sizes;
+            if (given.size() != rank) {
+                throw invalid(node, given + " does not give one value per axis of " + x);
+            }
+            double[] scale = new double[rank];
+            long[] dims = new long[rank];
+            for (int d = 0; d < rank; d++) {
+                if (scales != null) {
+                    scale[d] = scales.getDouble(d);
+                    if (!(scale[d] > 0) || !Double.isFinite(scale[d])) {
+                        throw invalid(node, "scale " + scale[d] + " is not positive");
+                    }
+                    dims[d] = (long) Math.min(Math.floor(shape[d] * scale[d]), Shapes.MAX_ELEMENTS + 1.0);
+                } else {
+                    dims[d] = sizes.getLong(d);
+                    scale[d] = shape[d] == 0 ? 1 : (double) dims[d] / shape[d];
+                }
+            }
+            int[] out = boundedShape(node, dims, ElementType.F32);
+            boolean linear = node.attributes().getString("mode", "nearest").equals("linear");
+            String coordinates = node.attributes().getString("coordinate_transformation_mode", "half_pixel");
+            String rounding = node.attributes().getString("nearest_mode", "round_prefer_floor");
+            int[][] lo = new int[rank][];
+            int[][] hi = new int[rank][];
+            float[][] weight = new float[rank][];
+            boolean[] interpolated = new boolean[rank];
+            for (int d = 0; d < rank; d++) {
+                lo[d] = new int[out[d]];
+                hi[d] = new int[out[d]];
+                weight[d] = new float[out[d]];
+                if (out[d] > 0 && shape[d] == 0) {
+                    throw invalid(node, "cannot resize the empty axis " + d + " to " + out[d]);
+                }
+                for (int o = 0; o < out[d]; o++) {
+                    // ONNX measures the resized axis as in·scale, before rounding to whole elements.
+                    double source = source(coordinates, o, scale[d], shape[d], shape[d] * scale[d]);
+                    if (linear) {
+                        double clamped = Math.clamp(source, 0, shape[d] - 1);
+                        int floor = (int) Math.floor(clamped);
+                        lo[d][o] = floor;
+                        hi[d][o] = Math.min(floor + 1, shape[d] - 1);
+                        weight[d][o] = (float) (clamped - floor);
+                        interpolated[d] |= weight[d][o] != 0;
+                    } else {
+                        int nearest = (int) Math.clamp(round(rounding, source), 0, shape[d] - 1);
+                        lo[d][o] = nearest;
+                        hi[d][o] = nearest;
+                    }
+                }
+            }
+            int[] strides = Shapes.strides(shape);
+            int[] active = java.util.stream.IntStream.range(0, rank).filter(d -> interpolated[d]).toArray();
+            int size = Shapes.size(out);
+            return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
+                int[] index = new int[rank];
+                for (int i = 0; i < size; i++) {
+                    long base = 0;
+                    for (int d = 0; d < rank; d++) {
+                        base += (long) lo[d][index[d]] * strides[d];
+                    }
+                    double value = 0;
+                    for (int corner = 0; corner < 1 << active.length; corner++) {
+                        long at = base;
+                        double w = 1;
+                        for (int k = 0; k < active.length; k++) {
+                            int d = active[k];
+                            float f = weight[d][index[d]];
+                            if ((corner >> k & 1) != 0) {
+                                at += (long) (hi[d][index[d]] - lo[d][index[d]]) * strides[d];
+                                w *= f;
+                            } else {
+                                w *= 1 - f;
+                            }
+                        }
+                        if (w != 0) {
+                            value += w * in[0].getAtIndex(Layouts.F32, at);
+                        }
+                    }
+                    o[0].setAtIndex(Layouts.F32, i, (float) value);
+                    for (int d = rank - 1; d >= 0; d--) {
+                        if (++index[d] < out[d]) {
+                            break;
+                        }
+                        index[d] = 0;
+                    }
+                }
+            });
+        }
+
+        /** The input coordinate that output coordinate {@code o} samples. */
+        private static double source(String coordinates, int o, double scale, int in, double resized) {
+            return switch (coordinates) {
+                case "asymmetric" -> o / scale;
+                case "align_corners" -> resized == 1 ? 0 : o * (in - 1.0) / (resized - 1.0);
+                case "pytorch_half_pixel" -> resized > 1 ? (o + 0.5) / scale - 0.5 : 0;
+                case "tf_half_pixel_for_nn" -> (o + 0.5) / scale;
+                default -> (o + 0.5) / scale - 0.5;
+            };
+        }
+
+        private static double round(String rounding, double v) {
+            return switch (rounding) {
+                case "floor" -> Math.floor(v);
+                case "ceil" -> Math.ceil(v);
+                case "round_prefer_ceil" -> Math.floor(v + 0.5);
+                default -> Math.ceil(v - 0.5);
+            };
         }
     }
 }

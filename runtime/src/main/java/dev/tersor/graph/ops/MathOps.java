@@ -3,6 +3,7 @@ package dev.tersor.graph.ops;
 import dev.tersor.format.ElementType;
 import dev.tersor.format.Execution;
 import dev.tersor.format.WeightMatrix;
+import dev.tersor.graph.Elements;
 import dev.tersor.graph.Node;
 import dev.tersor.graph.Shapes;
 import dev.tersor.graph.Tensor;
@@ -141,10 +142,51 @@ final class MathOps {
         }
     }
 
-    /** ReduceMean over constant axes (all axes when none are given), keeping reduced dims or not. */
-    static final class ReduceMeanOp extends AbstractOperator {
-        ReduceMeanOp() {
-            super("ReduceMean", 1, 1, 1, "axes", "keepdims", "noop_with_empty_axes");
+    /** How a reduction starts, takes in each element, and finishes. */
+    enum Reduction {
+        MEAN("ReduceMean", 0), SUM("ReduceSum", 0), SUM_SQUARE("ReduceSumSquare", 0), L1("ReduceL1", 0),
+        L2("ReduceL2", 0), PROD("ReduceProd", 1), MAX("ReduceMax", Float.NEGATIVE_INFINITY),
+        MIN("ReduceMin", Float.POSITIVE_INFINITY);
+
+        final String onnxName;
+        final float identity;
+
+        Reduction(String onnxName, float identity) {
+            this.onnxName = onnxName;
+            this.identity = identity;
+        }
+
+        float accumulate(float acc, float v) {
+            return switch (this) {
+                case MEAN, SUM -> acc + v;
+                case SUM_SQUARE, L2 -> acc + v * v;
+                case L1 -> acc + Math.abs(v);
+                case PROD -> acc * v;
+                case MAX -> Float.isNaN(v) ? v : Math.max(acc, v);
+                case MIN -> Float.isNaN(v) ? v : Math.min(acc, v);
+            };
+        }
+
+        float finish(float acc, int count) {
+            return switch (this) {
+                case MEAN -> acc / count;
+                case L2 -> (float) Math.sqrt(acc);
+                default -> acc;
+            };
+        }
+    }
+
+    /**
+     * ReduceMean, ReduceSum, ReduceMax and their relatives over constant axes (all axes when none are
+     * given, unless {@code noop_with_empty_axes}), keeping reduced dims or not. Means and sums over the
+     * last axis only go through the tensor kernels' sum.
+     */
+    static final class ReduceOp extends AbstractOperator {
+        private final Reduction reduction;
+
+        ReduceOp(Reduction reduction) {
+            super(reduction.onnxName, 1, 1, 1, "axes", "keepdims", "noop_with_empty_axes");
+            this.reduction = reduction;
         }
 
         @Override
@@ -187,33 +229,92 @@ final class MathOps {
                 }
             }
             int outSize = Shapes.size(keptShape);
-            float inv = 1f / count;
+            int n = count;
             TensorKernels kernels = context.kernels();
             boolean lastOnly = rank > 0 && reduced[rank - 1];
             for (int d = 0; d < rank - 1 && lastOnly; d++) {
                 lastOnly = !reduced[d];
             }
-            if (lastOnly) {
-                int n = shape[rank - 1];
+            if (lastOnly && (reduction == Reduction.MEAN || reduction == Reduction.SUM)) {
+                int last = shape[rank - 1];
                 return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
                     for (int r = 0; r < outSize; r++) {
-                        o[0].setAtIndex(Layouts.F32, r, kernels.sum(in[0], (long) r * n, n) * inv);
+                        o[0].setAtIndex(Layouts.F32, r, reduction.finish(kernels.sum(in[0], (long) r * last, last), n));
                     }
                 });
             }
             Broadcast loop = new Broadcast(shape, shape, keptShape);
             return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
-                o[0].asSlice(0, 4L * outSize).fill((byte) 0);
+                for (int i = 0; i < outSize; i++) {
+                    o[0].setAtIndex(Layouts.F32, i, reduction.identity);
+                }
                 for (int r = 0; r < loop.runs; r++) {
                     long xo = (long) r * loop.inner;
                     long yo = loop.offsets[1][r];
                     for (int i = 0; i < loop.inner; i++) {
                         long y = loop.scalar[1] ? yo : yo + i;
-                        o[0].setAtIndex(Layouts.F32, y, o[0].getAtIndex(Layouts.F32, y) + in[0].getAtIndex(Layouts.F32, xo + i));
+                        o[0].setAtIndex(Layouts.F32, y, reduction.accumulate(o[0].getAtIndex(Layouts.F32, y),
+                                in[0].getAtIndex(Layouts.F32, xo + i)));
                     }
                 }
                 for (int i = 0; i < outSize; i++) {
-                    o[0].setAtIndex(Layouts.F32, i, o[0].getAtIndex(Layouts.F32, i) * inv);
+                    o[0].setAtIndex(Layouts.F32, i, reduction.finish(o[0].getAtIndex(Layouts.F32, i), n));
+                }
+            });
+        }
+    }
+
+    /** ArgMax and ArgMin along one axis (first or last index of ties), giving int64 indices. */
+    static final class ArgExtremumOp extends AbstractOperator {
+        private final boolean max;
+
+        ArgExtremumOp(String name, boolean max) {
+            super(name, 1, 1, 1, "axis", "keepdims", "select_last_index");
+            this.max = max;
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            ValueType x = inputs.get(0);
+            requireType(node, x, "the input", ElementType.F32, ElementType.I64, ElementType.I32);
+            int rank = x.rank();
+            if (rank == 0) {
+                throw invalid(node, "no axis in a scalar");
+            }
+            int[] shape = x.shape();
+            int axis = Shapes.axis(node.attributes().getLong("axis", 0), rank, node.describe());
+            boolean keep = node.attributes().getLong("keepdims", 1) != 0;
+            boolean last = node.attributes().getLong("select_last_index", 0) != 0;
+            int extent = shape[axis];
+            if (extent == 0) {
+                throw invalid(node, "axis " + axis + " is empty");
+            }
+            int outer = Shapes.product(shape, 0, axis);
+            int inner = Shapes.product(shape, axis + 1, rank);
+            int[] out = keep ? shape.clone() : new int[rank - 1];
+            if (keep) {
+                out[axis] = 1;
+            } else {
+                System.arraycopy(shape, 0, out, 0, axis);
+                System.arraycopy(shape, axis + 1, out, axis, rank - axis - 1);
+            }
+            ElementType type = x.type();
+            return Binding.of(ValueType.of(ElementType.I64, out), (in, o, scratch) -> {
+                for (int r = 0; r < outer; r++) {
+                    for (int j = 0; j < inner; j++) {
+                        long base = (long) r * extent * inner + j;
+                        int best = 0;
+                        double bestValue = Elements.getDouble(type, in[0], base);
+                        for (int i = 1; i < extent; i++) {
+                            double v = Elements.getDouble(type, in[0], base + (long) i * inner);
+                            boolean better = max ? v > bestValue : v < bestValue;
+                            if (better || (last && v == bestValue)) {
+                                best = i;
+                                bestValue = v;
+                            }
+                        }
+                        o[0].setAtIndex(Layouts.I64, (long) r * inner + j, best);
+                    }
                 }
             });
         }

@@ -13,7 +13,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** Operators that move or reinterpret data: shapes, views, concatenation, slicing, transposes, gathers. */
+/**
+ * Operators that move, reinterpret or generate data: shapes, views, concatenation, splits, slicing,
+ * transposes, gathers, expansion, tiling, padding, ranges and filled tensors.
+ */
 final class ShapeOps {
 
     private ShapeOps() {
@@ -461,6 +464,327 @@ final class ShapeOps {
                     for (int r = 0; r < outer; r++) {
                         MemorySegment.copy(in[0], (r * (long) extent + i) * chunk, o[0], ((long) r * count + k) * chunk, chunk);
                     }
+                }
+            });
+        }
+    }
+
+    /** Split along one axis into parts given by a constant {@code split}, or equal parts (the last one smaller). */
+    static final class SplitOp extends AbstractOperator {
+        SplitOp() {
+            super("Split", 1, 2, 1, Integer.MAX_VALUE, "axis", "num_outputs");
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            ValueType x = inputs.get(0);
+            if (x.rank() == 0) {
+                throw invalid(node, "cannot split a scalar");
+            }
+            int axis = Shapes.axis(node.attributes().getLong("axis", 0), x.rank(), node.describe());
+            int parts = node.outputs().size();
+            int extent = x.dim(axis);
+            int[] sizes = new int[parts];
+            if (input(inputs, 1) != null) {
+                long[] split = longs(constant(node, inputs, 1, "split"));
+                if (split.length != parts) {
+                    throw invalid(node, split.length + " split sizes for " + parts + " outputs");
+                }
+                long total = 0;
+                for (int i = 0; i < parts; i++) {
+                    if (split[i] < 0 || split[i] > extent) {
+                        throw invalid(node, "bad split size " + split[i]);
+                    }
+                    sizes[i] = (int) split[i];
+                    total += split[i];
+                }
+                if (total != extent) {
+                    throw invalid(node, "split sizes " + Arrays.toString(split) + " do not add up to " + extent);
+                }
+            } else {
+                long declared = node.attributes().getLong("num_outputs", parts);
+                if (declared != parts) {
+                    throw invalid(node, "num_outputs " + declared + " but " + parts + " outputs");
+                }
+                int part = Math.ceilDiv(extent, parts);
+                for (int i = 0, left = extent; i < parts; i++) {
+                    sizes[i] = Math.min(part, left);
+                    left -= sizes[i];
+                }
+            }
+            int[] shape = x.shape();
+            int outer = Shapes.product(shape, 0, axis);
+            long innerBytes = (long) Shapes.product(shape, axis + 1, shape.length) * x.type().bytes();
+            List<ValueType> outputs = new ArrayList<>();
+            for (int size : sizes) {
+                int[] out = shape.clone();
+                out[axis] = size;
+                outputs.add(ValueType.of(x.type(), out));
+            }
+            long inRow = extent * innerBytes;
+            Kernel kernel = (in, o, scratch) -> {
+                long offset = 0;
+                for (int k = 0; k < parts; k++) {
+                    long chunk = sizes[k] * innerBytes;
+                    for (int r = 0; r < outer; r++) {
+                        MemorySegment.copy(in[0], r * inRow + offset, o[k], r * chunk, chunk);
+                    }
+                    offset += chunk;
+                }
+            };
+            return new Binding(outputs, kernel, 0, false);
+        }
+    }
+
+    /** Expand: broadcast the input to a constant shape (numpy's rule in both directions). */
+    static final class ExpandOp extends AbstractOperator {
+        ExpandOp() {
+            super("Expand", 2, 2, 1);
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            ValueType x = inputs.get(0);
+            long[] target = longs(constant(node, inputs, 1, "the shape"));
+            int[] requested = boundedShape(node, target, x.type());
+            int[] out = Shapes.broadcast(x.shape(), requested, node.describe());
+            boundedShape(node, Arrays.stream(out).asLongStream().toArray(), x.type());
+            Broadcast loop = new Broadcast(out, x.shape());
+            long elem = x.type().bytes();
+            return Binding.of(ValueType.of(x.type(), out), (in, o, scratch) -> loop.forEach(
+                    (y, at) -> MemorySegment.copy(in[0], at[0] * elem, o[0], y * elem, elem)));
+        }
+    }
+
+    /** Calls {@code visitor} with each output element's index of an output of {@code shape}, in row-major order. */
+    private static void forEachIndex(int[] shape, java.util.function.ObjIntConsumer<int[]> visitor) {
+        int size = Shapes.size(shape);
+        int[] index = new int[shape.length];
+        for (int i = 0; i < size; i++) {
+            visitor.accept(index, i);
+            for (int d = shape.length - 1; d >= 0; d--) {
+                if (++index[d] < shape[d]) {
+                    break;
+                }
+                index[d] = 0;
+            }
+        }
+    }
+
+    /** Tile: the input repeated a constant number of times along each axis. */
+    static final class TileOp extends AbstractOperator {
+        TileOp() {
+            super("Tile", 2, 2, 1);
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            ValueType x = inputs.get(0);
+            long[] repeats = longs(constant(node, inputs, 1, "repeats"));
+            int rank = x.rank();
+            if (repeats.length != rank) {
+                throw invalid(node, repeats.length + " repeats for an input of rank " + rank);
+            }
+            int[] shape = x.shape();
+            long[] dims = new long[rank];
+            for (int d = 0; d < rank; d++) {
+                if (repeats[d] < 0 || repeats[d] > Shapes.MAX_ELEMENTS) {
+                    throw invalid(node, "bad repeat count " + repeats[d]);
+                }
+                dims[d] = shape[d] * repeats[d];
+            }
+            int[] out = boundedShape(node, dims, x.type());
+            int[] strides = Shapes.strides(shape);
+            long elem = x.type().bytes();
+            return Binding.of(ValueType.of(x.type(), out), (in, o, scratch) -> forEachIndex(out, (index, y) -> {
+                long src = 0;
+                for (int d = 0; d < rank; d++) {
+                    src += (long) (index[d] % shape[d]) * strides[d];
+                }
+                MemorySegment.copy(in[0], src * elem, o[0], y * elem, elem);
+            }));
+        }
+    }
+
+    /**
+     * Pad with constant pads (negative ones crop) in constant, edge, reflect or wrap mode, over all
+     * axes or the constant {@code axes} given.
+     */
+    static final class PadOp extends AbstractOperator {
+        PadOp() {
+            super("Pad", 2, 4, 1, "mode");
+        }
+
+        @Override
+        void checkAttributes(Node node) {
+            String mode = node.attributes().getString("mode", "constant");
+            if (!List.of("constant", "edge", "reflect", "wrap").contains(mode)) {
+                throw unsupported(node, "mode '" + mode + "'");
+            }
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            ValueType x = inputs.get(0);
+            int rank = x.rank();
+            int[] shape = x.shape();
+            long[] pads = longs(constant(node, inputs, 1, "pads"));
+            long[] axes = input(inputs, 3) == null ? null : longs(constant(node, inputs, 3, "axes"));
+            int padded = axes == null ? rank : axes.length;
+            if (pads.length != 2L * padded) {
+                throw invalid(node, pads.length + " pads for " + padded + " axes");
+            }
+            long[] begin = new long[rank];
+            long[] dims = new long[rank];
+            for (int d = 0; d < rank; d++) {
+                dims[d] = shape[d];
+            }
+            for (int i = 0; i < padded; i++) {
+                int a = axes == null ? i : Shapes.axis(axes[i], rank, node.describe());
+                long before = pads[i];
+                long after = pads[i + padded];
+                if (Math.abs(before) > Shapes.MAX_ELEMENTS || Math.abs(after) > Shapes.MAX_ELEMENTS) {
+                    throw invalid(node, "bad pads " + Arrays.toString(pads));
+                }
+                begin[a] = before;
+                dims[a] = shape[a] + before + after;
+            }
+            int[] out = boundedShape(node, dims, x.type());
+            String mode = node.attributes().getString("mode", "constant");
+            for (int d = 0; d < rank; d++) {
+                boolean grows = begin[d] > 0 || out[d] - begin[d] > shape[d];
+                if (!mode.equals("constant") && grows && shape[d] == 0) {
+                    throw invalid(node, "mode '" + mode + "' cannot pad the empty axis " + d);
+                }
+            }
+            double fill = 0;
+            if (input(inputs, 2) != null) {
+                Tensor value = constant(node, inputs, 2, "the constant value");
+                if (value.size() != 1 || value.type() != x.type()) {
+                    throw invalid(node, "the constant value must be one " + x.type().onnxName() + ", got " + value);
+                }
+                fill = value.getDouble(0);
+            }
+            ElementType type = x.type();
+            long elem = type.bytes();
+            int[] strides = Shapes.strides(shape);
+            double constantValue = fill;
+            return Binding.of(ValueType.of(type, out), (in, o, scratch) -> forEachIndex(out, (index, y) -> {
+                long src = 0;
+                for (int d = 0; d < rank; d++) {
+                    long i = index[d] - begin[d];
+                    int n = shape[d];
+                    if (i < 0 || i >= n) {
+                        i = switch (mode) {
+                            case "edge" -> Math.clamp(i, 0, n - 1);
+                            case "wrap" -> Math.floorMod(i, n);
+                            case "reflect" -> reflect(i, n);
+                            default -> -1;
+                        };
+                        if (i < 0) {
+                            Elements.setDouble(type, o[0], y, constantValue);
+                            return;
+                        }
+                    }
+                    src += i * strides[d];
+                }
+                MemorySegment.copy(in[0], src * elem, o[0], y * elem, elem);
+            }));
+        }
+
+        /** Index {@code i} mirrored into {@code [0, n)} without repeating the edge, as numpy's reflect mode. */
+        private static long reflect(long i, int n) {
+            if (n == 1) {
+                return 0;
+            }
+            long period = 2L * (n - 1);
+            long m = Math.floorMod(i, period);
+            return m < n ? m : period - m;
+        }
+    }
+
+    /** Range: {@code start + i·delta} while short of {@code limit}, from constant scalars (float, int32, int64). */
+    static final class RangeOp extends AbstractOperator {
+        RangeOp() {
+            super("Range", 3, 3, 1);
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            Tensor start = constant(node, inputs, 0, "start");
+            Tensor limit = constant(node, inputs, 1, "limit");
+            Tensor delta = constant(node, inputs, 2, "delta");
+            ElementType type = start.type();
+            requireType(node, inputs.get(0), "start", ElementType.F32, ElementType.I64, ElementType.I32);
+            for (Tensor t : new Tensor[]{start, limit, delta}) {
+                if (t.type() != type || t.size() != 1) {
+                    throw invalid(node, "start, limit and delta must be scalars of one type, got " + start + ", " + limit
+                            + ", " + delta);
+                }
+            }
+            long count;
+            if (type == ElementType.F32) {
+                double s = start.getDouble(0);
+                double l = limit.getDouble(0);
+                double d = delta.getDouble(0);
+                if (d == 0 || !Double.isFinite(s) || !Double.isFinite(l) || !Double.isFinite(d)) {
+                    throw invalid(node, "start, limit and delta must be finite and delta non-zero");
+                }
+                count = (long) Math.max(0, Math.min(Math.ceil((l - s) / d), Long.MAX_VALUE / 2));
+            } else {
+                long s = start.getLong(0);
+                long l = limit.getLong(0);
+                long d = delta.getLong(0);
+                if (d == 0) {
+                    throw invalid(node, "delta must be non-zero");
+                }
+                double exact = Math.ceil(((double) l - s) / d);
+                count = (long) Math.max(0, Math.min(exact, Long.MAX_VALUE / 2));
+            }
+            int[] out = boundedShape(node, new long[]{count}, type);
+            double s = start.getDouble(0);
+            double d = delta.getDouble(0);
+            long sl = start.getLong(0);
+            long dl = delta.getLong(0);
+            return Binding.of(ValueType.of(type, out), (in, o, scratch) -> {
+                for (int i = 0; i < out[0]; i++) {
+                    if (type == ElementType.F32) {
+                        Elements.setDouble(type, o[0], i, (float) (s + i * d));
+                    } else {
+                        Elements.setLong(type, o[0], i, sl + i * dl);
+                    }
+                }
+            });
+        }
+    }
+
+    /**
+     * ConstantOfShape: a tensor of a constant shape filled with one value. The importer turns ONNX's
+     * {@code value} tensor attribute into the optional second input (a one-element constant).
+     */
+    static final class ConstantOfShapeOp extends AbstractOperator {
+        ConstantOfShapeOp() {
+            super("ConstantOfShape", 1, 2, 1);
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            Tensor shape = constant(node, inputs, 0, "the shape");
+            if (shape.type() != ElementType.I64 || shape.rank() != 1) {
+                throw invalid(node, "the shape must be a 1-D int64 tensor, got " + shape);
+            }
+            Tensor value = input(inputs, 1) == null ? Tensor.of(new float[]{0f}) : constant(node, inputs, 1, "the value");
+            if (value.size() != 1) {
+                throw invalid(node, "the value must have one element, got " + value);
+            }
+            ElementType type = value.type();
+            int[] out = boundedShape(node, longs(shape), type);
+            int n = Shapes.size(out);
+            long elem = type.bytes();
+            MemorySegment v = value.data();
+            return Binding.of(ValueType.of(type, out), (in, o, scratch) -> {
+                for (long i = 0; i < n; i++) {
+                    MemorySegment.copy(v, 0, o[0], i * elem, elem);
                 }
             });
         }

@@ -35,6 +35,11 @@ public final class Plan {
     /** System property: the most activation bytes one plan may need (default 4 GiB). */
     public static final String MAX_BYTES_PROPERTY = "tersor.maxActivationBytes";
 
+    /** The activation limit in force: {@link #MAX_BYTES_PROPERTY}, or 4 GiB. */
+    public static long maxActivationBytes() {
+        return Long.getLong(MAX_BYTES_PROPERTY, 4L << 30);
+    }
+
     /** One kernel call: which slots it reads and writes. */
     record Step(Node node, Kernel kernel, int[] inputs, int[] outputs) {
     }
@@ -185,7 +190,7 @@ public final class Plan {
         }
         long scratchOffset = total[0];
         long arena = scratchOffset + BufferPlanner.align(scratch);
-        long limit = Long.getLong(MAX_BYTES_PROPERTY, 4L << 30);
+        long limit = maxActivationBytes();
         if (arena > limit) {
             throw new InvalidModelException("these input shapes need " + arena + " bytes of activations, more than the limit of "
                     + limit + " (-D" + MAX_BYTES_PROPERTY + ")");

@@ -1,0 +1,147 @@
+package dev.tersor.format.q8;
+
+import dev.tersor.format.DenseMatrixView;
+import dev.tersor.format.Execution;
+import dev.tersor.format.WeightMatrix;
+import dev.tersor.kernels.Kernels;
+import dev.tersor.kernels.Parallelism;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The q8 layout's two products. With int8 activations every provider must give the scalar
+ * reference's bits (the integer sums are exact, the rest is defined operation by operation), and the
+ * result must stay within the activation quantization's error of the float product.
+ */
+class Q8MatrixTest {
+
+    private static final int[][] SHAPES = {{1, 1}, {5, 3}, {17, 63}, {9, 64}, {13, 65}, {33, 384}, {7, 1536}, {3, 4097}};
+    private static final int[] BATCHES = {1, 2, 3, 5, 9, 16};
+
+    /** A row of integer steps in [-128, 127], codes at both ends included, times a per-row step. */
+    private static DenseMatrixView integerRows(int rows, int cols, long seed) {
+        Random random = new Random(seed);
+        float[] values = new float[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            float step = 0.001f * (1 + random.nextInt(1000));
+            for (int c = 0; c < cols; c++) {
+                int code = c == 0 ? -128 : c == 1 ? 127 : random.nextInt(256) - 128;
+                values[r * cols + c] = code * step;
+            }
+        }
+        return DenseMatrixView.of(rows, cols, values);
+    }
+
+    private static float[] activations(int cols, int batch, long seed) {
+        Random random = new Random(seed);
+        float[] x = new float[cols * batch];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian() * (1 + i % 7);
+        }
+        return x;
+    }
+
+    private static float[] multiply(WeightMatrix w, float[] x, int batch, Kernels kernels, int threads) {
+        float[] y = new float[w.rows() * batch];
+        w.multiply(MemorySegment.ofArray(x), MemorySegment.ofArray(y), batch,
+                new Execution(kernels, Parallelism.of(threads)));
+        return y;
+    }
+
+    @Test
+    void int8ProductsAreIdenticalOnEveryProviderAndCloseToTheFloatProduct() {
+        for (int[] shape : SHAPES) {
+            DenseMatrixView source = integerRows(shape[0], shape[1], shape[0] * 31L + shape[1]);
+            try (WeightMatrix exact = Q8Matrix.FORMAT.encode(source);
+                 WeightMatrix fast = Q8Matrix.FORMAT.encodeToRun(source)) {
+                assertThat(((Q8Matrix) exact).int8Activations()).isFalse();
+                assertThat(((Q8Matrix) fast).int8Activations()).isTrue();
+                assertThat(fast.toDense()).isEqualTo(source.toArray());
+                for (int batch : BATCHES) {
+                    float[] x = activations(shape[1], batch, batch);
+                    float[] reference = multiply(fast, x, batch, Kernels.named("scalar"), 1);
+                    float[] floatProduct = multiply(exact, x, batch, Kernels.named("scalar"), 1);
+                    for (Kernels kernels : Kernels.available()) {
+                        for (int threads : new int[]{1, 2}) {
+                            assertThat(multiply(fast, x, batch, kernels, threads))
+                                    .as("%s, %d threads, %dx%d, batch %d", kernels.name(), threads, shape[0], shape[1], batch)
+                                    .isEqualTo(reference);
+                        }
+                    }
+                    assertWithinQuantizationError(source, x, batch, reference, floatProduct);
+                }
+            }
+        }
+    }
+
+    /** |W·Q(x) − W·x| ≤ Σ_j |w_j| · (half a step of the column's scale), plus float rounding. */
+    private static void assertWithinQuantizationError(DenseMatrixView w, float[] x, int batch, float[] quantized,
+                                                      float[] exact) {
+        for (int b = 0; b < batch; b++) {
+            float max = 0;
+            for (int j = 0; j < w.cols(); j++) {
+                max = Math.max(max, Math.abs(x[j * batch + b]));
+            }
+            for (int r = 0; r < w.rows(); r++) {
+                double magnitude = 0;
+                for (int j = 0; j < w.cols(); j++) {
+                    magnitude += Math.abs(w.get(r, j));
+                }
+                double bound = magnitude * max / 127 * 0.5 * 1.001 + 1e-4 * magnitude * max;
+                int i = r * batch + b;
+                assertThat((double) Math.abs(quantized[i] - exact[i])).as("row %d, column %d", r, b)
+                        .isLessThanOrEqualTo(bound);
+            }
+        }
+    }
+
+    @Test
+    void nonFiniteColumnsGiveNaNAndZeroColumnsGiveZero() {
+        DenseMatrixView source = integerRows(6, 70, 5);
+        int batch = 4;
+        float[] x = activations(70, batch, 9);
+        for (int j = 0; j < 70; j++) {
+            x[j * batch] = 0f;             // column 0: zeros
+            x[j * batch + 2] = 1e-35f;     // column 2: too small to scale
+        }
+        x[10 * batch + 1] = Float.NaN;     // column 1: one NaN
+        x[3 * batch + 3] = Float.POSITIVE_INFINITY;
+        try (WeightMatrix fast = Q8Matrix.FORMAT.encodeToRun(source)) {
+            for (Kernels kernels : Kernels.available()) {
+                float[] y = multiply(fast, x, batch, kernels, 1);
+                for (int r = 0; r < 6; r++) {
+                    assertThat(Math.abs(y[r * batch])).as(kernels.name()).isZero();
+                    assertThat(y[r * batch + 1]).as(kernels.name()).isNaN();
+                    assertThat(Math.abs(y[r * batch + 2])).as(kernels.name()).isZero();
+                    assertThat(y[r * batch + 3]).as(kernels.name()).isNaN();
+                }
+            }
+        }
+    }
+
+    @Test
+    void refusesRowsOffAnIntegerGrid() {
+        float[] values = {1f, 1.0001f};
+        assertThat(RowScales.fit(values)).isNaN();
+        assertThat(RowScales.fit(new float[]{0.1f, 0.2f, 0.3f, -12.8f})).isEqualTo(0.1f);
+        assertThat(RowScales.fit(new float[]{0.1f, 300f})).isNaN();
+        assertThat(RowScales.fit(new float[]{0f, -0f, 1f})).isNaN();
+        assertThat(RowScales.fit(new float[]{0f, Float.NaN})).isNaN();
+        assertThat(RowScales.fit(new float[]{3f, 5f, 7f})).isEqualTo(1f);
+    }
+
+    @Test
+    void layoutKeepsTheActivationMode() {
+        DenseMatrixView source = integerRows(4, 100, 3);
+        try (WeightMatrix fast = Q8Matrix.FORMAT.encodeToRun(source);
+             WeightMatrix copy = Q8Matrix.FORMAT.fromLayout(fast.layout(), null)) {
+            assertThat(((Q8Matrix) copy).int8Activations()).isTrue();
+            float[] x = activations(100, 1, 1);
+            assertThat(copy.multiply(x)).isEqualTo(fast.multiply(x));
+        }
+    }
+}
