@@ -9,6 +9,16 @@
 
 #include "tersor_internal.h"
 
+#ifdef TK_X86
+#include <cpuid.h>
+#endif
+#ifdef TK_NEON_PATH
+#include <sys/auxv.h>
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1UL << 20)
+#endif
+#endif
+
 static int always(void) {
     return 1;
 }
@@ -19,20 +29,69 @@ static int has_avx2_fma(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
+
+/* Whether the OS saves every state component in `mask` (XCR0): 0x6 SSE+YMM, 0xE6 also the AVX-512 state. */
+static int os_saves(uint64_t mask) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE)) {
+        return 0;
+    }
+    uint32_t lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return ((((uint64_t) hi << 32) | lo) & mask) == mask;
+}
+
+/* CPUID leaf 7, subleaf `sub`: 0 if the CPU has no such leaf. */
+static int cpuid7(unsigned sub, unsigned *a, unsigned *b, unsigned *c, unsigned *d) {
+    if (__get_cpuid_max(0, NULL) < 7) {
+        return 0;
+    }
+    __cpuid_count(7, sub, *a, *b, *c, *d);
+    return 1;
+}
+
+/* AVX-VNNI (VEX vpdpbusd): leaf 7 subleaf 1 EAX bit 4; gcc 12's cpu model does not know it. */
+static int has_avx_vnni(void) {
+    unsigned a, b, c, d;
+    return has_avx2_fma() && cpuid7(1, &a, &b, &c, &d) && (a >> 4 & 1) && os_saves(0x6);
+}
+
+/* AVX-512 F, BW and VNNI (leaf 7 subleaf 0: EBX bits 16, 30; ECX bit 11), and the OS saves ZMM state. */
+static int has_avx512_vnni(void) {
+    unsigned a, b, c, d;
+    return has_avx2_fma() && cpuid7(0, &a, &b, &c, &d) && (b >> 16 & 1) && (b >> 30 & 1) && (c >> 11 & 1)
+           && os_saves(0xE6);
+}
+#endif
+
+#ifdef TK_NEON_PATH
+static int has_dotprod(void) {
+    return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+}
 #endif
 
 #define PATH_KERNEL(isa, kernel, args) .kernel = tk_##kernel##_##isa,
 
+/*
+ * The integer-dot-product paths take every kernel of the path below them and then their own q8
+ * kernel: a later designated initializer replaces an earlier one, which is what is meant here.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
 static const tk_path PATHS[] = {
     {.name = "portable", .supported = always, TK_FORMATS(PATH_KERNEL, portable)},
 #ifdef TK_X86
     {.name = "avx2", .supported = has_avx2_fma, TK_FORMATS(PATH_KERNEL, avx2)},
+    {.name = "avx-vnni", .supported = has_avx_vnni, TK_FORMATS(PATH_KERNEL, avx2).q8 = tk_q8_avxvnni},
+    {.name = "avx512-vnni", .supported = has_avx512_vnni, TK_FORMATS(PATH_KERNEL, avx2).q8 = tk_q8_avx512vnni},
 #endif
 #ifdef TK_NEON_PATH
     /* Advanced SIMD is part of every AArch64 CPU that runs Linux. */
     {.name = "neon", .supported = always, TK_FORMATS(PATH_KERNEL, neon)},
+    {.name = "neon-dotprod", .supported = has_dotprod, TK_FORMATS(PATH_KERNEL, neon).q8 = tk_q8_neondot},
 #endif
 };
+#pragma GCC diagnostic pop
 
 #define PATH_COUNT ((int) (sizeof PATHS / sizeof PATHS[0]))
 
@@ -95,10 +154,10 @@ const char *tersor_isa(void) {
 const char *tersor_isa_paths(void) {
     static const char names[] = "portable"
 #ifdef TK_X86
-                                " avx2"
+                                " avx2 avx-vnni avx512-vnni"
 #endif
 #ifdef TK_NEON_PATH
-                                " neon"
+                                " neon neon-dotprod"
 #endif
         ;
     return names;
@@ -183,4 +242,11 @@ void tersor_bitpack_matmul(int32_t rows, int32_t cols, int32_t batch, const void
     tk_bitpack_args a = {rows, cols, batch, row_bits, row_scale, {row_ptr, row_ptr_width}, data, x, y,
                          row_start, row_end};
     path()->bitpack(&a);
+}
+
+void tersor_q8_matmul(int32_t rows, int32_t cols, int32_t batch, const void *codes, const void *row_scale,
+                      const void *row_sum, int32_t int8_activations, const void *x, void *y,
+                      int32_t row_start, int32_t row_end) {
+    tk_q8_args a = {rows, cols, batch, codes, row_scale, row_sum, int8_activations, x, y, row_start, row_end};
+    path()->q8(&a);
 }

@@ -103,6 +103,18 @@ typedef struct {
     int32_t row_start, row_end;
 } tk_bitpack_args;
 
+/* 8-bit integer rows (layout in dev.tersor.kernels.arrays.Q8Arrays): codes padded to a stride of 64. */
+typedef struct {
+    int32_t rows, cols, batch;
+    const void *codes;
+    const void *row_scale;
+    const void *row_sum;
+    int32_t int8_activations;
+    const void *x;
+    void *y;
+    int32_t row_start, row_end;
+} tk_q8_args;
+
 /*
  * Arrays carry no alignment guarantee (slices of a mapped file), so every scalar access goes through
  * memcpy, which compilers turn into one plain load or store.
@@ -173,7 +185,8 @@ TK_INLINE int64_t tk_get(tk_index a, int64_t i) {
     X(isa, ham, tk_huffman_args)          \
     X(isa, sham, tk_huffman_args)         \
     X(isa, xor, tk_xor_args)              \
-    X(isa, bitpack, tk_bitpack_args)
+    X(isa, bitpack, tk_bitpack_args)      \
+    X(isa, q8, tk_q8_args)
 
 #define TK_PATH_FIELD(isa, kernel, args) void (*kernel)(const args *);
 #define TK_PROTOTYPE(isa, kernel, args) void tk_##kernel##_##isa(const args *a);
@@ -195,6 +208,18 @@ TK_FORMATS(TK_PROTOTYPE, avx2)
 #endif
 #ifdef TK_NEON_PATH
 TK_FORMATS(TK_PROTOTYPE, neon)
+#endif
+
+/*
+ * Paths that add an instruction set only the q8 kernel uses (integer dot products): every other field
+ * of their rows is the AVX2 (or NEON) kernel.
+ */
+#ifdef TK_X86
+void tk_q8_avxvnni(const tk_q8_args *a);     /* "avx-vnni": VEX vpdpbusd ymm */
+void tk_q8_avx512vnni(const tk_q8_args *a);  /* "avx512-vnni": vpdpbusd zmm */
+#endif
+#ifdef TK_NEON_PATH
+void tk_q8_neondot(const tk_q8_args *a);     /* "neon-dotprod": SDOT */
 #endif
 
 /*

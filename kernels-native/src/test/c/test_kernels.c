@@ -10,15 +10,23 @@
  * outside the range must keep their bits. Arrays are allocated at their exact size, so under
  * AddressSanitizer any read past an array fails the test.
  *
- *   tersor_kernels_test [--cases N] [--seed S] [--expect-isa NAME]
+ *   tersor_kernels_test [--cases N] [--seed S] [--expect-isa NAME] [--q8-bench]
  *
  * --expect-isa checks the path chosen when the library loaded (from TERSOR_NATIVE_ISA) and runs
- * the dispatch checks; --cases 0 skips the kernel cases.
+ * the dispatch checks; --cases 0 skips the kernel cases. --q8-bench prints the int8 q8 kernel's speed
+ * on every supported path (indicative) and tests nothing.
+ *
+ * q8 (8-bit rows) is checked separately: with int8 activations every path must give the bits of an
+ * independent reference (TokenQuantizer written with rintf, an int64 sum) and of the portable path,
+ * over the shapes cols {1, 3, 63, 64, 65, 384, 1536, 4097} × rows {1, 5, 17} × batch {1, 2, 7, 9, 33},
+ * rows of 0 and past one 32 KiB chunk, codes at −128 and 127, columns holding a NaN, an infinity, only
+ * zeros, only tiny values or ties at scale 1; float activations within the bound above.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tersor_internal.h"
 
@@ -1262,16 +1270,276 @@ static void dispatch_checks(void) {
     const int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     CHECK(tersor_isa_select("avx2") == 0 && strcmp(tersor_isa(), avx2 ? "avx2" : "portable") == 0,
           "cap avx2 on a CPU %s AVX2+FMA selects %s", avx2 ? "with" : "without", tersor_isa());
+    /* the library reads CPUID itself; libgcc's model (which knows AVX-512 VNNI) must agree */
+    const int avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+                       && __builtin_cpu_supports("avx512vnni");
+    const tk_path *vnni = NULL;
+    for (int i = 0; i < path_count; i++) {
+        if (strcmp(paths[i].name, "avx512-vnni") == 0) {
+            vnni = &paths[i];
+        }
+    }
+    CHECK(vnni != NULL && vnni->supported() == avx512, "avx512-vnni supported %d, libgcc says %d",
+          vnni != NULL ? vnni->supported() : -1, avx512);
 #endif
 #ifdef TK_NEON_PATH
-    CHECK(tersor_isa_select(NULL) == 0 && strcmp(tersor_isa(), "neon") == 0, "AArch64 selects %s", tersor_isa());
+    CHECK(tersor_isa_select(NULL) == 0
+              && (strcmp(tersor_isa(), "neon") == 0 || strcmp(tersor_isa(), "neon-dotprod") == 0),
+          "AArch64 selects %s", tersor_isa());
 #endif
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* q8: 8-bit integer rows, int8 (bit-exact) and float activations. */
+
+/* TokenQuantizer, written the obvious way: fabsf, isfinite, rintf (half to even in the default mode). */
+static float q8_ref_quantize(const float *x, int32_t cols, int32_t batch, int32_t b, int8_t *q) {
+    float max = 0.0f;
+    int bad = 0;
+    for (int32_t j = 0; j < cols; j++) {
+        const float v = fabsf(x[(int64_t) j * batch + b]);
+        if (!isfinite(v)) {
+            bad = 1;
+        } else if (v > max) {
+            max = v;
+        }
+    }
+    if (bad || max < 1e-30f) {
+        memset(q, 0, (size_t) cols);
+        return bad ? NAN : 0.0f;
+    }
+    const float inverse = 127.0f / max;
+    for (int32_t j = 0; j < cols; j++) {
+        const float scaled = x[(int64_t) j * batch + b] * inverse;
+        const float r = rintf(scaled);
+        q[j] = (int8_t) (r < -127.0f ? -127 : r > 127.0f ? 127 : (int) r);
+    }
+    return max / 127.0f;
+}
+
+typedef struct {
+    int32_t rows, cols, batch, row_start, row_end;
+    int8_t *codes;      /* what the kernel reads: rows·stride, zero padded */
+    float *scale;
+    int32_t *sum;
+    float *x;           /* the test's copy */
+    const void *codes_in, *scale_in, *sum_in, *x_in;
+} q8_case;
+
+/* Column kinds: ordinary, NaN, infinity, zeros, tiny, half-integers at scale 1 (ties to even). */
+static float q8_activation(int kind, int32_t j, int32_t cols, float magnitude) {
+    switch (kind) {
+        case 1: return j == cols / 2 ? NAN : (float) (unit() - 0.5);
+        case 2: return j == cols - 1 ? (uniform(0, 1) ? INFINITY : -INFINITY) : (float) (unit() - 0.5);
+        case 3: return uniform(0, 1) ? 0.0f : -0.0f;
+        case 4: return (float) ((unit() - 0.5) * 2e-35);
+        case 5: return j == 0 ? 127.0f : (float) uniform(-127, 126) + 0.5f;
+        default: return (float) ((unit() - 0.5) * magnitude);
+    }
+}
+
+static q8_case q8_make(int32_t rows, int32_t cols, int32_t batch) {
+    q8_case c;
+    c.rows = rows;
+    c.cols = cols;
+    c.batch = batch;
+    const int64_t stride = (cols + 63) / 64 * 64;
+    c.codes = scratch((size_t) (rows * stride));
+    c.scale = scratch(4 * (size_t) rows);
+    c.sum = scratch(4 * (size_t) rows);
+    c.x = scratch(4 * (size_t) cols * (size_t) batch + 4);
+    memset(c.codes, 0, (size_t) (rows * stride));
+    for (int32_t r = 0; r < rows; r++) {
+        const int kind = (int) uniform(0, 5); /* 0: extremes only, 1: small, else uniform */
+        int32_t sum = 0;
+        for (int32_t j = 0; j < cols; j++) {
+            const int8_t v = kind == 0 ? (uniform(0, 1) ? -128 : 127) : kind == 1 ? (int8_t) uniform(-3, 3)
+                                                                                  : (int8_t) uniform(-128, 127);
+            c.codes[r * stride + j] = v;
+            sum += v;
+        }
+        c.sum[r] = sum;
+        c.scale[r] = uniform(0, 9) == 0 ? 0.0f : (float) ((unit() + 0.01) * (uniform(0, 1) ? 1e-3 : -2.0));
+    }
+    for (int32_t b = 0; b < batch; b++) {
+        const int kind = uniform(0, 3) == 0 ? (int) uniform(1, 5) : 0;
+        const float magnitude = (float) (uniform(0, 1) ? 1.0 : 1e4 * unit());
+        for (int32_t j = 0; j < cols; j++) {
+            c.x[(int64_t) j * batch + b] = q8_activation(kind, j, cols, magnitude);
+        }
+    }
+    c.codes_in = input_copy(c.codes, (size_t) (rows * stride));
+    c.scale_in = input_copy(c.scale, 4 * (size_t) rows);
+    c.sum_in = input_copy(c.sum, 4 * (size_t) rows);
+    c.x_in = input_copy(c.x, 4 * (size_t) cols * (size_t) batch);
+    c.row_start = (int32_t) uniform(0, rows);
+    c.row_end = (int32_t) uniform(c.row_start, rows);
+    if (uniform(0, 2) == 0) {
+        c.row_start = 0;
+        c.row_end = rows;
+    }
+    return c;
+}
+
+static void *q8_output_buffer(const q8_case *c) {
+    void *y = buffer(4 * (size_t) c->rows * (size_t) c->batch);
+    for (int64_t i = 0; i < (int64_t) c->rows * c->batch; i++) {
+        memcpy((char *) y + 4 * i, &SENTINEL, 4);
+    }
+    return y;
+}
+
+static void q8_check(const q8_case *c, int int8, const char *path, const void *y, const void *portable) {
+    const int64_t stride = (c->cols + 63) / 64 * 64;
+    int8_t *q = scratch((size_t) c->cols + 1);
+    for (int32_t b = 0; b < c->batch; b++) {
+        const float qs = int8 ? q8_ref_quantize(c->x, c->cols, c->batch, b, q) : 0.0f;
+        for (int32_t r = 0; r < c->rows; r++) {
+            const int64_t i = (int64_t) r * c->batch + b;
+            if (r < c->row_start || r >= c->row_end) {
+                CHECK(bits_at(y, i) == SENTINEL, "q8 on %s: row %d outside [%d, %d) was written", path, r,
+                      c->row_start, c->row_end);
+                continue;
+            }
+            const float got = getf(y, i);
+            if (int8) {
+                int64_t acc = 0;
+                for (int32_t j = 0; j < c->cols; j++) {
+                    acc += (int64_t) c->codes[r * stride + j] * q[j];
+                }
+                const float p = (float) (int32_t) acc * c->scale[r];
+                const float want = p * qs;
+                uint32_t wb;
+                memcpy(&wb, &want, 4);
+                CHECK(bits_at(y, i) == wb && bits_at(y, i) == bits_at(portable, i),
+                      "q8 int8 on %s: %dx%d batch %d rows [%d,%d): y[%d][%d] = %.9g (%08x), reference %.9g (%08x), portable %08x",
+                      path, c->rows, c->cols, c->batch, c->row_start, c->row_end, r, b, got, bits_at(y, i), want, wb,
+                      bits_at(portable, i));
+            } else {
+                double sum = 0, terms = 0;
+                for (int32_t j = 0; j < c->cols; j++) {
+                    const double t = (double) c->codes[r * stride + j] * c->x[(int64_t) j * c->batch + b];
+                    sum += t;
+                    terms += fabs(t);
+                }
+                const double rs = c->scale[r];
+                const double want = sum * rs;
+                const double bound = (c->cols + 8) * 0x1.0p-23 * terms * fabs(rs) + 1e-30;
+                const int ok = isfinite(want) ? fabs((double) got - want) <= bound : !isfinite(got) || rs == 0;
+                CHECK(ok || (isnan(got) && isnan(want)),
+                      "q8 float on %s: %dx%d batch %d rows [%d,%d): y[%d][%d] = %.9g, reference %.9g, bound %.3g",
+                      path, c->rows, c->cols, c->batch, c->row_start, c->row_end, r, b, got, want, bound);
+            }
+        }
+    }
+}
+
+static void q8_run(int32_t rows, int32_t cols, int32_t batch) {
+    q8_case c = q8_make(rows, cols, batch);
+    for (int int8 = 0; int8 <= 1; int8++) {
+        CHECK(tersor_isa_select("portable") == 0, "cannot select portable");
+        void *portable = q8_output_buffer(&c);
+        tersor_q8_matmul(rows, cols, batch, c.codes_in, c.scale_in, c.sum_in, int8, c.x_in, portable,
+                         c.row_start, c.row_end);
+        for (int i = 0; i < path_count; i++) {
+            if (!paths[i].supported()) {
+                continue;
+            }
+            const char *name = paths[i].name;
+            CHECK(tersor_isa_select(name) == 0 && strcmp(tersor_isa(), name) == 0, "cannot select %s", name);
+            void *y = q8_output_buffer(&c);
+            tersor_q8_matmul(rows, cols, batch, c.codes_in, c.scale_in, c.sum_in, int8, c.x_in, y,
+                             c.row_start, c.row_end);
+            q8_check(&c, int8, name, y, portable);
+        }
+    }
+    free_buffers();
+}
+
+static void q8_cases(long random_cases) {
+    static const int32_t COLS[] = {1, 3, 63, 64, 65, 384, 1536, 4097};
+    static const int32_t ROWS[] = {1, 5, 17};
+    static const int32_t BATCH[] = {1, 2, 7, 9, 33};
+    for (size_t i = 0; i < sizeof COLS / sizeof COLS[0]; i++) {
+        for (size_t j = 0; j < sizeof ROWS / sizeof ROWS[0]; j++) {
+            for (size_t k = 0; k < sizeof BATCH / sizeof BATCH[0]; k++) {
+                misalign = uniform(0, 1);
+                q8_run(ROWS[j], COLS[i], BATCH[k]);
+            }
+        }
+    }
+    /* no columns; rows longer than one 32 KiB chunk, up to the limit */
+    misalign = 1;
+    q8_run(3, 0, 2);
+    q8_run(6, 40000, 3);
+    q8_run(2, 65536, 1);
+    q8_run(5, 32768, 2);
+    q8_run(5, 32769, 9);
+    for (long n = 0; n < random_cases; n++) {
+        misalign = uniform(0, 1);
+        q8_run((int32_t) uniform(1, 40), (int32_t) uniform(1, 2000), (int32_t) uniform(1, 40));
+    }
+}
+
+static double seconds(void) {
+    struct timespec ts;
+    timespec_get(&ts, TIME_UTC);
+    return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+}
+
+/* Indicative speed of the int8 q8 kernel on every supported path: GMAC/s, best of a few runs. */
+static void q8_bench(void) {
+    static const int32_t SHAPES[][2] = {{384, 1536}, {4096, 4096}};
+    static const int32_t BATCH[] = {1, 11};
+    for (size_t s = 0; s < 2; s++) {
+        const int32_t rows = SHAPES[s][0], cols = SHAPES[s][1];
+        const int64_t stride = (cols + 63) / 64 * 64;
+        int8_t *codes = scratch((size_t) (rows * stride));
+        float *scale = scratch(4 * (size_t) rows);
+        int32_t *sum = scratch(4 * (size_t) rows);
+        for (int64_t i = 0; i < rows * stride; i++) {
+            codes[i] = (int8_t) uniform(-128, 127);
+        }
+        for (int32_t r = 0; r < rows; r++) {
+            scale[r] = 0.01f;
+            sum[r] = 0;
+        }
+        for (size_t bi = 0; bi < 2; bi++) {
+            const int32_t batch = BATCH[bi];
+            float *x = scratch(4 * (size_t) cols * (size_t) batch);
+            float *y = scratch(4 * (size_t) rows * (size_t) batch);
+            for (int64_t i = 0; i < (int64_t) cols * batch; i++) {
+                x[i] = (float) (unit() - 0.5);
+            }
+            for (int p = 0; p < path_count; p++) {
+                if (!paths[p].supported()) {
+                    continue;
+                }
+                tersor_isa_select(paths[p].name);
+                const double macs = (double) rows * cols * batch;
+                const int reps = (int) (2e9 / macs / (p == 0 ? 8 : 1)) + 1;
+                double best = 1e30;
+                for (int round = 0; round < 5; round++) {
+                    const double t0 = seconds();
+                    for (int rep = 0; rep < reps; rep++) {
+                        tersor_q8_matmul(rows, cols, batch, codes, scale, sum, 1, x, y, 0, rows);
+                    }
+                    const double t = (seconds() - t0) / reps;
+                    best = t < best ? t : best;
+                }
+                printf("q8 int8 %5dx%-5d batch %2d  %-12s %8.1f us  %7.1f GMAC/s\n", rows, cols, batch,
+                       paths[p].name, best * 1e6, macs / best * 1e-9);
+            }
+        }
+        free_buffers();
+    }
 }
 
 int main(int argc, char **argv) {
     long cases = 300;
     uint64_t seed = 0x7E5502ull;
     const char *expect_isa = NULL;
+    int bench = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--cases") == 0 && i + 1 < argc) {
             cases = strtol(argv[++i], NULL, 10);
@@ -1279,8 +1547,10 @@ int main(int argc, char **argv) {
             seed = strtoull(argv[++i], NULL, 0);
         } else if (strcmp(argv[i], "--expect-isa") == 0 && i + 1 < argc) {
             expect_isa = argv[++i];
+        } else if (strcmp(argv[i], "--q8-bench") == 0) {
+            bench = 1;
         } else {
-            fprintf(stderr, "usage: %s [--cases N] [--seed S] [--expect-isa NAME]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--cases N] [--seed S] [--expect-isa NAME] [--q8-bench]\n", argv[0]);
             return 2;
         }
     }
@@ -1292,8 +1562,13 @@ int main(int argc, char **argv) {
     dispatch_checks();
 
     rng = seed;
+    if (bench) {
+        q8_bench();
+        return 0;
+    }
     if (cases > 0) {
         edge_cases();
+        q8_cases(cases / 3);
     }
     for (long c = 0; c < cases; c++) {
         misalign = uniform(0, 1);

@@ -29,7 +29,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a declaration below changes; the Java bindings refuse a library that differs. */
-#define TERSOR_KERNELS_ABI_VERSION 2
+#define TERSOR_KERNELS_ABI_VERSION 3
 
 /* The library is built with hidden visibility; only what this header declares is exported. */
 #if defined(__GNUC__)
@@ -42,8 +42,9 @@ extern "C" {
 TERSOR_API int32_t tersor_abi_version(void);
 
 /*
- * Name of the instruction-set path the kernels run: "portable", "avx2" (x86-64) or "neon"
- * (aarch64). Chosen when the library loads, from the CPU and the optional cap in the
+ * Name of the instruction-set path the kernels run: "portable"; on x86-64 "avx2", "avx-vnni" or
+ * "avx512-vnni"; on aarch64 "neon" or "neon-dotprod" (the last two of each add integer dot products,
+ * which only tersor_q8_matmul uses; every other kernel is the AVX2 or NEON one). Chosen when the library loads, from the CPU and the optional cap in the
  * environment variable TERSOR_NATIVE_ISA; tersor_isa_select changes it.
  */
 TERSOR_API const char *tersor_isa(void);
@@ -142,6 +143,21 @@ TERSOR_API void tersor_bitpack_matmul(int32_t rows, int32_t cols, int32_t batch,
                                       const void *row_scale, const void *row_ptr, int32_t row_ptr_width,
                                       const void *data, const void *x, void *y,
                                       int32_t row_start, int32_t row_end);
+
+/*
+ * 8-bit integer rows: codes s8[rows·stride], stride = cols rounded up to a multiple of 64, each row
+ * zero-padded; row_scale f32[rows]; row_sum i32[rows], Σ_j codes of the row; cols <= 65536. Layout
+ * and semantics of dev.tersor.kernels.arrays.Q8Arrays and dev.tersor.kernels.q8.Q8ScalarKernel.
+ * int8_activations == 0: each output is row_scale[r]·Σ_j code_rj·x_j, summed in float.
+ * int8_activations != 0: each batch column b is first quantized as TokenQuantizer does (m = max |x_j|;
+ * q_j = clamp(rint(x_j·(127/m)), −127, 127), scale_b = m/127, in float32; scale 0 and q = 0 when
+ * m < 1e-30, scale NaN and q = 0 when the column holds a NaN or an infinity), and each output is
+ * ((float) Σ_j code_rj·q_j · row_scale[r]) · scale_b with the sum exact in int32: the same bits on
+ * every path.
+ */
+TERSOR_API void tersor_q8_matmul(int32_t rows, int32_t cols, int32_t batch, const void *codes,
+                                 const void *row_scale, const void *row_sum, int32_t int8_activations,
+                                 const void *x, void *y, int32_t row_start, int32_t row_end);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,7 @@ import dev.tersor.kernels.arrays.CsrArrays;
 import dev.tersor.kernels.arrays.DenseArrays;
 import dev.tersor.kernels.arrays.GroupedArrays;
 import dev.tersor.kernels.arrays.HamArrays;
+import dev.tersor.kernels.arrays.Q8Arrays;
 import dev.tersor.kernels.arrays.ShamArrays;
 import dev.tersor.kernels.arrays.WeightArrays;
 import dev.tersor.kernels.arrays.XorArrays;
@@ -30,7 +31,10 @@ import java.lang.foreign.MemorySegment;
  */
 public final class NativeKernels extends Kernels {
 
-    /** System property capping the native instruction-set path: {@code portable}, {@code avx2}, {@code neon}. */
+    /**
+     * System property capping the native instruction-set path: {@code portable}, {@code avx2},
+     * {@code avx-vnni}, {@code avx512-vnni}, {@code neon}, {@code neon-dotprod} (see {@link #isaPaths()}).
+     */
     public static final String ISA_PROPERTY = "tersor.native.isa";
     /** Environment variable with the same meaning, read when the property is not set. */
     public static final String ISA_ENVIRONMENT = "TERSOR_NATIVE_ISA";
@@ -93,16 +97,23 @@ public final class NativeKernels extends Kernels {
         return "native";
     }
 
-    /** The C path in use: {@code portable}, {@code avx2} or {@code neon}. */
+    /**
+     * The C path in use: {@code portable}; {@code avx2}, {@code avx-vnni} or {@code avx512-vnni} on x86-64;
+     * {@code neon} or {@code neon-dotprod} on aarch64. The dot-product paths differ from {@code avx2} and
+     * {@code neon} only in the q8 kernel.
+     */
     @Override
     public String isa() {
         return isa;
     }
 
-    /** 256 for the AVX2 path, 128 for NEON and for portable C (what compilers vectorize it to at least). */
+    /**
+     * 256 for the x86 paths (the VNNI paths run the AVX2 kernels of every format but q8), 128 for NEON
+     * and for portable C (what compilers vectorize it to at least).
+     */
     @Override
     public int vectorBits() {
-        return "avx2".equals(isa) ? 256 : 128;
+        return isa.startsWith("avx") ? 256 : 128;
     }
 
     /** Every path the loaded library was built with, slowest first, whether this CPU runs it or not. */
@@ -172,6 +183,9 @@ public final class NativeKernels extends Kernels {
             case BitpackArrays a -> TersorKernels.tersor_bitpack_matmul(io || a.onHeap(),
                     a.rows(), a.cols(), batch, a.rowBits(), a.rowScale(), a.rowPtr().segment(), width(a.rowPtr()),
                     a.data(), x, y, rowStart, rowEnd);
+            case Q8Arrays a -> TersorKernels.tersor_q8_matmul(io || a.onHeap(),
+                    a.rows(), a.cols(), batch, a.codes(), a.rowScale(), a.rowSum(), a.int8Activations() ? 1 : 0,
+                    x, y, rowStart, rowEnd);
             default -> fallback.matMul(w, batch, x, y, rowStart, rowEnd);
         }
     }

@@ -23,7 +23,7 @@ import static dev.tersor.kernels.ffm.Downcalls.rethrow;
 public final class TersorKernels {
 
     /** The header's {@code TERSOR_KERNELS_ABI_VERSION}; a library reporting another one is refused. */
-    public static final int TERSOR_KERNELS_ABI_VERSION = 2;
+    public static final int TERSOR_KERNELS_ABI_VERSION = 3;
 
     static final ValueLayout.OfInt C_INT = ValueLayout.JAVA_INT;
     static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
@@ -424,6 +424,41 @@ public final class TersorKernels {
     }
 
     // ---------------------------------------------------------------------------------------------
+    // void tersor_q8_matmul(int32_t rows, int32_t cols, int32_t batch, const void *codes, const void *row_scale,
+    //     const void *row_sum, int32_t int8_activations, const void *x, void *y, int32_t row_start, int32_t row_end);
+
+    private static final class tersor_q8_matmul {
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(C_INT, C_INT, C_INT, C_POINTER, C_POINTER,
+                C_POINTER, C_INT, C_POINTER, C_POINTER, C_INT, C_INT);
+        static final MemorySegment ADDR = find("tersor_q8_matmul");
+        static final MethodHandle HANDLE = downcall(ADDR, DESC);
+        static final MethodHandle HEAP = critical(ADDR, DESC);
+    }
+
+    public static void tersor_q8_matmul(int rows, int cols, int batch, MemorySegment codes, MemorySegment rowScale,
+                                        MemorySegment rowSum, int int8Activations, MemorySegment x, MemorySegment y,
+                                        int rowStart, int rowEnd) {
+        tersor_q8_matmul(false, rows, cols, batch, codes, rowScale, rowSum, int8Activations, x, y, rowStart, rowEnd);
+    }
+
+    /** Through the critical handle when {@code critical}: one argument or more lives on the heap. */
+    static void tersor_q8_matmul(boolean critical, int rows, int cols, int batch, MemorySegment codes,
+                                 MemorySegment rowScale, MemorySegment rowSum, int int8Activations, MemorySegment x,
+                                 MemorySegment y, int rowStart, int rowEnd) {
+        try {
+            if (critical) {
+                tersor_q8_matmul.HEAP.invokeExact(rows, cols, batch, codes, rowScale, rowSum, int8Activations, x, y,
+                        rowStart, rowEnd);
+            } else {
+                tersor_q8_matmul.HANDLE.invokeExact(rows, cols, batch, codes, rowScale, rowSum, int8Activations, x, y,
+                        rowStart, rowEnd);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
 
     /** The kernels through their critical handles, under the C names. */
     public static final class Heap {
@@ -497,6 +532,13 @@ public final class TersorKernels {
                                                  int rowEnd) {
             TersorKernels.tersor_bitpack_matmul(true, rows, cols, batch, rowBits, rowScale, rowPtr, rowPtrWidth, data,
                     x, y, rowStart, rowEnd);
+        }
+
+        public static void tersor_q8_matmul(int rows, int cols, int batch, MemorySegment codes,
+                                            MemorySegment rowScale, MemorySegment rowSum, int int8Activations,
+                                            MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+            TersorKernels.tersor_q8_matmul(true, rows, cols, batch, codes, rowScale, rowSum, int8Activations, x, y,
+                    rowStart, rowEnd);
         }
     }
 }

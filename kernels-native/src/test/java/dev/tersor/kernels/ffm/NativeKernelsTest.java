@@ -49,10 +49,10 @@ class NativeKernelsTest {
         assertThat(NATIVE.name()).isEqualTo("native");
         assertThat(NativeKernels.isaPaths()).startsWith("portable");
         if (linux("x86_64")) {
-            assertThat(NativeKernels.isaPaths()).isEqualTo("portable avx2");
+            assertThat(NativeKernels.isaPaths()).isEqualTo("portable avx2 avx-vnni avx512-vnni");
         }
         if (linux("aarch64")) {
-            assertThat(NativeKernels.isaPaths()).isEqualTo("portable neon");
+            assertThat(NativeKernels.isaPaths()).isEqualTo("portable neon neon-dotprod");
         }
         assertThat(NativeKernels.isaPaths().split(" ")).contains(NATIVE.isa());
     }
@@ -70,14 +70,31 @@ class NativeKernelsTest {
                 .findFirst().map(line -> List.of(line.substring(line.indexOf(':') + 1).trim().split("\\s+")))
                 .orElse(List.of());
         List<String> paths = List.of(NativeKernels.isaPaths().split(" "));
-        String best;
-        if (linux("x86_64")) {
-            best = flags.contains("avx2") && flags.contains("fma") ? "avx2" : "portable";
-        } else {
-            best = "neon";
+        // every path this CPU runs, by the kernel's flags; the VNNI paths need AVX2 too (their other kernels)
+        List<String> supported = new java.util.ArrayList<>(List.of("portable"));
+        if (linux("x86_64") && flags.contains("avx2") && flags.contains("fma")) {
+            supported.add("avx2");
+            if (flags.contains("avx_vnni")) {
+                supported.add("avx-vnni");
+            }
+            if (flags.contains("avx512f") && flags.contains("avx512bw") && flags.contains("avx512_vnni")) {
+                supported.add("avx512-vnni");
+            }
+        }
+        if (linux("aarch64")) {
+            supported.add("neon");
+            if (flags.contains("asimddp")) {
+                supported.add("neon-dotprod");
+            }
         }
         String cap = System.getProperty(NativeKernels.ISA_PROPERTY, System.getenv(NativeKernels.ISA_ENVIRONMENT));
-        String expected = cap == null || cap.isBlank() || paths.indexOf(cap) >= paths.indexOf(best) ? best : cap;
+        int limit = cap == null || cap.isBlank() ? paths.size() - 1 : paths.indexOf(cap.trim());
+        String expected = "portable";
+        for (int i = 0; i <= limit; i++) {
+            if (supported.contains(paths.get(i))) {
+                expected = paths.get(i);
+            }
+        }
         assertThat(NATIVE.isa()).isEqualTo(expected);
     }
 

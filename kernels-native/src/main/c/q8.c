@@ -1,0 +1,598 @@
+/*
+ * Kernels of 8-bit integer rows (dev.tersor.kernels.arrays.Q8Arrays): row r holds cols signed byte
+ * codes, zero-padded to a stride of cols rounded up to 64, a float scale and the int32 sum of its
+ * codes. Reference semantics: dev.tersor.kernels.q8.Q8ScalarKernel.
+ *
+ * Int8 activations: each batch column of X is quantized to int8 exactly as
+ * dev.tersor.kernels.q8.TokenQuantizer does (same float32 operations, round half to even), a tile of
+ * up to eight columns at a time into a stack buffer of at most 32 KiB laid out [token][stride], zero
+ * padded. Every path then computes the same exact int32 dot products, register-blocked as R rows ×
+ * T tokens of accumulators with K in the lanes (reduced horizontally once per row and token), and
+ * finishes each output with the same two float multiplications, so every path gives the bits of
+ * the Java scalar kernel:
+ *   portable      plain C, s8 × s8
+ *   avx2          vpmaddubsw(|w|, sign(q, w)) then vpmaddwd with ones; |q| ≤ 127, so no int16 pair
+ *                 saturates (2·128·127 < 2^15)
+ *   avx-vnni      vpdpbusd ymm, u8 = q + 128 against s8 codes, 128·row_sum[r] subtracted at the end
+ *   avx512-vnni   the same with zmm
+ *   neon          vmull_s8 + vpadalq_s16
+ *   neon-dotprod  vdotq_s32 (SDOT), s8 × s8
+ * The u8 paths pad activations with 0, not 128, so a padding code never contributes whatever it
+ * holds. Rows longer than 32 KiB are cut into K chunks whose int32 sums are added in Y's slots
+ * before the last chunk converts them.
+ *
+ * Float activations: y = row_scale[r]·Σ_j code·x_j in float, lanes over the columns (batch 1) or
+ * over batch columns, in an order fixed per row; the VNNI paths use the AVX2 kernel.
+ */
+#include <math.h>
+
+#include "tersor_internal.h"
+
+#ifdef TK_X86
+#include "tersor_avx2.h"
+#endif
+#ifdef TK_NEON_PATH
+#include <arm_neon.h>
+#endif
+
+/* Quantized activations of one tile: T·chunk bytes at most. */
+#define Q8_TILE_BYTES 32768
+#define Q8_MAX_TILE 8
+/* Largest register block of any path: rows × tokens. */
+#define Q8_MAX_R 4
+#define Q8_MAX_T 4
+
+TK_INLINE int64_t q8_stride(int64_t cols) {
+    return (cols + 63) / 64 * 64;
+}
+
+/*
+ * Sums of rows [0, nr) (codes at w, `stride` apart) against tokens [0, nt) (quantized at q, `qs`
+ * apart) over len bytes (a multiple of 64) into out[i][t].
+ */
+typedef void (*q8_block_fn)(const int8_t *w, int64_t stride, int nr, const uint8_t *q, int64_t qs, int nt,
+                            int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T]);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Quantization (TokenQuantizer) and the int8 driver, shared by every path. */
+
+TK_INLINE uint32_t q8_bits(const void *x, int64_t i) {
+    uint32_t v;
+    memcpy(&v, (const char *) x + 4 * i, sizeof v);
+    return v;
+}
+
+/*
+ * Column b's scale, and whether it quantizes to zeros. The largest |x| is found on the bit patterns,
+ * which order non-negative floats as their values do; any pattern above FLT_MAX's is an infinity or
+ * a NaN.
+ */
+static float q8_column_scale(const void *x, int64_t cols, int64_t batch, int64_t b, float *inverse, int *zero) {
+    uint32_t m = 0;
+    if (batch == 1) {
+        for (int64_t j = 0; j < cols; j++) {
+            const uint32_t u = q8_bits(x, j) & 0x7FFFFFFFu;
+            m = u > m ? u : m;
+        }
+    } else {
+        for (int64_t j = 0; j < cols; j++) {
+            const uint32_t u = q8_bits(x, j * batch + b) & 0x7FFFFFFFu;
+            m = u > m ? u : m;
+        }
+    }
+    *zero = 1;
+    *inverse = 0.0f;
+    if (m > 0x7F7FFFFFu) {
+        return NAN;
+    }
+    float max;
+    memcpy(&max, &m, sizeof max);
+    if (max < 1e-30f) {
+        return 0.0f;
+    }
+    *zero = 0;
+    *inverse = 127.0f / max;
+    return max / 127.0f;
+}
+
+/*
+ * rint, half to even, for |s| < 2^22: adding 1.5·2^23 moves s into a binade whose ulp is 1. This file
+ * is compiled with -ffp-contract=off, so the product s = x·inverse is rounded before the addition.
+ */
+TK_INLINE int32_t q8_round(float s) {
+    const float magic = 12582912.0f;
+    return (int32_t) ((s + magic) - magic);
+}
+
+/*
+ * Columns [k0, k0 + len) of column b into dst (len bytes): q + bias for the real columns (bias 0:
+ * s8, 128: u8), 0 past cols.
+ */
+static void q8_quantize(const void *x, int64_t cols, int64_t batch, int64_t b, float inverse, int zero,
+                        int64_t k0, int64_t len, int bias, uint8_t *dst) {
+    const int64_t end = cols - k0 < len ? cols - k0 : len;
+    if (zero) {
+        memset(dst, bias, (size_t) end);
+    } else if (batch == 1) {
+        for (int64_t j = 0; j < end; j++) {
+            int32_t q = q8_round(tk_f32(x, k0 + j) * inverse);
+            q = q < -127 ? -127 : q > 127 ? 127 : q;
+            dst[j] = (uint8_t) (q + bias);
+        }
+    } else {
+        for (int64_t j = 0; j < end; j++) {
+            int32_t q = q8_round(tk_f32(x, (k0 + j) * batch + b) * inverse);
+            q = q < -127 ? -127 : q > 127 ? 127 : q;
+            dst[j] = (uint8_t) (q + bias);
+        }
+    }
+    memset(dst + end, 0, (size_t) (len - end));
+}
+
+/* The output of a finished exact sum: ((float) acc · row_scale[r]) · scale, as Java computes it. */
+TK_INLINE float q8_output(int32_t acc, float row_scale, float scale) {
+    const float p = (float) acc * row_scale;
+    return p * scale;
+}
+
+static void q8_int8(const tk_q8_args *a, q8_block_fn block, int rmax, int tmax, int bias) {
+    const int64_t cols = a->cols, batch = a->batch, stride = q8_stride(cols);
+    const int8_t *codes = a->codes;
+    if (a->row_start >= a->row_end) {
+        return;
+    }
+    if (stride == 0) {
+        for (int64_t r = a->row_start; r < a->row_end; r++) {
+            for (int64_t b = 0; b < batch; b++) {
+                tk_set_f32(a->y, r * batch + b, q8_output(0, tk_f32(a->row_scale, r), 0.0f));
+            }
+        }
+        return;
+    }
+    const int64_t chunk = stride < Q8_TILE_BYTES ? stride : Q8_TILE_BYTES;
+    const int64_t tile = Q8_TILE_BYTES / chunk < Q8_MAX_TILE ? Q8_TILE_BYTES / chunk : Q8_MAX_TILE;
+    _Alignas(64) uint8_t qbuf[Q8_TILE_BYTES];
+    for (int64_t b0 = 0; b0 < batch; b0 += tile) {
+        const int nt = (int) (batch - b0 < tile ? batch - b0 : tile);
+        float scale[Q8_MAX_TILE], inverse[Q8_MAX_TILE];
+        int zero[Q8_MAX_TILE];
+        for (int t = 0; t < nt; t++) {
+            scale[t] = q8_column_scale(a->x, cols, batch, b0 + t, &inverse[t], &zero[t]);
+        }
+        for (int64_t k0 = 0; k0 < stride; k0 += chunk) {
+            const int64_t len = stride - k0 < chunk ? stride - k0 : chunk;
+            const int first = k0 == 0, last = k0 + len == stride;
+            for (int t = 0; t < nt; t++) {
+                q8_quantize(a->x, cols, batch, b0 + t, inverse[t], zero[t], k0, len, bias, qbuf + t * len);
+            }
+            for (int64_t r0 = a->row_start; r0 < a->row_end; r0 += rmax) {
+                const int nr = (int) (a->row_end - r0 < rmax ? a->row_end - r0 : rmax);
+                for (int t0 = 0; t0 < nt; t0 += tmax) {
+                    const int ntt = nt - t0 < tmax ? nt - t0 : tmax;
+                    int32_t out[Q8_MAX_R][Q8_MAX_T];
+                    block(codes + r0 * stride + k0, stride, nr, qbuf + t0 * len, len, ntt, len, out);
+                    for (int i = 0; i < nr; i++) {
+                        const int64_t r = r0 + i;
+                        for (int t = 0; t < ntt; t++) {
+                            const int64_t slot = r * batch + b0 + t0 + t;
+                            int32_t acc = out[i][t];
+                            if (!first) { /* the earlier chunks' sum waits in Y's slot */
+                                int32_t before;
+                                memcpy(&before, (char *) a->y + 4 * slot, sizeof before);
+                                acc = (int32_t) ((uint32_t) acc + (uint32_t) before);
+                            }
+                            if (last) {
+                                acc -= bias * tk_i32(a->row_sum, r);
+                                tk_set_f32(a->y, slot, q8_output(acc, tk_f32(a->row_scale, r), scale[t0 + t]));
+                            } else {
+                                memcpy((char *) a->y + 4 * slot, &acc, sizeof acc);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* Calls CALL(R, T) with compile-time constants for nr in 1..4 and nt in 1..TMAX (2 or 4). */
+#define Q8_BLOCKS_2(nr, nt, CALL)                                                \
+    switch ((nr) * 8 + (nt)) {                                                   \
+        case 9: CALL(1, 1); break;  case 10: CALL(1, 2); break;                  \
+        case 17: CALL(2, 1); break; case 18: CALL(2, 2); break;                  \
+        case 25: CALL(3, 1); break; case 26: CALL(3, 2); break;                  \
+        case 33: CALL(4, 1); break; default: CALL(4, 2); break;                  \
+    }
+#define Q8_BLOCKS_4(nr, nt, CALL)                                                \
+    switch ((nr) * 8 + (nt)) {                                                   \
+        case 9: CALL(1, 1); break;  case 10: CALL(1, 2); break;                  \
+        case 11: CALL(1, 3); break; case 12: CALL(1, 4); break;                  \
+        case 17: CALL(2, 1); break; case 18: CALL(2, 2); break;                  \
+        case 19: CALL(2, 3); break; case 20: CALL(2, 4); break;                  \
+        case 25: CALL(3, 1); break; case 26: CALL(3, 2); break;                  \
+        case 27: CALL(3, 3); break; case 28: CALL(3, 4); break;                  \
+        case 33: CALL(4, 1); break; case 34: CALL(4, 2); break;                  \
+        case 35: CALL(4, 3); break; default: CALL(4, 4); break;                  \
+    }
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Float activations, and the portable path. */
+
+static void q8_float_portable(const tk_q8_args *a) {
+    const int64_t cols = a->cols, batch = a->batch, stride = q8_stride(cols);
+    const int8_t *codes = a->codes;
+    for (int64_t r = a->row_start; r < a->row_end; r++) {
+        const int8_t *w = codes + r * stride;
+        const float rs = tk_f32(a->row_scale, r);
+        if (batch == 1) {
+            float acc[8] = {0};
+            int64_t j = 0;
+            for (; j + 8 <= cols; j += 8) {
+                for (int l = 0; l < 8; l++) {
+                    acc[l] += (float) w[j + l] * tk_f32(a->x, j + l);
+                }
+            }
+            for (int l = 0; j < cols; j++, l++) {
+                acc[l] += (float) w[j] * tk_f32(a->x, j);
+            }
+            const float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+            tk_set_f32(a->y, r, s * rs);
+            continue;
+        }
+        for (int64_t b0 = 0; b0 < batch; b0 += TK_BLOCK) {
+            const int n = batch - b0 < TK_BLOCK ? (int) (batch - b0) : TK_BLOCK;
+            float acc[TK_BLOCK] = {0};
+            if (n == TK_BLOCK) {
+                for (int64_t j = 0; j < cols; j++) {
+                    const float c = (float) w[j];
+                    for (int l = 0; l < TK_BLOCK; l++) {
+                        acc[l] += c * tk_f32(a->x, j * batch + b0 + l);
+                    }
+                }
+            } else {
+                for (int64_t j = 0; j < cols; j++) {
+                    const float c = (float) w[j];
+                    for (int l = 0; l < n; l++) {
+                        acc[l] += c * tk_f32(a->x, j * batch + b0 + l);
+                    }
+                }
+            }
+            for (int l = 0; l < n; l++) {
+                tk_set_f32(a->y, r * batch + b0 + l, acc[l] * rs);
+            }
+        }
+    }
+}
+
+static void q8_block_portable(const int8_t *w, int64_t stride, int nr, const uint8_t *q, int64_t qs, int nt,
+                              int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T]) {
+    for (int i = 0; i < nr; i++) {
+        for (int t = 0; t < nt; t++) {
+            int32_t s = 0;
+            for (int64_t k = 0; k < len; k++) {
+                s += (int32_t) w[i * stride + k] * (int32_t) (int8_t) q[t * qs + k];
+            }
+            out[i][t] = s;
+        }
+    }
+}
+
+void tk_q8_portable(const tk_q8_args *a) {
+    if (a->int8_activations) {
+        q8_int8(a, q8_block_portable, Q8_MAX_R, Q8_MAX_T, 0);
+    } else {
+        q8_float_portable(a);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* x86-64: AVX2, AVX-VNNI, AVX-512 VNNI. */
+
+#ifdef TK_X86
+
+TK_AVX2_INLINE int32_t q8_hsum8(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+
+TK_AVX2_INLINE void q8_block_avx2_rt(const int8_t *w, int64_t stride, const uint8_t *q, int64_t qs, int64_t len,
+                                     int32_t out[Q8_MAX_R][Q8_MAX_T], const int R, const int T) {
+    __m256i acc[4][2];
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int i = 0; i < R; i++) {
+        for (int t = 0; t < T; t++) {
+            acc[i][t] = _mm256_setzero_si256();
+        }
+    }
+    for (int64_t k = 0; k < len; k += 32) {
+        __m256i qv[2];
+        for (int t = 0; t < T; t++) {
+            qv[t] = _mm256_load_si256((const __m256i *) (q + t * qs + k));
+        }
+        for (int i = 0; i < R; i++) {
+            const __m256i wv = _mm256_loadu_si256((const __m256i *) (w + i * stride + k));
+            const __m256i aw = _mm256_abs_epi8(wv);
+            for (int t = 0; t < T; t++) {
+                const __m256i p = _mm256_maddubs_epi16(aw, _mm256_sign_epi8(qv[t], wv));
+                acc[i][t] = _mm256_add_epi32(acc[i][t], _mm256_madd_epi16(p, ones));
+            }
+        }
+    }
+    for (int i = 0; i < R; i++) {
+        for (int t = 0; t < T; t++) {
+            out[i][t] = q8_hsum8(acc[i][t]);
+        }
+    }
+}
+
+TK_AVX2 static void q8_block_avx2(const int8_t *w, int64_t stride, int nr, const uint8_t *q, int64_t qs, int nt,
+                                  int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T]) {
+#define Q8_AVX2_CALL(R, T) q8_block_avx2_rt(w, stride, q, qs, len, out, R, T)
+    Q8_BLOCKS_2(nr, nt, Q8_AVX2_CALL)
+#undef Q8_AVX2_CALL
+}
+
+/* Float activations: nv vectors of 8 batch columns from b0, the last under mask m when `masked`. */
+TK_AVX2_INLINE void q8_float_block_avx2(const tk_q8_args *a, const int8_t *w, int64_t b0, __m256i m,
+                                        const int nv, const int masked, __m256 acc[4]) {
+    const int64_t batch = a->batch;
+    for (int v = 0; v < nv; v++) {
+        acc[v] = _mm256_setzero_ps();
+    }
+    for (int64_t j = 0; j < a->cols; j++) {
+        const __m256 c = _mm256_set1_ps((float) w[j]);
+        for (int v = 0; v < nv; v++) {
+            const __m256 xv = masked && v == nv - 1 ? tk8_load_masked(a->x, j * batch + b0 + 8 * v, m)
+                                                    : tk8_load(a->x, j * batch + b0 + 8 * v);
+            acc[v] = _mm256_fmadd_ps(c, xv, acc[v]);
+        }
+    }
+}
+
+TK_AVX2 static void q8_float_avx2(const tk_q8_args *a) {
+    const int64_t cols = a->cols, batch = a->batch, stride = q8_stride(cols);
+    const int8_t *codes = a->codes;
+    for (int64_t r = a->row_start; r < a->row_end; r++) {
+        const int8_t *w = codes + r * stride;
+        const __m256 rs = _mm256_set1_ps(tk_f32(a->row_scale, r));
+        if (batch == 1) {
+            /* codes are padded to 64, so 8 codes from any j < cols lie inside the row */
+            __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+            int64_t j = 0;
+            for (; j + 32 <= cols; j += 32) {
+                const __m256i c = _mm256_loadu_si256((const __m256i *) (w + j));
+                const __m128i lo = _mm256_castsi256_si128(c), hi = _mm256_extracti128_si256(c, 1);
+                acc[0] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo)), tk8_load(a->x, j), acc[0]);
+                acc[1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8))),
+                                         tk8_load(a->x, j + 8), acc[1]);
+                acc[2] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)), tk8_load(a->x, j + 16), acc[2]);
+                acc[3] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8))),
+                                         tk8_load(a->x, j + 24), acc[3]);
+            }
+            for (int v = 0; j < cols; j += 8, v++) {
+                const __m256 c = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) (w + j))));
+                const __m256 xv = cols - j >= 8 ? tk8_load(a->x, j) : tk8_load_masked(a->x, j, tk8_mask(cols - j));
+                acc[v] = _mm256_fmadd_ps(c, xv, acc[v]);
+            }
+            const float s = tk8_sum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[2]), _mm256_add_ps(acc[1], acc[3])));
+            tk_set_f32(a->y, r, s * tk_f32(a->row_scale, r));
+            continue;
+        }
+        __m256 acc[4];
+#define Q8_FLOAT_CALL(nv, masked)                                                          \
+    do {                                                                                   \
+        q8_float_block_avx2(a, w, b, m, nv, masked, acc);                                  \
+        for (int v = 0; v < nv; v++) {                                                     \
+            const __m256 o = _mm256_mul_ps(acc[v], rs);                                    \
+            if (masked && v == nv - 1) {                                                   \
+                tk8_store_masked(a->y, r * batch + b + 8 * v, m, o);                       \
+            } else {                                                                       \
+                tk8_store(a->y, r * batch + b + 8 * v, o);                                 \
+            }                                                                              \
+        }                                                                                  \
+    } while (0)
+        TK_AVX2_BATCHED(batch, b, m, Q8_FLOAT_CALL)
+#undef Q8_FLOAT_CALL
+    }
+}
+
+void tk_q8_avx2(const tk_q8_args *a) {
+    if (a->int8_activations) {
+        q8_int8(a, q8_block_avx2, 4, 2, 0);
+    } else {
+        q8_float_avx2(a);
+    }
+}
+
+#define TK_AVX_VNNI __attribute__((target("avx2,fma,avxvnni")))
+
+TK_AVX_VNNI TK_INLINE void q8_block_avxvnni_rt(const int8_t *w, int64_t stride, const uint8_t *q, int64_t qs,
+                                               int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T], const int R,
+                                               const int T) {
+    __m256i acc[4][2];
+    for (int i = 0; i < R; i++) {
+        for (int t = 0; t < T; t++) {
+            acc[i][t] = _mm256_setzero_si256();
+        }
+    }
+    for (int64_t k = 0; k < len; k += 32) {
+        __m256i qv[2];
+        for (int t = 0; t < T; t++) {
+            qv[t] = _mm256_load_si256((const __m256i *) (q + t * qs + k));
+        }
+        for (int i = 0; i < R; i++) {
+            const __m256i wv = _mm256_loadu_si256((const __m256i *) (w + i * stride + k));
+            for (int t = 0; t < T; t++) {
+                acc[i][t] = _mm256_dpbusd_avx_epi32(acc[i][t], qv[t], wv);
+            }
+        }
+    }
+    for (int i = 0; i < R; i++) {
+        for (int t = 0; t < T; t++) {
+            out[i][t] = q8_hsum8(acc[i][t]);
+        }
+    }
+}
+
+TK_AVX_VNNI static void q8_block_avxvnni(const int8_t *w, int64_t stride, int nr, const uint8_t *q, int64_t qs,
+                                         int nt, int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T]) {
+#define Q8_VNNI_CALL(R, T) q8_block_avxvnni_rt(w, stride, q, qs, len, out, R, T)
+    Q8_BLOCKS_2(nr, nt, Q8_VNNI_CALL)
+#undef Q8_VNNI_CALL
+}
+
+void tk_q8_avxvnni(const tk_q8_args *a) {
+    if (a->int8_activations) {
+        q8_int8(a, q8_block_avxvnni, 4, 2, 128);
+    } else {
+        q8_float_avx2(a);
+    }
+}
+
+#define TK_AVX512_VNNI __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vnni")))
+
+TK_AVX512_VNNI TK_INLINE void q8_block_avx512vnni_rt(const int8_t *w, int64_t stride, const uint8_t *q, int64_t qs,
+                                                     int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T], const int R,
+                                                     const int T) {
+    __m512i acc[4][4];
+    for (int i = 0; i < R; i++) {
+        for (int t = 0; t < T; t++) {
+            acc[i][t] = _mm512_setzero_si512();
+        }
+    }
+    for (int64_t k = 0; k < len; k += 64) {
+        __m512i qv[4];
+        for (int t = 0; t < T; t++) {
+            qv[t] = _mm512_load_si512((const void *) (q + t * qs + k));
+        }
+        for (int i = 0; i < R; i++) {
+            const __m512i wv = _mm512_loadu_si512((const void *) (w + i * stride + k));
+            for (int t = 0; t < T; t++) {
+                acc[i][t] = _mm512_dpbusd_epi32(acc[i][t], qv[t], wv);
+            }
+        }
+    }
+    for (int i = 0; i < R; i++) {
+        for (int t = 0; t < T; t++) {
+            out[i][t] = _mm512_reduce_add_epi32(acc[i][t]);
+        }
+    }
+}
+
+TK_AVX512_VNNI static void q8_block_avx512vnni(const int8_t *w, int64_t stride, int nr, const uint8_t *q,
+                                               int64_t qs, int nt, int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T]) {
+#define Q8_VNNI_CALL(R, T) q8_block_avx512vnni_rt(w, stride, q, qs, len, out, R, T)
+    Q8_BLOCKS_4(nr, nt, Q8_VNNI_CALL)
+#undef Q8_VNNI_CALL
+}
+
+void tk_q8_avx512vnni(const tk_q8_args *a) {
+    if (a->int8_activations) {
+        q8_int8(a, q8_block_avx512vnni, 4, 4, 128);
+    } else {
+        q8_float_avx2(a);
+    }
+}
+
+#endif
+
+/* ---------------------------------------------------------------------------------------------- */
+/* AArch64: NEON, and NEON with the dot product (SDOT). */
+
+#ifdef TK_NEON_PATH
+
+TK_INLINE void q8_block_neon_rt(const int8_t *w, int64_t stride, const uint8_t *q, int64_t qs, int64_t len,
+                                int32_t out[Q8_MAX_R][Q8_MAX_T], const int R, const int T) {
+    int32x4_t acc[4][4];
+    for (int i = 0; i < R; i++) {
+        for (int t = 0; t < T; t++) {
+            acc[i][t] = vdupq_n_s32(0);
+        }
+    }
+    for (int64_t k = 0; k < len; k += 16) {
+        int8x16_t qv[4];
+        for (int t = 0; t < T; t++) {
+            qv[t] = vld1q_s8((const int8_t *) q + t * qs + k);
+        }
+        for (int i = 0; i < R; i++) {
+            const int8x16_t wv = vld1q_s8(w + i * stride + k);
+            for (int t = 0; t < T; t++) {
+                /* two products per int16 lane: at most 2·128·127 < 2^15 */
+                int16x8_t p = vmull_s8(vget_low_s8(wv), vget_low_s8(qv[t]));
+                p = vmlal_high_s8(p, wv, qv[t]);
+                acc[i][t] = vpadalq_s16(acc[i][t], p);
+            }
+        }
+    }
+    for (int i = 0; i < R; i++) {
+        for (int t = 0; t < T; t++) {
+            out[i][t] = vaddvq_s32(acc[i][t]);
+        }
+    }
+}
+
+static void q8_block_neon(const int8_t *w, int64_t stride, int nr, const uint8_t *q, int64_t qs, int nt,
+                          int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T]) {
+#define Q8_NEON_CALL(R, T) q8_block_neon_rt(w, stride, q, qs, len, out, R, T)
+    Q8_BLOCKS_4(nr, nt, Q8_NEON_CALL)
+#undef Q8_NEON_CALL
+}
+
+/* Float activations: the portable loops, which gcc vectorizes with NEON (the AArch64 baseline). */
+void tk_q8_neon(const tk_q8_args *a) {
+    if (a->int8_activations) {
+        q8_int8(a, q8_block_neon, 4, 4, 0);
+    } else {
+        q8_float_portable(a);
+    }
+}
+
+/* vdotq_s32 is declared for armv8.2-a+dotprod; every CPU with SDOT implements at least v8.2. */
+#define TK_DOTPROD __attribute__((target("arch=armv8.2-a+dotprod")))
+
+TK_DOTPROD TK_INLINE void q8_block_dotprod_rt(const int8_t *w, int64_t stride, const uint8_t *q, int64_t qs,
+                                              int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T], const int R,
+                                              const int T) {
+    int32x4_t acc[4][4];
+    for (int i = 0; i < R; i++) {
+        for (int t = 0; t < T; t++) {
+            acc[i][t] = vdupq_n_s32(0);
+        }
+    }
+    for (int64_t k = 0; k < len; k += 16) {
+        int8x16_t qv[4];
+        for (int t = 0; t < T; t++) {
+            qv[t] = vld1q_s8((const int8_t *) q + t * qs + k);
+        }
+        for (int i = 0; i < R; i++) {
+            const int8x16_t wv = vld1q_s8(w + i * stride + k);
+            for (int t = 0; t < T; t++) {
+                acc[i][t] = vdotq_s32(acc[i][t], wv, qv[t]);
+            }
+        }
+    }
+    for (int i = 0; i < R; i++) {
+        for (int t = 0; t < T; t++) {
+            out[i][t] = vaddvq_s32(acc[i][t]);
+        }
+    }
+}
+
+TK_DOTPROD static void q8_block_dotprod(const int8_t *w, int64_t stride, int nr, const uint8_t *q, int64_t qs,
+                                        int nt, int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T]) {
+#define Q8_DOT_CALL(R, T) q8_block_dotprod_rt(w, stride, q, qs, len, out, R, T)
+    Q8_BLOCKS_4(nr, nt, Q8_DOT_CALL)
+#undef Q8_DOT_CALL
+}
+
+void tk_q8_neondot(const tk_q8_args *a) {
+    if (a->int8_activations) {
+        q8_int8(a, q8_block_dotprod, 4, 4, 0);
+    } else {
+        q8_float_portable(a);
+    }
+}
+
+#endif
