@@ -37,6 +37,7 @@ final class BenchModelCommand implements Runnable {
 
     static final int MAX_BATCH = 1024;
     static final int MAX_RUNS = 100_000;
+    static final int MAX_WARMUP_SECONDS = 600;
 
     @Spec
     CommandSpec spec;
@@ -66,6 +67,12 @@ final class BenchModelCommand implements Runnable {
             description = "Timed rounds, each one forward pass of every form. Default: ${DEFAULT-VALUE}.")
     int runs;
 
+    @Option(names = "--warmup", defaultValue = "3", paramLabel = "SECONDS",
+            description = "Untimed forward passes per form and token count before the timed rounds, in seconds: the "
+                    + "JIT compiles Tersor's kernels during the first second or two, and a served model is warm. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    double warmupSeconds;
+
     @Option(names = "--no-ort", description = "Leave ONNX Runtime out (and with it the cosine check).")
     boolean noOrt;
 
@@ -78,6 +85,9 @@ final class BenchModelCommand implements Runnable {
         List<ModelWorkload> workloads = workloads(tokens, Arguments.inRange("--batch", batch, 1, MAX_BATCH));
         Arguments.inRange("--threads", threads, 1, Parallelism.MAX_THREADS);
         Arguments.inRange("--runs", runs, 1, MAX_RUNS);
+        if (!(warmupSeconds >= 0 && warmupSeconds <= MAX_WARMUP_SECONDS)) {
+            throw new IllegalArgumentException("--warmup must be 0 to " + MAX_WARMUP_SECONDS + " seconds, not " + warmupSeconds);
+        }
         ExecutionPolicy policy = ExecutionPolicy.parse(exec);
         try {
             Path cache = MavenArtifacts.cacheDir();
@@ -98,7 +108,7 @@ final class BenchModelCommand implements Runnable {
                         DemoCommand.fetch(cache, DemoCommand.INT8, DemoCommand.INT8 + ".onnx")));
                 reference = Optional.of(fp32);
             }
-            ModelHarness.Settings settings = new ModelHarness.Settings(runs, ModelHarness.Settings.DEFAULT.warmupNanos());
+            ModelHarness.Settings settings = new ModelHarness.Settings(runs, Math.round(warmupSeconds * 1e9));
             List<Measurement> results = ModelHarness.run(sources, reference, workloads, threads, settings);
             PrintWriter out = spec.commandLine().getOut();
             if (json) {

@@ -59,6 +59,8 @@ class BadArgumentsTest {
                 "--threads must be between 1 and " + Parallelism.MAX_THREADS + ", got 100000");
         failsWithOneLine(execute("bench", "model", "--model", model, "--runs", "0"),
                 "--runs must be between 1 and 100000, got 0");
+        failsWithOneLine(execute("bench", "model", "--model", model, "--warmup", "-1"),
+                "--warmup must be 0 to 600 seconds, not -1.0");
         failsWithOneLine(execute("bench", "model", "--model", model, "--exec", "quickest"),
                 "execution policy is stored, fastest or budget:MB, not 'quickest'");
         failsWithOneLine(execute("bench", "model", "--model", dir.resolve("missing.tsr").toString()),

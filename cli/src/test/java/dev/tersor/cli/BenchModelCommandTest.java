@@ -20,7 +20,7 @@ class BenchModelCommandTest {
 
     @Test
     void jsonHasOneObjectPerFormWithTheDocumentedKeysAndOutputsAgree() throws Exception {
-        ModelCommandsTest.Result r = execute("bench", "model", "--model", miniLm().toString(), "--runs", "1",
+        ModelCommandsTest.Result r = execute("bench", "model", "--model", miniLm().toString(), "--runs", "1", "--warmup", "0.2",
                 "--tokens", "3", "--json");
         assertThat(r.code()).as(r.err()).isZero();
         List<JsonNode> rows = new ArrayList<>();
@@ -49,7 +49,7 @@ class BenchModelCommandTest {
 
     @Test
     void tableWithoutOnnxRuntimeHasOneBlockPerWorkload() {
-        ModelCommandsTest.Result r = execute("bench", "model", "--model", miniLm().toString(), "--no-ort", "--runs", "2",
+        ModelCommandsTest.Result r = execute("bench", "model", "--model", miniLm().toString(), "--no-ort", "--runs", "2", "--warmup", "0.2",
                 "--tokens", "1,2", "--batch", "2", "--exec", "stored");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("1 tokens, batch 2, 1 thread, Tersor --exec stored", "2 tokens, batch 2",
