@@ -1,12 +1,17 @@
 package dev.tersor.kernels.arrays;
 
+import dev.tersor.kernels.IndexArray;
+
 import java.lang.foreign.MemorySegment;
 
 /**
- * 8-bit integer rows: {@code W[r][j] = codes[r·stride + j] · rowScale[r]}, codes signed bytes, one
- * float scale per row. Each row is padded with zero codes to {@link #stride} bytes, so that vector
- * kernels read whole blocks without a tail. {@code rowSum[r] = Σ_j codes[r][j]} (int32) serves the
- * integer kernels' unsigned-offset correction.
+ * 8-bit integer rows: {@code W[r][j] = (codes[r·stride + j] + patch) · rowScale[r]}, codes signed
+ * bytes, one float scale per row. Each row is padded with zero codes to {@link #stride} bytes, so that
+ * vector kernels read whole blocks without a tail. {@code rowSum[r] = Σ_j codes[r][j]} (int32) serves
+ * the integer kernels' unsigned-offset correction. A rare value beyond the byte range is a patch: its
+ * code is clamped to −128 or 127 and the rest, {@code patchDelta[p]} (int32), is added at column
+ * {@code patchCol[p]}, for {@code p} in {@code [patchPtr[r], patchPtr[r+1])}
+ * ({@link dev.tersor.kernels.q8.Q8Patches}).
  *
  * <p>With {@code int8Activations} the product quantizes each batch column of X to int8 first
  * ({@link dev.tersor.kernels.q8.TokenQuantizer}) and multiplies integers exactly: the result is
@@ -17,9 +22,13 @@ import java.lang.foreign.MemorySegment;
  * @param codes           s8[rows · stride(cols)]
  * @param rowScale        f32[rows]
  * @param rowSum          i32[rows]
+ * @param patchPtr        [rows+1], each row's first patch
+ * @param patchCol        the patches' columns, ascending within a row
+ * @param patchDelta      i32, what each patch adds to its clamped code
  * @param int8Activations whether products run on int8-quantized activations
  */
 public record Q8Arrays(int rows, int cols, MemorySegment codes, MemorySegment rowScale, MemorySegment rowSum,
+                       IndexArray patchPtr, IndexArray patchCol, MemorySegment patchDelta,
                        boolean int8Activations) implements WeightArrays {
 
     /** Row padding: one 512-bit vector of bytes. */
@@ -39,6 +48,9 @@ public record Q8Arrays(int rows, int cols, MemorySegment codes, MemorySegment ro
         Checks.requireBytes("codes", codes, (long) rows * stride(cols));
         Checks.requireBytes("rowScale", rowScale, 4L * rows);
         Checks.requireBytes("rowSum", rowSum, 4L * rows);
+        long patches = Checks.pointerEnd("patchPtr", patchPtr, rows);
+        Checks.requireLength("patchCol", patchCol, patches);
+        Checks.requireBytes("patchDelta", patchDelta, 4 * patches);
     }
 
     /** Bytes from one row's codes to the next: {@code cols} rounded up to {@link #ROW_ALIGNMENT}. */
@@ -53,6 +65,7 @@ public record Q8Arrays(int rows, int cols, MemorySegment codes, MemorySegment ro
 
     @Override
     public boolean onHeap() {
-        return !codes.isNative() || !rowScale.isNative() || !rowSum.isNative();
+        return !codes.isNative() || !rowScale.isNative() || !rowSum.isNative() || !patchPtr.segment().isNative()
+                || !patchCol.segment().isNative() || !patchDelta.isNative();
     }
 }

@@ -13,6 +13,7 @@ import java.lang.foreign.ValueLayout;
  * <br>Int8 activations: each batch column is quantized by {@link TokenQuantizer} to {@code q} with
  * scale {@code s_b}; then {@code y_rb = ((float) Σ_j code_rj · q_j) · rowScale[r] · s_b}, the sum exact
  * in int32 and the two multiplications in that order. Every faster path must give these bits.
+ * Codes are the clamped ones; {@link Q8Patches} then adds the patches in both modes.
  */
 public final class Q8ScalarKernel {
 
@@ -25,6 +26,7 @@ public final class Q8ScalarKernel {
         } else {
             matMulFloat(w, batch, x, y, rowStart, rowEnd);
         }
+        Q8Patches.apply(w, batch, x, y, rowStart, rowEnd);
     }
 
     private static void matMulFloat(Q8Arrays w, int batch, MemorySegment x, MemorySegment y, int rowStart,

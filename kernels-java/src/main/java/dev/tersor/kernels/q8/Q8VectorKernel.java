@@ -31,7 +31,9 @@ public final class Q8VectorKernel {
         if (!VectorSupport.widensBytes() || !w.int8Activations() && batch != 1) {
             // float activations with a batch: the reference's column-order sums are what the bound assumes
             Q8ScalarKernel.matMul(w, batch, x, y, rowStart, rowEnd);
-        } else if (!w.int8Activations()) {
+            return;
+        }
+        if (!w.int8Activations()) {
             floatVector(w, x, y, rowStart, rowEnd);
         } else {
             int[][] columns = new int[Math.min(BLOCK, batch)][w.stride()];
@@ -48,6 +50,7 @@ public final class Q8VectorKernel {
                 int8Block(w, batch, b0, width, columns, scales, y, rowStart, rowEnd);
             }
         }
+        Q8Patches.apply(w, batch, x, y, rowStart, rowEnd);
     }
 
     private static void int8Block(Q8Arrays w, int batch, int b0, int width, int[][] columns, float[] scales,

@@ -12,6 +12,7 @@ import dev.tersor.kernels.arrays.Q8Arrays;
 import dev.tersor.kernels.arrays.ShamArrays;
 import dev.tersor.kernels.arrays.WeightArrays;
 import dev.tersor.kernels.arrays.XorArrays;
+import dev.tersor.kernels.q8.Q8Patches;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -183,9 +184,12 @@ public final class NativeKernels extends Kernels {
             case BitpackArrays a -> TersorKernels.tersor_bitpack_matmul(io || a.onHeap(),
                     a.rows(), a.cols(), batch, a.rowBits(), a.rowScale(), a.rowPtr().segment(), width(a.rowPtr()),
                     a.data(), x, y, rowStart, rowEnd);
-            case Q8Arrays a -> TersorKernels.tersor_q8_matmul(io || a.onHeap(),
-                    a.rows(), a.cols(), batch, a.codes(), a.rowScale(), a.rowSum(), a.int8Activations() ? 1 : 0,
-                    x, y, rowStart, rowEnd);
+            case Q8Arrays a -> {
+                TersorKernels.tersor_q8_matmul(io || a.onHeap(),
+                        a.rows(), a.cols(), batch, a.codes(), a.rowScale(), a.rowSum(), a.int8Activations() ? 1 : 0,
+                        x, y, rowStart, rowEnd);
+                Q8Patches.apply(a, batch, x, y, rowStart, rowEnd);
+            }
             default -> fallback.matMul(w, batch, x, y, rowStart, rowEnd);
         }
     }

@@ -1,5 +1,7 @@
 package dev.tersor.kernels.ffm;
 
+import dev.tersor.kernels.IndexArray;
+import dev.tersor.kernels.IndexWidth;
 import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.arrays.Q8Arrays;
@@ -88,8 +90,10 @@ class NativeQ8Test {
         }
 
         Q8Arrays arrays(Arena arena, Placement placement, boolean int8) {
+            // no patches: they are applied in Java after the kernel, the same on every provider
             return new Q8Arrays(rows, cols, bytes(arena, placement, codes), floats(arena, placement, scale),
-                    ints(arena, placement, sum), int8);
+                    ints(arena, placement, sum), new IndexArray(MemorySegment.ofArray(new byte[rows + 1]), IndexWidth.U8),
+                    IndexArray.empty(IndexWidth.U8), MemorySegment.NULL, int8);
         }
     }
 

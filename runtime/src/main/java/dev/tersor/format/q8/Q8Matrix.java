@@ -10,6 +10,7 @@ import dev.tersor.format.LayoutArray;
 import dev.tersor.format.MatrixFormat;
 import dev.tersor.format.OffHeap;
 import dev.tersor.format.QuantizedMatrix;
+import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.arrays.Q8Arrays;
 
@@ -27,7 +28,9 @@ import java.util.Map;
  *
  * <p>Arrays: {@code codes} i8[rows·stride], each row zero-padded to {@link Q8Arrays#stride};
  * {@code rowScale} f32[rows]; {@code rowSum} i32[rows], each row's code sum (the integer kernels'
- * offset correction; validated against the codes). Parameter {@code int8Activations} (0 or 1):
+ * offset correction; validated against the codes); and the patches of values beyond 127 steps, at
+ * most one entry in 64 ({@code patchPtr[rows+1]}, {@code patchCol} ascending within a row,
+ * {@code patchDelta} i32 added to a code clamped to −128 or 127). Parameter {@code int8Activations} (0 or 1):
  * whether products quantize activations to int8 per batch column ({@link Q8Arrays}); loading for
  * speed sets it, since the integer product is what makes this layout fast.
  */
@@ -43,7 +46,7 @@ public final class Q8Matrix extends AbstractWeightMatrix {
     public static final MatrixFormat FORMAT = MatrixFormat.named(NAME)
             .description("8-bit integer rows: each row signed byte codes times one float scale, "
                     + "run on integer dot products")
-            .accepts(Q8Matrix::accepts, "each row must be integers in [-128, 127] times one scale")
+            .accepts(Q8Matrix::accepts, "each row must be integers times one scale, rarely beyond [-128, 127]")
             .encoder((source, settings) -> encode(source.toDenseView(), activations(settings)),
                     Map.of(INT8_ACTIVATIONS, "1: products quantize activations to int8 per batch column "
                             + "(faster, approximate); 0: float activations (default)"))
@@ -70,7 +73,7 @@ public final class Q8Matrix extends AbstractWeightMatrix {
         return value == 1;
     }
 
-    /** Whether every row of {@code source} is, exactly, integers in [-128, 127] times one scale. */
+    /** Whether every row of {@code source} is, exactly, integers times one scale, rarely beyond a byte. */
     public static boolean accepts(QuantizedMatrix source) {
         return source.cols() <= Q8Arrays.MAX_COLS && RowScales.fit(source.toDenseView()) != null;
     }
@@ -78,42 +81,56 @@ public final class Q8Matrix extends AbstractWeightMatrix {
     /**
      * Encodes {@code source} exactly.
      *
-     * @throws IllegalArgumentException if a row is not integers in [-128, 127] times one scale
+     * @throws IllegalArgumentException if a row is not integers times one scale, or too many are beyond a byte
      */
     public static Q8Matrix encode(DenseMatrixView source, boolean int8Activations) {
         int rows = source.rows();
         int cols = source.cols();
-        if (cols > Q8Arrays.MAX_COLS) {
-            throw new IllegalArgumentException(cols + " columns exceed the q8 limit of " + Q8Arrays.MAX_COLS);
+        RowScales.Fit fit = RowScales.fit(source);
+        if (fit == null) {
+            throw new IllegalArgumentException("a row is not integers times one scale, or more than one entry in "
+                    + RowScales.MAX_PATCH_SHARE + " lies beyond [-128, 127] steps (or the matrix has more than "
+                    + Q8Arrays.MAX_COLS + " columns); the q8 format cannot hold it exactly");
         }
-        float[] scales = RowScales.fit(source);
-        if (scales == null) {
-            throw new IllegalArgumentException("a row is not integers in [-128, 127] times one scale; "
-                    + "the q8 format cannot hold it exactly");
-        }
+        float[] scales = fit.scales();
         int stride = Q8Arrays.stride(cols);
         return OffHeap.owned(arena -> {
             MemorySegment codes = OffHeap.bytes(arena, (long) rows * stride);
             MemorySegment rowScale = OffHeap.floats(arena, scales);
             MemorySegment rowSum = OffHeap.bytes(arena, 4L * rows);
+            IndexArray patchPtr = OffHeap.indices(arena, rows + 1L, fit.patches());
+            IndexArray patchCol = OffHeap.indices(arena, fit.patches(), Math.max(0, cols - 1));
+            MemorySegment patchDelta = OffHeap.bytes(arena, 4 * fit.patches());
+            int patch = 0;
             for (int r = 0; r < rows; r++) {
+                patchPtr.width().set(patchPtr.segment(), r, patch);
                 int sum = 0;
                 for (int c = 0; c < cols; c++) {
                     int code = RowScales.code(source.get(r, c), scales[r]);
-                    codes.set(ValueLayout.JAVA_BYTE, (long) r * stride + c, (byte) code);
-                    sum += code;
+                    int clamped = Math.max(-128, Math.min(127, code));
+                    if (clamped != code) {
+                        patchCol.width().set(patchCol.segment(), patch, c);
+                        patchDelta.setAtIndex(Layouts.I32, patch, code - clamped);
+                        patch++;
+                    }
+                    codes.set(ValueLayout.JAVA_BYTE, (long) r * stride + c, (byte) clamped);
+                    sum += clamped;
                 }
                 rowSum.setAtIndex(Layouts.I32, r, sum);
             }
-            return new Q8Matrix(new Q8Arrays(rows, cols, codes, rowScale, rowSum, int8Activations), arena);
+            patchPtr.width().set(patchPtr.segment(), rows, patch);
+            return new Q8Matrix(new Q8Arrays(rows, cols, codes, rowScale, rowSum, patchPtr, patchCol, patchDelta,
+                    int8Activations), arena);
         });
     }
 
     /**
      * A matrix over an untrusted layout. Checks: {@code codes} i8 of exactly {@code rows·stride}
-     * bytes with zero padding; {@code rowScale} f32, finite; {@code rowSum} i32,
-     * equal to each row's code sum; parameter {@code int8Activations} 0 or 1; at most
-     * {@link Q8Arrays#MAX_COLS} columns.
+     * bytes with zero padding; {@code rowScale} f32, finite; {@code rowSum} i32, equal to each row's
+     * code sum; patches at most one entry in 64, {@code patchPtr} splitting them into rows,
+     * {@code patchCol} ascending below {@code cols}, each delta extending a code clamped to −128 or
+     * 127 within ±32767; parameter {@code int8Activations} 0 or 1; at most {@link Q8Arrays#MAX_COLS}
+     * columns.
      */
     public static Q8Matrix fromLayout(Layout layout, Arena owner) {
         layout.requireFormat(NAME);
@@ -165,7 +182,38 @@ public final class Q8Matrix extends AbstractWeightMatrix {
                         + sum);
             }
         }
-        return new Q8Matrix(new Q8Arrays(rows, cols, codes, rowScale, rowSum, mode == 1), owner);
+        LayoutArray deltaArray = layout.array("patchDelta");
+        if (deltaArray.type() != ElementType.I32 || deltaArray.byteSize() % 4 != 0) {
+            throw new InvalidLayoutException(NAME + ": patchDelta must be whole i32 values, got " + deltaArray.byteSize()
+                    + " bytes of " + deltaArray.type());
+        }
+        long patches = deltaArray.byteSize() / 4;
+        if (patches > (long) rows * cols / RowScales.MAX_PATCH_SHARE) {
+            throw new InvalidLayoutException(NAME + ": " + patches + " patches exceed one entry in "
+                    + RowScales.MAX_PATCH_SHARE);
+        }
+        IndexArray patchPtr = layout.indices("patchPtr", patches);
+        IndexArray patchCol = layout.indices("patchCol", Math.max(0, cols - 1));
+        layout.requireLength("patchCol", layout.array("patchCol"), patches);
+        layout.pointers("patchPtr", patchPtr, rows, patches, patches, "patchCol");
+        MemorySegment patchDelta = deltaArray.data();
+        for (int r = 0; r < rows; r++) {
+            int start = patchPtr.get(r);
+            int end = patchPtr.get(r + 1);
+            layout.ascendingColumns("patchCol", patchCol, start, end, r);
+            for (int p = start; p < end; p++) {
+                int code = codes.get(ValueLayout.JAVA_BYTE, (long) r * stride + patchCol.get(p));
+                int delta = patchDelta.getAtIndex(Layouts.I32, p);
+                boolean clampedHigh = code == 127 && delta > 0 && delta <= RowScales.MAX_CODE - 127;
+                boolean clampedLow = code == -128 && delta < 0 && delta >= -RowScales.MAX_CODE + 128;
+                if (!clampedHigh && !clampedLow) {
+                    throw new InvalidLayoutException(NAME + ": patch " + p + " adds " + delta + " to code " + code
+                            + "; patches extend codes clamped to -128 or 127, up to " + RowScales.MAX_CODE);
+                }
+            }
+        }
+        return new Q8Matrix(new Q8Arrays(rows, cols, codes, rowScale, rowSum, patchPtr, patchCol, patchDelta,
+                mode == 1), owner);
     }
 
     /** Whether products quantize activations to int8. */
@@ -190,6 +238,11 @@ public final class Q8Matrix extends AbstractWeightMatrix {
         for (int c = 0; c < cols(); c++) {
             dst.setAtIndex(Layouts.F32, c, (float) arrays.codes().get(ValueLayout.JAVA_BYTE, base + c) * scale);
         }
+        for (int p = arrays.patchPtr().get(row); p < arrays.patchPtr().get(row + 1); p++) {
+            int c = arrays.patchCol().get(p);
+            int code = arrays.codes().get(ValueLayout.JAVA_BYTE, base + c) + arrays.patchDelta().getAtIndex(Layouts.I32, p);
+            dst.setAtIndex(Layouts.F32, c, (float) code * scale);
+        }
     }
 
     @Override
@@ -198,6 +251,9 @@ public final class Q8Matrix extends AbstractWeightMatrix {
         layoutArrays.put("codes", new LayoutArray(ElementType.I8, arrays.codes()));
         layoutArrays.put("rowScale", LayoutArray.f32(arrays.rowScale()));
         layoutArrays.put("rowSum", new LayoutArray(ElementType.I32, arrays.rowSum()));
+        layoutArrays.put("patchPtr", LayoutArray.of(arrays.patchPtr()));
+        layoutArrays.put("patchCol", LayoutArray.of(arrays.patchCol()));
+        layoutArrays.put("patchDelta", new LayoutArray(ElementType.I32, arrays.patchDelta()));
         return new Layout(NAME, rows(), cols(), Map.of(INT8_ACTIVATIONS, int8Activations() ? 1L : 0L), layoutArrays);
     }
 }

@@ -9,8 +9,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Finds, for each row, a scale {@code s ≥ 0} under which every value is exactly {@code (float) c · s}
- * for an integer code {@code c} in [-128, 127]. A uniform quantizer's row is a whole number of steps,
+ * Finds, for each row, a scale {@code s} under which every value is exactly {@code (float) c · s} for
+ * an integer {@code c} with {@code |c| ≤} {@link #MAX_CODE}; codes beyond the byte range become
+ * patches, and a matrix fits only while they stay rare ({@link #MAX_PATCH_SHARE}). A uniform quantizer's row is a whole number of steps,
  * and its smallest non-zero magnitude is usually one step, found at the first try; its divisors cover
  * rows whose smallest value is several steps. Every candidate is verified bit for bit, so a row either fits
  * exactly or not at all. A row whose zeros are −0 gets a negative scale; a row holding zeros of both
@@ -18,47 +19,68 @@ import java.lang.foreign.MemorySegment;
  */
 final class RowScales {
 
-    /** Candidate steps: the smallest non-zero magnitude divided by 1 … this (it is at most 128 steps). */
+    /** Candidate steps: the smallest non-zero magnitude divided by 1 … this. */
     private static final int DIVISORS = 128;
+
+    /** Largest code magnitude: a patch adds at most this much to a clamped byte. */
+    static final int MAX_CODE = 32_767;
+
+    /** At most one entry in this many may be a patch; more, and the matrix is no int8 matrix. */
+    static final int MAX_PATCH_SHARE = 64;
+
+    /** Each row's scale and how many of the matrix's codes fall outside [-128, 127]. */
+    record Fit(float[] scales, long patches) {
+    }
 
     private RowScales() {
     }
 
-    /** One scale per row, or null if some row fits none. */
-    static float[] fit(DenseMatrixView source) {
-        float[] scales = new float[source.rows()];
+    /** One scale per row, or null if some row fits none or patches would not be rare. */
+    static Fit fit(DenseMatrixView source) {
         float[] row = new float[source.cols()];
-        for (int r = 0; r < source.rows(); r++) {
+        return fit(source.rows(), source.cols(), r -> {
             for (int c = 0; c < row.length; c++) {
                 row[c] = source.get(r, c);
             }
+            return row;
+        });
+    }
+
+    /** {@link #fit(DenseMatrixView)} over a stored matrix, decoding one row at a time. */
+    static Fit fit(WeightMatrix stored) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment decoded = arena.allocate(4L * Math.max(1, stored.cols()), 64);
+            float[] row = new float[stored.cols()];
+            return fit(stored.rows(), stored.cols(), r -> {
+                stored.decodeRow(r, decoded);
+                MemorySegment.copy(decoded, Layouts.F32, 0, row, 0, row.length);
+                return row;
+            });
+        }
+    }
+
+    private static Fit fit(int rows, int cols, java.util.function.IntFunction<float[]> rowSource) {
+        if (cols > Q8Arrays.MAX_COLS) {
+            return null;
+        }
+        long allowed = (long) rows * cols / MAX_PATCH_SHARE;
+        float[] scales = new float[rows];
+        long patches = 0;
+        for (int r = 0; r < rows; r++) {
+            float[] row = rowSource.apply(r);
             scales[r] = fit(row);
             if (Float.isNaN(scales[r])) {
                 return null;
             }
-        }
-        return scales;
-    }
-
-    /** {@link #fit(DenseMatrixView)} over a stored matrix, decoding one row at a time. */
-    static float[] fit(WeightMatrix stored) {
-        if (stored.cols() > Q8Arrays.MAX_COLS) {
-            return null;
-        }
-        float[] scales = new float[stored.rows()];
-        float[] row = new float[stored.cols()];
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment decoded = arena.allocate(4L * Math.max(1, stored.cols()), 64);
-            for (int r = 0; r < stored.rows(); r++) {
-                stored.decodeRow(r, decoded);
-                MemorySegment.copy(decoded, Layouts.F32, 0, row, 0, row.length);
-                scales[r] = fit(row);
-                if (Float.isNaN(scales[r])) {
-                    return null;
-                }
+            for (float v : row) {
+                int code = code(v, scales[r]);
+                patches += code < -128 || code > 127 ? 1 : 0;
+            }
+            if (patches > allowed) {
+                return null;
             }
         }
-        return scales;
+        return new Fit(scales, patches);
     }
 
     /** The row's scale, or NaN if none fits. */
@@ -90,7 +112,7 @@ final class RowScales {
         }
         for (int divisor = 1; divisor <= DIVISORS; divisor++) {
             float step = least / divisor;
-            if (!(step > 0) || most / step > 128.5f) {
+            if (!(step > 0) || most / step > MAX_CODE + 0.5f) {
                 break;
             }
             // least = fl(divisor · s) divided back lands within an ulp or two of the step s
@@ -113,7 +135,7 @@ final class RowScales {
     private static boolean fits(float[] row, float step) {
         for (float v : row) {
             double c = Math.rint(v / step);
-            if (c < -128 || c > 127 || Float.floatToRawIntBits((float) c * step) != Float.floatToRawIntBits(v)) {
+            if (Math.abs(c) > MAX_CODE || Float.floatToRawIntBits((float) c * step) != Float.floatToRawIntBits(v)) {
                 return false;
             }
         }

@@ -22,7 +22,10 @@ class Q8MatrixTest {
     private static final int[][] SHAPES = {{1, 1}, {5, 3}, {17, 63}, {9, 64}, {13, 65}, {33, 384}, {7, 1536}, {3, 4097}};
     private static final int[] BATCHES = {1, 2, 3, 5, 9, 16};
 
-    /** A row of integer steps in [-128, 127], codes at both ends included, times a per-row step. */
+    /**
+     * A row of integer steps in [-128, 127], codes at both ends included, times a per-row step; rows
+     * of 64 or more columns also hold one outlier of 3000 steps, stored as a patch.
+     */
     private static DenseMatrixView integerRows(int rows, int cols, long seed) {
         Random random = new Random(seed);
         float[] values = new float[rows * cols];
@@ -31,6 +34,9 @@ class Q8MatrixTest {
             for (int c = 0; c < cols; c++) {
                 int code = c == 0 ? -128 : c == 1 ? 127 : random.nextInt(256) - 128;
                 values[r * cols + c] = code * step;
+            }
+            if (cols >= 64) {
+                values[r * cols + cols / 2] = (r % 2 == 0 ? 3000 : -3000) * step;
             }
         }
         return DenseMatrixView.of(rows, cols, values);
@@ -116,7 +122,8 @@ class Q8MatrixTest {
                 for (int r = 0; r < 6; r++) {
                     assertThat(Math.abs(y[r * batch])).as(kernels.name()).isZero();
                     assertThat(y[r * batch + 1]).as(kernels.name()).isNaN();
-                    assertThat(Math.abs(y[r * batch + 2])).as(kernels.name()).isZero();
+                    // the tiny column quantizes to zeros; only the patch pass (float activations) sees it
+                    assertThat(Math.abs(y[r * batch + 2])).as(kernels.name()).isLessThan(1e-25f);
                     assertThat(y[r * batch + 3]).as(kernels.name()).isNaN();
                 }
             }
@@ -128,10 +135,62 @@ class Q8MatrixTest {
         float[] values = {1f, 1.0001f};
         assertThat(RowScales.fit(values)).isNaN();
         assertThat(RowScales.fit(new float[]{0.1f, 0.2f, 0.3f, -12.8f})).isEqualTo(0.1f);
-        assertThat(RowScales.fit(new float[]{0.1f, 300f})).isNaN();
+        assertThat(RowScales.fit(new float[]{0.1f, 300f})).isEqualTo(0.1f); // a patch of 2873 steps
+        assertThat(RowScales.fit(new float[]{0.1f, 5000f})).isNaN();       // beyond 32767 steps
         assertThat(RowScales.fit(new float[]{0f, -0f, 1f})).isNaN();
         assertThat(RowScales.fit(new float[]{0f, Float.NaN})).isNaN();
         assertThat(RowScales.fit(new float[]{3f, 5f, 7f})).isEqualTo(1f);
+    }
+
+    @Test
+    void patchesMustStayRare() {
+        int rows = 4;
+        int cols = 128;
+        float[] values = new float[rows * cols];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (i % 200 - 100) * 0.5f;
+        }
+        assertThat(Q8Matrix.FORMAT.accepts(dev.tersor.format.QuantizedMatrix.fromDense(DenseMatrixView.of(rows, cols, values))))
+                .isTrue();
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < 3; c++) {
+                values[r * cols + c] = 1000f; // 2000 steps: 12 patches in 512 entries, more than one in 64
+            }
+        }
+        DenseMatrixView tooMany = DenseMatrixView.of(rows, cols, values);
+        assertThat(Q8Matrix.FORMAT.accepts(dev.tersor.format.QuantizedMatrix.fromDense(tooMany))).isFalse();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Q8Matrix.FORMAT.encode(tooMany))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("one entry in 64");
+    }
+
+    @Test
+    void brokenPatchesAreRejectedAtLoad() {
+        DenseMatrixView source = integerRows(6, 128, 8);
+        try (WeightMatrix matrix = Q8Matrix.FORMAT.encode(source); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            assertThat(matrix.layout().array("patchDelta").byteSize()).isEqualTo(4L * 6);
+            java.util.function.Consumer<java.util.function.Consumer<dev.tersor.format.Layout>> expectRejected = breakIt -> {
+                dev.tersor.format.Layout copy = copy(matrix.layout(), arena);
+                breakIt.accept(copy);
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> Q8Matrix.FORMAT.fromLayout(copy, null))
+                        .isInstanceOf(dev.tersor.format.InvalidLayoutException.class);
+            };
+            // a delta on a code that was not clamped
+            expectRejected.accept(l -> l.array("codes").data().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 64, (byte) 5));
+            // a patch column past cols
+            expectRejected.accept(l -> l.array("patchCol").type().indexWidth().set(l.array("patchCol").data(), 0, 200));
+            // a delta beyond the 16-bit code range
+            expectRejected.accept(l -> l.array("patchDelta").data().setAtIndex(dev.tersor.kernels.Layouts.I32, 1, 40_000));
+            // the last patch pointer short of the patches
+            expectRejected.accept(l -> l.array("patchPtr").type().indexWidth().set(l.array("patchPtr").data(), 6, 5));
+            assertThat(Q8Matrix.FORMAT.fromLayout(copy(matrix.layout(), arena), null).toDense()).isEqualTo(source.toArray());
+        }
+    }
+
+    private static dev.tersor.format.Layout copy(dev.tersor.format.Layout layout, java.lang.foreign.Arena arena) {
+        java.util.Map<String, dev.tersor.format.LayoutArray> arrays = dev.tersor.format.Layout.newArrays();
+        layout.arrays().forEach((name, array) -> arrays.put(name, new dev.tersor.format.LayoutArray(array.type(),
+                arena.allocate(Math.max(1, array.byteSize()), 64).asSlice(0, array.byteSize()).copyFrom(array.data()))));
+        return new dev.tersor.format.Layout(layout.format(), layout.rows(), layout.cols(), layout.params(), arrays);
     }
 
     @Test

@@ -1,0 +1,41 @@
+package dev.tersor.kernels.q8;
+
+import dev.tersor.kernels.Layouts;
+import dev.tersor.kernels.arrays.Q8Arrays;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The patch pass every provider runs after its kernel: {@code y_rb += rowScale[r] · Σ_p delta_p ·
+ * x_{col_p, b}}, summed in float in patch order over the row's patches, on the float activations in
+ * both modes. Patches are rare (a weight beyond 127 steps of its row), so one shared Java loop serves
+ * every provider and gives the same bits everywhere; the C kernels see only the clamped codes.
+ */
+public final class Q8Patches {
+
+    private Q8Patches() {
+    }
+
+    public static void apply(Q8Arrays w, int batch, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+        if (w.patchPtr().get(rowEnd) == w.patchPtr().get(rowStart)) {
+            return;
+        }
+        for (int r = rowStart; r < rowEnd; r++) {
+            int start = w.patchPtr().get(r);
+            int end = w.patchPtr().get(r + 1);
+            if (start == end) {
+                continue;
+            }
+            float scale = w.rowScale().getAtIndex(Layouts.F32, r);
+            for (int b = 0; b < batch; b++) {
+                float sum = 0f;
+                for (int p = start; p < end; p++) {
+                    int delta = w.patchDelta().getAtIndex(Layouts.I32, p);
+                    sum += delta * x.getAtIndex(Layouts.F32, (long) w.patchCol().get(p) * batch + b);
+                }
+                long out = (long) r * batch + b;
+                y.setAtIndex(Layouts.F32, out, y.getAtIndex(Layouts.F32, out) + scale * sum);
+            }
+        }
+    }
+}
