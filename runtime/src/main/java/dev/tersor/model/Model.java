@@ -14,6 +14,7 @@ import dev.tersor.onnx.OnnxImporter;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -85,6 +86,15 @@ public final class Model implements AutoCloseable {
             return of(TsrFile.read(path), execution, path.toString());
         }
         return importOnnx(path, ImportOptions.defaults(), execution);
+    }
+
+    /**
+     * Loads a whole {@code .tsr} container held in {@code file} (64-byte aligned, as a mapping is), with
+     * the checks of {@link #load(Path)}. The weights are slices of {@code file}, which must stay alive and
+     * unchanged until the model is closed; {@code source} names it in messages.
+     */
+    public static Model loadTsr(MemorySegment file, Execution execution, String source) {
+        return of(TsrFile.parse(file), execution, source);
     }
 
     /**

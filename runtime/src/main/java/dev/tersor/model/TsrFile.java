@@ -180,11 +180,23 @@ public final class TsrFile {
      * {@link ModelException} naming the first problem.
      */
     public static Report verify(Path path) throws IOException {
-        try (Model model = Model.of(read(path), Execution.defaults(), path.toString())) {
+        return verify(read(path), path.toString(), Files.size(path));
+    }
+
+    /**
+     * As {@link #verify(Path)}, for a whole container held in {@code file} (64-byte aligned, as a
+     * mapping is): the same checks without a file, for callers that already hold the bytes.
+     */
+    public static Report verify(MemorySegment file, String source) {
+        return verify(parse(file), source, file.byteSize());
+    }
+
+    private static Report verify(Contents contents, String source, long fileBytes) {
+        try (Model model = Model.of(contents, Execution.defaults(), source)) {
             model.bindExampleInputs();
             Graph graph = model.graph();
             return new Report(VERSION, graph.nodes().size(), graph.constants().size(), graph.weights().size(),
-                    model.weightBytes(), Files.size(path), model.metadata());
+                    model.weightBytes(), fileBytes, model.metadata());
         }
     }
 

@@ -16,9 +16,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Operators whose output size comes from data (Range, Expand, Tile, Pad, ConstantOfShape, Resize) refuse
- * outputs beyond the activation limit with a typed error naming the node, whether the node folds at
- * import or binds at run time; attribute values Tersor does not implement fail at import.
+ * Operators whose output size comes from data (Range, Expand, Tile, Pad, ConstantOfShape, Resize, and
+ * ConvTranspose through its strides, output_padding and output_shape) refuse outputs beyond the
+ * activation limit with a typed error naming the node, whether the node folds at import or binds at
+ * run time; attribute values Tersor does not implement fail at import.
  */
 class GeneratingOpsLimitsTest {
 
@@ -94,6 +95,36 @@ class GeneratingOpsLimitsTest {
         Node pad = CompilerTest.node("Pad", List.of("x", "pads"), "y", Attributes.builder().put("mode", "mirror").build());
         assertThatThrownBy(() -> Operators.of(pad).check(pad))
                 .isInstanceOf(UnsupportedModelException.class).hasMessageContaining("mode 'mirror'");
+    }
+
+    @Test
+    void convTransposeBeyondTheLimitIsRefusedAtRunTime() {
+        for (Attributes attributes : List.of(Attributes.builder().put("output_shape", new long[]{1 << 20, 1 << 20}).build(),
+                Attributes.builder().put("strides", new long[]{1 << 20, 1 << 20}).build(),
+                Attributes.builder().put("output_padding", new long[]{HUGE, 0}).build())) {
+            MutableGraph g = new MutableGraph();
+            g.addInput(new ValueInfo("x", ElementType.F32, new int[]{1, 1, -1, 2}));
+            g.addConstant("w", Tensor.of(new float[4], 1, 1, 2, 2));
+            g.addOutput("y");
+            g.addNode(CompilerTest.node("ConvTranspose", List.of("x", "w"), "y", attributes));
+            try (Model model = Model.of(compile(g), Execution.defaults())) {
+                Tensor x = Tensor.of(new float[4], 1, 1, 2, 2);
+                assertThatThrownBy(() -> model.run(Map.of("x", x))).as(attributes.toString())
+                        .isInstanceOf(InvalidModelException.class).hasMessageContaining("ConvTranspose node 'y'");
+            }
+        }
+    }
+
+    @Test
+    void convTransposeAttributesBeyond2dFailAtImportNamingTheNode() {
+        for (Attributes attributes : List.of(Attributes.builder().put("kernel_shape", new long[]{2, 2, 2}).build(),
+                Attributes.builder().put("strides", new long[]{2}).build(),
+                Attributes.builder().put("pads", new long[]{0, 0, 0, 0, 0, 0}).build(),
+                Attributes.builder().put("auto_pad", "SAME").build())) {
+            Node node = CompilerTest.node("ConvTranspose", List.of("x", "w"), "y", attributes);
+            assertThatThrownBy(() -> Operators.of(node).check(node))
+                    .isInstanceOf(UnsupportedModelException.class).hasMessageContaining("ConvTranspose node 'y'");
+        }
     }
 
     @Test

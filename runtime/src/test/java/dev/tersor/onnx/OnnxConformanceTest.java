@@ -57,6 +57,7 @@ class OnnxConformanceTest {
     static final Map<String, Set<Integer>> PARAMETERS = Map.ofEntries(
             Map.entry("Reshape", Set.of(1)), Map.entry("Unsqueeze", Set.of(1)), Map.entry("Squeeze", Set.of(1)),
             Map.entry("Slice", Set.of(1, 2, 3, 4)), Map.entry("Clip", Set.of(1, 2)), Map.entry("Conv", Set.of(1, 2)),
+            Map.entry("ConvTranspose", Set.of(1, 2)),
             Map.entry("BatchNormalization", Set.of(1, 2, 3, 4)), Map.entry("LayerNormalization", Set.of(1, 2)),
             Map.entry("ReduceMean", Set.of(1)), Map.entry("ReduceSum", Set.of(1)), Map.entry("ReduceMax", Set.of(1)),
             Map.entry("ReduceMin", Set.of(1)), Map.entry("ReduceProd", Set.of(1)), Map.entry("ReduceSumSquare", Set.of(1)),
@@ -91,6 +92,7 @@ class OnnxConformanceTest {
         unsupported("pytorch-converted/test_AvgPool3d.*", "only 2-D");
         unsupported("node/test_resize_.*cubic.*", "mode 'cubic'");
         unsupported("node/test_resize_tf_crop_and_resize", "tf_crop_and_resize");
+        unsupported("node/test_convtranspose_(1d|3d)", "only 2-D transposed convolution");
     }
 
     private static void unsupported(String regex, String reason) {

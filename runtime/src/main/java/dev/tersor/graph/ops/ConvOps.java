@@ -14,7 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
 
-/** 2-D convolution and pooling over NCHW tensors, per-channel normalization, and resizing. */
+/** 2-D convolution, transposed convolution and pooling over NCHW tensors, per-channel normalization, and resizing. */
 final class ConvOps {
 
     private ConvOps() {
@@ -253,6 +253,185 @@ final class ConvOps {
                         }
                     }
                     y.setAtIndex(Layouts.F32, dst + (long) oy * wx.out() + ox, acc);
+                }
+            }
+        }
+    }
+
+    /**
+     * One spatial axis of a transposed convolution: input pixel {@code i} and kernel tap {@code k} land
+     * on output pixel {@code i·stride + k·dilation − padBegin}. {@code padBegin} is negative when
+     * output_shape asks for more than the full output.
+     */
+    record TransposedAxis(int in, int kernel, int stride, int dilation, long padBegin, int out) {
+    }
+
+    /**
+     * ConvTranspose over NCHW input with constant weights {@code [C][M/group][kh][kw]} and an optional
+     * constant bias {@code [M]}: each input pixel adds its weighted kernel to the output window it would
+     * have been computed from by Conv. Weights stay plain floats: transposed convolutions are decoder
+     * layers whose weights are small next to the activations they produce.
+     */
+    static final class ConvTransposeOp extends AbstractOperator {
+        private static final List<String> AXIS_ATTRIBUTES = List.of("kernel_shape", "strides", "dilations",
+                "output_padding", "output_shape");
+
+        ConvTransposeOp() {
+            super("ConvTranspose", 2, 3, 1, "kernel_shape", "strides", "pads", "dilations", "group", "auto_pad",
+                    "output_padding", "output_shape");
+        }
+
+        @Override
+        void checkAttributes(Node node) {
+            for (String name : AXIS_ATTRIBUTES) {
+                long[] values = node.attributes().getLongs(name, null);
+                if (values != null && values.length != 2) {
+                    throw unsupported(node, "only 2-D transposed convolution (" + name + " " + Arrays.toString(values) + ")");
+                }
+            }
+            long[] pads = node.attributes().getLongs("pads", null);
+            if (pads != null && pads.length != 4) {
+                throw unsupported(node, "only 2-D transposed convolution (pads " + Arrays.toString(pads) + ")");
+            }
+            String autoPad = node.attributes().getString("auto_pad", "NOTSET");
+            if (!List.of("NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER").contains(autoPad)) {
+                throw unsupported(node, "auto_pad '" + autoPad + "'");
+            }
+            if (node.attributes().getLong("group", 1) < 1) {
+                throw invalid(node, "group must be positive");
+            }
+        }
+
+        /** The geometry of both spatial axes, after ONNX's rules for pads, output_padding, output_shape and auto_pad. */
+        static TransposedAxis[] axes(Node node, int[] input, int[] kernel) {
+            long[] strides = node.attributes().getLongs("strides", new long[]{1, 1});
+            long[] dilations = node.attributes().getLongs("dilations", new long[]{1, 1});
+            long[] outputPadding = node.attributes().getLongs("output_padding", new long[]{0, 0});
+            long[] outputShape = node.attributes().getLongs("output_shape", null);
+            long[] pads = node.attributes().getLongs("pads", new long[]{0, 0, 0, 0});
+            String autoPad = node.attributes().getString("auto_pad", "NOTSET");
+            TransposedAxis[] result = new TransposedAxis[2];
+            for (int d = 0; d < 2; d++) {
+                long in = input[2 + d];
+                long s = strides[d];
+                long dil = dilations[d];
+                long extra = outputPadding[d];
+                if (s < 1 || s > Shapes.MAX_ELEMENTS || dil < 1 || dil > Shapes.MAX_ELEMENTS || extra < 0
+                        || extra > Shapes.MAX_ELEMENTS) {
+                    throw invalid(node, "bad stride " + s + ", dilation " + dil + " or output padding " + extra);
+                }
+                // Every factor is below 2^31, so the full extent fits a long.
+                long full = s * Math.max(in - 1, 0) + extra + dil * (kernel[d] - 1) + 1;
+                long begin;
+                long out;
+                if (outputShape != null || autoPad.startsWith("SAME")) {
+                    out = outputShape != null ? outputShape[d] : in * s;
+                    long total = full - out;
+                    begin = autoPad.equals("SAME_UPPER") ? Math.floorDiv(total, 2) : total - Math.floorDiv(total, 2);
+                } else if (autoPad.equals("VALID")) {
+                    begin = 0;
+                    out = full;
+                } else {
+                    begin = pads[d];
+                    long end = pads[d + 2];
+                    if (begin < 0 || end < 0 || begin > Shapes.MAX_ELEMENTS || end > Shapes.MAX_ELEMENTS) {
+                        throw invalid(node, "bad pads " + Arrays.toString(pads));
+                    }
+                    out = full - begin - end;
+                }
+                if (in == 0) {
+                    out = Math.max(out, 0);
+                }
+                if (out < 0 || out > Shapes.MAX_ELEMENTS || Math.abs(begin) > Shapes.MAX_ELEMENTS) {
+                    throw invalid(node, "output extent " + out + " with padding " + begin + " on spatial axis " + d);
+                }
+                result[d] = new TransposedAxis((int) in, kernel[d], (int) s, (int) dil, begin, (int) out);
+            }
+            return result;
+        }
+
+        @Override
+        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
+            ValueType x = inputs.get(0);
+            requireType(node, x, "the input", ElementType.F32);
+            if (x.rank() != 4) {
+                throw unsupported(node, "only 2-D transposed convolution on NCHW input, got " + x);
+            }
+            Tensor w = constant(node, inputs, 1, "the weight");
+            int[] shape = x.shape();
+            int batch = shape[0];
+            int channels = shape[1];
+            long group = node.attributes().getLong("group", 1);
+            if (w.type() != ElementType.F32 || w.rank() != 4 || w.dim(0) != channels || channels % group != 0) {
+                throw invalid(node, "weight " + w + " does not fit " + channels + " input channels and group " + group);
+            }
+            int[] kernel = {w.dim(2), w.dim(3)};
+            long[] declared = node.attributes().getLongs("kernel_shape", null);
+            if (declared != null && (declared[0] != kernel[0] || declared[1] != kernel[1])) {
+                throw invalid(node, "kernel_shape " + Arrays.toString(declared) + " differs from the weight " + w);
+            }
+            if (kernel[0] < 1 || kernel[1] < 1) {
+                throw invalid(node, "empty kernel in the weight " + w);
+            }
+            int perGroupOut = w.dim(1);
+            long outChannels = perGroupOut * group;
+            TransposedAxis[] axes = axes(node, shape, kernel);
+            int[] out = boundedShape(node, new long[]{batch, outChannels, axes[0].out(), axes[1].out()}, ElementType.F32);
+            MemorySegment bias = null;
+            if (input(inputs, 2) != null) {
+                Tensor b = constant(node, inputs, 2, "the bias");
+                if (b.type() != ElementType.F32 || b.size() != outChannels) {
+                    throw invalid(node, "bias " + b + " does not have " + outChannels + " floats");
+                }
+                bias = b.data();
+            }
+            MemorySegment weights = w.data();
+            MemorySegment bs = bias;
+            int perGroupIn = (int) (channels / group);
+            return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
+                long inPlane = (long) shape[2] * shape[3];
+                long outPlane = (long) out[2] * out[3];
+                for (int n = 0; n < batch; n++) {
+                    for (int m = 0; m < out[1]; m++) {
+                        long dst = ((long) n * out[1] + m) * outPlane;
+                        float start = bs == null ? 0f : bs.getAtIndex(Layouts.F32, m);
+                        for (long i = 0; i < outPlane; i++) {
+                            o[0].setAtIndex(Layouts.F32, dst + i, start);
+                        }
+                        int g = m / perGroupOut;
+                        for (int c = g * perGroupIn; c < (g + 1) * perGroupIn; c++) {
+                            long src = ((long) n * channels + c) * inPlane;
+                            long taps = ((long) c * perGroupOut + m % perGroupOut) * kernel[0] * kernel[1];
+                            scatter(in[0], src, weights, taps, axes, o[0], dst);
+                        }
+                    }
+                }
+            });
+        }
+
+        /** Adds one input plane, times each tap of its kernel, to the output plane at {@code dst}. */
+        static void scatter(MemorySegment x, long src, MemorySegment weights, long taps, TransposedAxis[] axes,
+                            MemorySegment y, long dst) {
+            TransposedAxis ay = axes[0];
+            TransposedAxis ax = axes[1];
+            for (int ky = 0; ky < ay.kernel(); ky++) {
+                for (int kx = 0; kx < ax.kernel(); kx++) {
+                    float tap = weights.getAtIndex(Layouts.F32, taps + (long) ky * ax.kernel() + kx);
+                    for (int iy = 0; iy < ay.in(); iy++) {
+                        long oy = (long) iy * ay.stride() + (long) ky * ay.dilation() - ay.padBegin();
+                        if (oy < 0 || oy >= ay.out()) {
+                            continue;
+                        }
+                        long row = dst + oy * ax.out();
+                        long from = src + (long) iy * ax.in();
+                        for (int ix = 0; ix < ax.in(); ix++) {
+                            long ox = (long) ix * ax.stride() + (long) kx * ax.dilation() - ax.padBegin();
+                            if (ox >= 0 && ox < ax.out()) {
+                                float v = y.getAtIndex(Layouts.F32, row + ox);
+                                y.setAtIndex(Layouts.F32, row + ox, v + x.getAtIndex(Layouts.F32, from + ix) * tap);
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -104,6 +104,7 @@ public final class Operators {
                 new QuantOps.DequantizeLinearOp(),
                 new QuantOps.MatMulIntegerOp(),
                 new ConvOps.ConvOp(),
+                new ConvOps.ConvTransposeOp(),
                 new ConvOps.BatchNormOp(),
                 new ConvOps.GlobalAveragePoolOp(),
                 new ConvOps.MaxPoolOp(),
