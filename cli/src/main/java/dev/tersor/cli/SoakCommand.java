@@ -25,6 +25,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.management.JMException;
+import javax.management.ObjectName;
 
 /**
  * One embedder shared by many threads for a long time: every result must be bit-identical to the
@@ -32,7 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 @Command(name = "soak", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Share one model between many threads for a while: every vector must equal, bit for bit, the same",
-                "batch embedded on one thread first; resident memory and the heap are sampled and must stay flat."})
+                "batch embedded on one thread first; resident memory and the heap are sampled and must stay flat.",
+                "Off-heap memory is sampled too when the JVM runs with -XX:NativeMemoryTracking=summary."})
 final class SoakCommand implements java.util.concurrent.Callable<Integer> {
 
     /** Growth of resident memory between the first sample after warm-up and the last that counts as a leak. */
@@ -84,7 +89,8 @@ final class SoakCommand implements java.util.concurrent.Callable<Integer> {
             }
             out.printf(Locale.ROOT, "soak: %s, %d threads, %d s, %d batches of 1 to 32 sentences%n", model, threads, seconds,
                     batches.size());
-            out.printf(Locale.ROOT, "%8s %12s %14s %14s %12s%n", "seconds", "batches", "resident MiB", "heap MiB", "mismatches");
+            out.printf(Locale.ROOT, "%8s %12s %14s %14s %14s %12s%n", "seconds", "batches", "resident MiB", "heap MiB",
+                    "off-heap MiB", "mismatches");
             AtomicLong done = new AtomicLong();
             AtomicLong mismatches = new AtomicLong();
             AtomicBoolean stop = new AtomicBoolean();
@@ -111,8 +117,10 @@ final class SoakCommand implements java.util.concurrent.Callable<Integer> {
                 while (System.nanoTime() < end && mismatches.get() == 0) {
                     Thread.sleep(Math.min(sampleSeconds * 1000L, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
                     resident.add(residentBytes());
-                    out.printf(Locale.ROOT, "%8.0f %12d %14.1f %14.1f %12d%n", (System.nanoTime() - start) / 1e9, done.get(),
-                            resident.getLast() / 1048576.0, heapAfterGc() / 1048576.0, mismatches.get());
+                    long offHeap = trackedOffHeapBytes();
+                    out.printf(Locale.ROOT, "%8.0f %12d %14.1f %14.1f %14s %12d%n", (System.nanoTime() - start) / 1e9, done.get(),
+                            resident.getLast() / 1048576.0, heapAfterGc() / 1048576.0,
+                            offHeap < 0 ? "n/a" : String.format(Locale.ROOT, "%.1f", offHeap / 1048576.0), mismatches.get());
                     out.flush();
                 }
             } finally {
@@ -154,6 +162,26 @@ final class SoakCommand implements java.util.concurrent.Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static final Pattern OTHER_NATIVE = Pattern.compile("-\\s+Other \\(reserved=\\d+KB, committed=(\\d+)KB\\)");
+
+    /**
+     * Memory allocated off-heap outside mappings (arenas, where activations and decoded weights live;
+     * direct buffers), which the JVM accounts as "Other" when it runs with
+     * {@code -XX:NativeMemoryTracking=summary}; -1 without it. Resident memory alone cannot tell such a
+     * leak from the page cache of the mapped model filling in.
+     */
+    private static long trackedOffHeapBytes() {
+        try {
+            String summary = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+                    new ObjectName("com.sun.management:type=DiagnosticCommand"), "vmNativeMemory",
+                    new Object[]{new String[]{"summary", "scale=KB"}}, new String[]{String[].class.getName()});
+            Matcher other = OTHER_NATIVE.matcher(summary);
+            return other.find() ? Long.parseLong(other.group(1)) * 1024 : -1;
+        } catch (JMException e) {
+            return -1;
+        }
     }
 
     private static long heapAfterGc() {
