@@ -11,6 +11,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -190,5 +193,23 @@ class TsrFileTest {
     void verifyAcceptsSoundFiles() throws Exception {
         TsrFile.Report report = TsrFile.verify(mixed);
         assertThat(report.weights()).isEqualTo(54);
+    }
+
+    /** A container held in memory goes through the file's checks and loads to the same model. */
+    @Test
+    void aContainerInMemoryReadsAsItsFile() throws Exception {
+        byte[] file = Files.readAllBytes(dense);
+        Map<String, Tensor> in = ModelApiTest.image(1, 96);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment copy = arena.allocate(file.length, 64).copyFrom(MemorySegment.ofArray(file));
+            assertThat(TsrFile.verify(copy, "copy")).isEqualTo(TsrFile.verify(dense));
+            try (Model fromMemory = Model.loadTsr(copy, Execution.defaults(), "copy"); Model fromFile = Model.load(dense)) {
+                assertThat(fromMemory.run(in).get("softmax_0.tmp_0").contentEquals(fromFile.run(in).get("softmax_0.tmp_0")))
+                        .isTrue();
+            }
+            copy.set(ValueLayout.JAVA_BYTE, file.length - 100, (byte) (file[file.length - 100] ^ 0x10));
+            assertThatThrownBy(() -> TsrFile.verify(copy, "copy")).isInstanceOf(TsrFormatException.class)
+                    .hasMessageContaining("checksum mismatch");
+        }
     }
 }
