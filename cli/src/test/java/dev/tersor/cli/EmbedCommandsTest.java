@@ -94,7 +94,9 @@ class EmbedCommandsTest {
         assertThat(r.out()).contains("over 60 sentences of").contains("raw_sentences.txt");
         double mean = Double.parseDouble(r.out().replaceAll("(?s).*mean cosine\\s+([0-9.]+).*", "$1"));
         double overlap = Double.parseDouble(r.out().replaceAll("(?s).*top-10 overlap\\s+([0-9.]+).*", "$1"));
-        assertThat(mean).isBetween(0.99, 0.99999);
+        // its integer weights run as q8 on int8 activations (as ONNX Runtime runs this model): 0.989 on
+        // 300 sentences of this corpus, where float activations gave above 0.99
+        assertThat(mean).isBetween(0.985, 0.99999);
         assertThat(overlap).isBetween(0.5, 1.0);
     }
 

@@ -21,6 +21,11 @@ public record Environment(List<String> formats, List<String> providers) {
         return new Environment(MatrixFormats.names(), Kernels.available().stream().map(Kernels::name).toList());
     }
 
+    /** The provider Tersor picks by default: the last of {@link #providers}, which lists them slowest first. */
+    public String preferredProvider() {
+        return providers.getLast();
+    }
+
     /** The providers without the scalar reference, unless it is the only one. */
     public List<String> fastProviders() {
         List<String> fast = providers.stream().filter(p -> !"scalar".equals(p)).toList();
