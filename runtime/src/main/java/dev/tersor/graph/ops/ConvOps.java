@@ -269,8 +269,8 @@ final class ConvOps {
     /**
      * ConvTranspose over NCHW input with constant weights {@code [C][M/group][kh][kw]} and an optional
      * constant bias {@code [M]}: each input pixel adds its weighted kernel to the output window it would
-     * have been computed from by Conv. Weights stay plain floats: transposed convolutions are decoder
-     * layers whose weights are small next to the activations they produce.
+     * have been computed from by Conv. Weights stay plain floats, not a weight matrix: this scatter is not
+     * the matrix product that the compressed formats' kernels compute.
      */
     static final class ConvTransposeOp extends AbstractOperator {
         private static final List<String> AXIS_ATTRIBUTES = List.of("kernel_shape", "strides", "dilations",
