@@ -106,7 +106,8 @@ record TokenizerJson(int maxLength, long padId, String modelType, int vocabSize,
                 p.skipChildren();
             }
         }
-        if ("TemplateProcessing".equals(type) && hasDefinitions) {
+        // Whatever the type says: the native library reads a post-processor of type null as a template too.
+        if (hasDefinitions) {
             for (String id : used) {
                 if (!defined.contains(id)) {
                     throw new InvalidTokenizerException("tokenizer.json: the post-processor's template uses special token '"

@@ -121,6 +121,18 @@ class TokenizerValidationTest {
     }
 
     @Test
+    void aTemplateUnderANullTypeIsCheckedToo() throws Exception {
+        // Found by the fuzz campaign, kept as found: with "type": null the native library still reads the
+        // post-processor as a template, and panics looking up the special token [CLSLS] it does not define.
+        byte[] input;
+        try (var in = TokenizerValidationTest.class.getResourceAsStream("template-under-a-null-type.json")) {
+            input = in.readAllBytes();
+        }
+        assertThatThrownBy(() -> Tokenizer.fromJson(input)).isInstanceOf(InvalidTokenizerException.class)
+                .hasMessage("tokenizer.json: the post-processor's template uses special token '[CLSLS]', which its special_tokens do not define");
+    }
+
+    @Test
     void halfASurrogatePairIsRejected() {
         // Found by the fuzzer: the native library's nested deserializers panic on a lone \\uD800 (replaceFirst
         // reads a doubled backslash as one).
