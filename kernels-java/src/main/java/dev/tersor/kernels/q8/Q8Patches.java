@@ -17,6 +17,9 @@ public final class Q8Patches {
     }
 
     public static void apply(Q8Arrays w, int batch, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
+        if (w.int8Activations()) {
+            addOutliers(w, batch, x, y, rowStart, rowEnd);
+        }
         if (w.patchPtr().get(rowEnd) == w.patchPtr().get(rowStart)) {
             return;
         }
@@ -35,6 +38,31 @@ public final class Q8Patches {
                 }
                 long out = (long) r * batch + b;
                 y.setAtIndex(Layouts.F32, out, y.getAtIndex(Layouts.F32, out) + scale * sum);
+            }
+        }
+    }
+
+    /**
+     * The activation outliers the int8 product left out ({@link TokenQuantizer#outliers}), in float:
+     * {@code y_rb += rowScale[r] · Σ_o code_{r,o} · x_{o,b}} over the column's outliers in index order.
+     */
+    private static void addOutliers(Q8Arrays w, int batch, MemorySegment x, MemorySegment y, int rowStart,
+                                    int rowEnd) {
+        int[] columns = new int[TokenQuantizer.MAX_OUTLIERS];
+        long stride = w.stride();
+        for (int b = 0; b < batch; b++) {
+            int n = TokenQuantizer.outliers(x, w.cols(), batch, b, columns);
+            if (n == 0) {
+                continue;
+            }
+            for (int r = rowStart; r < rowEnd; r++) {
+                float sum = 0f;
+                for (int o = 0; o < n; o++) {
+                    int code = w.codes().get(java.lang.foreign.ValueLayout.JAVA_BYTE, r * stride + columns[o]);
+                    sum += code * x.getAtIndex(Layouts.F32, (long) columns[o] * batch + b);
+                }
+                long out = (long) r * batch + b;
+                y.setAtIndex(Layouts.F32, out, y.getAtIndex(Layouts.F32, out) + w.rowScale().getAtIndex(Layouts.F32, r) * sum);
             }
         }
     }
