@@ -5,7 +5,7 @@
  *
  * Int8 activations: each batch column of X is quantized to int8 exactly as
  * dev.tersor.kernels.q8.TokenQuantizer does (same float32 operations, round half to even; its few
- * outlier entries quantize to 0, and Java adds them in float after the call), a tile of
+ * outlier entries quantize to 0 and are added in float to each output, as Q8Patches does), a tile of
  * up to eight columns at a time into a stack buffer of at most 32 KiB laid out [token][stride], zero
  * padded. Every path then computes the same exact int32 dot products, register-blocked as R rows ×
  * T tokens of accumulators with K in the lanes (reduced horizontally once per row and token), and
@@ -73,7 +73,7 @@ TK_INLINE float q8_x(const void *x, int64_t batch, int64_t j, int64_t b) {
  * scale comes from the largest magnitude among the other entries.
  */
 static float q8_column_scale(const void *x, int64_t cols, int64_t batch, int64_t b, float *inverse, int *zero,
-                             int64_t *outliers, int *count) {
+                             int64_t *outliers, float *outlier_x, int *count) {
     *zero = 1;
     *inverse = 0.0f;
     *count = 0;
@@ -90,6 +90,7 @@ static float q8_column_scale(const void *x, int64_t cols, int64_t batch, int64_t
     for (int64_t j = 0; j < cols; j++) {
         const float v = fabsf(q8_x(x, batch, j, b));
         if (v > threshold && *count < Q8_MAX_OUTLIERS) {
+            outlier_x[*count] = q8_x(x, batch, j, b);
             outliers[(*count)++] = j;
         } else {
             max = v > max ? v : max;
@@ -142,10 +143,25 @@ static void q8_quantize(const void *x, int64_t cols, int64_t batch, int64_t b, f
     }
 }
 
-/* The output of a finished exact sum: ((float) acc · row_scale[r]) · scale, as Java computes it. */
-TK_INLINE float q8_output(int32_t acc, float row_scale, float scale) {
+/*
+ * The output of a finished exact sum, ((float) acc · row_scale[r]) · scale, plus the column's outliers
+ * in float, row_scale[r] · Σ_o code·x_o in index order: Q8Patches's outlier pass, operation for
+ * operation.
+ */
+TK_INLINE float q8_output(int32_t acc, float row_scale, float scale, const int8_t *row, const int64_t *outliers,
+                          const float *outlier_x, int count) {
     const float p = (float) acc * row_scale;
-    return p * scale;
+    float y = p * scale;
+    if (count > 0) {
+        float sum = 0.0f;
+        for (int o = 0; o < count; o++) {
+            const float product = (float) row[outliers[o]] * outlier_x[o];
+            sum += product;
+        }
+        const float term = row_scale * sum;
+        y = y + term;
+    }
+    return y;
 }
 
 static void q8_int8(const tk_q8_args *a, q8_block_fn block, int rmax, int tmax, int bias) {
@@ -157,7 +173,7 @@ static void q8_int8(const tk_q8_args *a, q8_block_fn block, int rmax, int tmax, 
     if (stride == 0) {
         for (int64_t r = a->row_start; r < a->row_end; r++) {
             for (int64_t b = 0; b < batch; b++) {
-                tk_set_f32(a->y, r * batch + b, q8_output(0, tk_f32(a->row_scale, r), 0.0f));
+                tk_set_f32(a->y, r * batch + b, q8_output(0, tk_f32(a->row_scale, r), 0.0f, codes, NULL, NULL, 0));
             }
         }
         return;
@@ -170,8 +186,10 @@ static void q8_int8(const tk_q8_args *a, q8_block_fn block, int rmax, int tmax, 
         float scale[Q8_MAX_TILE], inverse[Q8_MAX_TILE];
         int zero[Q8_MAX_TILE], count[Q8_MAX_TILE];
         int64_t outliers[Q8_MAX_TILE][Q8_MAX_OUTLIERS];
+        float outlier_x[Q8_MAX_TILE][Q8_MAX_OUTLIERS];
         for (int t = 0; t < nt; t++) {
-            scale[t] = q8_column_scale(a->x, cols, batch, b0 + t, &inverse[t], &zero[t], outliers[t], &count[t]);
+            scale[t] = q8_column_scale(a->x, cols, batch, b0 + t, &inverse[t], &zero[t], outliers[t], outlier_x[t],
+                                       &count[t]);
         }
         for (int64_t k0 = 0; k0 < stride; k0 += chunk) {
             const int64_t len = stride - k0 < chunk ? stride - k0 : chunk;
@@ -198,7 +216,9 @@ static void q8_int8(const tk_q8_args *a, q8_block_fn block, int rmax, int tmax, 
                             }
                             if (last) {
                                 acc -= bias * tk_i32(a->row_sum, r);
-                                tk_set_f32(a->y, slot, q8_output(acc, tk_f32(a->row_scale, r), scale[t0 + t]));
+                                tk_set_f32(a->y, slot, q8_output(acc, tk_f32(a->row_scale, r), scale[t0 + t],
+                                                                 codes + r * stride, outliers[t0 + t],
+                                                                 outlier_x[t0 + t], count[t0 + t]));
                             } else {
                                 memcpy((char *) a->y + 4 * slot, &acc, sizeof acc);
                             }

@@ -1294,10 +1294,11 @@ static void dispatch_checks(void) {
 
 /*
  * TokenQuantizer, written the obvious way: fabsf, isfinite, rintf (half to even in the default mode);
- * the first 8 entries beyond 6 times the mean magnitude are outliers, quantized to 0 and left out of
- * the scale (Java adds them in float after the kernel).
+ * the first 8 entries beyond 6 times the mean magnitude are outliers, quantized to 0, left out of
+ * the scale and added to each output in float.
  */
-static float q8_ref_quantize(const float *x, int32_t cols, int32_t batch, int32_t b, int8_t *q) {
+static float q8_ref_quantize(const float *x, int32_t cols, int32_t batch, int32_t b, int8_t *q, int32_t *outlier_cols,
+                             int *outlier_count) {
     float sum = 0.0f;
     int bad = 0;
     for (int32_t j = 0; j < cols; j++) {
@@ -1308,6 +1309,7 @@ static float q8_ref_quantize(const float *x, int32_t cols, int32_t batch, int32_
     for (int32_t j = 0; j < cols; j++) {
         q[j] = 0;
     }
+    *outlier_count = 0;
     if (bad) {
         return NAN;
     }
@@ -1319,7 +1321,8 @@ static float q8_ref_quantize(const float *x, int32_t cols, int32_t batch, int32_
         const float v = fabsf(x[(int64_t) j * batch + b]);
         if (v > threshold && outliers < 8) {
             outlier[j] = 1;
-            outliers++;
+            outlier_cols[outliers++] = j;
+            *outlier_count = outliers;
         } else if (v > max) {
             max = v;
         }
@@ -1417,7 +1420,9 @@ static void q8_check(const q8_case *c, int int8, const char *path, const void *y
     const int64_t stride = (c->cols + 63) / 64 * 64;
     int8_t *q = scratch((size_t) c->cols + 1);
     for (int32_t b = 0; b < c->batch; b++) {
-        const float qs = int8 ? q8_ref_quantize(c->x, c->cols, c->batch, b, q) : 0.0f;
+        int32_t outliers[8];
+        int count = 0;
+        const float qs = int8 ? q8_ref_quantize(c->x, c->cols, c->batch, b, q, outliers, &count) : 0.0f;
         for (int32_t r = 0; r < c->rows; r++) {
             const int64_t i = (int64_t) r * c->batch + b;
             if (r < c->row_start || r >= c->row_end) {
@@ -1432,7 +1437,17 @@ static void q8_check(const q8_case *c, int int8, const char *path, const void *y
                     acc += (int64_t) c->codes[r * stride + j] * q[j];
                 }
                 const float p = (float) (int32_t) acc * c->scale[r];
-                const float want = p * qs;
+                float want = p * qs;
+                if (count > 0) {
+                    float sum = 0.0f;
+                    for (int o = 0; o < count; o++) {
+                        const float product = (float) c->codes[r * stride + outliers[o]]
+                                              * c->x[(int64_t) outliers[o] * c->batch + b];
+                        sum += product;
+                    }
+                    const float term = c->scale[r] * sum;
+                    want = want + term;
+                }
                 uint32_t wb;
                 memcpy(&wb, &want, 4);
                 CHECK(bits_at(y, i) == wb && bits_at(y, i) == bits_at(portable, i),
