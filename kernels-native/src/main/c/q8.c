@@ -4,7 +4,8 @@
  * codes. Reference semantics: dev.tersor.kernels.q8.Q8ScalarKernel.
  *
  * Int8 activations: each batch column of X is quantized to int8 exactly as
- * dev.tersor.kernels.q8.TokenQuantizer does (same float32 operations, round half to even), a tile of
+ * dev.tersor.kernels.q8.TokenQuantizer does (same float32 operations, round half to even; its few
+ * outlier entries quantize to 0 and are added in float to each output, as Q8Patches does), a tile of
  * up to eight columns at a time into a stack buffer of at most 32 KiB laid out [token][stride], zero
  * padded. Every path then computes the same exact int32 dot products, register-blocked as R rows ×
  * T tokens of accumulators with K in the lanes (reduced horizontally once per row and token), and
@@ -24,6 +25,7 @@
  * Float activations: y = row_scale[r]·Σ_j code·x_j in float, lanes over the columns (batch 1) or
  * over batch columns, in an order fixed per row; the VNNI paths use the AVX2 kernel.
  */
+#include <float.h>
 #include <math.h>
 
 #include "tersor_internal.h"
@@ -56,37 +58,44 @@ typedef void (*q8_block_fn)(const int8_t *w, int64_t stride, int nr, const uint8
 /* ---------------------------------------------------------------------------------------------- */
 /* Quantization (TokenQuantizer) and the int8 driver, shared by every path. */
 
-TK_INLINE uint32_t q8_bits(const void *x, int64_t i) {
-    uint32_t v;
-    memcpy(&v, (const char *) x + 4 * i, sizeof v);
-    return v;
+/* TokenQuantizer.OUTLIER_FACTOR and MAX_OUTLIERS: the entries Java multiplies in float afterwards. */
+#define Q8_OUTLIER_FACTOR 6.0f
+#define Q8_MAX_OUTLIERS 8
+
+TK_INLINE float q8_x(const void *x, int64_t batch, int64_t j, int64_t b) {
+    return tk_f32(x, batch == 1 ? j : j * batch + b);
 }
 
 /*
- * Column b's scale, and whether it quantizes to zeros. The largest |x| is found on the bit patterns,
- * which order non-negative floats as their values do; any pattern above FLT_MAX's is an infinity or
- * a NaN.
+ * Column b's scale, whether it quantizes to zeros, and its outliers (at most Q8_MAX_OUTLIERS, written
+ * to outliers, count returned in *count): the first entries in index order whose magnitude exceeds
+ * Q8_OUTLIER_FACTOR times the mean magnitude, summed in float in index order as Java sums it. The
+ * scale comes from the largest magnitude among the other entries.
  */
-static float q8_column_scale(const void *x, int64_t cols, int64_t batch, int64_t b, float *inverse, int *zero) {
-    uint32_t m = 0;
-    if (batch == 1) {
-        for (int64_t j = 0; j < cols; j++) {
-            const uint32_t u = q8_bits(x, j) & 0x7FFFFFFFu;
-            m = u > m ? u : m;
-        }
-    } else {
-        for (int64_t j = 0; j < cols; j++) {
-            const uint32_t u = q8_bits(x, j * batch + b) & 0x7FFFFFFFu;
-            m = u > m ? u : m;
-        }
-    }
+static float q8_column_scale(const void *x, int64_t cols, int64_t batch, int64_t b, float *inverse, int *zero,
+                             int64_t *outliers, float *outlier_x, int *count) {
     *zero = 1;
     *inverse = 0.0f;
-    if (m > 0x7F7FFFFFu) {
-        return NAN;
+    *count = 0;
+    float sum = 0.0f;
+    for (int64_t j = 0; j < cols; j++) {
+        const float v = fabsf(q8_x(x, batch, j, b));
+        if (!(v <= FLT_MAX)) {
+            return NAN;
+        }
+        sum += v;
     }
-    float max;
-    memcpy(&max, &m, sizeof max);
+    const float threshold = Q8_OUTLIER_FACTOR * (sum / (float) cols);
+    float max = 0.0f;
+    for (int64_t j = 0; j < cols; j++) {
+        const float v = fabsf(q8_x(x, batch, j, b));
+        if (v > threshold && *count < Q8_MAX_OUTLIERS) {
+            outlier_x[*count] = q8_x(x, batch, j, b);
+            outliers[(*count)++] = j;
+        } else {
+            max = v > max ? v : max;
+        }
+    }
     if (max < 1e-30f) {
         return 0.0f;
     }
@@ -109,7 +118,7 @@ TK_INLINE int32_t q8_round(float s) {
  * s8, 128: u8), 0 past cols.
  */
 static void q8_quantize(const void *x, int64_t cols, int64_t batch, int64_t b, float inverse, int zero,
-                        int64_t k0, int64_t len, int bias, uint8_t *dst) {
+                        const int64_t *outliers, int count, int64_t k0, int64_t len, int bias, uint8_t *dst) {
     const int64_t end = cols - k0 < len ? cols - k0 : len;
     if (zero) {
         memset(dst, bias, (size_t) end);
@@ -127,12 +136,32 @@ static void q8_quantize(const void *x, int64_t cols, int64_t batch, int64_t b, f
         }
     }
     memset(dst + end, 0, (size_t) (len - end));
+    for (int o = 0; o < count; o++) { /* outliers quantize to 0 */
+        if (outliers[o] >= k0 && outliers[o] < k0 + end) {
+            dst[outliers[o] - k0] = (uint8_t) bias;
+        }
+    }
 }
 
-/* The output of a finished exact sum: ((float) acc · row_scale[r]) · scale, as Java computes it. */
-TK_INLINE float q8_output(int32_t acc, float row_scale, float scale) {
+/*
+ * The output of a finished exact sum, ((float) acc · row_scale[r]) · scale, plus the column's outliers
+ * in float, row_scale[r] · Σ_o code·x_o in index order: Q8Patches's outlier pass, operation for
+ * operation.
+ */
+TK_INLINE float q8_output(int32_t acc, float row_scale, float scale, const int8_t *row, const int64_t *outliers,
+                          const float *outlier_x, int count) {
     const float p = (float) acc * row_scale;
-    return p * scale;
+    float y = p * scale;
+    if (count > 0) {
+        float sum = 0.0f;
+        for (int o = 0; o < count; o++) {
+            const float product = (float) row[outliers[o]] * outlier_x[o];
+            sum += product;
+        }
+        const float term = row_scale * sum;
+        y = y + term;
+    }
+    return y;
 }
 
 static void q8_int8(const tk_q8_args *a, q8_block_fn block, int rmax, int tmax, int bias) {
@@ -144,7 +173,7 @@ static void q8_int8(const tk_q8_args *a, q8_block_fn block, int rmax, int tmax, 
     if (stride == 0) {
         for (int64_t r = a->row_start; r < a->row_end; r++) {
             for (int64_t b = 0; b < batch; b++) {
-                tk_set_f32(a->y, r * batch + b, q8_output(0, tk_f32(a->row_scale, r), 0.0f));
+                tk_set_f32(a->y, r * batch + b, q8_output(0, tk_f32(a->row_scale, r), 0.0f, codes, NULL, NULL, 0));
             }
         }
         return;
@@ -155,15 +184,19 @@ static void q8_int8(const tk_q8_args *a, q8_block_fn block, int rmax, int tmax, 
     for (int64_t b0 = 0; b0 < batch; b0 += tile) {
         const int nt = (int) (batch - b0 < tile ? batch - b0 : tile);
         float scale[Q8_MAX_TILE], inverse[Q8_MAX_TILE];
-        int zero[Q8_MAX_TILE];
+        int zero[Q8_MAX_TILE], count[Q8_MAX_TILE];
+        int64_t outliers[Q8_MAX_TILE][Q8_MAX_OUTLIERS];
+        float outlier_x[Q8_MAX_TILE][Q8_MAX_OUTLIERS];
         for (int t = 0; t < nt; t++) {
-            scale[t] = q8_column_scale(a->x, cols, batch, b0 + t, &inverse[t], &zero[t]);
+            scale[t] = q8_column_scale(a->x, cols, batch, b0 + t, &inverse[t], &zero[t], outliers[t], outlier_x[t],
+                                       &count[t]);
         }
         for (int64_t k0 = 0; k0 < stride; k0 += chunk) {
             const int64_t len = stride - k0 < chunk ? stride - k0 : chunk;
             const int first = k0 == 0, last = k0 + len == stride;
             for (int t = 0; t < nt; t++) {
-                q8_quantize(a->x, cols, batch, b0 + t, inverse[t], zero[t], k0, len, bias, qbuf + t * len);
+                q8_quantize(a->x, cols, batch, b0 + t, inverse[t], zero[t], outliers[t], count[t], k0, len, bias,
+                            qbuf + t * len);
             }
             for (int64_t r0 = a->row_start; r0 < a->row_end; r0 += rmax) {
                 const int nr = (int) (a->row_end - r0 < rmax ? a->row_end - r0 : rmax);
@@ -183,7 +216,9 @@ static void q8_int8(const tk_q8_args *a, q8_block_fn block, int rmax, int tmax, 
                             }
                             if (last) {
                                 acc -= bias * tk_i32(a->row_sum, r);
-                                tk_set_f32(a->y, slot, q8_output(acc, tk_f32(a->row_scale, r), scale[t0 + t]));
+                                tk_set_f32(a->y, slot, q8_output(acc, tk_f32(a->row_scale, r), scale[t0 + t],
+                                                                 codes + r * stride, outliers[t0 + t],
+                                                                 outlier_x[t0 + t], count[t0 + t]));
                             } else {
                                 memcpy((char *) a->y + 4 * slot, &acc, sizeof acc);
                             }

@@ -1292,28 +1292,51 @@ static void dispatch_checks(void) {
 /* ---------------------------------------------------------------------------------------------- */
 /* q8: 8-bit integer rows, int8 (bit-exact) and float activations. */
 
-/* TokenQuantizer, written the obvious way: fabsf, isfinite, rintf (half to even in the default mode). */
-static float q8_ref_quantize(const float *x, int32_t cols, int32_t batch, int32_t b, int8_t *q) {
-    float max = 0.0f;
+/*
+ * TokenQuantizer, written the obvious way: fabsf, isfinite, rintf (half to even in the default mode);
+ * the first 8 entries beyond 6 times the mean magnitude are outliers, quantized to 0, left out of
+ * the scale and added to each output in float.
+ */
+static float q8_ref_quantize(const float *x, int32_t cols, int32_t batch, int32_t b, int8_t *q, int32_t *outlier_cols,
+                             int *outlier_count) {
+    float sum = 0.0f;
     int bad = 0;
     for (int32_t j = 0; j < cols; j++) {
         const float v = fabsf(x[(int64_t) j * batch + b]);
-        if (!isfinite(v)) {
-            bad = 1;
+        bad |= !isfinite(v);
+        sum += v;
+    }
+    for (int32_t j = 0; j < cols; j++) {
+        q[j] = 0;
+    }
+    *outlier_count = 0;
+    if (bad) {
+        return NAN;
+    }
+    const float threshold = 6.0f * (sum / (float) cols);
+    unsigned char *outlier = calloc((size_t) cols + 1, 1);
+    int outliers = 0;
+    float max = 0.0f;
+    for (int32_t j = 0; j < cols; j++) {
+        const float v = fabsf(x[(int64_t) j * batch + b]);
+        if (v > threshold && outliers < 8) {
+            outlier[j] = 1;
+            outlier_cols[outliers++] = j;
+            *outlier_count = outliers;
         } else if (v > max) {
             max = v;
         }
     }
-    if (bad || max < 1e-30f) {
-        memset(q, 0, (size_t) cols);
-        return bad ? NAN : 0.0f;
+    if (max < 1e-30f) {
+        free(outlier);
+        return 0.0f;
     }
     const float inverse = 127.0f / max;
     for (int32_t j = 0; j < cols; j++) {
-        const float scaled = x[(int64_t) j * batch + b] * inverse;
-        const float r = rintf(scaled);
-        q[j] = (int8_t) (r < -127.0f ? -127 : r > 127.0f ? 127 : (int) r);
+        const float r = rintf(x[(int64_t) j * batch + b] * inverse);
+        q[j] = outlier[j] ? 0 : (int8_t) (r < -127.0f ? -127 : r > 127.0f ? 127 : (int) r);
     }
+    free(outlier);
     return max / 127.0f;
 }
 
@@ -1326,7 +1349,10 @@ typedef struct {
     const void *codes_in, *scale_in, *sum_in, *x_in;
 } q8_case;
 
-/* Column kinds: ordinary, NaN, infinity, zeros, tiny, half-integers at scale 1 (ties to even). */
+/*
+ * Column kinds: ordinary, NaN, infinity, zeros, tiny, half-integers at scale 1 (ties to even), and
+ * outlier channels (every 7th entry 100 times larger: beyond the cap of 8 from 57 columns on).
+ */
 static float q8_activation(int kind, int32_t j, int32_t cols, float magnitude) {
     switch (kind) {
         case 1: return j == cols / 2 ? NAN : (float) (unit() - 0.5);
@@ -1334,6 +1360,7 @@ static float q8_activation(int kind, int32_t j, int32_t cols, float magnitude) {
         case 3: return uniform(0, 1) ? 0.0f : -0.0f;
         case 4: return (float) ((unit() - 0.5) * 2e-35);
         case 5: return j == 0 ? 127.0f : (float) uniform(-127, 126) + 0.5f;
+        case 6: return (float) ((unit() - 0.5) * (j % 7 == 3 ? 100.0 : 1.0));
         default: return (float) ((unit() - 0.5) * magnitude);
     }
 }
@@ -1362,7 +1389,7 @@ static q8_case q8_make(int32_t rows, int32_t cols, int32_t batch) {
         c.scale[r] = uniform(0, 9) == 0 ? 0.0f : (float) ((unit() + 0.01) * (uniform(0, 1) ? 1e-3 : -2.0));
     }
     for (int32_t b = 0; b < batch; b++) {
-        const int kind = uniform(0, 3) == 0 ? (int) uniform(1, 5) : 0;
+        const int kind = uniform(0, 3) == 0 ? (int) uniform(1, 6) : 0;
         const float magnitude = (float) (uniform(0, 1) ? 1.0 : 1e4 * unit());
         for (int32_t j = 0; j < cols; j++) {
             c.x[(int64_t) j * batch + b] = q8_activation(kind, j, cols, magnitude);
@@ -1393,7 +1420,9 @@ static void q8_check(const q8_case *c, int int8, const char *path, const void *y
     const int64_t stride = (c->cols + 63) / 64 * 64;
     int8_t *q = scratch((size_t) c->cols + 1);
     for (int32_t b = 0; b < c->batch; b++) {
-        const float qs = int8 ? q8_ref_quantize(c->x, c->cols, c->batch, b, q) : 0.0f;
+        int32_t outliers[8];
+        int count = 0;
+        const float qs = int8 ? q8_ref_quantize(c->x, c->cols, c->batch, b, q, outliers, &count) : 0.0f;
         for (int32_t r = 0; r < c->rows; r++) {
             const int64_t i = (int64_t) r * c->batch + b;
             if (r < c->row_start || r >= c->row_end) {
@@ -1408,7 +1437,17 @@ static void q8_check(const q8_case *c, int int8, const char *path, const void *y
                     acc += (int64_t) c->codes[r * stride + j] * q[j];
                 }
                 const float p = (float) (int32_t) acc * c->scale[r];
-                const float want = p * qs;
+                float want = p * qs;
+                if (count > 0) {
+                    float sum = 0.0f;
+                    for (int o = 0; o < count; o++) {
+                        const float product = (float) c->codes[r * stride + outliers[o]]
+                                              * c->x[(int64_t) outliers[o] * c->batch + b];
+                        sum += product;
+                    }
+                    const float term = c->scale[r] * sum;
+                    want = want + term;
+                }
                 uint32_t wb;
                 memcpy(&wb, &want, 4);
                 CHECK(bits_at(y, i) == wb && bits_at(y, i) == bits_at(portable, i),

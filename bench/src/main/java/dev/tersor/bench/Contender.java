@@ -61,7 +61,7 @@ public abstract sealed class Contender implements AutoCloseable {
         }
         WeightMatrix matrix;
         try {
-            matrix = format.encode(workload.source());
+            matrix = format.encodeToRun(workload.source()); // as models run it: q8 on int8 activations
         } catch (RuntimeException e) {
             throw new TrialSkippedException(variant.format() + " cannot encode this matrix: " + e.getMessage(), e);
         }
@@ -82,6 +82,11 @@ public abstract sealed class Contender implements AutoCloseable {
     /** {@code Y = W·X}; the timed call. */
     public abstract void multiply();
 
+    /** Whether the product quantizes activations to int8 (and so answers to the wider int8 bound). */
+    public boolean quantizesActivations() {
+        return false;
+    }
+
     /** {@code Y}, {@code [rows][batch]}. */
     public MemorySegment output() {
         return y;
@@ -96,7 +101,7 @@ public abstract sealed class Contender implements AutoCloseable {
     public void verify(ReferenceCheck.Expected expected) {
         y.fill((byte) 0xFF); // NaN everywhere, so an output the product never writes cannot pass
         multiply();
-        expected.check(y, variant.id());
+        expected.check(y, variant.id(), quantizesActivations());
     }
 
     /**
@@ -143,6 +148,11 @@ public abstract sealed class Contender implements AutoCloseable {
         @Override
         public long bytes() {
             return matrix.byteSize();
+        }
+
+        @Override
+        public boolean quantizesActivations() {
+            return matrix.quantizesActivations();
         }
 
         @Override

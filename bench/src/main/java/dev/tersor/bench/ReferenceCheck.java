@@ -23,24 +23,28 @@ public final class ReferenceCheck {
      * @param what names the product in the message, e.g. {@code "cser/vector"}
      */
     public static void verify(QuantizedMatrix source, MemorySegment x, MemorySegment y, int batch, String what) {
-        expected(source, x, batch).check(y, what);
+        expected(source, x, batch).check(y, what, false);
     }
 
     /**
      * The reference product {@code W·X} and each entry's tolerance, computed once: trials of the same
      * matrix and input that share a JVM check against it without recomputing.
      */
-    public record Expected(int rows, int batch, double[] values, double[] tolerances) {
+    public record Expected(int rows, int batch, double[] values, double[] tolerances, double[] int8Tolerances) {
 
-        /** Throws {@link IllegalStateException} naming the first entry of {@code y} out of tolerance. */
-        public void check(MemorySegment y, String what) {
+        /**
+         * Throws {@link IllegalStateException} naming the first entry of {@code y} out of tolerance;
+         * {@code int8Activations} adds the activation quantization's bound.
+         */
+        public void check(MemorySegment y, String what, boolean int8Activations) {
             for (int r = 0; r < rows; r++) {
                 for (int b = 0; b < batch; b++) {
                     int i = r * batch + b;
                     double got = y.getAtIndex(Layouts.F32, i);
-                    if (!(Math.abs(got - values[i]) <= tolerances[i])) {
+                    double tolerance = tolerances[i] + (int8Activations ? int8Tolerances[i] : 0);
+                    if (!(Math.abs(got - values[i]) <= tolerance)) {
                         throw new IllegalStateException(what + " gives a wrong product: row " + r + " batch " + b
-                                + " is " + got + ", the reference " + values[i] + " (tolerance " + tolerances[i] + ")");
+                                + " is " + got + ", the reference " + values[i] + " (tolerance " + tolerance + ")");
                     }
                 }
             }
@@ -53,11 +57,14 @@ public final class ReferenceCheck {
         int cols = source.cols();
         float[] xs = x.asSlice(0, 4L * cols * batch).toArray(Layouts.F32);
         double[] inputs = new double[batch];
+        double[] largestInput = new double[batch];
         for (int j = 0; j < cols; j++) {
             for (int b = 0; b < batch; b++) {
                 inputs[b] += Math.abs(xs[j * batch + b]);
+                largestInput[b] = Math.max(largestInput[b], Math.abs(xs[j * batch + b]));
             }
         }
+        double[] int8Tolerances = new double[rows * batch];
         double[] values = new double[rows * batch];
         double[] tolerances = new double[rows * batch];
         double[] sum = new double[batch];
@@ -66,12 +73,14 @@ public final class ReferenceCheck {
             Arrays.fill(sum, 0);
             Arrays.fill(magnitude, 0);
             double largest = 0;
+            double rowMagnitude = 0;
             for (int j = 0; j < cols; j++) {
                 double w = source.value(r, j);
                 if (w == 0) {
                     continue;
                 }
                 largest = Math.max(largest, Math.abs(w));
+                rowMagnitude += Math.abs(w);
                 int base = j * batch;
                 for (int b = 0; b < batch; b++) {
                     double t = w * xs[base + b];
@@ -83,8 +92,10 @@ public final class ReferenceCheck {
                 values[r * batch + b] = sum[b];
                 // float summation bound; the implicit-value rewrite can add up to |ω0|·Σ|x| ≤ max|w|·Σ|x| twice
                 tolerances[r * batch + b] = (cols + 8) * Math.scalb(1.0, -23) * (magnitude[b] + 2 * largest * inputs[b]);
+                // int8 activations: half a step of the column's scale (at most max|x|/127) per weight
+                int8Tolerances[r * batch + b] = rowMagnitude * largestInput[b] / 254 * 1.001;
             }
         }
-        return new Expected(rows, batch, values, tolerances);
+        return new Expected(rows, batch, values, tolerances, int8Tolerances);
     }
 }

@@ -170,6 +170,11 @@ public final class MatrixFormat {
         return denseEncoder.encode(source, loadTarget.settings());
     }
 
+    /** {@link #encodeToRun(DenseMatrixView)} from a quantized matrix: what benchmarks time, a format as models run it. */
+    public WeightMatrix encodeToRun(QuantizedMatrix source) {
+        return encode(source, loadTarget.settings());
+    }
+
     /**
      * A matrix over an untrusted layout, after checking every invariant the kernels rely on. Throws
      * {@link InvalidLayoutException} with a message naming the broken invariant.

@@ -99,6 +99,15 @@ public interface WeightMatrix extends AutoCloseable {
         return java.util.Map.of();
     }
 
+    /**
+     * Whether products quantize the activations to int8 first (q8 loaded for speed), so that they
+     * compute {@code W·Q(x)}: within half a quantization step of each activation column times
+     * {@code Σ|w|} of the row, not within float rounding of {@code W·x}.
+     */
+    default boolean quantizesActivations() {
+        return false;
+    }
+
     /** The named arrays and parameters of this matrix, for serialization. The segments are views, not copies. */
     Layout layout();
 

@@ -188,7 +188,7 @@ public final class NativeKernels extends Kernels {
                 TersorKernels.tersor_q8_matmul(io || a.onHeap(),
                         a.rows(), a.cols(), batch, a.codes(), a.rowScale(), a.rowSum(), a.int8Activations() ? 1 : 0,
                         x, y, rowStart, rowEnd);
-                Q8Patches.apply(a, batch, x, y, rowStart, rowEnd);
+                Q8Patches.addPatches(a, batch, x, y, rowStart, rowEnd);
             }
             default -> fallback.matMul(w, batch, x, y, rowStart, rowEnd);
         }

@@ -222,6 +222,11 @@ public final class Q8Matrix extends AbstractWeightMatrix {
     }
 
     @Override
+    public boolean quantizesActivations() {
+        return int8Activations();
+    }
+
+    @Override
     public Map<String, Double> details() {
         return Map.of(INT8_ACTIVATIONS, int8Activations() ? 1.0 : 0.0);
     }

@@ -142,6 +142,36 @@ class Q8MatrixTest {
         assertThat(RowScales.fit(new float[]{3f, 5f, 7f})).isEqualTo(1f);
     }
 
+    /**
+     * A channel a thousand times larger than the rest (as LayerNorm outputs of BERT-like models have)
+     * is multiplied in float: with it in the int8 scale the other channels would keep at most a level
+     * or two and the product would be off by far more than 1 %.
+     */
+    @Test
+    void outlierChannelsKeepTheInt8ProductClose() {
+        DenseMatrixView source = integerRows(40, 384, 12);
+        int batch = 3;
+        float[] x = activations(384, batch, 4);
+        for (int b = 0; b < batch; b++) {
+            x[17 * batch + b] = 3000f;
+            x[200 * batch + b] = -2500f;
+        }
+        try (WeightMatrix exact = Q8Matrix.FORMAT.encode(source); WeightMatrix fast = Q8Matrix.FORMAT.encodeToRun(source)) {
+            float[] reference = multiply(exact, x, batch, Kernels.named("scalar"), 1);
+            float[] quantized = multiply(fast, x, batch, Kernels.named("scalar"), 1);
+            for (Kernels kernels : Kernels.available()) {
+                assertThat(multiply(fast, x, batch, kernels, 1)).as(kernels.name()).isEqualTo(quantized);
+            }
+            double error = 0;
+            double norm = 0;
+            for (int i = 0; i < reference.length; i++) {
+                error += (quantized[i] - reference[i]) * (double) (quantized[i] - reference[i]);
+                norm += reference[i] * (double) reference[i];
+            }
+            assertThat(Math.sqrt(error / norm)).isLessThan(0.01);
+        }
+    }
+
     @Test
     void patchesMustStayRare() {
         int rows = 4;
