@@ -62,46 +62,55 @@ typedef void (*q8_block_fn)(const int8_t *w, int64_t stride, int nr, const uint8
 #define Q8_OUTLIER_FACTOR 6.0f
 #define Q8_MAX_OUTLIERS 8
 
-TK_INLINE float q8_x(const void *x, int64_t batch, int64_t j, int64_t b) {
-    return tk_f32(x, batch == 1 ? j : j * batch + b);
-}
-
 /*
- * Column b's scale, whether it quantizes to zeros, and its outliers (at most Q8_MAX_OUTLIERS, written
- * to outliers, count returned in *count): the first entries in index order whose magnitude exceeds
- * Q8_OUTLIER_FACTOR times the mean magnitude, summed in float in index order as Java sums it. The
- * scale comes from the largest magnitude among the other entries.
+ * Scales of the tile's columns b0 .. b0+nt, whether each quantizes to zeros, and each one's outliers
+ * (at most Q8_MAX_OUTLIERS, count in count[t]): the first entries in index order whose magnitude
+ * exceeds Q8_OUTLIER_FACTOR times the column's mean magnitude, summed in float in index order as Java
+ * sums it. A scale comes from the largest magnitude among the other entries. X is read a row of the
+ * tile at a time ([cols][batch] layout), so each pass streams X once instead of once per column.
  */
-static float q8_column_scale(const void *x, int64_t cols, int64_t batch, int64_t b, float *inverse, int *zero,
-                             int64_t *outliers, float *outlier_x, int *count) {
-    *zero = 1;
-    *inverse = 0.0f;
-    *count = 0;
-    float sum = 0.0f;
+static void q8_tile_scales(const void *x, int64_t cols, int64_t batch, int64_t b0, int nt, float *scale,
+                           float *inverse, int *zero, int64_t outliers[][Q8_MAX_OUTLIERS],
+                           float outlier_x[][Q8_MAX_OUTLIERS], int *count) {
+    float sum[Q8_MAX_TILE] = {0}, threshold[Q8_MAX_TILE], max[Q8_MAX_TILE] = {0};
+    int bad[Q8_MAX_TILE] = {0};
     for (int64_t j = 0; j < cols; j++) {
-        const float v = fabsf(q8_x(x, batch, j, b));
-        if (!(v <= FLT_MAX)) {
-            return NAN;
+        for (int t = 0; t < nt; t++) {
+            const float v = fabsf(tk_f32(x, j * batch + b0 + t));
+            bad[t] |= !(v <= FLT_MAX);
+            sum[t] += v;
         }
-        sum += v;
     }
-    const float threshold = Q8_OUTLIER_FACTOR * (sum / (float) cols);
-    float max = 0.0f;
+    for (int t = 0; t < nt; t++) {
+        threshold[t] = Q8_OUTLIER_FACTOR * (sum[t] / (float) cols);
+        count[t] = 0;
+    }
     for (int64_t j = 0; j < cols; j++) {
-        const float v = fabsf(q8_x(x, batch, j, b));
-        if (v > threshold && *count < Q8_MAX_OUTLIERS) {
-            outlier_x[*count] = q8_x(x, batch, j, b);
-            outliers[(*count)++] = j;
+        for (int t = 0; t < nt; t++) {
+            const float value = tk_f32(x, j * batch + b0 + t);
+            const float v = fabsf(value);
+            if (v > threshold[t] && count[t] < Q8_MAX_OUTLIERS) {
+                outlier_x[t][count[t]] = value;
+                outliers[t][count[t]++] = j;
+            } else {
+                max[t] = v > max[t] ? v : max[t];
+            }
+        }
+    }
+    for (int t = 0; t < nt; t++) {
+        zero[t] = 1;
+        inverse[t] = 0.0f;
+        if (bad[t]) {
+            count[t] = 0;
+            scale[t] = NAN;
+        } else if (max[t] < 1e-30f) {
+            scale[t] = 0.0f;
         } else {
-            max = v > max ? v : max;
+            zero[t] = 0;
+            inverse[t] = 127.0f / max[t];
+            scale[t] = max[t] / 127.0f;
         }
     }
-    if (max < 1e-30f) {
-        return 0.0f;
-    }
-    *zero = 0;
-    *inverse = 127.0f / max;
-    return max / 127.0f;
 }
 
 /*
@@ -114,31 +123,33 @@ TK_INLINE int32_t q8_round(float s) {
 }
 
 /*
- * Columns [k0, k0 + len) of column b into dst (len bytes): q + bias for the real columns (bias 0:
- * s8, 128: u8), 0 past cols.
+ * Columns [k0, k0 + len) of the tile's columns into qbuf (column t at t·len, len bytes each): q + bias
+ * for the real columns (bias 0: s8, 128: u8), outliers and all-zero columns as q = 0, and 0 past cols.
  */
-static void q8_quantize(const void *x, int64_t cols, int64_t batch, int64_t b, float inverse, int zero,
-                        const int64_t *outliers, int count, int64_t k0, int64_t len, int bias, uint8_t *dst) {
+static void q8_quantize_tile(const void *x, int64_t cols, int64_t batch, int64_t b0, int nt, const float *inverse,
+                             const int *zero, int64_t outliers[][Q8_MAX_OUTLIERS], const int *count, int64_t k0,
+                             int64_t len, int bias, uint8_t *qbuf) {
     const int64_t end = cols - k0 < len ? cols - k0 : len;
-    if (zero) {
-        memset(dst, bias, (size_t) end);
-    } else if (batch == 1) {
-        for (int64_t j = 0; j < end; j++) {
-            int32_t q = q8_round(tk_f32(x, k0 + j) * inverse);
+    for (int64_t j = 0; j < end; j++) {
+        for (int t = 0; t < nt; t++) {
+            if (zero[t]) { /* written below; its values may be NaN, which no int conversion may see */
+                continue;
+            }
+            int32_t q = q8_round(tk_f32(x, (k0 + j) * batch + b0 + t) * inverse[t]);
             q = q < -127 ? -127 : q > 127 ? 127 : q;
-            dst[j] = (uint8_t) (q + bias);
-        }
-    } else {
-        for (int64_t j = 0; j < end; j++) {
-            int32_t q = q8_round(tk_f32(x, (k0 + j) * batch + b) * inverse);
-            q = q < -127 ? -127 : q > 127 ? 127 : q;
-            dst[j] = (uint8_t) (q + bias);
+            qbuf[t * len + j] = (uint8_t) (q + bias);
         }
     }
-    memset(dst + end, 0, (size_t) (len - end));
-    for (int o = 0; o < count; o++) { /* outliers quantize to 0 */
-        if (outliers[o] >= k0 && outliers[o] < k0 + end) {
-            dst[outliers[o] - k0] = (uint8_t) bias;
+    for (int t = 0; t < nt; t++) {
+        uint8_t *dst = qbuf + t * len;
+        if (zero[t]) {
+            memset(dst, bias, (size_t) end);
+        }
+        memset(dst + end, 0, (size_t) (len - end));
+        for (int o = 0; o < count[t]; o++) { /* outliers quantize to 0 */
+            if (outliers[t][o] >= k0 && outliers[t][o] < k0 + end) {
+                dst[outliers[t][o] - k0] = (uint8_t) bias;
+            }
         }
     }
 }
@@ -187,17 +198,11 @@ static void q8_int8(const tk_q8_args *a, q8_block_fn block, int rmax, int tmax, 
         int zero[Q8_MAX_TILE], count[Q8_MAX_TILE];
         int64_t outliers[Q8_MAX_TILE][Q8_MAX_OUTLIERS];
         float outlier_x[Q8_MAX_TILE][Q8_MAX_OUTLIERS];
-        for (int t = 0; t < nt; t++) {
-            scale[t] = q8_column_scale(a->x, cols, batch, b0 + t, &inverse[t], &zero[t], outliers[t], outlier_x[t],
-                                       &count[t]);
-        }
+        q8_tile_scales(a->x, cols, batch, b0, nt, scale, inverse, zero, outliers, outlier_x, count);
         for (int64_t k0 = 0; k0 < stride; k0 += chunk) {
             const int64_t len = stride - k0 < chunk ? stride - k0 : chunk;
             const int first = k0 == 0, last = k0 + len == stride;
-            for (int t = 0; t < nt; t++) {
-                q8_quantize(a->x, cols, batch, b0 + t, inverse[t], zero[t], outliers[t], count[t], k0, len, bias,
-                            qbuf + t * len);
-            }
+            q8_quantize_tile(a->x, cols, batch, b0, nt, inverse, zero, outliers, count, k0, len, bias, qbuf);
             for (int64_t r0 = a->row_start; r0 < a->row_end; r0 += rmax) {
                 const int nr = (int) (a->row_end - r0 < rmax ? a->row_end - r0 : rmax);
                 for (int t0 = 0; t0 < nt; t0 += tmax) {
