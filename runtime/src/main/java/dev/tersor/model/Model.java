@@ -283,7 +283,7 @@ public final class Model implements AutoCloseable {
             }
             planOrder.add(key);
             if (planOrder.size() > MAX_PLANS) {
-                plans.remove(planOrder.removeFirst());
+                plans.remove(planOrder.removeFirst()).release();
             }
         }
         return plan;
@@ -345,6 +345,7 @@ public final class Model implements AutoCloseable {
                 return;
             }
             closed = true;
+            plans.values().forEach(Plan::release);
             plans.clear();
             for (WeightMatrix w : graph.weights().values()) {
                 w.close();

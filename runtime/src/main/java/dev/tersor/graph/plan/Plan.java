@@ -22,7 +22,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * A graph bound to concrete input shapes: every value has a static type, everything computable from
@@ -57,7 +56,17 @@ public final class Plan {
     private final long arenaBytes;
     private final long scratchOffset;
     private final long scratchBytes;
-    private final ConcurrentLinkedQueue<ExecutionContext> pool = new ConcurrentLinkedQueue<>();
+    /**
+     * Per-call buffers kept for reuse, at most {@link #MAX_POOLED}; guarded by itself. A plan run by
+     * more threads at once allocates the extra buffers per call and frees them on return, so a model
+     * shared by 64 threads holds a few buffers per input shape, not one per thread per shape.
+     */
+    private final java.util.ArrayDeque<ExecutionContext> pool = new java.util.ArrayDeque<>();
+    /** Guarded by {@code pool}: once set, returned contexts are freed instead of pooled. */
+    private boolean released;
+
+    /** Buffers a plan keeps between calls: as many as calls can really run at once, two at least. */
+    static final int MAX_POOLED = Math.max(2, Runtime.getRuntime().availableProcessors());
 
     private Plan(List<ValueInfo> inputs, List<String> outputNames, List<Step> steps, List<Slot> slots, int[] inputSlots,
                  int[] outputSlots, long arenaBytes, long scratchOffset, long scratchBytes) {
@@ -264,14 +273,51 @@ public final class Plan {
      * and returns the outputs by name.
      */
     public Map<String, Tensor> run(Map<String, Tensor> values) {
-        ExecutionContext context = pool.poll();
-        if (context == null) {
-            context = new ExecutionContext(this);
-        }
+        ExecutionContext context = borrow();
         try {
             return run(context, values);
         } finally {
-            pool.offer(context);
+            giveBack(context);
+        }
+    }
+
+    private ExecutionContext borrow() {
+        ExecutionContext context;
+        synchronized (pool) {
+            context = pool.poll();
+        }
+        return context != null ? context : new ExecutionContext(this);
+    }
+
+    private void giveBack(ExecutionContext context) {
+        synchronized (pool) {
+            if (released || pool.size() >= MAX_POOLED) {
+                context.close();
+            } else {
+                pool.push(context);
+            }
+        }
+    }
+
+    /** Per-call buffers waiting in the pool, for tests. */
+    int pooledContexts() {
+        synchronized (pool) {
+            return pool.size();
+        }
+    }
+
+    /**
+     * Frees the pooled per-call buffers now, rather than whenever the garbage collector finds them: a
+     * service whose heap barely moves may otherwise hold an evicted plan's buffers (one arena per
+     * thread that ran it) for a long time. The plan stays usable; a later call allocates its buffers
+     * and frees them on return. {@code Model} releases the plans it evicts and, on close, all of them.
+     */
+    public void release() {
+        synchronized (pool) {
+            released = true;
+            for (ExecutionContext context = pool.poll(); context != null; context = pool.poll()) {
+                context.close();
+            }
         }
     }
 
@@ -280,10 +326,7 @@ public final class Plan {
      * its nodes, in order of first appearance: a coarse profile.
      */
     public Map<String, Long> profile(Map<String, Tensor> values) {
-        ExecutionContext context = pool.poll();
-        if (context == null) {
-            context = new ExecutionContext(this);
-        }
+        ExecutionContext context = borrow();
         try {
             long[] nanos = new long[steps.size()];
             run(context, values, nanos);
@@ -293,7 +336,7 @@ public final class Plan {
             }
             return byOp;
         } finally {
-            pool.offer(context);
+            giveBack(context);
         }
     }
 
@@ -330,15 +373,24 @@ public final class Plan {
         return result;
     }
 
-    /** Per-call buffers: one arena cut into the planned slots. */
+    /** Frees the arena of a context that was dropped without {@link ExecutionContext#close}. */
+    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+
+    /**
+     * Per-call buffers: one arena cut into the planned slots. The arena is freed by {@link #close}, or
+     * by the cleaner once the context is unreachable, whichever comes first.
+     */
     static final class ExecutionContext {
+        private final java.lang.ref.Cleaner.Cleanable freeing;
         private final MemorySegment[] slotSegments;
         private final MemorySegment[][] stepInputs;
         private final MemorySegment[][] stepOutputs;
         private final MemorySegment scratch;
 
         ExecutionContext(Plan plan) {
-            MemorySegment arena = Arena.ofAuto().allocate(Math.max(plan.arenaBytes, 1), BufferPlanner.ALIGNMENT);
+            Arena owner = Arena.ofShared();
+            MemorySegment arena = owner.allocate(Math.max(plan.arenaBytes, 1), BufferPlanner.ALIGNMENT);
+            freeing = CLEANER.register(this, owner::close);
             slotSegments = new MemorySegment[plan.slots.size()];
             for (int s = 0; s < slotSegments.length; s++) {
                 Slot slot = plan.slots.get(s);
@@ -364,6 +416,11 @@ public final class Plan {
 
         MemorySegment slot(int s) {
             return slotSegments[s];
+        }
+
+        /** Frees the buffers; the context must not be used again. */
+        void close() {
+            freeing.clean();
         }
 
         MemorySegment[] inputs(int step) {
