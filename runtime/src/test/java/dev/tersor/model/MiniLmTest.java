@@ -85,4 +85,31 @@ class MiniLmTest {
             assertThat(Embeddings.maxAbsDiff(actual, expected)).as(sentence).isLessThan(1e-4f);
         }
     }
+
+    @Test
+    void everySelfAttentionIsOneFusedNode() {
+        List<String> ops = model.graph().nodes().stream().map(dev.tersor.graph.Node::op).toList();
+        assertThat(ops.stream().filter("Attention"::equals).count()).isEqualTo(6);
+        assertThat(ops).doesNotContain("Softmax", "MatMul", "Transpose");
+    }
+
+    /** Two sentences padded to one length: the fused attention must honour the padding mask as ONNX Runtime does. */
+    @Test
+    void paddedBatchMatchesOnnxRuntime() throws Exception {
+        long[] shortIds = tokenizer.encode(SENTENCES.get(0));
+        long[] longIds = tokenizer.encode(SENTENCES.get(2));
+        int t = longIds.length;
+        long[] ids = new long[2 * t];
+        long[] mask = new long[2 * t];
+        System.arraycopy(shortIds, 0, ids, 0, shortIds.length);
+        System.arraycopy(longIds, 0, ids, t, t);
+        java.util.Arrays.fill(mask, 0, shortIds.length, 1);
+        java.util.Arrays.fill(mask, t, 2 * t, 1);
+        Map<String, Tensor> inputs = Map.of("input_ids", Tensor.ofLongs(ids, 2, t),
+                "attention_mask", Tensor.ofLongs(mask, 2, t), "token_type_ids", Tensor.ofLongs(new long[2 * t], 2, t));
+        Tensor expected = ort.run(inputs).get("last_hidden_state");
+        Tensor actual = model.run(inputs).get("last_hidden_state");
+        assertThat(actual.shape()).containsExactly(expected.shape());
+        assertThat(Embeddings.maxAbsDiff(actual, expected)).isLessThan(1e-4f);
+    }
 }

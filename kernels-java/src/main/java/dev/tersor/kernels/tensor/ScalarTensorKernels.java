@@ -211,6 +211,53 @@ public class ScalarTensorKernels extends TensorKernels {
         }
     }
 
+    private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** Scores of one query row, softmax, then the weighted sum of value rows: as the unfused graph computes it. */
+    @Override
+    protected void attentionK(AttentionShape shape, MemorySegment q, long qi, MemorySegment k, long ki,
+                              MemorySegment v, long vi, MemorySegment mask, long mi, MemorySegment y, long yi) {
+        int keys = shape.keys();
+        int depth = shape.depth();
+        float[] scores = SCORES.get();
+        if (scores.length < keys) {
+            scores = new float[keys];
+            SCORES.set(scores);
+        }
+        for (int i = 0; i < shape.queries(); i++) {
+            long qo = qi + (long) i * shape.queryStride();
+            long mo = mi + (long) i * shape.maskStride();
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < keys; j++) {
+                long ko = ki + (long) j * shape.keyStride();
+                float dot = 0;
+                for (int p = 0; p < depth; p++) {
+                    dot += q.getAtIndex(Layouts.F32, qo + p) * k.getAtIndex(Layouts.F32, ko + p);
+                }
+                float score = dot * shape.scale();
+                if (mask != null) {
+                    score += mask.getAtIndex(Layouts.F32, mo + j);
+                }
+                scores[j] = score;
+                max = Math.max(max, score);
+            }
+            float sum = 0;
+            for (int j = 0; j < keys; j++) {
+                scores[j] = (float) Math.exp(scores[j] - max);
+                sum += scores[j];
+            }
+            float inv = 1f / sum;
+            long yo = yi + (long) i * shape.outputStride();
+            for (int c = 0; c < shape.valueDepth(); c++) {
+                float acc = 0;
+                for (int j = 0; j < keys; j++) {
+                    acc += scores[j] * inv * v.getAtIndex(Layouts.F32, vi + (long) j * shape.valueStride() + c);
+                }
+                y.setAtIndex(Layouts.F32, yo + c, acc);
+            }
+        }
+    }
+
     @Override
     protected float sumK(MemorySegment x, long xi, int n) {
         float s = 0;

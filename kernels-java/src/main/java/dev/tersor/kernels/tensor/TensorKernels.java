@@ -207,6 +207,27 @@ public abstract class TensorKernels {
         transposeK(x, xi, y, yi, rows, cols);
     }
 
+    /**
+     * One head of scaled dot-product attention: for every query row i,
+     * {@code y[i] = Σ_j softmax_j(scale · q[i]·k[j] + mask[i][j]) · v[j]}, rows laid out as {@code shape}
+     * says; {@code mask} may be {@code null} (no mask). A row whose scores are all −∞ gives NaN, as
+     * Softmax does.
+     */
+    public final void attention(AttentionShape shape, MemorySegment q, long qi, MemorySegment k, long ki,
+                                MemorySegment v, long vi, MemorySegment mask, long mi, MemorySegment y, long yi) {
+        int rows = shape.queries();
+        check(q, qi, AttentionShape.span(rows, shape.queryStride(), shape.depth()));
+        check(k, ki, AttentionShape.span(shape.keys(), shape.keyStride(), shape.depth()));
+        check(v, vi, AttentionShape.span(shape.keys(), shape.valueStride(), shape.valueDepth()));
+        if (mask != null) {
+            check(mask, mi, AttentionShape.span(rows, shape.maskStride(), shape.keys()));
+        }
+        check(y, yi, AttentionShape.span(rows, shape.outputStride(), shape.valueDepth()));
+        if (rows > 0) {
+            attentionK(shape, q, qi, k, ki, v, vi, mask, mi, y, yi);
+        }
+    }
+
     /** Sum of {@code n} elements. */
     public final float sum(MemorySegment x, long xi, int n) {
         check(x, xi, n);
@@ -232,6 +253,10 @@ public abstract class TensorKernels {
     protected abstract void transposeK(MemorySegment x, long xi, MemorySegment y, long yi, int rows, int cols);
 
     protected abstract float sumK(MemorySegment x, long xi, int n);
+
+    protected abstract void attentionK(AttentionShape shape, MemorySegment q, long qi, MemorySegment k, long ki,
+                                       MemorySegment v, long vi, MemorySegment mask, long mi, MemorySegment y,
+                                       long yi);
 
     private static void check(MemorySegment s, long index, long count) {
         if (index < 0 || count < 0 || 4 * (index + count) > s.byteSize()) {

@@ -7,7 +7,7 @@ import dev.tersor.graph.ops.GraphValidator;
 /**
  * The shape-independent compile step run on an imported graph: fold constant sub-graphs, move
  * convolution and product weights into Tersor matrices (folding batch norms, biases and int8
- * dequantization into them), fuse layer norms and GELUs, keep MLP activations feature-major, and drop
+ * dequantization into them), fuse layer norms, GELUs and attention, keep MLP activations feature-major, and drop
  * what no output needs. Shape-dependent folding and buffer planning happen when a
  * {@link dev.tersor.graph.plan.Plan} binds input shapes.
  */
@@ -28,6 +28,7 @@ public final class GraphCompiler {
         DeadCodeElimination.run(graph);
         NormalizationFusion.run(graph);
         GeluFusion.run(graph);
+        AttentionFusion.run(graph);
         DeadCodeElimination.run(graph);
         FeatureMajorPass.run(graph);
         Graph result = graph.build(encoder);

@@ -13,7 +13,7 @@ import java.util.Set;
 /**
  * Every operator of the graph IR, by name. Most carry ONNX's name and semantics (normalized to one
  * opset by the importer); {@code Linear}, {@code Conv} (with a weight-matrix attribute),
- * {@code LayerNormalization} and {@code Gelu} are what the compiler fuses patterns into.
+ * {@code LayerNormalization}, {@code Gelu} and {@code Attention} are what the compiler fuses patterns into.
  */
 public final class Operators {
 
@@ -99,6 +99,7 @@ public final class Operators {
                 new MathOps.ArgExtremumOp("ArgMin", false),
                 new MathOps.LayerNormOp(),
                 new MathOps.LinearOp(),
+                new AttentionOp(),
                 new MathOps.EmbeddingOp(),
                 new QuantOps.DynamicQuantizeLinearOp(),
                 new QuantOps.DequantizeLinearOp(),
