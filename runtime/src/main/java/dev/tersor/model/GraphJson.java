@@ -210,7 +210,9 @@ final class GraphJson {
             if (s.shape().length > Shapes.MAX_RANK) {
                 throw new TsrFormatException(where + " has rank " + s.shape().length);
             }
-            constants.put(c.getKey(), Tensor.wrap(s.dtype(), Shapes.fromLongs(s.shape(), where), s.data()));
+            // Copied out of the mapping: kernels load constants beside native activations, and a vector
+            // load site that sees both mapped and native segments loses C2's intrinsic (layer norm ran 30× slower).
+            constants.put(c.getKey(), Tensor.copyOf(s.dtype(), Shapes.fromLongs(s.shape(), where), s.data()));
         }
         Map<String, WeightMatrix> weights = new LinkedHashMap<>();
         for (var w : Json.object(Json.field(g, "weights", "graph"), "graph.weights").entrySet()) {

@@ -129,6 +129,21 @@ class TsrFileTest {
         }
     }
 
+    /**
+     * Constants (biases, norm scales) are copied out of the mapping: kernels load them beside native
+     * activations, and a vector load site that sees mapped and native segments loses C2's intrinsic.
+     */
+    @Test
+    void constantsAreNativeCopiesNotMappings() throws Exception {
+        try (Model tsr = Model.load(dense)) {
+            assertThat(tsr.graph().constants()).isNotEmpty();
+            for (Tensor constant : tsr.graph().constants().values()) {
+                assertThat(constant.data().isMapped()).isFalse();
+                assertThat(constant.data().isNative()).isTrue();
+            }
+        }
+    }
+
     /** The layout safetensors readers expect: header length, JSON, arrays tiling the data exactly. */
     @Test
     void isAValidSafetensorsFile() throws Exception {
