@@ -4,6 +4,7 @@ import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.VectorSupport;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -208,93 +209,122 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         super.clampAffineK(x, xi + i, y, yi + i, n - i, alpha, beta, lo, hi);
     }
 
+    /** Per-thread heap rows for the row-wise kernels: the row itself, then the scale and shift of a layer norm. */
+    private static final ThreadLocal<float[][]> ROWS = ThreadLocal.withInitial(() -> new float[3][0]);
+
+    /** The thread's heap row {@code slot}, at least {@code n} floats long. */
+    private static float[] row(int slot, int n) {
+        float[][] rows = ROWS.get();
+        if (rows[slot].length < n) {
+            rows[slot] = new float[n];
+        }
+        return rows[slot];
+    }
+
+    /**
+     * Each row is copied into a heap array padded with −∞ to whole vectors, normalized there by
+     * {@link #softmaxInPlace} and copied out. Array loops keep C2's range-check elimination simple;
+     * the same loops over segments were recompiled again and again after failed loop predicates.
+     */
     @Override
     protected void softmaxK(MemorySegment x, long xi, MemorySegment y, long yi, int rows, int n) {
-        int upper = S.loopBound(n);
+        int padded = wholeVectors(n);
+        float[] row = row(0, padded);
         for (int r = 0; r < rows; r++) {
-            long xo = xi + (long) r * n;
-            long yo = yi + (long) r * n;
-            FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            int i = 0;
-            for (; i < upper; i += L) {
-                vmax = vmax.max(load(x, xo + i));
-            }
-            float max = vmax.reduceLanes(VectorOperators.MAX);
-            for (; i < n; i++) {
-                max = Math.max(max, x.getAtIndex(Layouts.F32, xo + i));
-            }
-            FloatVector vsum = FloatVector.zero(S);
-            i = 0;
-            for (; i < upper; i += L) {
-                FloatVector e = exp(load(x, xo + i).sub(max));
-                e.intoMemorySegment(y, (yo + i) << 2, LE);
-                vsum = vsum.add(e);
-            }
-            float sum = VectorSupport.sumLanes(vsum);
-            for (; i < n; i++) {
-                float e = exp(x.getAtIndex(Layouts.F32, xo + i) - max);
-                y.setAtIndex(Layouts.F32, yo + i, e);
-                sum += e;
-            }
-            float inv = 1f / sum;
-            i = 0;
-            for (; i < upper; i += L) {
-                load(y, yo + i).mul(inv).intoMemorySegment(y, (yo + i) << 2, LE);
-            }
-            for (; i < n; i++) {
-                y.setAtIndex(Layouts.F32, yo + i, y.getAtIndex(Layouts.F32, yo + i) * inv);
-            }
+            MemorySegment.copy(x, Layouts.F32, 4 * (xi + (long) r * n), row, 0, n);
+            Arrays.fill(row, n, padded, Float.NEGATIVE_INFINITY);
+            softmaxInPlace(row, padded);
+            MemorySegment.copy(row, 0, y, Layouts.F32, 4 * (yi + (long) r * n), n);
         }
     }
 
+    /**
+     * Rows, the scale and the shift are copied into heap arrays and each row normalized there in
+     * small single-loop methods. Over segments, one method with all three passes and the optional
+     * shift tested inside the loop was deoptimized over and over ({@code profile_predicate} traps)
+     * and then ran up to 30× slower.
+     */
     @Override
     protected void layerNormK(MemorySegment x, long xi, MemorySegment y, long yi, int rows, int n,
                               MemorySegment gamma, MemorySegment beta, float eps) {
-        int upper = S.loopBound(n);
+        float[] row = row(0, n);
+        float[] scale = row(1, n);
+        MemorySegment.copy(gamma, Layouts.F32, 0, scale, 0, n);
+        float[] shift = beta == null ? null : row(2, n);
+        if (shift != null) {
+            MemorySegment.copy(beta, Layouts.F32, 0, shift, 0, n);
+        }
         for (int r = 0; r < rows; r++) {
-            long xo = xi + (long) r * n;
-            long yo = yi + (long) r * n;
-            FloatVector vs = FloatVector.zero(S);
-            int i = 0;
-            for (; i < upper; i += L) {
-                vs = vs.add(load(x, xo + i));
+            MemorySegment.copy(x, Layouts.F32, 4 * (xi + (long) r * n), row, 0, n);
+            float mean = sum(row, n) / n;
+            float inv = (float) (1.0 / Math.sqrt(squaredDeviations(row, n, mean) / n + eps));
+            if (shift == null) {
+                normalize(row, n, mean, inv, scale);
+            } else {
+                normalize(row, n, mean, inv, scale, shift);
             }
-            float sum = VectorSupport.sumLanes(vs);
-            for (; i < n; i++) {
-                sum += x.getAtIndex(Layouts.F32, xo + i);
-            }
-            float mean = sum / n;
-            FloatVector vq = FloatVector.zero(S);
-            i = 0;
-            for (; i < upper; i += L) {
-                FloatVector d = load(x, xo + i).sub(mean);
-                vq = d.fma(d, vq);
-            }
-            float sq = VectorSupport.sumLanes(vq);
-            for (; i < n; i++) {
-                float d = x.getAtIndex(Layouts.F32, xo + i) - mean;
-                sq += d * d;
-            }
-            float inv = (float) (1.0 / Math.sqrt(sq / n + eps));
-            i = 0;
-            for (; i < upper; i += L) {
-                FloatVector v = load(x, xo + i).sub(mean).mul(inv).mul(load(gamma, i));
-                if (beta != null) {
-                    v = v.add(load(beta, i));
-                }
-                v.intoMemorySegment(y, (yo + i) << 2, LE);
-            }
-            for (; i < n; i++) {
-                float v = (x.getAtIndex(Layouts.F32, xo + i) - mean) * inv * gamma.getAtIndex(Layouts.F32, i);
-                y.setAtIndex(Layouts.F32, yo + i, beta == null ? v : v + beta.getAtIndex(Layouts.F32, i));
-            }
+            MemorySegment.copy(row, 0, y, Layouts.F32, 4 * (yi + (long) r * n), n);
+        }
+    }
+
+    private static float sum(float[] row, int n) {
+        FloatVector vs = FloatVector.zero(S);
+        int upper = S.loopBound(n);
+        int i = 0;
+        for (; i < upper; i += L) {
+            vs = vs.add(FloatVector.fromArray(S, row, i));
+        }
+        float sum = VectorSupport.sumLanes(vs);
+        for (; i < n; i++) {
+            sum += row[i];
+        }
+        return sum;
+    }
+
+    private static float squaredDeviations(float[] row, int n, float mean) {
+        FloatVector vq = FloatVector.zero(S);
+        int upper = S.loopBound(n);
+        int i = 0;
+        for (; i < upper; i += L) {
+            FloatVector d = FloatVector.fromArray(S, row, i).sub(mean);
+            vq = d.fma(d, vq);
+        }
+        float sq = VectorSupport.sumLanes(vq);
+        for (; i < n; i++) {
+            float d = row[i] - mean;
+            sq += d * d;
+        }
+        return sq;
+    }
+
+    private static void normalize(float[] row, int n, float mean, float inv, float[] scale) {
+        int upper = S.loopBound(n);
+        int i = 0;
+        for (; i < upper; i += L) {
+            FloatVector.fromArray(S, row, i).sub(mean).mul(inv).mul(FloatVector.fromArray(S, scale, i)).intoArray(row, i);
+        }
+        for (; i < n; i++) {
+            row[i] = (row[i] - mean) * inv * scale[i];
+        }
+    }
+
+    private static void normalize(float[] row, int n, float mean, float inv, float[] scale, float[] shift) {
+        int upper = S.loopBound(n);
+        int i = 0;
+        for (; i < upper; i += L) {
+            FloatVector.fromArray(S, row, i).sub(mean).mul(inv).mul(FloatVector.fromArray(S, scale, i))
+                    .add(FloatVector.fromArray(S, shift, i)).intoArray(row, i);
+        }
+        for (; i < n; i++) {
+            row[i] = (row[i] - mean) * inv * scale[i] + shift[i];
         }
     }
 
     /**
      * Register-blocked: four rows of C by two vectors of columns stay in eight accumulators while k
-     * runs, so each loaded B vector feeds four FMAs. The columns after the last whole block are
-     * computed by the scalar reference.
+     * runs, so each loaded B vector feeds four FMAs. The columns after the last whole pair of vectors
+     * go one vector at a time, the last one through a lane mask, so a product narrower than a vector
+     * (attention over a few tokens) is vectorized too.
      */
     @Override
     protected void gemmK(int m, int k, int n, MemorySegment a, long ai, int lda, MemorySegment b, long bi, int ldb,
@@ -309,9 +339,54 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
                 block1(k, a, ai + (long) i * lda, b, bi + j, ldb, c, ci + (long) i * ldc + j, accumulate);
             }
         }
-        if (full < n) {
-            super.gemmK(m, k, n - full, a, ai, lda, b, bi + full, ldb, c, ci + full, ldc, accumulate);
+        for (int j = full; j < n; j += L) {
+            VectorMask<Float> lanes = S.indexInRange(j, n);
+            int i = 0;
+            for (; i + 4 <= m; i += 4) {
+                column4(k, a, ai + (long) i * lda, lda, b, bi + j, ldb, c, ci + (long) i * ldc + j, ldc, accumulate, lanes);
+            }
+            for (; i < m; i++) {
+                column1(k, a, ai + (long) i * lda, b, bi + j, ldb, c, ci + (long) i * ldc + j, accumulate, lanes);
+            }
         }
+    }
+
+    private static FloatVector load(MemorySegment s, long index, VectorMask<Float> lanes) {
+        return FloatVector.fromMemorySegment(S, s, index << 2, LE, lanes);
+    }
+
+    /** Four rows of C by the columns of one vector that {@code lanes} selects. */
+    private static void column4(int k, MemorySegment a, long ao, int lda, MemorySegment b, long bo, int ldb,
+                                MemorySegment c, long co, int ldc, boolean accumulate, VectorMask<Float> lanes) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        long a0 = ao, a1 = ao + lda, a2 = ao + 2L * lda, a3 = ao + 3L * lda;
+        for (int p = 0; p < k; p++) {
+            FloatVector bp = load(b, bo + (long) p * ldb, lanes);
+            c0 = bp.fma(FloatVector.broadcast(S, a.getAtIndex(Layouts.F32, a0 + p)), c0);
+            c1 = bp.fma(FloatVector.broadcast(S, a.getAtIndex(Layouts.F32, a1 + p)), c1);
+            c2 = bp.fma(FloatVector.broadcast(S, a.getAtIndex(Layouts.F32, a2 + p)), c2);
+            c3 = bp.fma(FloatVector.broadcast(S, a.getAtIndex(Layouts.F32, a3 + p)), c3);
+        }
+        store(c, co, accumulate, c0, lanes);
+        store(c, co + ldc, accumulate, c1, lanes);
+        store(c, co + 2L * ldc, accumulate, c2, lanes);
+        store(c, co + 3L * ldc, accumulate, c3, lanes);
+    }
+
+    private static void column1(int k, MemorySegment a, long ao, MemorySegment b, long bo, int ldb,
+                                MemorySegment c, long co, boolean accumulate, VectorMask<Float> lanes) {
+        FloatVector c0 = FloatVector.zero(S);
+        for (int p = 0; p < k; p++) {
+            c0 = load(b, bo + (long) p * ldb, lanes).fma(FloatVector.broadcast(S, a.getAtIndex(Layouts.F32, ao + p)), c0);
+        }
+        store(c, co, accumulate, c0, lanes);
+    }
+
+    private static void store(MemorySegment c, long co, boolean accumulate, FloatVector v, VectorMask<Float> lanes) {
+        if (accumulate) {
+            v = v.add(load(c, co, lanes));
+        }
+        v.intoMemorySegment(c, co << 2, LE, lanes);
     }
 
     private static void block4(int k, MemorySegment a, long ao, int lda, MemorySegment b, long bo, int ldb,
@@ -365,9 +440,9 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         v1.intoMemorySegment(c, (co + L) << 2, LE);
     }
 
-    /** Keys rounded up to whole vectors: the width of the transposed keys and of a score row. */
-    private static int paddedKeys(int keys) {
-        return (keys + L - 1) / L * L;
+    /** {@code n} rounded up to whole vectors: the width of padded rows (scores, transposed keys). */
+    private static int wholeVectors(int n) {
+        return (n + L - 1) / L * L;
     }
 
     /** One head's working copies, per thread: keys transposed, values packed, a row being read (query, key or mask), a score row. */
@@ -412,7 +487,7 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         int keys = shape.keys();
         int depth = shape.depth();
         int valueDepth = shape.valueDepth();
-        int padded = paddedKeys(keys);
+        int padded = wholeVectors(keys);
         HeadBuffers b = HEAD.get().fit(depth, valueDepth, keys, padded);
         float[] kt = b.keys;
         float[] row = b.row;
