@@ -149,14 +149,19 @@ class TensorKernelsTest {
         for (TensorKernels k : providers()) {
             for (Binary op : Binary.values()) {
                 for (int n : SIZES) {
-                    for (int mode = 0; mode < 3; mode++) {
-                        boolean aScalar = mode == 1;
-                        boolean bScalar = mode == 2;
+                    for (int mode = 0; mode < 4; mode++) {
+                        boolean aScalar = mode == 1 || mode == 3;
+                        boolean bScalar = mode == 2 || mode == 3;
                         float[] a = random(random, n + 1, op == Binary.POW);
                         float[] b = random(random, n + 1, false);
                         float[] y = new float[n];
                         k.binary(op, MemorySegment.ofArray(a), 1, aScalar, MemorySegment.ofArray(b), 1, bScalar,
                                 MemorySegment.ofArray(y), 0, n);
+                        float[] reference = new float[n];
+                        TensorKernels.scalar().binary(op, MemorySegment.ofArray(a), 1, aScalar, MemorySegment.ofArray(b), 1,
+                                bScalar, MemorySegment.ofArray(reference), 0, n);
+                        // exactly rounded operations: vector lanes, masked or not, give the reference's bits
+                        assertThat(y).as("%s %s n=%d mode=%d", k, op, n, mode).containsExactly(reference);
                         for (int i = 0; i < n; i++) {
                             double av = a[aScalar ? 1 : 1 + i];
                             double bv = b[bScalar ? 1 : 1 + i];

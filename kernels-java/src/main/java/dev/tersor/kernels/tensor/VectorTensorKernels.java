@@ -162,39 +162,55 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         };
     }
 
-    /** One loop per operand pattern: a vector merged from a broadcast and a load can defeat C2's intrinsics. */
+    /**
+     * One loop per operand pattern: a vector merged from a broadcast and a load can defeat C2's
+     * intrinsics. The elements after the last whole vector go through one masked vector, so short
+     * broadcast runs (a mask row over a few tokens) are vectorized too; the operations are exactly
+     * rounded, so the bits are the reference's.
+     */
     @Override
     protected void binaryK(Binary op, MemorySegment a, long ai, boolean aScalar, MemorySegment b, long bi,
                            boolean bScalar, MemorySegment y, long yi, int n) {
-        if (op == Binary.POW || n < L) {
+        if (op == Binary.POW || n == 0) {
             super.binaryK(op, a, ai, aScalar, b, bi, bScalar, y, yi, n);
             return;
         }
         int upper = S.loopBound(n);
+        boolean tail = upper < n;
+        VectorMask<Float> rest = S.indexInRange(upper, n);
         int i = 0;
         if (aScalar && bScalar) {
-            float v = apply(op, a.getAtIndex(Layouts.F32, ai), b.getAtIndex(Layouts.F32, bi));
-            FloatVector vv = FloatVector.broadcast(S, v);
+            FloatVector vv = FloatVector.broadcast(S, apply(op, a.getAtIndex(Layouts.F32, ai), b.getAtIndex(Layouts.F32, bi)));
             for (; i < upper; i += L) {
                 vv.intoMemorySegment(y, (yi + i) << 2, LE);
+            }
+            if (tail) {
+                vv.intoMemorySegment(y, (yi + i) << 2, LE, rest);
             }
         } else if (bScalar) {
             FloatVector bs = FloatVector.broadcast(S, b.getAtIndex(Layouts.F32, bi));
             for (; i < upper; i += L) {
                 apply(op, load(a, ai + i), bs).intoMemorySegment(y, (yi + i) << 2, LE);
             }
+            if (tail) {
+                apply(op, load(a, ai + i, rest), bs).intoMemorySegment(y, (yi + i) << 2, LE, rest);
+            }
         } else if (aScalar) {
             FloatVector as = FloatVector.broadcast(S, a.getAtIndex(Layouts.F32, ai));
             for (; i < upper; i += L) {
                 apply(op, as, load(b, bi + i)).intoMemorySegment(y, (yi + i) << 2, LE);
             }
+            if (tail) {
+                apply(op, as, load(b, bi + i, rest)).intoMemorySegment(y, (yi + i) << 2, LE, rest);
+            }
         } else {
             for (; i < upper; i += L) {
                 apply(op, load(a, ai + i), load(b, bi + i)).intoMemorySegment(y, (yi + i) << 2, LE);
             }
+            if (tail) {
+                apply(op, load(a, ai + i, rest), load(b, bi + i, rest)).intoMemorySegment(y, (yi + i) << 2, LE, rest);
+            }
         }
-        // the rest, element by element as the reference does
-        super.binaryK(op, a, aScalar ? ai : ai + i, aScalar, b, bScalar ? bi : bi + i, bScalar, y, yi + i, n - i);
     }
 
     @Override
