@@ -8,9 +8,9 @@
  * outlier entries quantize to 0 and are added in float to each output, as Q8Patches does), a tile of
  * up to eight columns at a time into a stack buffer of at most 32 KiB laid out [token][stride], zero
  * padded. Every path then computes the same exact int32 dot products, register-blocked as R rows ×
- * T tokens of accumulators with K in the lanes (reduced horizontally once per row and token), and
- * finishes each output with the same two float multiplications, so every path gives the bits of
- * the Java scalar kernel:
+ * T tokens of accumulators with K in the lanes (reduced horizontally once per row and token; the
+ * AVX-512 path reduces a whole 4 × 4 block in one shuffle tree), and finishes each output with the
+ * same two float multiplications, so every path gives the bits of the Java scalar kernel:
  *   portable      plain C, s8 × s8
  *   avx2          vpmaddubsw(|w|, sign(q, w)) then vpmaddwd with ones; |q| ≤ 127, so no int16 pair
  *                 saturates (2·128·127 < 2^15)
@@ -175,6 +175,45 @@ TK_INLINE float q8_output(int32_t acc, float row_scale, float scale, const int8_
     return y;
 }
 
+/*
+ * The outputs of a block whose sums cover the whole row: ((float) (acc − bias·row_sum) · row_scale) ·
+ * scale, as q8_output computes them, four tokens at a time in fixed-width loops the compiler turns
+ * into vector code. Outliers are added afterwards by q8_add_outliers.
+ */
+static void q8_finish_block(const tk_q8_args *a, int32_t out[Q8_MAX_R][Q8_MAX_T], int64_t r0, int nr, int64_t b,
+                            int nt, const float *scale, int bias) {
+    float s[Q8_MAX_T] = {0};
+    memcpy(s, scale, sizeof(float) * (size_t) nt);
+    for (int i = 0; i < nr; i++) {
+        const int32_t correction = bias * tk_i32(a->row_sum, r0 + i);
+        const float rs = tk_f32(a->row_scale, r0 + i);
+        float y[Q8_MAX_T];
+        for (int t = 0; t < Q8_MAX_T; t++) {
+            const float p = (float) (out[i][t] - correction) * rs;
+            y[t] = p * s[t];
+        }
+        memcpy((char *) a->y + 4 * ((r0 + i) * a->batch + b), y, sizeof(float) * (size_t) nt);
+    }
+}
+
+/* Adds a column's outlier term to rows [r0, r0 + nr) of a finished output, as q8_output does. */
+static void q8_add_outliers(const tk_q8_args *a, int64_t r0, int nr, int64_t b, const int64_t *outliers,
+                            const float *outlier_x, int count) {
+    const int8_t *codes = a->codes;
+    const int64_t stride = q8_stride(a->cols);
+    for (int i = 0; i < nr; i++) {
+        const int64_t r = r0 + i;
+        const int64_t slot = r * a->batch + b;
+        float sum = 0.0f;
+        for (int o = 0; o < count; o++) {
+            const float product = (float) codes[r * stride + outliers[o]] * outlier_x[o];
+            sum += product;
+        }
+        const float term = tk_f32(a->row_scale, r) * sum;
+        tk_set_f32(a->y, slot, tk_f32(a->y, slot) + term);
+    }
+}
+
 static void q8_int8(const tk_q8_args *a, q8_block_fn block, int rmax, int tmax, int bias) {
     const int64_t cols = a->cols, batch = a->batch, stride = q8_stride(cols);
     const int8_t *codes = a->codes;
@@ -207,8 +246,18 @@ static void q8_int8(const tk_q8_args *a, q8_block_fn block, int rmax, int tmax, 
                 const int nr = (int) (a->row_end - r0 < rmax ? a->row_end - r0 : rmax);
                 for (int t0 = 0; t0 < nt; t0 += tmax) {
                     const int ntt = nt - t0 < tmax ? nt - t0 : tmax;
-                    int32_t out[Q8_MAX_R][Q8_MAX_T];
+                    int32_t out[Q8_MAX_R][Q8_MAX_T] = {{0}};
                     block(codes + r0 * stride + k0, stride, nr, qbuf + t0 * len, len, ntt, len, out);
+                    if (first && last && ntt > 1) {
+                        q8_finish_block(a, out, r0, nr, b0 + t0, ntt, scale + t0, bias);
+                        for (int t = 0; t < ntt; t++) {
+                            if (count[t0 + t] > 0) {
+                                q8_add_outliers(a, r0, nr, b0 + t0 + t, outliers[t0 + t], outlier_x[t0 + t],
+                                                count[t0 + t]);
+                            }
+                        }
+                        continue;
+                    }
                     for (int i = 0; i < nr; i++) {
                         const int64_t r = r0 + i;
                         for (int t = 0; t < ntt; t++) {
@@ -493,12 +542,48 @@ void tk_q8_avxvnni(const tk_q8_args *a) {
 
 #define TK_AVX512_VNNI __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vnni")))
 
+/*
+ * out[i][t] = the sum of acc[i][t]'s lanes for all sixteen accumulators at once, in a tree of 128-bit
+ * lane shuffles and adds: halves of token pairs, then quarters of all four tokens of a row, then the
+ * four ints of each quarter across rows, so the result comes out token-major and one permutation
+ * puts it row-major. Accumulators outside R × T are zero.
+ */
+TK_AVX512_VNNI TK_INLINE void q8_sums_avx512vnni(__m512i acc[4][4], const int R, const int T,
+                                                 int32_t out[Q8_MAX_R][Q8_MAX_T]) {
+    if (T < 3) { /* batch 1 and narrow edge blocks: few sums, where plain reductions are shorter */
+        for (int i = 0; i < R; i++) {
+            for (int t = 0; t < T; t++) {
+                out[i][t] = _mm512_reduce_add_epi32(acc[i][t]);
+            }
+        }
+        return;
+    }
+    __m512i quarters[4];
+    for (int i = 0; i < 4; i++) {
+        __m512i half[2];
+        for (int h = 0; h < 2; h++) {
+            const __m512i a = acc[i][2 * h], b = acc[i][2 * h + 1];
+            half[h] = _mm512_add_epi32(_mm512_shuffle_i64x2(a, b, 0x44), _mm512_shuffle_i64x2(a, b, 0xEE));
+        }
+        quarters[i] = _mm512_add_epi32(_mm512_shuffle_i64x2(half[0], half[1], 0x88),
+                                       _mm512_shuffle_i64x2(half[0], half[1], 0xDD));
+    }
+    const __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi32(quarters[0], quarters[1]),
+                                       _mm512_unpackhi_epi32(quarters[0], quarters[1]));
+    const __m512i v = _mm512_add_epi32(_mm512_unpacklo_epi32(quarters[2], quarters[3]),
+                                       _mm512_unpackhi_epi32(quarters[2], quarters[3]));
+    const __m512i token_major = _mm512_add_epi32(_mm512_unpacklo_epi64(u, v), _mm512_unpackhi_epi64(u, v));
+    const __m512i row_major = _mm512_permutexvar_epi32(
+            _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), token_major);
+    _mm512_storeu_si512((void *) out, row_major);
+}
+
 TK_AVX512_VNNI TK_INLINE void q8_block_avx512vnni_rt(const int8_t *w, int64_t stride, const uint8_t *q, int64_t qs,
                                                      int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T], const int R,
                                                      const int T) {
     __m512i acc[4][4];
-    for (int i = 0; i < R; i++) {
-        for (int t = 0; t < T; t++) {
+    for (int i = 0; i < 4; i++) {
+        for (int t = 0; t < 4; t++) {
             acc[i][t] = _mm512_setzero_si512();
         }
     }
@@ -514,11 +599,7 @@ TK_AVX512_VNNI TK_INLINE void q8_block_avx512vnni_rt(const int8_t *w, int64_t st
             }
         }
     }
-    for (int i = 0; i < R; i++) {
-        for (int t = 0; t < T; t++) {
-            out[i][t] = _mm512_reduce_add_epi32(acc[i][t]);
-        }
-    }
+    q8_sums_avx512vnni(acc, R, T, out);
 }
 
 TK_AVX512_VNNI static void q8_block_avx512vnni(const int8_t *w, int64_t stride, int nr, const uint8_t *q,
