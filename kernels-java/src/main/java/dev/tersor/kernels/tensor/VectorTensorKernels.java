@@ -213,6 +213,24 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         }
     }
 
+    /** Rows shorter than a vector (a few tokens) take one masked operation each. */
+    @Override
+    protected void addToRowsK(MemorySegment y, long yi, int rows, int n, MemorySegment v, long vi) {
+        int upper = S.loopBound(n);
+        VectorMask<Float> tail = S.indexInRange(upper, n);
+        for (int r = 0; r < rows; r++) {
+            FloatVector value = FloatVector.broadcast(S, v.getAtIndex(Layouts.F32, vi + r));
+            long row = yi + (long) r * n;
+            for (int j = 0; j < upper; j += L) {
+                load(y, row + j).add(value).intoMemorySegment(y, (row + j) << 2, LE);
+            }
+            if (upper < n) {
+                long offset = (row + upper) << 2;
+                FloatVector.fromMemorySegment(S, y, offset, LE, tail).add(value).intoMemorySegment(y, offset, LE, tail);
+            }
+        }
+    }
+
     @Override
     protected void clampAffineK(MemorySegment x, long xi, MemorySegment y, long yi, int n,
                                 float alpha, float beta, float lo, float hi) {
