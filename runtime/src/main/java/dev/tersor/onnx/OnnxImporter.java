@@ -40,8 +40,11 @@ import java.util.Set;
  */
 public final class OnnxImporter {
 
-    /** ONNX operators the importer accepts: the IR's own plus those the compiler rewrites. */
-    private static final Set<String> INTERNAL = Set.of("Linear", "Embedding");
+    /**
+     * IR operators an ONNX file may not use: only the compiler makes them. ONNX's own {@code Attention}
+     * (opset 23) takes heads-first inputs and other attributes, so Tersor's must not be mistaken for it.
+     */
+    private static final Set<String> INTERNAL = Set.of("Linear", "Embedding", "Attention");
 
     /** ONNX operators the importer rewrites into IR operators of other names. */
     private static final Set<String> REWRITTEN = Set.of("Conv", "Upsample");

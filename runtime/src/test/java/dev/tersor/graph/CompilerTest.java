@@ -188,6 +188,11 @@ class CompilerTest {
         OnnxProto.Node softmax = new OnnxProto.Node("my_softmax", "Softmax", "", List.of("x"), List.of("y"), List.of(odd));
         assertThatThrownBy(() -> OnnxImporter.convert(onnx(softmax), WeightEncoder.dense()))
                 .isInstanceOf(UnsupportedModelException.class).hasMessageContaining("flavour").hasMessageContaining("my_softmax");
+        // ONNX's Attention (opset 23) is not Tersor's fused Attention, whose inputs are tokens-first
+        OnnxProto.Node attention = new OnnxProto.Node("my_attention", "Attention", "", List.of("x", "x", "x"), List.of("y"),
+                List.of());
+        assertThatThrownBy(() -> OnnxImporter.convert(onnx(attention), WeightEncoder.dense()))
+                .isInstanceOf(UnsupportedModelException.class).hasMessageContaining("Attention").hasMessageContaining("my_attention");
         OnnxProto.Node custom = new OnnxProto.Node("ms", "FusedMatMul", "com.microsoft", List.of("x", "x"), List.of("y"), List.of());
         assertThatThrownBy(() -> OnnxImporter.convert(onnx(custom), WeightEncoder.dense()))
                 .isInstanceOf(UnsupportedModelException.class).hasMessageContaining("com.microsoft").hasMessageContaining("ms");
