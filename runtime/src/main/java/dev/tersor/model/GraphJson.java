@@ -18,6 +18,8 @@ import dev.tersor.graph.ops.GraphValidator;
 
 import java.io.IOException;
 import java.io.StringWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -160,13 +162,13 @@ final class GraphJson {
     // Reading
 
     /**
-     * The validated graph described by {@code text}, its arrays resolved through {@code arrays}. On
-     * failure the weight matrices already made are closed.
+     * The validated graph described by {@code text}, its arrays resolved through {@code arrays}, its
+     * constants copied into {@code constants}. On failure the weight matrices already made are closed.
      */
-    static Graph read(String text, Arrays arrays) {
+    static Graph read(String text, Arrays arrays, Arena constants) {
         List<WeightMatrix> made = new ArrayList<>();
         try {
-            Graph graph = read(Json.object(Json.parse(text, "the graph"), "the graph"), arrays, made);
+            Graph graph = read(Json.object(Json.parse(text, "the graph"), "the graph"), arrays, constants, made);
             GraphValidator.validate(graph);
             return graph;
         } catch (RuntimeException e) {
@@ -175,7 +177,7 @@ final class GraphJson {
         }
     }
 
-    private static Graph read(Map<String, Object> g, Arrays arrays, List<WeightMatrix> made) {
+    private static Graph read(Map<String, Object> g, Arrays arrays, Arena constantArena, List<WeightMatrix> made) {
         List<ValueInfo> inputs = new ArrayList<>();
         for (Object o : Json.array(Json.field(g, "inputs", "graph"), "graph.inputs")) {
             Map<String, Object> in = Json.object(o, "graph input");
@@ -210,9 +212,12 @@ final class GraphJson {
             if (s.shape().length > Shapes.MAX_RANK) {
                 throw new TsrFormatException(where + " has rank " + s.shape().length);
             }
-            // Copied out of the mapping: kernels load constants beside native activations, and a vector
-            // load site that sees both mapped and native segments loses C2's intrinsic (layer norm ran 30× slower).
-            constants.put(c.getKey(), Tensor.copyOf(s.dtype(), Shapes.fromLongs(s.shape(), where), s.data()));
+            // Copied out of the mapping (into memory that lives as long as it): kernels load constants beside
+            // native activations, and a vector load site that sees both mapped and native segments loses
+            // C2's intrinsic (layer norm ran 30× slower).
+            MemorySegment copy = constantArena.allocate(Math.max(s.data().byteSize(), 1), 64).asSlice(0, s.data().byteSize());
+            MemorySegment.copy(s.data(), 0, copy, 0, copy.byteSize());
+            constants.put(c.getKey(), Tensor.wrap(s.dtype(), Shapes.fromLongs(s.shape(), where), copy));
         }
         Map<String, WeightMatrix> weights = new LinkedHashMap<>();
         for (var w : Json.object(Json.field(g, "weights", "graph"), "graph.weights").entrySet()) {

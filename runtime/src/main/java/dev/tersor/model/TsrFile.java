@@ -165,7 +165,7 @@ public final class TsrFile {
             try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
                 file = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
             }
-            Contents contents = parse(file);
+            Contents contents = parse(file, arena);
             return new Contents(contents.graph(), contents.metadata(), arena);
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
@@ -202,6 +202,11 @@ public final class TsrFile {
 
     /** Validates and decodes a whole container held in {@code file}; arrays are slices of it (no mapping owned). */
     static Contents parse(MemorySegment file) {
+        return parse(file, Arena.ofAuto());
+    }
+
+    /** As {@link #parse(MemorySegment)}, with the graph's constants copied into {@code constants}. */
+    private static Contents parse(MemorySegment file, Arena constants) {
         try {
             SafetensorsFile.Header header = SafetensorsFile.read(file);
             Map<String, String> metadata = header.metadata();
@@ -220,7 +225,7 @@ public final class TsrFile {
             Map<String, String> free = new LinkedHashMap<>(metadata);
             free.keySet().removeAll(RESERVED_METADATA);
             checkMetadata(free, metadata.get(METADATA_CRC));
-            Graph graph = GraphJson.read(graphText, new Claims(header.arrays()));
+            Graph graph = GraphJson.read(graphText, new Claims(header.arrays()), constants);
             return new Contents(graph, free, null);
         } catch (ModelException e) {
             throw e;
