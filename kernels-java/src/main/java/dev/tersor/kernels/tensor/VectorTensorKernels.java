@@ -243,7 +243,7 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         super.clampAffineK(x, xi + i, y, yi + i, n - i, alpha, beta, lo, hi);
     }
 
-    /** Per-thread heap rows for the row-wise kernels: the row itself, then the scale and shift of a layer norm. */
+    /** Per-thread heap rows: the row (or transposed block) being worked on, then the scale and shift of a layer norm. */
     private static final ThreadLocal<float[][]> ROWS = ThreadLocal.withInitial(() -> new float[3][0]);
 
     /** The thread's heap row {@code slot}, at least {@code n} floats long. */
@@ -643,6 +643,46 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
                 a0 = Math.fma(v[j * depth + c], p[j], a0);
             }
             y.setAtIndex(Layouts.F32, yo + c, a0 + a1 + (a2 + a3));
+        }
+    }
+
+    /** Per-thread gather index map of {@link #transposeK}: lane i reads source row i. */
+    private static final ThreadLocal<int[]> ROW_STARTS = ThreadLocal.withInitial(() -> new int[L]);
+
+    /** Widest source row {@link #transposeK} gathers from a heap block of {@code L} rows; wider ones go to the reference. */
+    private static final int MAX_GATHER_COLS = 1 << 16;
+
+    /**
+     * Blocks of {@code L} source rows are copied into a heap array; each output row's piece is then
+     * one gather down a column of the block (lane i from row i) and one contiguous store, instead of
+     * an element-by-element scatter. The last block has fewer rows and runs masked.
+     */
+    @Override
+    protected void transposeK(MemorySegment x, long xi, MemorySegment y, long yi, int rows, int cols) {
+        if (cols > MAX_GATHER_COLS) {
+            super.transposeK(x, xi, y, yi, rows, cols);
+            return;
+        }
+        float[] block = row(0, L * cols);
+        int[] rowStarts = ROW_STARTS.get();
+        for (int i = 0; i < L; i++) {
+            rowStarts[i] = i * cols;
+        }
+        int r0 = 0;
+        for (; r0 + L <= rows; r0 += L) {
+            MemorySegment.copy(x, Layouts.F32, 4 * (xi + (long) r0 * cols), block, 0, L * cols);
+            for (int c = 0; c < cols; c++) {
+                FloatVector.fromArray(S, block, c, rowStarts, 0).intoMemorySegment(y, (yi + (long) c * rows + r0) << 2, LE);
+            }
+        }
+        if (r0 < rows) {
+            int h = rows - r0;
+            VectorMask<Float> lanes = S.indexInRange(0, h);
+            MemorySegment.copy(x, Layouts.F32, 4 * (xi + (long) r0 * cols), block, 0, h * cols);
+            for (int c = 0; c < cols; c++) {
+                FloatVector.fromArray(S, block, c, rowStarts, 0, lanes)
+                        .intoMemorySegment(y, (yi + (long) c * rows + r0) << 2, LE, lanes);
+            }
         }
     }
 
