@@ -151,6 +151,32 @@ class AttentionKernelTest {
         }
     }
 
+    /** A query's output is the same bits whether the kernel runs it with other rows or alone (no dependence on blocking). */
+    @Test
+    void eachQueryRowGivesTheSameBitsAloneOrWithOthers() {
+        Random random = new Random(16);
+        for (TensorKernels kernels : TensorKernelsTest.providers()) {
+            for (int depth : new int[]{7, 32, 40}) {
+                int queries = 9;
+                int keys = 13;
+                AttentionShape all = new AttentionShape(queries, keys, depth, depth, depth, depth, depth, keys, depth, 0.3f);
+                AttentionShape one = new AttentionShape(1, keys, depth, depth, depth, depth, depth, keys, depth, 0.3f);
+                MemorySegment q = MemorySegment.ofArray(gaussian(random, queries * depth));
+                MemorySegment k = MemorySegment.ofArray(gaussian(random, keys * depth));
+                MemorySegment v = MemorySegment.ofArray(gaussian(random, keys * depth));
+                MemorySegment mask = MemorySegment.ofArray(gaussian(random, queries * keys));
+                float[] together = new float[queries * depth];
+                kernels.attention(all, q, 0, k, 0, v, 0, mask, 0, MemorySegment.ofArray(together), 0);
+                float[] alone = new float[queries * depth];
+                for (int i = 0; i < queries; i++) {
+                    kernels.attention(one, q, (long) i * depth, k, 0, v, 0, mask, (long) i * keys,
+                            MemorySegment.ofArray(alone), (long) i * depth);
+                }
+                assertThat(alone).as("%s depth %d", kernels, depth).containsExactly(together);
+            }
+        }
+    }
+
     @Test
     void noKeysGiveZerosAsTheUnfusedProductDoes() {
         for (TensorKernels kernels : TensorKernelsTest.providers()) {

@@ -267,7 +267,7 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         for (int r = 0; r < rows; r++) {
             MemorySegment.copy(x, Layouts.F32, 4 * (xi + (long) r * n), row, 0, n);
             Arrays.fill(row, n, padded, Float.NEGATIVE_INFINITY);
-            softmaxInPlace(row, padded);
+            softmaxInPlace(row, 0, padded);
             MemorySegment.copy(row, 0, y, Layouts.F32, 4 * (yi + (long) r * n), n);
         }
     }
@@ -479,11 +479,14 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         return (n + L - 1) / L * L;
     }
 
-    /** One head's working copies, per thread: keys transposed, values packed, a row being read (query, key or mask), a score row. */
+    /** Query rows handled together: their scores and weighted sums share each loaded key and value vector. */
+    private static final int QUERY_BLOCK = 4;
+
+    /** One head's working copies, per thread: keys transposed, values packed, a block of query rows, their score rows. */
     private static final class HeadBuffers {
         float[] keys = new float[0];
         float[] values = new float[0];
-        float[] row = new float[0];
+        float[] queries = new float[0];
         float[] scores = new float[0];
 
         HeadBuffers fit(int depth, int valueDepth, int keyCount, int padded) {
@@ -493,11 +496,11 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
             if (values.length < keyCount * valueDepth) {
                 values = new float[keyCount * valueDepth];
             }
-            if (row.length < Math.max(depth, padded)) {
-                row = new float[Math.max(depth, padded)];
+            if (queries.length < QUERY_BLOCK * Math.max(depth, padded)) {
+                queries = new float[QUERY_BLOCK * Math.max(depth, padded)];
             }
-            if (scores.length < padded) {
-                scores = new float[padded];
+            if (scores.length < QUERY_BLOCK * padded) {
+                scores = new float[QUERY_BLOCK * padded];
             }
             return this;
         }
@@ -508,12 +511,14 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
     /**
      * The head's keys are transposed once into a heap array, zero-padded to whole vectors, and its
      * values packed into another, so every inner loop runs over arrays, where C2 hoists the bounds
-     * checks that per-access segment loads keep. Scores of a query row are vectors over keys (each
-     * an FMA chain over depth, no lane reduction), so a row shorter than a vector still runs as one;
-     * padding scores are −∞ and vanish in the softmax. The weighted sum of value rows runs over
-     * vectors of value depth. Tails use {@link Math#fma} in the same order as the lanes, so every
-     * element gets the same arithmetic. Against the scalar reference, which rounds products and sums
-     * separately and uses {@link Math#exp}, outputs agree to about 1e-6 of the values' magnitude.
+     * checks that per-access segment loads keep. Query rows go in blocks of {@value #QUERY_BLOCK}:
+     * their scores are vectors over keys (FMA chains over depth, no lane reduction) and their outputs
+     * vectors over value depth (FMA chains over keys), each loaded key or value vector feeding every
+     * row of the block. A row shorter than a vector still runs as one; padding scores are −∞ and
+     * vanish in the softmax. Every output element is the same chain of operations whether its row is
+     * in a block or left over, and tails use {@link Math#fma} like the lanes, so results do not
+     * depend on the blocking. Against the scalar reference, which rounds products and sums separately
+     * and uses {@link Math#exp}, outputs agree to about 1e-6 of the values' magnitude.
      */
     @Override
     protected void attentionK(AttentionShape shape, MemorySegment q, long qi, MemorySegment k, long ki,
@@ -524,11 +529,11 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         int padded = wholeVectors(keys);
         HeadBuffers b = HEAD.get().fit(depth, valueDepth, keys, padded);
         float[] kt = b.keys;
-        float[] row = b.row;
+        float[] rows = b.queries;
         for (int j = 0; j < keys; j++) {
-            MemorySegment.copy(k, Layouts.F32, 4 * (ki + (long) j * shape.keyStride()), row, 0, depth);
+            MemorySegment.copy(k, Layouts.F32, 4 * (ki + (long) j * shape.keyStride()), rows, 0, depth);
             for (int p = 0; p < depth; p++) {
-                kt[p * padded + j] = row[p];
+                kt[p * padded + j] = rows[p];
             }
         }
         for (int p = 0; p < depth; p++) {
@@ -537,38 +542,68 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         for (int j = 0; j < keys; j++) {
             MemorySegment.copy(v, Layouts.F32, 4 * (vi + (long) j * shape.valueStride()), b.values, j * valueDepth, valueDepth);
         }
-        float[] scores = b.scores;
-        for (int i = 0; i < shape.queries(); i++) {
-            MemorySegment.copy(q, Layouts.F32, 4 * (qi + (long) i * shape.queryStride()), row, 0, depth);
-            scoreRow(depth, padded, row, kt, scores, shape.scale());
-            if (mask != null) {
-                MemorySegment.copy(mask, Layouts.F32, 4 * (mi + (long) i * shape.maskStride()), row, 0, keys);
-                addMask(row, scores, keys);
-            }
-            Arrays.fill(scores, keys, padded, Float.NEGATIVE_INFINITY);
-            softmaxInPlace(scores, padded);
-            weightedValues(keys, valueDepth, b.values, scores, y, yi + (long) i * shape.outputStride());
+        int i = 0;
+        for (; i + QUERY_BLOCK <= shape.queries(); i += QUERY_BLOCK) {
+            attendBlock(shape, q, qi, mask, mi, y, yi, i, QUERY_BLOCK, padded, b);
+        }
+        for (; i < shape.queries(); i++) {
+            attendBlock(shape, q, qi, mask, mi, y, yi, i, 1, padded, b);
         }
     }
 
-    /** {@code scale · Σ_p q[p]·kᵀ[p][j]} for all padded keys j, four vectors of keys per pass while there are four. */
-    private static void scoreRow(int depth, int padded, float[] q, float[] kt, float[] scores, float scale) {
-        int j = 0;
-        for (; j + 4 * L <= padded; j += 4 * L) {
+    /** Query rows {@code first ..< first + count} ({@code count} is 1 or {@value #QUERY_BLOCK}). */
+    private static void attendBlock(AttentionShape shape, MemorySegment q, long qi, MemorySegment mask, long mi,
+                                    MemorySegment y, long yi, int first, int count, int padded, HeadBuffers b) {
+        int keys = shape.keys();
+        int depth = shape.depth();
+        float[] rows = b.queries;
+        float[] scores = b.scores;
+        for (int r = 0; r < count; r++) {
+            MemorySegment.copy(q, Layouts.F32, 4 * (qi + (long) (first + r) * shape.queryStride()), rows, r * depth, depth);
+        }
+        if (count == QUERY_BLOCK) {
+            scores4(depth, padded, rows, b.keys, scores, shape.scale());
+        } else {
+            scores1(depth, padded, rows, b.keys, scores, shape.scale());
+        }
+        for (int r = 0; r < count; r++) {
+            int so = r * padded;
+            if (mask != null) {
+                MemorySegment.copy(mask, Layouts.F32, 4 * (mi + (long) (first + r) * shape.maskStride()), rows, 0, keys);
+                addMask(rows, scores, so, keys);
+            }
+            Arrays.fill(scores, so + keys, so + padded, Float.NEGATIVE_INFINITY);
+            softmaxInPlace(scores, so, padded);
+        }
+        long yo = yi + (long) first * shape.outputStride();
+        if (count == QUERY_BLOCK) {
+            weightedValues4(keys, shape.valueDepth(), b.values, scores, padded, y, yo, shape.outputStride());
+        } else {
+            weightedValues1(keys, shape.valueDepth(), b.values, scores, y, yo);
+        }
+    }
+
+    /** Scores of four query rows (rows {@code depth} apart in {@code q}) into score rows {@code padded} apart. */
+    private static void scores4(int depth, int padded, float[] q, float[] kt, float[] scores, float scale) {
+        for (int j = 0; j < padded; j += L) {
             FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
             for (int p = 0, row = j; p < depth; p++, row += padded) {
-                FloatVector qp = FloatVector.broadcast(S, q[p]);
-                s0 = FloatVector.fromArray(S, kt, row).fma(qp, s0);
-                s1 = FloatVector.fromArray(S, kt, row + L).fma(qp, s1);
-                s2 = FloatVector.fromArray(S, kt, row + 2 * L).fma(qp, s2);
-                s3 = FloatVector.fromArray(S, kt, row + 3 * L).fma(qp, s3);
+                FloatVector kp = FloatVector.fromArray(S, kt, row);
+                s0 = kp.fma(FloatVector.broadcast(S, q[p]), s0);
+                s1 = kp.fma(FloatVector.broadcast(S, q[depth + p]), s1);
+                s2 = kp.fma(FloatVector.broadcast(S, q[2 * depth + p]), s2);
+                s3 = kp.fma(FloatVector.broadcast(S, q[3 * depth + p]), s3);
             }
             s0.mul(scale).intoArray(scores, j);
-            s1.mul(scale).intoArray(scores, j + L);
-            s2.mul(scale).intoArray(scores, j + 2 * L);
-            s3.mul(scale).intoArray(scores, j + 3 * L);
+            s1.mul(scale).intoArray(scores, padded + j);
+            s2.mul(scale).intoArray(scores, 2 * padded + j);
+            s3.mul(scale).intoArray(scores, 3 * padded + j);
         }
-        for (; j < padded; j += L) {
+    }
+
+    /** {@link #scores4} for one query row: the same chain per element. */
+    private static void scores1(int depth, int padded, float[] q, float[] kt, float[] scores, float scale) {
+        for (int j = 0; j < padded; j += L) {
             FloatVector s0 = FloatVector.zero(S);
             for (int p = 0, row = j; p < depth; p++, row += padded) {
                 s0 = FloatVector.fromArray(S, kt, row).fma(FloatVector.broadcast(S, q[p]), s0);
@@ -577,72 +612,86 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         }
     }
 
-    private static void addMask(float[] mask, float[] scores, int keys) {
+    private static void addMask(float[] mask, float[] scores, int so, int keys) {
         int upper = S.loopBound(keys);
         int j = 0;
         for (; j < upper; j += L) {
-            FloatVector.fromArray(S, scores, j).add(FloatVector.fromArray(S, mask, j)).intoArray(scores, j);
+            FloatVector.fromArray(S, scores, so + j).add(FloatVector.fromArray(S, mask, j)).intoArray(scores, so + j);
         }
         for (; j < keys; j++) {
-            scores[j] += mask[j];
+            scores[so + j] += mask[j];
         }
     }
 
-    /** Softmax of the first {@code n} scores, a whole number of vectors. */
-    private static void softmaxInPlace(float[] s, int n) {
+    /** Softmax of the {@code n} floats of {@code s} from {@code so}, a whole number of vectors. */
+    private static void softmaxInPlace(float[] s, int so, int n) {
         FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < n; j += L) {
-            vmax = vmax.max(FloatVector.fromArray(S, s, j));
+            vmax = vmax.max(FloatVector.fromArray(S, s, so + j));
         }
         float max = vmax.reduceLanes(VectorOperators.MAX);
         FloatVector vsum = FloatVector.zero(S);
         for (int j = 0; j < n; j += L) {
-            FloatVector e = exp(FloatVector.fromArray(S, s, j).sub(max));
-            e.intoArray(s, j);
+            FloatVector e = exp(FloatVector.fromArray(S, s, so + j).sub(max));
+            e.intoArray(s, so + j);
             vsum = vsum.add(e);
         }
         float inv = 1f / VectorSupport.sumLanes(vsum);
         for (int j = 0; j < n; j += L) {
-            FloatVector.fromArray(S, s, j).mul(inv).intoArray(s, j);
+            FloatVector.fromArray(S, s, so + j).mul(inv).intoArray(s, so + j);
         }
     }
 
     /**
-     * {@code y[c] = Σ_j p[j]·v[j][c]} over the keys, vectors of value depth, then the depth tail.
-     * Keys are summed in four interleaved partial sums (j mod 4) added at the end, so four FMA chains
-     * run at once instead of one waiting on the last.
+     * {@code y[r][c] = Σ_j p[r][j]·v[j][c]} for four rows (score rows {@code padded} apart, output rows
+     * {@code outputStride} apart): vectors of value depth, each loaded value vector feeding the four
+     * rows; then the depth tail row by row as {@link #weightedValues1} does it.
      */
-    private static void weightedValues(int keys, int depth, float[] v, float[] p, MemorySegment y, long yo) {
+    private static void weightedValues4(int keys, int depth, float[] v, float[] p, int padded, MemorySegment y,
+                                        long yo, int outputStride) {
         int upper = S.loopBound(depth);
-        int whole = keys & ~3;
+        int p1 = padded, p2 = 2 * padded, p3 = 3 * padded;
         int c = 0;
         for (; c < upper; c += L) {
             FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
-            int j = 0;
-            for (int row = c; j < whole; j += 4, row += 4 * depth) {
-                a0 = FloatVector.fromArray(S, v, row).fma(FloatVector.broadcast(S, p[j]), a0);
-                a1 = FloatVector.fromArray(S, v, row + depth).fma(FloatVector.broadcast(S, p[j + 1]), a1);
-                a2 = FloatVector.fromArray(S, v, row + 2 * depth).fma(FloatVector.broadcast(S, p[j + 2]), a2);
-                a3 = FloatVector.fromArray(S, v, row + 3 * depth).fma(FloatVector.broadcast(S, p[j + 3]), a3);
+            for (int j = 0, row = c; j < keys; j++, row += depth) {
+                FloatVector vj = FloatVector.fromArray(S, v, row);
+                a0 = vj.fma(FloatVector.broadcast(S, p[j]), a0);
+                a1 = vj.fma(FloatVector.broadcast(S, p[p1 + j]), a1);
+                a2 = vj.fma(FloatVector.broadcast(S, p[p2 + j]), a2);
+                a3 = vj.fma(FloatVector.broadcast(S, p[p3 + j]), a3);
             }
-            for (; j < keys; j++) {
-                a0 = FloatVector.fromArray(S, v, j * depth + c).fma(FloatVector.broadcast(S, p[j]), a0);
-            }
-            a0.add(a1).add(a2.add(a3)).intoMemorySegment(y, (yo + c) << 2, LE);
+            a0.intoMemorySegment(y, (yo + c) << 2, LE);
+            a1.intoMemorySegment(y, (yo + outputStride + c) << 2, LE);
+            a2.intoMemorySegment(y, (yo + 2L * outputStride + c) << 2, LE);
+            a3.intoMemorySegment(y, (yo + 3L * outputStride + c) << 2, LE);
         }
-        for (; c < depth; c++) {
-            float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-            int j = 0;
-            for (int row = c; j < whole; j += 4, row += 4 * depth) {
-                a0 = Math.fma(v[row], p[j], a0);
-                a1 = Math.fma(v[row + depth], p[j + 1], a1);
-                a2 = Math.fma(v[row + 2 * depth], p[j + 2], a2);
-                a3 = Math.fma(v[row + 3 * depth], p[j + 3], a3);
+        for (int r = 0; r < QUERY_BLOCK; r++) {
+            depthTail(keys, depth, upper, v, p, r * padded, y, yo + (long) r * outputStride);
+        }
+    }
+
+    /** {@code y[c] = Σ_j p[j]·v[j][c]} for one row: the chains of {@link #weightedValues4}. */
+    private static void weightedValues1(int keys, int depth, float[] v, float[] p, MemorySegment y, long yo) {
+        int upper = S.loopBound(depth);
+        for (int c = 0; c < upper; c += L) {
+            FloatVector a0 = FloatVector.zero(S);
+            for (int j = 0, row = c; j < keys; j++, row += depth) {
+                a0 = FloatVector.fromArray(S, v, row).fma(FloatVector.broadcast(S, p[j]), a0);
             }
-            for (; j < keys; j++) {
-                a0 = Math.fma(v[j * depth + c], p[j], a0);
+            a0.intoMemorySegment(y, (yo + c) << 2, LE);
+        }
+        depthTail(keys, depth, upper, v, p, 0, y, yo);
+    }
+
+    /** Value depths {@code from ..< depth} of one row, one {@link Math#fma} chain over keys each, as a lane does. */
+    private static void depthTail(int keys, int depth, int from, float[] v, float[] p, int po, MemorySegment y, long yo) {
+        for (int c = from; c < depth; c++) {
+            float acc = 0;
+            for (int j = 0, row = c; j < keys; j++, row += depth) {
+                acc = Math.fma(v[row], p[po + j], acc);
             }
-            y.setAtIndex(Layouts.F32, yo + c, a0 + a1 + (a2 + a3));
+            y.setAtIndex(Layouts.F32, yo + c, acc);
         }
     }
 
