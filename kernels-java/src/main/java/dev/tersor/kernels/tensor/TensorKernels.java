@@ -9,7 +9,7 @@ import java.util.Locale;
 /**
  * The float kernels of the graph operators other than the weight products (which the formats run):
  * element-wise maps, row-wise softmax and layer norm, a small GEMM for activation × activation
- * products, and 2-D transposes. Positions are element indices into little-endian float32 segments.
+ * products, 2-D transposes, and one head of fused attention ({@link AttentionShape}). Positions are element indices into little-endian float32 segments.
  *
  * <p>Two providers exist: {@link ScalarTensorKernels}, the reference, and a Vector API one that is
  * loaded reflectively only when {@code jdk.incubator.vector} is in the boot layer. {@link #preferred()}
