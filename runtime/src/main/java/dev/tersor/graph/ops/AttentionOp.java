@@ -76,9 +76,11 @@ final class AttentionOp extends AbstractOperator {
         int[] out = {batch, rows, headCount, valueDepth};
         Shapes.size(out);
         float scale = node.attributes().getFloat("scale", Float.NaN);
+        // Row strides are products of two dims; an empty tensor can still have dims whose product overflows.
         AttentionShape shape = new AttentionShape(rows, keys, depth, valueDepth,
-                q.dim(1) == 1 ? 0 : q.dim(2) * depth, k.dim(2) * depth, v.dim(2) * valueDepth,
-                maskShape == null || maskShape[2] == 1 ? 0 : keys, headCount * valueDepth, scale);
+                q.dim(1) == 1 ? 0 : stride(node, q.dim(2), depth), stride(node, k.dim(2), depth),
+                stride(node, v.dim(2), valueDepth), maskShape == null || maskShape[2] == 1 ? 0 : keys,
+                stride(node, headCount, valueDepth), scale);
         TensorKernels kernels = context.kernels();
         // A mask of one column (same for every key) is spread over the keys first, so the kernel sees whole rows.
         boolean spreadMask = maskShape != null && maskShape[3] == 1 && keys != 1;
@@ -108,6 +110,14 @@ final class AttentionOp extends AbstractOperator {
             }
         };
         return Binding.of(ValueType.of(ElementType.F32, out), kernel, maskBytes);
+    }
+
+    private static int stride(Node node, int heads, int depth) {
+        long stride = (long) heads * depth;
+        if (stride > Integer.MAX_VALUE) {
+            throw invalid(node, heads + " heads of depth " + depth + " exceed an int index");
+        }
+        return (int) stride;
     }
 
     /** Element offset of head {@code h} of batch item {@code b}'s first row in {@code [B, T, H, D]}; dims of one broadcast. */
