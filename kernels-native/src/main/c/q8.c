@@ -18,10 +18,11 @@
  *   avx512-vnni   the same with zmm
  *   neon          vmull_s8 + vpadalq_s16
  *   neon-dotprod  vdotq_s32 (SDOT), s8 × s8
- * From Q8_COLUMN_MIN_BATCH batch columns on, avx512-vnni switches to a column kernel instead: the
- * batch in the lanes (tiles of 16 columns quantized into an interleaved layout, four k per int32),
- * four k of one row broadcast against them, twelve rows at a time, so no sum is reduced across lanes
- * and each output row of a tile is finished with vector operations; same sums, same bits.
+ * From a few batch columns on, the x86 paths switch to a column kernel instead: the batch in the
+ * lanes (tiles of 16 columns for AVX-512, 8 for AVX2 and AVX-VNNI, quantized into an interleaved
+ * layout, four k per int32), four k of one row broadcast against them, 8 or 12 rows at a time, so no
+ * sum is reduced across lanes and each output row of a tile is finished with vector operations; same
+ * sums, same bits.
  * The u8 paths pad activations with 0, not 128, so a padding code never contributes whatever it
  * holds. Rows longer than 32 KiB are cut into K chunks whose int32 sums are added in Y's slots
  * before the last chunk converts them.
@@ -505,11 +506,222 @@ TK_AVX2 static void q8_float_avx2(const tk_q8_args *a) {
     }
 }
 
+/*
+ * The column kernel (see the AVX-512 VNNI one below) with eight batch columns in a ymm: tiles of
+ * eight columns, 32 bytes per four k. Quantization and finishing are shared by the AVX2 path (s8
+ * activations, bias 0) and the AVX-VNNI path (u8, bias 128); each path brings its row blocks.
+ */
+#define Q8_NARROW_TILE 8
+
+/* The scales of a tile of nt ≤ 8 columns, as q8_tile_scales computes them, with the columns in the lanes. */
+TK_AVX2 static void q8_tile_scales_avx2(const void *x, int64_t cols, int64_t batch, int64_t b0, int nt, float *scale,
+                                        float *inverse, int *zero, int64_t outliers[][Q8_MAX_OUTLIERS],
+                                        float outlier_x[][Q8_MAX_OUTLIERS], int *count) {
+    const __m256i lanes = tk8_mask(nt);
+    const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
+    const __m256 largest_finite = _mm256_set1_ps(FLT_MAX);
+    __m256 sum = _mm256_setzero_ps();
+    int finite = 0xFF;
+    for (int64_t j = 0; j < cols; j++) {
+        const __m256 v = _mm256_and_ps(tk8_load_masked(x, j * batch + b0, lanes), magnitude);
+        finite &= _mm256_movemask_ps(_mm256_cmp_ps(v, largest_finite, _CMP_LE_OQ));
+        sum = _mm256_add_ps(sum, v);
+    }
+    float sums[Q8_NARROW_TILE], threshold[Q8_NARROW_TILE] = {0}, max[Q8_NARROW_TILE];
+    int bad[Q8_NARROW_TILE];
+    _mm256_storeu_ps(sums, sum);
+    for (int t = 0; t < nt; t++) {
+        threshold[t] = Q8_OUTLIER_FACTOR * (sums[t] / (float) cols);
+        bad[t] = !(finite >> t & 1);
+        count[t] = 0;
+    }
+    const __m256 limit = _mm256_loadu_ps(threshold);
+    __m256 top = _mm256_setzero_ps();
+    int open = (1 << nt) - 1; /* columns with fewer than Q8_MAX_OUTLIERS outliers so far */
+    for (int64_t j = 0; j < cols; j++) {
+        const __m256 value = tk8_load_masked(x, j * batch + b0, lanes);
+        const __m256 v = _mm256_and_ps(value, magnitude);
+        const __m256 beyond = _mm256_cmp_ps(v, limit, _CMP_GT_OQ);
+        const int out = _mm256_movemask_ps(beyond) & open;
+        __m256 keep = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+        if (out) {
+            float values[Q8_NARROW_TILE];
+            _mm256_storeu_ps(values, value);
+            for (int t = 0; t < nt; t++) {
+                if (out >> t & 1) {
+                    outlier_x[t][count[t]] = values[t];
+                    outliers[t][count[t]++] = j;
+                    if (count[t] == Q8_MAX_OUTLIERS) {
+                        open &= ~(1 << t);
+                    }
+                }
+            }
+            keep = _mm256_castsi256_ps(_mm256_cmpeq_epi32(
+                    _mm256_and_si256(_mm256_set1_epi32(out), _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128)),
+                    _mm256_setzero_si256()));
+        }
+        /* a NaN lane may differ from the scalar max here, but its column is bad and gets no scale */
+        top = _mm256_blendv_ps(top, _mm256_max_ps(top, v), keep);
+    }
+    _mm256_storeu_ps(max, top);
+    q8_scales_of(nt, bad, max, scale, inverse, zero, count);
+}
+
+/*
+ * Columns [k0, k0 + len) of the tile, interleaved: byte (j, t) at (j / 4)·32 + 4t + j % 4, q + bias
+ * (outliers and all-zero columns: bias), 0 past cols and in unused columns.
+ */
+TK_AVX2 static void q8_quantize_columns_avx2(const void *x, int64_t cols, int64_t batch, int64_t b0, int nt,
+                                             const float *inverse, const int *zero,
+                                             int64_t outliers[][Q8_MAX_OUTLIERS], const int *count, int64_t k0,
+                                             int64_t len, int bias, uint8_t *qbuf) {
+    const int64_t end = cols - k0 < len ? cols - k0 : len;
+    const __m256i lanes = tk8_mask(nt);
+    int32_t zeros_lanes[Q8_NARROW_TILE] = {0};
+    for (int t = 0; t < nt; t++) {
+        zeros_lanes[t] = zero[t] ? -1 : 0;
+    }
+    const __m256i zeros = _mm256_loadu_si256((const __m256i *) zeros_lanes);
+    const __m256 inv = tk8_load_masked(inverse, 0, lanes), magic = _mm256_set1_ps(12582912.0f);
+    const __m256i lo = _mm256_set1_epi32(-127), hi = _mm256_set1_epi32(127), offset = _mm256_set1_epi32(bias);
+    const __m256i byte = _mm256_set1_epi32(0xFF);
+    const int64_t quads = (end + 3) / 4;
+    for (int64_t g = 0; g < quads; g++) {
+        __m256i packed = _mm256_setzero_si256();
+        for (int u = 0; u < 4 && 4 * g + u < end; u++) {
+            /* q8_round lane by lane: the product rounded, then the magic constant added and removed */
+            const __m256 s = _mm256_mul_ps(tk8_load_masked(x, (k0 + 4 * g + u) * batch + b0, lanes), inv);
+            __m256i q = _mm256_cvtps_epi32(_mm256_sub_ps(_mm256_add_ps(s, magic), magic));
+            q = _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(q, lo), hi), offset);
+            q = _mm256_blendv_epi8(q, offset, zeros); /* all-zero (or NaN) columns: code 0 */
+            q = _mm256_and_si256(_mm256_and_si256(q, lanes), byte);
+            packed = _mm256_or_si256(packed, _mm256_slli_epi32(q, 8 * u));
+        }
+        _mm256_store_si256((__m256i *) (qbuf + g * 32), packed);
+    }
+    memset(qbuf + quads * 32, 0, (size_t) ((len / 4 - quads) * 32));
+    for (int t = 0; t < nt; t++) {
+        for (int o = 0; o < count[t]; o++) { /* outliers quantize to 0 */
+            const int64_t j = outliers[t][o] - k0;
+            if (j >= 0 && j < end) {
+                qbuf[(j / 4) * 32 + 4 * t + j % 4] = (uint8_t) bias;
+            }
+        }
+    }
+}
+
+/* Rows [r0, r0 + nr) of one tile and chunk, nr ≤ 12: a path's row blocks, sums finished or kept in Y. */
+typedef void (*q8_columns8_rows_fn)(const tk_q8_args *a, int64_t r0, int nr, int64_t k0, const uint8_t *q,
+                                    int64_t len, int64_t b0, int nt, const float *scale, int first, int last);
+
+/* The end of a row block: partial sums into Y's slots, or the finished outputs, as q8_int8 finishes them. */
+TK_AVX2_INLINE void q8_columns8_store(const tk_q8_args *a, int64_t r, __m256i acc, int64_t b0, __m256i lanes,
+                                      __m256 scale, int bias, int last) {
+    void *out = (char *) a->y + 4 * (r * a->batch + b0);
+    if (!last) { /* the earlier chunks' sums wait in Y's slots */
+        _mm256_maskstore_epi32((int *) out, lanes, acc);
+        return;
+    }
+    const __m256i exact = _mm256_sub_epi32(acc, _mm256_set1_epi32(bias * tk_i32(a->row_sum, r)));
+    const __m256 p = _mm256_mul_ps(_mm256_cvtepi32_ps(exact), _mm256_set1_ps(tk_f32(a->row_scale, r)));
+    _mm256_maskstore_ps((float *) out, lanes, _mm256_mul_ps(p, scale));
+}
+
+/*
+ * Int8 activations in tiles of eight batch columns, for the AVX2 and AVX-VNNI paths: each tile is
+ * quantized once, then every row of the range goes through the path's row blocks of `block` rows.
+ */
+TK_AVX2 static void q8_int8_columns8(const tk_q8_args *a, int bias, int block, q8_columns8_rows_fn rows) {
+    const int64_t cols = a->cols, batch = a->batch, stride = q8_stride(cols);
+    const int64_t chunk = stride < Q8_TILE_BYTES / Q8_NARROW_TILE ? stride : Q8_TILE_BYTES / Q8_NARROW_TILE;
+    _Alignas(64) uint8_t qbuf[Q8_TILE_BYTES];
+    for (int64_t b0 = 0; b0 < batch; b0 += Q8_NARROW_TILE) {
+        const int nt = (int) (batch - b0 < Q8_NARROW_TILE ? batch - b0 : Q8_NARROW_TILE);
+        float scale[Q8_NARROW_TILE] = {0}, inverse[Q8_NARROW_TILE] = {0};
+        int zero[Q8_NARROW_TILE], count[Q8_NARROW_TILE];
+        int64_t outliers[Q8_NARROW_TILE][Q8_MAX_OUTLIERS];
+        float outlier_x[Q8_NARROW_TILE][Q8_MAX_OUTLIERS];
+        q8_tile_scales_avx2(a->x, cols, batch, b0, nt, scale, inverse, zero, outliers, outlier_x, count);
+        for (int64_t k0 = 0; k0 < stride; k0 += chunk) {
+            const int64_t len = stride - k0 < chunk ? stride - k0 : chunk;
+            q8_quantize_columns_avx2(a->x, cols, batch, b0, nt, inverse, zero, outliers, count, k0, len, bias, qbuf);
+            for (int64_t r0 = a->row_start; r0 < a->row_end; r0 += block) {
+                const int nr = (int) (a->row_end - r0 < block ? a->row_end - r0 : block);
+                rows(a, r0, nr, k0, qbuf, len, b0, nt, scale, k0 == 0, k0 + len == stride);
+            }
+        }
+        for (int t = 0; t < nt; t++) {
+            if (count[t] > 0) {
+                q8_add_outliers(a, a->row_start, (int) (a->row_end - a->row_start), b0 + t, outliers[t],
+                                outlier_x[t], count[t]);
+            }
+        }
+    }
+}
+
+/* AVX2's column block: |w| times q with w's sign (vpmaddubsw, no int16 pair can saturate), then pairs of pairs. */
+TK_AVX2_INLINE void q8_columns8_rows_avx2_rt(const tk_q8_args *a, int64_t r0, const int R, int64_t k0,
+                                             const uint8_t *q, int64_t len, int64_t b0, int nt, const float *scale,
+                                             int first, int last) {
+    const int64_t stride = q8_stride(a->cols);
+    const int8_t *w = (const int8_t *) a->codes + r0 * stride + k0;
+    const __m256i lanes = tk8_mask(nt), ones = _mm256_set1_epi16(1);
+    __m256i acc[8];
+    for (int i = 0; i < R; i++) {
+        acc[i] = first ? _mm256_setzero_si256()
+                       : _mm256_maskload_epi32((const int *) ((const char *) a->y + 4 * ((r0 + i) * a->batch + b0)),
+                                               lanes);
+    }
+    for (int64_t k = 0; k < len; k += 4) {
+        const __m256i xq = _mm256_load_si256((const __m256i *) (q + k * 8));
+        for (int i = 0; i < R; i++) {
+            int32_t quad;
+            memcpy(&quad, w + i * stride + k, sizeof quad);
+            const __m256i wv = _mm256_set1_epi32(quad);
+            const __m256i p = _mm256_maddubs_epi16(_mm256_abs_epi8(wv), _mm256_sign_epi8(xq, wv));
+            acc[i] = _mm256_add_epi32(acc[i], _mm256_madd_epi16(p, ones));
+        }
+    }
+    const __m256 scales = _mm256_loadu_ps(scale);
+    for (int i = 0; i < R; i++) {
+        q8_columns8_store(a, r0 + i, acc[i], b0, lanes, scales, 0, last);
+    }
+}
+
+/* Calls CALL(R) with a compile-time R for 1 <= n <= 12. */
+#define Q8_ROWS_UP_TO_12(n, CALL)                                                     \
+    switch (n) {                                                                      \
+        case 1: CALL(1); break;   case 2: CALL(2); break;   case 3: CALL(3); break;   \
+        case 4: CALL(4); break;   case 5: CALL(5); break;   case 6: CALL(6); break;   \
+        case 7: CALL(7); break;   case 8: CALL(8); break;   case 9: CALL(9); break;   \
+        case 10: CALL(10); break; case 11: CALL(11); break; default: CALL(12); break; \
+    }
+
+TK_AVX2 static void q8_columns8_rows_avx2(const tk_q8_args *a, int64_t r0, int nr, int64_t k0, const uint8_t *q,
+                                          int64_t len, int64_t b0, int nt, const float *scale, int first, int last) {
+#define Q8_AVX2_ROWS(R) q8_columns8_rows_avx2_rt(a, r0, R, k0, q, len, b0, nt, scale, first, last)
+    switch (nr) {
+        case 1: Q8_AVX2_ROWS(1); break; case 2: Q8_AVX2_ROWS(2); break; case 3: Q8_AVX2_ROWS(3); break;
+        case 4: Q8_AVX2_ROWS(4); break; case 5: Q8_AVX2_ROWS(5); break; case 6: Q8_AVX2_ROWS(6); break;
+        case 7: Q8_AVX2_ROWS(7); break; default: Q8_AVX2_ROWS(8); break;
+    }
+#undef Q8_AVX2_ROWS
+}
+
+/*
+ * Below these many batch columns the row kernels' K-in-lanes blocks waste fewer lanes (measured on
+ * an AMD EPYC with both paths; AVX2's column block has no integer dot product to gain from).
+ */
+#define Q8_AVX2_COLUMN_MIN_BATCH 8
+#define Q8_AVXVNNI_COLUMN_MIN_BATCH 6
+
 void tk_q8_avx2(const tk_q8_args *a) {
-    if (a->int8_activations) {
-        q8_int8(a, q8_block_avx2, 4, 2, 0);
-    } else {
+    if (!a->int8_activations) {
         q8_float_avx2(a);
+    } else if (a->batch >= Q8_AVX2_COLUMN_MIN_BATCH && a->cols > 0 && a->row_start < a->row_end) {
+        q8_int8_columns8(a, 0, 8, q8_columns8_rows_avx2);
+    } else {
+        q8_int8(a, q8_block_avx2, 4, 2, 0);
     }
 }
 
@@ -550,11 +762,48 @@ TK_AVX_VNNI static void q8_block_avxvnni(const int8_t *w, int64_t stride, int nr
 #undef Q8_VNNI_CALL
 }
 
+/* AVX-VNNI's column block: four k of a row broadcast against four k of eight columns, twelve rows. */
+TK_AVX_VNNI TK_INLINE void q8_columns8_rows_avxvnni_rt(const tk_q8_args *a, int64_t r0, const int R, int64_t k0,
+                                                       const uint8_t *q, int64_t len, int64_t b0, int nt,
+                                                       const float *scale, int first, int last) {
+    const int64_t stride = q8_stride(a->cols);
+    const int8_t *w = (const int8_t *) a->codes + r0 * stride + k0;
+    const __m256i lanes = tk8_mask(nt);
+    __m256i acc[12];
+    for (int i = 0; i < R; i++) {
+        acc[i] = first ? _mm256_setzero_si256()
+                       : _mm256_maskload_epi32((const int *) ((const char *) a->y + 4 * ((r0 + i) * a->batch + b0)),
+                                               lanes);
+    }
+    for (int64_t k = 0; k < len; k += 4) {
+        const __m256i xq = _mm256_load_si256((const __m256i *) (q + k * 8));
+        for (int i = 0; i < R; i++) {
+            int32_t quad;
+            memcpy(&quad, w + i * stride + k, sizeof quad);
+            acc[i] = _mm256_dpbusd_avx_epi32(acc[i], xq, _mm256_set1_epi32(quad));
+        }
+    }
+    const __m256 scales = _mm256_loadu_ps(scale);
+    for (int i = 0; i < R; i++) {
+        q8_columns8_store(a, r0 + i, acc[i], b0, lanes, scales, 128, last);
+    }
+}
+
+TK_AVX_VNNI static void q8_columns8_rows_avxvnni(const tk_q8_args *a, int64_t r0, int nr, int64_t k0, const uint8_t *q,
+                                                 int64_t len, int64_t b0, int nt, const float *scale, int first,
+                                                 int last) {
+#define Q8_VNNI_ROWS(R) q8_columns8_rows_avxvnni_rt(a, r0, R, k0, q, len, b0, nt, scale, first, last)
+    Q8_ROWS_UP_TO_12(nr, Q8_VNNI_ROWS)
+#undef Q8_VNNI_ROWS
+}
+
 void tk_q8_avxvnni(const tk_q8_args *a) {
-    if (a->int8_activations) {
-        q8_int8(a, q8_block_avxvnni, 4, 2, 128);
-    } else {
+    if (!a->int8_activations) {
         q8_float_avx2(a);
+    } else if (a->batch >= Q8_AVXVNNI_COLUMN_MIN_BATCH && a->cols > 0 && a->row_start < a->row_end) {
+        q8_int8_columns8(a, 128, 12, q8_columns8_rows_avxvnni);
+    } else {
+        q8_int8(a, q8_block_avxvnni, 4, 2, 128);
     }
 }
 

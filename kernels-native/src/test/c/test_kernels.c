@@ -1520,10 +1520,12 @@ static void q8_cases(long random_cases) {
     q8_run(2, 65536, 1);
     q8_run(5, 32768, 2);
     q8_run(5, 32769, 9);
-    /* the AVX-512 column kernel's edges: tiles of 16 batch columns, blocks of 12 rows */
+    /* the column kernels' edges: tiles of 16 or 8 batch columns, blocks of 12 or 8 rows, K in chunks */
     q8_run(25, 384, 16);
     q8_run(13, 129, 17);
     q8_run(12, 4096, 8);
+    q8_run(9, 4097, 6);
+    q8_run(17, 8200, 23);
     for (long n = 0; n < random_cases; n++) {
         misalign = uniform(0, 1);
         q8_run((int32_t) uniform(1, 40), (int32_t) uniform(1, 2000), (int32_t) uniform(1, 40));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.tersor.bench.model.ModelHarness;
 import dev.tersor.bench.model.ModelHarness.Measurement;
 import dev.tersor.bench.model.ModelWorkload;
+import dev.tersor.bench.model.OperatorProfile;
 import dev.tersor.io.MavenArtifacts;
 import dev.tersor.kernels.Parallelism;
 import dev.tersor.model.ExecutionPolicy;
@@ -80,6 +81,14 @@ final class BenchModelCommand implements Runnable {
             + "msMedian, loadMs, residentWeightBytes (Tersor forms), cosineToOrtFp32.")
     boolean json;
 
+    @Option(names = "--profile", description = "After the timed runs, profile " + PROFILE_PASSES + " passes of each "
+            + "Tersor form per operator: milliseconds by operator, the weight products' (Linear) GMAC/s and the "
+            + "share of time outside them.")
+    boolean profile;
+
+    /** Forward passes profiled per Tersor form and workload with --profile. */
+    static final int PROFILE_PASSES = 50;
+
     @Override
     public void run() {
         List<ModelWorkload> workloads = workloads(tokens, Arguments.inRange("--batch", batch, 1, MAX_BATCH));
@@ -108,7 +117,8 @@ final class BenchModelCommand implements Runnable {
                         DemoCommand.fetch(cache, DemoCommand.INT8, DemoCommand.INT8 + ".onnx")));
                 reference = Optional.of(fp32);
             }
-            ModelHarness.Settings settings = new ModelHarness.Settings(runs, Math.round(warmupSeconds * 1e9));
+            ModelHarness.Settings settings = new ModelHarness.Settings(runs, Math.round(warmupSeconds * 1e9),
+                    profile ? PROFILE_PASSES : 0);
             List<Measurement> results = ModelHarness.run(sources, reference, workloads, threads, settings);
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
@@ -171,6 +181,17 @@ final class BenchModelCommand implements Runnable {
                 } else {
                     json.writeNumberField("cosineToOrtFp32", m.cosineToReference());
                 }
+                if (!m.profile().isEmpty()) {
+                    json.writeObjectFieldStart("operatorsMs");
+                    for (var e : m.profile().millisByOperator().entrySet()) {
+                        json.writeNumberField(e.getKey(), Math.round(e.getValue() * 1000) / 1000.0);
+                    }
+                    json.writeEndObject();
+                    if (!Double.isNaN(m.profile().gemmGmacPerSecond())) {
+                        json.writeNumberField("gemmGmacPerSecond", Math.round(m.profile().gemmGmacPerSecond() * 10) / 10.0);
+                    }
+                    json.writeNumberField("nonGemmShare", Math.round(m.profile().nonGemmShare() * 1000) / 1000.0);
+                }
                 json.writeEndObject();
             }
             json.writeEndArray();
@@ -197,6 +218,35 @@ final class BenchModelCommand implements Runnable {
                     m.residentWeightBytes() >= 0 ? Long.toString(m.residentWeightBytes()) : "-",
                     Double.isNaN(m.cosineToReference()) ? "-" : String.format(Locale.ROOT, "%.6f", m.cosineToReference()));
             previous = m;
+        }
+        printProfiles(out, results);
+    }
+
+    /**
+     * Per Tersor form and workload, when profiled: the pass's operators by time, the weight products'
+     * rate and the share of the pass outside them. Profiled passes time every operator separately, so
+     * their total runs a little above the median of whole passes.
+     */
+    static void printProfiles(PrintWriter out, List<Measurement> results) {
+        boolean first = true;
+        for (Measurement m : results) {
+            OperatorProfile p = m.profile();
+            if (p.isEmpty()) {
+                continue;
+            }
+            if (first) {
+                out.printf(Locale.ROOT, "%noperator profile: mean ms of %d profiled passes; GEMM = the weight products (%s)%n",
+                        PROFILE_PASSES, OperatorProfile.GEMM_OPERATOR);
+                first = false;
+            }
+            StringBuilder ops = new StringBuilder();
+            p.millisByOperator().forEach((op, ms) -> {
+                if (ms >= 0.0005) {
+                    ops.append(ops.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%s %.3f", op, ms));
+                }
+            });
+            out.printf(Locale.ROOT, "%s, %d tokens, batch %d: total %.3f ms, GEMM %.1f GMAC/s, non-GEMM %.0f%%; %s%n",
+                    m.form(), m.tokens(), m.batch(), p.totalMillis(), p.gemmGmacPerSecond(), 100 * p.nonGemmShare(), ops);
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 import static dev.tersor.cli.EmbedCommandsTest.miniLm;
 import static dev.tersor.cli.ModelCommandsTest.execute;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * {@code tersor bench model} on the real all-MiniLM-L6-v2 and its int8 twin, which the runtime module's
@@ -45,6 +46,36 @@ class BenchModelCommandTest {
         assertThat(rows.get(0).get("cosineToOrtFp32").asDouble()).isGreaterThanOrEqualTo(ModelForm.EXACT_COSINE);
         assertThat(rows.get(1).get("cosineToOrtFp32").asDouble()).isEqualTo(1.0);
         assertThat(rows.get(2).get("cosineToOrtFp32").asDouble()).isBetween(ModelForm.QUANTIZED_COSINE, 1.0);
+    }
+
+    /** MiniLM's weight products: 6 layers of four 384² and two 384 × 1536 matrices, once per token. */
+    @Test
+    void profileSplitsThePassByOperatorAndRatesTheWeightProducts() throws Exception {
+        ModelCommandsTest.Result r = execute("bench", "model", "--model", miniLm().toString(), "--no-ort", "--runs", "1",
+                "--warmup", "0.2", "--tokens", "5", "--batch", "2", "--profile", "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode row = new ObjectMapper().readTree(r.out()).get(0);
+        JsonNode operators = row.get("operatorsMs");
+        List<String> names = new ArrayList<>();
+        operators.fieldNames().forEachRemaining(names::add);
+        assertThat(names).contains("Linear", "LayerNormalization", "Softmax");
+        double total = 0;
+        for (String name : names) {
+            assertThat(operators.get(name).asDouble()).as(name).isGreaterThanOrEqualTo(0);
+            total += operators.get(name).asDouble();
+        }
+        long multiplyAdds = 6L * (4 * 384 * 384 + 2 * 384 * 1536) * 2 * 5;
+        assertThat(row.get("gemmGmacPerSecond").asDouble())
+                .isCloseTo(multiplyAdds / operators.get("Linear").asDouble() / 1e6, within(0.1 + 1e-3 * multiplyAdds));
+        assertThat(row.get("nonGemmShare").asDouble())
+                .isCloseTo(1 - operators.get("Linear").asDouble() / total, within(0.002));
+
+        ModelCommandsTest.Result table = execute("bench", "model", "--model", miniLm().toString(), "--no-ort", "--runs", "1",
+                "--warmup", "0.2", "--tokens", "5", "--profile");
+        assertThat(table.code()).as(table.err()).isZero();
+        assertThat(table.out()).contains("operator profile: mean ms of 50 profiled passes")
+                .containsPattern("tersor:all-minilm-l6-v2.onnx, 5 tokens, batch 1: total [0-9.]+ ms, GEMM [0-9.]+ GMAC/s, "
+                        + "non-GEMM [0-9]+%; Linear [0-9.]+");
     }
 
     @Test

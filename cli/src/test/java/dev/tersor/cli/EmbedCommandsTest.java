@@ -91,12 +91,12 @@ class EmbedCommandsTest {
         ModelCommandsTest.Result r = execute("eval-embed", "--model", int8.toString(), "--reference", miniLm().toString(),
                 "--tokenizer", tokenizer.toString(), "--limit", "60");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("over 60 sentences of").contains("raw_sentences.txt");
+        assertThat(r.out()).contains("over 60 sentences of Europarl English (held out)");
         double mean = Double.parseDouble(r.out().replaceAll("(?s).*mean cosine\\s+([0-9.]+).*", "$1"));
         double overlap = Double.parseDouble(r.out().replaceAll("(?s).*top-10 overlap\\s+([0-9.]+).*", "$1"));
-        // its integer weights run as q8 on int8 activations (as ONNX Runtime runs this model): 0.989 on
-        // 300 sentences of this corpus, where float activations gave above 0.99
-        assertThat(mean).isBetween(0.985, 0.99999);
+        // its integer weights run as q8 on int8 activations (as ONNX Runtime runs this model): 0.9968 on
+        // these 60 broad sentences (AMD EPYC, 2026-12-06)
+        assertThat(mean).isBetween(0.99, 0.99999);
         assertThat(overlap).isBetween(0.5, 1.0);
     }
 

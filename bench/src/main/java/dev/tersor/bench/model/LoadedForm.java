@@ -1,11 +1,14 @@
 package dev.tersor.bench.model;
 
 import dev.tersor.format.Execution;
+import dev.tersor.format.WeightMatrix;
+import dev.tersor.graph.Node;
 import dev.tersor.graph.Tensor;
 import dev.tersor.graph.ValueInfo;
 import dev.tersor.kernels.Kernels;
 import dev.tersor.model.ExecutionPolicy;
 import dev.tersor.model.Model;
+import dev.tersor.graph.plan.Plan;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,6 +30,14 @@ public interface LoadedForm extends AutoCloseable {
 
     /** Bytes of the weights as the runtime holds them, or −1 when the runtime does not say. */
     long weightBytes();
+
+    /**
+     * Where {@code passes} further forward passes spend their time per operator, or
+     * {@link OperatorProfile#NONE} when the runtime does not say (ONNX Runtime).
+     */
+    default OperatorProfile profile(int passes) {
+        return OperatorProfile.NONE;
+    }
 
     /**
      * The same loaded model on {@code next}'s inputs, so one load serves several workloads. The
@@ -110,6 +121,28 @@ public interface LoadedForm extends AutoCloseable {
         @Override
         public long weightBytes() {
             return model.weightBytes();
+        }
+
+        /** The plan's per-operator profile; the weight products' multiply-adds count every token of the batch. */
+        @Override
+        public OperatorProfile profile(int passes) {
+            Map<String, int[]> shapes = new LinkedHashMap<>();
+            inputs.forEach((name, tensor) -> shapes.put(name, tensor.shape()));
+            Plan plan = model.plan(shapes);
+            Map<String, Long> nanos = new LinkedHashMap<>();
+            for (int pass = 0; pass < passes; pass++) {
+                plan.profile(inputs).forEach((op, n) -> nanos.merge(op, n, Long::sum));
+            }
+            long perToken = 0;
+            for (Node node : model.graph().nodes()) {
+                if (node.op().equals(OperatorProfile.GEMM_OPERATOR)) {
+                    WeightMatrix weight = model.graph().weights().get(node.attributes().getString("weight", ""));
+                    if (weight != null) {
+                        perToken += (long) weight.rows() * weight.cols();
+                    }
+                }
+            }
+            return OperatorProfile.of(nanos, passes, perToken * workload.batch() * workload.tokens());
         }
 
         @Override

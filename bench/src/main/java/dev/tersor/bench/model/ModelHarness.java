@@ -21,20 +21,21 @@ import java.util.Optional;
 public final class ModelHarness {
 
     /**
-     * @param runs        timed rounds; each times one forward pass of every form
-     * @param warmupNanos how long each form runs untimed per workload before the rounds (at least
-     *                    {@value #MIN_WARMUP_CALLS} calls), so the JIT and caches have settled
+     * @param runs          timed rounds; each times one forward pass of every form
+     * @param warmupNanos   how long each form runs untimed per workload before the rounds (at least
+     *                      {@value #MIN_WARMUP_CALLS} calls), so the JIT and caches have settled
+     * @param profilePasses forward passes profiled per operator after the timed rounds (Tersor forms); 0 for none
      */
-    public record Settings(int runs, long warmupNanos) {
+    public record Settings(int runs, long warmupNanos, int profilePasses) {
         /**
          * Three seconds of warm-up per form and workload: Tersor's first calls run interpreted or in
          * C1 code and took 4× longer (15 ms against 3.4 ms for the compressed MiniLM at 11 tokens after
          * half a second of warm-up), which is not what a served model costs.
          */
-        public static final Settings DEFAULT = new Settings(10, 3_000_000_000L);
+        public static final Settings DEFAULT = new Settings(10, 3_000_000_000L, 0);
 
         public Settings {
-            if (runs < 1 || warmupNanos < 0) {
+            if (runs < 1 || warmupNanos < 0 || profilePasses < 0) {
                 throw new IllegalArgumentException("invalid harness settings " + this);
             }
         }
@@ -102,9 +103,11 @@ public final class ModelHarness {
      *                            which does not say
      * @param cosineToReference   least cosine over the batch's sequences between this form's output and
      *                            the reference's; NaN without a reference or when the outputs differ in width
+     * @param profile             time per operator when profiling was asked for and the runtime reports it
      */
     public record Measurement(String form, int tokens, int batch, int threads, double loadMs, double medianMs,
-                              double minMs, double maxMs, long residentWeightBytes, double cosineToReference) {
+                              double minMs, double maxMs, long residentWeightBytes, double cosineToReference,
+                              OperatorProfile profile) {
     }
 
     private ModelHarness() {
@@ -160,7 +163,8 @@ public final class ModelHarness {
                     Arrays.sort(sorted);
                     results.add(new Measurement(sources.get(i).label(), workload.tokens(), workload.batch(), threads,
                             loadMs[i], median(sorted), sorted[0], sorted[sorted.length - 1], forms.get(i).weightBytes(),
-                            cosines[i]));
+                            cosines[i], settings.profilePasses() > 0 ? forms.get(i).profile(settings.profilePasses())
+                                    : OperatorProfile.NONE));
                 }
             }
             return List.copyOf(results);
