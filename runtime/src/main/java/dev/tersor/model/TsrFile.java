@@ -220,13 +220,21 @@ public final class TsrFile {
             Map<String, String> free = new LinkedHashMap<>(metadata);
             free.keySet().removeAll(RESERVED_METADATA);
             checkMetadata(free, metadata.get(METADATA_CRC));
-            Graph graph = GraphJson.read(graphText, new Claims(header.arrays()));
+            Graph graph = GraphJson.read(graphText, new Claims(header.arrays()), readableFromAnyThread(file));
             return new Contents(graph, free, null);
         } catch (ModelException e) {
             throw e;
         } catch (RuntimeException e) {
             throw new TsrFormatException("malformed .tsr file: " + e, e);
         }
+    }
+
+    /**
+     * Whether threads other than this one may read {@code file} (a mapping's shared arena, a heap or
+     * global segment), so its weights can be checked in parallel; a confined segment is read in order.
+     */
+    private static boolean readableFromAnyThread(MemorySegment file) {
+        return file.isAccessibleBy(new Thread(() -> { }));
     }
 
     /** The free-form entries must match their checksum; files without entries may lack it. */
@@ -265,7 +273,7 @@ public final class TsrFile {
         }
 
         @Override
-        public SafetensorsFile.Entry resolve(GraphJson.ArrayRef ref, String where) {
+        public SafetensorsFile.Entry claim(GraphJson.ArrayRef ref, String where) {
             String key = ref.array();
             SafetensorsFile.Stored s = arrays.get(key);
             if (s == null) {
@@ -278,10 +286,14 @@ public final class TsrFile {
                 throw new TsrFormatException(where + ": array '" + key + "' is not " + SafetensorsFile.ALIGNMENT
                         + "-byte aligned");
             }
-            if (crc32c(s.entry().data()) != ref.crc32c()) {
-                throw new TsrFormatException(where + ": checksum mismatch in array '" + key + "' (corrupted file)");
-            }
             return s.entry();
+        }
+
+        @Override
+        public void check(GraphJson.ArrayRef ref, SafetensorsFile.Entry entry, String where) {
+            if (crc32c(entry.data()) != ref.crc32c()) {
+                throw new TsrFormatException(where + ": checksum mismatch in array '" + ref.array() + "' (corrupted file)");
+            }
         }
     }
 }
