@@ -35,15 +35,32 @@ final class Transcoder {
     record Choice(String weight, String stored, String target, long storedBytes, long residentBytes) {
     }
 
-    record Result(Graph graph, List<Choice> choices) {
+    /** The graph with its running weights; {@code rated} whether some weight's layout was chosen afresh. */
+    record Result(Graph graph, List<Choice> choices, boolean rated) {
+
+        /** The format each weight runs in. */
+        Map<String, String> runFormats() {
+            Map<String, String> formats = new LinkedHashMap<>();
+            choices.forEach(c -> formats.put(c.weight(), c.target()));
+            return formats;
+        }
     }
 
     static Result apply(Graph graph, ExecutionPolicy policy, FormatCostModel costs) {
+        return apply(graph, policy, costs, Map.of());
+    }
+
+    /**
+     * As {@link #apply(Graph, ExecutionPolicy, FormatCostModel)}, running each product weight named
+     * in {@code remembered} (weight → format, a {@link LoadDecisions} entry) in that format without
+     * rating it, unless that format refuses it; other weights are rated.
+     */
+    static Result apply(Graph graph, ExecutionPolicy policy, FormatCostModel costs, Map<String, String> remembered) {
         List<Choice> choices = new ArrayList<>();
         if (policy.kind() == ExecutionPolicy.Kind.STORED) {
             graph.weights().forEach((name, w) -> choices.add(new Choice(name, w.formatName(), w.formatName(),
                     w.byteSize(), w.byteSize())));
-            return new Result(graph, choices);
+            return new Result(graph, choices, false);
         }
         Set<String> tables = new HashSet<>();
         for (Node node : graph.nodes()) {
@@ -54,9 +71,16 @@ final class Transcoder {
         List<String> products = graph.weights().keySet().stream().filter(name -> !tables.contains(name)).toList();
         long storedBytes = graph.weights().values().stream().mapToLong(WeightMatrix::byteSize).sum();
         Plan[] plans = new Plan[products.size()];
-        EachInParallel.run(plans.length, i -> plans[i] = Plan.of(products.get(i), graph.weights().get(products.get(i)), costs));
+        EachInParallel.run(plans.length, i -> {
+            String name = products.get(i);
+            WeightMatrix w = graph.weights().get(name);
+            String format = remembered.get(name);
+            plans[i] = format != null && MatrixFormats.names().contains(format) ? Plan.recalled(name, w, format)
+                    : Plan.of(name, w, costs);
+        });
         Map<String, WeightMatrix> replaced = policy.kind() == ExecutionPolicy.Kind.BUDGET
-                ? withinBudget(plans, storedBytes, policy.budgetBytes()) : allFaster(plans);
+                ? withinBudget(plans, storedBytes, policy.budgetBytes()) : allFaster(plans, costs);
+        boolean rated = Arrays.stream(plans).anyMatch(p -> !p.recalled());
         Map<String, WeightMatrix> weights = new LinkedHashMap<>();
         for (var e : graph.weights().entrySet()) {
             WeightMatrix stored = e.getValue();
@@ -67,24 +91,42 @@ final class Transcoder {
                 stored.close();
             }
         }
-        return new Result(new Graph(graph.inputs(), graph.outputs(), graph.nodes(), graph.constants(), weights), choices);
+        return new Result(new Graph(graph.inputs(), graph.outputs(), graph.nodes(), graph.constants(), weights), choices,
+                rated);
     }
 
-    /** What loading may run one product weight in: the formats rated faster than its own, cheapest first. */
-    private record Plan(String name, WeightMatrix stored, List<MatrixFormat> faster, double gain) {
+    /**
+     * What loading may run one product weight in: the formats rated faster than its own, cheapest
+     * first, or the one format an earlier load chose ({@code recalled}).
+     */
+    private record Plan(String name, WeightMatrix stored, List<MatrixFormat> faster, double gain, boolean recalled) {
 
         static Plan of(String name, WeightMatrix stored, FormatCostModel costs) {
             MatrixStatistics stats = MatrixStatistics.of(stored);
             List<MatrixFormat> faster = FormatPolicy.fasterToRun(stored, stats, costs);
             double gain = faster.isEmpty() ? 0 : costs.cost(MatrixFormats.named(stored.formatName()), stats)
                     - costs.cost(faster.getFirst(), stats);
-            return new Plan(name, stored, faster, gain);
+            return new Plan(name, stored, faster, gain, false);
+        }
+
+        static Plan recalled(String name, WeightMatrix stored, String format) {
+            List<MatrixFormat> target = format.equals(stored.formatName()) ? List.of() : List.of(MatrixFormats.named(format));
+            return new Plan(name, stored, target, 0, true);
         }
 
         /** The weight in the first faster format that takes its values, or null if none does. */
         WeightMatrix transcode() {
             for (MatrixFormat target : faster) {
-                WeightMatrix running = target.transcodeToRun(stored);
+                WeightMatrix running;
+                try {
+                    running = target.transcodeToRun(stored);
+                } catch (IllegalArgumentException e) {
+                    if (!recalled) {
+                        throw e;
+                    }
+                    // a remembered format that cannot hold the weight (a damaged entry) is a refusal
+                    running = null;
+                }
                 if (running != null) {
                     return running;
                 }
@@ -93,11 +135,20 @@ final class Transcoder {
         }
     }
 
-    /** Every weight a faster format takes, transcoded in parallel (each decodes only its own weight). */
-    private static Map<String, WeightMatrix> allFaster(Plan[] plans) {
+    /**
+     * Every weight a faster format takes, transcoded in parallel (each decodes only its own weight);
+     * a weight its remembered format refuses is rated afresh.
+     */
+    private static Map<String, WeightMatrix> allFaster(Plan[] plans, FormatCostModel costs) {
         WeightMatrix[] running = new WeightMatrix[plans.length];
         try {
-            EachInParallel.run(plans.length, i -> running[i] = plans[i].transcode());
+            EachInParallel.run(plans.length, i -> {
+                running[i] = plans[i].transcode();
+                if (running[i] == null && plans[i].recalled() && !plans[i].faster().isEmpty()) {
+                    plans[i] = Plan.of(plans[i].name(), plans[i].stored(), costs);
+                    running[i] = plans[i].transcode();
+                }
+            });
         } catch (RuntimeException | Error e) {
             closeAll(Arrays.asList(running));
             throw e;

@@ -62,8 +62,10 @@ public final class TsrFile {
      * What a container holds: the validated graph, whose weights are slices of the file, and the
      * free-form metadata. Whoever takes the contents owns the weights and {@code mapping} (the arena
      * of the file's mapping, {@code null} when the bytes were not mapped by {@link #read}).
+     * {@code identity} names the contents: the checksums of the graph description (which lists every
+     * array's checksum) and of the metadata, and the file's size.
      */
-    record Contents(Graph graph, Map<String, String> metadata, Arena mapping) {
+    record Contents(Graph graph, Map<String, String> metadata, Arena mapping, String identity) {
     }
 
     /** What {@link #verify} found in a sound file; {@code metadata} holds its free-form entries. */
@@ -166,7 +168,7 @@ public final class TsrFile {
                 file = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
             }
             Contents contents = parse(file);
-            return new Contents(contents.graph(), contents.metadata(), arena);
+            return new Contents(contents.graph(), contents.metadata(), arena, contents.identity());
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -221,7 +223,9 @@ public final class TsrFile {
             free.keySet().removeAll(RESERVED_METADATA);
             checkMetadata(free, metadata.get(METADATA_CRC));
             Graph graph = GraphJson.read(graphText, new Claims(header.arrays()), readableFromAnyThread(file));
-            return new Contents(graph, free, null);
+            String identity = Long.toHexString(graphCrc) + "-" + metadata.getOrDefault(METADATA_CRC, "none") + "-"
+                    + file.byteSize();
+            return new Contents(graph, free, null, identity);
         } catch (ModelException e) {
             throw e;
         } catch (RuntimeException e) {
