@@ -162,8 +162,8 @@ public final class MatrixFormat {
     }
 
     /**
-     * Encodes a stored weight, decoded to floats, the way loading does when it transcodes for speed:
-     * losslessly, with the settings of this format's load target (q8 runs on int8 activations).
+     * Encodes floats the way loading runs this format when it transcodes for speed: losslessly, with
+     * the settings of this format's load target (q8 runs on int8 activations).
      */
     public WeightMatrix encodeToRun(DenseMatrixView source) {
         return denseEncoder.encode(source, loadTarget.settings());
