@@ -46,14 +46,10 @@ final class Transcoder {
         }
     }
 
-    static Result apply(Graph graph, ExecutionPolicy policy, FormatCostModel costs) {
-        return apply(graph, policy, costs, Map.of());
-    }
-
     /**
-     * As {@link #apply(Graph, ExecutionPolicy, FormatCostModel)}, running each product weight named
-     * in {@code remembered} (weight → format, a {@link LoadDecisions} entry) in that format without
-     * rating it, unless that format refuses it; other weights are rated.
+     * Applies {@code policy} to {@code graph}'s weights, running each product weight named in
+     * {@code remembered} (weight → format, a {@link LoadDecisions} entry; empty when there is none)
+     * in that format without rating it, unless that format refuses it; other weights are rated.
      */
     static Result apply(Graph graph, ExecutionPolicy policy, FormatCostModel costs, Map<String, String> remembered) {
         List<Choice> choices = new ArrayList<>();
