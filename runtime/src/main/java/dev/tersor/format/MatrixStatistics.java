@@ -113,14 +113,13 @@ public record MatrixStatistics(int rows, int cols, int distinctLevels, double en
 
     /**
      * Entries and rows per level, for up to {@link #MAX_LEVELS} levels, in open-addressing arrays
-     * rather than a map of boxed keys (loading counts millions of entries). A level beyond the limit
-     * marks the table overflowed; it counts nothing after that.
+     * rather than a map of boxed keys (loading counts millions of entries); a slot is free while its
+     * entry count is 0. A level beyond the limit marks the table overflowed; it counts nothing after that.
      */
     private static final class LevelCounts {
         private int[] keys = new int[64];
-        private boolean[] used = new boolean[64];
         private long[] entries = new long[64];
-        private long[] rows = new long[64];
+        private int[] rows = new int[64];
         private int size;
         private boolean overflowed;
 
@@ -129,17 +128,18 @@ public record MatrixStatistics(int rows, int cols, int distinctLevels, double en
                 return;
             }
             int slot = find(level);
-            if (!used[slot]) {
+            if (entries[slot] == 0) {
                 if (size == MAX_LEVELS) {
                     overflowed = true;
                     return;
                 }
-                used[slot] = true;
                 keys[slot] = level;
                 size++;
                 if (2 * size > keys.length) {
+                    entries[slot] = 1; // occupied while the table grows
                     grow();
                     slot = find(level);
+                    entries[slot] = 0;
                 }
             }
             entries[slot]++;
@@ -167,7 +167,7 @@ public record MatrixStatistics(int rows, int cols, int distinctLevels, double en
             long best = -1;
             int level = 0;
             for (int s = 0; s < keys.length; s++) {
-                if (used[s] && (entries[s] > best || entries[s] == best && Integer.compareUnsigned(keys[s], level) < 0)) {
+                if (entries[s] > 0 && (entries[s] > best || entries[s] == best && Integer.compareUnsigned(keys[s], level) < 0)) {
                     best = entries[s];
                     level = keys[s];
                 }
@@ -178,9 +178,9 @@ public record MatrixStatistics(int rows, int cols, int distinctLevels, double en
         long[] counts() {
             long[] counts = new long[size];
             int i = 0;
-            for (int s = 0; s < keys.length; s++) {
-                if (used[s]) {
-                    counts[i++] = entries[s];
+            for (long n : entries) {
+                if (n > 0) {
+                    counts[i++] = n;
                 }
             }
             return counts;
@@ -189,7 +189,7 @@ public record MatrixStatistics(int rows, int cols, int distinctLevels, double en
         private int find(int level) {
             int mask = keys.length - 1;
             int slot = hash(level) & mask;
-            while (used[slot] && keys[slot] != level) {
+            while (entries[slot] > 0 && keys[slot] != level) {
                 slot = (slot + 1) & mask;
             }
             return slot;
@@ -197,17 +197,14 @@ public record MatrixStatistics(int rows, int cols, int distinctLevels, double en
 
         private void grow() {
             int[] oldKeys = keys;
-            boolean[] oldUsed = used;
             long[] oldEntries = entries;
-            long[] oldRows = rows;
+            int[] oldRows = rows;
             keys = new int[oldKeys.length * 2];
-            used = new boolean[keys.length];
             entries = new long[keys.length];
-            rows = new long[keys.length];
+            rows = new int[keys.length];
             for (int s = 0; s < oldKeys.length; s++) {
-                if (oldUsed[s]) {
+                if (oldEntries[s] > 0) {
                     int slot = find(oldKeys[s]);
-                    used[slot] = true;
                     keys[slot] = oldKeys[s];
                     entries[slot] = oldEntries[s];
                     rows[slot] = oldRows[s];
