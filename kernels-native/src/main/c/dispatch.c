@@ -56,11 +56,16 @@ static int has_avx_vnni(void) {
     return has_avx2_fma() && cpuid7(1, &a, &b, &c, &d) && (a >> 4 & 1) && os_saves(0x6);
 }
 
-/* AVX-512 F, BW and VNNI (leaf 7 subleaf 0: EBX bits 16, 30; ECX bit 11), and the OS saves ZMM state. */
+/* AVX-512 F and BW (leaf 7 subleaf 0: EBX bits 16, 30), and the OS saves ZMM state. */
+static int has_avx512(void) {
+    unsigned a, b, c, d;
+    return has_avx2_fma() && cpuid7(0, &a, &b, &c, &d) && (b >> 16 & 1) && (b >> 30 & 1) && os_saves(0xE6);
+}
+
+/* AVX-512 F and BW with VNNI (leaf 7 subleaf 0 ECX bit 11). */
 static int has_avx512_vnni(void) {
     unsigned a, b, c, d;
-    return has_avx2_fma() && cpuid7(0, &a, &b, &c, &d) && (b >> 16 & 1) && (b >> 30 & 1) && (c >> 11 & 1)
-           && os_saves(0xE6);
+    return has_avx512() && cpuid7(0, &a, &b, &c, &d) && (c >> 11 & 1);
 }
 #endif
 
@@ -73,8 +78,10 @@ static int has_dotprod(void) {
 #define PATH_KERNEL(isa, kernel, args) .kernel = tk_##kernel##_##isa,
 
 /*
- * The integer-dot-product paths take every kernel of the path below them and then their own q8
- * kernel: a later designated initializer replaces an earlier one, which is what is meant here.
+ * The later x86 paths take every AVX2 kernel and then replace the few they speed up (a later
+ * designated initializer replaces an earlier one, which is what is meant here). The order is the
+ * order of preference: a CPU with AVX-512 but no VNNI runs "avx512", one with AVX-VNNI but no
+ * AVX-512 runs "avx-vnni".
  */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
@@ -82,8 +89,10 @@ static const tk_path PATHS[] = {
     {.name = "portable", .supported = always, TK_FORMATS(PATH_KERNEL, portable)},
 #ifdef TK_X86
     {.name = "avx2", .supported = has_avx2_fma, TK_FORMATS(PATH_KERNEL, avx2)},
+    {.name = "avx512", .supported = has_avx512, TK_FORMATS(PATH_KERNEL, avx2).dense = tk_dense_avx512},
     {.name = "avx-vnni", .supported = has_avx_vnni, TK_FORMATS(PATH_KERNEL, avx2).q8 = tk_q8_avxvnni},
-    {.name = "avx512-vnni", .supported = has_avx512_vnni, TK_FORMATS(PATH_KERNEL, avx2).q8 = tk_q8_avx512vnni},
+    {.name = "avx512-vnni", .supported = has_avx512_vnni,
+     TK_FORMATS(PATH_KERNEL, avx2).dense = tk_dense_avx512, .q8 = tk_q8_avx512vnni},
 #endif
 #ifdef TK_NEON_PATH
     /* Advanced SIMD is part of every AArch64 CPU that runs Linux. */
@@ -154,7 +163,7 @@ const char *tersor_isa(void) {
 const char *tersor_isa_paths(void) {
     static const char names[] = "portable"
 #ifdef TK_X86
-                                " avx2 avx-vnni avx512-vnni"
+                                " avx2 avx512 avx-vnni avx512-vnni"
 #endif
 #ifdef TK_NEON_PATH
                                 " neon neon-dotprod"

@@ -8,9 +8,9 @@
  * outlier entries quantize to 0 and are added in float to each output, as Q8Patches does), a tile of
  * up to eight columns at a time into a stack buffer of at most 32 KiB laid out [token][stride], zero
  * padded. Every path then computes the same exact int32 dot products, register-blocked as R rows ×
- * T tokens of accumulators with K in the lanes (reduced horizontally once per row and token), and
- * finishes each output with the same two float multiplications, so every path gives the bits of
- * the Java scalar kernel:
+ * T tokens of accumulators with K in the lanes (reduced horizontally once per row and token; the
+ * AVX-512 path reduces a whole 4 × 4 block in one shuffle tree), and finishes each output with the
+ * same two float multiplications, so every path gives the bits of the Java scalar kernel:
  *   portable      plain C, s8 × s8
  *   avx2          vpmaddubsw(|w|, sign(q, w)) then vpmaddwd with ones; |q| ≤ 127, so no int16 pair
  *                 saturates (2·128·127 < 2^15)
@@ -18,6 +18,11 @@
  *   avx512-vnni   the same with zmm
  *   neon          vmull_s8 + vpadalq_s16
  *   neon-dotprod  vdotq_s32 (SDOT), s8 × s8
+ * From a few batch columns on, the x86 paths switch to a column kernel instead: the batch in the
+ * lanes (tiles of 16 columns for AVX-512, 8 for AVX2 and AVX-VNNI, quantized into an interleaved
+ * layout, four k per int32), four k of one row broadcast against them, 8 or 12 rows at a time, so no
+ * sum is reduced across lanes and each output row of a tile is finished with vector operations; same
+ * sums, same bits.
  * The u8 paths pad activations with 0, not 128, so a padding code never contributes whatever it
  * holds. Rows longer than 32 KiB are cut into K chunks whose int32 sums are added in Y's slots
  * before the last chunk converts them.
@@ -40,6 +45,8 @@
 /* Quantized activations of one tile: T·chunk bytes at most. */
 #define Q8_TILE_BYTES 32768
 #define Q8_MAX_TILE 8
+/* Batch columns of one tile of the AVX-512 column kernel: one zmm of int32 sums. */
+#define Q8_WIDE_TILE 16
 /* Largest register block of any path: rows × tokens. */
 #define Q8_MAX_R 4
 #define Q8_MAX_T 4
@@ -63,17 +70,42 @@ typedef void (*q8_block_fn)(const int8_t *w, int64_t stride, int nr, const uint8
 #define Q8_MAX_OUTLIERS 8
 
 /*
- * Scales of the tile's columns b0 .. b0+nt, whether each quantizes to zeros, and each one's outliers
+ * Scales of the tile's columns b0 .. b0+nt (nt ≤ Q8_WIDE_TILE), whether each quantizes to zeros, and each one's outliers
  * (at most Q8_MAX_OUTLIERS, count in count[t]): the first entries in index order whose magnitude
  * exceeds Q8_OUTLIER_FACTOR times the column's mean magnitude, summed in float in index order as Java
  * sums it. A scale comes from the largest magnitude among the other entries. X is read a row of the
  * tile at a time ([cols][batch] layout), so each pass streams X once instead of once per column.
  */
+/* Each column's scale from its largest non-outlier magnitude: NaN with no outliers for a column holding
+ * a NaN or an infinity, 0 (all zeros) below TokenQuantizer's TINY. */
+static void q8_scales_of(int nt, const int *bad, const float *max, float *scale, float *inverse, int *zero,
+                         int *count) {
+    for (int t = 0; t < nt; t++) {
+        zero[t] = 1;
+        inverse[t] = 0.0f;
+        if (bad[t]) {
+            count[t] = 0;
+            scale[t] = NAN;
+        } else if (max[t] < 1e-30f) {
+            scale[t] = 0.0f;
+        } else {
+            zero[t] = 0;
+            inverse[t] = 127.0f / max[t];
+            scale[t] = max[t] / 127.0f;
+        }
+    }
+}
+
 static void q8_tile_scales(const void *x, int64_t cols, int64_t batch, int64_t b0, int nt, float *scale,
                            float *inverse, int *zero, int64_t outliers[][Q8_MAX_OUTLIERS],
                            float outlier_x[][Q8_MAX_OUTLIERS], int *count) {
-    float sum[Q8_MAX_TILE] = {0}, threshold[Q8_MAX_TILE], max[Q8_MAX_TILE] = {0};
-    int bad[Q8_MAX_TILE] = {0};
+    float sum[Q8_WIDE_TILE], threshold[Q8_WIDE_TILE], max[Q8_WIDE_TILE];
+    int bad[Q8_WIDE_TILE];
+    for (int t = 0; t < nt; t++) {
+        sum[t] = 0.0f;
+        max[t] = 0.0f;
+        bad[t] = 0;
+    }
     for (int64_t j = 0; j < cols; j++) {
         for (int t = 0; t < nt; t++) {
             const float v = fabsf(tk_f32(x, j * batch + b0 + t));
@@ -97,20 +129,7 @@ static void q8_tile_scales(const void *x, int64_t cols, int64_t batch, int64_t b
             }
         }
     }
-    for (int t = 0; t < nt; t++) {
-        zero[t] = 1;
-        inverse[t] = 0.0f;
-        if (bad[t]) {
-            count[t] = 0;
-            scale[t] = NAN;
-        } else if (max[t] < 1e-30f) {
-            scale[t] = 0.0f;
-        } else {
-            zero[t] = 0;
-            inverse[t] = 127.0f / max[t];
-            scale[t] = max[t] / 127.0f;
-        }
-    }
+    q8_scales_of(nt, bad, max, scale, inverse, zero, count);
 }
 
 /*
@@ -175,6 +194,45 @@ TK_INLINE float q8_output(int32_t acc, float row_scale, float scale, const int8_
     return y;
 }
 
+/*
+ * The outputs of a block whose sums cover the whole row: ((float) (acc − bias·row_sum) · row_scale) ·
+ * scale, as q8_output computes them, four tokens at a time in fixed-width loops the compiler turns
+ * into vector code. Outliers are added afterwards by q8_add_outliers.
+ */
+static void q8_finish_block(const tk_q8_args *a, int32_t out[Q8_MAX_R][Q8_MAX_T], int64_t r0, int nr, int64_t b,
+                            int nt, const float *scale, int bias) {
+    float s[Q8_MAX_T] = {0};
+    memcpy(s, scale, sizeof(float) * (size_t) nt);
+    for (int i = 0; i < nr; i++) {
+        const int32_t correction = bias * tk_i32(a->row_sum, r0 + i);
+        const float rs = tk_f32(a->row_scale, r0 + i);
+        float y[Q8_MAX_T];
+        for (int t = 0; t < Q8_MAX_T; t++) {
+            const float p = (float) (out[i][t] - correction) * rs;
+            y[t] = p * s[t];
+        }
+        memcpy((char *) a->y + 4 * ((r0 + i) * a->batch + b), y, sizeof(float) * (size_t) nt);
+    }
+}
+
+/* Adds a column's outlier term to rows [r0, r0 + nr) of a finished output, as q8_output does. */
+static void q8_add_outliers(const tk_q8_args *a, int64_t r0, int nr, int64_t b, const int64_t *outliers,
+                            const float *outlier_x, int count) {
+    const int8_t *codes = a->codes;
+    const int64_t stride = q8_stride(a->cols);
+    for (int i = 0; i < nr; i++) {
+        const int64_t r = r0 + i;
+        const int64_t slot = r * a->batch + b;
+        float sum = 0.0f;
+        for (int o = 0; o < count; o++) {
+            const float product = (float) codes[r * stride + outliers[o]] * outlier_x[o];
+            sum += product;
+        }
+        const float term = tk_f32(a->row_scale, r) * sum;
+        tk_set_f32(a->y, slot, tk_f32(a->y, slot) + term);
+    }
+}
+
 static void q8_int8(const tk_q8_args *a, q8_block_fn block, int rmax, int tmax, int bias) {
     const int64_t cols = a->cols, batch = a->batch, stride = q8_stride(cols);
     const int8_t *codes = a->codes;
@@ -207,8 +265,18 @@ static void q8_int8(const tk_q8_args *a, q8_block_fn block, int rmax, int tmax, 
                 const int nr = (int) (a->row_end - r0 < rmax ? a->row_end - r0 : rmax);
                 for (int t0 = 0; t0 < nt; t0 += tmax) {
                     const int ntt = nt - t0 < tmax ? nt - t0 : tmax;
-                    int32_t out[Q8_MAX_R][Q8_MAX_T];
+                    int32_t out[Q8_MAX_R][Q8_MAX_T] = {{0}};
                     block(codes + r0 * stride + k0, stride, nr, qbuf + t0 * len, len, ntt, len, out);
+                    if (first && last && ntt > 1) {
+                        q8_finish_block(a, out, r0, nr, b0 + t0, ntt, scale + t0, bias);
+                        for (int t = 0; t < ntt; t++) {
+                            if (count[t0 + t] > 0) {
+                                q8_add_outliers(a, r0, nr, b0 + t0 + t, outliers[t0 + t], outlier_x[t0 + t],
+                                                count[t0 + t]);
+                            }
+                        }
+                        continue;
+                    }
                     for (int i = 0; i < nr; i++) {
                         const int64_t r = r0 + i;
                         for (int t = 0; t < ntt; t++) {
@@ -438,11 +506,222 @@ TK_AVX2 static void q8_float_avx2(const tk_q8_args *a) {
     }
 }
 
+/*
+ * The column kernel (see the AVX-512 VNNI one below) with eight batch columns in a ymm: tiles of
+ * eight columns, 32 bytes per four k. Quantization and finishing are shared by the AVX2 path (s8
+ * activations, bias 0) and the AVX-VNNI path (u8, bias 128); each path brings its row blocks.
+ */
+#define Q8_NARROW_TILE 8
+
+/* The scales of a tile of nt ≤ 8 columns, as q8_tile_scales computes them, with the columns in the lanes. */
+TK_AVX2 static void q8_tile_scales_avx2(const void *x, int64_t cols, int64_t batch, int64_t b0, int nt, float *scale,
+                                        float *inverse, int *zero, int64_t outliers[][Q8_MAX_OUTLIERS],
+                                        float outlier_x[][Q8_MAX_OUTLIERS], int *count) {
+    const __m256i lanes = tk8_mask(nt);
+    const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
+    const __m256 largest_finite = _mm256_set1_ps(FLT_MAX);
+    __m256 sum = _mm256_setzero_ps();
+    int finite = 0xFF;
+    for (int64_t j = 0; j < cols; j++) {
+        const __m256 v = _mm256_and_ps(tk8_load_masked(x, j * batch + b0, lanes), magnitude);
+        finite &= _mm256_movemask_ps(_mm256_cmp_ps(v, largest_finite, _CMP_LE_OQ));
+        sum = _mm256_add_ps(sum, v);
+    }
+    float sums[Q8_NARROW_TILE], threshold[Q8_NARROW_TILE] = {0}, max[Q8_NARROW_TILE];
+    int bad[Q8_NARROW_TILE];
+    _mm256_storeu_ps(sums, sum);
+    for (int t = 0; t < nt; t++) {
+        threshold[t] = Q8_OUTLIER_FACTOR * (sums[t] / (float) cols);
+        bad[t] = !(finite >> t & 1);
+        count[t] = 0;
+    }
+    const __m256 limit = _mm256_loadu_ps(threshold);
+    __m256 top = _mm256_setzero_ps();
+    int open = (1 << nt) - 1; /* columns with fewer than Q8_MAX_OUTLIERS outliers so far */
+    for (int64_t j = 0; j < cols; j++) {
+        const __m256 value = tk8_load_masked(x, j * batch + b0, lanes);
+        const __m256 v = _mm256_and_ps(value, magnitude);
+        const __m256 beyond = _mm256_cmp_ps(v, limit, _CMP_GT_OQ);
+        const int out = _mm256_movemask_ps(beyond) & open;
+        __m256 keep = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+        if (out) {
+            float values[Q8_NARROW_TILE];
+            _mm256_storeu_ps(values, value);
+            for (int t = 0; t < nt; t++) {
+                if (out >> t & 1) {
+                    outlier_x[t][count[t]] = values[t];
+                    outliers[t][count[t]++] = j;
+                    if (count[t] == Q8_MAX_OUTLIERS) {
+                        open &= ~(1 << t);
+                    }
+                }
+            }
+            keep = _mm256_castsi256_ps(_mm256_cmpeq_epi32(
+                    _mm256_and_si256(_mm256_set1_epi32(out), _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128)),
+                    _mm256_setzero_si256()));
+        }
+        /* a NaN lane may differ from the scalar max here, but its column is bad and gets no scale */
+        top = _mm256_blendv_ps(top, _mm256_max_ps(top, v), keep);
+    }
+    _mm256_storeu_ps(max, top);
+    q8_scales_of(nt, bad, max, scale, inverse, zero, count);
+}
+
+/*
+ * Columns [k0, k0 + len) of the tile, interleaved: byte (j, t) at (j / 4)·32 + 4t + j % 4, q + bias
+ * (outliers and all-zero columns: bias), 0 past cols and in unused columns.
+ */
+TK_AVX2 static void q8_quantize_columns_avx2(const void *x, int64_t cols, int64_t batch, int64_t b0, int nt,
+                                             const float *inverse, const int *zero,
+                                             int64_t outliers[][Q8_MAX_OUTLIERS], const int *count, int64_t k0,
+                                             int64_t len, int bias, uint8_t *qbuf) {
+    const int64_t end = cols - k0 < len ? cols - k0 : len;
+    const __m256i lanes = tk8_mask(nt);
+    int32_t zeros_lanes[Q8_NARROW_TILE] = {0};
+    for (int t = 0; t < nt; t++) {
+        zeros_lanes[t] = zero[t] ? -1 : 0;
+    }
+    const __m256i zeros = _mm256_loadu_si256((const __m256i *) zeros_lanes);
+    const __m256 inv = tk8_load_masked(inverse, 0, lanes), magic = _mm256_set1_ps(12582912.0f);
+    const __m256i lo = _mm256_set1_epi32(-127), hi = _mm256_set1_epi32(127), offset = _mm256_set1_epi32(bias);
+    const __m256i byte = _mm256_set1_epi32(0xFF);
+    const int64_t quads = (end + 3) / 4;
+    for (int64_t g = 0; g < quads; g++) {
+        __m256i packed = _mm256_setzero_si256();
+        for (int u = 0; u < 4 && 4 * g + u < end; u++) {
+            /* q8_round lane by lane: the product rounded, then the magic constant added and removed */
+            const __m256 s = _mm256_mul_ps(tk8_load_masked(x, (k0 + 4 * g + u) * batch + b0, lanes), inv);
+            __m256i q = _mm256_cvtps_epi32(_mm256_sub_ps(_mm256_add_ps(s, magic), magic));
+            q = _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(q, lo), hi), offset);
+            q = _mm256_blendv_epi8(q, offset, zeros); /* all-zero (or NaN) columns: code 0 */
+            q = _mm256_and_si256(_mm256_and_si256(q, lanes), byte);
+            packed = _mm256_or_si256(packed, _mm256_slli_epi32(q, 8 * u));
+        }
+        _mm256_store_si256((__m256i *) (qbuf + g * 32), packed);
+    }
+    memset(qbuf + quads * 32, 0, (size_t) ((len / 4 - quads) * 32));
+    for (int t = 0; t < nt; t++) {
+        for (int o = 0; o < count[t]; o++) { /* outliers quantize to 0 */
+            const int64_t j = outliers[t][o] - k0;
+            if (j >= 0 && j < end) {
+                qbuf[(j / 4) * 32 + 4 * t + j % 4] = (uint8_t) bias;
+            }
+        }
+    }
+}
+
+/* Rows [r0, r0 + nr) of one tile and chunk, nr ≤ 12: a path's row blocks, sums finished or kept in Y. */
+typedef void (*q8_columns8_rows_fn)(const tk_q8_args *a, int64_t r0, int nr, int64_t k0, const uint8_t *q,
+                                    int64_t len, int64_t b0, int nt, const float *scale, int first, int last);
+
+/* The end of a row block: partial sums into Y's slots, or the finished outputs, as q8_int8 finishes them. */
+TK_AVX2_INLINE void q8_columns8_store(const tk_q8_args *a, int64_t r, __m256i acc, int64_t b0, __m256i lanes,
+                                      __m256 scale, int bias, int last) {
+    void *out = (char *) a->y + 4 * (r * a->batch + b0);
+    if (!last) { /* the earlier chunks' sums wait in Y's slots */
+        _mm256_maskstore_epi32((int *) out, lanes, acc);
+        return;
+    }
+    const __m256i exact = _mm256_sub_epi32(acc, _mm256_set1_epi32(bias * tk_i32(a->row_sum, r)));
+    const __m256 p = _mm256_mul_ps(_mm256_cvtepi32_ps(exact), _mm256_set1_ps(tk_f32(a->row_scale, r)));
+    _mm256_maskstore_ps((float *) out, lanes, _mm256_mul_ps(p, scale));
+}
+
+/*
+ * Int8 activations in tiles of eight batch columns, for the AVX2 and AVX-VNNI paths: each tile is
+ * quantized once, then every row of the range goes through the path's row blocks of `block` rows.
+ */
+TK_AVX2 static void q8_int8_columns8(const tk_q8_args *a, int bias, int block, q8_columns8_rows_fn rows) {
+    const int64_t cols = a->cols, batch = a->batch, stride = q8_stride(cols);
+    const int64_t chunk = stride < Q8_TILE_BYTES / Q8_NARROW_TILE ? stride : Q8_TILE_BYTES / Q8_NARROW_TILE;
+    _Alignas(64) uint8_t qbuf[Q8_TILE_BYTES];
+    for (int64_t b0 = 0; b0 < batch; b0 += Q8_NARROW_TILE) {
+        const int nt = (int) (batch - b0 < Q8_NARROW_TILE ? batch - b0 : Q8_NARROW_TILE);
+        float scale[Q8_NARROW_TILE] = {0}, inverse[Q8_NARROW_TILE] = {0};
+        int zero[Q8_NARROW_TILE], count[Q8_NARROW_TILE];
+        int64_t outliers[Q8_NARROW_TILE][Q8_MAX_OUTLIERS];
+        float outlier_x[Q8_NARROW_TILE][Q8_MAX_OUTLIERS];
+        q8_tile_scales_avx2(a->x, cols, batch, b0, nt, scale, inverse, zero, outliers, outlier_x, count);
+        for (int64_t k0 = 0; k0 < stride; k0 += chunk) {
+            const int64_t len = stride - k0 < chunk ? stride - k0 : chunk;
+            q8_quantize_columns_avx2(a->x, cols, batch, b0, nt, inverse, zero, outliers, count, k0, len, bias, qbuf);
+            for (int64_t r0 = a->row_start; r0 < a->row_end; r0 += block) {
+                const int nr = (int) (a->row_end - r0 < block ? a->row_end - r0 : block);
+                rows(a, r0, nr, k0, qbuf, len, b0, nt, scale, k0 == 0, k0 + len == stride);
+            }
+        }
+        for (int t = 0; t < nt; t++) {
+            if (count[t] > 0) {
+                q8_add_outliers(a, a->row_start, (int) (a->row_end - a->row_start), b0 + t, outliers[t],
+                                outlier_x[t], count[t]);
+            }
+        }
+    }
+}
+
+/* AVX2's column block: |w| times q with w's sign (vpmaddubsw, no int16 pair can saturate), then pairs of pairs. */
+TK_AVX2_INLINE void q8_columns8_rows_avx2_rt(const tk_q8_args *a, int64_t r0, const int R, int64_t k0,
+                                             const uint8_t *q, int64_t len, int64_t b0, int nt, const float *scale,
+                                             int first, int last) {
+    const int64_t stride = q8_stride(a->cols);
+    const int8_t *w = (const int8_t *) a->codes + r0 * stride + k0;
+    const __m256i lanes = tk8_mask(nt), ones = _mm256_set1_epi16(1);
+    __m256i acc[8];
+    for (int i = 0; i < R; i++) {
+        acc[i] = first ? _mm256_setzero_si256()
+                       : _mm256_maskload_epi32((const int *) ((const char *) a->y + 4 * ((r0 + i) * a->batch + b0)),
+                                               lanes);
+    }
+    for (int64_t k = 0; k < len; k += 4) {
+        const __m256i xq = _mm256_load_si256((const __m256i *) (q + k * 8));
+        for (int i = 0; i < R; i++) {
+            int32_t quad;
+            memcpy(&quad, w + i * stride + k, sizeof quad);
+            const __m256i wv = _mm256_set1_epi32(quad);
+            const __m256i p = _mm256_maddubs_epi16(_mm256_abs_epi8(wv), _mm256_sign_epi8(xq, wv));
+            acc[i] = _mm256_add_epi32(acc[i], _mm256_madd_epi16(p, ones));
+        }
+    }
+    const __m256 scales = _mm256_loadu_ps(scale);
+    for (int i = 0; i < R; i++) {
+        q8_columns8_store(a, r0 + i, acc[i], b0, lanes, scales, 0, last);
+    }
+}
+
+/* Calls CALL(R) with a compile-time R for 1 <= n <= 12. */
+#define Q8_ROWS_UP_TO_12(n, CALL)                                                     \
+    switch (n) {                                                                      \
+        case 1: CALL(1); break;   case 2: CALL(2); break;   case 3: CALL(3); break;   \
+        case 4: CALL(4); break;   case 5: CALL(5); break;   case 6: CALL(6); break;   \
+        case 7: CALL(7); break;   case 8: CALL(8); break;   case 9: CALL(9); break;   \
+        case 10: CALL(10); break; case 11: CALL(11); break; default: CALL(12); break; \
+    }
+
+TK_AVX2 static void q8_columns8_rows_avx2(const tk_q8_args *a, int64_t r0, int nr, int64_t k0, const uint8_t *q,
+                                          int64_t len, int64_t b0, int nt, const float *scale, int first, int last) {
+#define Q8_AVX2_ROWS(R) q8_columns8_rows_avx2_rt(a, r0, R, k0, q, len, b0, nt, scale, first, last)
+    switch (nr) {
+        case 1: Q8_AVX2_ROWS(1); break; case 2: Q8_AVX2_ROWS(2); break; case 3: Q8_AVX2_ROWS(3); break;
+        case 4: Q8_AVX2_ROWS(4); break; case 5: Q8_AVX2_ROWS(5); break; case 6: Q8_AVX2_ROWS(6); break;
+        case 7: Q8_AVX2_ROWS(7); break; default: Q8_AVX2_ROWS(8); break;
+    }
+#undef Q8_AVX2_ROWS
+}
+
+/*
+ * Below these many batch columns the row kernels' K-in-lanes blocks waste fewer lanes (measured on
+ * an AMD EPYC with both paths; AVX2's column block has no integer dot product to gain from).
+ */
+#define Q8_AVX2_COLUMN_MIN_BATCH 8
+#define Q8_AVXVNNI_COLUMN_MIN_BATCH 6
+
 void tk_q8_avx2(const tk_q8_args *a) {
-    if (a->int8_activations) {
-        q8_int8(a, q8_block_avx2, 4, 2, 0);
-    } else {
+    if (!a->int8_activations) {
         q8_float_avx2(a);
+    } else if (a->batch >= Q8_AVX2_COLUMN_MIN_BATCH && a->cols > 0 && a->row_start < a->row_end) {
+        q8_int8_columns8(a, 0, 8, q8_columns8_rows_avx2);
+    } else {
+        q8_int8(a, q8_block_avx2, 4, 2, 0);
     }
 }
 
@@ -483,22 +762,95 @@ TK_AVX_VNNI static void q8_block_avxvnni(const int8_t *w, int64_t stride, int nr
 #undef Q8_VNNI_CALL
 }
 
+/* AVX-VNNI's column block: four k of a row broadcast against four k of eight columns, twelve rows. */
+TK_AVX_VNNI TK_INLINE void q8_columns8_rows_avxvnni_rt(const tk_q8_args *a, int64_t r0, const int R, int64_t k0,
+                                                       const uint8_t *q, int64_t len, int64_t b0, int nt,
+                                                       const float *scale, int first, int last) {
+    const int64_t stride = q8_stride(a->cols);
+    const int8_t *w = (const int8_t *) a->codes + r0 * stride + k0;
+    const __m256i lanes = tk8_mask(nt);
+    __m256i acc[12];
+    for (int i = 0; i < R; i++) {
+        acc[i] = first ? _mm256_setzero_si256()
+                       : _mm256_maskload_epi32((const int *) ((const char *) a->y + 4 * ((r0 + i) * a->batch + b0)),
+                                               lanes);
+    }
+    for (int64_t k = 0; k < len; k += 4) {
+        const __m256i xq = _mm256_load_si256((const __m256i *) (q + k * 8));
+        for (int i = 0; i < R; i++) {
+            int32_t quad;
+            memcpy(&quad, w + i * stride + k, sizeof quad);
+            acc[i] = _mm256_dpbusd_avx_epi32(acc[i], xq, _mm256_set1_epi32(quad));
+        }
+    }
+    const __m256 scales = _mm256_loadu_ps(scale);
+    for (int i = 0; i < R; i++) {
+        q8_columns8_store(a, r0 + i, acc[i], b0, lanes, scales, 128, last);
+    }
+}
+
+TK_AVX_VNNI static void q8_columns8_rows_avxvnni(const tk_q8_args *a, int64_t r0, int nr, int64_t k0, const uint8_t *q,
+                                                 int64_t len, int64_t b0, int nt, const float *scale, int first,
+                                                 int last) {
+#define Q8_VNNI_ROWS(R) q8_columns8_rows_avxvnni_rt(a, r0, R, k0, q, len, b0, nt, scale, first, last)
+    Q8_ROWS_UP_TO_12(nr, Q8_VNNI_ROWS)
+#undef Q8_VNNI_ROWS
+}
+
 void tk_q8_avxvnni(const tk_q8_args *a) {
-    if (a->int8_activations) {
-        q8_int8(a, q8_block_avxvnni, 4, 2, 128);
-    } else {
+    if (!a->int8_activations) {
         q8_float_avx2(a);
+    } else if (a->batch >= Q8_AVXVNNI_COLUMN_MIN_BATCH && a->cols > 0 && a->row_start < a->row_end) {
+        q8_int8_columns8(a, 128, 12, q8_columns8_rows_avxvnni);
+    } else {
+        q8_int8(a, q8_block_avxvnni, 4, 2, 128);
     }
 }
 
 #define TK_AVX512_VNNI __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vnni")))
 
+/*
+ * out[i][t] = the sum of acc[i][t]'s lanes for all sixteen accumulators at once, in a tree of 128-bit
+ * lane shuffles and adds: halves of token pairs, then quarters of all four tokens of a row, then the
+ * four ints of each quarter across rows, so the result comes out token-major and one permutation
+ * puts it row-major. Accumulators outside R × T are zero.
+ */
+TK_AVX512_VNNI TK_INLINE void q8_sums_avx512vnni(__m512i acc[4][4], const int R, const int T,
+                                                 int32_t out[Q8_MAX_R][Q8_MAX_T]) {
+    if (T < 3) { /* batch 1 and narrow edge blocks: few sums, where plain reductions are shorter */
+        for (int i = 0; i < R; i++) {
+            for (int t = 0; t < T; t++) {
+                out[i][t] = _mm512_reduce_add_epi32(acc[i][t]);
+            }
+        }
+        return;
+    }
+    __m512i quarters[4];
+    for (int i = 0; i < 4; i++) {
+        __m512i half[2];
+        for (int h = 0; h < 2; h++) {
+            const __m512i a = acc[i][2 * h], b = acc[i][2 * h + 1];
+            half[h] = _mm512_add_epi32(_mm512_shuffle_i64x2(a, b, 0x44), _mm512_shuffle_i64x2(a, b, 0xEE));
+        }
+        quarters[i] = _mm512_add_epi32(_mm512_shuffle_i64x2(half[0], half[1], 0x88),
+                                       _mm512_shuffle_i64x2(half[0], half[1], 0xDD));
+    }
+    const __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi32(quarters[0], quarters[1]),
+                                       _mm512_unpackhi_epi32(quarters[0], quarters[1]));
+    const __m512i v = _mm512_add_epi32(_mm512_unpacklo_epi32(quarters[2], quarters[3]),
+                                       _mm512_unpackhi_epi32(quarters[2], quarters[3]));
+    const __m512i token_major = _mm512_add_epi32(_mm512_unpacklo_epi64(u, v), _mm512_unpackhi_epi64(u, v));
+    const __m512i row_major = _mm512_permutexvar_epi32(
+            _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), token_major);
+    _mm512_storeu_si512((void *) out, row_major);
+}
+
 TK_AVX512_VNNI TK_INLINE void q8_block_avx512vnni_rt(const int8_t *w, int64_t stride, const uint8_t *q, int64_t qs,
                                                      int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T], const int R,
                                                      const int T) {
     __m512i acc[4][4];
-    for (int i = 0; i < R; i++) {
-        for (int t = 0; t < T; t++) {
+    for (int i = 0; i < 4; i++) {
+        for (int t = 0; t < 4; t++) {
             acc[i][t] = _mm512_setzero_si512();
         }
     }
@@ -514,11 +866,7 @@ TK_AVX512_VNNI TK_INLINE void q8_block_avx512vnni_rt(const int8_t *w, int64_t st
             }
         }
     }
-    for (int i = 0; i < R; i++) {
-        for (int t = 0; t < T; t++) {
-            out[i][t] = _mm512_reduce_add_epi32(acc[i][t]);
-        }
-    }
+    q8_sums_avx512vnni(acc, R, T, out);
 }
 
 TK_AVX512_VNNI static void q8_block_avx512vnni(const int8_t *w, int64_t stride, int nr, const uint8_t *q,
@@ -528,11 +876,204 @@ TK_AVX512_VNNI static void q8_block_avx512vnni(const int8_t *w, int64_t stride, 
 #undef Q8_VNNI_CALL
 }
 
+/*
+ * q8_tile_scales with the tile's columns in the lanes: each lane sums its column in index order, as
+ * the scalar passes do, so the scales and the outliers are the same.
+ */
+TK_AVX512_VNNI static void q8_tile_scales_avx512vnni(const void *x, int64_t cols, int64_t batch, int64_t b0, int nt,
+                                                     float *scale, float *inverse, int *zero,
+                                                     int64_t outliers[][Q8_MAX_OUTLIERS],
+                                                     float outlier_x[][Q8_MAX_OUTLIERS], int *count) {
+    const float *xf = (const float *) x + b0;
+    const __mmask16 lanes = (__mmask16) ((1u << nt) - 1);
+    __m512 sum = _mm512_setzero_ps();
+    __mmask16 finite = lanes;
+    for (int64_t j = 0; j < cols; j++) {
+        const __m512 v = _mm512_abs_ps(_mm512_maskz_loadu_ps(lanes, xf + j * batch));
+        finite &= _mm512_cmp_ps_mask(v, _mm512_set1_ps(FLT_MAX), _CMP_LE_OQ);
+        sum = _mm512_add_ps(sum, v);
+    }
+    float sums[Q8_WIDE_TILE], threshold[Q8_WIDE_TILE] = {0}, max[Q8_WIDE_TILE];
+    int bad[Q8_WIDE_TILE];
+    _mm512_storeu_ps(sums, sum);
+    for (int t = 0; t < nt; t++) {
+        threshold[t] = Q8_OUTLIER_FACTOR * (sums[t] / (float) cols);
+        bad[t] = !(finite >> t & 1);
+        count[t] = 0;
+    }
+    const __m512 limit = _mm512_loadu_ps(threshold);
+    __m512 largest = _mm512_setzero_ps();
+    __mmask16 open = lanes; /* columns with fewer than Q8_MAX_OUTLIERS outliers so far */
+    for (int64_t j = 0; j < cols; j++) {
+        const __m512 value = _mm512_maskz_loadu_ps(lanes, xf + j * batch);
+        const __m512 v = _mm512_abs_ps(value);
+        const __mmask16 out = _mm512_mask_cmp_ps_mask(open, v, limit, _CMP_GT_OQ);
+        if (out) {
+            float values[Q8_WIDE_TILE];
+            _mm512_storeu_ps(values, value);
+            for (int t = 0; t < nt; t++) {
+                if (out >> t & 1) {
+                    outlier_x[t][count[t]] = values[t];
+                    outliers[t][count[t]++] = j;
+                    if (count[t] == Q8_MAX_OUTLIERS) {
+                        open &= (__mmask16) ~(1u << t);
+                    }
+                }
+            }
+        }
+        /* a NaN lane may differ from the scalar max here, but its column is bad and gets no scale */
+        largest = _mm512_mask_max_ps(largest, (__mmask16) ~out, largest, v);
+    }
+    _mm512_storeu_ps(max, largest);
+    q8_scales_of(nt, bad, max, scale, inverse, zero, count);
+}
+
+/*
+ * Quantized columns [k0, k0 + len) of a tile of nt ≤ 16 batch columns, interleaved for the column
+ * kernel: byte (j, t) at (j / 4)·64 + 4t + j % 4, so one 64-byte load holds four consecutive k of all
+ * sixteen columns. u8 codes q + 128 as q8_quantize_tile makes them (outliers and all-zero columns
+ * 128), 0 past cols and in the unused columns.
+ */
+TK_AVX512_VNNI static void q8_quantize_columns_avx512vnni(const void *x, int64_t cols, int64_t batch, int64_t b0,
+                                                          int nt, const float *inverse, const int *zero,
+                                                          int64_t outliers[][Q8_MAX_OUTLIERS], const int *count,
+                                                          int64_t k0, int64_t len, uint8_t *qbuf) {
+    const int64_t end = cols - k0 < len ? cols - k0 : len;
+    const float *xf = (const float *) x + k0 * batch + b0;
+    const __mmask16 lanes = (__mmask16) ((1u << nt) - 1);
+    __mmask16 zeros = 0;
+    for (int t = 0; t < nt; t++) {
+        zeros |= (__mmask16) (zero[t] ? 1u << t : 0);
+    }
+    const __m512 inv = _mm512_maskz_loadu_ps(lanes, inverse), magic = _mm512_set1_ps(12582912.0f);
+    const __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127), offset = _mm512_set1_epi32(128);
+    const int64_t quads = (end + 3) / 4;
+    for (int64_t g = 0; g < quads; g++) {
+        __m512i packed = _mm512_setzero_si512();
+        for (int u = 0; u < 4 && 4 * g + u < end; u++) {
+            /* q8_round lane by lane: the product rounded, then the magic constant added and removed */
+            const __m512 s = _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, xf + (4 * g + u) * batch), inv);
+            __m512i q = _mm512_cvtps_epi32(_mm512_sub_ps(_mm512_add_ps(s, magic), magic));
+            q = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(q, lo), hi), offset);
+            q = _mm512_mask_mov_epi32(q, zeros, offset); /* all-zero (or NaN) columns: code 0 */
+            packed = _mm512_or_si512(packed, _mm512_slli_epi32(_mm512_maskz_mov_epi32(lanes, q), 8 * u));
+        }
+        _mm512_store_si512((void *) (qbuf + g * 64), packed);
+    }
+    memset(qbuf + quads * 64, 0, (size_t) ((len / 4 - quads) * 64));
+    for (int t = 0; t < nt; t++) {
+        for (int o = 0; o < count[t]; o++) { /* outliers quantize to 0 */
+            const int64_t j = outliers[t][o] - k0;
+            if (j >= 0 && j < end) {
+                qbuf[(j / 4) * 64 + 4 * t + j % 4] = 128;
+            }
+        }
+    }
+}
+
+/*
+ * Rows [r, r + R) against the tile's sixteen columns over len bytes: four k of one row broadcast as an
+ * int32 against four k of every column, so the sums land with the batch in the lanes and need no
+ * horizontal reduction. Twelve accumulators keep vpdpbusd, not loads, the limit.
+ */
+TK_AVX512_VNNI TK_INLINE void q8_columns_block_rt(const int8_t *w, int64_t stride, const uint8_t *q, int64_t len,
+                                                  __m512i acc[12], const int R) {
+    for (int64_t k = 0; k < len; k += 4) {
+        const __m512i xq = _mm512_load_si512((const void *) (q + k * 16));
+        for (int i = 0; i < R; i++) {
+            int32_t quad;
+            memcpy(&quad, w + i * stride + k, sizeof quad);
+            acc[i] = _mm512_dpbusd_epi32(acc[i], xq, _mm512_set1_epi32(quad));
+        }
+    }
+}
+
+/* Rows [r0, r0 + R) of one tile and chunk: start from zero or Y's partial sums, end in Y. */
+TK_AVX512_VNNI TK_INLINE void q8_columns_rows_rt(const tk_q8_args *a, int64_t r0, const int R, int64_t k0,
+                                                 const uint8_t *q, int64_t len, int64_t b0, __mmask16 lanes,
+                                                 __m512 scale, int first, int last) {
+    const int64_t stride = q8_stride(a->cols), batch = a->batch;
+    const int8_t *w = (const int8_t *) a->codes + r0 * stride + k0;
+    __m512i acc[12];
+    for (int i = 0; i < R; i++) {
+        acc[i] = first ? _mm512_setzero_si512()
+                       : _mm512_maskz_loadu_epi32(lanes, (const char *) a->y + 4 * ((r0 + i) * batch + b0));
+    }
+    q8_columns_block_rt(w, stride, q, len, acc, R);
+    for (int i = 0; i < R; i++) {
+        void *out = (char *) a->y + 4 * ((r0 + i) * batch + b0);
+        if (!last) { /* the earlier chunks' sums wait in Y's slots */
+            _mm512_mask_storeu_epi32(out, lanes, acc[i]);
+            continue;
+        }
+        const int64_t r = r0 + i;
+        const __m512i exact = _mm512_sub_epi32(acc[i], _mm512_set1_epi32(128 * tk_i32(a->row_sum, r)));
+        const __m512 p = _mm512_mul_ps(_mm512_cvtepi32_ps(exact), _mm512_set1_ps(tk_f32(a->row_scale, r)));
+        _mm512_mask_storeu_ps(out, lanes, _mm512_mul_ps(p, scale));
+    }
+}
+
+/* Calls CALL(R) with a compile-time R for 1 <= n <= 11, the rows left below a block of twelve. */
+#define Q8_COLUMN_EDGE(n, CALL)                                                       \
+    switch (n) {                                                                      \
+        case 1: CALL(1); break;   case 2: CALL(2); break;   case 3: CALL(3); break;   \
+        case 4: CALL(4); break;   case 5: CALL(5); break;   case 6: CALL(6); break;   \
+        case 7: CALL(7); break;   case 8: CALL(8); break;   case 9: CALL(9); break;   \
+        case 10: CALL(10); break; default: CALL(11); break;                           \
+    }
+
+/*
+ * Int8 activations for batches of Q8_COLUMN_MIN_BATCH columns and more: tiles of sixteen batch
+ * columns, each quantized once into the interleaved layout, then every row of the range in blocks of
+ * twelve. The sums, and the two float multiplications that finish them, are those of q8_int8, so
+ * the result has the same bits.
+ */
+TK_AVX512_VNNI static void q8_int8_columns_avx512vnni(const tk_q8_args *a) {
+    const int64_t cols = a->cols, batch = a->batch, stride = q8_stride(cols);
+    const int64_t chunk = stride < Q8_TILE_BYTES / Q8_WIDE_TILE ? stride : Q8_TILE_BYTES / Q8_WIDE_TILE;
+    _Alignas(64) uint8_t qbuf[Q8_TILE_BYTES];
+    for (int64_t b0 = 0; b0 < batch; b0 += Q8_WIDE_TILE) {
+        const int nt = (int) (batch - b0 < Q8_WIDE_TILE ? batch - b0 : Q8_WIDE_TILE);
+        const __mmask16 lanes = (__mmask16) ((1u << nt) - 1);
+        float scale[Q8_WIDE_TILE] = {0}, inverse[Q8_WIDE_TILE] = {0};
+        int zero[Q8_WIDE_TILE], count[Q8_WIDE_TILE];
+        int64_t outliers[Q8_WIDE_TILE][Q8_MAX_OUTLIERS];
+        float outlier_x[Q8_WIDE_TILE][Q8_MAX_OUTLIERS];
+        q8_tile_scales_avx512vnni(a->x, cols, batch, b0, nt, scale, inverse, zero, outliers, outlier_x, count);
+        const __m512 scales = _mm512_loadu_ps(scale);
+        for (int64_t k0 = 0; k0 < stride; k0 += chunk) {
+            const int64_t len = stride - k0 < chunk ? stride - k0 : chunk;
+            const int first = k0 == 0, last = k0 + len == stride;
+            q8_quantize_columns_avx512vnni(a->x, cols, batch, b0, nt, inverse, zero, outliers, count, k0, len, qbuf);
+            int64_t r0 = a->row_start;
+            for (; r0 + 12 <= a->row_end; r0 += 12) {
+                q8_columns_rows_rt(a, r0, 12, k0, qbuf, len, b0, lanes, scales, first, last);
+            }
+            if (r0 < a->row_end) {
+#define Q8_COLUMN_CALL(R) q8_columns_rows_rt(a, r0, R, k0, qbuf, len, b0, lanes, scales, first, last)
+                Q8_COLUMN_EDGE(a->row_end - r0, Q8_COLUMN_CALL)
+#undef Q8_COLUMN_CALL
+            }
+        }
+        for (int t = 0; t < nt; t++) {
+            if (count[t] > 0) {
+                q8_add_outliers(a, a->row_start, (int) (a->row_end - a->row_start), b0 + t, outliers[t],
+                                outlier_x[t], count[t]);
+            }
+        }
+    }
+}
+
+/* Below this many batch columns the row kernel's K-in-lanes blocks waste fewer lanes. */
+#define Q8_COLUMN_MIN_BATCH 7
+
 void tk_q8_avx512vnni(const tk_q8_args *a) {
-    if (a->int8_activations) {
-        q8_int8(a, q8_block_avx512vnni, 4, 4, 128);
-    } else {
+    if (!a->int8_activations) {
         q8_float_avx2(a);
+    } else if (a->batch >= Q8_COLUMN_MIN_BATCH && a->cols > 0 && a->row_start < a->row_end) {
+        q8_int8_columns_avx512vnni(a);
+    } else {
+        q8_int8(a, q8_block_avx512vnni, 4, 4, 128);
     }
 }
 

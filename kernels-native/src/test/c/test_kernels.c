@@ -1273,14 +1273,20 @@ static void dispatch_checks(void) {
     /* the library reads CPUID itself; libgcc's model (which knows AVX-512 VNNI) must agree */
     const int avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
                        && __builtin_cpu_supports("avx512vnni");
-    const tk_path *vnni = NULL;
+    const int avx512f = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+    const tk_path *vnni = NULL, *plain = NULL;
     for (int i = 0; i < path_count; i++) {
         if (strcmp(paths[i].name, "avx512-vnni") == 0) {
             vnni = &paths[i];
         }
+        if (strcmp(paths[i].name, "avx512") == 0) {
+            plain = &paths[i];
+        }
     }
     CHECK(vnni != NULL && vnni->supported() == avx512, "avx512-vnni supported %d, libgcc says %d",
           vnni != NULL ? vnni->supported() : -1, avx512);
+    CHECK(plain != NULL && plain->supported() == avx512f, "avx512 supported %d, libgcc says %d",
+          plain != NULL ? plain->supported() : -1, avx512f);
 #endif
 #ifdef TK_NEON_PATH
     CHECK(tersor_isa_select(NULL) == 0
@@ -1514,6 +1520,12 @@ static void q8_cases(long random_cases) {
     q8_run(2, 65536, 1);
     q8_run(5, 32768, 2);
     q8_run(5, 32769, 9);
+    /* the column kernels' edges: tiles of 16 or 8 batch columns, blocks of 12 or 8 rows, K in chunks */
+    q8_run(25, 384, 16);
+    q8_run(13, 129, 17);
+    q8_run(12, 4096, 8);
+    q8_run(9, 4097, 6);
+    q8_run(17, 8200, 23);
     for (long n = 0; n < random_cases; n++) {
         misalign = uniform(0, 1);
         q8_run((int32_t) uniform(1, 40), (int32_t) uniform(1, 2000), (int32_t) uniform(1, 40));

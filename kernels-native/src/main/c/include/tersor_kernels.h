@@ -42,8 +42,8 @@ extern "C" {
 TERSOR_API int32_t tersor_abi_version(void);
 
 /*
- * Name of the instruction-set path the kernels run: "portable"; on x86-64 "avx2", "avx-vnni" or
- * "avx512-vnni"; on aarch64 "neon" or "neon-dotprod" (the last two of each add integer dot products,
+ * Name of the instruction-set path the kernels run: "portable"; on x86-64 "avx2", "avx512", "avx-vnni"
+ * or "avx512-vnni"; on aarch64 "neon" or "neon-dotprod" (the last two of each add integer dot products,
  * which only tersor_q8_matmul uses; every other kernel is the AVX2 or NEON one). Chosen when the library loads, from the CPU and the optional cap in the
  * environment variable TERSOR_NATIVE_ISA; tersor_isa_select changes it.
  */

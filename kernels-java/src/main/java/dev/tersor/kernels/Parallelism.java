@@ -1,19 +1,24 @@
 package dev.tersor.kernels;
 
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongUnaryOperator;
 
 /**
  * Row-parallel execution on a fixed number of threads. One thread, the default, runs everything on
  * the caller with no hand-off, which is what latency-bound inference wants. With {@code n} threads the
- * caller runs the first range itself and {@code n − 1} pooled daemon threads run the rest; instances
- * are shared per thread count, so pools are created once.
+ * caller and {@code n − 1} pooled daemon workers share the ranges of a call; instances are shared per
+ * thread count, so workers are created once.
+ *
+ * <p>A forward pass makes dozens of products of a few to a few hundred microseconds each, so the
+ * hand-off must cost far less than that: idle workers spin for {@link #SPIN_NANOS} before they park,
+ * the caller claims ranges itself like any worker (a call never waits for a worker that has not
+ * started), and it spins before it parks while the last ranges finish. Calls too small to pay for a
+ * hand-off run on the caller alone ({@code minPartWork}).
  */
 public final class Parallelism {
 
@@ -29,15 +34,26 @@ public final class Parallelism {
      */
     public static final int MAX_THREADS = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
 
-    private static final Parallelism SINGLE = new Parallelism(1, null);
+    /** How long an idle worker, or a caller waiting for its last ranges, spins before it parks. */
+    static final long SPIN_NANOS = 50_000;
+
+    private static final Parallelism SINGLE = new Parallelism(1);
     private static final ConcurrentHashMap<Integer, Parallelism> SHARED = new ConcurrentHashMap<>();
 
     private final int threads;
-    private final ExecutorService pool;
+    private final Queue<Call> calls = new ConcurrentLinkedQueue<>();
+    private final Worker[] workers;
 
-    private Parallelism(int threads, ExecutorService pool) {
+    private Parallelism(int threads) {
         this.threads = threads;
-        this.pool = pool;
+        this.workers = new Worker[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker();
+            Thread thread = new Thread(workers[i], "tersor-rows-" + threads + "-" + (i + 1));
+            thread.setDaemon(true);
+            workers[i].thread = thread;
+            thread.start();
+        }
     }
 
     /** Runs everything on the calling thread. */
@@ -54,7 +70,7 @@ public final class Parallelism {
         if (threads == 1) {
             return SINGLE;
         }
-        return SHARED.computeIfAbsent(threads, n -> new Parallelism(n, Executors.newFixedThreadPool(n - 1, daemons(n))));
+        return SHARED.computeIfAbsent(threads, Parallelism::new);
     }
 
     public int threads() {
@@ -67,38 +83,43 @@ public final class Parallelism {
      * of rows {@code [0, r)}: non-decreasing, with {@code workBefore(0) == 0}.
      */
     public void forEachRange(int rows, LongUnaryOperator workBefore, RangeTask task) {
+        forEachRange(rows, workBefore, 1, task);
+    }
+
+    /**
+     * {@link #forEachRange(int, LongUnaryOperator, RangeTask)} with no range of less than about
+     * {@code minPartWork} units of work: fewer ranges, down to one on the caller, when the whole call
+     * is smaller than a hand-off is worth.
+     */
+    public void forEachRange(int rows, LongUnaryOperator workBefore, long minPartWork, RangeTask task) {
+        if (minPartWork < 1) {
+            throw new IllegalArgumentException("minPartWork must be positive, got " + minPartWork);
+        }
         if (threads == 1 || rows < 2) {
             task.run(0, rows);
             return;
         }
-        int[] bounds = balance(rows, threads, workBefore);
-        int parts = bounds.length - 1;
+        long total = workBefore.applyAsLong(rows) + rows;
+        int parts = (int) Math.min(threads, Math.max(1, total / minPartWork));
         if (parts == 1) {
             task.run(0, rows);
             return;
         }
-        CountDownLatch done = new CountDownLatch(parts - 1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        for (int i = 1; i < parts; i++) {
-            int start = bounds[i];
-            int end = bounds[i + 1];
-            pool.execute(() -> {
-                try {
-                    task.run(start, end);
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                } finally {
-                    done.countDown();
-                }
-            });
+        int[] bounds = balance(rows, parts, workBefore);
+        if (bounds.length == 2) {
+            task.run(0, rows);
+            return;
         }
-        try {
-            task.run(bounds[0], bounds[1]);
-        } catch (Throwable t) {
-            failure.compareAndSet(null, t);
+        Call call = new Call(task, bounds, Thread.currentThread());
+        for (int i = 1; i < bounds.length - 1; i++) {
+            calls.offer(call);
         }
-        awaitUninterruptibly(done);
-        Throwable t = failure.get();
+        wakeIdleWorkers(bounds.length - 2);
+        while (call.runOne()) {
+            // the caller takes ranges like any worker
+        }
+        call.awaitDone();
+        Throwable t = call.failure.get();
         if (t instanceof RuntimeException e) {
             throw e;
         }
@@ -107,6 +128,100 @@ public final class Parallelism {
         }
         if (t != null) {
             throw new IllegalStateException(t);
+        }
+    }
+
+    private void wakeIdleWorkers(int wanted) {
+        for (int i = 0; i < workers.length && wanted > 0; i++) {
+            Worker worker = workers[i];
+            if (worker.parked) {
+                LockSupport.unpark(worker.thread);
+                wanted--;
+            }
+        }
+    }
+
+    /** The ranges of one call, claimed one at a time by the caller and the workers. */
+    private static final class Call {
+        final RangeTask task;
+        final int[] bounds;
+        final Thread caller;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger unfinished;
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Call(RangeTask task, int[] bounds, Thread caller) {
+            this.task = task;
+            this.bounds = bounds;
+            this.caller = caller;
+            this.unfinished = new AtomicInteger(bounds.length - 1);
+        }
+
+        /** Runs the next unclaimed range; false once every range has been claimed. */
+        boolean runOne() {
+            int i = next.getAndIncrement();
+            if (i >= bounds.length - 1) {
+                return false;
+            }
+            try {
+                task.run(bounds[i], bounds[i + 1]);
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            } finally {
+                if (unfinished.decrementAndGet() == 0) {
+                    LockSupport.unpark(caller);
+                }
+            }
+            return true;
+        }
+
+        /** Spins, then parks, until every range has finished; interrupts are kept for the caller. */
+        void awaitDone() {
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            while (unfinished.get() > 0 && System.nanoTime() < spinUntil) {
+                Thread.onSpinWait();
+            }
+            boolean interrupted = false;
+            while (unfinished.get() > 0) {
+                LockSupport.park(this);
+                interrupted |= Thread.interrupted();
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** A pooled thread: runs queued calls' ranges, spins a while when there are none, then parks. */
+    private final class Worker implements Runnable {
+        Thread thread;
+        volatile boolean parked;
+
+        @Override
+        public void run() {
+            while (true) {
+                Call call = calls.poll();
+                if (call != null) {
+                    while (call.runOne()) {
+                        // ranges of this call until none is left
+                    }
+                    continue;
+                }
+                long spinUntil = System.nanoTime() + SPIN_NANOS;
+                while (calls.isEmpty() && System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                }
+                if (!calls.isEmpty()) {
+                    continue;
+                }
+                // publish "parked" before the last look, so a caller that queues after it sees the flag
+                parked = true;
+                if (calls.isEmpty()) {
+                    LockSupport.park(this);
+                }
+                parked = false;
+                Thread.interrupted(); // a stray interrupt must not turn park into a busy loop
+            }
         }
     }
 
@@ -139,30 +254,6 @@ public final class Parallelism {
         }
         bounds[count++] = rows;
         return count == bounds.length ? bounds : java.util.Arrays.copyOf(bounds, count);
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                latch.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static ThreadFactory daemons(int n) {
-        AtomicInteger counter = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, "tersor-rows-" + n + "-" + counter.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 
     @Override

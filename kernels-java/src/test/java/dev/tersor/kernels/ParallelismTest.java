@@ -50,6 +50,78 @@ class ParallelismTest {
     }
 
     @Test
+    void smallCallsStayOnTheCaller() {
+        Thread caller = Thread.currentThread();
+        java.util.List<Thread> runners = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        Parallelism.of(2).forEachRange(1000, r -> r, 10_000, (start, end) -> runners.add(Thread.currentThread()));
+        assertThat(runners).containsExactly(caller);
+        runners.clear();
+        // 2000 units of work, 1000 per part: two ranges
+        Parallelism.of(2).forEachRange(1000, r -> r, 1000, (start, end) -> runners.add(Thread.currentThread()));
+        assertThat(runners).hasSize(2);
+        assertThatThrownBy(() -> Parallelism.of(2).forEachRange(10, r -> r, 0, (start, end) -> { }))
+                .hasMessageContaining("minPartWork");
+    }
+
+    /** Many callers share one pool at once, as threads of a server share a model: every row of every call runs once. */
+    @Test
+    void concurrentCallersShareThePool() throws Exception {
+        int callers = 8;
+        int callsEach = 300;
+        Parallelism parallelism = Parallelism.of(3);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(callers);
+        try {
+            java.util.List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int c = 0; c < callers; c++) {
+                results.add(pool.submit(() -> {
+                    for (int call = 0; call < callsEach; call++) {
+                        int rows = 1 + call % 97;
+                        AtomicIntegerArray seen = new AtomicIntegerArray(rows);
+                        parallelism.forEachRange(rows, r -> r, (start, end) -> {
+                            for (int r = start; r < end; r++) {
+                                seen.incrementAndGet(r);
+                            }
+                        });
+                        for (int r = 0; r < rows; r++) {
+                            if (seen.get(r) != 1) {
+                                return false;
+                            }
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (java.util.concurrent.Future<Boolean> result : results) {
+                assertThat(result.get(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Workers park when idle and wake for the next call, however long the pause. */
+    @Test
+    void workersWakeAfterParking() throws Exception {
+        Parallelism parallelism = Parallelism.of(2);
+        for (int round = 0; round < 3; round++) {
+            Thread.sleep(5); // far beyond the spin: the worker has parked
+            java.util.Set<Thread> runners = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            java.util.concurrent.CountDownLatch both = new java.util.concurrent.CountDownLatch(2);
+            parallelism.forEachRange(2, r -> r, (start, end) -> {
+                runners.add(Thread.currentThread());
+                both.countDown();
+                try {
+                    // each range waits for the other: only two threads at once can finish this call
+                    assertThat(both.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThat(runners).hasSize(2);
+        }
+    }
+
+    @Test
     void failuresOnWorkerThreadsReachTheCaller() {
         assertThatThrownBy(() -> Parallelism.of(2).forEachRange(100, r -> r, (start, end) -> {
             if (start > 0) {

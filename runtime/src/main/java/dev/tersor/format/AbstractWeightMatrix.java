@@ -67,9 +67,17 @@ public abstract class AbstractWeightMatrix implements WeightMatrix {
         requireBytes("x", x, 4L * cols * batch);
         requireBytes("y", y, 4L * rows * batch);
         Kernels kernels = execution.kernels();
-        execution.parallelism().forEachRange(rows, row -> workBefore((int) row),
+        execution.parallelism().forEachRange(rows, row -> workBefore((int) row), Math.max(1, MIN_PART_WORK / batch),
                 (start, end) -> kernels.matMul(kernelArrays, batch, x, y, start, end));
     }
+
+    /**
+     * The least work, in {@link #workBefore} units times batch columns, worth a range of its own on
+     * another thread: about a quarter of a million multiply-adds, a few microseconds, well above what
+     * handing a range to a spinning worker costs. Smaller products (a 384 × 384 layer at batch 1) run
+     * on the caller alone.
+     */
+    static final long MIN_PART_WORK = 1 << 18;
 
     /** Work of rows {@code [0, row)}, in any unit proportional to time (stored entries, usually). */
     protected abstract long workBefore(int row);

@@ -177,6 +177,34 @@ class TensorKernelsTest {
         }
     }
 
+    @Test
+    void addToRowsAddsOneValuePerRowExactly() {
+        Random random = new Random(5);
+        for (TensorKernels k : providers()) {
+            for (int n : SIZES) {
+                for (int rows : new int[] {0, 1, 3, 17}) {
+                    float[] y = random(random, 2 + rows * n, false);
+                    float[] v = random(random, 1 + rows, false);
+                    float[] before = y.clone();
+                    k.addToRows(MemorySegment.ofArray(y), 2, rows, n, MemorySegment.ofArray(v), 1);
+                    assertThat(y[0]).isEqualTo(before[0]);
+                    assertThat(y[1]).isEqualTo(before[1]);
+                    for (int r = 0; r < rows; r++) {
+                        for (int j = 0; j < n; j++) {
+                            int at = 2 + r * n + j;
+                            assertThat(y[at]).as("%s %dx%d [%d][%d]", k, rows, n, r, j).isEqualTo(before[at] + v[1 + r]);
+                        }
+                    }
+                }
+            }
+            float[] small = new float[6];
+            assertThatThrownBy(() -> k.addToRows(MemorySegment.ofArray(small), 0, 2, 4, MemorySegment.ofArray(small), 0))
+                    .isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> k.addToRows(MemorySegment.ofArray(small), 0, 2, 3, MemorySegment.ofArray(small), 5))
+                    .isInstanceOf(IndexOutOfBoundsException.class);
+        }
+    }
+
     private static float[] random(Random random, int n, boolean positive) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {

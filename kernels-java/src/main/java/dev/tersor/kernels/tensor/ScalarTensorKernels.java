@@ -212,6 +212,17 @@ public class ScalarTensorKernels extends TensorKernels {
     }
 
     @Override
+    protected void addToRowsK(MemorySegment y, long yi, int rows, int n, MemorySegment v, long vi) {
+        for (int r = 0; r < rows; r++) {
+            float value = v.getAtIndex(Layouts.F32, vi + r);
+            long row = yi + (long) r * n;
+            for (int j = 0; j < n; j++) {
+                y.setAtIndex(Layouts.F32, row + j, y.getAtIndex(Layouts.F32, row + j) + value);
+            }
+        }
+    }
+
+    @Override
     protected float sumK(MemorySegment x, long xi, int n) {
         float s = 0;
         for (int i = 0; i < n; i++) {

@@ -147,6 +147,19 @@ public abstract class TensorKernels {
         binaryK(op, a, ai, aScalar, b, bi, bScalar, y, yi, n);
     }
 
+    /**
+     * {@code y[r·n + j] += v[r]} for {@code rows} consecutive rows of {@code n} elements: a bias added
+     * along the rows of a feature-major block, in one call instead of one broadcast call per row.
+     */
+    public final void addToRows(MemorySegment y, long yi, int rows, int n, MemorySegment v, long vi) {
+        if (rows < 0 || n < 0) {
+            throw new IllegalArgumentException("bad block " + rows + "x" + n);
+        }
+        check(y, yi, (long) rows * n);
+        check(v, vi, rows);
+        addToRowsK(y, yi, rows, n, v, vi);
+    }
+
     /** {@code y[i] = min(max(alpha·x[i] + beta, lo), hi)}: Clip, HardSigmoid, ReLU6 in one kernel. */
     public final void clampAffine(MemorySegment x, long xi, MemorySegment y, long yi, int n,
                                   float alpha, float beta, float lo, float hi) {
@@ -217,6 +230,8 @@ public abstract class TensorKernels {
 
     protected abstract void binaryK(Binary op, MemorySegment a, long ai, boolean aScalar, MemorySegment b, long bi,
                                     boolean bScalar, MemorySegment y, long yi, int n);
+
+    protected abstract void addToRowsK(MemorySegment y, long yi, int rows, int n, MemorySegment v, long vi);
 
     protected abstract void clampAffineK(MemorySegment x, long xi, MemorySegment y, long yi, int n,
                                          float alpha, float beta, float lo, float hi);

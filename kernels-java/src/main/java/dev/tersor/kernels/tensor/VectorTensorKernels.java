@@ -4,6 +4,7 @@ import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.VectorSupport;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -193,6 +194,24 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         }
         // the rest, element by element as the reference does
         super.binaryK(op, a, aScalar ? ai : ai + i, aScalar, b, bScalar ? bi : bi + i, bScalar, y, yi + i, n - i);
+    }
+
+    /** Rows shorter than a vector (a few tokens) take one masked operation each. */
+    @Override
+    protected void addToRowsK(MemorySegment y, long yi, int rows, int n, MemorySegment v, long vi) {
+        int upper = S.loopBound(n);
+        VectorMask<Float> tail = S.indexInRange(upper, n);
+        for (int r = 0; r < rows; r++) {
+            FloatVector value = FloatVector.broadcast(S, v.getAtIndex(Layouts.F32, vi + r));
+            long row = yi + (long) r * n;
+            for (int j = 0; j < upper; j += L) {
+                load(y, row + j).add(value).intoMemorySegment(y, (row + j) << 2, LE);
+            }
+            if (upper < n) {
+                long offset = (row + upper) << 2;
+                FloatVector.fromMemorySegment(S, y, offset, LE, tail).add(value).intoMemorySegment(y, offset, LE, tail);
+            }
+        }
     }
 
     @Override

@@ -49,7 +49,7 @@ class NativeKernelsTest {
         assertThat(NATIVE.name()).isEqualTo("native");
         assertThat(NativeKernels.isaPaths()).startsWith("portable");
         if (linux("x86_64")) {
-            assertThat(NativeKernels.isaPaths()).isEqualTo("portable avx2 avx-vnni avx512-vnni");
+            assertThat(NativeKernels.isaPaths()).isEqualTo("portable avx2 avx512 avx-vnni avx512-vnni");
         }
         if (linux("aarch64")) {
             assertThat(NativeKernels.isaPaths()).isEqualTo("portable neon neon-dotprod");
@@ -70,10 +70,13 @@ class NativeKernelsTest {
                 .findFirst().map(line -> List.of(line.substring(line.indexOf(':') + 1).trim().split("\\s+")))
                 .orElse(List.of());
         List<String> paths = List.of(NativeKernels.isaPaths().split(" "));
-        // every path this CPU runs, by the kernel's flags; the VNNI paths need AVX2 too (their other kernels)
+        // every path this CPU runs, by the kernel's flags; the later x86 paths need AVX2 too (their other kernels)
         List<String> supported = new java.util.ArrayList<>(List.of("portable"));
         if (linux("x86_64") && flags.contains("avx2") && flags.contains("fma")) {
             supported.add("avx2");
+            if (flags.contains("avx512f") && flags.contains("avx512bw")) {
+                supported.add("avx512");
+            }
             if (flags.contains("avx_vnni")) {
                 supported.add("avx-vnni");
             }

@@ -445,9 +445,7 @@ final class MathOps {
                             kernels.binary(Binary.ADD, ys, (long) r * outF, false, b, 0, false, ys, (long) r * outF, outF);
                         }
                     } else {
-                        for (int r = 0; r < outF; r++) {
-                            kernels.binary(Binary.ADD, ys, (long) r * batch, false, b, r, true, ys, (long) r * batch, batch);
-                        }
+                        kernels.addToRows(ys, 0, outF, batch, b, 0);
                     }
                 }
             };
