@@ -9,9 +9,10 @@ import dev.tersor.compress.pipeline.LayerSettings;
 import dev.tersor.format.Objective;
 import dev.tersor.compress.pipeline.Presets;
 import dev.tersor.compress.pipeline.QuantSpec;
-import dev.tersor.embed.Corpus;
+import dev.tersor.embed.BroadText;
 import dev.tersor.embed.Embedder;
 import dev.tersor.embed.Tokenizer;
+import dev.tersor.io.MavenArtifacts;
 import dev.tersor.model.Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,7 +35,8 @@ import java.util.Map;
 @Command(name = "compress", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Compress a model (.onnx or .tsr) into a .tsr file: prune, quantize, pick each layer's format.",
                 "Without --quant or --target-cosine it uses the default preset: per-role uniform steps tuned on",
-                "all-MiniLM-L6-v2, error-compensated on calibration sentences from raw_sentences.txt."})
+                "all-MiniLM-L6-v2, error-compensated on broad English calibration sentences (Europarl, disjoint",
+                "from the text eval-embed and demo judge on)."})
 final class CompressCommand implements Runnable {
 
     /** Calibration sentences of the default preset. */
@@ -77,7 +79,8 @@ final class CompressCommand implements Runnable {
     Double targetCosine;
 
     @Option(names = "--calib", paramLabel = "FILE",
-            description = "Calibration sentences, one per line (default: sentences from the second half of raw_sentences.txt).")
+            description = "Calibration sentences, one per line (default: the calibration share of the broad English "
+                    + "Europarl text, disjoint from eval-embed's held-out share).")
     Path calib;
 
     @Option(names = "--calib-sentences", defaultValue = "" + DEFAULT_CALIBRATION, paramLabel = "N",
@@ -224,6 +227,6 @@ final class CompressCommand implements Runnable {
         if (calibText != null) {
             return calibText.subList(0, Math.min(calibText.size(), calibSentences));
         }
-        return CalibrationText.calibration(Corpus.rawSentences(), calibSentences, 0);
+        return BroadText.calibration(MavenArtifacts.cacheDir(), calibSentences);
     }
 }

@@ -3,14 +3,13 @@ package dev.tersor.cli;
 import dev.tersor.bench.model.ModelCompressor;
 import dev.tersor.compress.ProgressListener;
 import dev.tersor.compress.pipeline.Calibration;
-import dev.tersor.compress.pipeline.CalibrationText;
 import dev.tersor.compress.pipeline.CompressionJob;
 import dev.tersor.compress.pipeline.CompressionPlan;
 import dev.tersor.compress.pipeline.Compressor;
 import dev.tersor.compress.pipeline.Layer;
 import dev.tersor.compress.pipeline.LayerSettings;
 import dev.tersor.compress.pipeline.Presets;
-import dev.tersor.embed.Corpus;
+import dev.tersor.embed.BroadText;
 import dev.tersor.embed.Embedder;
 import dev.tersor.embed.Tokenizer;
 import dev.tersor.format.DenseMatrixView;
@@ -41,8 +40,13 @@ public final class DefaultPreset implements ModelCompressor {
         return Presets.parse(Presets.MINILM, new LayerSettings(0, null, LayerSettings.AUTO, true));
     }
 
+    /**
+     * Broad English text, never the text the demo and {@code eval-embed} judge on: calibrated on the
+     * narrow raw_sentences.txt instead, the same preset scored 0.985 on broad text, against 0.993 now
+     * (2,000 held-out Europarl sentences, 2026-12-06).
+     */
     static List<String> calibration(Path cacheDir) throws IOException {
-        return CalibrationText.calibration(Corpus.rawSentences(cacheDir), CompressCommand.DEFAULT_CALIBRATION, 0);
+        return BroadText.calibration(cacheDir, CompressCommand.DEFAULT_CALIBRATION);
     }
 
     /**

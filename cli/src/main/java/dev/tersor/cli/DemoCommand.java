@@ -149,7 +149,7 @@ final class DemoCommand implements Runnable {
 
     /** Where the default preset's output for {@code fp32} is cached: keyed by input and preset, so a new recipe never reads an old file. */
     static Path compressedTarget(Path dir, Path fp32) throws IOException {
-        String key = digest(fp32, Presets.MINILM + "|calibration=" + CompressCommand.DEFAULT_CALIBRATION);
+        String key = digest(fp32, Presets.MINILM + "|calibration=" + CompressCommand.DEFAULT_CALIBRATION + "|corpus=europarl");
         return dir.resolve("demo").resolve(FP32 + "-" + key + ".tsr");
     }
 

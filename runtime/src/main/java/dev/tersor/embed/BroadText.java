@@ -69,9 +69,23 @@ public final class BroadText {
         return take(englishSentences(europarlFile(cacheDir)), true, limit);
     }
 
-    /** Up to {@code limit} English sentences of the calibration share, in file order. */
-    public static List<String> calibration(Path cacheDir, int limit) throws IOException {
-        return take(englishSentences(europarlFile(cacheDir)), false, limit);
+    /**
+     * {@code n} English sentences of the calibration share (all of them if it has fewer), spread evenly
+     * over it in file order, so a small calibration set still spans many debates and topics.
+     */
+    public static List<String> calibration(Path cacheDir, int n) throws IOException {
+        List<String> share = take(englishSentences(europarlFile(cacheDir)), false, Integer.MAX_VALUE);
+        if (n < 0) {
+            throw new IllegalArgumentException("n must not be negative: " + n);
+        }
+        if (n >= share.size()) {
+            return share;
+        }
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(share.get((int) ((long) i * share.size() / n)));
+        }
+        return out;
     }
 
     /** Whether {@code sentence} belongs to the evaluation share (by a CRC-32 of its UTF-8 bytes). */

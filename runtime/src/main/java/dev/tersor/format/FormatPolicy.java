@@ -1,13 +1,16 @@
 package dev.tersor.format;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * The one rule that decides which format holds a weight, wherever a weight is placed: at import
  * (every plain matrix the compile passes leave), at compression (every quantized matrix), and at
- * load ({@link #fastestToRun}, when an execution policy may transcode). A policy either names a
+ * load ({@link #fasterToRun}, when an execution policy may transcode). A policy either names a
  * format, used as is, or is automatic: it encodes the matrix in every registered format that
  * accepts it and keeps the one with the least objective, exact {@link WeightMatrix#byteSize} under
  * {@link Objective#SIZE} or cost under {@link Objective#SPEED}, ties to the earlier format. All
@@ -118,23 +121,26 @@ public final class FormatPolicy {
     }
 
     /**
-     * The format to run {@code stored} in: the one of least cost among the format it is stored in
-     * and those its rows allow loading to transcode it into ({@link MatrixFormat#canRunFrom}); the
-     * stored format on ties.
+     * The formats loading may try to run {@code stored} in, cheapest first: those its rows allow
+     * ({@link MatrixFormat#canRunFrom}) that cost less than the format it is stored in (which wins
+     * ties, so it is never listed). Empty when the stored format is the fastest.
      */
-    public static MatrixFormat fastestToRun(WeightMatrix stored, MatrixStatistics stats, FormatCostModel costs) {
-        MatrixFormat best = MatrixFormats.named(stored.formatName());
-        double bestCost = costs.cost(best, stats);
+    public static List<MatrixFormat> fasterToRun(WeightMatrix stored, MatrixStatistics stats, FormatCostModel costs) {
+        MatrixFormat current = MatrixFormats.named(stored.formatName());
+        double storedCost = costs.cost(current, stats);
+        record Rated(MatrixFormat format, double cost) {
+        }
+        List<Rated> faster = new ArrayList<>();
         for (MatrixFormat candidate : MatrixFormats.all()) {
-            if (candidate != best && candidate.canRunFrom(stored, stats)) {
+            if (candidate != current && candidate.canRunFrom(stored, stats)) {
                 double c = costs.cost(candidate, stats);
-                if (c < bestCost) {
-                    best = candidate;
-                    bestCost = c;
+                if (c < storedCost) {
+                    faster.add(new Rated(candidate, c));
                 }
             }
         }
-        return best;
+        faster.sort(Comparator.comparingDouble(Rated::cost));
+        return faster.stream().map(Rated::format).toList();
     }
 
     @Override

@@ -47,6 +47,10 @@ public final class MatrixFormat {
         /** Any matrix. */
         LoadTarget ALWAYS = (stored, stats) -> true;
 
+        /**
+         * Whether loading should try {@link #transcode}: a screen from the statistics, exact unless a
+         * target can only tell by encoding (then {@code transcode} refuses what does not fit).
+         */
         boolean canHold(WeightMatrix stored, MatrixStatistics stats);
 
         /** The encoder settings loading uses for this target ({@link #encodeToRun}); none by default. */
@@ -54,20 +58,15 @@ public final class MatrixFormat {
             return Map.of();
         }
 
-        /** {@code test}, encoding with {@code settings}. */
-        static LoadTarget of(LoadTarget test, Map<String, Long> settings) {
-            Map<String, Long> copy = Map.copyOf(settings);
-            return new LoadTarget() {
-                @Override
-                public boolean canHold(WeightMatrix stored, MatrixStatistics stats) {
-                    return test.canHold(stored, stats);
-                }
-
-                @Override
-                public Map<String, Long> settings() {
-                    return copy;
-                }
-            };
+        /**
+         * {@code stored} re-encoded losslessly to run in this format, or null if its values turn out
+         * not to fit. By default decodes it row by row into off-heap floats (nothing on the heap) and
+         * encodes those with {@code encoder} and {@link #settings()}.
+         */
+        default WeightMatrix transcode(WeightMatrix stored, DenseEncoder encoder) {
+            try (Arena arena = Arena.ofConfined()) {
+                return encoder.encode(stored.decode(arena), settings());
+            }
         }
     }
 
@@ -163,8 +162,8 @@ public final class MatrixFormat {
     }
 
     /**
-     * Encodes a stored weight, decoded to floats, the way loading does when it transcodes for speed:
-     * losslessly, with the settings of this format's load target (q8 runs on int8 activations).
+     * Encodes floats the way loading runs this format when it transcodes for speed: losslessly, with
+     * the settings of this format's load target (q8 runs on int8 activations).
      */
     public WeightMatrix encodeToRun(DenseMatrixView source) {
         return denseEncoder.encode(source, loadTarget.settings());
@@ -195,9 +194,20 @@ public final class MatrixFormat {
         return energy;
     }
 
-    /** Whether loading may transcode {@code stored} into this format. */
+    /**
+     * Whether loading may try to transcode {@code stored} into this format ({@link #transcodeToRun}
+     * has the last word for a target that can only tell by encoding, as q8).
+     */
     public boolean canRunFrom(WeightMatrix stored, MatrixStatistics stats) {
         return loadTarget.canHold(stored, stats);
+    }
+
+    /**
+     * {@code stored} re-encoded losslessly in this format the way loading runs it (with the load
+     * target's settings), or null if its values do not fit this format.
+     */
+    public WeightMatrix transcodeToRun(WeightMatrix stored) {
+        return loadTarget.transcode(stored, denseEncoder);
     }
 
     /** The encoder's tuning parameters, name → what it sets (empty for most formats). */

@@ -3,9 +3,6 @@ package dev.tersor.format;
 import dev.tersor.kernels.Layouts;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -48,7 +45,11 @@ public record MatrixStatistics(int rows, int cols, int distinctLevels, double en
         return distinctLevels >= 0;
     }
 
-    /** Statistics of {@code w}, decoding one row at a time. */
+    /**
+     * Statistics of {@code w} in one pass, decoding one row at a time. Each row's distinct levels are
+     * counted as they come (a set cleared per row), and each level counts the rows it occurs in, so
+     * the groups follow once ω0 is known without decoding the matrix again.
+     */
     public static MatrixStatistics of(WeightMatrix w) {
         Objects.requireNonNull(w, "w");
         int rows = w.rows();
@@ -59,57 +60,36 @@ public record MatrixStatistics(int rows, int cols, int distinctLevels, double en
         float[] row = new float[cols];
         int[] levels = new int[cols];
         MemorySegment rowSegment = MemorySegment.ofArray(row);
-        Map<Integer, long[]> counts = new HashMap<>();
-        boolean overflow = false;
+        LevelCounts counts = new LevelCounts();
+        RowLevels seen = new RowLevels(cols);
         long zeros = 0;
+        long distinctPerRow = 0;
+        long nonZeroDistinctPerRow = 0;
         for (int r = 0; r < rows; r++) {
             levels(w, r, scales, rowSegment, levels);
+            seen.clear();
             for (int c = 0; c < cols; c++) {
+                int level = levels[c];
                 if (row[c] == 0) {
                     zeros++;
                 }
-                if (!overflow) {
-                    long[] n = counts.get(levels[c]);
-                    if (n == null) {
-                        if (counts.size() == MAX_LEVELS) {
-                            overflow = true;
-                            continue;
-                        }
-                        counts.put(levels[c], n = new long[1]);
-                    }
-                    n[0]++;
+                boolean firstInRow = seen.add(level);
+                if (firstInRow) {
+                    distinctPerRow++;
+                    nonZeroDistinctPerRow += Float.intBitsToFloat(level) != 0 ? 1 : 0;
                 }
+                counts.add(level, firstInRow);
             }
         }
-        int omegaBits = Float.floatToRawIntBits(0f);
-        long omegaCount = zeros;
-        double entropy = Double.NaN;
-        if (!overflow) {
-            long best = -1;
-            long[] levelCounts = new long[counts.size()];
-            int i = 0;
-            for (var e : counts.entrySet()) {
-                long k = e.getValue()[0];
-                if (k > best || k == best && Integer.compareUnsigned(e.getKey(), omegaBits) < 0) {
-                    best = k;
-                    omegaBits = e.getKey();
-                }
-                levelCounts[i++] = k;
-            }
-            omegaCount = Math.max(best, 0);
-            entropy = Math.max(0, Entropy.bits(levelCounts, (long) rows * cols));
+        if (counts.overflowed()) {
+            // ω0 is taken to be 0, so the groups are the distinct non-zero levels of each row
+            return new MatrixStatistics(rows, cols, -1, Double.NaN, zeros, zeros, nonZeroDistinctPerRow);
         }
-        long groups = 0;
-        for (int r = 0; r < rows; r++) {
-            levels(w, r, scales, rowSegment, levels);
-            Arrays.sort(levels);
-            for (int c = 0; c < cols; c++) {
-                if ((c == 0 || levels[c] != levels[c - 1]) && (overflow ? Float.intBitsToFloat(levels[c]) != 0 : levels[c] != omegaBits)) {
-                    groups++;
-                }
-            }
-        }
-        return new MatrixStatistics(rows, cols, overflow ? -1 : counts.size(), entropy, zeros, omegaCount, groups);
+        int omega = counts.mostFrequent();
+        long omegaCount = counts.size() == 0 ? 0 : counts.count(omega);
+        double entropy = Math.max(0, Entropy.bits(counts.counts(), (long) rows * cols));
+        long groups = distinctPerRow - (counts.size() == 0 ? 0 : counts.rowsWith(omega));
+        return new MatrixStatistics(rows, cols, counts.size(), entropy, zeros, omegaCount, groups);
     }
 
     /**
@@ -122,6 +102,146 @@ public record MatrixStatistics(int rows, int cols, int distinctLevels, double en
         for (int c = 0; c < levels.length; c++) {
             float v = row.getAtIndex(Layouts.F32, c);
             levels[c] = Float.floatToRawIntBits(scale == 0 || scale == 1f ? v : v / scale);
+        }
+    }
+
+    /** Spreads a level's bits over the table (float bits cluster in their high half). */
+    private static int hash(int level) {
+        int h = level * 0x9E37_79B9;
+        return h ^ (h >>> 16);
+    }
+
+    /**
+     * Entries and rows per level, for up to {@link #MAX_LEVELS} levels, in open-addressing arrays
+     * rather than a map of boxed keys (loading counts millions of entries); a slot is free while its
+     * entry count is 0. A level beyond the limit marks the table overflowed; it counts nothing after that.
+     */
+    private static final class LevelCounts {
+        private int[] keys = new int[64];
+        private long[] entries = new long[64];
+        private int[] rows = new int[64];
+        private int size;
+        private boolean overflowed;
+
+        void add(int level, boolean firstInRow) {
+            if (overflowed) {
+                return;
+            }
+            int slot = find(level);
+            if (entries[slot] == 0) {
+                if (size == MAX_LEVELS) {
+                    overflowed = true;
+                    return;
+                }
+                keys[slot] = level;
+                size++;
+                if (2 * size > keys.length) {
+                    entries[slot] = 1; // occupied while the table grows
+                    grow();
+                    slot = find(level);
+                    entries[slot] = 0;
+                }
+            }
+            entries[slot]++;
+            rows[slot] += firstInRow ? 1 : 0;
+        }
+
+        boolean overflowed() {
+            return overflowed;
+        }
+
+        int size() {
+            return size;
+        }
+
+        long count(int level) {
+            return entries[find(level)];
+        }
+
+        long rowsWith(int level) {
+            return rows[find(level)];
+        }
+
+        /** The level of most entries; of those tied, the least by unsigned bits. */
+        int mostFrequent() {
+            long best = -1;
+            int level = 0;
+            for (int s = 0; s < keys.length; s++) {
+                if (entries[s] > 0 && (entries[s] > best || entries[s] == best && Integer.compareUnsigned(keys[s], level) < 0)) {
+                    best = entries[s];
+                    level = keys[s];
+                }
+            }
+            return level;
+        }
+
+        long[] counts() {
+            long[] counts = new long[size];
+            int i = 0;
+            for (long n : entries) {
+                if (n > 0) {
+                    counts[i++] = n;
+                }
+            }
+            return counts;
+        }
+
+        private int find(int level) {
+            int mask = keys.length - 1;
+            int slot = hash(level) & mask;
+            while (entries[slot] > 0 && keys[slot] != level) {
+                slot = (slot + 1) & mask;
+            }
+            return slot;
+        }
+
+        private void grow() {
+            int[] oldKeys = keys;
+            long[] oldEntries = entries;
+            int[] oldRows = rows;
+            keys = new int[oldKeys.length * 2];
+            entries = new long[keys.length];
+            rows = new int[keys.length];
+            for (int s = 0; s < oldKeys.length; s++) {
+                if (oldEntries[s] > 0) {
+                    int slot = find(oldKeys[s]);
+                    keys[slot] = oldKeys[s];
+                    entries[slot] = oldEntries[s];
+                    rows[slot] = oldRows[s];
+                }
+            }
+        }
+    }
+
+    /** The distinct levels of one row: an open-addressing set emptied per row by bumping a generation. */
+    private static final class RowLevels {
+        private final int[] keys;
+        private final int[] generation;
+        private int current = 1;
+
+        RowLevels(int cols) {
+            int capacity = Integer.highestOneBit(Math.max(2, cols) * 2 - 1) * 2;
+            keys = new int[capacity];
+            generation = new int[capacity];
+        }
+
+        void clear() {
+            current++;
+        }
+
+        /** Whether {@code level} is new in this row. */
+        boolean add(int level) {
+            int mask = keys.length - 1;
+            int slot = hash(level) & mask;
+            while (generation[slot] == current) {
+                if (keys[slot] == level) {
+                    return false;
+                }
+                slot = (slot + 1) & mask;
+            }
+            generation[slot] = current;
+            keys[slot] = level;
+            return true;
         }
     }
 }

@@ -38,9 +38,23 @@ final class GraphJson {
     record ArrayRef(String array, long crc32c) {
     }
 
-    /** Resolves a reference to the stored array, after whatever checks the container makes. */
+    /**
+     * Resolves references to stored arrays, after whatever checks the container makes: claiming (in
+     * the graph's order) and checking the bytes against the reference's checksum (any thread).
+     */
     interface Arrays {
-        SafetensorsFile.Entry resolve(ArrayRef ref, String where);
+        /** The stored array {@code ref} names, claimed for {@code where}; its bytes are not yet checked. */
+        SafetensorsFile.Entry claim(ArrayRef ref, String where);
+
+        /** Throws unless {@code entry}'s bytes match {@code ref}'s checksum; may run on several threads at once. */
+        void check(ArrayRef ref, SafetensorsFile.Entry entry, String where);
+
+        /** {@link #claim}, then {@link #check}. */
+        default SafetensorsFile.Entry resolve(ArrayRef ref, String where) {
+            SafetensorsFile.Entry entry = claim(ref, where);
+            check(ref, entry, where);
+            return entry;
+        }
     }
 
     private GraphJson() {
@@ -162,13 +176,14 @@ final class GraphJson {
     // Reading
 
     /**
-     * The validated graph described by {@code text}, its arrays resolved through {@code arrays}, its
+     * The validated graph described by {@code text}, its arrays resolved through {@code arrays}, the
+     * weights checked on several threads if {@code parallel} (the arrays are readable from any), its
      * constants copied into {@code constants}. On failure the weight matrices already made are closed.
      */
-    static Graph read(String text, Arrays arrays, Arena constants) {
+    static Graph read(String text, Arrays arrays, boolean parallel, Arena constants) {
         List<WeightMatrix> made = new ArrayList<>();
         try {
-            Graph graph = read(Json.object(Json.parse(text, "the graph"), "the graph"), arrays, constants, made);
+            Graph graph = read(Json.object(Json.parse(text, "the graph"), "the graph"), arrays, parallel, constants, made);
             GraphValidator.validate(graph);
             return graph;
         } catch (RuntimeException e) {
@@ -177,7 +192,8 @@ final class GraphJson {
         }
     }
 
-    private static Graph read(Map<String, Object> g, Arrays arrays, Arena constantArena, List<WeightMatrix> made) {
+    private static Graph read(Map<String, Object> g, Arrays arrays, boolean parallel, Arena constantArena,
+                              List<WeightMatrix> made) {
         List<ValueInfo> inputs = new ArrayList<>();
         for (Object o : Json.array(Json.field(g, "inputs", "graph"), "graph.inputs")) {
             Map<String, Object> in = Json.object(o, "graph input");
@@ -219,7 +235,9 @@ final class GraphJson {
             MemorySegment.copy(s.data(), 0, copy, 0, copy.byteSize());
             constants.put(c.getKey(), Tensor.wrap(s.dtype(), Shapes.fromLongs(s.shape(), where), copy));
         }
-        Map<String, WeightMatrix> weights = new LinkedHashMap<>();
+        // The description is read in order; checksums and layout checks, which read every byte, run
+        // in parallel, weight by weight, and the first failure in graph order is the one reported.
+        List<PendingWeight> pending = new ArrayList<>();
         for (var w : Json.object(Json.field(g, "weights", "graph"), "graph.weights").entrySet()) {
             String where = "weight " + w.getKey();
             Map<String, Object> desc = Json.object(w.getValue(), where);
@@ -237,23 +255,53 @@ final class GraphJson {
                 params.put(p.getKey(), Json.integer(p.getValue(), where + " param " + p.getKey()));
             }
             Map<String, LayoutArray> layoutArrays = new LinkedHashMap<>();
+            Map<String, ArrayRef> refs = new LinkedHashMap<>();
+            Map<String, SafetensorsFile.Entry> entries = new LinkedHashMap<>();
             for (var a : Json.object(Json.field(desc, "arrays", where), where + " arrays").entrySet()) {
                 String arrayWhere = where + " array " + a.getKey();
-                SafetensorsFile.Entry s = arrays.resolve(ref(Json.object(a.getValue(), arrayWhere), arrayWhere), arrayWhere);
+                ArrayRef ref = ref(Json.object(a.getValue(), arrayWhere), arrayWhere);
+                SafetensorsFile.Entry s = arrays.claim(ref, arrayWhere);
                 if (!s.dtype().isLayout()) {
                     throw new TsrFormatException(arrayWhere + " has dtype '" + s.dtype() + "', which no layout array uses");
                 }
                 layoutArrays.put(a.getKey(), new LayoutArray(s.dtype(), s.data()));
+                refs.put(a.getKey(), ref);
+                entries.put(a.getKey(), s);
             }
+            pending.add(new PendingWeight(w.getKey(), format, new Layout(formatName, (int) rows, (int) cols, params,
+                    layoutArrays), refs, entries));
+        }
+        WeightMatrix[] read = new WeightMatrix[pending.size()];
+        try {
+            EachInParallel.run(read.length, parallel, i -> read[i] = pending.get(i).read(arrays));
+        } finally {
+            for (WeightMatrix matrix : read) {
+                if (matrix != null) {
+                    made.add(matrix);
+                }
+            }
+        }
+        Map<String, WeightMatrix> weights = new LinkedHashMap<>();
+        for (int i = 0; i < read.length; i++) {
+            weights.put(pending.get(i).name(), read[i]);
+        }
+        return new Graph(inputs, outputs, nodes, constants, weights);
+    }
+
+    /** A weight whose description is read and arrays claimed, its bytes not yet checked. */
+    private record PendingWeight(String name, MatrixFormat format, Layout layout, Map<String, ArrayRef> refs,
+                                 Map<String, SafetensorsFile.Entry> entries) {
+
+        /** Checks every array's checksum, then the layout's invariants (the format's reader). */
+        WeightMatrix read(Arrays arrays) {
+            String where = "weight " + name;
+            refs.forEach((array, ref) -> arrays.check(ref, entries.get(array), where + " array " + array));
             try {
-                WeightMatrix matrix = format.fromLayout(new Layout(formatName, (int) rows, (int) cols, params, layoutArrays), null);
-                made.add(matrix);
-                weights.put(w.getKey(), matrix);
+                return format.fromLayout(layout, null);
             } catch (InvalidLayoutException e) {
                 throw new TsrFormatException(where + ": " + e.getMessage(), e);
             }
         }
-        return new Graph(inputs, outputs, nodes, constants, weights);
     }
 
     private static ArrayRef ref(Map<String, Object> ref, String where) {

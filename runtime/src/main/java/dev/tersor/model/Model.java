@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -99,20 +100,35 @@ public final class Model implements AutoCloseable {
 
     /**
      * As {@link #load(Path, Execution)}, then runs each weight in the layout {@code policy} picks
-     * (Decision 11), rating layouts with {@link FormatCostModel#ruleOfThumb()}.
+     * (Decision 11), rating layouts with {@link FormatCostModel#ruleOfThumb()}. Under {@code fastest}
+     * the choices for a {@code .tsr} file are remembered against its contents ({@link LoadDecisions};
+     * {@code -Dtersor.load.cache=off} turns that off), so later loads skip rating its weights.
      */
     public static Model load(Path path, Execution execution, ExecutionPolicy policy) throws IOException {
-        return load(path, execution, policy, FormatCostModel.ruleOfThumb());
+        return load(path, execution, policy, FormatCostModel.ruleOfThumb(), LoadDecisions.configured());
     }
 
-    /** As {@link #load(Path, Execution, ExecutionPolicy)} with a given cost model. */
+    /** As {@link #load(Path, Execution, ExecutionPolicy)} with a given cost model (whose choices are not remembered). */
     public static Model load(Path path, Execution execution, ExecutionPolicy policy, FormatCostModel costs) throws IOException {
-        Model stored = load(path, execution);
+        return load(path, execution, policy, costs, Optional.empty());
+    }
+
+    static Model load(Path path, Execution execution, ExecutionPolicy policy, FormatCostModel costs,
+                      Optional<LoadDecisions> decisions) throws IOException {
+        boolean tsr = TsrFile.isTsr(path);
+        TsrFile.Contents contents = tsr ? TsrFile.read(path) : null;
+        Model stored = tsr ? of(contents, execution, path.toString()) : importOnnx(path, ImportOptions.defaults(), execution);
         if (policy.kind() == ExecutionPolicy.Kind.STORED) {
             return stored;
         }
         try {
-            Transcoder.Result result = Transcoder.apply(stored.graph, policy, costs);
+            Optional<LoadDecisions> cache = tsr && policy.kind() == ExecutionPolicy.Kind.FASTEST ? decisions : Optional.empty();
+            String identity = tsr ? LoadDecisions.identity(contents.identity()) : null;
+            Map<String, String> remembered = cache.flatMap(c -> c.recall(identity)).orElse(Map.of());
+            Transcoder.Result result = Transcoder.apply(stored.graph, policy, costs, remembered);
+            if (result.rated()) {
+                cache.ifPresent(c -> c.remember(identity, result.runFormats()));
+            }
             List<WeightPlacement> placements = result.choices().stream().map(c -> new WeightPlacement(c.weight(),
                     c.stored(), c.target(), c.storedBytes(), c.residentBytes())).toList();
             return new Model(result.graph(), stored.mapping, execution, stored.source, stored.metadata, placements);

@@ -62,8 +62,10 @@ public final class TsrFile {
      * What a container holds: the validated graph, whose weights are slices of the file, and the
      * free-form metadata. Whoever takes the contents owns the weights and {@code mapping} (the arena
      * of the file's mapping, {@code null} when the bytes were not mapped by {@link #read}).
+     * {@code identity} names the contents: the checksums of the graph description (which lists every
+     * array's checksum) and of the metadata, and the file's size.
      */
-    record Contents(Graph graph, Map<String, String> metadata, Arena mapping) {
+    record Contents(Graph graph, Map<String, String> metadata, Arena mapping, String identity) {
     }
 
     /** What {@link #verify} found in a sound file; {@code metadata} holds its free-form entries. */
@@ -166,7 +168,7 @@ public final class TsrFile {
                 file = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
             }
             Contents contents = parse(file, arena);
-            return new Contents(contents.graph(), contents.metadata(), arena);
+            return new Contents(contents.graph(), contents.metadata(), arena, contents.identity());
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -225,13 +227,23 @@ public final class TsrFile {
             Map<String, String> free = new LinkedHashMap<>(metadata);
             free.keySet().removeAll(RESERVED_METADATA);
             checkMetadata(free, metadata.get(METADATA_CRC));
-            Graph graph = GraphJson.read(graphText, new Claims(header.arrays()), constants);
-            return new Contents(graph, free, null);
+            Graph graph = GraphJson.read(graphText, new Claims(header.arrays()), readableFromAnyThread(file), constants);
+            String identity = Long.toHexString(graphCrc) + "-" + metadata.getOrDefault(METADATA_CRC, "none") + "-"
+                    + file.byteSize();
+            return new Contents(graph, free, null, identity);
         } catch (ModelException e) {
             throw e;
         } catch (RuntimeException e) {
             throw new TsrFormatException("malformed .tsr file: " + e, e);
         }
+    }
+
+    /**
+     * Whether threads other than this one may read {@code file} (a mapping's shared arena, a heap or
+     * global segment), so its weights can be checked in parallel; a confined segment is read in order.
+     */
+    private static boolean readableFromAnyThread(MemorySegment file) {
+        return file.isAccessibleBy(new Thread(() -> { }));
     }
 
     /** The free-form entries must match their checksum; files without entries may lack it. */
@@ -270,7 +282,7 @@ public final class TsrFile {
         }
 
         @Override
-        public SafetensorsFile.Entry resolve(GraphJson.ArrayRef ref, String where) {
+        public SafetensorsFile.Entry claim(GraphJson.ArrayRef ref, String where) {
             String key = ref.array();
             SafetensorsFile.Stored s = arrays.get(key);
             if (s == null) {
@@ -283,10 +295,14 @@ public final class TsrFile {
                 throw new TsrFormatException(where + ": array '" + key + "' is not " + SafetensorsFile.ALIGNMENT
                         + "-byte aligned");
             }
-            if (crc32c(s.entry().data()) != ref.crc32c()) {
-                throw new TsrFormatException(where + ": checksum mismatch in array '" + key + "' (corrupted file)");
-            }
             return s.entry();
+        }
+
+        @Override
+        public void check(GraphJson.ArrayRef ref, SafetensorsFile.Entry entry, String where) {
+            if (crc32c(entry.data()) != ref.crc32c()) {
+                throw new TsrFormatException(where + ": checksum mismatch in array '" + ref.array() + "' (corrupted file)");
+            }
         }
     }
 }

@@ -47,5 +47,9 @@ class BroadTextTest {
         }
         assertThat(words.size()).isGreaterThan(4000);
         assertThat(BroadText.evaluation(MavenArtifacts.cacheDir(), 10)).isEqualTo(evaluation.subList(0, 10));
+        // a small calibration set spans the whole share, in order
+        List<String> spread = BroadText.calibration(MavenArtifacts.cacheDir(), 4);
+        assertThat(spread).containsExactly(calibration.get(0), calibration.get(calibration.size() / 4),
+                calibration.get(calibration.size() / 2), calibration.get(3 * calibration.size() / 4));
     }
 }

@@ -8,8 +8,9 @@ import dev.tersor.format.InvalidLayoutException;
 import dev.tersor.format.Layout;
 import dev.tersor.format.LayoutArray;
 import dev.tersor.format.MatrixFormat;
-import dev.tersor.format.OffHeap;
+import dev.tersor.format.MatrixStatistics;
 import dev.tersor.format.QuantizedMatrix;
+import dev.tersor.format.WeightMatrix;
 import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.arrays.Q8Arrays;
@@ -55,12 +56,29 @@ public final class Q8Matrix extends AbstractWeightMatrix {
             // an integer multiply-add per entry, a quarter of the bytes of dense
             .cost(s -> 0.35 * s.entries())
             .energy(EnergyClass.PACKED)
-            .loadTarget(MatrixFormat.LoadTarget.of((stored, stats) -> RowScales.fit(stored) != null, FOR_SPEED))
+            // whether every row fits a scale is only known by fitting them, which is encoding: the
+            // screen passes any matrix of few enough columns and the encoder has the last word
+            .loadTarget(new MatrixFormat.LoadTarget() {
+                @Override
+                public boolean canHold(WeightMatrix stored, MatrixStatistics stats) {
+                    return stored.cols() <= Q8Arrays.MAX_COLS;
+                }
+
+                @Override
+                public Map<String, Long> settings() {
+                    return FOR_SPEED;
+                }
+
+                @Override
+                public WeightMatrix transcode(WeightMatrix stored, MatrixFormat.DenseEncoder encoder) {
+                    return encodeRows(stored, true);
+                }
+            })
             .build();
 
     private final Q8Arrays arrays;
 
-    private Q8Matrix(Q8Arrays arrays, Arena owner) {
+    Q8Matrix(Q8Arrays arrays, Arena owner) {
         super(NAME, arrays, owner);
         this.arrays = arrays;
     }
@@ -75,7 +93,7 @@ public final class Q8Matrix extends AbstractWeightMatrix {
 
     /** Whether every row of {@code source} is, exactly, integers times one scale, rarely beyond a byte. */
     public static boolean accepts(QuantizedMatrix source) {
-        return source.cols() <= Q8Arrays.MAX_COLS && RowScales.fit(source.toDenseView()) != null;
+        return RowScales.fitEveryRow(source.toDenseView());
     }
 
     /**
@@ -84,44 +102,32 @@ public final class Q8Matrix extends AbstractWeightMatrix {
      * @throws IllegalArgumentException if a row is not integers times one scale, or too many are beyond a byte
      */
     public static Q8Matrix encode(DenseMatrixView source, boolean int8Activations) {
-        int rows = source.rows();
-        int cols = source.cols();
-        RowScales.Fit fit = RowScales.fit(source);
-        if (fit == null) {
+        float[] row = new float[source.cols()];
+        Q8Matrix encoded = Q8Encoder.encode(source.rows(), source.cols(), r -> {
+            for (int c = 0; c < row.length; c++) {
+                row[c] = source.get(r, c);
+            }
+            return row;
+        }, int8Activations);
+        if (encoded == null) {
             throw new IllegalArgumentException("a row is not integers times one scale, or more than one entry in "
                     + RowScales.MAX_PATCH_SHARE + " lies beyond [-128, 127] steps (or the matrix has more than "
                     + Q8Arrays.MAX_COLS + " columns); the q8 format cannot hold it exactly");
         }
-        float[] scales = fit.scales();
-        int stride = Q8Arrays.stride(cols);
-        return OffHeap.owned(arena -> {
-            MemorySegment codes = OffHeap.bytes(arena, (long) rows * stride);
-            MemorySegment rowScale = OffHeap.floats(arena, scales);
-            MemorySegment rowSum = OffHeap.bytes(arena, 4L * rows);
-            IndexArray patchPtr = OffHeap.indices(arena, rows + 1L, fit.patches());
-            IndexArray patchCol = OffHeap.indices(arena, fit.patches(), Math.max(0, cols - 1));
-            MemorySegment patchDelta = OffHeap.bytes(arena, 4 * fit.patches());
-            int patch = 0;
-            for (int r = 0; r < rows; r++) {
-                patchPtr.width().set(patchPtr.segment(), r, patch);
-                int sum = 0;
-                for (int c = 0; c < cols; c++) {
-                    int code = RowScales.code(source.get(r, c), scales[r]);
-                    int clamped = Math.max(-128, Math.min(127, code));
-                    if (clamped != code) {
-                        patchCol.width().set(patchCol.segment(), patch, c);
-                        patchDelta.setAtIndex(Layouts.I32, patch, code - clamped);
-                        patch++;
-                    }
-                    codes.set(ValueLayout.JAVA_BYTE, (long) r * stride + c, (byte) clamped);
-                    sum += clamped;
-                }
-                rowSum.setAtIndex(Layouts.I32, r, sum);
-            }
-            patchPtr.width().set(patchPtr.segment(), rows, patch);
-            return new Q8Matrix(new Q8Arrays(rows, cols, codes, rowScale, rowSum, patchPtr, patchCol, patchDelta,
-                    int8Activations), arena);
-        });
+        return encoded;
+    }
+
+    /**
+     * {@code stored} re-encoded exactly, decoding each row once onto the heap (never the whole
+     * matrix), or null if its values do not fit q8.
+     */
+    static Q8Matrix encodeRows(WeightMatrix stored, boolean int8Activations) {
+        float[] row = new float[stored.cols()];
+        MemorySegment decoded = MemorySegment.ofArray(row);
+        return Q8Encoder.encode(stored.rows(), stored.cols(), r -> {
+            stored.decodeRow(r, decoded);
+            return row;
+        }, int8Activations);
     }
 
     /**

@@ -1,12 +1,9 @@
 package dev.tersor.format.q8;
 
 import dev.tersor.format.DenseMatrixView;
-import dev.tersor.format.WeightMatrix;
-import dev.tersor.kernels.Layouts;
-import dev.tersor.kernels.arrays.Q8Arrays;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import dev.tersor.kernels.arrays.Q8Arrays;
 
 /**
  * Finds, for each row, a scale {@code s} under which every value is exactly {@code (float) c · s} for
@@ -28,63 +25,50 @@ final class RowScales {
     /** At most one entry in this many may be a patch; more, and the matrix is no int8 matrix. */
     static final int MAX_PATCH_SHARE = 64;
 
-    /** Each row's scale and how many of the matrix's codes fall outside [-128, 127]. */
-    record Fit(float[] scales, long patches) {
-    }
-
     private RowScales() {
     }
 
-    /** One scale per row, or null if some row fits none or patches would not be rare. */
-    static Fit fit(DenseMatrixView source) {
+    /** Most patches a {@code rows × cols} matrix may carry: one entry in {@link #MAX_PATCH_SHARE}. */
+    static long allowedPatches(int rows, int cols) {
+        return (long) rows * cols / MAX_PATCH_SHARE;
+    }
+
+    /** Whether every row of {@code source} fits a scale and patches stay rare: what q8 accepts. */
+    static boolean fitEveryRow(DenseMatrixView source) {
+        if (source.cols() > Q8Arrays.MAX_COLS) {
+            return false;
+        }
+        long allowed = allowedPatches(source.rows(), source.cols());
         float[] row = new float[source.cols()];
-        return fit(source.rows(), source.cols(), r -> {
+        int[] codes = new int[source.cols()];
+        long patches = 0;
+        for (int r = 0; r < source.rows(); r++) {
             for (int c = 0; c < row.length; c++) {
                 row[c] = source.get(r, c);
             }
-            return row;
-        });
-    }
-
-    /** {@link #fit(DenseMatrixView)} over a stored matrix, decoding one row at a time. */
-    static Fit fit(WeightMatrix stored) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment decoded = arena.allocate(4L * Math.max(1, stored.cols()), 64);
-            float[] row = new float[stored.cols()];
-            return fit(stored.rows(), stored.cols(), r -> {
-                stored.decodeRow(r, decoded);
-                MemorySegment.copy(decoded, Layouts.F32, 0, row, 0, row.length);
-                return row;
-            });
-        }
-    }
-
-    private static Fit fit(int rows, int cols, java.util.function.IntFunction<float[]> rowSource) {
-        if (cols > Q8Arrays.MAX_COLS) {
-            return null;
-        }
-        long allowed = (long) rows * cols / MAX_PATCH_SHARE;
-        float[] scales = new float[rows];
-        long patches = 0;
-        for (int r = 0; r < rows; r++) {
-            float[] row = rowSource.apply(r);
-            scales[r] = fit(row);
-            if (Float.isNaN(scales[r])) {
-                return null;
+            if (Float.isNaN(fit(row, codes))) {
+                return false;
             }
-            for (float v : row) {
-                int code = code(v, scales[r]);
+            for (int code : codes) {
                 patches += code < -128 || code > 127 ? 1 : 0;
             }
             if (patches > allowed) {
-                return null;
+                return false;
             }
         }
-        return new Fit(scales, patches);
+        return true;
     }
 
     /** The row's scale, or NaN if none fits. */
     static float fit(float[] row) {
+        return fit(row, new int[row.length]);
+    }
+
+    /**
+     * The row's scale, or NaN if none fits; when one fits, {@code codes} holds each value's code
+     * under it (found while verifying it, so encoding divides no value again).
+     */
+    static float fit(float[] row, int[] codes) {
         float least = Float.POSITIVE_INFINITY;
         float most = 0f;
         boolean positiveZero = false;
@@ -108,6 +92,7 @@ final class RowScales {
         // zero codes decode to a zero of the scale's sign, as a negative per-row scale leaves them
         float sign = negativeZero ? -1f : 1f;
         if (most == 0) {
+            Arrays.fill(codes, 0, row.length, 0);
             return sign * 0f;
         }
         for (int divisor = 1; divisor <= DIVISORS; divisor++) {
@@ -119,10 +104,10 @@ final class RowScales {
             float below = step;
             float above = step;
             for (int ulps = 0; ulps <= 2; ulps++) {
-                if (fits(row, sign * below)) {
+                if (fits(row, sign * below, codes)) {
                     return sign * below;
                 }
-                if (above != below && fits(row, sign * above)) {
+                if (above != below && fits(row, sign * above, codes)) {
                     return sign * above;
                 }
                 below = Math.nextDown(below);
@@ -132,18 +117,14 @@ final class RowScales {
         return Float.NaN;
     }
 
-    private static boolean fits(float[] row, float step) {
-        for (float v : row) {
-            double c = Math.rint(v / step);
-            if (Math.abs(c) > MAX_CODE || Float.floatToRawIntBits((float) c * step) != Float.floatToRawIntBits(v)) {
+    private static boolean fits(float[] row, float step, int[] codes) {
+        for (int i = 0; i < row.length; i++) {
+            double c = Math.rint(row[i] / step);
+            if (Math.abs(c) > MAX_CODE || Float.floatToRawIntBits((float) c * step) != Float.floatToRawIntBits(row[i])) {
                 return false;
             }
+            codes[i] = (int) c;
         }
         return true;
-    }
-
-    /** The code of {@code value} under a fitted {@code step}. */
-    static int code(float value, float step) {
-        return step == 0 ? 0 : (int) Math.rint(value / step);
     }
 }

@@ -2,6 +2,8 @@ package dev.tersor.format.q8;
 
 import dev.tersor.format.DenseMatrixView;
 import dev.tersor.format.Execution;
+import dev.tersor.format.MatrixFormats;
+import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.WeightMatrix;
 import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.Parallelism;
@@ -231,6 +233,54 @@ class Q8MatrixTest {
             assertThat(((Q8Matrix) copy).int8Activations()).isTrue();
             float[] x = activations(100, 1, 1);
             assertThat(copy.multiply(x)).isEqualTo(fast.multiply(x));
+        }
+    }
+
+    /** Loading transcodes a stored matrix in one pass: exact to the bit, or refused. */
+    @Test
+    void transcodingAStoredMatrixIsExactOrRefused() {
+        DenseMatrixView source = integerRows(64, 130, 9);
+        try (WeightMatrix stored = MatrixFormats.named("dense").encode(source);
+             WeightMatrix running = Q8Matrix.FORMAT.transcodeToRun(stored)) {
+            assertThat(running).isNotNull();
+            assertThat(((Q8Matrix) running).int8Activations()).isTrue();
+            float[] expected = source.toArray();
+            float[] actual = running.toDense();
+            for (int i = 0; i < expected.length; i++) {
+                assertThat(Float.floatToRawIntBits(actual[i])).as("entry " + i).isEqualTo(Float.floatToRawIntBits(expected[i]));
+            }
+        }
+        float[] values = source.toArray();
+        values[130 + 5] = 0.0031415927f; // row 1 gains a value on no grid its other values share
+        try (WeightMatrix stored = MatrixFormats.named("dense").encode(DenseMatrixView.of(64, 130, values))) {
+            assertThat(Q8Matrix.FORMAT.transcodeToRun(stored)).isNull();
+        }
+    }
+
+    /** Patches are allowed up to one entry in 64, the same bound whether accepting or transcoding. */
+    @Test
+    void thePatchAllowanceIsOneEntryInSixtyFour() {
+        int rows = 2;
+        int cols = 64; // two patches allowed
+        for (int patches = 1; patches <= 3; patches++) {
+            float[] values = new float[rows * cols];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (i % 7) - 3; // steps of 1, each row holding a 1
+            }
+            for (int p = 0; p < patches; p++) {
+                values[p * 5] = 1000f;
+            }
+            DenseMatrixView source = DenseMatrixView.of(rows, cols, values);
+            boolean fits = patches <= 2;
+            assertThat(Q8Matrix.accepts(QuantizedMatrix.fromDense(source))).as(patches + " patches").isEqualTo(fits);
+            try (WeightMatrix stored = MatrixFormats.named("dense").encode(source)) {
+                WeightMatrix running = Q8Matrix.FORMAT.transcodeToRun(stored);
+                assertThat(running != null).as(patches + " patches").isEqualTo(fits);
+                if (running != null) {
+                    assertThat(running.toDense()).containsExactly(values);
+                    running.close();
+                }
+            }
         }
     }
 }
