@@ -77,8 +77,14 @@ final class BenchModelCommand implements Runnable {
     @Option(names = "--no-ort", description = "Leave ONNX Runtime out (and with it the cosine check).")
     boolean noOrt;
 
+    @Option(names = "--ort-model", paramLabel = "FILE.onnx",
+            description = "An ONNX model for ONNX Runtime to run, as form ort:<file name>; repeat for several, the "
+                    + "first is the cosine reference. Default: all-MiniLM-L6-v2 fp32 and int8 (ort-fp32, ort-int8), "
+                    + "fetched like ./tersor demo does; name others for other models (e.g. bge-small-en-v1.5).")
+    List<Path> ortModels;
+
     @Option(names = "--json", description = "Print one JSON object per form and workload: form, tokens, batch, threads, "
-            + "msMedian, loadMs, residentWeightBytes (Tersor forms), cosineToOrtFp32.")
+            + "msMedian, loadMs, residentWeightBytes (Tersor forms), cosineToOrtFp32 (to the first ONNX Runtime model).")
     boolean json;
 
     @Option(names = "--profile", description = "After the timed runs, profile " + PROFILE_PASSES + " passes of each "
@@ -105,17 +111,28 @@ final class BenchModelCommand implements Runnable {
                 sources.add(new ModelHarness.TersorModel(Arguments.inputFile("model", model), policy));
             }
             Optional<ModelHarness.Source> reference = Optional.empty();
+            if (noOrt && ortModels != null) {
+                throw new IllegalArgumentException("--ort-model and --no-ort exclude each other");
+            }
             if (!noOrt) {
                 if (!ModelHarness.onnxRuntimeAvailable()) {
                     throw new IllegalStateException("ONNX Runtime is not on the class path (the build copies it to "
                             + "cli/target/lib/, which tersor-cli.jar names); rebuild, or pass --no-ort");
                 }
-                ModelHarness.Source fp32 = new ModelHarness.OnnxRuntimeModel("ort-fp32",
-                        DemoCommand.fetch(cache, DemoCommand.FP32, DemoCommand.FP32 + ".onnx"));
-                sources.add(fp32);
-                sources.add(new ModelHarness.OnnxRuntimeModel("ort-int8",
-                        DemoCommand.fetch(cache, DemoCommand.INT8, DemoCommand.INT8 + ".onnx")));
-                reference = Optional.of(fp32);
+                List<ModelHarness.Source> ort = new ArrayList<>();
+                if (ortModels == null) {
+                    ort.add(new ModelHarness.OnnxRuntimeModel("ort-fp32",
+                            DemoCommand.fetch(cache, DemoCommand.FP32, DemoCommand.FP32 + ".onnx")));
+                    ort.add(new ModelHarness.OnnxRuntimeModel("ort-int8",
+                            DemoCommand.fetch(cache, DemoCommand.INT8, DemoCommand.INT8 + ".onnx")));
+                } else {
+                    for (Path onnx : ortModels) {
+                        ort.add(new ModelHarness.OnnxRuntimeModel("ort:" + onnx.getFileName(),
+                                Arguments.inputFile("--ort-model", onnx)));
+                    }
+                }
+                sources.addAll(ort);
+                reference = Optional.of(ort.getFirst());
             }
             ModelHarness.Settings settings = new ModelHarness.Settings(runs, Math.round(warmupSeconds * 1e9),
                     profile ? PROFILE_PASSES : 0);
@@ -124,7 +141,7 @@ final class BenchModelCommand implements Runnable {
             if (json) {
                 printJson(out, results);
             } else {
-                printTable(out, results, runs, policy);
+                printTable(out, results, runs, policy, reference.map(ModelHarness.Source::label).orElse("ort-fp32"));
             }
             out.flush();
         } catch (IOException e) {
@@ -201,18 +218,20 @@ final class BenchModelCommand implements Runnable {
         out.println();
     }
 
-    static void printTable(PrintWriter out, List<Measurement> results, int runs, ExecutionPolicy policy) {
+    static void printTable(PrintWriter out, List<Measurement> results, int runs, ExecutionPolicy policy,
+                           String referenceLabel) {
         int width = Math.max(24, results.stream().mapToInt(m -> m.form().length()).max().orElse(0));
-        String header = "%-" + width + "s %9s %10s %9s %9s %15s %15s%n";
-        String row = "%-" + width + "s %9.1f %10.2f %9.2f %9.2f %15s %15s%n";
+        String cosine = "cos to " + referenceLabel;
+        int cosineWidth = Math.max(15, cosine.length());
+        String header = "%-" + width + "s %9s %10s %9s %9s %15s %" + cosineWidth + "s%n";
+        String row = "%-" + width + "s %9.1f %10.2f %9.2f %9.2f %15s %" + cosineWidth + "s%n";
         Measurement previous = null;
         for (Measurement m : results) {
             if (previous == null || previous.tokens() != m.tokens()) {
                 out.printf(Locale.ROOT, "%s%d tokens, batch %d, %d thread%s, Tersor --exec %s; times of one forward pass in ms, "
                                 + "%d alternating run%s after warm-up%n", previous == null ? "" : "\n", m.tokens(), m.batch(),
                         m.threads(), m.threads() == 1 ? "" : "s", policy, runs, runs == 1 ? "" : "s");
-                out.printf(Locale.ROOT, header, "form", "load ms", "median", "min", "max", "resident bytes",
-                        "cos to ort-fp32");
+                out.printf(Locale.ROOT, header, "form", "load ms", "median", "min", "max", "resident bytes", cosine);
             }
             out.printf(Locale.ROOT, row, m.form(), m.loadMs(), m.medianMs(), m.minMs(), m.maxMs(),
                     m.residentWeightBytes() >= 0 ? Long.toString(m.residentWeightBytes()) : "-",

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tersor.bench.model.ModelForm;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -76,6 +77,26 @@ class BenchModelCommandTest {
         assertThat(table.out()).contains("operator profile: mean ms of 50 profiled passes")
                 .containsPattern("tersor:all-minilm-l6-v2.onnx, 5 tokens, batch 1: total [0-9.]+ ms, GEMM [0-9.]+ GMAC/s, "
                         + "non-GEMM [0-9]+%; Linear [0-9.]+");
+    }
+
+    /** Another model than MiniLM is compared with ONNX Runtime on that same model, the first --ort-model. */
+    @Test
+    void ortModelsReplaceTheMiniLmPair() throws Exception {
+        Path int8 = Path.of(System.getProperty("tersor.models.dir"), "all-minilm-l6-v2-q", "all-minilm-l6-v2-q.onnx");
+        ModelCommandsTest.Result r = execute("bench", "model", "--model", miniLm().toString(), "--runs", "1", "--warmup", "0.2",
+                "--tokens", "4", "--ort-model", miniLm().toString(), "--ort-model", int8.toString(), "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        List<JsonNode> rows = new ArrayList<>();
+        new ObjectMapper().readTree(r.out()).forEach(rows::add);
+        assertThat(rows).extracting(row -> row.get("form").asText()).containsExactly("tersor:all-minilm-l6-v2.onnx",
+                "ort:all-minilm-l6-v2.onnx", "ort:all-minilm-l6-v2-q.onnx");
+        assertThat(rows.get(1).get("cosineToOrtFp32").asDouble()).isEqualTo(1.0);
+        assertThat(rows.get(0).get("cosineToOrtFp32").asDouble()).isGreaterThanOrEqualTo(ModelForm.EXACT_COSINE);
+
+        ModelCommandsTest.Result both = execute("bench", "model", "--model", miniLm().toString(), "--no-ort",
+                "--ort-model", miniLm().toString());
+        assertThat(both.code()).isEqualTo(1);
+        assertThat(both.err()).contains("--ort-model and --no-ort exclude each other");
     }
 
     @Test
