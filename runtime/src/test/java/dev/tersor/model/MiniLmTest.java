@@ -86,6 +86,26 @@ class MiniLmTest {
         }
     }
 
+    /**
+     * Threads split weight rows and attention heads, never a sum: two threads give the bits of one, at
+     * a length (128 tokens) where both the products and the heads are large enough to be split.
+     */
+    @Test
+    void twoThreadsGiveTheBitsOfOne() throws Exception {
+        long[] ids = new long[128];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = 1000 + 37L * i;
+        }
+        ids[0] = 101;
+        ids[ids.length - 1] = 102;
+        try (Model parallel = Model.importOnnx(TestModels.miniLm(), ImportOptions.defaults(),
+                Execution.defaults().withThreads(2))) {
+            float[] one = model.run(Embeddings.inputs(ids)).get("last_hidden_state").toFloatArray();
+            float[] two = parallel.run(Embeddings.inputs(ids)).get("last_hidden_state").toFloatArray();
+            assertThat(two).containsExactly(one);
+        }
+    }
+
     @Test
     void everySelfAttentionIsOneFusedNode() {
         List<String> ops = model.graph().nodes().stream().map(dev.tersor.graph.Node::op).toList();

@@ -4,6 +4,7 @@ import dev.tersor.format.ElementType;
 import dev.tersor.graph.Node;
 import dev.tersor.graph.Shapes;
 import dev.tersor.kernels.Layouts;
+import dev.tersor.kernels.Parallelism;
 import dev.tersor.kernels.tensor.AttentionShape;
 import dev.tersor.kernels.tensor.TensorKernels;
 
@@ -87,6 +88,8 @@ final class AttentionOp extends AbstractOperator {
         int maskRows = maskShape == null ? 0 : maskShape[0] * maskShape[1] * maskShape[2];
         long maskBytes = spreadMask ? 4L * maskRows * keys : 0;
         int[] m = maskShape;
+        Parallelism parallelism = context.execution().parallelism();
+        long workPerHead = (long) rows * keys * (depth + valueDepth);
         Kernel kernel = (in, o, scratch) -> {
             MemorySegment maskData = mask == null ? null : in[3];
             if (spreadMask) {
@@ -98,19 +101,26 @@ final class AttentionOp extends AbstractOperator {
                     }
                 }
             }
-            for (int b = 0; b < batch; b++) {
-                for (int h = 0; h < headCount; h++) {
+            MemorySegment spread = maskData;
+            // heads are independent: threads take ranges of (batch, head) pairs once a call is worth a hand-off
+            parallelism.forEachRange(batch * headCount, pair -> pair * workPerHead, MIN_PARALLEL_WORK, (start, end) -> {
+                for (int pair = start; pair < end; pair++) {
+                    int b = pair / headCount;
+                    int h = pair % headCount;
                     long qi = offset(q, b, h);
                     long ki = offset(k, b, h);
                     long vi = offset(v, b, h);
                     long mi = m == null ? 0 : ((long) (m[0] == 1 ? 0 : b) * m[1] + (m[1] == 1 ? 0 : h)) * m[2] * keys;
                     long yi = ((long) b * rows * headCount + h) * valueDepth;
-                    kernels.attention(shape, in[0], qi, in[1], ki, in[2], vi, maskData, mi, o[0], yi);
+                    kernels.attention(shape, in[0], qi, in[1], ki, in[2], vi, spread, mi, o[0], yi);
                 }
-            }
+            });
         };
         return Binding.of(ValueType.of(ElementType.F32, out), kernel, maskBytes);
     }
+
+    /** Multiply-adds below which a call runs on the caller alone (the weight products' threshold). */
+    private static final long MIN_PARALLEL_WORK = 1 << 18;
 
     private static int stride(Node node, int heads, int depth) {
         long stride = (long) heads * depth;
