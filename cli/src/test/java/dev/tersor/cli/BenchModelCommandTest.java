@@ -59,7 +59,7 @@ class BenchModelCommandTest {
         JsonNode operators = row.get("operatorsMs");
         List<String> names = new ArrayList<>();
         operators.fieldNames().forEachRemaining(names::add);
-        assertThat(names).contains("Linear", "LayerNormalization", "Softmax");
+        assertThat(names).contains("Linear", "LayerNormalization", "Attention");
         double total = 0;
         for (String name : names) {
             assertThat(operators.get(name).asDouble()).as(name).isGreaterThanOrEqualTo(0);
