@@ -68,10 +68,10 @@ final class BenchModelCommand implements Runnable {
             description = "Timed rounds, each one forward pass of every form. Default: ${DEFAULT-VALUE}.")
     int runs;
 
-    @Option(names = "--warmup", defaultValue = "3", paramLabel = "SECONDS",
+    @Option(names = "--warmup", defaultValue = "8", paramLabel = "SECONDS",
             description = "Untimed forward passes per form and token count before the timed rounds, in seconds: the "
-                    + "JIT compiles Tersor's kernels during the first second or two, and a served model is warm. "
-                    + "Default: ${DEFAULT-VALUE}.")
+                    + "JIT compiles Tersor's kernels over several seconds while other forms share the JVM, and a "
+                    + "served model is warm. Default: ${DEFAULT-VALUE}.")
     double warmupSeconds;
 
     @Option(names = "--no-ort", description = "Leave ONNX Runtime out (and with it the cosine check).")

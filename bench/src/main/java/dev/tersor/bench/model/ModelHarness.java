@@ -16,7 +16,11 @@ import java.util.Optional;
  * prepared inputs. Every form is loaded once (the load is timed); then, for each workload, each
  * form's output is compared with the reference's, each form is warmed up, and all are timed one
  * forward pass at a time in alternating rounds (first to last, then last to first), so that drift
- * on a shared machine hits every form alike. Medians are reported with the extremes.
+ * on a shared machine hits every form alike. Each timed pass follows an untimed one of the same
+ * form: without it every pass would start with the caches full of the other forms' weights (four
+ * MiniLM forms hold some 200 MB against a 32 MB last-level cache), which is neither what a service
+ * running one model sees nor what JMH, one form per JVM, measures; the first such harness read
+ * 2.21 ms for the compressed MiniLM where JMH read 1.51 ms. Medians are reported with the extremes.
  */
 public final class ModelHarness {
 
@@ -28,11 +32,12 @@ public final class ModelHarness {
      */
     public record Settings(int runs, long warmupNanos, int profilePasses) {
         /**
-         * Three seconds of warm-up per form and workload: Tersor's first calls run interpreted or in
+         * Eight seconds of warm-up per form and workload: Tersor's first calls run interpreted or in
          * C1 code and took 4× longer (15 ms against 3.4 ms for the compressed MiniLM at 11 tokens after
-         * half a second of warm-up), which is not what a served model costs.
+         * half a second of warm-up), and with ONNX Runtime's forms in the same JVM three seconds still
+         * left it at 2.41 ms where eight gave 1.75 ms and JMH (8 s of settling, one form per JVM) 1.51 ms.
          */
-        public static final Settings DEFAULT = new Settings(10, 3_000_000_000L, 0);
+        public static final Settings DEFAULT = new Settings(10, 8_000_000_000L, 0);
 
         public Settings {
             if (runs < 1 || warmupNanos < 0 || profilePasses < 0) {
@@ -194,7 +199,10 @@ public final class ModelHarness {
         return cosines;
     }
 
-    /** Warms every form up, then times one call of each per round, alternating the order; milliseconds per form. */
+    /**
+     * Warms every form up, then times one call of each per round, alternating the order, each right
+     * after an untimed call of the same form (see the class comment); milliseconds per form.
+     */
     private static double[][] time(List<LoadedForm> forms, Settings settings) {
         int n = forms.size();
         for (LoadedForm form : forms) {
@@ -208,6 +216,7 @@ public final class ModelHarness {
             for (int k = 0; k < n; k++) {
                 int i = run % 2 == 0 ? k : n - 1 - k;
                 LoadedForm form = forms.get(i);
+                form.run(); // brings this form's weights back into the caches
                 long start = System.nanoTime();
                 form.run();
                 millis[i][run] = (System.nanoTime() - start) / 1e6;
