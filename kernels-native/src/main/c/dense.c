@@ -240,15 +240,6 @@ TK_AVX512 TK_INLINE void dense_rows_avx512(const tk_dense_args *a, int64_t r, co
     }
 }
 
-/* Calls CALL(R) with a compile-time R for 1 <= n <= 11, the rows left below a full block. */
-#define TK_DENSE_EDGE(n, CALL)                                                        \
-    switch (n) {                                                                      \
-        case 1: CALL(1); break;   case 2: CALL(2); break;   case 3: CALL(3); break;   \
-        case 4: CALL(4); break;   case 5: CALL(5); break;   case 6: CALL(6); break;   \
-        case 7: CALL(7); break;   case 8: CALL(8); break;   case 9: CALL(9); break;   \
-        case 10: CALL(10); break; default: CALL(11); break;                           \
-    }
-
 /* Batch one is the AVX2 dot product: it is bound by memory bandwidth, which wider vectors do not raise. */
 TK_AVX512 void tk_dense_avx512(const tk_dense_args *a) {
     if (a->batch == 1) {
@@ -269,7 +260,7 @@ TK_AVX512 void tk_dense_avx512(const tk_dense_args *a) {
     }
     if (r < a->row_end) {
 #define TK_DENSE_EDGE_CALL(R) dense_rows_avx512(a, r, R)
-        TK_DENSE_EDGE(a->row_end - r, TK_DENSE_EDGE_CALL)
+        TK_ROWS_UP_TO_12(a->row_end - r, TK_DENSE_EDGE_CALL)
 #undef TK_DENSE_EDGE_CALL
     }
 }

@@ -611,8 +611,55 @@ TK_AVX2 static void q8_quantize_columns_avx2(const void *x, int64_t cols, int64_
 }
 
 /* Rows [r0, r0 + nr) of one tile and chunk, nr ≤ 12: a path's row blocks, sums finished or kept in Y. */
-typedef void (*q8_columns8_rows_fn)(const tk_q8_args *a, int64_t r0, int nr, int64_t k0, const uint8_t *q,
-                                    int64_t len, int64_t b0, int nt, const float *scale, int first, int last);
+typedef void (*q8_column_rows_fn)(const tk_q8_args *a, int64_t r0, int nr, int64_t k0, const uint8_t *q,
+                                  int64_t len, int64_t b0, int nt, const float *scale, int first, int last);
+
+/* What a column kernel brings to the shared driver: its tile width, code offset, row block and steps. */
+typedef struct {
+    int tile;  /* batch columns per tile: the lanes of one vector of int32 sums */
+    int bias;  /* 0: s8 activations, 128: u8 */
+    int block; /* rows per register block */
+    void (*scales)(const void *x, int64_t cols, int64_t batch, int64_t b0, int nt, float *scale, float *inverse,
+                   int *zero, int64_t outliers[][Q8_MAX_OUTLIERS], float outlier_x[][Q8_MAX_OUTLIERS], int *count);
+    void (*quantize)(const void *x, int64_t cols, int64_t batch, int64_t b0, int nt, const float *inverse,
+                     const int *zero, int64_t outliers[][Q8_MAX_OUTLIERS], const int *count, int64_t k0, int64_t len,
+                     int bias, uint8_t *qbuf);
+    q8_column_rows_fn rows;
+} q8_column_path;
+
+/*
+ * Int8 activations through a column kernel: tiles of path->tile batch columns, each quantized once
+ * into the interleaved layout (K cut into chunks that fit the buffer), then every row of the range in
+ * the path's row blocks; the outliers are added once the sums are finished. The sums, and the two
+ * float multiplications that finish them, are those of q8_int8, so the result has the same bits.
+ */
+static void q8_int8_columns(const tk_q8_args *a, const q8_column_path *path) {
+    const int64_t cols = a->cols, batch = a->batch, stride = q8_stride(cols);
+    const int64_t chunk = stride < Q8_TILE_BYTES / path->tile ? stride : Q8_TILE_BYTES / path->tile;
+    _Alignas(64) uint8_t qbuf[Q8_TILE_BYTES];
+    for (int64_t b0 = 0; b0 < batch; b0 += path->tile) {
+        const int nt = (int) (batch - b0 < path->tile ? batch - b0 : path->tile);
+        float scale[Q8_WIDE_TILE] = {0}, inverse[Q8_WIDE_TILE] = {0};
+        int zero[Q8_WIDE_TILE], count[Q8_WIDE_TILE];
+        int64_t outliers[Q8_WIDE_TILE][Q8_MAX_OUTLIERS];
+        float outlier_x[Q8_WIDE_TILE][Q8_MAX_OUTLIERS];
+        path->scales(a->x, cols, batch, b0, nt, scale, inverse, zero, outliers, outlier_x, count);
+        for (int64_t k0 = 0; k0 < stride; k0 += chunk) {
+            const int64_t len = stride - k0 < chunk ? stride - k0 : chunk;
+            path->quantize(a->x, cols, batch, b0, nt, inverse, zero, outliers, count, k0, len, path->bias, qbuf);
+            for (int64_t r0 = a->row_start; r0 < a->row_end; r0 += path->block) {
+                const int nr = (int) (a->row_end - r0 < path->block ? a->row_end - r0 : path->block);
+                path->rows(a, r0, nr, k0, qbuf, len, b0, nt, scale, k0 == 0, k0 + len == stride);
+            }
+        }
+        for (int t = 0; t < nt; t++) {
+            if (count[t] > 0) {
+                q8_add_outliers(a, a->row_start, (int) (a->row_end - a->row_start), b0 + t, outliers[t],
+                                outlier_x[t], count[t]);
+            }
+        }
+    }
+}
 
 /* The end of a row block: partial sums into Y's slots, or the finished outputs, as q8_int8 finishes them. */
 TK_AVX2_INLINE void q8_columns8_store(const tk_q8_args *a, int64_t r, __m256i acc, int64_t b0, __m256i lanes,
@@ -625,38 +672,6 @@ TK_AVX2_INLINE void q8_columns8_store(const tk_q8_args *a, int64_t r, __m256i ac
     const __m256i exact = _mm256_sub_epi32(acc, _mm256_set1_epi32(bias * tk_i32(a->row_sum, r)));
     const __m256 p = _mm256_mul_ps(_mm256_cvtepi32_ps(exact), _mm256_set1_ps(tk_f32(a->row_scale, r)));
     _mm256_maskstore_ps((float *) out, lanes, _mm256_mul_ps(p, scale));
-}
-
-/*
- * Int8 activations in tiles of eight batch columns, for the AVX2 and AVX-VNNI paths: each tile is
- * quantized once, then every row of the range goes through the path's row blocks of `block` rows.
- */
-TK_AVX2 static void q8_int8_columns8(const tk_q8_args *a, int bias, int block, q8_columns8_rows_fn rows) {
-    const int64_t cols = a->cols, batch = a->batch, stride = q8_stride(cols);
-    const int64_t chunk = stride < Q8_TILE_BYTES / Q8_NARROW_TILE ? stride : Q8_TILE_BYTES / Q8_NARROW_TILE;
-    _Alignas(64) uint8_t qbuf[Q8_TILE_BYTES];
-    for (int64_t b0 = 0; b0 < batch; b0 += Q8_NARROW_TILE) {
-        const int nt = (int) (batch - b0 < Q8_NARROW_TILE ? batch - b0 : Q8_NARROW_TILE);
-        float scale[Q8_NARROW_TILE] = {0}, inverse[Q8_NARROW_TILE] = {0};
-        int zero[Q8_NARROW_TILE], count[Q8_NARROW_TILE];
-        int64_t outliers[Q8_NARROW_TILE][Q8_MAX_OUTLIERS];
-        float outlier_x[Q8_NARROW_TILE][Q8_MAX_OUTLIERS];
-        q8_tile_scales_avx2(a->x, cols, batch, b0, nt, scale, inverse, zero, outliers, outlier_x, count);
-        for (int64_t k0 = 0; k0 < stride; k0 += chunk) {
-            const int64_t len = stride - k0 < chunk ? stride - k0 : chunk;
-            q8_quantize_columns_avx2(a->x, cols, batch, b0, nt, inverse, zero, outliers, count, k0, len, bias, qbuf);
-            for (int64_t r0 = a->row_start; r0 < a->row_end; r0 += block) {
-                const int nr = (int) (a->row_end - r0 < block ? a->row_end - r0 : block);
-                rows(a, r0, nr, k0, qbuf, len, b0, nt, scale, k0 == 0, k0 + len == stride);
-            }
-        }
-        for (int t = 0; t < nt; t++) {
-            if (count[t] > 0) {
-                q8_add_outliers(a, a->row_start, (int) (a->row_end - a->row_start), b0 + t, outliers[t],
-                                outlier_x[t], count[t]);
-            }
-        }
-    }
 }
 
 /* AVX2's column block: |w| times q with w's sign (vpmaddubsw, no int16 pair can saturate), then pairs of pairs. */
@@ -688,15 +703,6 @@ TK_AVX2_INLINE void q8_columns8_rows_avx2_rt(const tk_q8_args *a, int64_t r0, co
     }
 }
 
-/* Calls CALL(R) with a compile-time R for 1 <= n <= 12. */
-#define Q8_ROWS_UP_TO_12(n, CALL)                                                     \
-    switch (n) {                                                                      \
-        case 1: CALL(1); break;   case 2: CALL(2); break;   case 3: CALL(3); break;   \
-        case 4: CALL(4); break;   case 5: CALL(5); break;   case 6: CALL(6); break;   \
-        case 7: CALL(7); break;   case 8: CALL(8); break;   case 9: CALL(9); break;   \
-        case 10: CALL(10); break; case 11: CALL(11); break; default: CALL(12); break; \
-    }
-
 TK_AVX2 static void q8_columns8_rows_avx2(const tk_q8_args *a, int64_t r0, int nr, int64_t k0, const uint8_t *q,
                                           int64_t len, int64_t b0, int nt, const float *scale, int first, int last) {
 #define Q8_AVX2_ROWS(R) q8_columns8_rows_avx2_rt(a, r0, R, k0, q, len, b0, nt, scale, first, last)
@@ -719,7 +725,9 @@ void tk_q8_avx2(const tk_q8_args *a) {
     if (!a->int8_activations) {
         q8_float_avx2(a);
     } else if (a->batch >= Q8_AVX2_COLUMN_MIN_BATCH && a->cols > 0 && a->row_start < a->row_end) {
-        q8_int8_columns8(a, 0, 8, q8_columns8_rows_avx2);
+        static const q8_column_path path = {Q8_NARROW_TILE, 0, 8, q8_tile_scales_avx2, q8_quantize_columns_avx2,
+                                            q8_columns8_rows_avx2};
+        q8_int8_columns(a, &path);
     } else {
         q8_int8(a, q8_block_avx2, 4, 2, 0);
     }
@@ -793,7 +801,7 @@ TK_AVX_VNNI static void q8_columns8_rows_avxvnni(const tk_q8_args *a, int64_t r0
                                                  int64_t len, int64_t b0, int nt, const float *scale, int first,
                                                  int last) {
 #define Q8_VNNI_ROWS(R) q8_columns8_rows_avxvnni_rt(a, r0, R, k0, q, len, b0, nt, scale, first, last)
-    Q8_ROWS_UP_TO_12(nr, Q8_VNNI_ROWS)
+    TK_ROWS_UP_TO_12(nr, Q8_VNNI_ROWS)
 #undef Q8_VNNI_ROWS
 }
 
@@ -801,7 +809,9 @@ void tk_q8_avxvnni(const tk_q8_args *a) {
     if (!a->int8_activations) {
         q8_float_avx2(a);
     } else if (a->batch >= Q8_AVXVNNI_COLUMN_MIN_BATCH && a->cols > 0 && a->row_start < a->row_end) {
-        q8_int8_columns8(a, 128, 12, q8_columns8_rows_avxvnni);
+        static const q8_column_path path = {Q8_NARROW_TILE, 128, 12, q8_tile_scales_avx2, q8_quantize_columns_avx2,
+                                            q8_columns8_rows_avxvnni};
+        q8_int8_columns(a, &path);
     } else {
         q8_int8(a, q8_block_avxvnni, 4, 2, 128);
     }
@@ -937,7 +947,7 @@ TK_AVX512_VNNI static void q8_tile_scales_avx512vnni(const void *x, int64_t cols
 TK_AVX512_VNNI static void q8_quantize_columns_avx512vnni(const void *x, int64_t cols, int64_t batch, int64_t b0,
                                                           int nt, const float *inverse, const int *zero,
                                                           int64_t outliers[][Q8_MAX_OUTLIERS], const int *count,
-                                                          int64_t k0, int64_t len, uint8_t *qbuf) {
+                                                          int64_t k0, int64_t len, int bias, uint8_t *qbuf) {
     const int64_t end = cols - k0 < len ? cols - k0 : len;
     const float *xf = (const float *) x + k0 * batch + b0;
     const __mmask16 lanes = (__mmask16) ((1u << nt) - 1);
@@ -946,7 +956,7 @@ TK_AVX512_VNNI static void q8_quantize_columns_avx512vnni(const void *x, int64_t
         zeros |= (__mmask16) (zero[t] ? 1u << t : 0);
     }
     const __m512 inv = _mm512_maskz_loadu_ps(lanes, inverse), magic = _mm512_set1_ps(12582912.0f);
-    const __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127), offset = _mm512_set1_epi32(128);
+    const __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127), offset = _mm512_set1_epi32(bias);
     const int64_t quads = (end + 3) / 4;
     for (int64_t g = 0; g < quads; g++) {
         __m512i packed = _mm512_setzero_si512();
@@ -965,7 +975,7 @@ TK_AVX512_VNNI static void q8_quantize_columns_avx512vnni(const void *x, int64_t
         for (int o = 0; o < count[t]; o++) { /* outliers quantize to 0 */
             const int64_t j = outliers[t][o] - k0;
             if (j >= 0 && j < end) {
-                qbuf[(j / 4) * 64 + 4 * t + j % 4] = 128;
+                qbuf[(j / 4) * 64 + 4 * t + j % 4] = (uint8_t) bias;
             }
         }
     }
@@ -1013,55 +1023,14 @@ TK_AVX512_VNNI TK_INLINE void q8_columns_rows_rt(const tk_q8_args *a, int64_t r0
     }
 }
 
-/* Calls CALL(R) with a compile-time R for 1 <= n <= 11, the rows left below a block of twelve. */
-#define Q8_COLUMN_EDGE(n, CALL)                                                       \
-    switch (n) {                                                                      \
-        case 1: CALL(1); break;   case 2: CALL(2); break;   case 3: CALL(3); break;   \
-        case 4: CALL(4); break;   case 5: CALL(5); break;   case 6: CALL(6); break;   \
-        case 7: CALL(7); break;   case 8: CALL(8); break;   case 9: CALL(9); break;   \
-        case 10: CALL(10); break; default: CALL(11); break;                           \
-    }
-
-/*
- * Int8 activations for batches of Q8_COLUMN_MIN_BATCH columns and more: tiles of sixteen batch
- * columns, each quantized once into the interleaved layout, then every row of the range in blocks of
- * twelve. The sums, and the two float multiplications that finish them, are those of q8_int8, so
- * the result has the same bits.
- */
-TK_AVX512_VNNI static void q8_int8_columns_avx512vnni(const tk_q8_args *a) {
-    const int64_t cols = a->cols, batch = a->batch, stride = q8_stride(cols);
-    const int64_t chunk = stride < Q8_TILE_BYTES / Q8_WIDE_TILE ? stride : Q8_TILE_BYTES / Q8_WIDE_TILE;
-    _Alignas(64) uint8_t qbuf[Q8_TILE_BYTES];
-    for (int64_t b0 = 0; b0 < batch; b0 += Q8_WIDE_TILE) {
-        const int nt = (int) (batch - b0 < Q8_WIDE_TILE ? batch - b0 : Q8_WIDE_TILE);
-        const __mmask16 lanes = (__mmask16) ((1u << nt) - 1);
-        float scale[Q8_WIDE_TILE] = {0}, inverse[Q8_WIDE_TILE] = {0};
-        int zero[Q8_WIDE_TILE], count[Q8_WIDE_TILE];
-        int64_t outliers[Q8_WIDE_TILE][Q8_MAX_OUTLIERS];
-        float outlier_x[Q8_WIDE_TILE][Q8_MAX_OUTLIERS];
-        q8_tile_scales_avx512vnni(a->x, cols, batch, b0, nt, scale, inverse, zero, outliers, outlier_x, count);
-        const __m512 scales = _mm512_loadu_ps(scale);
-        for (int64_t k0 = 0; k0 < stride; k0 += chunk) {
-            const int64_t len = stride - k0 < chunk ? stride - k0 : chunk;
-            const int first = k0 == 0, last = k0 + len == stride;
-            q8_quantize_columns_avx512vnni(a->x, cols, batch, b0, nt, inverse, zero, outliers, count, k0, len, qbuf);
-            int64_t r0 = a->row_start;
-            for (; r0 + 12 <= a->row_end; r0 += 12) {
-                q8_columns_rows_rt(a, r0, 12, k0, qbuf, len, b0, lanes, scales, first, last);
-            }
-            if (r0 < a->row_end) {
-#define Q8_COLUMN_CALL(R) q8_columns_rows_rt(a, r0, R, k0, qbuf, len, b0, lanes, scales, first, last)
-                Q8_COLUMN_EDGE(a->row_end - r0, Q8_COLUMN_CALL)
+TK_AVX512_VNNI static void q8_columns_rows_avx512vnni(const tk_q8_args *a, int64_t r0, int nr, int64_t k0,
+                                                      const uint8_t *q, int64_t len, int64_t b0, int nt,
+                                                      const float *scale, int first, int last) {
+    const __mmask16 lanes = (__mmask16) ((1u << nt) - 1);
+    const __m512 scales = _mm512_loadu_ps(scale);
+#define Q8_COLUMN_CALL(R) q8_columns_rows_rt(a, r0, R, k0, q, len, b0, lanes, scales, first, last)
+    TK_ROWS_UP_TO_12(nr, Q8_COLUMN_CALL)
 #undef Q8_COLUMN_CALL
-            }
-        }
-        for (int t = 0; t < nt; t++) {
-            if (count[t] > 0) {
-                q8_add_outliers(a, a->row_start, (int) (a->row_end - a->row_start), b0 + t, outliers[t],
-                                outlier_x[t], count[t]);
-            }
-        }
-    }
 }
 
 /* Below this many batch columns the row kernel's K-in-lanes blocks waste fewer lanes. */
@@ -1071,7 +1040,9 @@ void tk_q8_avx512vnni(const tk_q8_args *a) {
     if (!a->int8_activations) {
         q8_float_avx2(a);
     } else if (a->batch >= Q8_COLUMN_MIN_BATCH && a->cols > 0 && a->row_start < a->row_end) {
-        q8_int8_columns_avx512vnni(a);
+        static const q8_column_path path = {Q8_WIDE_TILE, 128, 12, q8_tile_scales_avx512vnni,
+                                            q8_quantize_columns_avx512vnni, q8_columns_rows_avx512vnni};
+        q8_int8_columns(a, &path);
     } else {
         q8_int8(a, q8_block_avx512vnni, 4, 4, 128);
     }
