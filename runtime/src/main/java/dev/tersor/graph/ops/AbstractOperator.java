@@ -8,6 +8,7 @@ import dev.tersor.graph.Tensor;
 import dev.tersor.graph.UnsupportedModelException;
 import dev.tersor.graph.plan.Plan;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -97,6 +98,21 @@ abstract class AbstractOperator implements Operator {
             throw unsupported(node, what + " must be a constant (or computable from shapes) in Tersor");
         }
         return v.constant();
+    }
+
+    /**
+     * The optional constant bias at input {@code i}: {@code count} floats, or {@code null} when the
+     * node has no such input.
+     */
+    static MemorySegment optionalBias(Node node, List<ValueType> inputs, int i, long count) {
+        if (input(inputs, i) == null) {
+            return null;
+        }
+        Tensor b = constant(node, inputs, i, "the bias");
+        if (b.type() != ElementType.F32 || b.size() != count) {
+            throw invalid(node, "bias " + b + " does not have " + count + " floats");
+        }
+        return b.data();
     }
 
     /** Integer elements of a constant. */

@@ -138,16 +138,8 @@ final class ConvOps {
             int ow = win[1].out();
             int[] out = {batch, outC, oh, ow};
             Shapes.size(out);
-            MemorySegment bias = null;
-            if (input(inputs, 1) != null) {
-                Tensor b = constant(node, inputs, 1, "the bias");
-                if (b.type() != ElementType.F32 || b.size() != outC) {
-                    throw invalid(node, "bias " + b + " does not have " + outC + " floats");
-                }
-                bias = b.data();
-            }
+            MemorySegment bias = optionalBias(node, inputs, 1, outC);
             TensorKernels kernels = context.kernels();
-            MemorySegment bs = bias;
             int pixels = oh * ow;
             long inImage = (long) channels * shape[2] * shape[3];
             long outImage = (long) outC * pixels;
@@ -169,7 +161,7 @@ final class ConvOps {
                         }
                         MemorySegment y = o[0].asSlice(4 * n * outImage, 4 * outImage);
                         w.multiply(col, y, pixels, execution);
-                        addChannelBias(kernels, y, bs, outC, pixels);
+                        addChannelBias(kernels, y, bias, outC, pixels);
                     }
                 }, colBytes);
             }
@@ -185,7 +177,7 @@ final class ConvOps {
                         long src = n * inImage + (long) (c / multiplier) * shape[2] * shape[3];
                         long dst = n * outImage + (long) c * pixels;
                         depthwise(in[0], src, shape[2], shape[3], dense, (long) c * taps, win, o[0], dst,
-                                bs == null ? 0f : bs.getAtIndex(Layouts.F32, c));
+                                bias == null ? 0f : bias.getAtIndex(Layouts.F32, c));
                     }
                 }
             });
@@ -377,16 +369,8 @@ final class ConvOps {
             long outChannels = perGroupOut * group;
             TransposedAxis[] axes = axes(node, shape, kernel);
             int[] out = boundedShape(node, new long[]{batch, outChannels, axes[0].out(), axes[1].out()}, ElementType.F32);
-            MemorySegment bias = null;
-            if (input(inputs, 2) != null) {
-                Tensor b = constant(node, inputs, 2, "the bias");
-                if (b.type() != ElementType.F32 || b.size() != outChannels) {
-                    throw invalid(node, "bias " + b + " does not have " + outChannels + " floats");
-                }
-                bias = b.data();
-            }
+            MemorySegment bias = optionalBias(node, inputs, 2, outChannels);
             MemorySegment weights = w.data();
-            MemorySegment bs = bias;
             int perGroupIn = (int) (channels / group);
             return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
                 long inPlane = (long) shape[2] * shape[3];
@@ -394,7 +378,7 @@ final class ConvOps {
                 for (int n = 0; n < batch; n++) {
                     for (int m = 0; m < out[1]; m++) {
                         long dst = ((long) n * out[1] + m) * outPlane;
-                        float start = bs == null ? 0f : bs.getAtIndex(Layouts.F32, m);
+                        float start = bias == null ? 0f : bias.getAtIndex(Layouts.F32, m);
                         for (long i = 0; i < outPlane; i++) {
                             o[0].setAtIndex(Layouts.F32, dst + i, start);
                         }
@@ -495,10 +479,21 @@ final class ConvOps {
         }
     }
 
-    /** GlobalAveragePool: the mean of each channel's spatial plane. */
-    static final class GlobalAveragePoolOp extends AbstractOperator {
-        GlobalAveragePoolOp() {
-            super("GlobalAveragePool", 1, 1, 1);
+    /** GlobalAveragePool and GlobalMaxPool: the mean or the maximum of each channel's spatial plane. */
+    static final class GlobalPoolOp extends AbstractOperator {
+        private final boolean max;
+
+        private GlobalPoolOp(String name, boolean max) {
+            super(name, 1, 1, 1);
+            this.max = max;
+        }
+
+        static GlobalPoolOp average() {
+            return new GlobalPoolOp("GlobalAveragePool", false);
+        }
+
+        static GlobalPoolOp max() {
+            return new GlobalPoolOp("GlobalMaxPool", true);
         }
 
         @Override
@@ -515,9 +510,18 @@ final class ConvOps {
             TensorKernels kernels = context.kernels();
             return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
                 for (int p = 0; p < planes; p++) {
-                    o[0].setAtIndex(Layouts.F32, p, kernels.sum(in[0], (long) p * inner, inner) / inner);
+                    o[0].setAtIndex(Layouts.F32, p, max ? planeMax(in[0], (long) p * inner, inner)
+                            : kernels.sum(in[0], (long) p * inner, inner) / inner);
                 }
             });
+        }
+
+        private static float planeMax(MemorySegment x, long from, int n) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < n; i++) {
+                max = Math.max(max, x.getAtIndex(Layouts.F32, from + i));
+            }
+            return max;
         }
     }
 
@@ -640,34 +644,6 @@ final class ConvOps {
         }
     }
 
-    /** GlobalMaxPool: the maximum of each channel's spatial plane. */
-    static final class GlobalMaxPoolOp extends AbstractOperator {
-        GlobalMaxPoolOp() {
-            super("GlobalMaxPool", 1, 1, 1);
-        }
-
-        @Override
-        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
-            ValueType x = inputs.get(0);
-            requireType(node, x, "the input", ElementType.F32);
-            if (x.rank() < 3) {
-                throw invalid(node, "input of rank " + x.rank());
-            }
-            int[] out = x.shape();
-            Arrays.fill(out, 2, out.length, 1);
-            int planes = x.dim(0) * x.dim(1);
-            int inner = Shapes.product(x.shape(), 2, x.rank());
-            return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
-                for (int p = 0; p < planes; p++) {
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int i = 0; i < inner; i++) {
-                        max = Math.max(max, in[0].getAtIndex(Layouts.F32, (long) p * inner + i));
-                    }
-                    o[0].setAtIndex(Layouts.F32, p, max);
-                }
-            });
-        }
-    }
 
     /** InstanceNormalization: each channel of each image normalized over its spatial extent, then scaled and shifted. */
     static final class InstanceNormOp extends AbstractOperator {

@@ -408,21 +408,13 @@ final class MathOps {
             int batch = x.size() / Math.max(in, 1);
             int[] outShape = x.shape();
             outShape[outShape.length - 1] = outF;
-            MemorySegment bias = null;
-            if (input(inputs, 1) != null) {
-                Tensor b = constant(node, inputs, 1, "the bias");
-                if (b.type() != ElementType.F32 || b.size() != outF) {
-                    throw invalid(node, "bias " + b + " does not have " + outF + " floats");
-                }
-                bias = b.data();
-            }
+            MemorySegment bias = optionalBias(node, inputs, 1, outF);
             boolean inT = batch > 1 && node.attributes().getLong("input_transposed", 0) != 0;
             boolean outT = batch > 1 && node.attributes().getLong("output_transposed", 0) != 0;
             long xBytes = batch > 1 && !inT ? 4L * in * batch : 0;
             long yBytes = batch > 1 && !outT ? 4L * outF * batch : 0;
             Execution execution = context.execution();
             TensorKernels kernels = context.kernels();
-            MemorySegment b = bias;
             Kernel kernel = (inputs1, outputs, scratch) -> {
                 MemorySegment xs = inputs1[0];
                 MemorySegment ys = outputs[0];
@@ -439,13 +431,13 @@ final class MathOps {
                 if (yBytes > 0) {
                     kernels.transpose(yt, 0, ys, 0, outF, batch);
                 }
-                if (b != null) {
+                if (bias != null) {
                     if (batch == 1 || !outT) {
                         for (int r = 0; r < batch; r++) {
-                            kernels.binary(Binary.ADD, ys, (long) r * outF, false, b, 0, false, ys, (long) r * outF, outF);
+                            kernels.binary(Binary.ADD, ys, (long) r * outF, false, bias, 0, false, ys, (long) r * outF, outF);
                         }
                     } else {
-                        kernels.addToRows(ys, 0, outF, batch, b, 0);
+                        kernels.addToRows(ys, 0, outF, batch, bias, 0);
                     }
                 }
             };

@@ -107,10 +107,10 @@ public final class Operators {
                 new ConvOps.ConvOp(),
                 new ConvOps.ConvTransposeOp(),
                 new ConvOps.BatchNormOp(),
-                new ConvOps.GlobalAveragePoolOp(),
+                ConvOps.GlobalPoolOp.average(),
                 new ConvOps.MaxPoolOp(),
                 new ConvOps.AveragePoolOp(),
-                new ConvOps.GlobalMaxPoolOp(),
+                ConvOps.GlobalPoolOp.max(),
                 new ConvOps.InstanceNormOp(),
                 new ConvOps.ResizeOp(),
         }) {
