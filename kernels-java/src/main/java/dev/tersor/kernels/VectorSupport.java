@@ -62,21 +62,41 @@ public final class VectorSupport {
      * them at {@code dst[0 .. L)}, ready to drive a gather.
      */
     public static void loadIndices(IndexArray indices, long p, int[] dst) {
+        loadIndices(indices, p, dst, 0);
+    }
+
+    /**
+     * Widens elements {@code from .. from + n} of {@code indices} to {@code dst[0 .. n)}, {@link #L}
+     * at a time. {@code dst} must hold {@code n + L} ints: the elements after {@code n} are
+     * overwritten with undefined values.
+     */
+    public static void widen(IndexArray indices, long from, int n, int[] dst) {
+        long lastWholeChunk = indices.length() - L;
+        int i = 0;
+        for (; i < n && from + i <= lastWholeChunk; i += L) {
+            loadIndices(indices, from + i, dst, i);
+        }
+        for (; i < n; i++) {
+            dst[i] = indices.get(from + i);
+        }
+    }
+
+    private static void loadIndices(IndexArray indices, long p, int[] dst, int offset) {
         MemorySegment segment = indices.segment();
         switch (indices.width()) {
             case U8 -> {
                 if (B == null) {
                     for (int i = 0; i < L; i++) {
-                        dst[i] = indices.get(p + i);
+                        dst[offset + i] = indices.get(p + i);
                     }
                 } else {
                     ((IntVector) ByteVector.fromMemorySegment(B, segment, p, LE).convertShape(VectorOperators.B2I, I, 0))
-                            .lanewise(VectorOperators.AND, 0xFF).intoArray(dst, 0);
+                            .lanewise(VectorOperators.AND, 0xFF).intoArray(dst, offset);
                 }
             }
             case U16 -> ((IntVector) ShortVector.fromMemorySegment(S, segment, p << 1, LE)
-                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.AND, 0xFFFF).intoArray(dst, 0);
-            case U32 -> IntVector.fromMemorySegment(I, segment, p << 2, LE).intoArray(dst, 0);
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.AND, 0xFFFF).intoArray(dst, offset);
+            case U32 -> IntVector.fromMemorySegment(I, segment, p << 2, LE).intoArray(dst, offset);
         }
     }
 

@@ -7,7 +7,6 @@ import dev.tersor.kernels.Scratch;
 import dev.tersor.kernels.VectorSupport;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -18,8 +17,9 @@ import static dev.tersor.kernels.VectorSupport.LE;
 /**
  * Vector API kernel for the grouped-row formats (CSER, and CER through {@code groupValue == null}).
  *
- * <p>Batch one: each group's inputs are gathered {@code L} at a time and only added; the group's sum
- * vector then meets its value in a single FMA, so no lane reduction happens until the end of the row.
+ * <p>Batch one: each group's inputs are gathered {@code L} at a time, the last chunk under a mask, and
+ * only added; the group's sum vector then meets its value in a single FMA, so no lane reduction
+ * happens until the end of the row.
  * Larger batches sum whole batch vectors per group and multiply once per group and batch vector.
  */
 public final class CserVectorKernel {
@@ -48,36 +48,70 @@ public final class CserVectorKernel {
         float omega0 = omega.getAtIndex(Layouts.F32, 0);
         float implicit = omega0 == 0f ? 0f : omega0 * sum(x, cols);
         boolean scaled = rowScale.byteSize() != 0;
-        int[] idx = Scratch.indices(L);
+        RowIndices row = RowIndices.forThread();
         for (int r = rowStart; r < rowEnd; r++) {
-            int g0 = rowPtr.get(r);
-            int g1 = rowPtr.get(r + 1);
+            int groups = row.load(r, colIdx, groupValue, groupPtr, rowPtr);
+            int[] ptr = row.groupPtr;
+            int[] columns = row.columns;
             FloatVector acc = FloatVector.zero(F);
-            float tailAcc = 0f;
-            int p = groupPtr.get(g0);
-            for (int g = g0; g < g1; g++) {
-                int end = groupPtr.get(g + 1);
-                if (p == end) {
-                    continue; // CER padding group
+            for (int g = 0; g < groups; g++) {
+                int end = ptr[g + 1];
+                // One loop of chunks, the last one masked: groups are short and uneven, and a scalar
+                // tail per group would cost more than the whole vector part.
+                FloatVector s = FloatVector.zero(F);
+                for (int p = ptr[g]; p < end; p += L) {
+                    s = s.add(FloatVector.fromArray(F, x, 0, columns, p), F.indexInRange(p, end));
                 }
-                int k = groupValue == null ? g - g0 + 1 : groupValue.get(g);
-                float v = omega.getAtIndex(Layouts.F32, k) - omega0;
-                if (end - p >= L) {
-                    FloatVector s = FloatVector.zero(F);
-                    for (; p <= end - L; p += L) {
-                        VectorSupport.loadIndices(colIdx, p, idx);
-                        s = s.add(FloatVector.fromArray(F, x, 0, idx, 0));
-                    }
-                    acc = s.fma(FloatVector.broadcast(F, v), acc);
-                }
-                float s = 0f;
-                for (; p < end; p++) {
-                    s += x[colIdx.get(p)];
-                }
-                tailAcc += v * s;
+                int k = groupValue == null ? g + 1 : row.groupValue[g];
+                acc = s.fma(FloatVector.broadcast(F, omega.getAtIndex(Layouts.F32, k) - omega0), acc);
             }
-            float result = VectorSupport.sumLanes(acc) + tailAcc + implicit;
+            float result = VectorSupport.sumLanes(acc) + implicit;
             y.setAtIndex(Layouts.F32, r, scaled ? result * rowScale.getAtIndex(Layouts.F32, r) : result);
+        }
+    }
+
+    /**
+     * One row's index arrays widened to {@code int[]}: its group pointers rebased to the row's first
+     * entry, its group values and its columns. Reading them through {@link IndexArray#get} one at a
+     * time costs a width switch and a memory-segment access per group, which dominated the product;
+     * a row is widened with vector loads instead. The columns are followed by {@code L} zeros, so
+     * a masked chunk at the row's end gathers from column 0 rather than out of range.
+     */
+    private static final class RowIndices {
+
+        private static final ThreadLocal<RowIndices> PER_THREAD = ThreadLocal.withInitial(RowIndices::new);
+
+        int[] groupPtr = new int[0];
+        int[] groupValue = new int[0];
+        int[] columns = new int[0];
+
+        static RowIndices forThread() {
+            return PER_THREAD.get();
+        }
+
+        /** Widens row {@code r}'s indices and returns its number of groups. */
+        int load(int r, IndexArray colIdx, IndexArray groupValues, IndexArray groupPtrs, IndexArray rowPtr) {
+            int g0 = rowPtr.get(r);
+            int groups = rowPtr.get(r + 1) - g0;
+            groupPtr = atLeast(groupPtr, groups + 1 + L);
+            VectorSupport.widen(groupPtrs, g0, groups + 1, groupPtr);
+            int first = groupPtr[0];
+            for (int g = 0; g <= groups; g++) {
+                groupPtr[g] -= first;
+            }
+            if (groupValues != null) {
+                groupValue = atLeast(groupValue, groups + L);
+                VectorSupport.widen(groupValues, g0, groups, groupValue);
+            }
+            int entries = groupPtr[groups];
+            columns = atLeast(columns, entries + L);
+            VectorSupport.widen(colIdx, first, entries, columns);
+            java.util.Arrays.fill(columns, entries, entries + L, 0);
+            return groups;
+        }
+
+        private static int[] atLeast(int[] buffer, int n) {
+            return buffer.length >= n ? buffer : new int[Math.max(n, 2 * buffer.length)];
         }
     }
 
