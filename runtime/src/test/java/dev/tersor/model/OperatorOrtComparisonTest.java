@@ -25,7 +25,8 @@ class OperatorOrtComparisonTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"averagepool_2d_pads_count_include_pad", "averagepool_2d_ceil", "averagepool_2d_same_lower",
-            "averagepool_2d_strides", "globalmaxpool", "instancenorm_epsilon", "leakyrelu", "hardswish", "prelu_broadcast",
+            "averagepool_2d_strides", "averagepool_1d_default", "averagepool_3d_default", "maxpool_1d_default",
+            "maxpool_3d_default", "globalmaxpool", "instancenorm_epsilon", "leakyrelu", "hardswish", "prelu_broadcast",
             "elu", "selu", "softplus", "reduce_l2_do_not_keepdims_random", "reduce_max_do_not_keepdims_random",
             "mean_example"})
     void agreesWithOnnxRuntime(String name) throws Exception {

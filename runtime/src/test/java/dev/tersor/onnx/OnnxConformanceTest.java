@@ -80,16 +80,12 @@ class OnnxConformanceTest {
         unsupported("node/test_identity_(opt|sequence)", "element type");
         unsupported("node/test_(batchnorm_.*_training_mode)", "outputs, Tersor computes 1");
         unsupported("node/test_maxpool_with_argmax_.*", "outputs, Tersor computes 1");
-        unsupported("node/test_maxpool_(1d|3d)_default", "only 2-D");
-        unsupported("pytorch-converted/test_(MaxPool|Conv)(1|3)d.*", "2-D");
-        unsupported("pytorch-operator/test_operator_maxpool", "only 2-D");
+        unsupported("pytorch-converted/test_Conv(1|3)d.*", "2-D");
         unsupported("pytorch-converted/test_Conv2d_groups(_thnn)?", "grouped convolution");
         unsupported("pytorch-converted/test_Softsign", "unsupported attribute broadcast");
         unsupported("pytorch-operator/test_operator_add.*", "element type DOUBLE");
         unsupported("node/test_(max|min)_(float16|float64|int16|uint16|uint32|uint64)", "element type");
         unsupported("node/test_(max|min)_(int8|uint8)", "INT8, supported");
-        unsupported("node/test_averagepool_(1d|3d)_default", "only 2-D");
-        unsupported("pytorch-converted/test_AvgPool3d.*", "only 2-D");
         unsupported("node/test_resize_.*cubic.*", "mode 'cubic'");
         unsupported("node/test_resize_tf_crop_and_resize", "tf_crop_and_resize");
         unsupported("node/test_convtranspose_(1d|3d)", "only 2-D transposed convolution");

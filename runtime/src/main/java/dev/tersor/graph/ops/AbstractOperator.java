@@ -115,6 +115,15 @@ abstract class AbstractOperator implements Operator {
         return b.data();
     }
 
+    /** The name of the weight matrix the compiler attached to a Linear, Conv or Embedding node. */
+    static String weightName(Node node) {
+        String weight = node.attributes().getString("weight", "");
+        if (weight.isEmpty()) {
+            throw invalid(node, "no weight attribute");
+        }
+        return weight;
+    }
+
     /** Integer elements of a constant. */
     static long[] longs(Tensor t) {
         long[] values = new long[t.size()];

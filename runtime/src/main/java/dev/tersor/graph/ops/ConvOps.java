@@ -25,19 +25,25 @@ final class ConvOps {
     }
 
     /**
-     * The spatial geometry of a window operator over an {@code [N][C][H][W]} input, from ONNX's
-     * kernel_shape, strides, dilations, pads and auto_pad attributes.
+     * The spatial geometry of a window operator over an {@code [N][C][spatial...]} input with one
+     * spatial axis per kernel axis, from ONNX's kernel_shape, strides, dilations, pads and auto_pad
+     * attributes.
      */
     static Window[] windows(Node node, int[] input, int[] kernel, boolean ceil) {
-        long[] strides = node.attributes().getLongs("strides", new long[]{1, 1});
-        long[] dilations = node.attributes().getLongs("dilations", new long[]{1, 1});
-        long[] pads = node.attributes().getLongs("pads", new long[]{0, 0, 0, 0});
-        String autoPad = node.attributes().getString("auto_pad", "NOTSET");
-        if (strides.length != 2 || dilations.length != 2 || pads.length != 4) {
-            throw AbstractOperator.unsupported(node, "only 2-D windows (strides, dilations and pads of 2, 2 and 4 values)");
+        int axes = kernel.length;
+        if (input.length != 2 + axes) {
+            throw AbstractOperator.invalid(node, "a " + axes + "-D kernel over an input of rank " + input.length);
         }
-        Window[] result = new Window[2];
-        for (int d = 0; d < 2; d++) {
+        long[] strides = node.attributes().getLongs("strides", ones(axes));
+        long[] dilations = node.attributes().getLongs("dilations", ones(axes));
+        long[] pads = node.attributes().getLongs("pads", new long[2 * axes]);
+        String autoPad = node.attributes().getString("auto_pad", "NOTSET");
+        if (strides.length != axes || dilations.length != axes || pads.length != 2 * axes) {
+            throw AbstractOperator.invalid(node, "strides, dilations and pads must have " + axes + ", " + axes + " and "
+                    + 2 * axes + " values for a " + axes + "-D kernel");
+        }
+        Window[] result = new Window[axes];
+        for (int d = 0; d < axes; d++) {
             int size = input[2 + d];
             long s = strides[d];
             long dil = dilations[d];
@@ -51,7 +57,7 @@ final class ConvOps {
             switch (autoPad) {
                 case "NOTSET" -> {
                     begin = pads[d];
-                    end = pads[d + 2];
+                    end = pads[d + axes];
                     if (begin < 0 || end < 0 || begin > Shapes.MAX_ELEMENTS || end > Shapes.MAX_ELEMENTS) {
                         throw AbstractOperator.invalid(node, "bad pads " + Arrays.toString(pads));
                     }
@@ -83,12 +89,19 @@ final class ConvOps {
         return result;
     }
 
+    /** kernel_shape: one to three spatial axes. */
     static int[] kernelShape(Node node) {
         long[] k = node.attributes().getLongs("kernel_shape", null);
-        if (k == null || k.length != 2) {
-            throw AbstractOperator.unsupported(node, "only 2-D kernels (kernel_shape " + Arrays.toString(k) + ")");
+        if (k == null || k.length < 1 || k.length > 3) {
+            throw AbstractOperator.unsupported(node, "only 1-D to 3-D kernels (kernel_shape " + Arrays.toString(k) + ")");
         }
         return Shapes.fromLongs(k, node.describe());
+    }
+
+    private static long[] ones(int n) {
+        long[] ones = new long[n];
+        Arrays.fill(ones, 1);
+        return ones;
     }
 
     /**
@@ -104,9 +117,7 @@ final class ConvOps {
         @Override
         void checkAttributes(Node node) {
             kernelShape(node);
-            if (node.attributes().getString("weight", "").isEmpty()) {
-                throw invalid(node, "no weight attribute");
-            }
+            weightName(node);
             if (node.attributes().getLong("group", 1) < 1) {
                 throw invalid(node, "group must be positive");
             }
@@ -120,7 +131,7 @@ final class ConvOps {
                 throw unsupported(node, "only 2-D convolution on NCHW input, got " + x);
             }
             int[] k = kernelShape(node);
-            String weightName = node.attributes().getString("weight", "");
+            String weightName = weightName(node);
             WeightMatrix w = context.weight(weightName);
             int[] shape = x.shape();
             int batch = shape[0];
@@ -525,11 +536,27 @@ final class ConvOps {
         }
     }
 
-    /** 2-D MaxPool with pads, strides, dilations and ceil mode; padding never wins. */
-    static final class MaxPoolOp extends AbstractOperator {
-        MaxPoolOp() {
-            super("MaxPool", 1, 1, 1, "kernel_shape", "strides", "pads", "dilations", "ceil_mode", "auto_pad",
+    /**
+     * MaxPool and AveragePool over one to three spatial axes, with pads, strides, dilations and ceil
+     * mode. Padding never wins a maximum. An average leaves padding out of its divisor unless
+     * {@code count_include_pad}, which counts the padded cells but never cells past the end padding.
+     */
+    static final class PoolOp extends AbstractOperator {
+        private final boolean max;
+
+        private PoolOp(String name, boolean max, String... attributes) {
+            super(name, 1, 1, 1, attributes);
+            this.max = max;
+        }
+
+        static PoolOp max() {
+            return new PoolOp("MaxPool", true, "kernel_shape", "strides", "pads", "dilations", "ceil_mode", "auto_pad",
                     "storage_order");
+        }
+
+        static PoolOp average() {
+            return new PoolOp("AveragePool", false, "kernel_shape", "strides", "pads", "ceil_mode", "auto_pad",
+                    "count_include_pad");
         }
 
         @Override
@@ -544,103 +571,84 @@ final class ConvOps {
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
             ValueType x = inputs.get(0);
             requireType(node, x, "the input", ElementType.F32);
-            if (x.rank() != 4) {
-                throw unsupported(node, "only 2-D pooling on NCHW input, got " + x);
-            }
-            int[] shape = x.shape();
-            Window[] win = windows(node, shape, kernelShape(node), node.attributes().getLong("ceil_mode", 0) != 0);
-            int[] out = {shape[0], shape[1], win[0].out(), win[1].out()};
-            Shapes.size(out);
-            int planes = shape[0] * shape[1];
-            int h = shape[2];
-            int w = shape[3];
-            Window wy = win[0];
-            Window wx = win[1];
-            return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
-                long dst = 0;
-                for (int p = 0; p < planes; p++) {
-                    long plane = (long) p * h * w;
-                    for (int oy = 0; oy < wy.out(); oy++) {
-                        for (int ox = 0; ox < wx.out(); ox++) {
-                            float max = Float.NEGATIVE_INFINITY;
-                            for (int i = 0; i < wy.kernel(); i++) {
-                                int iy = oy * wy.stride() - wy.padBegin() + i * wy.dilation();
-                                if (iy < 0 || iy >= h) {
-                                    continue;
-                                }
-                                for (int j = 0; j < wx.kernel(); j++) {
-                                    int ix = ox * wx.stride() - wx.padBegin() + j * wx.dilation();
-                                    if (ix >= 0 && ix < w) {
-                                        max = Math.max(max, in[0].getAtIndex(Layouts.F32, plane + (long) iy * w + ix));
-                                    }
-                                }
-                            }
-                            o[0].setAtIndex(Layouts.F32, dst++, max);
-                        }
-                    }
-                }
-            });
-        }
-    }
-
-    /**
-     * 2-D AveragePool with pads, strides and ceil mode. Padding is left out of the divisor unless
-     * {@code count_include_pad}, which counts the padded cells but never cells past the end padding.
-     */
-    static final class AveragePoolOp extends AbstractOperator {
-        AveragePoolOp() {
-            super("AveragePool", 1, 1, 1, "kernel_shape", "strides", "pads", "ceil_mode", "auto_pad", "count_include_pad");
-        }
-
-        @Override
-        void checkAttributes(Node node) {
-            kernelShape(node);
-        }
-
-        @Override
-        public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
-            ValueType x = inputs.get(0);
-            requireType(node, x, "the input", ElementType.F32);
-            if (x.rank() != 4) {
-                throw unsupported(node, "only 2-D pooling on NCHW input, got " + x);
-            }
             int[] shape = x.shape();
             Window[] win = windows(node, shape, kernelShape(node), node.attributes().getLong("ceil_mode", 0) != 0);
             boolean includePad = node.attributes().getLong("count_include_pad", 0) != 0;
-            int[] out = {shape[0], shape[1], win[0].out(), win[1].out()};
+            int[] out = shape.clone();
+            for (int d = 0; d < win.length; d++) {
+                out[2 + d] = win[d].out();
+            }
             Shapes.size(out);
+            int outputsPerPlane = Shapes.product(out, 2, out.length);
             int planes = shape[0] * shape[1];
-            int h = shape[2];
-            int w = shape[3];
-            Window wy = win[0];
-            Window wx = win[1];
+            int plane = Shapes.product(shape, 2, shape.length);
             return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
-                long dst = 0;
+                int[] position = new int[win.length];
+                int[] tap = new int[win.length];
                 for (int p = 0; p < planes; p++) {
-                    long plane = (long) p * h * w;
-                    for (int oy = 0; oy < wy.out(); oy++) {
-                        int y0 = oy * wy.stride() - wy.padBegin();
-                        int y1 = Math.min(y0 + wy.kernel(), h + wy.padEnd());
-                        for (int ox = 0; ox < wx.out(); ox++) {
-                            int x0 = ox * wx.stride() - wx.padBegin();
-                            int x1 = Math.min(x0 + wx.kernel(), w + wx.padEnd());
-                            int padded = (y1 - y0) * (x1 - x0);
-                            int ys = Math.max(y0, 0);
-                            int ye = Math.min(y1, h);
-                            int xs = Math.max(x0, 0);
-                            int xe = Math.min(x1, w);
-                            float sum = 0;
-                            for (int iy = ys; iy < ye; iy++) {
-                                for (int ix = xs; ix < xe; ix++) {
-                                    sum += in[0].getAtIndex(Layouts.F32, plane + (long) iy * w + ix);
-                                }
-                            }
-                            int count = includePad ? padded : Math.max(0, ye - ys) * Math.max(0, xe - xs);
-                            o[0].setAtIndex(Layouts.F32, dst++, count == 0 ? 0f : sum / count);
-                        }
+                    for (int i = 0; i < outputsPerPlane; i++) {
+                        unravel(i, win, position);
+                        o[0].setAtIndex(Layouts.F32, (long) p * outputsPerPlane + i,
+                                pool(in[0], (long) p * plane, win, position, tap, includePad));
                     }
                 }
             });
+        }
+
+        /** The pooled value at output {@code position}: taps in row-major order, as the ONNX reference loops. */
+        private float pool(MemorySegment x, long plane, Window[] win, int[] position, int[] tap, boolean includePad) {
+            Arrays.fill(tap, 0);
+            float acc = max ? Float.NEGATIVE_INFINITY : 0f;
+            long inside = 0;
+            do {
+                long offset = 0;
+                boolean inRange = true;
+                for (int d = 0; d < win.length; d++) {
+                    Window w = win[d];
+                    int at = position[d] * w.stride() - w.padBegin() + tap[d] * w.dilation();
+                    inRange &= at >= 0 && at < w.in();
+                    offset = offset * w.in() + at;
+                }
+                if (inRange) {
+                    float v = x.getAtIndex(Layouts.F32, plane + offset);
+                    acc = max ? Math.max(acc, v) : acc + v;
+                    inside++;
+                }
+            } while (nextTap(win, tap));
+            if (max) {
+                return acc;
+            }
+            long count = includePad ? paddedCells(win, position) : inside;
+            return count == 0 ? 0f : acc / count;
+        }
+
+        /** Cells of the window at {@code position} inside the padded input (the divisor under count_include_pad). */
+        private static long paddedCells(Window[] win, int[] position) {
+            long cells = 1;
+            for (int d = 0; d < win.length; d++) {
+                Window w = win[d];
+                long first = (long) position[d] * w.stride() - w.padBegin();
+                long end = Math.min(first + (long) (w.kernel() - 1) * w.dilation() + 1, (long) w.in() + w.padEnd());
+                cells *= Math.max(0, Math.ceilDiv(end - first, w.dilation()));
+            }
+            return cells;
+        }
+
+        private static boolean nextTap(Window[] win, int[] tap) {
+            for (int d = win.length - 1; d >= 0; d--) {
+                if (++tap[d] < win[d].kernel()) {
+                    return true;
+                }
+                tap[d] = 0;
+            }
+            return false;
+        }
+
+        private static void unravel(int index, Window[] win, int[] position) {
+            for (int d = win.length - 1; d >= 0; d--) {
+                position[d] = index % win[d].out();
+                index /= win[d].out();
+            }
         }
     }
 

@@ -390,16 +390,14 @@ final class MathOps {
 
         @Override
         void checkAttributes(Node node) {
-            if (node.attributes().getString("weight", "").isEmpty()) {
-                throw invalid(node, "no weight attribute");
-            }
+            weightName(node);
         }
 
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
             ValueType x = inputs.get(0);
             requireType(node, x, "the input", ElementType.F32);
-            WeightMatrix w = context.weight(node.attributes().getString("weight", ""));
+            WeightMatrix w = context.weight(weightName(node));
             int in = w.cols();
             int outF = w.rows();
             if (x.rank() == 0 || x.dim(x.rank() - 1) != in) {
@@ -453,16 +451,14 @@ final class MathOps {
 
         @Override
         void checkAttributes(Node node) {
-            if (node.attributes().getString("weight", "").isEmpty()) {
-                throw invalid(node, "no weight attribute");
-            }
+            weightName(node);
         }
 
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
             ValueType ids = inputs.get(0);
             requireType(node, ids, "the ids", ElementType.I64, ElementType.I32);
-            String weight = node.attributes().getString("weight", "");
+            String weight = weightName(node);
             WeightMatrix table = context.weight(weight);
             int rows = table.rows();
             int dim = table.cols();

@@ -46,14 +46,6 @@ public final class Operators {
                 new ElementwiseOps.ClampOp("HardSigmoid", true),
                 new ElementwiseOps.ClampOp("Clip", false),
                 new ElementwiseOps.CastOp(),
-                new ElementwiseOps.ActivationOp(ElementwiseOps.Activation.LEAKY_RELU),
-                new ElementwiseOps.ActivationOp(ElementwiseOps.Activation.ELU),
-                new ElementwiseOps.ActivationOp(ElementwiseOps.Activation.SELU),
-                new ElementwiseOps.ActivationOp(ElementwiseOps.Activation.CELU),
-                new ElementwiseOps.ActivationOp(ElementwiseOps.Activation.THRESHOLDED_RELU),
-                new ElementwiseOps.ActivationOp(ElementwiseOps.Activation.HARD_SWISH),
-                new ElementwiseOps.ActivationOp(ElementwiseOps.Activation.SOFTPLUS),
-                new ElementwiseOps.ActivationOp(ElementwiseOps.Activation.SOFTSIGN),
                 new ElementwiseOps.PReluOp(),
                 new ElementwiseOps.CompareOp("Equal", ElementwiseOps.CompareOp.Relation.EQUAL),
                 new ElementwiseOps.CompareOp("Less", ElementwiseOps.CompareOp.Relation.LESS),
@@ -87,14 +79,8 @@ public final class Operators {
                 new ShapeOps.ConstantOfShapeOp(),
                 new MathOps.MatMulOp(),
                 new MathOps.SoftmaxOp(),
-                new MathOps.ReduceOp(MathOps.Reduction.MEAN),
-                new MathOps.ReduceOp(MathOps.Reduction.SUM),
-                new MathOps.ReduceOp(MathOps.Reduction.SUM_SQUARE),
                 new MathOps.ReduceOp(MathOps.Reduction.L1),
                 new MathOps.ReduceOp(MathOps.Reduction.L2),
-                new MathOps.ReduceOp(MathOps.Reduction.PROD),
-                new MathOps.ReduceOp(MathOps.Reduction.MAX),
-                new MathOps.ReduceOp(MathOps.Reduction.MIN),
                 new MathOps.ArgExtremumOp("ArgMax", true),
                 new MathOps.ArgExtremumOp("ArgMin", false),
                 new MathOps.LayerNormOp(),
@@ -108,13 +94,19 @@ public final class Operators {
                 new ConvOps.ConvTransposeOp(),
                 new ConvOps.BatchNormOp(),
                 ConvOps.GlobalPoolOp.average(),
-                new ConvOps.MaxPoolOp(),
-                new ConvOps.AveragePoolOp(),
+                ConvOps.PoolOp.max(),
+                ConvOps.PoolOp.average(),
                 ConvOps.GlobalPoolOp.max(),
                 new ConvOps.InstanceNormOp(),
                 new ConvOps.ResizeOp(),
         }) {
             ops.put(op.name(), op);
+        }
+        for (ElementwiseOps.Activation activation : ElementwiseOps.Activation.values()) {
+            ops.put(activation.onnxName, new ElementwiseOps.ActivationOp(activation));
+        }
+        for (MathOps.Reduction reduction : MathOps.Reduction.values()) {
+            ops.put(reduction.onnxName, new MathOps.ReduceOp(reduction));
         }
         return Collections.unmodifiableMap(ops);
     }
