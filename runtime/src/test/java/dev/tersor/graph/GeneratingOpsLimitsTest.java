@@ -116,14 +116,35 @@ class GeneratingOpsLimitsTest {
     }
 
     @Test
-    void convTransposeAttributesBeyond2dFailAtImportNamingTheNode() {
-        for (Attributes attributes : List.of(Attributes.builder().put("kernel_shape", new long[]{2, 2, 2}).build(),
-                Attributes.builder().put("strides", new long[]{2}).build(),
-                Attributes.builder().put("pads", new long[]{0, 0, 0, 0, 0, 0}).build(),
+    void convTransposeAttributesBeyond3dFailAtImportNamingTheNode() {
+        for (Attributes attributes : List.of(Attributes.builder().put("kernel_shape", new long[]{2, 2, 2, 2}).build(),
+                Attributes.builder().put("strides", new long[]{2, 2, 2, 2}).build(),
+                Attributes.builder().put("pads", new long[]{0, 0, 0, 0, 0, 0, 0, 0}).build(),
+                Attributes.builder().put("pads", new long[]{0, 0, 0}).build(),
                 Attributes.builder().put("auto_pad", "SAME").build())) {
             Node node = CompilerTest.node("ConvTranspose", List.of("x", "w"), "y", attributes);
             assertThatThrownBy(() -> Operators.of(node).check(node))
                     .isInstanceOf(UnsupportedModelException.class).hasMessageContaining("ConvTranspose node 'y'");
+        }
+    }
+
+    @Test
+    void convTransposeAttributesThatDoNotFitTheInputFailNamingTheNode() {
+        for (Attributes attributes : List.of(Attributes.builder().put("strides", new long[]{2}).build(),
+                Attributes.builder().put("dilations", new long[]{1, 1, 1}).build(),
+                Attributes.builder().put("pads", new long[]{0, 0}).build(),
+                Attributes.builder().put("output_shape", new long[]{3}).build())) {
+            MutableGraph g = new MutableGraph();
+            g.addInput(new ValueInfo("x", ElementType.F32, new int[]{1, 1, 2, 2}));
+            g.addConstant("w", Tensor.of(new float[4], 1, 1, 2, 2));
+            g.addOutput("y");
+            g.addNode(CompilerTest.node("ConvTranspose", List.of("x", "w"), "y", attributes));
+            assertThatThrownBy(() -> {
+                try (Model model = Model.of(compile(g), Execution.defaults())) {
+                    model.run(Map.of("x", Tensor.of(new float[4], 1, 1, 2, 2)));
+                }
+            }).as(attributes.toString()).isInstanceOf(InvalidModelException.class)
+                    .hasMessageContaining("ConvTranspose node 'y'");
         }
     }
 

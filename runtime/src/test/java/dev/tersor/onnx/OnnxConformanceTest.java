@@ -88,7 +88,6 @@ class OnnxConformanceTest {
         unsupported("node/test_(max|min)_(int8|uint8)", "INT8, supported");
         unsupported("node/test_resize_.*cubic.*", "mode 'cubic'");
         unsupported("node/test_resize_tf_crop_and_resize", "tf_crop_and_resize");
-        unsupported("node/test_convtranspose_(1d|3d)", "only 2-D transposed convolution");
     }
 
     private static void unsupported(String regex, String reason) {

@@ -270,8 +270,9 @@ final class ConvOps {
     }
 
     /**
-     * ConvTranspose over NCHW input with constant weights {@code [C][M/group][kh][kw]} and an optional
-     * constant bias {@code [M]}: each input pixel adds its weighted kernel to the output window it would
+     * ConvTranspose over {@code [N][C][spatial...]} input with one to three spatial axes, constant weights
+     * {@code [C][M/group][kernel...]} and an optional constant bias {@code [M]}: each input pixel adds its
+     * weighted kernel to the output window it would
      * have been computed from by Conv. Weights stay plain floats, not a weight matrix: this scatter is not
      * the matrix product that the compressed formats' kernels compute.
      */
@@ -288,13 +289,13 @@ final class ConvOps {
         void checkAttributes(Node node) {
             for (String name : AXIS_ATTRIBUTES) {
                 long[] values = node.attributes().getLongs(name, null);
-                if (values != null && values.length != 2) {
-                    throw unsupported(node, "only 2-D transposed convolution (" + name + " " + Arrays.toString(values) + ")");
+                if (values != null && (values.length < 1 || values.length > 3)) {
+                    throw unsupported(node, "only 1-D to 3-D transposed convolution (" + name + " " + Arrays.toString(values) + ")");
                 }
             }
             long[] pads = node.attributes().getLongs("pads", null);
-            if (pads != null && pads.length != 4) {
-                throw unsupported(node, "only 2-D transposed convolution (pads " + Arrays.toString(pads) + ")");
+            if (pads != null && (pads.length % 2 != 0 || pads.length < 2 || pads.length > 6)) {
+                throw unsupported(node, "only 1-D to 3-D transposed convolution (pads " + Arrays.toString(pads) + ")");
             }
             String autoPad = node.attributes().getString("auto_pad", "NOTSET");
             if (!List.of("NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER").contains(autoPad)) {
@@ -305,16 +306,22 @@ final class ConvOps {
             }
         }
 
-        /** The geometry of both spatial axes, after ONNX's rules for pads, output_padding, output_shape and auto_pad. */
+        /** The geometry of each spatial axis, after ONNX's rules for pads, output_padding, output_shape and auto_pad. */
         static TransposedAxis[] axes(Node node, int[] input, int[] kernel) {
-            long[] strides = node.attributes().getLongs("strides", new long[]{1, 1});
-            long[] dilations = node.attributes().getLongs("dilations", new long[]{1, 1});
-            long[] outputPadding = node.attributes().getLongs("output_padding", new long[]{0, 0});
+            int n = kernel.length;
+            long[] strides = node.attributes().getLongs("strides", ones(n));
+            long[] dilations = node.attributes().getLongs("dilations", ones(n));
+            long[] outputPadding = node.attributes().getLongs("output_padding", new long[n]);
             long[] outputShape = node.attributes().getLongs("output_shape", null);
-            long[] pads = node.attributes().getLongs("pads", new long[]{0, 0, 0, 0});
+            long[] pads = node.attributes().getLongs("pads", new long[2 * n]);
             String autoPad = node.attributes().getString("auto_pad", "NOTSET");
-            TransposedAxis[] result = new TransposedAxis[2];
-            for (int d = 0; d < 2; d++) {
+            if (strides.length != n || dilations.length != n || outputPadding.length != n || pads.length != 2 * n
+                    || outputShape != null && outputShape.length != n) {
+                throw invalid(node, "strides, dilations, output_padding, output_shape and pads do not all fit "
+                        + n + " spatial axes");
+            }
+            TransposedAxis[] result = new TransposedAxis[n];
+            for (int d = 0; d < n; d++) {
                 long in = input[2 + d];
                 long s = strides[d];
                 long dil = dilations[d];
@@ -336,7 +343,7 @@ final class ConvOps {
                     out = full;
                 } else {
                     begin = pads[d];
-                    long end = pads[d + 2];
+                    long end = pads[d + n];
                     if (begin < 0 || end < 0 || begin > Shapes.MAX_ELEMENTS || end > Shapes.MAX_ELEMENTS) {
                         throw invalid(node, "bad pads " + Arrays.toString(pads));
                     }
@@ -357,35 +364,42 @@ final class ConvOps {
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
             ValueType x = inputs.get(0);
             requireType(node, x, "the input", ElementType.F32);
-            if (x.rank() != 4) {
-                throw unsupported(node, "only 2-D transposed convolution on NCHW input, got " + x);
+            if (x.rank() < 3 || x.rank() > 5) {
+                throw unsupported(node, "only 1-D to 3-D transposed convolution on [N, C, spatial...] input, got " + x);
             }
             Tensor w = constant(node, inputs, 1, "the weight");
             int[] shape = x.shape();
             int batch = shape[0];
             int channels = shape[1];
             long group = node.attributes().getLong("group", 1);
-            if (w.type() != ElementType.F32 || w.rank() != 4 || w.dim(0) != channels || channels % group != 0) {
+            if (w.type() != ElementType.F32 || w.rank() != x.rank() || w.dim(0) != channels || channels % group != 0) {
                 throw invalid(node, "weight " + w + " does not fit " + channels + " input channels and group " + group);
             }
-            int[] kernel = {w.dim(2), w.dim(3)};
+            int[] kernel = Arrays.copyOfRange(w.shape(), 2, w.rank());
             long[] declared = node.attributes().getLongs("kernel_shape", null);
-            if (declared != null && (declared[0] != kernel[0] || declared[1] != kernel[1])) {
+            if (declared != null && !Arrays.equals(declared, Arrays.stream(kernel).asLongStream().toArray())) {
                 throw invalid(node, "kernel_shape " + Arrays.toString(declared) + " differs from the weight " + w);
             }
-            if (kernel[0] < 1 || kernel[1] < 1) {
+            if (Arrays.stream(kernel).anyMatch(k -> k < 1)) {
                 throw invalid(node, "empty kernel in the weight " + w);
             }
             int perGroupOut = w.dim(1);
             long outChannels = perGroupOut * group;
             TransposedAxis[] axes = axes(node, shape, kernel);
-            int[] out = boundedShape(node, new long[]{batch, outChannels, axes[0].out(), axes[1].out()}, ElementType.F32);
+            long[] outDims = new long[shape.length];
+            outDims[0] = batch;
+            outDims[1] = outChannels;
+            for (int d = 0; d < axes.length; d++) {
+                outDims[2 + d] = axes[d].out();
+            }
+            int[] out = boundedShape(node, outDims, ElementType.F32);
             MemorySegment bias = optionalBias(node, inputs, 2, outChannels);
             MemorySegment weights = w.data();
             int perGroupIn = (int) (channels / group);
+            long kernelTaps = Shapes.product(kernel, 0, kernel.length);
+            long inPlane = Shapes.product(shape, 2, shape.length);
+            long outPlane = Shapes.product(out, 2, out.length);
             return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
-                long inPlane = (long) shape[2] * shape[3];
-                long outPlane = (long) out[2] * out[3];
                 for (int n = 0; n < batch; n++) {
                     for (int m = 0; m < out[1]; m++) {
                         long dst = ((long) n * out[1] + m) * outPlane;
@@ -396,7 +410,7 @@ final class ConvOps {
                         int g = m / perGroupOut;
                         for (int c = g * perGroupIn; c < (g + 1) * perGroupIn; c++) {
                             long src = ((long) n * channels + c) * inPlane;
-                            long taps = ((long) c * perGroupOut + m % perGroupOut) * kernel[0] * kernel[1];
+                            long taps = ((long) c * perGroupOut + m % perGroupOut) * kernelTaps;
                             scatter(in[0], src, weights, taps, axes, o[0], dst);
                         }
                     }
@@ -404,31 +418,53 @@ final class ConvOps {
             });
         }
 
-        /** Adds one input plane, times each tap of its kernel, to the output plane at {@code dst}. */
+        /**
+         * Adds one input plane, times each tap of its kernel, to the output plane at {@code dst}: taps in
+         * row-major order, and for each tap the input in row-major order, a row of the last axis at a time.
+         */
         static void scatter(MemorySegment x, long src, MemorySegment weights, long taps, TransposedAxis[] axes,
                             MemorySegment y, long dst) {
-            TransposedAxis ay = axes[0];
-            TransposedAxis ax = axes[1];
-            for (int ky = 0; ky < ay.kernel(); ky++) {
-                for (int kx = 0; kx < ax.kernel(); kx++) {
-                    float tap = weights.getAtIndex(Layouts.F32, taps + (long) ky * ax.kernel() + kx);
-                    for (int iy = 0; iy < ay.in(); iy++) {
-                        long oy = (long) iy * ay.stride() + (long) ky * ay.dilation() - ay.padBegin();
-                        if (oy < 0 || oy >= ay.out()) {
-                            continue;
-                        }
-                        long row = dst + oy * ax.out();
-                        long from = src + (long) iy * ax.in();
+            int last = axes.length - 1;
+            TransposedAxis ax = axes[last];
+            int[] tap = new int[axes.length];
+            int[] row = new int[last];
+            long tapIndex = taps;
+            do {
+                float weight = weights.getAtIndex(Layouts.F32, tapIndex++);
+                long from = src;
+                do {
+                    long outRow = 0;
+                    boolean inside = true;
+                    for (int d = 0; d < last; d++) {
+                        TransposedAxis a = axes[d];
+                        long o = (long) row[d] * a.stride() + (long) tap[d] * a.dilation() - a.padBegin();
+                        inside &= o >= 0 && o < a.out();
+                        outRow = outRow * a.out() + o;
+                    }
+                    if (inside) {
+                        long at = dst + outRow * ax.out();
                         for (int ix = 0; ix < ax.in(); ix++) {
-                            long ox = (long) ix * ax.stride() + (long) kx * ax.dilation() - ax.padBegin();
+                            long ox = (long) ix * ax.stride() + (long) tap[last] * ax.dilation() - ax.padBegin();
                             if (ox >= 0 && ox < ax.out()) {
-                                float v = y.getAtIndex(Layouts.F32, row + ox);
-                                y.setAtIndex(Layouts.F32, row + ox, v + x.getAtIndex(Layouts.F32, from + ix) * tap);
+                                float v = y.getAtIndex(Layouts.F32, at + ox);
+                                y.setAtIndex(Layouts.F32, at + ox, v + x.getAtIndex(Layouts.F32, from + ix) * weight);
                             }
                         }
                     }
+                    from += ax.in();
+                } while (next(row, axes, TransposedAxis::in));
+            } while (next(tap, axes, TransposedAxis::kernel));
+        }
+
+        /** Advances a row-major position over {@code extent} of the first {@code position.length} axes; false past the end. */
+        private static boolean next(int[] position, TransposedAxis[] axes, java.util.function.ToIntFunction<TransposedAxis> extent) {
+            for (int d = position.length - 1; d >= 0; d--) {
+                if (++position[d] < extent.applyAsInt(axes[d])) {
+                    return true;
                 }
+                position[d] = 0;
             }
+            return false;
         }
     }
 
