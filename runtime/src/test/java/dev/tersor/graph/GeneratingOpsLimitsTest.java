@@ -85,7 +85,7 @@ class GeneratingOpsLimitsTest {
 
     @Test
     void unsupportedAttributeValuesFailAtImportNamingTheNode() {
-        for (Attributes attributes : List.of(Attributes.builder().put("mode", "cubic").build(),
+        for (Attributes attributes : List.of(Attributes.builder().put("mode", "lanczos").build(),
                 Attributes.builder().put("coordinate_transformation_mode", "tf_crop_and_resize").build(),
                 Attributes.builder().put("antialias", 1L).build())) {
             Node resize = CompilerTest.node("Resize", List.of("x", "", "scales"), "y", attributes);

@@ -86,7 +86,6 @@ class OnnxConformanceTest {
         unsupported("pytorch-operator/test_operator_add.*", "element type DOUBLE");
         unsupported("node/test_(max|min)_(float16|float64|int16|uint16|uint32|uint64)", "element type");
         unsupported("node/test_(max|min)_(int8|uint8)", "INT8, supported");
-        unsupported("node/test_resize_.*cubic.*", "mode 'cubic'");
         unsupported("node/test_resize_tf_crop_and_resize", "tf_crop_and_resize");
     }
 

@@ -13,6 +13,7 @@ import dev.tersor.kernels.tensor.TensorKernels.Binary;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /** 2-D convolution, transposed convolution and pooling over NCHW tensors, per-channel normalization, and resizing. */
 final class ConvOps {
@@ -739,8 +740,10 @@ final class ConvOps {
 
     /**
      * Resize (and Upsample, which the importer rewrites to it) of any rank by constant scales or sizes,
-     * in nearest or n-linear mode, with the coordinate transformations other than tf_crop_and_resize.
-     * Cubic mode, antialiasing and per-axis subsets fail at import.
+     * in nearest, n-linear or cubic mode, with the coordinate transformations other than
+     * tf_crop_and_resize. Each output coordinate of an axis reads 1, 2 or 4 taps of the input axis with
+     * fixed weights; the output sums the products of the taps of every axis. Antialiasing and per-axis
+     * subsets fail at import.
      */
     static final class ResizeOp extends AbstractOperator {
         private static final List<String> COORDINATES = List.of("half_pixel", "pytorch_half_pixel", "align_corners",
@@ -755,8 +758,8 @@ final class ConvOps {
         @Override
         void checkAttributes(Node node) {
             String mode = node.attributes().getString("mode", "nearest");
-            if (!mode.equals("nearest") && !mode.equals("linear")) {
-                throw unsupported(node, "mode '" + mode + "' (Tersor resizes in nearest and linear mode)");
+            if (!List.of("nearest", "linear", "cubic").contains(mode)) {
+                throw unsupported(node, "mode '" + mode + "'");
             }
             String coordinates = node.attributes().getString("coordinate_transformation_mode", "half_pixel");
             if (!COORDINATES.contains(coordinates)) {
@@ -804,74 +807,142 @@ final class ConvOps {
                 }
             }
             int[] out = boundedShape(node, dims, ElementType.F32);
-            boolean linear = node.attributes().getString("mode", "nearest").equals("linear");
+            String mode = node.attributes().getString("mode", "nearest");
             String coordinates = node.attributes().getString("coordinate_transformation_mode", "half_pixel");
             String rounding = node.attributes().getString("nearest_mode", "round_prefer_floor");
-            int[][] lo = new int[rank][];
-            int[][] hi = new int[rank][];
-            float[][] weight = new float[rank][];
-            boolean[] interpolated = new boolean[rank];
+            double cubicA = node.attributes().getFloat("cubic_coeff_a", -0.75f);
+            boolean excludeOutside = node.attributes().getLong("exclude_outside", 0) != 0;
+            int taps = switch (mode) {
+                case "linear" -> 2;
+                case "cubic" -> 4;
+                default -> 1;
+            };
+            int[][][] index = new int[rank][][];
+            double[][][] weight = new double[rank][][];
             for (int d = 0; d < rank; d++) {
-                lo[d] = new int[out[d]];
-                hi[d] = new int[out[d]];
-                weight[d] = new float[out[d]];
                 if (out[d] > 0 && shape[d] == 0) {
                     throw invalid(node, "cannot resize the empty axis " + d + " to " + out[d]);
                 }
+                index[d] = new int[out[d]][taps];
+                weight[d] = new double[out[d]][taps];
                 for (int o = 0; o < out[d]; o++) {
                     // ONNX measures the resized axis as in·scale, before rounding to whole elements.
                     double source = source(coordinates, o, scale[d], shape[d], shape[d] * scale[d]);
-                    if (linear) {
-                        double clamped = Math.clamp(source, 0, shape[d] - 1);
-                        int floor = (int) Math.floor(clamped);
-                        lo[d][o] = floor;
-                        hi[d][o] = Math.min(floor + 1, shape[d] - 1);
-                        weight[d][o] = (float) (clamped - floor);
-                        interpolated[d] |= weight[d][o] != 0;
-                    } else {
-                        int nearest = (int) Math.clamp(round(rounding, source), 0, shape[d] - 1);
-                        lo[d][o] = nearest;
-                        hi[d][o] = nearest;
+                    switch (mode) {
+                        case "linear" -> linearTaps(source, shape[d], index[d][o], weight[d][o]);
+                        case "cubic" -> cubicTaps(source, shape[d], cubicA, excludeOutside, index[d][o], weight[d][o]);
+                        default -> {
+                            index[d][o][0] = (int) Math.clamp(round(rounding, source), 0, shape[d] - 1);
+                            weight[d][o][0] = 1;
+                        }
                     }
                 }
             }
             int[] strides = Shapes.strides(shape);
-            int[] active = java.util.stream.IntStream.range(0, rank).filter(d -> interpolated[d]).toArray();
+            // Axes where every output copies one input element need no tap loop: their first tap with
+            // weight 1 is the element.
+            int[] active = IntStream.range(0, rank).filter(d -> Arrays.stream(weight[d]).anyMatch(w -> !copies(w))).toArray();
+            int[] passive = IntStream.range(0, rank).filter(d -> Arrays.binarySearch(active, d) < 0).toArray();
+            int combinations = (int) Math.pow(taps, active.length);
             int size = Shapes.size(out);
             return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
-                int[] index = new int[rank];
+                int[] at = new int[rank];
                 for (int i = 0; i < size; i++) {
                     long base = 0;
-                    for (int d = 0; d < rank; d++) {
-                        base += (long) lo[d][index[d]] * strides[d];
+                    for (int d : passive) {
+                        int[] tapIndex = index[d][at[d]];
+                        double[] tapWeight = weight[d][at[d]];
+                        base += (long) tapIndex[firstWhole(tapWeight)] * strides[d];
                     }
                     double value = 0;
-                    for (int corner = 0; corner < 1 << active.length; corner++) {
-                        long at = base;
+                    // The first active axis's tap varies fastest.
+                    for (int combination = 0; combination < combinations; combination++) {
+                        long element = base;
                         double w = 1;
-                        for (int k = 0; k < active.length; k++) {
+                        for (int k = 0, rest = combination; k < active.length; k++, rest /= taps) {
                             int d = active[k];
-                            float f = weight[d][index[d]];
-                            if ((corner >> k & 1) != 0) {
-                                at += (long) (hi[d][index[d]] - lo[d][index[d]]) * strides[d];
-                                w *= f;
-                            } else {
-                                w *= 1 - f;
-                            }
+                            int t = rest % taps;
+                            element += (long) index[d][at[d]][t] * strides[d];
+                            w *= weight[d][at[d]][t];
                         }
                         if (w != 0) {
-                            value += w * in[0].getAtIndex(Layouts.F32, at);
+                            value += w * in[0].getAtIndex(Layouts.F32, element);
                         }
                     }
                     o[0].setAtIndex(Layouts.F32, i, (float) value);
                     for (int d = rank - 1; d >= 0; d--) {
-                        if (++index[d] < out[d]) {
+                        if (++at[d] < out[d]) {
                             break;
                         }
-                        index[d] = 0;
+                        at[d] = 0;
                     }
                 }
             });
+        }
+
+        /** Whether an output coordinate's taps only copy one element: one weight 1, the others 0. */
+        private static boolean copies(double[] weights) {
+            int whole = firstWhole(weights);
+            if (whole < 0) {
+                return false;
+            }
+            for (int t = 0; t < weights.length; t++) {
+                if (t != whole && weights[t] != 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static int firstWhole(double[] weights) {
+            for (int t = 0; t < weights.length; t++) {
+                if (weights[t] == 1) {
+                    return t;
+                }
+            }
+            return -1;
+        }
+
+        /** The two neighbours of the clamped source coordinate, weighted by distance in float as ONNX Runtime does. */
+        private static void linearTaps(double source, int in, int[] index, double[] weight) {
+            double clamped = Math.clamp(source, 0, in - 1);
+            int floor = (int) Math.floor(clamped);
+            float fraction = (float) (clamped - floor);
+            index[0] = floor;
+            index[1] = Math.min(floor + 1, in - 1);
+            weight[0] = 1 - fraction;
+            weight[1] = fraction;
+        }
+
+        /**
+         * ONNX's cubic convolution: the four elements nearest the source coordinate (the lower one on a
+         * tie), edges repeated beyond the axis, weighted by Keys' kernel with parameter {@code a}; with
+         * {@code excludeOutside}, taps beyond the axis weigh 0 and the others are renormalized.
+         */
+        private static void cubicTaps(double source, int in, double a, boolean excludeOutside, int[] index,
+                                      double[] weight) {
+            double floor = Math.floor(source);
+            // The distance to the left neighbour in (0, 1]: an integer coordinate is its right neighbour.
+            double r = source == floor ? 1 : source - floor;
+            long first = (long) Math.ceil(source) - 2;
+            weight[0] = ((a * (r + 1) - 5 * a) * (r + 1) + 8 * a) * (r + 1) - 4 * a;
+            weight[1] = ((a + 2) * r - (a + 3)) * r * r + 1;
+            weight[2] = ((a + 2) * (1 - r) - (a + 3)) * (1 - r) * (1 - r) + 1;
+            weight[3] = ((a * (2 - r) - 5 * a) * (2 - r) + 8 * a) * (2 - r) - 4 * a;
+            double sum = 0;
+            for (int t = 0; t < 4; t++) {
+                long at = first + t;
+                if (excludeOutside && (at < 0 || at >= in)) {
+                    weight[t] = 0;
+                }
+                sum += weight[t];
+                index[t] = Math.clamp(at, 0, in - 1);
+            }
+            if (excludeOutside) {
+                for (int t = 0; t < 4; t++) {
+                    weight[t] /= sum;
+                }
+            }
         }
 
         /** The input coordinate that output coordinate {@code o} samples. */
