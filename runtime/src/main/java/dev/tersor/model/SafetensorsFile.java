@@ -43,6 +43,8 @@ final class SafetensorsFile {
 
     static final String METADATA_KEY = "__metadata__";
     static final long ALIGNMENT = 64;
+    /** Key prefix of the zero-filled arrays that align the next array. */
+    static final String PADDING_PREFIX = "__pad_";
     /** Largest header accepted, so a hostile length cannot force a huge read. */
     static final long MAX_HEADER_BYTES = 64L << 20;
     /** Largest slice handed to a channel or checksum at once (buffers are int-indexed). */
@@ -117,7 +119,7 @@ final class SafetensorsFile {
         for (Entry e : entries) {
             long aligned = align(position);
             if (aligned > position) {
-                String key = uniqueKey(keys, "__pad_" + pads++);
+                String key = uniqueKey(keys, PADDING_PREFIX + pads++);
                 laid.add(new Entry(key, ElementType.U8, new long[]{aligned - position},
                         MemorySegment.ofArray(new byte[(int) (aligned - position)])));
                 offsets.add(new long[]{position, aligned});

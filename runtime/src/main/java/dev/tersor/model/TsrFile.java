@@ -12,6 +12,7 @@ import dev.tersor.graph.Tensor;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -227,7 +228,9 @@ public final class TsrFile {
             Map<String, String> free = new LinkedHashMap<>(metadata);
             free.keySet().removeAll(RESERVED_METADATA);
             checkMetadata(free, metadata.get(METADATA_CRC));
-            Graph graph = GraphJson.read(graphText, new Claims(header.arrays()), readableFromAnyThread(file), constants);
+            Claims claims = new Claims(header.arrays());
+            Graph graph = GraphJson.read(graphText, claims, readableFromAnyThread(file), constants);
+            claims.requireOnlyPaddingUnclaimed();
             String identity = Long.toHexString(graphCrc) + "-" + metadata.getOrDefault(METADATA_CRC, "none") + "-"
                     + file.byteSize();
             return new Contents(graph, free, null, identity);
@@ -270,8 +273,9 @@ public final class TsrFile {
 
     /**
      * The one place that decides which stored bytes the graph may use: each array at most once,
-     * 64-byte aligned unless empty, and matching the checksum the graph recorded for it. Padding and
-     * every other byte of the data section are covered by the safetensors tiling check.
+     * 64-byte aligned unless empty, and matching the checksum the graph recorded for it. Every other
+     * array must be the writer's alignment padding, fewer than 64 zero bytes, so no byte of the data
+     * section escapes both a checksum and a check (the safetensors tiling check places them all).
      */
     private static final class Claims implements GraphJson.Arrays {
         private final Map<String, SafetensorsFile.Stored> arrays;
@@ -302,6 +306,22 @@ public final class TsrFile {
         public void check(GraphJson.ArrayRef ref, SafetensorsFile.Entry entry, String where) {
             if (crc32c(entry.data()) != ref.crc32c()) {
                 throw new TsrFormatException(where + ": checksum mismatch in array '" + ref.array() + "' (corrupted file)");
+            }
+        }
+
+        void requireOnlyPaddingUnclaimed() {
+            for (var e : arrays.entrySet()) {
+                if (claimed.contains(e.getKey())) {
+                    continue;
+                }
+                MemorySegment data = e.getValue().entry().data();
+                boolean padding = e.getKey().startsWith(SafetensorsFile.PADDING_PREFIX)
+                        && data.byteSize() < SafetensorsFile.ALIGNMENT
+                        && data.elements(ValueLayout.JAVA_BYTE).allMatch(b -> b.get(ValueLayout.JAVA_BYTE, 0) == 0);
+                if (!padding) {
+                    throw new TsrFormatException("array '" + e.getKey() + "' is neither used by the graph nor zero padding"
+                            + " (corrupted or altered file)");
+                }
             }
         }
     }

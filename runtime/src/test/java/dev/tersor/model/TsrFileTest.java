@@ -195,6 +195,19 @@ class TsrFileTest {
     }
 
     @Test
+    void aByteSetInAlignmentPaddingIsRejected() throws Exception {
+        byte[] file = Files.readAllBytes(mixed);
+        TsrSurgery s = TsrSurgery.open(file);
+        String pad = s.header.keySet().stream().filter(k -> k.startsWith("__pad_")).findFirst().orElseThrow();
+        long dataStart = file.length - s.data.length;
+        file[(int) (dataStart + s.range(pad)[0])] = 1;
+        Path bad = dir.resolve("padding.tsr");
+        Files.write(bad, file);
+        assertThatThrownBy(() -> Model.load(bad).close()).isInstanceOf(TsrFormatException.class)
+                .hasMessageContaining("'" + pad + "'").hasMessageContaining("zero padding");
+    }
+
+    @Test
     void otherVersionsAreRejected() throws Exception {
         TsrSurgery s = TsrSurgery.open(Files.readAllBytes(dense));
         Json.object(s.header.get("__metadata__"), "m").put("tersor.version", "2");
