@@ -90,8 +90,16 @@ public final class TsrFile {
     }
 
     static void write(Graph graph, Path path, Map<String, String> metadata) throws IOException {
+        write(graph, path, metadata, DeflatedMetadata.THRESHOLD);
+    }
+
+    /**
+     * Writes {@code graph} and {@code metadata}, the entries of {@code deflateFrom} UTF-8 bytes or more
+     * deflated ({@link Integer#MAX_VALUE}: none, as files written before deflation were).
+     */
+    static void write(Graph graph, Path path, Map<String, String> metadata, int deflateFrom) throws IOException {
         for (String key : metadata.keySet()) {
-            if (RESERVED_METADATA.contains(key)) {
+            if (RESERVED_METADATA.contains(key) || key.startsWith(DeflatedMetadata.MARKER_PREFIX)) {
                 throw new IllegalArgumentException("metadata key '" + key + "' is reserved by the container");
             }
         }
@@ -124,7 +132,17 @@ public final class TsrFile {
         all.put(VERSION_KEY, String.valueOf(VERSION));
         all.put(GRAPH_KEY, graphJson);
         all.put(GRAPH_CRC_KEY, Long.toHexString(crc32c(MemorySegment.ofArray(graphJson.getBytes(StandardCharsets.UTF_8)))));
-        all.putAll(metadata);
+        for (var e : metadata.entrySet()) {
+            byte[] utf8 = e.getValue().getBytes(StandardCharsets.UTF_8);
+            if (utf8.length >= deflateFrom) {
+                byte[] deflated = DeflatedMetadata.deflate(utf8);
+                GraphJson.ArrayRef ref = store(entries, keys, "metadata::" + e.getKey(), ElementType.U8,
+                        new long[]{deflated.length}, MemorySegment.ofArray(deflated));
+                all.put(DeflatedMetadata.MARKER_PREFIX + e.getKey(), new DeflatedMetadata.Marker(ref, utf8.length).value());
+            } else {
+                all.put(e.getKey(), e.getValue());
+            }
+        }
         all.put(METADATA_CRC, Long.toHexString(metadataCrc(metadata)));
         SafetensorsFile.write(path, all, entries);
     }
@@ -225,10 +243,9 @@ public final class TsrFile {
             if (crc32c(MemorySegment.ofArray(graphText.getBytes(StandardCharsets.UTF_8))) != graphCrc) {
                 throw new TsrFormatException("checksum mismatch in the graph description");
             }
-            Map<String, String> free = new LinkedHashMap<>(metadata);
-            free.keySet().removeAll(RESERVED_METADATA);
-            checkMetadata(free, metadata.get(METADATA_CRC));
             Claims claims = new Claims(header.arrays());
+            Map<String, String> free = freeMetadata(metadata, claims);
+            checkMetadata(free, metadata.get(METADATA_CRC));
             Graph graph = GraphJson.read(graphText, claims, readableFromAnyThread(file), constants);
             claims.requireOnlyPaddingUnclaimed();
             String identity = Long.toHexString(graphCrc) + "-" + metadata.getOrDefault(METADATA_CRC, "none") + "-"
@@ -247,6 +264,33 @@ public final class TsrFile {
      */
     private static boolean readableFromAnyThread(MemorySegment file) {
         return file.isAccessibleBy(new Thread(() -> { }));
+    }
+
+    /**
+     * The model's free-form entries in file order, each deflated one inflated in its marker's place, so
+     * the checksum sees the entries the writer was given, in their order.
+     */
+    private static Map<String, String> freeMetadata(Map<String, String> metadata, Claims claims) {
+        Map<String, String> free = new LinkedHashMap<>();
+        for (var e : metadata.entrySet()) {
+            String key = e.getKey();
+            String value = e.getValue();
+            if (RESERVED_METADATA.contains(key)) {
+                continue;
+            }
+            if (key.startsWith(DeflatedMetadata.MARKER_PREFIX)) {
+                key = key.substring(DeflatedMetadata.MARKER_PREFIX.length());
+                DeflatedMetadata.Marker marker = DeflatedMetadata.Marker.parse(e.getKey(), value);
+                String where = "metadata entry '" + key + "'";
+                SafetensorsFile.Entry stored = claims.claim(marker.array(), where);
+                claims.check(marker.array(), stored, where);
+                value = DeflatedMetadata.inflate(key, stored.data(), marker.length());
+            }
+            if (free.put(key, value) != null) {
+                throw new TsrFormatException("metadata entry '" + key + "' is stored twice");
+            }
+        }
+        return free;
     }
 
     /** The free-form entries must match their checksum; files without entries may lack it. */

@@ -23,14 +23,19 @@ class TsrMetadataTest {
     @TempDir
     static Path dir;
 
+    /** The tokenizer stored as header text, as files written before large entries were deflated. */
     static Path withTokenizer;
+    /** The same container as written today: the tokenizer deflated into an array. */
+    static Path withDeflatedTokenizer;
 
     @BeforeAll
     static void write() throws Exception {
         withTokenizer = dir.resolve("cls-tokenizer.tsr");
+        withDeflatedTokenizer = dir.resolve("cls-deflated-tokenizer.tsr");
         String tokenizer = Files.readString(TestModels.miniLmTokenizer());
         try (Model m = Model.importOnnx(TestModels.ppOcrClassifier(), ImportOptions.defaults(), Execution.defaults())) {
-            m.save(withTokenizer, Map.of("tokenizer.json", tokenizer));
+            TsrFile.write(m.graph(), withTokenizer, Map.of("tokenizer.json", tokenizer), Integer.MAX_VALUE);
+            m.save(withDeflatedTokenizer, Map.of("tokenizer.json", tokenizer));
         }
     }
 
@@ -59,6 +64,45 @@ class TsrMetadataTest {
                 .hasMessage("checksum mismatch in the metadata entries [tokenizer.json]");
         assertThatThrownBy(() -> Model.load(bad).close()).isInstanceOf(TsrFormatException.class)
                 .hasMessage("checksum mismatch in the metadata entries [tokenizer.json]");
+    }
+
+    @Test
+    void aLargeEntryIsStoredDeflatedAndReadsBackUnchanged() throws Exception {
+        String tokenizer = Files.readString(TestModels.miniLmTokenizer());
+        TsrSurgery s = TsrSurgery.open(Files.readAllBytes(withDeflatedTokenizer));
+        Map<String, Object> header = Json.object(s.header.get("__metadata__"), "metadata");
+        assertThat(header).doesNotContainKey("tokenizer.json").containsKey("tersor.deflated.tokenizer.json");
+        assertThat(Files.size(withTokenizer) - Files.size(withDeflatedTokenizer))
+                .as("bytes saved").isGreaterThan(tokenizer.length() / 2);
+        try (Model m = Model.load(withDeflatedTokenizer)) {
+            assertThat(m.metadata()).containsExactly(Map.entry("tokenizer.json", tokenizer));
+        }
+        assertThat(TsrFile.verify(withDeflatedTokenizer).metadata()).containsEntry("tokenizer.json", tokenizer);
+    }
+
+    @Test
+    void aDamagedDeflatedEntryIsRejected() throws Exception {
+        byte[] file = Files.readAllBytes(withDeflatedTokenizer);
+        TsrSurgery s = TsrSurgery.open(file);
+        int[] range = s.range("metadata::tokenizer.json");
+        byte[] flipped = file.clone();
+        flipped[file.length - s.data.length + (range[0] + range[1]) / 2] ^= 0x04;
+        Path bad = dir.resolve("deflated-flipped.tsr");
+        Files.write(bad, flipped);
+        assertThatThrownBy(() -> Model.load(bad).close()).isInstanceOf(TsrFormatException.class)
+                .hasMessageContaining("checksum mismatch in array 'metadata::tokenizer.json'");
+
+        Map<String, Object> header = Json.object(s.header.get("__metadata__"), "metadata");
+        String marker = (String) header.get("tersor.deflated.tokenizer.json");
+        String[] fields = marker.split(" ");
+        for (String length : new String[]{String.valueOf(Long.parseLong(fields[2]) - 1),
+                String.valueOf(Long.parseLong(fields[2]) + 1), "-1", "99999999999", "x"}) {
+            header.put("tersor.deflated.tokenizer.json", fields[0] + " " + fields[1] + " " + length);
+            Path wrong = dir.resolve("deflated-length.tsr");
+            Files.write(wrong, s.toBytes());
+            assertThatThrownBy(() -> Model.load(wrong).close()).as(length).isInstanceOf(TsrFormatException.class)
+                    .hasMessageContaining("tokenizer.json");
+        }
     }
 
     @Test
