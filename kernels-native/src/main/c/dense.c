@@ -259,9 +259,7 @@ TK_AVX512 void tk_dense_avx512(const tk_dense_args *a) {
         }
     }
     if (r < a->row_end) {
-#define TK_DENSE_EDGE_CALL(R) dense_rows_avx512(a, r, R)
-        TK_ROWS_UP_TO_12(a->row_end - r, TK_DENSE_EDGE_CALL)
-#undef TK_DENSE_EDGE_CALL
+        TK_ROWS_UP_TO_12(a->row_end - r, dense_rows_avx512, a, r)
     }
 }
 
