@@ -152,7 +152,7 @@ TK_AVX2_INLINE void block_avx2_n(const tk_chunk *c, int n, const void *x, int64_
             acc[v][k] = _mm256_setzero_ps();
         }
         if (!first) {
-            acc[v][0] = masked && v == nv - 1 ? tk8_load_masked(y, yo + b0 + 8 * v, m) : tk8_load(y, yo + b0 + 8 * v);
+            acc[v][0] = tk8_load_block(y, yo + b0 + 8 * v, v, nv, masked, m);
         }
     }
     int i = 0;
@@ -161,7 +161,7 @@ TK_AVX2_INLINE void block_avx2_n(const tk_chunk *c, int n, const void *x, int64_
             const int64_t xo = (int64_t) c->col[i + k] * batch + b0;
             const __m256 w = _mm256_broadcast_ss(c->w + i + k);
             for (int v = 0; v < nv; v++) {
-                const __m256 xv = masked && v == nv - 1 ? tk8_load_masked(x, xo + 8 * v, m) : tk8_load(x, xo + 8 * v);
+                const __m256 xv = tk8_load_block(x, xo + 8 * v, v, nv, masked, m);
                 acc[v][k] = _mm256_fmadd_ps(w, xv, acc[v][k]);
             }
         }
@@ -170,26 +170,17 @@ TK_AVX2_INLINE void block_avx2_n(const tk_chunk *c, int n, const void *x, int64_
         const int64_t xo = (int64_t) c->col[i] * batch + b0;
         const __m256 w = _mm256_broadcast_ss(c->w + i);
         for (int v = 0; v < nv; v++) {
-            const __m256 xv = masked && v == nv - 1 ? tk8_load_masked(x, xo + 8 * v, m) : tk8_load(x, xo + 8 * v);
+            const __m256 xv = tk8_load_block(x, xo + 8 * v, v, nv, masked, m);
             acc[v][0] = _mm256_fmadd_ps(w, xv, acc[v][0]);
         }
     }
     for (int v = 0; v < nv; v++) {
-        __m256 out = acc[v][0];
-        if (u == 4) {
-            out = _mm256_add_ps(_mm256_add_ps(acc[v][0], acc[v][1]), _mm256_add_ps(acc[v][2], acc[v][3]));
-        } else if (u == 2) {
-            out = _mm256_add_ps(acc[v][0], acc[v][1]);
-        }
+        __m256 out = tk8_sum_partials(acc[v], u);
         if (last) {
             out = _mm256_mul_ps(_mm256_fmadd_ps(_mm256_loadu_ps(colsum + 8 * v), _mm256_set1_ps(implicit), out),
                                 _mm256_set1_ps(scale));
         }
-        if (masked && v == nv - 1) {
-            tk8_store_masked(y, yo + b0 + 8 * v, m, out);
-        } else {
-            tk8_store(y, yo + b0 + 8 * v, out);
-        }
+        tk8_store_block(y, yo + b0 + 8 * v, v, nv, masked, m, out);
     }
 }
 

@@ -109,8 +109,7 @@ TK_AVX2_INLINE void dense_tile_avx2(const tk_dense_args *a, int64_t r, const int
         const int64_t xo = j * batch + b0;
         __m256 xv[2];
         for (int v = 0; v < V; v++) {
-            const int last = v == V - 1;
-            xv[v] = masked && last ? tk8_load_masked(a->x, xo + 8 * v, m) : tk8_load(a->x, xo + 8 * v);
+            xv[v] = tk8_load_block(a->x, xo + 8 * v, v, V, masked, m);
         }
         for (int i = 0; i < R; i++) {
             const __m256 wv = _mm256_set1_ps(tk_f32(w + i * stride, j));
@@ -121,12 +120,7 @@ TK_AVX2_INLINE void dense_tile_avx2(const tk_dense_args *a, int64_t r, const int
     }
     for (int i = 0; i < R; i++) {
         for (int v = 0; v < V; v++) {
-            const int64_t yo = (r + i) * batch + b0 + 8 * v;
-            if (masked && v == V - 1) {
-                tk8_store_masked(a->y, yo, m, acc[i][v]);
-            } else {
-                tk8_store(a->y, yo, acc[i][v]);
-            }
+            tk8_store_block(a->y, (r + i) * batch + b0 + 8 * v, v, V, masked, m, acc[i][v]);
         }
     }
 }

@@ -465,8 +465,7 @@ TK_AVX2_INLINE void q8_float_block_avx2(const tk_q8_args *a, const int8_t *w, in
     for (int64_t j = 0; j < a->cols; j++) {
         const __m256 c = _mm256_set1_ps((float) w[j]);
         for (int v = 0; v < nv; v++) {
-            const __m256 xv = masked && v == nv - 1 ? tk8_load_masked(a->x, j * batch + b0 + 8 * v, m)
-                                                    : tk8_load(a->x, j * batch + b0 + 8 * v);
+            const __m256 xv = tk8_load_block(a->x, j * batch + b0 + 8 * v, v, nv, masked, m);
             acc[v] = _mm256_fmadd_ps(c, xv, acc[v]);
         }
     }
@@ -502,17 +501,12 @@ TK_AVX2 static void q8_float_avx2(const tk_q8_args *a) {
             continue;
         }
         __m256 acc[4];
-#define Q8_FLOAT_CALL(nv, masked)                                                          \
-    do {                                                                                   \
-        q8_float_block_avx2(a, w, b, m, nv, masked, acc);                                  \
-        for (int v = 0; v < nv; v++) {                                                     \
-            const __m256 o = _mm256_mul_ps(acc[v], rs);                                    \
-            if (masked && v == nv - 1) {                                                   \
-                tk8_store_masked(a->y, r * batch + b + 8 * v, m, o);                       \
-            } else {                                                                       \
-                tk8_store(a->y, r * batch + b + 8 * v, o);                                 \
-            }                                                                              \
-        }                                                                                  \
+#define Q8_FLOAT_CALL(nv, masked)                                                                     \
+    do {                                                                                              \
+        q8_float_block_avx2(a, w, b, m, nv, masked, acc);                                             \
+        for (int v = 0; v < nv; v++) {                                                                \
+            tk8_store_block(a->y, r * batch + b + 8 * v, v, nv, masked, m, _mm256_mul_ps(acc[v], rs)); \
+        }                                                                                             \
     } while (0)
         TK_AVX2_BATCHED(batch, b, m, Q8_FLOAT_CALL)
 #undef Q8_FLOAT_CALL

@@ -52,6 +52,34 @@ TK_AVX2_INLINE __m256 tk8_collect(const void *x, const void *idx, int32_t width,
                           tk_f32(x, tk_at(idx, width, p + 6)), tk_f32(x, tk_at(idx, width, p + 7)));
 }
 
+/*
+ * Vector v of a batched block of nv vectors at base + i (see TK_AVX2_BATCHED): the last one partial
+ * under mask m when `masked`. All three are compile-time constants in the unrolled block kernels, so
+ * each access is one plain or one masked instruction.
+ */
+TK_AVX2_INLINE __m256 tk8_load_block(const void *base, int64_t i, int v, int nv, int masked, __m256i m) {
+    return masked && v == nv - 1 ? tk8_load_masked(base, i, m) : tk8_load(base, i);
+}
+
+TK_AVX2_INLINE void tk8_store_block(void *base, int64_t i, int v, int nv, int masked, __m256i m, __m256 x) {
+    if (masked && v == nv - 1) {
+        tk8_store_masked(base, i, m, x);
+    } else {
+        tk8_store(base, i, x);
+    }
+}
+
+/*
+ * acc[0] + … + acc[u - 1] for the u = 1, 2 or 4 independent accumulators of one vector of a batched
+ * block, paired in the one order every batched kernel uses.
+ */
+TK_AVX2_INLINE __m256 tk8_sum_partials(const __m256 *acc, const int u) {
+    if (u == 4) {
+        return _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
+    }
+    return u == 2 ? _mm256_add_ps(acc[0], acc[1]) : acc[0];
+}
+
 /* v with the lanes outside mask set to +0.0, whatever they held (NaN and infinities included). */
 TK_AVX2_INLINE __m256 tk8_keep(__m256 v, __m256i mask) {
     return _mm256_and_ps(v, _mm256_castsi256_ps(mask));
