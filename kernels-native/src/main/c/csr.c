@@ -60,13 +60,7 @@ TK_INLINE void csr_portable(const tk_csr_args *a, const int32_t cw) {
         }
         return;
     }
-    int64_t b0 = 0;
-    for (; b0 + TK_BLOCK <= batch; b0 += TK_BLOCK) {
-        csr_block_portable(a, cw, b0, TK_BLOCK);
-    }
-    if (b0 < batch) {
-        csr_block_portable(a, cw, b0, batch - b0);
-    }
+    TK_PORTABLE_BATCHED(batch, csr_block_portable, a, cw);
 }
 
 void tk_csr_portable(const tk_csr_args *a) {
@@ -154,9 +148,7 @@ TK_AVX2_INLINE void csr_avx2(const tk_csr_args *a, const int32_t cw) {
         csr_vec_avx2(a, cw);
         return;
     }
-#define CSR_BLOCK(nv, masked) csr_block_avx2(a, cw, b0, nv, masked, m)
-    TK_AVX2_BATCHED(a->batch, b0, m, CSR_BLOCK)
-#undef CSR_BLOCK
+    TK_AVX2_BATCHED(a->batch, csr_block_avx2, a, cw);
 }
 
 TK_AVX2 void tk_csr_avx2(const tk_csr_args *a) {

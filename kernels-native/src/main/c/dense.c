@@ -56,13 +56,7 @@ void tk_dense_portable(const tk_dense_args *a) {
         }
         return;
     }
-    int64_t b0 = 0;
-    for (; b0 + TK_BLOCK <= batch; b0 += TK_BLOCK) {
-        dense_block_portable(a, b0, TK_BLOCK);
-    }
-    if (b0 < batch) {
-        dense_block_portable(a, b0, batch - b0);
-    }
+    TK_PORTABLE_BATCHED(batch, dense_block_portable, a);
 }
 
 /* ---------------------------------------------------------------------------------------------- */

@@ -110,13 +110,7 @@ TK_INLINE void grouped_portable(const tk_grouped_args *a, const int32_t cw) {
         grouped_vec_portable(a, cw);
         return;
     }
-    int64_t b0 = 0;
-    for (; b0 + TK_BLOCK <= a->batch; b0 += TK_BLOCK) {
-        grouped_block_portable(a, cw, b0, TK_BLOCK);
-    }
-    if (b0 < a->batch) {
-        grouped_block_portable(a, cw, b0, a->batch - b0);
-    }
+    TK_PORTABLE_BATCHED(a->batch, grouped_block_portable, a, cw);
 }
 
 void tk_grouped_portable(const tk_grouped_args *a) {
@@ -239,9 +233,7 @@ TK_AVX2_INLINE void grouped_avx2(const tk_grouped_args *a, const int32_t cw) {
         grouped_vec_avx2(a, cw);
         return;
     }
-#define GROUPED_BLOCK(nv, masked) grouped_block_avx2(a, cw, b0, nv, masked, m)
-    TK_AVX2_BATCHED(a->batch, b0, m, GROUPED_BLOCK)
-#undef GROUPED_BLOCK
+    TK_AVX2_BATCHED(a->batch, grouped_block_avx2, a, cw);
 }
 
 TK_AVX2 void tk_grouped_avx2(const tk_grouped_args *a) {

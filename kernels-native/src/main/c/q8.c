@@ -455,10 +455,14 @@ TK_AVX2_INLINE __m256i q8_dot_avx2(__m256i acc, __m256i q, __m256i w) {
 
 Q8_YMM_BLOCK_KERNEL(TK_AVX2, q8_block_avx2, q8_dot_avx2)
 
-/* Float activations: nv vectors of 8 batch columns from b0, the last under mask m when `masked`. */
-TK_AVX2_INLINE void q8_float_block_avx2(const tk_q8_args *a, const int8_t *w, int64_t b0, __m256i m,
-                                        const int nv, const int masked, __m256 acc[4]) {
+/*
+ * Float activations: row r (codes w, scale rs) at nv vectors of 8 batch columns from b0, the last under
+ * mask m when `masked`.
+ */
+TK_AVX2_INLINE void q8_float_block_avx2(const tk_q8_args *a, const int8_t *w, int64_t r, __m256 rs, int64_t b0,
+                                        const int nv, const int masked, __m256i m) {
     const int64_t batch = a->batch;
+    __m256 acc[4];
     for (int v = 0; v < nv; v++) {
         acc[v] = _mm256_setzero_ps();
     }
@@ -468,6 +472,9 @@ TK_AVX2_INLINE void q8_float_block_avx2(const tk_q8_args *a, const int8_t *w, in
             const __m256 xv = tk8_load_block(a->x, j * batch + b0 + 8 * v, v, nv, masked, m);
             acc[v] = _mm256_fmadd_ps(c, xv, acc[v]);
         }
+    }
+    for (int v = 0; v < nv; v++) {
+        tk8_store_block(a->y, r * batch + b0 + 8 * v, v, nv, masked, m, _mm256_mul_ps(acc[v], rs));
     }
 }
 
@@ -500,16 +507,7 @@ TK_AVX2 static void q8_float_avx2(const tk_q8_args *a) {
             tk_set_f32(a->y, r, s * tk_f32(a->row_scale, r));
             continue;
         }
-        __m256 acc[4];
-#define Q8_FLOAT_CALL(nv, masked)                                                                     \
-    do {                                                                                              \
-        q8_float_block_avx2(a, w, b, m, nv, masked, acc);                                             \
-        for (int v = 0; v < nv; v++) {                                                                \
-            tk8_store_block(a->y, r * batch + b + 8 * v, v, nv, masked, m, _mm256_mul_ps(acc[v], rs)); \
-        }                                                                                             \
-    } while (0)
-        TK_AVX2_BATCHED(batch, b, m, Q8_FLOAT_CALL)
-#undef Q8_FLOAT_CALL
+        TK_AVX2_BATCHED(batch, q8_float_block_avx2, a, w, r, rs);
     }
 }
 

@@ -225,6 +225,22 @@ void tk_q8_neondot(const tk_q8_args *a);     /* "neon-dotprod": SDOT */
 #endif
 
 /*
+ * The batched driver of the portable kernels: block(args…, b, n) for batch columns [b, b + n), n =
+ * TK_BLOCK (a compile-time constant, so the block's accumulators stay in registers) for all but the
+ * last block.
+ */
+#define TK_PORTABLE_BATCHED(total, block, ...)                  \
+    do {                                                        \
+        int64_t tk_b = 0;                                       \
+        for (; tk_b + TK_BLOCK <= (total); tk_b += TK_BLOCK) {  \
+            block(__VA_ARGS__, tk_b, TK_BLOCK);                 \
+        }                                                       \
+        if (tk_b < (total)) {                                   \
+            block(__VA_ARGS__, tk_b, (total) - tk_b);           \
+        }                                                       \
+    } while (0)
+
+/*
  * Calls fn(args…, R) with R a compile-time constant equal to n, for 1 <= n <= 8 or 12: the row count
  * of a register block, so each count gets its own fully unrolled copy.
  */
