@@ -60,13 +60,7 @@ TK_INLINE void csr_portable(const tk_csr_args *a, const int32_t cw) {
         }
         return;
     }
-    int64_t b0 = 0;
-    for (; b0 + TK_BLOCK <= batch; b0 += TK_BLOCK) {
-        csr_block_portable(a, cw, b0, TK_BLOCK);
-    }
-    if (b0 < batch) {
-        csr_block_portable(a, cw, b0, batch - b0);
-    }
+    TK_PORTABLE_BATCHED(batch, csr_block_portable, a, cw);
 }
 
 void tk_csr_portable(const tk_csr_args *a) {
@@ -129,8 +123,7 @@ TK_AVX2_INLINE void csr_block_avx2(const tk_csr_args *a, const int32_t cw, int64
                 const __m256 wv = _mm256_set1_ps(tk_f32(a->values, p + k));
                 const int64_t xo = tk_at(ci, cw, p + k) * batch + b0;
                 for (int v = 0; v < nv; v++) {
-                    const __m256 xv = masked && v == nv - 1 ? tk8_load_masked(a->x, xo + 8 * v, m)
-                                                            : tk8_load(a->x, xo + 8 * v);
+                    const __m256 xv = tk8_load_block(a->x, xo + 8 * v, v, nv, masked, m);
                     acc[v][k] = _mm256_fmadd_ps(wv, xv, acc[v][k]);
                 }
             }
@@ -139,24 +132,13 @@ TK_AVX2_INLINE void csr_block_avx2(const tk_csr_args *a, const int32_t cw, int64
             const __m256 wv = _mm256_set1_ps(tk_f32(a->values, p));
             const int64_t xo = tk_at(ci, cw, p) * batch + b0;
             for (int v = 0; v < nv; v++) {
-                const __m256 xv = masked && v == nv - 1 ? tk8_load_masked(a->x, xo + 8 * v, m)
-                                                        : tk8_load(a->x, xo + 8 * v);
+                const __m256 xv = tk8_load_block(a->x, xo + 8 * v, v, nv, masked, m);
                 acc[v][0] = _mm256_fmadd_ps(wv, xv, acc[v][0]);
             }
         }
         const int64_t yo = r * batch + b0;
         for (int v = 0; v < nv; v++) {
-            __m256 s = acc[v][0];
-            if (u == 4) {
-                s = _mm256_add_ps(_mm256_add_ps(acc[v][0], acc[v][1]), _mm256_add_ps(acc[v][2], acc[v][3]));
-            } else if (u == 2) {
-                s = _mm256_add_ps(acc[v][0], acc[v][1]);
-            }
-            if (masked && v == nv - 1) {
-                tk8_store_masked(a->y, yo + 8 * v, m, s);
-            } else {
-                tk8_store(a->y, yo + 8 * v, s);
-            }
+            tk8_store_block(a->y, yo + 8 * v, v, nv, masked, m, tk8_sum_partials(acc[v], u));
         }
     }
 }
@@ -166,9 +148,7 @@ TK_AVX2_INLINE void csr_avx2(const tk_csr_args *a, const int32_t cw) {
         csr_vec_avx2(a, cw);
         return;
     }
-#define CSR_BLOCK(nv, masked) csr_block_avx2(a, cw, b0, nv, masked, m)
-    TK_AVX2_BATCHED(a->batch, b0, m, CSR_BLOCK)
-#undef CSR_BLOCK
+    TK_AVX2_BATCHED(a->batch, csr_block_avx2, a, cw);
 }
 
 TK_AVX2 void tk_csr_avx2(const tk_csr_args *a) {

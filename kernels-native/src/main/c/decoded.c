@@ -74,35 +74,33 @@ static float dot_portable(const tk_chunk *c, int n, const void *x) {
     return acc;
 }
 
-/* Batch columns [b0, b0 + nb) with nb <= TK_BLOCK; a compile-time nb after inlining keeps acc in registers. */
-TK_INLINE void block_portable_n(const tk_chunk *c, int n, const void *x, int64_t batch, int64_t b0, const int nb,
-                                void *y, int64_t yo, int first, int last, float implicit, const float *colsum,
-                                float scale) {
+/*
+ * Batch columns [b0 + b, b0 + b + nb) of the pass that starts at b0 (whose column sums start at
+ * colsum), nb <= TK_BLOCK; a compile-time nb after inlining keeps acc in registers.
+ */
+TK_INLINE void block_portable_n(const tk_chunk *c, int n, const void *x, int64_t batch, int64_t b0, void *y,
+                                int64_t yo, int first, int last, float implicit, const float *colsum, float scale,
+                                int64_t b, const int nb) {
+    const int64_t from = b0 + b;
     float acc[TK_BLOCK];
-    for (int b = 0; b < nb; b++) {
-        acc[b] = first ? 0 : tk_f32(y, yo + b0 + b);
+    for (int l = 0; l < nb; l++) {
+        acc[l] = first ? 0 : tk_f32(y, yo + from + l);
     }
     for (int i = 0; i < n; i++) {
-        const char *xj = (const char *) x + 4 * ((int64_t) c->col[i] * batch + b0);
+        const char *xj = (const char *) x + 4 * ((int64_t) c->col[i] * batch + from);
         const float w = c->w[i];
-        for (int b = 0; b < nb; b++) {
-            acc[b] += w * tk_f32(xj, b);
+        for (int l = 0; l < nb; l++) {
+            acc[l] += w * tk_f32(xj, l);
         }
     }
-    for (int b = 0; b < nb; b++) {
-        tk_set_f32(y, yo + b0 + b, last ? (acc[b] + implicit * colsum[b]) * scale : acc[b]);
+    for (int l = 0; l < nb; l++) {
+        tk_set_f32(y, yo + from + l, last ? (acc[l] + implicit * colsum[b + l]) * scale : acc[l]);
     }
 }
 
 static void block_portable(const tk_chunk *c, int n, const void *x, int64_t batch, int64_t b0, int nb, void *y,
                            int64_t yo, int first, int last, float implicit, const float *colsum, float scale) {
-    int b = 0;
-    for (; b + TK_BLOCK <= nb; b += TK_BLOCK) {
-        block_portable_n(c, n, x, batch, b0 + b, TK_BLOCK, y, yo, first, last, implicit, colsum + b, scale);
-    }
-    if (b < nb) {
-        block_portable_n(c, n, x, batch, b0 + b, nb - b, y, yo, first, last, implicit, colsum + b, scale);
-    }
+    TK_PORTABLE_BATCHED(nb, block_portable_n, c, n, x, batch, b0, y, yo, first, last, implicit, colsum, scale);
 }
 
 static void colsum_portable(const void *x, int64_t cols, int64_t batch, int64_t b0, int nb, float *out) {
@@ -139,12 +137,14 @@ TK_AVX2 static float dot_avx2(const tk_chunk *c, int n, const void *x) {
 }
 
 /*
- * Batch columns [b0, b0 + 8·nv), the last vector partial under mask m when `masked`. With one or two
+ * Batch columns [b0 + b, b0 + b + 8·nv) of the pass that starts at b0 (whose column sums start at
+ * colsum), the last vector partial under mask m when `masked`. With one or two
  * vectors, consecutive entries go to u independent accumulators so that FMAs do not wait on each other.
  */
-TK_AVX2_INLINE void block_avx2_n(const tk_chunk *c, int n, const void *x, int64_t batch, int64_t b0, const int nv,
-                                 const int masked, __m256i m, void *y, int64_t yo, int first, int last,
-                                 float implicit, const float *colsum, float scale) {
+TK_AVX2_INLINE void block_avx2_n(const tk_chunk *c, int n, const void *x, int64_t batch, int64_t b0, void *y,
+                                 int64_t yo, int first, int last, float implicit, const float *colsum, float scale,
+                                 int64_t b, const int nv, const int masked, __m256i m) {
+    const int64_t from = b0 + b;
     const int u = nv == 1 ? 4 : nv == 2 ? 2 : 1;
     __m256 acc[4][4];
     for (int v = 0; v < nv; v++) {
@@ -152,53 +152,41 @@ TK_AVX2_INLINE void block_avx2_n(const tk_chunk *c, int n, const void *x, int64_
             acc[v][k] = _mm256_setzero_ps();
         }
         if (!first) {
-            acc[v][0] = masked && v == nv - 1 ? tk8_load_masked(y, yo + b0 + 8 * v, m) : tk8_load(y, yo + b0 + 8 * v);
+            acc[v][0] = tk8_load_block(y, yo + from + 8 * v, v, nv, masked, m);
         }
     }
     int i = 0;
     for (; i + u <= n; i += u) {
         for (int k = 0; k < u; k++) {
-            const int64_t xo = (int64_t) c->col[i + k] * batch + b0;
+            const int64_t xo = (int64_t) c->col[i + k] * batch + from;
             const __m256 w = _mm256_broadcast_ss(c->w + i + k);
             for (int v = 0; v < nv; v++) {
-                const __m256 xv = masked && v == nv - 1 ? tk8_load_masked(x, xo + 8 * v, m) : tk8_load(x, xo + 8 * v);
+                const __m256 xv = tk8_load_block(x, xo + 8 * v, v, nv, masked, m);
                 acc[v][k] = _mm256_fmadd_ps(w, xv, acc[v][k]);
             }
         }
     }
     for (; i < n; i++) {
-        const int64_t xo = (int64_t) c->col[i] * batch + b0;
+        const int64_t xo = (int64_t) c->col[i] * batch + from;
         const __m256 w = _mm256_broadcast_ss(c->w + i);
         for (int v = 0; v < nv; v++) {
-            const __m256 xv = masked && v == nv - 1 ? tk8_load_masked(x, xo + 8 * v, m) : tk8_load(x, xo + 8 * v);
+            const __m256 xv = tk8_load_block(x, xo + 8 * v, v, nv, masked, m);
             acc[v][0] = _mm256_fmadd_ps(w, xv, acc[v][0]);
         }
     }
     for (int v = 0; v < nv; v++) {
-        __m256 out = acc[v][0];
-        if (u == 4) {
-            out = _mm256_add_ps(_mm256_add_ps(acc[v][0], acc[v][1]), _mm256_add_ps(acc[v][2], acc[v][3]));
-        } else if (u == 2) {
-            out = _mm256_add_ps(acc[v][0], acc[v][1]);
-        }
+        __m256 out = tk8_sum_partials(acc[v], u);
         if (last) {
-            out = _mm256_mul_ps(_mm256_fmadd_ps(_mm256_loadu_ps(colsum + 8 * v), _mm256_set1_ps(implicit), out),
+            out = _mm256_mul_ps(_mm256_fmadd_ps(_mm256_loadu_ps(colsum + b + 8 * v), _mm256_set1_ps(implicit), out),
                                 _mm256_set1_ps(scale));
         }
-        if (masked && v == nv - 1) {
-            tk8_store_masked(y, yo + b0 + 8 * v, m, out);
-        } else {
-            tk8_store(y, yo + b0 + 8 * v, out);
-        }
+        tk8_store_block(y, yo + from + 8 * v, v, nv, masked, m, out);
     }
 }
 
 TK_AVX2 static void block_avx2(const tk_chunk *c, int n, const void *x, int64_t batch, int64_t b0, int nb, void *y,
                                int64_t yo, int first, int last, float implicit, const float *colsum, float scale) {
-#define DECODED_BLOCK(nv, masked) \
-    block_avx2_n(c, n, x, batch, b0 + b, nv, masked, m, y, yo, first, last, implicit, colsum + b, scale)
-    TK_AVX2_BATCHED(nb, b, m, DECODED_BLOCK)
-#undef DECODED_BLOCK
+    TK_AVX2_BATCHED(nb, block_avx2_n, c, n, x, batch, b0, y, yo, first, last, implicit, colsum, scale);
 }
 
 TK_AVX2 static void colsum_avx2(const void *x, int64_t cols, int64_t batch, int64_t b0, int nb, float *out) {
@@ -277,7 +265,7 @@ static void block_neon(const tk_chunk *c, int n, const void *x, int64_t batch, i
     }
     if (whole < nb) {
         /* The last nb % 4 columns: the portable kernel handles any width. */
-        block_portable_n(c, n, x, batch, b0 + whole, nb - whole, y, yo, first, last, implicit, colsum + whole, scale);
+        block_portable_n(c, n, x, batch, b0, y, yo, first, last, implicit, colsum, scale, whole, nb - whole);
     }
 }
 

@@ -56,13 +56,7 @@ void tk_dense_portable(const tk_dense_args *a) {
         }
         return;
     }
-    int64_t b0 = 0;
-    for (; b0 + TK_BLOCK <= batch; b0 += TK_BLOCK) {
-        dense_block_portable(a, b0, TK_BLOCK);
-    }
-    if (b0 < batch) {
-        dense_block_portable(a, b0, batch - b0);
-    }
+    TK_PORTABLE_BATCHED(batch, dense_block_portable, a);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -109,8 +103,7 @@ TK_AVX2_INLINE void dense_tile_avx2(const tk_dense_args *a, int64_t r, const int
         const int64_t xo = j * batch + b0;
         __m256 xv[2];
         for (int v = 0; v < V; v++) {
-            const int last = v == V - 1;
-            xv[v] = masked && last ? tk8_load_masked(a->x, xo + 8 * v, m) : tk8_load(a->x, xo + 8 * v);
+            xv[v] = tk8_load_block(a->x, xo + 8 * v, v, V, masked, m);
         }
         for (int i = 0; i < R; i++) {
             const __m256 wv = _mm256_set1_ps(tk_f32(w + i * stride, j));
@@ -121,12 +114,7 @@ TK_AVX2_INLINE void dense_tile_avx2(const tk_dense_args *a, int64_t r, const int
     }
     for (int i = 0; i < R; i++) {
         for (int v = 0; v < V; v++) {
-            const int64_t yo = (r + i) * batch + b0 + 8 * v;
-            if (masked && v == V - 1) {
-                tk8_store_masked(a->y, yo, m, acc[i][v]);
-            } else {
-                tk8_store(a->y, yo, acc[i][v]);
-            }
+            tk8_store_block(a->y, (r + i) * batch + b0 + 8 * v, v, V, masked, m, acc[i][v]);
         }
     }
 }
@@ -259,9 +247,7 @@ TK_AVX512 void tk_dense_avx512(const tk_dense_args *a) {
         }
     }
     if (r < a->row_end) {
-#define TK_DENSE_EDGE_CALL(R) dense_rows_avx512(a, r, R)
-        TK_ROWS_UP_TO_12(a->row_end - r, TK_DENSE_EDGE_CALL)
-#undef TK_DENSE_EDGE_CALL
+        TK_ROWS_UP_TO_12(a->row_end - r, dense_rows_avx512, a, r)
     }
 }
 

@@ -110,13 +110,7 @@ TK_INLINE void grouped_portable(const tk_grouped_args *a, const int32_t cw) {
         grouped_vec_portable(a, cw);
         return;
     }
-    int64_t b0 = 0;
-    for (; b0 + TK_BLOCK <= a->batch; b0 += TK_BLOCK) {
-        grouped_block_portable(a, cw, b0, TK_BLOCK);
-    }
-    if (b0 < a->batch) {
-        grouped_block_portable(a, cw, b0, a->batch - b0);
-    }
+    TK_PORTABLE_BATCHED(a->batch, grouped_block_portable, a, cw);
 }
 
 void tk_grouped_portable(const tk_grouped_args *a) {
@@ -183,8 +177,7 @@ TK_AVX2_INLINE void grouped_block_avx2(const tk_grouped_args *a, const int32_t c
         for (int64_t j = 0; j < a->cols; j++) {
             for (int v = 0; v < nv; v++) {
                 const int64_t xo = j * batch + b0 + 8 * v;
-                colsum[v] = _mm256_add_ps(colsum[v], masked && v == nv - 1 ? tk8_load_masked(a->x, xo, m)
-                                                                           : tk8_load(a->x, xo));
+                colsum[v] = _mm256_add_ps(colsum[v], tk8_load_block(a->x, xo, v, nv, masked, m));
             }
         }
     }
@@ -210,27 +203,19 @@ TK_AVX2_INLINE void grouped_block_avx2(const tk_grouped_args *a, const int32_t c
                 for (int k = 0; k < u; k++) {
                     const int64_t xo = tk_at(ci, cw, p + k) * batch + b0;
                     for (int v = 0; v < nv; v++) {
-                        s[v][k] = _mm256_add_ps(s[v][k], masked && v == nv - 1 ? tk8_load_masked(a->x, xo + 8 * v, m)
-                                                                               : tk8_load(a->x, xo + 8 * v));
+                        s[v][k] = _mm256_add_ps(s[v][k], tk8_load_block(a->x, xo + 8 * v, v, nv, masked, m));
                     }
                 }
             }
             for (; p < end; p++) {
                 const int64_t xo = tk_at(ci, cw, p) * batch + b0;
                 for (int v = 0; v < nv; v++) {
-                    s[v][0] = _mm256_add_ps(s[v][0], masked && v == nv - 1 ? tk8_load_masked(a->x, xo + 8 * v, m)
-                                                                           : tk8_load(a->x, xo + 8 * v));
+                    s[v][0] = _mm256_add_ps(s[v][0], tk8_load_block(a->x, xo + 8 * v, v, nv, masked, m));
                 }
             }
             const __m256 vb = _mm256_set1_ps(group_value(a, g, g0, omega0));
             for (int v = 0; v < nv; v++) {
-                __m256 sum = s[v][0];
-                if (u == 4) {
-                    sum = _mm256_add_ps(_mm256_add_ps(s[v][0], s[v][1]), _mm256_add_ps(s[v][2], s[v][3]));
-                } else if (u == 2) {
-                    sum = _mm256_add_ps(s[v][0], s[v][1]);
-                }
-                acc[v] = _mm256_fmadd_ps(sum, vb, acc[v]);
+                acc[v] = _mm256_fmadd_ps(tk8_sum_partials(s[v], u), vb, acc[v]);
             }
         }
         const __m256 scale = _mm256_set1_ps(row_scale(a, r));
@@ -238,11 +223,7 @@ TK_AVX2_INLINE void grouped_block_avx2(const tk_grouped_args *a, const int32_t c
         const int64_t yo = r * batch + b0;
         for (int v = 0; v < nv; v++) {
             const __m256 out = _mm256_mul_ps(_mm256_fmadd_ps(colsum[v], implicit, acc[v]), scale);
-            if (masked && v == nv - 1) {
-                tk8_store_masked(a->y, yo + 8 * v, m, out);
-            } else {
-                tk8_store(a->y, yo + 8 * v, out);
-            }
+            tk8_store_block(a->y, yo + 8 * v, v, nv, masked, m, out);
         }
     }
 }
@@ -252,9 +233,7 @@ TK_AVX2_INLINE void grouped_avx2(const tk_grouped_args *a, const int32_t cw) {
         grouped_vec_avx2(a, cw);
         return;
     }
-#define GROUPED_BLOCK(nv, masked) grouped_block_avx2(a, cw, b0, nv, masked, m)
-    TK_AVX2_BATCHED(a->batch, b0, m, GROUPED_BLOCK)
-#undef GROUPED_BLOCK
+    TK_AVX2_BATCHED(a->batch, grouped_block_avx2, a, cw);
 }
 
 TK_AVX2 void tk_grouped_avx2(const tk_grouped_args *a) {

@@ -303,24 +303,24 @@ static void q8_int8(const tk_q8_args *a, q8_block_fn block, int rmax, int tmax, 
     }
 }
 
-/* Calls CALL(R, T) with compile-time constants for nr in 1..4 and nt in 1..TMAX (2 or 4). */
-#define Q8_BLOCKS_2(nr, nt, CALL)                                                \
-    switch ((nr) * 8 + (nt)) {                                                   \
-        case 9: CALL(1, 1); break;  case 10: CALL(1, 2); break;                  \
-        case 17: CALL(2, 1); break; case 18: CALL(2, 2); break;                  \
-        case 25: CALL(3, 1); break; case 26: CALL(3, 2); break;                  \
-        case 33: CALL(4, 1); break; default: CALL(4, 2); break;                  \
+/* Calls fn(args…, R, T) with compile-time constants for nr in 1..4 and nt in 1..TMAX (2 or 4). */
+#define Q8_BLOCKS_2(nr, nt, fn, ...)                                                    \
+    switch ((nr) * 8 + (nt)) {                                                          \
+        case 9: fn(__VA_ARGS__, 1, 1); break;    case 10: fn(__VA_ARGS__, 1, 2); break; \
+        case 17: fn(__VA_ARGS__, 2, 1); break;   case 18: fn(__VA_ARGS__, 2, 2); break; \
+        case 25: fn(__VA_ARGS__, 3, 1); break;   case 26: fn(__VA_ARGS__, 3, 2); break; \
+        case 33: fn(__VA_ARGS__, 4, 1); break;   default: fn(__VA_ARGS__, 4, 2); break; \
     }
-#define Q8_BLOCKS_4(nr, nt, CALL)                                                \
-    switch ((nr) * 8 + (nt)) {                                                   \
-        case 9: CALL(1, 1); break;  case 10: CALL(1, 2); break;                  \
-        case 11: CALL(1, 3); break; case 12: CALL(1, 4); break;                  \
-        case 17: CALL(2, 1); break; case 18: CALL(2, 2); break;                  \
-        case 19: CALL(2, 3); break; case 20: CALL(2, 4); break;                  \
-        case 25: CALL(3, 1); break; case 26: CALL(3, 2); break;                  \
-        case 27: CALL(3, 3); break; case 28: CALL(3, 4); break;                  \
-        case 33: CALL(4, 1); break; case 34: CALL(4, 2); break;                  \
-        case 35: CALL(4, 3); break; default: CALL(4, 4); break;                  \
+#define Q8_BLOCKS_4(nr, nt, fn, ...)                                                    \
+    switch ((nr) * 8 + (nt)) {                                                          \
+        case 9: fn(__VA_ARGS__, 1, 1); break;    case 10: fn(__VA_ARGS__, 1, 2); break; \
+        case 11: fn(__VA_ARGS__, 1, 3); break;   case 12: fn(__VA_ARGS__, 1, 4); break; \
+        case 17: fn(__VA_ARGS__, 2, 1); break;   case 18: fn(__VA_ARGS__, 2, 2); break; \
+        case 19: fn(__VA_ARGS__, 2, 3); break;   case 20: fn(__VA_ARGS__, 2, 4); break; \
+        case 25: fn(__VA_ARGS__, 3, 1); break;   case 26: fn(__VA_ARGS__, 3, 2); break; \
+        case 27: fn(__VA_ARGS__, 3, 3); break;   case 28: fn(__VA_ARGS__, 3, 4); break; \
+        case 33: fn(__VA_ARGS__, 4, 1); break;   case 34: fn(__VA_ARGS__, 4, 2); break; \
+        case 35: fn(__VA_ARGS__, 4, 3); break;   default: fn(__VA_ARGS__, 4, 4); break; \
     }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -405,57 +405,76 @@ TK_AVX2_INLINE int32_t q8_hsum8(__m256i v) {
     return _mm_cvtsi128_si32(s);
 }
 
-TK_AVX2_INLINE void q8_block_avx2_rt(const int8_t *w, int64_t stride, const uint8_t *q, int64_t qs, int64_t len,
-                                     int32_t out[Q8_MAX_R][Q8_MAX_T], const int R, const int T) {
-    __m256i acc[4][2];
-    const __m256i ones = _mm256_set1_epi16(1);
-    for (int i = 0; i < R; i++) {
-        for (int t = 0; t < T; t++) {
-            acc[i][t] = _mm256_setzero_si256();
-        }
-    }
-    for (int64_t k = 0; k < len; k += 32) {
-        __m256i qv[2];
-        for (int t = 0; t < T; t++) {
-            qv[t] = _mm256_load_si256((const __m256i *) (q + t * qs + k));
-        }
-        for (int i = 0; i < R; i++) {
-            const __m256i wv = _mm256_loadu_si256((const __m256i *) (w + i * stride + k));
-            const __m256i aw = _mm256_abs_epi8(wv);
-            for (int t = 0; t < T; t++) {
-                const __m256i p = _mm256_maddubs_epi16(aw, _mm256_sign_epi8(qv[t], wv));
-                acc[i][t] = _mm256_add_epi32(acc[i][t], _mm256_madd_epi16(p, ones));
-            }
-        }
-    }
-    for (int i = 0; i < R; i++) {
-        for (int t = 0; t < T; t++) {
-            out[i][t] = q8_hsum8(acc[i][t]);
-        }
-    }
+/*
+ * acc + the products of four byte pairs of q and w a lane. AVX2 has no integer dot product: |w| times
+ * q with w's sign (vpmaddubsw; |q| <= 127, so no int16 pair saturates), then pairs of pairs.
+ */
+TK_AVX2_INLINE __m256i q8_dot_avx2(__m256i acc, __m256i q, __m256i w) {
+    const __m256i p = _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(q, w));
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(p, _mm256_set1_epi16(1)));
 }
 
-TK_AVX2 static void q8_block_avx2(const int8_t *w, int64_t stride, int nr, const uint8_t *q, int64_t qs, int nt,
-                                  int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T]) {
-#define Q8_AVX2_CALL(R, T) q8_block_avx2_rt(w, stride, q, qs, len, out, R, T)
-    Q8_BLOCKS_2(nr, nt, Q8_AVX2_CALL)
-#undef Q8_AVX2_CALL
-}
+/*
+ * A register block of the ymm paths (see q8_block_fn), 32 codes a step, and its dispatcher over
+ * R × T up to 4 × 2: name##_rt and name, compiled for ATTR. DOT(acc, q, w) adds the products of four
+ * byte pairs of activations q and codes w to each int32 lane of acc; it is all AVX2 and AVX-VNNI
+ * differ in.
+ */
+#define Q8_YMM_BLOCK_KERNEL(ATTR, name, DOT)                                                                   \
+    ATTR TK_INLINE void name##_rt(const int8_t *w, int64_t stride, const uint8_t *q, int64_t qs, int64_t len, \
+                                  int32_t out[Q8_MAX_R][Q8_MAX_T], const int R, const int T) {                \
+        __m256i acc[4][2];                                                                                     \
+        for (int i = 0; i < R; i++) {                                                                          \
+            for (int t = 0; t < T; t++) {                                                                      \
+                acc[i][t] = _mm256_setzero_si256();                                                            \
+            }                                                                                                  \
+        }                                                                                                      \
+        for (int64_t k = 0; k < len; k += 32) {                                                                \
+            __m256i qv[2];                                                                                     \
+            for (int t = 0; t < T; t++) {                                                                      \
+                qv[t] = _mm256_load_si256((const __m256i *) (q + t * qs + k));                                 \
+            }                                                                                                  \
+            for (int i = 0; i < R; i++) {                                                                      \
+                const __m256i wv = _mm256_loadu_si256((const __m256i *) (w + i * stride + k));                 \
+                for (int t = 0; t < T; t++) {                                                                  \
+                    acc[i][t] = DOT(acc[i][t], qv[t], wv);                                                     \
+                }                                                                                              \
+            }                                                                                                  \
+        }                                                                                                      \
+        for (int i = 0; i < R; i++) {                                                                          \
+            for (int t = 0; t < T; t++) {                                                                      \
+                out[i][t] = q8_hsum8(acc[i][t]);                                                               \
+            }                                                                                                  \
+        }                                                                                                      \
+    }                                                                                                          \
+                                                                                                               \
+    ATTR static void name(const int8_t *w, int64_t stride, int nr, const uint8_t *q, int64_t qs, int nt,       \
+                          int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T]) {                                      \
+        Q8_BLOCKS_2(nr, nt, name##_rt, w, stride, q, qs, len, out)                                             \
+    }
 
-/* Float activations: nv vectors of 8 batch columns from b0, the last under mask m when `masked`. */
-TK_AVX2_INLINE void q8_float_block_avx2(const tk_q8_args *a, const int8_t *w, int64_t b0, __m256i m,
-                                        const int nv, const int masked, __m256 acc[4]) {
+Q8_YMM_BLOCK_KERNEL(TK_AVX2, q8_block_avx2, q8_dot_avx2)
+
+/*
+ * Float activations: row r (codes w, scale rs) at nv vectors of 8 batch columns from b0, the last under
+ * mask m when `masked`.
+ */
+TK_AVX2_INLINE void q8_float_block_avx2(const tk_q8_args *a, const int8_t *w, int64_t r, __m256 rs, int64_t b0,
+                                        const int nv, const int masked, __m256i m) {
     const int64_t batch = a->batch;
+    __m256 acc[4];
     for (int v = 0; v < nv; v++) {
         acc[v] = _mm256_setzero_ps();
     }
     for (int64_t j = 0; j < a->cols; j++) {
         const __m256 c = _mm256_set1_ps((float) w[j]);
         for (int v = 0; v < nv; v++) {
-            const __m256 xv = masked && v == nv - 1 ? tk8_load_masked(a->x, j * batch + b0 + 8 * v, m)
-                                                    : tk8_load(a->x, j * batch + b0 + 8 * v);
+            const __m256 xv = tk8_load_block(a->x, j * batch + b0 + 8 * v, v, nv, masked, m);
             acc[v] = _mm256_fmadd_ps(c, xv, acc[v]);
         }
+    }
+    for (int v = 0; v < nv; v++) {
+        tk8_store_block(a->y, r * batch + b0 + 8 * v, v, nv, masked, m, _mm256_mul_ps(acc[v], rs));
     }
 }
 
@@ -488,21 +507,7 @@ TK_AVX2 static void q8_float_avx2(const tk_q8_args *a) {
             tk_set_f32(a->y, r, s * tk_f32(a->row_scale, r));
             continue;
         }
-        __m256 acc[4];
-#define Q8_FLOAT_CALL(nv, masked)                                                          \
-    do {                                                                                   \
-        q8_float_block_avx2(a, w, b, m, nv, masked, acc);                                  \
-        for (int v = 0; v < nv; v++) {                                                     \
-            const __m256 o = _mm256_mul_ps(acc[v], rs);                                    \
-            if (masked && v == nv - 1) {                                                   \
-                tk8_store_masked(a->y, r * batch + b + 8 * v, m, o);                       \
-            } else {                                                                       \
-                tk8_store(a->y, r * batch + b + 8 * v, o);                                 \
-            }                                                                              \
-        }                                                                                  \
-    } while (0)
-        TK_AVX2_BATCHED(batch, b, m, Q8_FLOAT_CALL)
-#undef Q8_FLOAT_CALL
+        TK_AVX2_BATCHED(batch, q8_float_block_avx2, a, w, r, rs);
     }
 }
 
@@ -674,45 +679,45 @@ TK_AVX2_INLINE void q8_columns8_store(const tk_q8_args *a, int64_t r, __m256i ac
     _mm256_maskstore_ps((float *) out, lanes, _mm256_mul_ps(p, scale));
 }
 
-/* AVX2's column block: |w| times q with w's sign (vpmaddubsw, no int16 pair can saturate), then pairs of pairs. */
-TK_AVX2_INLINE void q8_columns8_rows_avx2_rt(const tk_q8_args *a, int64_t r0, const int R, int64_t k0,
-                                             const uint8_t *q, int64_t len, int64_t b0, int nt, const float *scale,
-                                             int first, int last) {
-    const int64_t stride = q8_stride(a->cols);
-    const int8_t *w = (const int8_t *) a->codes + r0 * stride + k0;
-    const __m256i lanes = tk8_mask(nt), ones = _mm256_set1_epi16(1);
-    __m256i acc[8];
-    for (int i = 0; i < R; i++) {
-        acc[i] = first ? _mm256_setzero_si256()
-                       : _mm256_maskload_epi32((const int *) ((const char *) a->y + 4 * ((r0 + i) * a->batch + b0)),
-                                               lanes);
+/*
+ * The column block of the ymm paths (see q8_column_rows_fn): four k of one row broadcast against
+ * four k of each of the tile's eight columns, R rows at once, up to ROWS_UP_TO's limit: name##_rt and
+ * its dispatcher name, compiled for ATTR. DOT as in Q8_YMM_BLOCK_KERNEL; bias: the offset the path's
+ * quantized activations carry (128 for vpdpbusd's u8).
+ */
+#define Q8_COLUMNS8_KERNEL(ATTR, name, DOT, bias, ROWS_UP_TO)                                                  \
+    ATTR TK_INLINE void name##_rt(const tk_q8_args *a, int64_t r0, int64_t k0, const uint8_t *q, int64_t len, \
+                                  int64_t b0, int nt, const float *scale, int first, int last, const int R) { \
+        const int64_t stride = q8_stride(a->cols);                                                             \
+        const int8_t *w = (const int8_t *) a->codes + r0 * stride + k0;                                        \
+        const __m256i lanes = tk8_mask(nt);                                                                    \
+        __m256i acc[12];                                                                                       \
+        for (int i = 0; i < R; i++) {                                                                          \
+            acc[i] = first ? _mm256_setzero_si256()                                                            \
+                           : _mm256_maskload_epi32(                                                            \
+                                     (const int *) ((const char *) a->y + 4 * ((r0 + i) * a->batch + b0)),     \
+                                     lanes);                                                                   \
+        }                                                                                                      \
+        for (int64_t k = 0; k < len; k += 4) {                                                                 \
+            const __m256i xq = _mm256_load_si256((const __m256i *) (q + k * 8));                               \
+            for (int i = 0; i < R; i++) {                                                                      \
+                int32_t quad;                                                                                  \
+                memcpy(&quad, w + i * stride + k, sizeof quad);                                                \
+                acc[i] = DOT(acc[i], xq, _mm256_set1_epi32(quad));                                             \
+            }                                                                                                  \
+        }                                                                                                      \
+        const __m256 scales = _mm256_loadu_ps(scale);                                                          \
+        for (int i = 0; i < R; i++) {                                                                          \
+            q8_columns8_store(a, r0 + i, acc[i], b0, lanes, scales, bias, last);                               \
+        }                                                                                                      \
+    }                                                                                                          \
+                                                                                                               \
+    ATTR static void name(const tk_q8_args *a, int64_t r0, int nr, int64_t k0, const uint8_t *q, int64_t len,  \
+                          int64_t b0, int nt, const float *scale, int first, int last) {                       \
+        ROWS_UP_TO(nr, name##_rt, a, r0, k0, q, len, b0, nt, scale, first, last)                               \
     }
-    for (int64_t k = 0; k < len; k += 4) {
-        const __m256i xq = _mm256_load_si256((const __m256i *) (q + k * 8));
-        for (int i = 0; i < R; i++) {
-            int32_t quad;
-            memcpy(&quad, w + i * stride + k, sizeof quad);
-            const __m256i wv = _mm256_set1_epi32(quad);
-            const __m256i p = _mm256_maddubs_epi16(_mm256_abs_epi8(wv), _mm256_sign_epi8(xq, wv));
-            acc[i] = _mm256_add_epi32(acc[i], _mm256_madd_epi16(p, ones));
-        }
-    }
-    const __m256 scales = _mm256_loadu_ps(scale);
-    for (int i = 0; i < R; i++) {
-        q8_columns8_store(a, r0 + i, acc[i], b0, lanes, scales, 0, last);
-    }
-}
 
-TK_AVX2 static void q8_columns8_rows_avx2(const tk_q8_args *a, int64_t r0, int nr, int64_t k0, const uint8_t *q,
-                                          int64_t len, int64_t b0, int nt, const float *scale, int first, int last) {
-#define Q8_AVX2_ROWS(R) q8_columns8_rows_avx2_rt(a, r0, R, k0, q, len, b0, nt, scale, first, last)
-    switch (nr) {
-        case 1: Q8_AVX2_ROWS(1); break; case 2: Q8_AVX2_ROWS(2); break; case 3: Q8_AVX2_ROWS(3); break;
-        case 4: Q8_AVX2_ROWS(4); break; case 5: Q8_AVX2_ROWS(5); break; case 6: Q8_AVX2_ROWS(6); break;
-        case 7: Q8_AVX2_ROWS(7); break; default: Q8_AVX2_ROWS(8); break;
-    }
-#undef Q8_AVX2_ROWS
-}
+Q8_COLUMNS8_KERNEL(TK_AVX2, q8_columns8_rows_avx2, q8_dot_avx2, 0, TK_ROWS_UP_TO_8)
 
 /*
  * Below these many batch columns the row kernels' K-in-lanes blocks waste fewer lanes (measured on
@@ -735,75 +740,13 @@ void tk_q8_avx2(const tk_q8_args *a) {
 
 #define TK_AVX_VNNI __attribute__((target("avx2,fma,avxvnni")))
 
-TK_AVX_VNNI TK_INLINE void q8_block_avxvnni_rt(const int8_t *w, int64_t stride, const uint8_t *q, int64_t qs,
-                                               int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T], const int R,
-                                               const int T) {
-    __m256i acc[4][2];
-    for (int i = 0; i < R; i++) {
-        for (int t = 0; t < T; t++) {
-            acc[i][t] = _mm256_setzero_si256();
-        }
-    }
-    for (int64_t k = 0; k < len; k += 32) {
-        __m256i qv[2];
-        for (int t = 0; t < T; t++) {
-            qv[t] = _mm256_load_si256((const __m256i *) (q + t * qs + k));
-        }
-        for (int i = 0; i < R; i++) {
-            const __m256i wv = _mm256_loadu_si256((const __m256i *) (w + i * stride + k));
-            for (int t = 0; t < T; t++) {
-                acc[i][t] = _mm256_dpbusd_avx_epi32(acc[i][t], qv[t], wv);
-            }
-        }
-    }
-    for (int i = 0; i < R; i++) {
-        for (int t = 0; t < T; t++) {
-            out[i][t] = q8_hsum8(acc[i][t]);
-        }
-    }
+/* vpdpbusd: u8 activations (the codes + 128) against s8 weight codes. */
+TK_AVX_VNNI TK_INLINE __m256i q8_dot_avxvnni(__m256i acc, __m256i q, __m256i w) {
+    return _mm256_dpbusd_avx_epi32(acc, q, w);
 }
 
-TK_AVX_VNNI static void q8_block_avxvnni(const int8_t *w, int64_t stride, int nr, const uint8_t *q, int64_t qs,
-                                         int nt, int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T]) {
-#define Q8_VNNI_CALL(R, T) q8_block_avxvnni_rt(w, stride, q, qs, len, out, R, T)
-    Q8_BLOCKS_2(nr, nt, Q8_VNNI_CALL)
-#undef Q8_VNNI_CALL
-}
-
-/* AVX-VNNI's column block: four k of a row broadcast against four k of eight columns, twelve rows. */
-TK_AVX_VNNI TK_INLINE void q8_columns8_rows_avxvnni_rt(const tk_q8_args *a, int64_t r0, const int R, int64_t k0,
-                                                       const uint8_t *q, int64_t len, int64_t b0, int nt,
-                                                       const float *scale, int first, int last) {
-    const int64_t stride = q8_stride(a->cols);
-    const int8_t *w = (const int8_t *) a->codes + r0 * stride + k0;
-    const __m256i lanes = tk8_mask(nt);
-    __m256i acc[12];
-    for (int i = 0; i < R; i++) {
-        acc[i] = first ? _mm256_setzero_si256()
-                       : _mm256_maskload_epi32((const int *) ((const char *) a->y + 4 * ((r0 + i) * a->batch + b0)),
-                                               lanes);
-    }
-    for (int64_t k = 0; k < len; k += 4) {
-        const __m256i xq = _mm256_load_si256((const __m256i *) (q + k * 8));
-        for (int i = 0; i < R; i++) {
-            int32_t quad;
-            memcpy(&quad, w + i * stride + k, sizeof quad);
-            acc[i] = _mm256_dpbusd_avx_epi32(acc[i], xq, _mm256_set1_epi32(quad));
-        }
-    }
-    const __m256 scales = _mm256_loadu_ps(scale);
-    for (int i = 0; i < R; i++) {
-        q8_columns8_store(a, r0 + i, acc[i], b0, lanes, scales, 128, last);
-    }
-}
-
-TK_AVX_VNNI static void q8_columns8_rows_avxvnni(const tk_q8_args *a, int64_t r0, int nr, int64_t k0, const uint8_t *q,
-                                                 int64_t len, int64_t b0, int nt, const float *scale, int first,
-                                                 int last) {
-#define Q8_VNNI_ROWS(R) q8_columns8_rows_avxvnni_rt(a, r0, R, k0, q, len, b0, nt, scale, first, last)
-    TK_ROWS_UP_TO_12(nr, Q8_VNNI_ROWS)
-#undef Q8_VNNI_ROWS
-}
+Q8_YMM_BLOCK_KERNEL(TK_AVX_VNNI, q8_block_avxvnni, q8_dot_avxvnni)
+Q8_COLUMNS8_KERNEL(TK_AVX_VNNI, q8_columns8_rows_avxvnni, q8_dot_avxvnni, 128, TK_ROWS_UP_TO_12)
 
 void tk_q8_avxvnni(const tk_q8_args *a) {
     if (!a->int8_activations) {
@@ -881,9 +824,7 @@ TK_AVX512_VNNI TK_INLINE void q8_block_avx512vnni_rt(const int8_t *w, int64_t st
 
 TK_AVX512_VNNI static void q8_block_avx512vnni(const int8_t *w, int64_t stride, int nr, const uint8_t *q,
                                                int64_t qs, int nt, int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T]) {
-#define Q8_VNNI_CALL(R, T) q8_block_avx512vnni_rt(w, stride, q, qs, len, out, R, T)
-    Q8_BLOCKS_4(nr, nt, Q8_VNNI_CALL)
-#undef Q8_VNNI_CALL
+    Q8_BLOCKS_4(nr, nt, q8_block_avx512vnni_rt, w, stride, q, qs, len, out)
 }
 
 /*
@@ -999,9 +940,9 @@ TK_AVX512_VNNI TK_INLINE void q8_columns_block_rt(const int8_t *w, int64_t strid
 }
 
 /* Rows [r0, r0 + R) of one tile and chunk: start from zero or Y's partial sums, end in Y. */
-TK_AVX512_VNNI TK_INLINE void q8_columns_rows_rt(const tk_q8_args *a, int64_t r0, const int R, int64_t k0,
-                                                 const uint8_t *q, int64_t len, int64_t b0, __mmask16 lanes,
-                                                 __m512 scale, int first, int last) {
+TK_AVX512_VNNI TK_INLINE void q8_columns_rows_rt(const tk_q8_args *a, int64_t r0, int64_t k0, const uint8_t *q,
+                                                 int64_t len, int64_t b0, __mmask16 lanes, __m512 scale, int first,
+                                                 int last, const int R) {
     const int64_t stride = q8_stride(a->cols), batch = a->batch;
     const int8_t *w = (const int8_t *) a->codes + r0 * stride + k0;
     __m512i acc[12];
@@ -1028,9 +969,7 @@ TK_AVX512_VNNI static void q8_columns_rows_avx512vnni(const tk_q8_args *a, int64
                                                       const float *scale, int first, int last) {
     const __mmask16 lanes = (__mmask16) ((1u << nt) - 1);
     const __m512 scales = _mm512_loadu_ps(scale);
-#define Q8_COLUMN_CALL(R) q8_columns_rows_rt(a, r0, R, k0, q, len, b0, lanes, scales, first, last)
-    TK_ROWS_UP_TO_12(nr, Q8_COLUMN_CALL)
-#undef Q8_COLUMN_CALL
+    TK_ROWS_UP_TO_12(nr, q8_columns_rows_rt, a, r0, k0, q, len, b0, lanes, scales, first, last)
 }
 
 /* Below this many batch columns the row kernel's K-in-lanes blocks waste fewer lanes. */
@@ -1055,42 +994,52 @@ void tk_q8_avx512vnni(const tk_q8_args *a) {
 
 #ifdef TK_NEON_PATH
 
-TK_INLINE void q8_block_neon_rt(const int8_t *w, int64_t stride, const uint8_t *q, int64_t qs, int64_t len,
-                                int32_t out[Q8_MAX_R][Q8_MAX_T], const int R, const int T) {
-    int32x4_t acc[4][4];
-    for (int i = 0; i < R; i++) {
-        for (int t = 0; t < T; t++) {
-            acc[i][t] = vdupq_n_s32(0);
-        }
+/*
+ * A register block of the NEON paths (see q8_block_fn), 16 codes a step, and its dispatcher over
+ * R × T up to 4 × 4: name##_rt and name, compiled for ATTR. DOT(acc, w, q) adds the products of
+ * 16 signed byte pairs to acc's four int32 lanes; it is all the two paths differ in.
+ */
+#define Q8_NEON_BLOCK_KERNEL(ATTR, name, DOT)                                                                  \
+    ATTR TK_INLINE void name##_rt(const int8_t *w, int64_t stride, const uint8_t *q, int64_t qs, int64_t len, \
+                                  int32_t out[Q8_MAX_R][Q8_MAX_T], const int R, const int T) {                \
+        int32x4_t acc[4][4];                                                                                   \
+        for (int i = 0; i < R; i++) {                                                                          \
+            for (int t = 0; t < T; t++) {                                                                      \
+                acc[i][t] = vdupq_n_s32(0);                                                                    \
+            }                                                                                                  \
+        }                                                                                                      \
+        for (int64_t k = 0; k < len; k += 16) {                                                                \
+            int8x16_t qv[4];                                                                                   \
+            for (int t = 0; t < T; t++) {                                                                      \
+                qv[t] = vld1q_s8((const int8_t *) q + t * qs + k);                                             \
+            }                                                                                                  \
+            for (int i = 0; i < R; i++) {                                                                      \
+                const int8x16_t wv = vld1q_s8(w + i * stride + k);                                             \
+                for (int t = 0; t < T; t++) {                                                                  \
+                    acc[i][t] = DOT(acc[i][t], wv, qv[t]);                                                     \
+                }                                                                                              \
+            }                                                                                                  \
+        }                                                                                                      \
+        for (int i = 0; i < R; i++) {                                                                          \
+            for (int t = 0; t < T; t++) {                                                                      \
+                out[i][t] = vaddvq_s32(acc[i][t]);                                                             \
+            }                                                                                                  \
+        }                                                                                                      \
+    }                                                                                                          \
+                                                                                                               \
+    ATTR static void name(const int8_t *w, int64_t stride, int nr, const uint8_t *q, int64_t qs, int nt,       \
+                          int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T]) {                                      \
+        Q8_BLOCKS_4(nr, nt, name##_rt, w, stride, q, qs, len, out)                                             \
     }
-    for (int64_t k = 0; k < len; k += 16) {
-        int8x16_t qv[4];
-        for (int t = 0; t < T; t++) {
-            qv[t] = vld1q_s8((const int8_t *) q + t * qs + k);
-        }
-        for (int i = 0; i < R; i++) {
-            const int8x16_t wv = vld1q_s8(w + i * stride + k);
-            for (int t = 0; t < T; t++) {
-                /* two products per int16 lane: at most 2·128·127 < 2^15 */
-                int16x8_t p = vmull_s8(vget_low_s8(wv), vget_low_s8(qv[t]));
-                p = vmlal_high_s8(p, wv, qv[t]);
-                acc[i][t] = vpadalq_s16(acc[i][t], p);
-            }
-        }
-    }
-    for (int i = 0; i < R; i++) {
-        for (int t = 0; t < T; t++) {
-            out[i][t] = vaddvq_s32(acc[i][t]);
-        }
-    }
+
+/* Two products per int16 lane (at most 2·128·127 < 2^15), then pairs of those into the int32 lanes. */
+TK_INLINE int32x4_t q8_dot_neon(int32x4_t acc, int8x16_t w, int8x16_t q) {
+    const int16x8_t p = vmlal_high_s8(vmull_s8(vget_low_s8(w), vget_low_s8(q)), w, q);
+    return vpadalq_s16(acc, p);
 }
 
-static void q8_block_neon(const int8_t *w, int64_t stride, int nr, const uint8_t *q, int64_t qs, int nt,
-                          int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T]) {
-#define Q8_NEON_CALL(R, T) q8_block_neon_rt(w, stride, q, qs, len, out, R, T)
-    Q8_BLOCKS_4(nr, nt, Q8_NEON_CALL)
-#undef Q8_NEON_CALL
-}
+/* The baseline ISA: no attribute. */
+Q8_NEON_BLOCK_KERNEL(, q8_block_neon, q8_dot_neon)
 
 /* Float activations: the portable loops, which gcc vectorizes with NEON (the AArch64 baseline). */
 void tk_q8_neon(const tk_q8_args *a) {
@@ -1104,40 +1053,11 @@ void tk_q8_neon(const tk_q8_args *a) {
 /* vdotq_s32 is declared for armv8.2-a+dotprod; every CPU with SDOT implements at least v8.2. */
 #define TK_DOTPROD __attribute__((target("arch=armv8.2-a+dotprod")))
 
-TK_DOTPROD TK_INLINE void q8_block_dotprod_rt(const int8_t *w, int64_t stride, const uint8_t *q, int64_t qs,
-                                              int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T], const int R,
-                                              const int T) {
-    int32x4_t acc[4][4];
-    for (int i = 0; i < R; i++) {
-        for (int t = 0; t < T; t++) {
-            acc[i][t] = vdupq_n_s32(0);
-        }
-    }
-    for (int64_t k = 0; k < len; k += 16) {
-        int8x16_t qv[4];
-        for (int t = 0; t < T; t++) {
-            qv[t] = vld1q_s8((const int8_t *) q + t * qs + k);
-        }
-        for (int i = 0; i < R; i++) {
-            const int8x16_t wv = vld1q_s8(w + i * stride + k);
-            for (int t = 0; t < T; t++) {
-                acc[i][t] = vdotq_s32(acc[i][t], wv, qv[t]);
-            }
-        }
-    }
-    for (int i = 0; i < R; i++) {
-        for (int t = 0; t < T; t++) {
-            out[i][t] = vaddvq_s32(acc[i][t]);
-        }
-    }
+TK_DOTPROD TK_INLINE int32x4_t q8_dot_dotprod(int32x4_t acc, int8x16_t w, int8x16_t q) {
+    return vdotq_s32(acc, w, q);
 }
 
-TK_DOTPROD static void q8_block_dotprod(const int8_t *w, int64_t stride, int nr, const uint8_t *q, int64_t qs,
-                                        int nt, int64_t len, int32_t out[Q8_MAX_R][Q8_MAX_T]) {
-#define Q8_DOT_CALL(R, T) q8_block_dotprod_rt(w, stride, q, qs, len, out, R, T)
-    Q8_BLOCKS_4(nr, nt, Q8_DOT_CALL)
-#undef Q8_DOT_CALL
-}
+Q8_NEON_BLOCK_KERNEL(TK_DOTPROD, q8_block_dotprod, q8_dot_dotprod)
 
 void tk_q8_neondot(const tk_q8_args *a) {
     if (a->int8_activations) {

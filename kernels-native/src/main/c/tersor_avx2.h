@@ -52,6 +52,34 @@ TK_AVX2_INLINE __m256 tk8_collect(const void *x, const void *idx, int32_t width,
                           tk_f32(x, tk_at(idx, width, p + 6)), tk_f32(x, tk_at(idx, width, p + 7)));
 }
 
+/*
+ * Vector v of a batched block of nv vectors at base + i (see TK_AVX2_BATCHED): the last one partial
+ * under mask m when `masked`. All three are compile-time constants in the unrolled block kernels, so
+ * each access is one plain or one masked instruction.
+ */
+TK_AVX2_INLINE __m256 tk8_load_block(const void *base, int64_t i, int v, int nv, int masked, __m256i m) {
+    return masked && v == nv - 1 ? tk8_load_masked(base, i, m) : tk8_load(base, i);
+}
+
+TK_AVX2_INLINE void tk8_store_block(void *base, int64_t i, int v, int nv, int masked, __m256i m, __m256 x) {
+    if (masked && v == nv - 1) {
+        tk8_store_masked(base, i, m, x);
+    } else {
+        tk8_store(base, i, x);
+    }
+}
+
+/*
+ * acc[0] + … + acc[u - 1] for the u = 1, 2 or 4 independent accumulators of one vector of a batched
+ * block, paired in the one order every batched kernel uses.
+ */
+TK_AVX2_INLINE __m256 tk8_sum_partials(const __m256 *acc, const int u) {
+    if (u == 4) {
+        return _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
+    }
+    return u == 2 ? _mm256_add_ps(acc[0], acc[1]) : acc[0];
+}
+
 /* v with the lanes outside mask set to +0.0, whatever they held (NaN and infinities included). */
 TK_AVX2_INLINE __m256 tk8_keep(__m256 v, __m256i mask) {
     return _mm256_and_ps(v, _mm256_castsi256_ps(mask));
@@ -76,26 +104,26 @@ TK_AVX2 static inline float tk_sum_avx2(const void *x, int64_t n) {
 }
 
 /*
- * The batched driver of the AVX2 kernels: batch columns in blocks of up to 32, column b the first of
- * the block, each block as nv vectors of 8 whose last one is partial under mask m when `masked`.
- * CALL(nv, masked) runs the block; both are compile-time constants in each of the eight cases, so the
+ * The batched driver of the AVX2 kernels: batch columns in blocks of up to 32, block(args…, b, nv,
+ * masked, m) for each, b the block's first column, nv its vectors of 8, the last one partial under
+ * mask m when `masked`. nv and masked are compile-time constants in each of the eight cases, so the
  * block kernel's loops over vectors unroll and its accumulators stay in registers.
  */
-#define TK_AVX2_BATCHED(total, b, m, CALL)                               \
-    for (int64_t b = 0; b < (total); b += 32) {                          \
-        const int64_t tk_width = (total) - b < 32 ? (total) - b : 32;    \
-        const int tk_vectors = (int) ((tk_width + 7) / 8);               \
-        const __m256i m = tk8_mask(tk_width - 8 * (tk_vectors - 1));     \
-        switch (2 * tk_vectors + (tk_width % 8 != 0)) {                  \
-            case 2: CALL(1, 0); break;                                   \
-            case 3: CALL(1, 1); break;                                   \
-            case 4: CALL(2, 0); break;                                   \
-            case 5: CALL(2, 1); break;                                   \
-            case 6: CALL(3, 0); break;                                   \
-            case 7: CALL(3, 1); break;                                   \
-            case 8: CALL(4, 0); break;                                   \
-            default: CALL(4, 1); break;                                  \
-        }                                                                \
+#define TK_AVX2_BATCHED(total, block, ...)                                   \
+    for (int64_t tk_b = 0; tk_b < (total); tk_b += 32) {                     \
+        const int64_t tk_width = (total) - tk_b < 32 ? (total) - tk_b : 32;  \
+        const int tk_vectors = (int) ((tk_width + 7) / 8);                   \
+        const __m256i tk_m = tk8_mask(tk_width - 8 * (tk_vectors - 1));     \
+        switch (2 * tk_vectors + (tk_width % 8 != 0)) {                      \
+            case 2: block(__VA_ARGS__, tk_b, 1, 0, tk_m); break;             \
+            case 3: block(__VA_ARGS__, tk_b, 1, 1, tk_m); break;             \
+            case 4: block(__VA_ARGS__, tk_b, 2, 0, tk_m); break;             \
+            case 5: block(__VA_ARGS__, tk_b, 2, 1, tk_m); break;             \
+            case 6: block(__VA_ARGS__, tk_b, 3, 0, tk_m); break;             \
+            case 7: block(__VA_ARGS__, tk_b, 3, 1, tk_m); break;             \
+            case 8: block(__VA_ARGS__, tk_b, 4, 0, tk_m); break;             \
+            default: block(__VA_ARGS__, tk_b, 4, 1, tk_m); break;            \
+        }                                                                    \
     }
 
 #endif

@@ -225,15 +225,40 @@ void tk_q8_neondot(const tk_q8_args *a);     /* "neon-dotprod": SDOT */
 #endif
 
 /*
- * Calls CALL(R) with R a compile-time constant equal to n, for 1 <= n <= 12: the row count of a
- * register block, so each count gets its own fully unrolled copy.
+ * The batched driver of the portable kernels: block(args…, b, n) for batch columns [b, b + n), n =
+ * TK_BLOCK (a compile-time constant, so the block's accumulators stay in registers) for all but the
+ * last block.
  */
-#define TK_ROWS_UP_TO_12(n, CALL)                                                     \
-    switch (n) {                                                                      \
-        case 1: CALL(1); break;   case 2: CALL(2); break;   case 3: CALL(3); break;   \
-        case 4: CALL(4); break;   case 5: CALL(5); break;   case 6: CALL(6); break;   \
-        case 7: CALL(7); break;   case 8: CALL(8); break;   case 9: CALL(9); break;   \
-        case 10: CALL(10); break; case 11: CALL(11); break; default: CALL(12); break; \
+#define TK_PORTABLE_BATCHED(total, block, ...)                  \
+    do {                                                        \
+        int64_t tk_b = 0;                                       \
+        for (; tk_b + TK_BLOCK <= (total); tk_b += TK_BLOCK) {  \
+            block(__VA_ARGS__, tk_b, TK_BLOCK);                 \
+        }                                                       \
+        if (tk_b < (total)) {                                   \
+            block(__VA_ARGS__, tk_b, (total) - tk_b);           \
+        }                                                       \
+    } while (0)
+
+/*
+ * Calls fn(args…, R) with R a compile-time constant equal to n, for 1 <= n <= 8 or 12: the row count
+ * of a register block, so each count gets its own fully unrolled copy.
+ */
+#define TK_ROWS_UP_TO_8(n, fn, ...)                                                              \
+    switch (n) {                                                                                 \
+        case 1: fn(__VA_ARGS__, 1); break; case 2: fn(__VA_ARGS__, 2); break;                    \
+        case 3: fn(__VA_ARGS__, 3); break; case 4: fn(__VA_ARGS__, 4); break;                    \
+        case 5: fn(__VA_ARGS__, 5); break; case 6: fn(__VA_ARGS__, 6); break;                    \
+        case 7: fn(__VA_ARGS__, 7); break; default: fn(__VA_ARGS__, 8); break;                   \
+    }
+#define TK_ROWS_UP_TO_12(n, fn, ...)                                                             \
+    switch (n) {                                                                                 \
+        case 1: fn(__VA_ARGS__, 1); break;   case 2: fn(__VA_ARGS__, 2); break;                  \
+        case 3: fn(__VA_ARGS__, 3); break;   case 4: fn(__VA_ARGS__, 4); break;                  \
+        case 5: fn(__VA_ARGS__, 5); break;   case 6: fn(__VA_ARGS__, 6); break;                  \
+        case 7: fn(__VA_ARGS__, 7); break;   case 8: fn(__VA_ARGS__, 8); break;                  \
+        case 9: fn(__VA_ARGS__, 9); break;   case 10: fn(__VA_ARGS__, 10); break;                \
+        case 11: fn(__VA_ARGS__, 11); break; default: fn(__VA_ARGS__, 12); break;                \
     }
 
 /*

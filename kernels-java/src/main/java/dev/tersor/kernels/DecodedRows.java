@@ -111,33 +111,22 @@ public final class DecodedRows {
      * {@code − ω0}. Holds what every row of one call shares: the input on the heap for batch one, and
      * the {@code ω0·Σx} terms, computed once per call.
      */
-    public static final class SparseRowWriter {
-        private final int batch;
-        private final MemorySegment x;
-        private final MemorySegment y;
-        private final float implicit;
-        private final MemorySegment rowScale;
-        private final boolean scaled;
+    public static final class SparseRowWriter extends ImplicitRowWriter {
         private final float[] xs;
         private final float implicitSum;
         private final float[][] blockSums;
 
         public SparseRowWriter(int cols, int batch, MemorySegment x, MemorySegment y, float implicit,
                                MemorySegment rowScale) {
-            this.batch = batch;
-            this.x = x;
-            this.y = y;
-            this.implicit = implicit;
-            this.rowScale = rowScale;
-            this.scaled = rowScale.byteSize() != 0;
+            super(batch, x, y, implicit, rowScale);
             this.xs = batch == 1 ? Scratch.input(x, cols) : null;
-            this.implicitSum = batch == 1 && implicit != 0f ? implicit * sum(xs, cols) : 0f;
+            this.implicitSum = batch == 1 && implicit != 0f ? implicit * VectorSupport.sum(xs, cols) : 0f;
             this.blockSums = batch > 1 && implicit != 0f ? blockSums(cols, batch, x) : null;
         }
 
         /** Row {@code r} from its {@code m} entries, {@code values[i]} at {@code columns[i]}. */
         public void write(int r, float[] values, int[] columns, int m) {
-            float scale = scaled ? rowScale.getAtIndex(Layouts.F32, r) : 1f;
+            float scale = scale(r);
             if (batch == 1) {
                 float result = sparseDot(values, columns, m, xs) + implicitSum;
                 y.setAtIndex(Layouts.F32, r, scaled ? result * scale : result);
@@ -148,20 +137,6 @@ public final class DecodedRows {
                 }
             }
         }
-    }
-
-    /** {@code Σ_j x[j]}. */
-    public static float sum(float[] x, int n) {
-        FloatVector acc = FloatVector.zero(F);
-        int j = 0;
-        for (; j <= n - L; j += L) {
-            acc = acc.add(FloatVector.fromArray(F, x, j));
-        }
-        float s = VectorSupport.sumLanes(acc);
-        for (; j < n; j++) {
-            s += x[j];
-        }
-        return s;
     }
 
     /**

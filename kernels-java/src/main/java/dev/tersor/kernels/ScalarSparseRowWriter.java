@@ -8,24 +8,13 @@ import java.lang.foreign.MemorySegment;
  * (sHAM, XOR), {@code y_r = s_r·(Σ_i (codebook[k_i] − ω0)·x_{columns[i]} + ω0·Σx)}, summing in
  * the order the reference defines. The column sums {@code Σx} are computed once per call.
  */
-public final class ScalarSparseRowWriter {
-    private final int batch;
-    private final MemorySegment x;
-    private final MemorySegment y;
-    private final float implicit;
-    private final MemorySegment rowScale;
-    private final boolean scaled;
+public final class ScalarSparseRowWriter extends ImplicitRowWriter {
     private final float[] xSum;
     private final float[] acc;
 
     public ScalarSparseRowWriter(int cols, int batch, MemorySegment x, MemorySegment y, float implicit,
                                  MemorySegment rowScale) {
-        this.batch = batch;
-        this.x = x;
-        this.y = y;
-        this.implicit = implicit;
-        this.rowScale = rowScale;
-        this.scaled = rowScale.byteSize() != 0;
+        super(batch, x, y, implicit, rowScale);
         this.xSum = Scratch.sums(batch);
         java.util.Arrays.fill(xSum, 0, batch, 0f);
         if (implicit != 0f) {
@@ -51,7 +40,7 @@ public final class ScalarSparseRowWriter {
                 acc[b] += v * x.getAtIndex(Layouts.F32, xRow + b);
             }
         }
-        float scale = scaled ? rowScale.getAtIndex(Layouts.F32, r) : 1f;
+        float scale = scale(r);
         for (int b = 0; b < batch; b++) {
             float value = acc[b] + implicit * xSum[b];
             y.setAtIndex(Layouts.F32, (long) r * batch + b, scaled ? value * scale : value);

@@ -39,12 +39,7 @@ public final class Scratch {
 
     /** This thread's index buffer, at least {@code n} long, contents undefined. */
     public static int[] indices(int n) {
-        int[] buffer = INDICES.get();
-        if (buffer.length < n) {
-            buffer = new int[Math.max(n, 2 * buffer.length)];
-            INDICES.set(buffer);
-        }
-        return buffer;
+        return growInts(INDICES, n);
     }
 
     /** This thread's buffer for decoded symbols of one row, at least {@code n} long, contents undefined. */

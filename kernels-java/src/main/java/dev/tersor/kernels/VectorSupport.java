@@ -113,6 +113,23 @@ public final class VectorSupport {
         return s;
     }
 
+    /**
+     * {@code Σ_j x[j]}, {@code L} lanes then {@link #sumLanes} and a scalar tail: the implicit value's
+     * {@code ω0·Σx} term, summed the same way by every Vector API kernel that has one.
+     */
+    public static float sum(float[] x, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int j = 0;
+        for (; j <= n - L; j += L) {
+            acc = acc.add(FloatVector.fromArray(F, x, j));
+        }
+        float s = sumLanes(acc);
+        for (; j < n; j++) {
+            s += x[j];
+        }
+        return s;
+    }
+
     /** Vector API needs at least four float lanes to be worth it. */
     static void requireUsefulWidth() {
         if (L < 4) {

@@ -13,6 +13,7 @@ import java.lang.foreign.MemorySegment;
 import static dev.tersor.kernels.VectorSupport.F;
 import static dev.tersor.kernels.VectorSupport.L;
 import static dev.tersor.kernels.VectorSupport.LE;
+import static dev.tersor.kernels.VectorSupport.sum;
 
 /**
  * Vector API kernel for the grouped-row formats (CSER, and CER through {@code groupValue == null}).
@@ -113,19 +114,6 @@ public final class CserVectorKernel {
         private static int[] atLeast(int[] buffer, int n) {
             return buffer.length >= n ? buffer : new int[Math.max(n, 2 * buffer.length)];
         }
-    }
-
-    private static float sum(float[] x, int n) {
-        FloatVector acc = FloatVector.zero(F);
-        int j = 0;
-        for (; j <= n - L; j += L) {
-            acc = acc.add(FloatVector.fromArray(F, x, j));
-        }
-        float s = VectorSupport.sumLanes(acc);
-        for (; j < n; j++) {
-            s += x[j];
-        }
-        return s;
     }
 
     private static void matMulBlock(int cols, int batch, int b0, int width, MemorySegment omega, IndexArray colIdx,

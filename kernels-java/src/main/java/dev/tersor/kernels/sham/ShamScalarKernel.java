@@ -2,8 +2,6 @@ package dev.tersor.kernels.sham;
 
 import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.ScalarSparseRowWriter;
-import dev.tersor.kernels.Scratch;
-import dev.tersor.kernels.huffman.CanonicalDecoder;
 import dev.tersor.kernels.huffman.DecodeTable;
 
 import java.lang.foreign.MemorySegment;
@@ -30,16 +28,11 @@ public final class ShamScalarKernel {
                               IndexArray rowPtr, MemorySegment rowScale, MemorySegment x, MemorySegment y,
                               int rowStart, int rowEnd) {
         assert rowStart >= 0 && rowEnd <= rows;
-        int[] table = DecodeTable.load(decodeTable);
+        ShamRowDecoder decoder = new ShamRowDecoder(stream, rowBit, decodeTable, colGap, rowPtr);
         ScalarSparseRowWriter out = new ScalarSparseRowWriter(cols, batch, x, y, implicit, rowScale);
         for (int r = rowStart; r < rowEnd; r++) {
-            int start = rowPtr.get(r);
-            int end = rowPtr.get(r + 1);
-            int[] columns = Scratch.columns(end - start);
-            int m = ShamRows.columns(colGap, start, end, columns);
-            int[] sym = Scratch.symbols(m);
-            CanonicalDecoder.decode(stream, table, Integer.toUnsignedLong(rowBit.get(r)), m, sym, 0);
-            out.write(r, symbols, 0, sym, columns, m);
+            int m = decoder.decode(r);
+            out.write(r, symbols, 0, decoder.symbols(), decoder.columns(), m);
         }
     }
 }

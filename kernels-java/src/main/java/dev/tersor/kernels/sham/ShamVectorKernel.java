@@ -4,8 +4,6 @@ import dev.tersor.kernels.DecodedRows;
 import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.Scratch;
-import dev.tersor.kernels.huffman.CanonicalDecoder;
-import dev.tersor.kernels.huffman.DecodeTable;
 
 import java.lang.foreign.MemorySegment;
 
@@ -26,24 +24,20 @@ public final class ShamVectorKernel {
                               IndexArray rowPtr, MemorySegment rowScale, MemorySegment x, MemorySegment y,
                               int rowStart, int rowEnd) {
         assert rowStart >= 0 && rowEnd <= rows;
-        int[] table = DecodeTable.load(decodeTable);
+        ShamRowDecoder decoder = new ShamRowDecoder(stream, rowBit, decodeTable, colGap, rowPtr);
         float[] values = symbols.toArray(Layouts.F32);
         for (int k = 0; k < values.length; k++) {
             values[k] -= implicit;
         }
         DecodedRows.SparseRowWriter out = new DecodedRows.SparseRowWriter(cols, batch, x, y, implicit, rowScale);
         for (int r = rowStart; r < rowEnd; r++) {
-            int start = rowPtr.get(r);
-            int end = rowPtr.get(r + 1);
-            int[] columns = Scratch.columns(end - start);
-            int m = ShamRows.columns(colGap, start, end, columns);
-            int[] sym = Scratch.symbols(m);
-            CanonicalDecoder.decode(stream, table, Integer.toUnsignedLong(rowBit.get(r)), m, sym, 0);
+            int m = decoder.decode(r);
+            int[] sym = decoder.symbols();
             float[] v = Scratch.row(m);
             for (int i = 0; i < m; i++) {
                 v[i] = values[sym[i]];
             }
-            out.write(r, v, columns, m);
+            out.write(r, v, decoder.columns(), m);
         }
     }
 }

@@ -3,7 +3,6 @@ package dev.tersor.kernels.xor;
 import dev.tersor.kernels.IndexArray;
 import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.ScalarSparseRowWriter;
-import dev.tersor.kernels.Scratch;
 
 import java.lang.foreign.MemorySegment;
 
@@ -30,16 +29,13 @@ public final class XorScalarKernel {
                               int riceBits, MemorySegment rowScale, MemorySegment x, MemorySegment y,
                               int rowStart, int rowEnd) {
         assert rowStart >= 0 && rowEnd <= rows;
-        long[] table = XorNetwork.load(decodeTable);
+        XorRowDecoder decoder = new XorRowDecoder(cols, planes, wordBits, sliceBits, decodeTable, words, patchPtr,
+                patches, mask, maskRowBit, riceBits);
         float implicit = omega.getAtIndex(Layouts.F32, 0);
         ScalarSparseRowWriter out = new ScalarSparseRowWriter(cols, batch, x, y, implicit, rowScale);
-        int[] columns = Scratch.columns(cols);
-        int[] indices = Scratch.symbols(cols);
-        long[] planeBits = new long[Math.max(1, planes)];
         for (int r = rowStart; r < rowEnd; r++) {
-            int m = XorRows.decode(r, cols, planes, wordBits, sliceBits, table, words, patchPtr, patches, mask,
-                    maskRowBit, riceBits, columns, indices, planeBits);
-            out.write(r, omega, 1, indices, columns, m);
+            int m = decoder.decode(r);
+            out.write(r, omega, 1, decoder.indices(), decoder.columns(), m);
         }
     }
 }

@@ -24,21 +24,19 @@ public final class XorVectorKernel {
                               int riceBits, MemorySegment rowScale, MemorySegment x, MemorySegment y,
                               int rowStart, int rowEnd) {
         assert rowStart >= 0 && rowEnd <= rows;
-        long[] table = XorNetwork.load(decodeTable);
+        XorRowDecoder decoder = new XorRowDecoder(cols, planes, wordBits, sliceBits, decodeTable, words, patchPtr,
+                patches, mask, maskRowBit, riceBits);
         float[] values = omega.toArray(Layouts.F32);
         float implicit = values[0];
         DecodedRows.SparseRowWriter out = new DecodedRows.SparseRowWriter(cols, batch, x, y, implicit, rowScale);
-        int[] columns = Scratch.columns(cols);
-        int[] indices = Scratch.symbols(cols);
         float[] v = Scratch.row(cols);
-        long[] planeBits = new long[Math.max(1, planes)];
         for (int r = rowStart; r < rowEnd; r++) {
-            int m = XorRows.decode(r, cols, planes, wordBits, sliceBits, table, words, patchPtr, patches, mask,
-                    maskRowBit, riceBits, columns, indices, planeBits);
+            int m = decoder.decode(r);
+            int[] indices = decoder.indices();
             for (int i = 0; i < m; i++) {
                 v[i] = values[1 + indices[i]] - implicit;
             }
-            out.write(r, v, columns, m);
+            out.write(r, v, decoder.columns(), m);
         }
     }
 }
