@@ -111,7 +111,7 @@ final class DemoCommand implements Runnable {
                     row(out, "Tersor, --exec stored (decode in use)", compressed, fp32, stored, ref, eval);
                 }
                 out.printf(Locale.ROOT, "mean cosine and top-10 neighbour overlap against Tersor fp32 over %d sentences of %s"
-                        + " (broad text; eval-embed --corpus FILE for others); latency: median of %d batch-1 runs of one"
+                        + " (broad text; eval-embed adds fortunes, package descriptions and random tokens); latency: median of %d batch-1 runs of one"
                         + " sentence after %.0f s of warm-up, one thread%n", eval.size(), BroadText.NAME, latencyRuns,
                         WARM_UP_NANOS / 1e9);
             }

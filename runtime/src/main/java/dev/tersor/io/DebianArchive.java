@@ -82,11 +82,16 @@ public final class DebianArchive {
         System.err.println("Fetching the Debian packages " + String.join(", ", packages) + " with apt (once; they are cached afterwards)");
         List<String> download = command("apt-get", "download");
         download.addAll(packages);
-        run(download, debs, "download the Debian packages " + String.join(" ", packages));
-        try (Stream<Path> files = Files.list(debs)) {
-            for (Path deb : files.filter(f -> f.getFileName().toString().endsWith(".deb")).sorted().toList()) {
-                run(List.of("dpkg-deb", "-x", deb.toString(), part.toString()), part, "unpack " + deb.getFileName());
+        try {
+            run(download, debs, "download the Debian packages " + String.join(" ", packages));
+            try (Stream<Path> files = Files.list(debs)) {
+                for (Path deb : files.filter(f -> f.getFileName().toString().endsWith(".deb")).sorted().toList()) {
+                    run(List.of("dpkg-deb", "-x", deb.toString(), part.toString()), part, "unpack " + deb.getFileName());
+                }
             }
+        } catch (IOException e) {
+            deleteTree(part);
+            throw e;
         }
         deleteTree(debs);
         Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
