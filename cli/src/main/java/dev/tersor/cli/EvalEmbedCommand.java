@@ -30,11 +30,11 @@ import java.util.stream.Collectors;
 
 /** Compares a model's embeddings with a reference model's over each built-in corpus, or over one file. */
 @Command(name = "eval-embed", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Compare a model's sentence embeddings with a reference model's, per corpus: mean, minimum and",
-                "first-percentile cosine between the paired vectors, and the overlap of each sentence's 10 nearest",
-                "neighbours within the corpus under the two models. By default over the held-out shares of three",
-                "broad English corpora, the narrow raw_sentences.txt when it is in the cache, and random token",
-                "sequences that reach every row of the embedding table; --corpus FILE for your own text."})
+        description = "Compare a model's sentence embeddings with a reference model's, per corpus: mean, minimum and "
+                + "first-percentile cosine between the paired vectors, and the overlap of each sentence's 10 nearest "
+                + "neighbours within the corpus under the two models. By default over the held-out shares of three broad "
+                + "English corpora, the narrow raw_sentences.txt when it is in the cache, and random token sequences that "
+                + "reach every row of the embedding table; --corpus FILE for your own text.")
 final class EvalEmbedCommand implements Runnable {
 
     /** Most sentences compared: past it the neighbour overlap's N² comparisons take hours. */
@@ -84,11 +84,11 @@ final class EvalEmbedCommand implements Runnable {
     Path corpus;
 
     @Option(names = "--corpora", split = ",", paramLabel = "NAME",
-            description = {"Built-in corpora to compare over (comma-separated): europarl (Europarl proceedings in",
-                    "Lucene's test framework, fetched with Maven), fortunes and package-descriptions (Debian's fortunes",
-                    "and package descriptions, fetched with apt), raw-sentences (narrow; used when already in the cache),",
-                    "random-tokens (uniform over the vocabulary's ordinary ids). Default: all; one that cannot be",
-                    "fetched is then skipped with a note, while one named here must be there."})
+            description = "Built-in corpora to compare over, comma-separated: europarl (the Europarl proceedings in "
+                    + "Lucene's test framework, fetched with Maven), fortunes and package-descriptions (Debian's, fetched "
+                    + "with apt), raw-sentences (narrow; used when already in the cache), random-tokens (uniform over the "
+                    + "vocabulary's ordinary ids). Default: all of them, a corpus that cannot be fetched then being skipped "
+                    + "with a note; a corpus named here must be there.")
     List<String> corpora;
 
     @Option(names = "--limit", defaultValue = "1000",

@@ -50,7 +50,8 @@ public final class PackageDescriptions {
         for (Path index : archive.translationIndexes()) {
             DebianArchive.readIndex(index, parser::line);
         }
-        Path part = target.resolveSibling(target.getFileName() + ".part");
+        // a file of its own: two processes making the cache at once each move a whole file into place
+        Path part = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
         Files.write(part, parser.sentences(), StandardCharsets.UTF_8);
         Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return target;

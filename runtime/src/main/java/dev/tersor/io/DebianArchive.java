@@ -4,10 +4,12 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -53,9 +55,31 @@ public final class DebianArchive {
         }
         Files.createDirectories(lists.resolve("partial"));
         Files.createDirectories(cache.resolve("archives").resolve("partial"));
-        System.err.println("Fetching Debian's package index with apt (once; it is cached afterwards)");
-        run(command("apt-get", "update"), lists, "fetch Debian's package index");
-        Files.writeString(done, "");
+        try (FileChannel _ = locked()) {
+            if (Files.isRegularFile(done)) {
+                return;
+            }
+            System.err.println("Fetching Debian's package index with apt (once; it is cached afterwards)");
+            run(command("apt-get", "update"), lists, "fetch Debian's package index");
+            Files.writeString(done, "");
+        }
+    }
+
+    /**
+     * Held while this archive fetches: two processes sharing a cache (the tests and a command, say)
+     * would otherwise run apt at once on one index, and the second would fail on apt's own lock.
+     * Closing the channel releases the lock.
+     */
+    private FileChannel locked() throws IOException {
+        FileChannel channel = FileChannel.open(lists.getParent().resolve(".lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        try {
+            channel.lock();
+            return channel;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
     }
 
     private List<String> command(String tool, String... arguments) {
@@ -76,6 +100,12 @@ public final class DebianArchive {
         if (Files.isDirectory(target)) {
             return target;
         }
+        try (FileChannel _ = locked()) {
+            return Files.isDirectory(target) ? target : fetchAndUnpack(packages, target);
+        }
+    }
+
+    private Path fetchAndUnpack(List<String> packages, Path target) throws IOException {
         Path part = target.resolveSibling(target.getFileName() + ".part");
         deleteTree(part);
         Path debs = Files.createDirectories(part.resolve(".debs"));
