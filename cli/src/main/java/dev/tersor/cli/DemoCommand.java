@@ -82,7 +82,7 @@ final class DemoCommand implements Runnable {
             Path tokenizerJson = fetch(dir, FP32, FP32 + "-tokenizer.json");
             Path int8 = fetch(dir, INT8, INT8 + ".onnx");
             Path compressed = compressed(dir, fp32, tokenizerJson, out);
-            // judged on broad text the preset never saw (it calibrates on raw_sentences.txt)
+            // judged on broad text the preset never saw (it calibrates on the Europarl calibration share)
             List<String> eval = BroadText.evaluation(dir, sentences);
             EmbedderOptions options = EmbedderOptions.defaults();
             try (Embedder reference = Embedder.load(fp32, tokenizerJson, options);

@@ -100,7 +100,8 @@ final class EvalEmbedCommand implements Runnable {
             description = "The reference's tokenizer, when it is not found as for the model (default: --tokenizer, else found).")
     Path referenceTokenizer;
 
-    @Option(names = "--json", description = "Print JSON: per corpus its name, sentences, meanCosine, minCosine, p1Cosine, top10Overlap; and the corpora skipped.")
+    @Option(names = "--json", description = "Print JSON: corpora (per corpus: corpus, title, sentences, meanCosine, minCosine, p1Cosine, "
+                    + "top10Overlap) and skipped (corpus, reason).")
     boolean json;
 
     @Mixin
