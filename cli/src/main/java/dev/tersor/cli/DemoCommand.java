@@ -82,7 +82,7 @@ final class DemoCommand implements Runnable {
             Path tokenizerJson = fetch(dir, FP32, FP32 + "-tokenizer.json");
             Path int8 = fetch(dir, INT8, INT8 + ".onnx");
             Path compressed = compressed(dir, fp32, tokenizerJson, out);
-            // judged on broad text the preset never saw (it calibrates on raw_sentences.txt)
+            // judged on broad text the preset never saw (it calibrates on the Europarl calibration share)
             List<String> eval = BroadText.evaluation(dir, sentences);
             EmbedderOptions options = EmbedderOptions.defaults();
             try (Embedder reference = Embedder.load(fp32, tokenizerJson, options);
@@ -111,7 +111,7 @@ final class DemoCommand implements Runnable {
                     row(out, "Tersor, --exec stored (decode in use)", compressed, fp32, stored, ref, eval);
                 }
                 out.printf(Locale.ROOT, "mean cosine and top-10 neighbour overlap against Tersor fp32 over %d sentences of %s"
-                        + " (broad text; eval-embed --corpus FILE for others); latency: median of %d batch-1 runs of one"
+                        + " (broad text; eval-embed adds fortunes, package descriptions and random tokens); latency: median of %d batch-1 runs of one"
                         + " sentence after %.0f s of warm-up, one thread%n", eval.size(), BroadText.NAME, latencyRuns,
                         WARM_UP_NANOS / 1e9);
             }

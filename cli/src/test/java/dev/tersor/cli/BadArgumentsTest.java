@@ -161,6 +161,10 @@ class BadArgumentsTest {
         failsWithOneLine(execute("embed", "--model", model, "--batch-size", "0", "a"), "--batch-size must be between 1 and 1024, got 0");
         failsWithOneLine(execute("eval-embed", "--model", model, "--reference", model, "--limit", "0"),
                 "--limit must be between 1 and 100000, got 0");
+        failsWithOneLine(execute("eval-embed", "--model", model, "--reference", model, "--corpora", "europarl,wikipedia"),
+                "--corpora: no corpus 'wikipedia'; the corpora are europarl, fortunes, package-descriptions, raw-sentences, random-tokens");
+        failsWithOneLine(execute("eval-embed", "--model", model, "--reference", model, "--corpora", "europarl", "--corpus", model),
+                "--corpus and --corpora exclude each other: one file, or built-in corpora");
         failsWithOneLine(execute("demo", "--sentences", "-5"), "--sentences must be between 1 and 100000, got -5");
     }
 }

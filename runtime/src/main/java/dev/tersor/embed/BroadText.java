@@ -9,14 +9,9 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.zip.CRC32;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -26,8 +21,9 @@ import java.util.zip.GZIPInputStream;
  * split into sentences of which the English ones are kept: about 8,300 distinct sentences over some
  * 11,000 distinct words, against the 251 words of {@code raw_sentences.txt}.
  *
- * <p>Each sentence belongs to the evaluation set or the calibration set by a hash of its text, so
- * the two are disjoint whatever order or subset a caller reads, and stable across versions.
+ * <p>Each sentence belongs to the evaluation set or the calibration set by a hash of its text
+ * ({@link HeldOutSplit}), so the two are disjoint whatever order or subset a caller reads, and stable
+ * across versions.
  */
 public final class BroadText {
 
@@ -39,21 +35,10 @@ public final class BroadText {
     /** What {@code eval-embed} and {@code demo} call this corpus. */
     public static final String NAME = "Europarl English (held out)";
 
-    /** One sentence in this many belongs to the evaluation set: about 2,000 sentences. */
-    static final int EVALUATION_SHARE = 4;
-
-    /** English function words; a sentence of which at least a quarter are among them counts as English. */
-    private static final Set<String> FUNCTION_WORDS = Set.of("the", "of", "and", "to", "in", "is", "that", "for", "it",
-            "on", "with", "as", "be", "this", "are", "by", "we", "have", "not", "which", "was", "at", "from", "an",
-            "will", "has", "our", "but", "their", "they", "there", "been", "would", "should", "can", "all", "its",
-            "also", "these", "or", "more");
     private static final double ENGLISH_SHARE = 0.25;
     private static final int MIN_WORDS = 5;
     private static final int MAX_WORDS = 60;
 
-    /** A sentence ends at . ! or ? followed by space and a capital, a quote or a parenthesis. */
-    private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?])\\s+(?=[A-Z\"“(])");
-    private static final Pattern WORD = Pattern.compile("[A-Za-z']+");
 
     private BroadText() {
     }
@@ -66,7 +51,7 @@ public final class BroadText {
 
     /** Up to {@code limit} held-out English sentences, in file order; never used for calibration. */
     public static List<String> evaluation(Path cacheDir, int limit) throws IOException {
-        return take(englishSentences(europarlFile(cacheDir)), true, limit);
+        return HeldOutSplit.evaluationInOrder(englishSentences(europarlFile(cacheDir)), limit);
     }
 
     /**
@@ -74,41 +59,12 @@ public final class BroadText {
      * over it in file order, so a small calibration set still spans many debates and topics.
      */
     public static List<String> calibration(Path cacheDir, int n) throws IOException {
-        List<String> share = take(englishSentences(europarlFile(cacheDir)), false, Integer.MAX_VALUE);
-        if (n < 0) {
-            throw new IllegalArgumentException("n must not be negative: " + n);
-        }
-        if (n >= share.size()) {
-            return share;
-        }
-        List<String> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            out.add(share.get((int) ((long) i * share.size() / n)));
-        }
-        return out;
+        return HeldOutSplit.calibration(englishSentences(europarlFile(cacheDir)), n);
     }
 
-    /** Whether {@code sentence} belongs to the evaluation share (by a CRC-32 of its UTF-8 bytes). */
+    /** Whether {@code sentence} belongs to the evaluation share ({@link HeldOutSplit}). */
     public static boolean isEvaluation(String sentence) {
-        CRC32 crc = new CRC32();
-        crc.update(sentence.getBytes(StandardCharsets.UTF_8));
-        return crc.getValue() % EVALUATION_SHARE == 0;
-    }
-
-    private static List<String> take(List<String> sentences, boolean evaluation, int limit) {
-        if (limit < 0) {
-            throw new IllegalArgumentException("limit must not be negative: " + limit);
-        }
-        List<String> out = new ArrayList<>();
-        for (String sentence : sentences) {
-            if (out.size() == limit) {
-                break;
-            }
-            if (isEvaluation(sentence) == evaluation) {
-                out.add(sentence);
-            }
-        }
-        return out;
+        return HeldOutSplit.isEvaluation(sentence);
     }
 
     /**
@@ -128,8 +84,7 @@ public final class BroadText {
                 if (fields.length != 3) {
                     continue;
                 }
-                for (String part : SENTENCE_END.split(fields[2])) {
-                    String sentence = String.join(" ", part.strip().split("\\s+"));
+                for (String sentence : Sentences.split(fields[2])) {
                     if (isEnglish(sentence)) {
                         sentences.add(sentence);
                     }
@@ -146,15 +101,8 @@ public final class BroadText {
                 return false;
             }
         }
-        Matcher m = WORD.matcher(sentence);
-        int words = 0;
-        int function = 0;
-        while (m.find()) {
-            words++;
-            if (FUNCTION_WORDS.contains(m.group().toLowerCase(Locale.ROOT))) {
-                function++;
-            }
-        }
-        return words >= MIN_WORDS && words <= MAX_WORDS && function >= ENGLISH_SHARE * words;
+        List<String> words = Sentences.words(sentence);
+        return words.size() >= MIN_WORDS && words.size() <= MAX_WORDS
+                && Sentences.functionWords(words) >= ENGLISH_SHARE * words.size();
     }
 }

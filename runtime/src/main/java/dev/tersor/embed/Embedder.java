@@ -153,6 +153,19 @@ public final class Embedder implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Embeddings of already tokenized texts (special tokens included, as {@link Tokenizer#framing()}
+     * gives them), in order, {@link EmbedderOptions#batchSize()} texts per model call.
+     */
+    public float[][] embedTokens(List<long[]> sequences) {
+        float[][] result = new float[sequences.size()][];
+        for (int start = 0; start < sequences.size(); start += options.batchSize()) {
+            float[][] vectors = embed(tokenizer.batch(sequences.subList(start, Math.min(sequences.size(), start + options.batchSize()))));
+            System.arraycopy(vectors, 0, result, start, vectors.length);
+        }
+        return result;
+    }
+
     /** Embeddings of an already tokenized batch. */
     public float[][] embed(TokenBatch batch) {
         if (batch.size() == 0) {

@@ -10,11 +10,13 @@ import java.util.Objects;
  *
  * @param meanCosine   mean over texts of cos(evaluated, reference)
  * @param minCosine    the smallest such cosine
+ * @param p1Cosine     the first percentile of those cosines (nearest rank: the ⌈n/100⌉-th smallest),
+ *                     the floor that all but the worst one text in a hundred clear
  * @param top10Overlap mean over texts of |N_eval ∩ N_ref| / k, with N the k = min(10, n − 1) nearest
  *                     other texts; 1 when fewer than two texts
  * @param sentences    number of texts compared
  */
-public record EmbeddingComparison(double meanCosine, double minCosine, double top10Overlap, int sentences) {
+public record EmbeddingComparison(double meanCosine, double minCosine, double p1Cosine, double top10Overlap, int sentences) {
 
     /** Neighbours compared per text. */
     public static final int NEIGHBOURS = 10;
@@ -39,17 +41,33 @@ public record EmbeddingComparison(double meanCosine, double minCosine, double to
         double[][] a = unit(evaluated);
         double[][] b = unit(reference);
         double sum = 0;
-        double min = Double.POSITIVE_INFINITY;
+        double[] cosines = new double[n];
         for (int i = 0; i < n; i++) {
             if (a[i].length != b[i].length) {
                 throw new IllegalArgumentException("embedding " + i + " has " + a[i].length + " dimensions against "
                         + b[i].length);
             }
-            double c = dot(a[i], b[i]);
-            sum += c;
-            min = Math.min(min, c);
+            cosines[i] = dot(a[i], b[i]);
+            sum += cosines[i];
         }
-        return new EmbeddingComparison(sum / n, min, neighbourOverlap(a, b), n);
+        return new EmbeddingComparison(sum / n, percentile(cosines, 0), percentile(cosines, 1), neighbourOverlap(a, b), n);
+    }
+
+    /**
+     * The {@code p}-th percentile of {@code values} by nearest rank: the ⌈p·n/100⌉-th smallest value,
+     * the smallest for {@code p = 0}; always one of the values, never an interpolation.
+     */
+    static double percentile(double[] values, double p) {
+        if (values.length == 0) {
+            throw new IllegalArgumentException("no values");
+        }
+        if (!(p >= 0 && p <= 100)) {
+            throw new IllegalArgumentException("percentile outside [0, 100]: " + p);
+        }
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int rank = (int) Math.ceil(p * sorted.length / 100);
+        return sorted[Math.max(rank, 1) - 1];
     }
 
     /** Mean overlap of the k nearest other texts (k = min(10, n − 1)) under the two sets of unit vectors. */

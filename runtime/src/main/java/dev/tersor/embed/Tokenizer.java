@@ -41,6 +41,7 @@ public final class Tokenizer implements AutoCloseable {
     private final int maxTokens;
     private final long padId;
     private final long maxTokenId;
+    private final java.util.Set<Long> specialIds;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
 
@@ -49,6 +50,7 @@ public final class Tokenizer implements AutoCloseable {
         this.maxTokens = settings.maxLength() > 0 ? settings.maxLength() : defaultMaxTokens;
         this.padId = settings.padId();
         this.maxTokenId = Math.max(settings.maxTokenId(), padId);
+        this.specialIds = settings.specialIds();
         if (maxTokens <= settings.specialTokens()) {
             throw new InvalidTokenizerException("tokenizer.json truncates to " + maxTokens + " tokens, too few for its "
                     + settings.specialTokens() + " special tokens and any text");
@@ -131,6 +133,61 @@ public final class Tokenizer implements AutoCloseable {
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /** Every id up to {@link #maxTokenId()} but the special tokens' ([PAD], [CLS], [SEP], [MASK] …), ascending. */
+    public long[] ordinaryIds() {
+        return java.util.stream.LongStream.rangeClosed(0, maxTokenId).filter(id -> !specialIds.contains(id)).toArray();
+    }
+
+    /**
+     * The ids this tokenizer puts around a text's own tokens, as {@code {before, after}}: [CLS] and
+     * [SEP] for BERT. Read off the encoding of a one-letter text, whose special tokens the library marks.
+     */
+    public long[][] framing() {
+        acquire();
+        Encoding encoding;
+        try {
+            encoding = tokenizer.encode("a");
+        } finally {
+            lock.readLock().unlock();
+        }
+        long[] ids = encoding.getIds();
+        long[] special = encoding.getSpecialTokenMask();
+        int before = 0;
+        while (before < ids.length && special[before] == 1) {
+            before++;
+        }
+        int after = ids.length;
+        while (after > before && special[after - 1] == 1) {
+            after--;
+        }
+        return new long[][]{java.util.Arrays.copyOfRange(ids, 0, before), java.util.Arrays.copyOfRange(ids, after, ids.length)};
+    }
+
+    /**
+     * Already tokenized texts (special tokens included) as one batch, padded to the longest with this
+     * tokenizer's padding id; token type 0 throughout, as for a single text.
+     */
+    public TokenBatch batch(List<long[]> sequences) {
+        int length = 0;
+        for (long[] sequence : sequences) {
+            Objects.requireNonNull(sequence, "sequences holds null");
+            if (sequence.length > maxTokens) {
+                throw new IllegalArgumentException("a sequence of " + sequence.length + " tokens; this tokenizer keeps at most " + maxTokens);
+            }
+            length = Math.max(length, sequence.length);
+        }
+        int size = sequences.size();
+        long[] ids = new long[size * length];
+        long[] mask = new long[size * length];
+        java.util.Arrays.fill(ids, padId);
+        for (int i = 0; i < size; i++) {
+            long[] sequence = sequences.get(i);
+            System.arraycopy(sequence, 0, ids, i * length, sequence.length);
+            java.util.Arrays.fill(mask, i * length, i * length + sequence.length, 1L);
+        }
+        return new TokenBatch(size, length, ids, mask, new long[size * length]);
     }
 
     /** Token ids for several texts, padded to the longest of them. */

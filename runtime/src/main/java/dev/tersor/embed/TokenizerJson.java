@@ -27,8 +27,14 @@ import java.util.Set;
  * @param vocabSize     entries in {@code model.vocab}
  * @param maxTokenId    the largest id any entry (vocabulary, added tokens) can produce
  * @param specialTokens tokens the post-processor adds around a single text (2 for BERT)
+ * @param specialIds    the ids of the added tokens marked {@code special} ([PAD], [CLS], [MASK] …)
  */
-record TokenizerJson(int maxLength, long padId, String modelType, int vocabSize, long maxTokenId, int specialTokens) {
+record TokenizerJson(int maxLength, long padId, String modelType, int vocabSize, long maxTokenId, int specialTokens,
+                     Set<Long> specialIds) {
+
+    TokenizerJson {
+        specialIds = Set.copyOf(specialIds);
+    }
 
     /** Vocabularies larger than any real model's: bounds the memory a hostile file can claim. */
     static final int MAX_VOCABULARY = 1 << 22;
@@ -268,6 +274,7 @@ record TokenizerJson(int maxLength, long padId, String modelType, int vocabSize,
         int unigramEntries;
         long maxTokenId = -1;
         int specialTokens;
+        final Set<Long> specialIds = new HashSet<>();
 
         void readTruncation(JsonParser p, JsonToken value) throws IOException {
             forEachField(p, value, (field, v) -> {
@@ -341,13 +348,22 @@ record TokenizerJson(int maxLength, long padId, String modelType, int vocabSize,
             }
             JsonToken item;
             while ((item = p.nextToken()) != JsonToken.END_ARRAY && item != null) {
+                long[] id = {-1};
+                boolean[] special = {false};
                 forEachField(p, item, (field, v) -> {
                     if (field.equals("id")) {
-                        maxTokenId = Math.max(maxTokenId, tokenId(p, v, "added_tokens entry"));
+                        id[0] = tokenId(p, v, "added_tokens entry");
+                        maxTokenId = Math.max(maxTokenId, id[0]);
+                    } else if (field.equals("special")) {
+                        special[0] = v == JsonToken.VALUE_TRUE;
+                        p.skipChildren();
                     } else {
                         p.skipChildren();
                     }
                 });
+                if (special[0] && id[0] >= 0) {
+                    specialIds.add(id[0]);
+                }
             }
         }
 
@@ -388,7 +404,7 @@ record TokenizerJson(int maxLength, long padId, String modelType, int vocabSize,
                     }
                 }
             }
-            return new TokenizerJson(maxLength, padId, modelType, vocabSize, maxTokenId, specialTokens);
+            return new TokenizerJson(maxLength, padId, modelType, vocabSize, maxTokenId, specialTokens, specialIds);
         }
     }
 

@@ -19,6 +19,7 @@ class EmbeddingComparisonTest {
         EmbeddingComparison c = EmbeddingComparison.of(v, v);
         assertThat(c.meanCosine()).isCloseTo(1, within(1e-12));
         assertThat(c.minCosine()).isCloseTo(1, within(1e-12));
+        assertThat(c.p1Cosine()).isCloseTo(1, within(1e-12));
         assertThat(c.top10Overlap()).isEqualTo(1.0);
         assertThat(c.sentences()).isEqualTo(50);
     }
@@ -33,6 +34,38 @@ class EmbeddingComparisonTest {
         assertThat(c.minCosine()).isCloseTo(-1, within(1e-12));
         // k = 2 with three texts: every other text is a neighbour under both models.
         assertThat(c.top10Overlap()).isEqualTo(1.0);
+    }
+
+    @Test
+    void firstPercentileIsTheNearestRankFromBelow() {
+        double[] values = IntStream.rangeClosed(1, 300).mapToDouble(i -> i / 1000.0).toArray();
+        shuffle(values, 3);
+        // 300 values: ⌈3⌉ = the third smallest
+        assertThat(EmbeddingComparison.percentile(values, 1)).isEqualTo(0.003);
+        assertThat(EmbeddingComparison.percentile(values, 0)).isEqualTo(0.001);
+        assertThat(EmbeddingComparison.percentile(values, 50)).isEqualTo(0.150);
+        assertThat(EmbeddingComparison.percentile(values, 100)).isEqualTo(0.300);
+        // 150 values: ⌈1.5⌉ = the second smallest; fewer than 100: the smallest
+        assertThat(EmbeddingComparison.percentile(Arrays.copyOf(sorted(values), 150), 1)).isEqualTo(0.002);
+        assertThat(EmbeddingComparison.percentile(new double[]{0.9, 0.5, 0.7}, 1)).isEqualTo(0.5);
+        assertThatThrownBy(() -> EmbeddingComparison.percentile(new double[0], 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> EmbeddingComparison.percentile(values, 101)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theComparisonReportsTheFirstPercentileOfItsCosines() {
+        // 200 pairs: pair i at angle i/1000 rad apart, so its cosine is cos(i/1000); the 2nd smallest is pair 198's
+        int n = 200;
+        float[][] a = new float[n][];
+        float[][] b = new float[n][];
+        for (int i = 0; i < n; i++) {
+            double base = 0.05 * i;
+            a[i] = new float[]{(float) Math.cos(base), (float) Math.sin(base)};
+            b[i] = new float[]{(float) Math.cos(base + i / 1000.0), (float) Math.sin(base + i / 1000.0)};
+        }
+        EmbeddingComparison c = EmbeddingComparison.of(a, b);
+        assertThat(c.minCosine()).isCloseTo(Math.cos(0.199), within(1e-6));
+        assertThat(c.p1Cosine()).isCloseTo(Math.cos(0.198), within(1e-6));
     }
 
     @Test
@@ -87,6 +120,22 @@ class EmbeddingComparisonTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> EmbeddingComparison.of(new float[0][], new float[0][]))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static double[] sorted(double[] values) {
+        double[] copy = values.clone();
+        Arrays.sort(copy);
+        return copy;
+    }
+
+    private static void shuffle(double[] values, long seed) {
+        Random random = new Random(seed);
+        for (int i = values.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            double t = values[i];
+            values[i] = values[j];
+            values[j] = t;
+        }
     }
 
     private static int[] bruteNearest(float[][] v, int i, int k) {
