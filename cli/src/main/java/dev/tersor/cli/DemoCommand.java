@@ -149,9 +149,10 @@ final class DemoCommand implements Runnable {
 
     /** Where the default preset's output for {@code fp32} is cached: keyed by input and preset, so a new recipe never reads an old file. */
     static Path compressedTarget(Path dir, Path fp32) throws IOException {
-        // the graph is part of the recipe too: a file compressed before attention fusion would run unfused
+        // the graph and the container are part of the recipe too: a file compressed before attention
+        // fusion would run unfused, one written before metadata deflation would report an older size
         String key = digest(fp32, Presets.MINILM + "|calibration=" + CompressCommand.DEFAULT_CALIBRATION + "|corpus=europarl"
-                + "|graph=fused-attention");
+                + "|graph=fused-attention|container=deflated-metadata");
         return dir.resolve("demo").resolve(FP32 + "-" + key + ".tsr");
     }
 

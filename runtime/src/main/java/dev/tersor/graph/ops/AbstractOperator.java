@@ -91,6 +91,13 @@ abstract class AbstractOperator implements Operator {
                 + Arrays.stream(allowed).map(ElementType::onnxName).toList());
     }
 
+    /** Input 0, which the operator takes as float32 only. */
+    static ValueType floatInput(Node node, List<ValueType> inputs) {
+        ValueType x = inputs.get(0);
+        requireType(node, x, "the input", ElementType.F32);
+        return x;
+    }
+
     /** The constant behind input {@code i}, or an exception saying the operator needs it constant. */
     static Tensor constant(Node node, List<ValueType> inputs, int i, String what) {
         ValueType v = inputs.get(i);

@@ -126,8 +126,7 @@ final class ConvOps {
 
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
-            ValueType x = inputs.get(0);
-            requireType(node, x, "the input", ElementType.F32);
+            ValueType x = floatInput(node, inputs);
             if (x.rank() != 4) {
                 throw unsupported(node, "only 2-D convolution on NCHW input, got " + x);
             }
@@ -363,8 +362,7 @@ final class ConvOps {
 
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
-            ValueType x = inputs.get(0);
-            requireType(node, x, "the input", ElementType.F32);
+            ValueType x = floatInput(node, inputs);
             if (x.rank() < 3 || x.rank() > 5) {
                 throw unsupported(node, "only 1-D to 3-D transposed convolution on [N, C, spatial...] input, got " + x);
             }
@@ -504,8 +502,7 @@ final class ConvOps {
 
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
-            ValueType x = inputs.get(0);
-            requireType(node, x, "the input", ElementType.F32);
+            ValueType x = floatInput(node, inputs);
             if (x.rank() < 2) {
                 throw invalid(node, "input of rank " + x.rank());
             }
@@ -546,8 +543,7 @@ final class ConvOps {
 
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
-            ValueType x = inputs.get(0);
-            requireType(node, x, "the input", ElementType.F32);
+            ValueType x = floatInput(node, inputs);
             if (x.rank() < 3) {
                 throw invalid(node, "input of rank " + x.rank());
             }
@@ -606,8 +602,7 @@ final class ConvOps {
 
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
-            ValueType x = inputs.get(0);
-            requireType(node, x, "the input", ElementType.F32);
+            ValueType x = floatInput(node, inputs);
             int[] shape = x.shape();
             Window[] win = windows(node, shape, kernelShape(node), node.attributes().getLong("ceil_mode", 0) != 0);
             boolean includePad = node.attributes().getLong("count_include_pad", 0) != 0;
@@ -698,8 +693,7 @@ final class ConvOps {
 
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
-            ValueType x = inputs.get(0);
-            requireType(node, x, "the input", ElementType.F32);
+            ValueType x = floatInput(node, inputs);
             if (x.rank() < 3) {
                 throw invalid(node, "input of rank " + x.rank() + ", InstanceNormalization needs [N, C, spatial...]");
             }
@@ -776,8 +770,7 @@ final class ConvOps {
 
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
-            ValueType x = inputs.get(0);
-            requireType(node, x, "the input", ElementType.F32);
+            ValueType x = floatInput(node, inputs);
             int rank = x.rank();
             int[] shape = x.shape();
             Tensor scales = input(inputs, 2) == null ? null : constant(node, inputs, 2, "scales");

@@ -145,8 +145,7 @@ final class ElementwiseOps {
 
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
-            ValueType x = inputs.get(0);
-            requireType(node, x, "the input", ElementType.F32);
+            ValueType x = floatInput(node, inputs);
             float alpha = 1;
             float beta = 0;
             float lo = Float.NEGATIVE_INFINITY;
@@ -313,8 +312,7 @@ final class ElementwiseOps {
 
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
-            ValueType x = inputs.get(0);
-            requireType(node, x, "the input", ElementType.F32);
+            ValueType x = floatInput(node, inputs);
             double alpha = node.attributes().getFloat("alpha", activation.defaultAlpha);
             double gamma = node.attributes().getFloat("gamma", activation.defaultGamma);
             int n = x.size();

@@ -101,8 +101,7 @@ final class MathOps {
 
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
-            ValueType x = inputs.get(0);
-            requireType(node, x, "the input", ElementType.F32);
+            ValueType x = floatInput(node, inputs);
             int rank = x.rank();
             int[] shape = x.shape();
             boolean coerce = node.attributes().getLong("coerce", 0) != 0;
@@ -191,8 +190,7 @@ final class MathOps {
 
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
-            ValueType x = inputs.get(0);
-            requireType(node, x, "the input", ElementType.F32);
+            ValueType x = floatInput(node, inputs);
             int rank = x.rank();
             int[] shape = x.shape();
             long[] axes = node.attributes().getLongs("axes", new long[0]);
@@ -331,8 +329,7 @@ final class MathOps {
 
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
-            ValueType x = inputs.get(0);
-            requireType(node, x, "the input", ElementType.F32);
+            ValueType x = floatInput(node, inputs);
             int rank = x.rank();
             int axis = Shapes.axis(node.attributes().getLong("axis", -1), rank, node.describe());
             int rows = Shapes.product(x.shape(), 0, axis);
@@ -395,8 +392,7 @@ final class MathOps {
 
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
-            ValueType x = inputs.get(0);
-            requireType(node, x, "the input", ElementType.F32);
+            ValueType x = floatInput(node, inputs);
             WeightMatrix w = context.weight(weightName(node));
             int in = w.cols();
             int outF = w.rows();

@@ -26,8 +26,7 @@ final class QuantOps {
 
         @Override
         public Binding bind(Node node, List<ValueType> inputs, BindContext context) {
-            ValueType x = inputs.get(0);
-            requireType(node, x, "the input", ElementType.F32);
+            ValueType x = floatInput(node, inputs);
             int n = x.size();
             Kernel kernel = (in, out, scratch) -> {
                 float min = 0;
