@@ -12,7 +12,7 @@ import java.util.concurrent.Semaphore;
  * The per-call working memory of one model's passes, and the bound on how many passes run at once.
  * A pass waits for a turn (first come, first served, without spinning), then borrows one block large
  * enough for its plan and gives it back when done. A block too small for a plan is replaced by one as
- * large as the largest plan seen so far, so blocks stop being reallocated once the largest shape has
+ * large as the largest plan run so far, so blocks stop being reallocated once the largest shape has
  * run; steady state allocates nothing per call, and no more blocks exist than passes may run at once.
  * <p>
  * Before, each plan (one per input shape) kept its own buffers and allocated and freed more under
@@ -52,8 +52,8 @@ public final class WorkingMemory implements AutoCloseable {
     private final Object lock = new Object();
     /** Guarded by {@code lock}: blocks not lent out. */
     private final List<Block> idle = new ArrayList<>();
-    /** Guarded by {@code lock}. */
-    private long largestRequest;
+    /** Guarded by {@code lock}: the size of the largest block allocated so far. */
+    private long largestBlock;
     /** Guarded by {@code lock}. */
     private boolean closed;
     /** Guarded by {@code lock}: blocks allocated so far, for tests. */
@@ -70,11 +70,6 @@ public final class WorkingMemory implements AutoCloseable {
         }
         this.concurrentPasses = concurrentPasses;
         this.turns = new Semaphore(concurrentPasses, true);
-    }
-
-    /** How many passes may hold a block at once. */
-    public int concurrentPasses() {
-        return concurrentPasses;
     }
 
     /**
@@ -98,7 +93,6 @@ public final class WorkingMemory implements AutoCloseable {
             }
             passesInside++;
             mostPassesInside = Math.max(mostPassesInside, passesInside);
-            largestRequest = Math.max(largestRequest, bytes);
             for (int i = 0; i < idle.size(); i++) {
                 if (idle.get(i).capacity() >= bytes) {
                     return idle.remove(i);
@@ -109,14 +103,20 @@ public final class WorkingMemory implements AutoCloseable {
                 liveBlocks++;
             }
             allocations++;
-            size = largestRequest;
+            size = Math.max(bytes, largestBlock);
         }
         // Freeing and allocating happen outside the lock: closing a shared arena waits on every thread.
         try {
             if (stale != null) {
                 stale.free();
             }
-            return new Block(size);
+            Block block = new Block(size);
+            synchronized (lock) {
+                // Only a block that exists raises the size of later ones, so a failed request for a
+                // huge plan does not make every later block try the same size.
+                largestBlock = Math.max(largestBlock, size);
+            }
+            return block;
         } catch (RuntimeException | Error e) {
             synchronized (lock) {
                 liveBlocks--;
@@ -182,13 +182,6 @@ public final class WorkingMemory implements AutoCloseable {
     int mostPassesInside() {
         synchronized (lock) {
             return mostPassesInside;
-        }
-    }
-
-    /** Bytes of the blocks not lent out, for tests. */
-    long idleBytes() {
-        synchronized (lock) {
-            return idle.stream().mapToLong(Block::capacity).sum();
         }
     }
 }

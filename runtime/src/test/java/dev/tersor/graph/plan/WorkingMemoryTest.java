@@ -4,6 +4,7 @@ import dev.tersor.graph.PassInterruptedException;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.ValueLayout;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -18,6 +19,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /** The model-wide working memory on its own: the bound on passes, block reuse and growth, closing. */
 class WorkingMemoryTest {
@@ -121,6 +123,18 @@ class WorkingMemoryTest {
         assertThat(memory.liveBlocks()).isEqualTo(1);
         memory.close();
         assertThat(memory.liveBlocks()).isZero();
+    }
+
+    @Test
+    void aFailedAllocationGivesBackItsTurnAndDoesNotEnlargeLaterBlocks() {
+        WorkingMemory memory = new WorkingMemory(1);
+        assertThatThrownBy(() -> memory.borrow(1L << 50)).isInstanceOf(OutOfMemoryError.class);
+        // with the only turn kept by the failed pass, this would wait for ever
+        WorkingMemory.Block block = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> memory.borrow(64));
+        assertThat(block.capacity()).isLessThan(1L << 20);
+        memory.giveBack(block);
+        assertThat(memory.liveBlocks()).isEqualTo(1);
+        memory.close();
     }
 
     @Test
