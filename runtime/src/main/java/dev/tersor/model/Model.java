@@ -10,6 +10,7 @@ import dev.tersor.graph.Tensor;
 import dev.tersor.graph.ValueInfo;
 import dev.tersor.graph.ops.GraphValidator;
 import dev.tersor.graph.plan.Plan;
+import dev.tersor.graph.plan.WorkingMemory;
 import dev.tersor.onnx.OnnxImporter;
 
 import java.io.IOException;
@@ -30,9 +31,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 /**
  * A loaded network: a compiled graph whose weight matrices live off-heap in Tersor formats (in a
  * memory-mapped {@code .tsr} file, or in memory after an ONNX import). Immutable and safe to share:
- * any number of threads may {@link #run} at once, each call getting its own activation buffers.
- * Closing releases the weights and the mapping after in-flight calls finish; later calls throw
- * {@link IllegalStateException}.
+ * any number of threads may {@link #run} at once. At most {@link Execution#concurrentPasses()} calls
+ * run together, each in its own block of the model's working memory; the others wait their turn in
+ * order of arrival. Closing releases the weights, the mapping and the working memory after in-flight
+ * and waiting calls finish; later calls throw {@link IllegalStateException}.
  *
  * <pre>{@code
  * try (Model model = Model.load(Path.of("all-minilm-l6-v2.tsr"))) {
@@ -54,6 +56,7 @@ public final class Model implements AutoCloseable {
     private final String source;
     private final Map<String, String> metadata;
     private final List<WeightPlacement> placements;
+    private final WorkingMemory workingMemory;
     private volatile boolean closed;
 
     Model(Graph graph, Arena mapping, Execution execution, String source) {
@@ -73,6 +76,7 @@ public final class Model implements AutoCloseable {
         this.graph = Objects.requireNonNull(graph, "graph");
         this.mapping = mapping;
         this.context = new ModelBindContext(graph.weights(), execution);
+        this.workingMemory = new WorkingMemory(execution.concurrentPasses());
         this.source = source;
     }
 
@@ -287,7 +291,7 @@ public final class Model implements AutoCloseable {
             return plan;
         }
         try {
-            plan = Plan.bind(graph, shapes, context);
+            plan = Plan.bind(graph, shapes, context, workingMemory);
         } catch (InvalidModelException e) {
             // Shapes or types fail at some inner node; lead with what the caller gave, which they can change.
             throw new InvalidModelException("inputs " + describe(shapes) + " do not fit this model: " + e.getMessage(), e);
@@ -299,7 +303,7 @@ public final class Model implements AutoCloseable {
             }
             planOrder.add(key);
             if (planOrder.size() > MAX_PLANS) {
-                plans.remove(planOrder.removeFirst()).release();
+                plans.remove(planOrder.removeFirst());
             }
         }
         return plan;
@@ -352,7 +356,7 @@ public final class Model implements AutoCloseable {
         return closed;
     }
 
-    /** Releases weights and mapping once in-flight calls are done; idempotent. */
+    /** Releases weights, mapping and working memory once in-flight and waiting calls are done; idempotent. */
     @Override
     public void close() {
         lock.writeLock().lock();
@@ -361,8 +365,8 @@ public final class Model implements AutoCloseable {
                 return;
             }
             closed = true;
-            plans.values().forEach(Plan::release);
             plans.clear();
+            workingMemory.close();
             for (WeightMatrix w : graph.weights().values()) {
                 w.close();
             }

@@ -14,7 +14,6 @@ import dev.tersor.graph.ops.Operator;
 import dev.tersor.graph.ops.Operators;
 import dev.tersor.graph.ops.ValueType;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,8 +25,8 @@ import java.util.Map;
 /**
  * A graph bound to concrete input shapes: every value has a static type, everything computable from
  * constants and shapes has been folded, and every remaining activation has a fixed offset in one
- * arena, reused once its value is dead. Immutable and shareable; each call borrows an
- * {@link ExecutionContext} (its own arena) from a pool, so concurrent calls never share buffers.
+ * arena, reused once its value is dead. Immutable and shareable; each call borrows a block of the
+ * model's {@link WorkingMemory} and lays the arena over it, so concurrent calls never share buffers.
  */
 public final class Plan {
 
@@ -56,20 +55,11 @@ public final class Plan {
     private final long arenaBytes;
     private final long scratchOffset;
     private final long scratchBytes;
-    /**
-     * Per-call buffers kept for reuse, at most {@link #MAX_POOLED}; guarded by itself. A plan run by
-     * more threads at once allocates the extra buffers per call and frees them on return, so a model
-     * shared by 64 threads holds a few buffers per input shape, not one per thread per shape.
-     */
-    private final java.util.ArrayDeque<ExecutionContext> pool = new java.util.ArrayDeque<>();
-    /** Guarded by {@code pool}: once set, returned contexts are freed instead of pooled. */
-    private boolean released;
-
-    /** Buffers a plan keeps between calls: as many as calls can really run at once, two at least. */
-    static final int MAX_POOLED = Math.max(2, Runtime.getRuntime().availableProcessors());
+    /** The model's working memory, which every pass of this plan borrows its block from. */
+    private final WorkingMemory workingMemory;
 
     private Plan(List<ValueInfo> inputs, List<String> outputNames, List<Step> steps, List<Slot> slots, int[] inputSlots,
-                 int[] outputSlots, long arenaBytes, long scratchOffset, long scratchBytes) {
+                 int[] outputSlots, long arenaBytes, long scratchOffset, long scratchBytes, WorkingMemory workingMemory) {
         this.inputs = inputs;
         this.outputNames = outputNames;
         this.steps = steps;
@@ -79,13 +69,15 @@ public final class Plan {
         this.arenaBytes = arenaBytes;
         this.scratchOffset = scratchOffset;
         this.scratchBytes = scratchBytes;
+        this.workingMemory = workingMemory;
     }
 
     /**
-     * Binds {@code graph} to the given input shapes. Throws {@link ModelException} subclasses for
-     * shapes the graph rejects or operators that cannot run with them.
+     * Binds {@code graph} to the given input shapes; its passes will borrow from {@code workingMemory}.
+     * Throws {@link ModelException} subclasses for shapes the graph rejects or operators that cannot
+     * run with them.
      */
-    public static Plan bind(Graph graph, Map<String, int[]> shapes, BindContext context) {
+    public static Plan bind(Graph graph, Map<String, int[]> shapes, BindContext context, WorkingMemory workingMemory) {
         Map<String, Integer> slotOf = new HashMap<>();
         List<Slot> slots = new ArrayList<>();
         List<int[]> lifetimes = new ArrayList<>();
@@ -211,7 +203,7 @@ public final class Plan {
             }
         }
         return new Plan(List.copyOf(boundInputs), graph.outputs(), List.copyOf(trimmed), List.copyOf(placed), inputSlots,
-                outputSlots, arena, scratchOffset, scratch);
+                outputSlots, arena, scratchOffset, scratch, workingMemory);
     }
 
     private static int addSlot(List<Slot> slots, List<int[]> lifetimes, List<Integer> rootOf, Map<String, Integer> slotOf,
@@ -273,52 +265,25 @@ public final class Plan {
      * and returns the outputs by name.
      */
     public Map<String, Tensor> run(Map<String, Tensor> values) {
-        ExecutionContext context = borrow();
+        WorkingMemory.Block block = workingMemory.borrow(arenaBytes);
         try {
-            return run(context, values);
+            return run(viewsOver(block), values, null);
         } finally {
-            giveBack(context);
+            workingMemory.giveBack(block);
         }
     }
 
-    private ExecutionContext borrow() {
-        ExecutionContext context;
-        synchronized (pool) {
-            context = pool.poll();
+    /** This plan's slices of {@code block}, reused when the block's last pass ran this plan too. */
+    private ExecutionContext viewsOver(WorkingMemory.Block block) {
+        if (block.views == null || block.views.plan != this) {
+            block.views = new ExecutionContext(this, block.memory());
         }
-        return context != null ? context : new ExecutionContext(this);
+        return block.views;
     }
 
-    private void giveBack(ExecutionContext context) {
-        synchronized (pool) {
-            if (released || pool.size() >= MAX_POOLED) {
-                context.close();
-            } else {
-                pool.push(context);
-            }
-        }
-    }
-
-    /** Per-call buffers waiting in the pool, for tests. */
-    int pooledContexts() {
-        synchronized (pool) {
-            return pool.size();
-        }
-    }
-
-    /**
-     * Frees the pooled per-call buffers now, rather than whenever the garbage collector finds them: a
-     * service whose heap barely moves may otherwise hold an evicted plan's buffers (one arena per
-     * thread that ran it) for a long time. The plan stays usable; a later call allocates its buffers
-     * and frees them on return. {@code Model} releases the plans it evicts and, on close, all of them.
-     */
-    public void release() {
-        synchronized (pool) {
-            released = true;
-            for (ExecutionContext context = pool.poll(); context != null; context = pool.poll()) {
-                context.close();
-            }
-        }
+    /** The working memory this plan's passes borrow from, for tests. */
+    WorkingMemory workingMemory() {
+        return workingMemory;
     }
 
     /**
@@ -326,22 +291,18 @@ public final class Plan {
      * its nodes, in order of first appearance: a coarse profile.
      */
     public Map<String, Long> profile(Map<String, Tensor> values) {
-        ExecutionContext context = borrow();
+        WorkingMemory.Block block = workingMemory.borrow(arenaBytes);
         try {
             long[] nanos = new long[steps.size()];
-            run(context, values, nanos);
+            run(viewsOver(block), values, nanos);
             Map<String, Long> byOp = new LinkedHashMap<>();
             for (int s = 0; s < steps.size(); s++) {
                 byOp.merge(steps.get(s).node().op(), nanos[s], Long::sum);
             }
             return byOp;
         } finally {
-            giveBack(context);
+            workingMemory.giveBack(block);
         }
-    }
-
-    private Map<String, Tensor> run(ExecutionContext context, Map<String, Tensor> values) {
-        return run(context, values, null);
     }
 
     private Map<String, Tensor> run(ExecutionContext context, Map<String, Tensor> values, long[] nanos) {
@@ -373,28 +334,23 @@ public final class Plan {
         return result;
     }
 
-    /** Frees the arena of a context that was dropped without {@link ExecutionContext#close}. */
-    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
-
     /**
-     * Per-call buffers: one arena cut into the planned slots. The arena is freed by {@link #close}, or
-     * by the cleaner once the context is unreachable, whichever comes first.
+     * This plan's slots and each step's inputs and outputs as slices of one block of working memory,
+     * at the offsets buffer planning gave them.
      */
     static final class ExecutionContext {
-        private final java.lang.ref.Cleaner.Cleanable freeing;
+        private final Plan plan;
         private final MemorySegment[] slotSegments;
         private final MemorySegment[][] stepInputs;
         private final MemorySegment[][] stepOutputs;
         private final MemorySegment scratch;
 
-        ExecutionContext(Plan plan) {
-            Arena owner = Arena.ofShared();
-            MemorySegment arena = owner.allocate(Math.max(plan.arenaBytes, 1), BufferPlanner.ALIGNMENT);
-            freeing = CLEANER.register(this, owner::close);
+        ExecutionContext(Plan plan, MemorySegment memory) {
+            this.plan = plan;
             slotSegments = new MemorySegment[plan.slots.size()];
             for (int s = 0; s < slotSegments.length; s++) {
                 Slot slot = plan.slots.get(s);
-                slotSegments[s] = slot.constant() != null ? slot.constant().data() : arena.asSlice(slot.offset(), slot.bytes());
+                slotSegments[s] = slot.constant() != null ? slot.constant().data() : memory.asSlice(slot.offset(), slot.bytes());
             }
             stepInputs = new MemorySegment[plan.steps.size()][];
             stepOutputs = new MemorySegment[plan.steps.size()][];
@@ -403,7 +359,7 @@ public final class Plan {
                 stepInputs[i] = segments(step.inputs());
                 stepOutputs[i] = segments(step.outputs());
             }
-            scratch = arena.asSlice(plan.scratchOffset, plan.scratchBytes);
+            scratch = memory.asSlice(plan.scratchOffset, plan.scratchBytes);
         }
 
         private MemorySegment[] segments(int[] indices) {
@@ -416,11 +372,6 @@ public final class Plan {
 
         MemorySegment slot(int s) {
             return slotSegments[s];
-        }
-
-        /** Frees the buffers; the context must not be used again. */
-        void close() {
-            freeing.clean();
         }
 
         MemorySegment[] inputs(int step) {
