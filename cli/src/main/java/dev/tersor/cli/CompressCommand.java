@@ -11,6 +11,8 @@ import dev.tersor.compress.pipeline.Presets;
 import dev.tersor.compress.pipeline.QuantSpec;
 import dev.tersor.embed.BroadText;
 import dev.tersor.embed.Embedder;
+import dev.tersor.embed.EmbedderOptions;
+import dev.tersor.embed.EmbeddingComparison;
 import dev.tersor.embed.Tokenizer;
 import dev.tersor.io.MavenArtifacts;
 import dev.tersor.model.Model;
@@ -75,7 +77,9 @@ final class CompressCommand implements Runnable {
     String objective;
 
     @Option(names = "--target-cosine", paramLabel = "X",
-            description = "Search per-layer steps for the smallest model whose mean embedding cosine to the input is ≥ X on the calibration text.")
+            description = {"Search per-layer steps for the smallest model whose mean embedding cosine to the input is ≥ X,",
+                    "then check it on " + HELD_OUT_SENTENCES + " held-out Europarl sentences no step saw; search again (up to "
+                            + MAX_SEARCHES + " times) with a higher aim while it misses there. Exits 1 if it still misses."})
     Double targetCosine;
 
     @Option(names = "--calib", paramLabel = "FILE",
@@ -99,6 +103,10 @@ final class CompressCommand implements Runnable {
 
     /** Most calibration sentences: far more than error compensation needs, well within memory. */
     static final int MAX_CALIBRATION = 1_000_000;
+    /** Held-out sentences the result of a --target-cosine search is checked on. */
+    static final int HELD_OUT_SENTENCES = 300;
+    /** Searches before a --target-cosine run gives up: each one aims higher by what the last one missed. */
+    static final int MAX_SEARCHES = 3;
 
     @Override
     public void run() {
@@ -113,17 +121,38 @@ final class CompressCommand implements Runnable {
                  Tokenizer tok = noCompensate ? null : findTokenizer(source, out);
                  ProgressBars bars = new ProgressBars()) {
                 List<String> sentences = tok == null ? List.of() : calibration(out);
-                CompressionJob job = new CompressionJob(plan, targetCosine == null ? Double.NaN : targetCosine, sentences);
-                Compressor.Result result = job.run(source, tok, costs, bars.layers(out), bars, bars.log(out));
-                try (Model compressed = result.model()) {
-                    Map<String, String> metadata = tok == null ? Map.of() : tokenizerMetadata(source);
-                    compressed.save(output, metadata);
+                Map<String, String> metadata = tok == null ? Map.of() : tokenizerMetadata(source);
+                double aim = targetCosine == null ? Double.NaN : targetCosine;
+                for (int search = 1; ; search++) {
+                    CompressionJob job = new CompressionJob(plan, aim, sentences);
+                    Compressor.Result result = job.run(source, tok, costs, bars.layers(out), bars, bars.log(out));
+                    try (Model compressed = result.model()) {
+                        compressed.save(output, metadata);
+                    }
+                    long before = result.bytesBefore();
+                    long after = result.bytesAfter();
+                    out.printf(Locale.ROOT, "weights %d -> %d bytes (x%.2f); %s is %d bytes (%.2f MB); %.1f s%n", before, after,
+                            (double) before / after, output, Files.size(output), Files.size(output) / 1e6,
+                            (System.nanoTime() - start) / 1e9);
+                    if (targetCosine == null) {
+                        return;
+                    }
+                    EmbeddingComparison heldOut = heldOutCheck(source, metadata, sentences);
+                    boolean meets = heldOut.meanCosine() >= targetCosine;
+                    out.printf(Locale.ROOT, "held out: mean cosine %.5f (min %.5f) on %d Europarl sentences no step saw: %s the"
+                                    + " target %s%n", heldOut.meanCosine(), heldOut.minCosine(), heldOut.sentences(),
+                            meets ? "meets" : "misses", targetCosine);
+                    if (meets) {
+                        return;
+                    }
+                    if (search == MAX_SEARCHES || aim >= MAX_AIM) {
+                        throw new IllegalStateException(output + " misses --target-cosine " + targetCosine
+                                + " on held-out text (mean " + String.format(Locale.ROOT, "%.5f", heldOut.meanCosine())
+                                + ") after " + search + " searches; it is written, but aim higher or calibrate on more text");
+                    }
+                    aim = nextAim(aim, targetCosine, heldOut.meanCosine());
+                    out.printf(Locale.ROOT, "searching again, aiming for %.5f on the calibration text%n", aim);
                 }
-                long before = result.bytesBefore();
-                long after = result.bytesAfter();
-                out.printf(Locale.ROOT, "weights %d -> %d bytes (x%.2f); %s is %d bytes (%.2f MB); %.1f s%n", before, after,
-                        (double) before / after, output, Files.size(output), Files.size(output) / 1e6,
-                        (System.nanoTime() - start) / 1e9);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -185,6 +214,34 @@ final class CompressCommand implements Runnable {
             plan = plan.withGlobalPruning(prune);
         }
         return plan.withObjective(obj);
+    }
+
+    /** Highest mean cosine a search is asked for: the search cannot promise more than fp32 rounding allows. */
+    static final double MAX_AIM = 0.9999;
+
+    /**
+     * The next search's aim after one whose result reached {@code heldOut} on held-out text, short of
+     * {@code target}: higher by the shortfall, and a little more, since calibration text flatters a
+     * search that judged on it.
+     */
+    static double nextAim(double aim, double target, double heldOut) {
+        return Math.min(MAX_AIM, aim + (target - heldOut) + 0.001);
+    }
+
+    /**
+     * The written model against its source on held-out Europarl sentences, leaving out any that the
+     * calibration used (possible only with --calib).
+     */
+    private EmbeddingComparison heldOutCheck(Model source, Map<String, String> metadata, List<String> calibration)
+            throws IOException {
+        java.util.Set<String> used = new java.util.HashSet<>(calibration);
+        List<String> heldOut = BroadText.evaluation(MavenArtifacts.cacheDir(), HELD_OUT_SENTENCES).stream()
+                .filter(sentence -> !used.contains(sentence)).toList();
+        byte[] tokenizerJson = metadata.get(Embedder.TOKENIZER_METADATA).getBytes(StandardCharsets.UTF_8);
+        try (Embedder compressed = Embedder.load(output, null, EmbedderOptions.defaults());
+             Embedder reference = Embedder.of(source, Tokenizer.fromJson(tokenizerJson), EmbedderOptions.defaults())) {
+            return EmbeddingComparison.of(compressed, reference, heldOut);
+        }
     }
 
     private Tokenizer findTokenizer(Model source, PrintWriter out) throws IOException {

@@ -46,4 +46,11 @@ class CompressCommandTest {
         assertThat(result.code()).isNotZero();
         assertThat(result.err()).contains("unknown quantizer 'fp4'");
     }
+
+    @Test
+    void aSearchThatMissesOnHeldOutTextAimsHigherByItsShortfall() {
+        assertThat(CompressCommand.nextAim(0.99, 0.99, 0.985)).isCloseTo(0.996, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(CompressCommand.nextAim(0.996, 0.99, 0.9895)).isCloseTo(0.9975, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(CompressCommand.nextAim(0.999, 0.99, 0.95)).isEqualTo(CompressCommand.MAX_AIM);
+    }
 }
