@@ -1,6 +1,6 @@
 #!/bin/bash
 # A/B of bench matvec: base (8f3ab64, before the format redesign) against final, alternating, one sitting.
-J=${JAVA:-java}  # JDK 25; /tmp/cli-base.jar is 8f3ab64 built with `mvn -DskipTests -pl cli -am package`, /tmp/cli-final.jar is 912f74c
+J=${JAVA:-java}  # JDK 25; /tmp/cli-base.jar is 8f3ab64 built with `mvn -DskipTests -pl cli -am package`, /tmp/cli-final.jar is 0e62b6c
 out=${OUT:-matvec-ab}; mkdir -p $out
 for round in 1 2 3; do
   for n in 384 4096; do
