@@ -836,6 +836,14 @@ final class ConvOps {
             // weight 1 is the element.
             int[] active = IntStream.range(0, rank).filter(d -> Arrays.stream(weight[d]).anyMatch(w -> !copies(w))).toArray();
             int[] passive = IntStream.range(0, rank).filter(d -> Arrays.binarySearch(active, d) < 0).toArray();
+            // The element each output coordinate of a passive axis copies, found once here, not per output.
+            int[][] copied = new int[rank][];
+            for (int d : passive) {
+                copied[d] = new int[out[d]];
+                for (int o = 0; o < out[d]; o++) {
+                    copied[d][o] = index[d][o][firstWhole(weight[d][o])];
+                }
+            }
             int combinations = (int) Math.pow(taps, active.length);
             int size = Shapes.size(out);
             return Binding.of(ValueType.of(ElementType.F32, out), (in, o, scratch) -> {
@@ -843,9 +851,7 @@ final class ConvOps {
                 for (int i = 0; i < size; i++) {
                     long base = 0;
                     for (int d : passive) {
-                        int[] tapIndex = index[d][at[d]];
-                        double[] tapWeight = weight[d][at[d]];
-                        base += (long) tapIndex[firstWhole(tapWeight)] * strides[d];
+                        base += (long) copied[d][at[d]] * strides[d];
                     }
                     double value = 0;
                     // The first active axis's tap varies fastest.
