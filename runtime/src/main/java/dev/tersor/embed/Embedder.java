@@ -41,8 +41,12 @@ public final class Embedder implements AutoCloseable {
     private final EmbedderOptions options;
     private final String output;
     private final boolean ownsModel;
+    private final String modelId;
+    /** {@link #dimension()} once known; 0 before. */
+    private volatile int dimension;
 
-    private Embedder(Model model, Tokenizer tokenizer, EmbedderOptions options, boolean ownsModel) {
+    private Embedder(String modelId, Model model, Tokenizer tokenizer, EmbedderOptions options, boolean ownsModel) {
+        this.modelId = modelId;
         this.model = model;
         this.tokenizer = tokenizer;
         this.options = options;
@@ -76,7 +80,7 @@ public final class Embedder implements AutoCloseable {
                     ? Tokenizer.fromJson(Files.readAllBytes(tokenizerJson), options.defaultMaxTokens())
                     : Tokenizer.fromJson(findTokenizer(model, loaded), options.defaultMaxTokens());
             try {
-                return new Embedder(loaded, tokenizer, options, true);
+                return new Embedder(stem(model), loaded, tokenizer, options, true);
             } catch (RuntimeException e) {
                 tokenizer.close();
                 throw e;
@@ -92,8 +96,13 @@ public final class Embedder implements AutoCloseable {
      * model, which the caller still owns.
      */
     public static Embedder of(Model model, Tokenizer tokenizer, EmbedderOptions options) {
-        return new Embedder(Objects.requireNonNull(model, "model"), Objects.requireNonNull(tokenizer, "tokenizer"),
-                Objects.requireNonNull(options, "options"), false);
+        return of("model", model, tokenizer, options);
+    }
+
+    /** As {@link #of(Model, Tokenizer, EmbedderOptions)}, naming the model {@code modelId}. */
+    public static Embedder of(String modelId, Model model, Tokenizer tokenizer, EmbedderOptions options) {
+        return new Embedder(Objects.requireNonNull(modelId, "modelId"), Objects.requireNonNull(model, "model"),
+                Objects.requireNonNull(tokenizer, "tokenizer"), Objects.requireNonNull(options, "options"), false);
     }
 
     /** The tokenizer.json bytes for {@code path}: the .tsr's metadata entry, else a file next to it. */
@@ -111,12 +120,18 @@ public final class Embedder implements AutoCloseable {
                 + tokenizerCandidates(path) + " exists; pass one explicitly (--tokenizer)");
     }
 
+    /** The file or folder name of {@code path} without its extension. */
+    private static String stem(Path path) {
+        Path name = path.toAbsolutePath().normalize().getFileName();
+        String text = name == null ? "model" : name.toString();
+        int dot = text.lastIndexOf('.');
+        return dot > 0 ? text.substring(0, dot) : text;
+    }
+
     /** Where a tokenizer next to {@code model} may be: {@code <stem>-tokenizer.json}, then {@code tokenizer.json}. */
     public static List<Path> tokenizerCandidates(Path model) {
         Path absolute = model.toAbsolutePath();
-        String name = absolute.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        String stem = dot > 0 ? name.substring(0, dot) : name;
+        String stem = stem(model);
         return List.of(absolute.resolveSibling(stem + "-tokenizer.json"), absolute.resolveSibling("tokenizer.json"));
     }
 
@@ -144,13 +159,86 @@ public final class Embedder implements AutoCloseable {
 
     /** Embeddings of {@code texts}, in order, computed {@link EmbedderOptions#batchSize()} texts per model call. */
     public float[][] embed(List<String> texts) {
-        float[][] result = new float[texts.size()][];
-        for (int start = 0; start < texts.size(); start += options.batchSize()) {
-            List<String> chunk = texts.subList(start, Math.min(texts.size(), start + options.batchSize()));
-            float[][] vectors = embed(tokenizer.encode(chunk));
-            System.arraycopy(vectors, 0, result, start, vectors.length);
+        return embed(texts, EmbedSettings.DEFAULT).vectors();
+    }
+
+    /**
+     * Embeddings of {@code texts} under per-call {@code settings} (prefix, dimensions, truncation),
+     * with the tokens each text used. Every text is checked before any is embedded, so a text that is
+     * too long fails the call without wasted work.
+     *
+     * @throws TextTooLongException if truncation is off and a text does not fit
+     * @throws IllegalArgumentException if {@code settings} asks for more dimensions than the model has
+     */
+    public Embeddings embed(List<String> texts, EmbedSettings settings) {
+        Objects.requireNonNull(settings, "settings");
+        if (settings.dimensions() > 0 && settings.dimensions() > dimension()) {
+            throw new IllegalArgumentException("dimensions " + settings.dimensions() + " is more than the model's "
+                    + dimension());
         }
-        return result;
+        List<String> inputs = settings.prefix().isEmpty() ? texts : texts.stream().map(t -> settings.prefix() + t).toList();
+        List<TokenBatch> batches = new ArrayList<>();
+        int[] tokenCounts = new int[inputs.size()];
+        for (int start = 0; start < inputs.size(); start += options.batchSize()) {
+            TokenBatch batch;
+            try {
+                batch = tokenizer.encode(inputs.subList(start, Math.min(inputs.size(), start + options.batchSize())),
+                        settings.truncate());
+            } catch (TextTooLongException e) {
+                throw new TextTooLongException(start + e.index(), e.maxTokens());
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                tokenCounts[start + i] = batch.tokens(i);
+            }
+            batches.add(batch);
+        }
+        float[][] vectors = new float[inputs.size()][];
+        int start = 0;
+        for (TokenBatch batch : batches) {
+            float[][] chunk = embed(batch);
+            for (float[] vector : chunk) {
+                vectors[start++] = settings.dimensions() > 0 ? shorten(vector, settings.dimensions()) : vector;
+            }
+        }
+        return new Embeddings(vectors, tokenCounts);
+    }
+
+    /** The first {@code dimensions} components, back to unit length when this embedder normalizes. */
+    private float[] shorten(float[] vector, int dimensions) {
+        return dimensions == vector.length ? vector : finish(java.util.Arrays.copyOf(vector, dimensions));
+    }
+
+    /** How many tokens of each text the model would read: special tokens included, after truncation. */
+    public int[] tokenCounts(List<String> texts) {
+        TokenBatch batch = tokenizer.encode(texts);
+        int[] counts = new int[batch.size()];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = batch.tokens(i);
+        }
+        return counts;
+    }
+
+    /**
+     * Length of the embeddings, from the shapes the model's output takes for a one-token text: found
+     * without running the model, once.
+     */
+    public int dimension() {
+        int known = dimension;
+        if (known == 0) {
+            Map<String, int[]> shapes = new HashMap<>();
+            for (ValueInfo input : model.inputs()) {
+                shapes.put(input.name(), new int[]{1, 1});
+            }
+            int[] shape = model.plan(shapes).outputTypes().get(model.outputs().indexOf(output)).shape();
+            known = shape[shape.length - 1];
+            dimension = known;
+        }
+        return known;
+    }
+
+    /** A name for the model: the file's or folder's name without extension, as loaded. */
+    public String modelId() {
+        return modelId;
     }
 
     /**

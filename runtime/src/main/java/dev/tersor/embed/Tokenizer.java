@@ -190,8 +190,17 @@ public final class Tokenizer implements AutoCloseable {
         return new TokenBatch(size, length, ids, mask, new long[size * length]);
     }
 
-    /** Token ids for several texts, padded to the longest of them. */
+    /** Token ids for several texts, padded to the longest of them; texts too long are truncated. */
     public TokenBatch encode(List<String> texts) {
+        return encode(texts, true);
+    }
+
+    /**
+     * Token ids for several texts, padded to the longest of them. A text longer than
+     * {@link #maxTokens()} is truncated when {@code truncate} is true, else it is a
+     * {@link TextTooLongException} naming the first such text.
+     */
+    public TokenBatch encode(List<String> texts, boolean truncate) {
         for (String text : texts) {
             Objects.requireNonNull(text, "texts holds null");
         }
@@ -203,8 +212,11 @@ public final class Tokenizer implements AutoCloseable {
             lock.readLock().unlock();
         }
         int length = 0;
-        for (Encoding e : encodings) {
-            length = Math.max(length, e.getIds().length);
+        for (int i = 0; i < encodings.length; i++) {
+            if (!truncate && encodings[i].exceedMaxLength()) {
+                throw new TextTooLongException(i, maxTokens);
+            }
+            length = Math.max(length, encodings[i].getIds().length);
         }
         int size = encodings.length;
         long[] ids = new long[size * length];
