@@ -37,6 +37,7 @@ public record CompressionJob(CompressionPlan plan, double targetCosine, List<Str
     public Compressor.Result run(Model source, Tokenizer tokenizer, CostModel costs, Compressor.Listener listener,
                                  ProgressListener progress, Consumer<String> log) {
         Map<String, HessianAccumulator> hessians = Map.of();
+        TokenFrequencies tokens = null;
         CompressionPlan chosen = plan;
         if (tokenizer != null && !calibration.isEmpty()) {
             // The search must judge on text the statistics did not see: compensation fitted to few
@@ -50,7 +51,9 @@ public record CompressionJob(CompressionPlan plan, double targetCosine, List<Str
                 throw new IllegalArgumentException("the budgeted search needs at least two calibration sentences");
             }
             log.accept("calibration: gathering layer input statistics over " + statistics.size() + " sentences");
-            hessians = Calibration.hessians(source, statistics.stream().map(tokenizer::encode).toList(), progress);
+            List<long[]> statisticsIds = statistics.stream().map(tokenizer::encode).toList();
+            hessians = Calibration.hessians(source, statisticsIds, progress);
+            tokens = TokenFrequencies.count(statisticsIds, Math.toIntExact(tokenizer.maxTokenId() + 1));
             if (search) {
                 log.accept("budgeted search for mean cosine ≥ " + targetCosine + " on " + judged.size()
                         + " other calibration sentences");
@@ -61,6 +64,6 @@ public record CompressionJob(CompressionPlan plan, double targetCosine, List<Str
         } else if (!Double.isNaN(targetCosine)) {
             throw new IllegalArgumentException("a target cosine needs the model's tokenizer");
         }
-        return new Compressor(chosen, hessians, costs).compress(source, Execution.defaults(), listener, progress);
+        return new Compressor(chosen, hessians, costs, tokens).compress(source, Execution.defaults(), listener, progress);
     }
 }

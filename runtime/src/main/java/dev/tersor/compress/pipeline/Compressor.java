@@ -5,6 +5,8 @@ import dev.tersor.compress.gptq.GptqQuantizer;
 import dev.tersor.compress.gptq.HessianAccumulator;
 import dev.tersor.compress.prune.MagnitudePruning;
 import dev.tersor.compress.prune.PruningMask;
+import dev.tersor.compress.quant.Quantizer;
+import dev.tersor.compress.quant.UniformQuantizer;
 import dev.tersor.format.DenseMatrixView;
 import dev.tersor.format.Execution;
 import dev.tersor.format.FormatPolicy;
@@ -75,6 +77,7 @@ public final class Compressor {
     private final CompressionPlan plan;
     private final Map<String, HessianAccumulator> hessians;
     private final CostModel costs;
+    private final TokenFrequencies tokens;
     private final GptqQuantizer gptq = GptqQuantizer.defaults();
 
     /**
@@ -82,9 +85,19 @@ public final class Compressor {
      * @param costs    cost model for the speed objective (may be null under the size objective)
      */
     public Compressor(CompressionPlan plan, Map<String, HessianAccumulator> hessians, CostModel costs) {
+        this(plan, hessians, costs, null);
+    }
+
+    /**
+     * @param tokens token counts of the calibration text, for layers whose steps follow token
+     *               frequency ({@code /tokens:R}); null to use the frequency prior alone
+     */
+    public Compressor(CompressionPlan plan, Map<String, HessianAccumulator> hessians, CostModel costs,
+                      TokenFrequencies tokens) {
         this.plan = plan;
         this.hessians = Map.copyOf(hessians);
         this.costs = costs;
+        this.tokens = tokens;
         if (plan.objective() == Objective.SPEED && costs == null) {
             throw new IllegalArgumentException("the speed objective needs a cost model");
         }
@@ -169,7 +182,20 @@ public final class Compressor {
         if (compensates(layer, settings)) {
             return gptq.quantize(dense, hessians.get(layer.weight()), settings.quant().quantizer(), mask, progress);
         }
-        return settings.quant().quantizer().quantize(mask == null ? dense : mask.apply(dense), progress);
+        return quantizer(layer, dense.rows(), settings.quant()).quantize(mask == null ? dense : mask.apply(dense), progress);
+    }
+
+    /** The quantizer {@code spec} names, with token-frequency row factors when it asks for them. */
+    private Quantizer quantizer(Layer layer, int rows, QuantSpec spec) {
+        if (spec.tokenRank() == 0) {
+            return spec.quantizer();
+        }
+        if (!layer.op().equals("Embedding")) {
+            throw new IllegalArgumentException("token-frequency steps are for embedding tables; " + layer.name()
+                    + " is used by a " + layer.op() + " node");
+        }
+        TokenFrequencies counts = tokens != null ? tokens : TokenFrequencies.none(rows);
+        return ((UniformQuantizer) spec.quantizer()).withRowFactors(counts.stepFactors(rows, spec.tokenRank()));
     }
 
     /** Whether {@code layer} is quantized with error compensation under {@code settings}. */

@@ -10,7 +10,7 @@ import dev.tersor.compress.quant.UniformQuantizer;
 import java.util.Locale;
 
 /**
- * A quantizer setting as the CLI and pins spell it: {@code KIND[:K][@PARAM][/row|/matrix]}.
+ * A quantizer setting as the CLI and pins spell it: {@code KIND[:K][@PARAM][/row|/matrix|/tokens:R]}.
  *
  * <ul>
  * <li>{@code uq@α}: uniform step α × the RMS of each row (or matrix); {@code uq:K}: at most K levels,
@@ -20,15 +20,18 @@ import java.util.Locale;
  * <li>{@code perchannel:K@ε}: a power-of-two step per row, each row the fewest bits (at most
  * log2 K) whose relative error is within ε, for the bit-packed format.</li>
  * </ul>
- * Scope defaults to per row (Decision 10). Immutable.
+ * Scope defaults to per row (Decision 10). {@code /tokens:R} is per row too, for a word-embedding
+ * table under {@code uq@α}: each row's step is scaled by its token's rarity ({@link TokenFrequencies},
+ * reference rank R). Immutable.
  *
  * @param kind  uq, cws, pws, ecsq or perchannel
  * @param k     levels, or 0 when the kind's parameter decides alone (uq with a step)
  * @param param α for uq, λ for ecsq, ε for perchannel; NaN for the kind's default
  * @param scope per row or per matrix
  * @param seed  seed of the randomized quantizers
+ * @param tokenRank the reference rank of token-frequency steps, or 0 for none
  */
-public record QuantSpec(String kind, int k, double param, Scope scope, long seed) {
+public record QuantSpec(String kind, int k, double param, Scope scope, long seed, int tokenRank) {
 
     public static final double DEFAULT_UQ_STEP = 0.1;
     public static final double DEFAULT_ECSQ_LAMBDA = 0.01;
@@ -48,25 +51,39 @@ public record QuantSpec(String kind, int k, double param, Scope scope, long seed
         if (!Double.isNaN(param) && !(param >= 0 && param < Double.POSITIVE_INFINITY)) {
             throw new IllegalArgumentException("quantizer parameter must be finite and ≥ 0, got " + param);
         }
+        if (tokenRank < 0 || tokenRank > 0 && !(kind.equals("uq") && k == 0 && scope == Scope.ROW)) {
+            throw new IllegalArgumentException("token-frequency steps (/tokens:R, R > 0) need uq@α per row, not "
+                    + kind + (k > 0 ? ":" + k : "") + " with R = " + tokenRank);
+        }
     }
 
     /** Uniform step α × RMS per row. */
     public static QuantSpec uniform(double alpha) {
-        return new QuantSpec("uq", 0, alpha, Scope.ROW, 0);
+        return new QuantSpec("uq", 0, alpha, Scope.ROW, 0, 0);
     }
 
-    /** Parses {@code KIND[:K][@PARAM][/row|/matrix]}. */
+    /** Parses {@code KIND[:K][@PARAM][/row|/matrix|/tokens:R]}. */
     public static QuantSpec parse(String text) {
         String s = text.trim();
         Scope scope = Scope.ROW;
+        int tokenRank = 0;
         int slash = s.indexOf('/');
         if (slash >= 0) {
             String sc = s.substring(slash + 1);
-            scope = switch (sc) {
-                case "row" -> Scope.ROW;
-                case "matrix" -> Scope.MATRIX;
-                default -> throw new IllegalArgumentException("scope must be row or matrix, got '" + sc + "' in '" + text + "'");
-            };
+            if (sc.startsWith("tokens:")) {
+                double rank = number(sc.substring("tokens:".length()), text);
+                if (rank != Math.rint(rank) || rank < 1 || rank > Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException("R must be a positive integer in '" + text + "'");
+                }
+                tokenRank = (int) rank;
+            } else {
+                scope = switch (sc) {
+                    case "row" -> Scope.ROW;
+                    case "matrix" -> Scope.MATRIX;
+                    default -> throw new IllegalArgumentException("scope must be row, matrix or tokens:R, got '" + sc
+                            + "' in '" + text + "'");
+                };
+            }
             s = s.substring(0, slash);
         }
         double param = Double.NaN;
@@ -89,7 +106,7 @@ public record QuantSpec(String kind, int k, double param, Scope scope, long seed
         if (k == 0 && !kind.equals("uq")) {
             k = DEFAULT_K;
         }
-        return new QuantSpec(kind, k, param, scope, 0);
+        return new QuantSpec(kind, k, param, scope, 0, tokenRank);
     }
 
     private static double number(String s, String text) {
@@ -129,6 +146,9 @@ public record QuantSpec(String kind, int k, double param, Scope scope, long seed
         }
         if (scope == Scope.MATRIX) {
             b.append("/matrix");
+        }
+        if (tokenRank > 0) {
+            b.append("/tokens:").append(tokenRank);
         }
         return b.toString();
     }

@@ -21,19 +21,22 @@ public final class UniformQuantizer implements Quantizer {
     private final Rule rule;
     private final double parameter;
     private final Scope scope;
+    /** Per-row multipliers of the step (null: all 1). */
+    private final float[] rowFactors;
 
-    private UniformQuantizer(Rule rule, double parameter, Scope scope) {
+    private UniformQuantizer(Rule rule, double parameter, Scope scope, float[] rowFactors) {
         if (!(parameter > 0) || Double.isInfinite(parameter)) {
             throw new IllegalArgumentException("step parameter must be finite and positive, got " + parameter);
         }
         this.rule = rule;
         this.parameter = parameter;
         this.scope = scope;
+        this.rowFactors = rowFactors;
     }
 
     /** One step Δ for the whole matrix: values k·Δ. */
     public static UniformQuantizer step(double step) {
-        return new UniformQuantizer(Rule.STEP, step, Scope.MATRIX);
+        return new UniformQuantizer(Rule.STEP, step, Scope.MATRIX, null);
     }
 
     /**
@@ -41,7 +44,7 @@ public final class UniformQuantizer implements Quantizer {
      * deviation when its mean is near zero, as for weights).
      */
     public static UniformQuantizer relativeStep(double alpha, Scope scope) {
-        return new UniformQuantizer(Rule.RELATIVE, alpha, scope);
+        return new UniformQuantizer(Rule.RELATIVE, alpha, scope, null);
     }
 
     /**
@@ -53,11 +56,27 @@ public final class UniformQuantizer implements Quantizer {
         if (k < 2 || k > QuantizationGrid.MAX_LEVELS) {
             throw new IllegalArgumentException("k must be in [2, " + QuantizationGrid.MAX_LEVELS + "], got " + k);
         }
-        return new UniformQuantizer(Rule.LEVELS, k, scope);
+        return new UniformQuantizer(Rule.LEVELS, k, scope, null);
     }
 
     public Scope scope() {
         return scope;
+    }
+
+    /**
+     * This per-row relative-step quantizer with row r's step multiplied by {@code factors[r]}: rows whose
+     * error matters less downstream (rare tokens of an embedding table) get coarser steps.
+     */
+    public UniformQuantizer withRowFactors(float[] factors) {
+        if (rule != Rule.RELATIVE || scope != Scope.ROW) {
+            throw new IllegalArgumentException("row factors need a relative step per row, not " + this);
+        }
+        for (float f : factors) {
+            if (!(f > 0) || !Float.isFinite(f)) {
+                throw new IllegalArgumentException("row factors must be finite and positive, got " + f);
+            }
+        }
+        return new UniformQuantizer(rule, parameter, scope, factors.clone());
     }
 
     @Override
@@ -73,9 +92,12 @@ public final class UniformQuantizer implements Quantizer {
 
     private QuantizationGrid fit(float[] w, int rows, int cols) {
         if (scope == Scope.ROW) {
+            if (rowFactors != null && rowFactors.length != rows) {
+                throw new IllegalArgumentException(rowFactors.length + " row factors for a matrix of " + rows + " rows");
+            }
             float[] steps = new float[rows];
             for (int r = 0; r < rows; r++) {
-                double step = step(w, r * cols, (r + 1) * cols);
+                double step = step(w, r * cols, (r + 1) * cols) * (rowFactors == null ? 1 : rowFactors[r]);
                 steps[r] = (float) step;
                 if (!(steps[r] > 0) || !Float.isFinite(steps[r])) {
                     throw new IllegalArgumentException("step " + step + " of row " + r + " is not a positive float");
@@ -144,7 +166,8 @@ public final class UniformQuantizer implements Quantizer {
     public String toString() {
         return switch (rule) {
             case STEP -> "uq(step=" + parameter + ")";
-            case RELATIVE -> "uq(step=" + parameter + "*rms, " + scope.name().toLowerCase() + ")";
+            case RELATIVE -> "uq(step=" + parameter + "*rms" + (rowFactors == null ? "" : "*row factor") + ", "
+                    + scope.name().toLowerCase() + ")";
             case LEVELS -> "uq(k=" + (int) parameter + ", " + scope.name().toLowerCase() + ")";
         };
     }

@@ -38,6 +38,27 @@ class UniformQuantizerTest {
     }
 
     @Test
+    void rowFactorsScaleEachRowsStep() {
+        DenseMatrixView w = TestWeights.laplaceRows(6, 100, 9);
+        float[] factors = {1f, 2f, 4f, 1.5f, 3f, 1f};
+        QuantizedMatrix plain = UniformQuantizer.relativeStep(0.2, Scope.ROW).quantize(w);
+        QuantizedMatrix scaled = UniformQuantizer.relativeStep(0.2, Scope.ROW).withRowFactors(factors).quantize(w);
+        for (int r = 0; r < w.rows(); r++) {
+            assertThat(scaled.rowScale(r)).isEqualTo((float) ((double) plain.rowScale(r) * factors[r]));
+            for (int c = 0; c < w.cols(); c++) {
+                assertThat((double) Math.abs(scaled.value(r, c) - w.get(r, c)))
+                        .isLessThanOrEqualTo(0.5 * scaled.rowScale(r) * (1 + 1e-6));
+            }
+        }
+        assertThatThrownBy(() -> UniformQuantizer.relativeStep(0.2, Scope.ROW).withRowFactors(new float[5]).quantize(w))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> UniformQuantizer.relativeStep(0.2, Scope.ROW).withRowFactors(new float[]{1, Float.NaN}))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> UniformQuantizer.relativeStep(0.2, Scope.MATRIX).withRowFactors(factors))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void levelsClampToTheRequestedCountAndReachTheLargestWeight() {
         DenseMatrixView w = TestWeights.laplaceRows(10, 100, 9);
         QuantizedMatrix q = UniformQuantizer.levels(15, Scope.ROW).quantize(w);  // L = 7
