@@ -152,7 +152,7 @@ final class DemoCommand implements Runnable {
         // the graph and the container are part of the recipe too: a file compressed before attention
         // fusion would run unfused, one written before metadata deflation would report an older size
         String key = digest(fp32, Presets.MINILM + "|calibration=" + CompressCommand.DEFAULT_CALIBRATION + "|corpus=europarl"
-                + "|graph=fused-attention|container=deflated-metadata");
+                + "|graph=fused-attention|container=deflated-metadata-and-graph");
         return dir.resolve("demo").resolve(FP32 + "-" + key + ".tsr");
     }
 

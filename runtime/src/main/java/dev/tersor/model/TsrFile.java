@@ -53,8 +53,11 @@ public final class TsrFile {
      * its bytes are covered like the weights'): over each entry in file order, key, NUL, value, NUL.
      */
     static final String METADATA_CRC = "tersor.metadata.crc32c";
+    /** Where a deflated graph description's marker is, in place of {@link #GRAPH_KEY}. */
+    private static final String DEFLATED_GRAPH_KEY = DeflatedMetadata.MARKER_PREFIX + GRAPH_KEY;
     /** Metadata keys the container itself uses; other string entries are the model's free-form metadata. */
-    static final Set<String> RESERVED_METADATA = Set.of(FORMAT_KEY, VERSION_KEY, GRAPH_KEY, GRAPH_CRC_KEY, METADATA_CRC);
+    static final Set<String> RESERVED_METADATA = Set.of(FORMAT_KEY, VERSION_KEY, GRAPH_KEY, DEFLATED_GRAPH_KEY,
+            GRAPH_CRC_KEY, METADATA_CRC);
 
     private TsrFile() {
     }
@@ -130,21 +133,32 @@ public final class TsrFile {
         Map<String, String> all = new LinkedHashMap<>();
         all.put(FORMAT_KEY, FORMAT);
         all.put(VERSION_KEY, String.valueOf(VERSION));
-        all.put(GRAPH_KEY, graphJson);
-        all.put(GRAPH_CRC_KEY, Long.toHexString(crc32c(MemorySegment.ofArray(graphJson.getBytes(StandardCharsets.UTF_8)))));
+        byte[] graphUtf8 = graphJson.getBytes(StandardCharsets.UTF_8);
+        if (graphUtf8.length >= deflateFrom) {
+            // A transformer's graph description is 100 KB of JSON, a tenth of what is not weights.
+            all.put(DEFLATED_GRAPH_KEY, deflatedEntry(entries, keys, "graph", graphUtf8));
+        } else {
+            all.put(GRAPH_KEY, graphJson);
+        }
+        all.put(GRAPH_CRC_KEY, Long.toHexString(crc32c(MemorySegment.ofArray(graphUtf8))));
         for (var e : metadata.entrySet()) {
             byte[] utf8 = e.getValue().getBytes(StandardCharsets.UTF_8);
             if (utf8.length >= deflateFrom) {
-                byte[] deflated = DeflatedMetadata.deflate(utf8);
-                GraphJson.ArrayRef ref = store(entries, keys, "metadata::" + e.getKey(), ElementType.U8,
-                        new long[]{deflated.length}, MemorySegment.ofArray(deflated));
-                all.put(DeflatedMetadata.MARKER_PREFIX + e.getKey(), new DeflatedMetadata.Marker(ref, utf8.length).value());
+                all.put(DeflatedMetadata.MARKER_PREFIX + e.getKey(), deflatedEntry(entries, keys, "metadata::" + e.getKey(), utf8));
             } else {
                 all.put(e.getKey(), e.getValue());
             }
         }
         all.put(METADATA_CRC, Long.toHexString(metadataCrc(metadata)));
         SafetensorsFile.write(path, all, entries);
+    }
+
+    /** Stores {@code utf8} deflated in a U8 array named after {@code name}; returns the header's marker for it. */
+    private static String deflatedEntry(List<SafetensorsFile.Entry> entries, Set<String> keys, String name, byte[] utf8) {
+        byte[] deflated = DeflatedMetadata.deflate(utf8);
+        GraphJson.ArrayRef ref = store(entries, keys, name, ElementType.U8, new long[]{deflated.length},
+                MemorySegment.ofArray(deflated));
+        return new DeflatedMetadata.Marker(ref, utf8.length).value();
     }
 
     /** Adds an entry under a fresh key derived from {@code name}; returns the graph's reference to it. */
@@ -238,12 +252,12 @@ public final class TsrFile {
             if (!version.equals(String.valueOf(VERSION))) {
                 throw new TsrFormatException("container version " + version + " is not supported (this reader reads " + VERSION + ")");
             }
-            String graphText = required(metadata, GRAPH_KEY);
+            Claims claims = new Claims(header.arrays());
+            String graphText = graphText(metadata, claims);
             long graphCrc = GraphJson.parseHex(required(metadata, GRAPH_CRC_KEY));
             if (crc32c(MemorySegment.ofArray(graphText.getBytes(StandardCharsets.UTF_8))) != graphCrc) {
                 throw new TsrFormatException("checksum mismatch in the graph description");
             }
-            Claims claims = new Claims(header.arrays());
             Map<String, String> free = freeMetadata(metadata, claims);
             checkMetadata(free, metadata.get(METADATA_CRC));
             Graph graph = GraphJson.read(graphText, claims, readableFromAnyThread(file), constants);
@@ -256,6 +270,22 @@ public final class TsrFile {
         } catch (RuntimeException e) {
             throw new TsrFormatException("malformed .tsr file: " + e, e);
         }
+    }
+
+    /** The graph description: in the header, or deflated in the array its marker names (never both). */
+    private static String graphText(Map<String, String> metadata, Claims claims) {
+        String marker = metadata.get(DEFLATED_GRAPH_KEY);
+        if (marker == null) {
+            return required(metadata, GRAPH_KEY);
+        }
+        if (metadata.containsKey(GRAPH_KEY)) {
+            throw new TsrFormatException("the graph description is stored twice, in the header and deflated");
+        }
+        DeflatedMetadata.Marker parsed = DeflatedMetadata.Marker.parse(DEFLATED_GRAPH_KEY, marker);
+        String where = "the graph description";
+        SafetensorsFile.Entry stored = claims.claim(parsed.array(), where);
+        claims.check(parsed.array(), stored, where);
+        return DeflatedMetadata.inflate(GRAPH_KEY, stored.data(), parsed.length());
     }
 
     /**

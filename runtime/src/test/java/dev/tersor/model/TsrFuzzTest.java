@@ -37,6 +37,8 @@ class TsrFuzzTest {
     static Path dir;
 
     static byte[] original;
+    /** The same model with its graph description in the header, where the hostile edits can reach it. */
+    static byte[] inlineGraph;
     static String previousLimit;
 
     @BeforeAll
@@ -45,8 +47,10 @@ class TsrFuzzTest {
         try (Model m = Model.importOnnx(TestModels.ppOcrClassifier(), new ImportOptions(TsrFileTest.everyFormat()),
                 Execution.defaults())) {
             m.save(file);
+            TsrFile.write(m.graph(), dir.resolve("cls-inline.tsr"), Map.of(), Integer.MAX_VALUE);
         }
         original = Files.readAllBytes(file);
+        inlineGraph = Files.readAllBytes(dir.resolve("cls-inline.tsr"));
         // A hostile graph may ask for huge activations; keep what one may allocate small here.
         previousLimit = System.setProperty(Plan.MAX_BYTES_PROPERTY, String.valueOf(64L << 20));
     }
@@ -118,7 +122,7 @@ class TsrFuzzTest {
         List<String> outcomes = new ArrayList<>();
         assertTimeoutPreemptively(Duration.ofMinutes(8), () -> {
             for (int i = 0; i < 1600; i++) {
-                TsrSurgery s = TsrSurgery.open(original);
+                TsrSurgery s = TsrSurgery.open(inlineGraph);
                 String what = switch (i % 4) {
                     case 0 -> JsonMutator.mutateNumber(s.header, random);
                     case 1 -> JsonMutator.mutateNumber(s.graph, random);

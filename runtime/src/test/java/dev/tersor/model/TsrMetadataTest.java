@@ -106,6 +106,43 @@ class TsrMetadataTest {
     }
 
     @Test
+    void aLargeGraphDescriptionIsStoredDeflatedAndReadsBackTheSame() throws Exception {
+        Map<String, Object> inline = Json.object(TsrSurgery.open(Files.readAllBytes(withTokenizer)).header.get("__metadata__"), "m");
+        String graph = (String) inline.get("tersor.graph");
+        assertThat(graph.length()).as("graph JSON bytes").isGreaterThanOrEqualTo(DeflatedMetadata.THRESHOLD);
+        TsrSurgery deflated = TsrSurgery.open(Files.readAllBytes(withDeflatedTokenizer));
+        assertThat(deflated.graph).isNull();
+        assertThat(Json.object(deflated.header.get("__metadata__"), "m")).doesNotContainKey("tersor.graph")
+                .containsKey("tersor.deflated.tersor.graph").containsEntry("tersor.graph.crc32c", inline.get("tersor.graph.crc32c"));
+        assertThat(deflated.range("graph")[1] - deflated.range("graph")[0]).isLessThan(graph.length() / 3);
+        try (Model a = Model.load(withTokenizer); Model b = Model.load(withDeflatedTokenizer)) {
+            assertThat(b.graph().nodes()).isEqualTo(a.graph().nodes());
+            assertThat(b.graph().weights().keySet()).containsExactlyElementsOf(a.graph().weights().keySet());
+        }
+    }
+
+    @Test
+    void aDamagedOrDoubledGraphDescriptionIsRejected() throws Exception {
+        byte[] file = Files.readAllBytes(withDeflatedTokenizer);
+        TsrSurgery s = TsrSurgery.open(file);
+        int[] range = s.range("graph");
+        byte[] flipped = file.clone();
+        flipped[file.length - s.data.length + (range[0] + range[1]) / 2] ^= 0x20;
+        Path bad = dir.resolve("graph-flipped.tsr");
+        Files.write(bad, flipped);
+        assertThatThrownBy(() -> Model.load(bad).close()).isInstanceOf(TsrFormatException.class)
+                .hasMessageContaining("checksum mismatch in array 'graph'");
+
+        Map<String, Object> metadata = Json.object(s.header.get("__metadata__"), "m");
+        metadata.put("tersor.graph", Json.object(TsrSurgery.open(Files.readAllBytes(withTokenizer)).header.get("__metadata__"), "m")
+                .get("tersor.graph"));
+        Path doubled = dir.resolve("graph-doubled.tsr");
+        Files.write(doubled, s.toBytes());
+        assertThatThrownBy(() -> Model.load(doubled).close()).isInstanceOf(TsrFormatException.class)
+                .hasMessage("the graph description is stored twice, in the header and deflated");
+    }
+
+    @Test
     void metadataWithoutItsChecksumIsRejected() throws Exception {
         Path bad = edited("no-crc.tsr", "\"tersor.metadata.crc32c\"", "\"tersor.metadata.crc32x\"");
         assertThatThrownBy(() -> TsrFile.verify(bad)).isInstanceOf(TsrFormatException.class)
@@ -116,7 +153,7 @@ class TsrMetadataTest {
     void verifyChecksConstantsAtTheirUses() throws Exception {
         // A float constant re-typed as int32 keeps its bytes and its checksum; only binding notices.
         try (Model m = Model.importOnnx(TestModels.miniLm(), ImportOptions.defaults(), Execution.defaults())) {
-            m.save(dir.resolve("minilm.tsr"));
+            TsrFile.write(m.graph(), dir.resolve("minilm.tsr"), Map.of(), Integer.MAX_VALUE);
         }
         TsrSurgery s = TsrSurgery.open(Files.readAllBytes(dir.resolve("minilm.tsr")));
         String retyped = null;

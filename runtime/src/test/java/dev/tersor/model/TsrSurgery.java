@@ -15,6 +15,8 @@ import java.util.Map;
 /**
  * Takes a {@code .tsr} file apart into its header, its graph description and its data, and puts it
  * back together with valid padding and checksums: what a hostile writer can do, for the fuzz tests.
+ * A graph description stored deflated is left as it is ({@link #graph} is null): edit the graph of a
+ * file written with deflation off.
  */
 final class TsrSurgery {
 
@@ -33,7 +35,8 @@ final class TsrSurgery {
         String headerText = new String(file, 8, (int) n, StandardCharsets.UTF_8);
         Map<String, Object> header = Json.object(Json.parse(headerText, "header"), "header");
         Map<String, Object> metadata = Json.object(header.get("__metadata__"), "metadata");
-        Map<String, Object> graph = Json.object(Json.parse((String) metadata.get("tersor.graph"), "graph"), "graph");
+        Object inline = metadata.get("tersor.graph");
+        Map<String, Object> graph = inline == null ? null : Json.object(Json.parse((String) inline, "graph"), "graph");
         return new TsrSurgery(header, graph, Arrays.copyOfRange(file, (int) (8 + n), file.length));
     }
 
@@ -63,13 +66,15 @@ final class TsrSurgery {
         }
     }
 
-    /** The file, with the graph re-serialized, its checksum updated and the header re-padded to alignment. */
+    /** The file, with an inline graph re-serialized, its checksum updated and the header re-padded to alignment. */
     byte[] toBytes() throws IOException {
-        String graphText = write(graph);
-        Map<String, Object> metadata = Json.object(header.get("__metadata__"), "metadata");
-        metadata.put("tersor.graph", graphText);
-        metadata.put("tersor.graph.crc32c",
-                Long.toHexString(TsrFile.crc32c(MemorySegment.ofArray(graphText.getBytes(StandardCharsets.UTF_8)))));
+        if (graph != null) {
+            String graphText = write(graph);
+            Map<String, Object> metadata = Json.object(header.get("__metadata__"), "metadata");
+            metadata.put("tersor.graph", graphText);
+            metadata.put("tersor.graph.crc32c",
+                    Long.toHexString(TsrFile.crc32c(MemorySegment.ofArray(graphText.getBytes(StandardCharsets.UTF_8)))));
+        }
         byte[] h = write(header).getBytes(StandardCharsets.UTF_8);
         int padded = (int) (SafetensorsFile.align(8 + h.length) - 8);
         byte[] out = new byte[8 + padded + data.length];
