@@ -6,7 +6,7 @@ import dev.tersor.bench.suite.Environment;
 import dev.tersor.bench.suite.JmhRun;
 import dev.tersor.bench.suite.Preset;
 import dev.tersor.bench.suite.SuitePlan;
-import dev.tersor.io.MavenArtifacts;
+import dev.tersor.cli.corpus.MavenArtifacts;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
