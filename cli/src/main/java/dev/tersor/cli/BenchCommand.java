@@ -6,6 +6,7 @@ import dev.tersor.bench.suite.Environment;
 import dev.tersor.bench.suite.JmhRun;
 import dev.tersor.bench.suite.Preset;
 import dev.tersor.bench.suite.SuitePlan;
+import dev.tersor.cli.corpus.MavenArtifacts;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,7 +14,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -32,6 +35,9 @@ import java.util.concurrent.Callable;
                 "Do not run it while builds or other jobs use the machine: the numbers would be noise."},
         subcommands = {BenchMatVecCommand.class, BenchModelCommand.class, BenchReportCommand.class})
 final class BenchCommand implements Callable<Integer> {
+
+    /** Where {@link dev.tersor.bench.model.PreparedModels} looks for the ONNX models. */
+    static final String MODELS_PROPERTY = "tersor.models.dir";
 
     @Spec
     CommandSpec spec;
@@ -95,6 +101,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         stdout.flush();
         addOnnxRuntime();
+        useFetchedModels();
         SuiteRunner.run(plan, dir, Main.version(), System.out);
         return 0;
     }
@@ -114,8 +121,32 @@ final class BenchCommand implements Callable<Integer> {
         }
         stdout.flush();
         addOnnxRuntime();
+        useFetchedModels();
         SuiteRunner.resume(resume, System.out);
         return 0;
+    }
+
+    /**
+     * The model suite and the real matrix cases read all-MiniLM-L6-v2 and its int8 twin from
+     * {@code -Dtersor.models.dir}, which only a build that runs the tests fills: on a fresh clone the
+     * launcher's build skips them. Unless that property is set, fetch both as {@code demo} does and
+     * point this JVM, and through it every fork, at them.
+     */
+    static void useFetchedModels() {
+        if (System.getProperty(MODELS_PROPERTY) == null) {
+            try {
+                System.setProperty(MODELS_PROPERTY, fetchModels(MavenArtifacts.cacheDir()).toString());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Fetches the bench's two models into {@code cacheDir} (once) and returns the folder that holds them. */
+    static Path fetchModels(Path cacheDir) throws IOException {
+        DemoCommand.fetch(cacheDir, DemoCommand.FP32, DemoCommand.FP32 + ".onnx");
+        DemoCommand.fetch(cacheDir, DemoCommand.INT8, DemoCommand.INT8 + ".onnx");
+        return cacheDir.resolve("models").toAbsolutePath();
     }
 
     /**

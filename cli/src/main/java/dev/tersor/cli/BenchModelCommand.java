@@ -2,11 +2,11 @@ package dev.tersor.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.tersor.bench.model.ModelHarness;
 import dev.tersor.bench.model.ModelHarness.Measurement;
+import dev.tersor.bench.model.ModelHarness;
 import dev.tersor.bench.model.ModelWorkload;
 import dev.tersor.bench.model.OperatorProfile;
-import dev.tersor.io.MavenArtifacts;
+import dev.tersor.cli.corpus.MavenArtifacts;
 import dev.tersor.kernels.Parallelism;
 import dev.tersor.model.ExecutionPolicy;
 import picocli.CommandLine.Command;

@@ -1,20 +1,20 @@
 package dev.tersor.cli;
 
+import dev.tersor.cli.corpus.BroadText;
+import dev.tersor.cli.corpus.MavenArtifacts;
 import dev.tersor.compress.pipeline.CalibrationText;
 import dev.tersor.compress.pipeline.CompressionJob;
 import dev.tersor.compress.pipeline.CompressionPlan;
 import dev.tersor.compress.pipeline.Compressor;
 import dev.tersor.compress.pipeline.CostModel;
 import dev.tersor.compress.pipeline.LayerSettings;
-import dev.tersor.format.Objective;
 import dev.tersor.compress.pipeline.Presets;
 import dev.tersor.compress.pipeline.QuantSpec;
-import dev.tersor.embed.BroadText;
 import dev.tersor.embed.Embedder;
 import dev.tersor.embed.EmbedderOptions;
 import dev.tersor.embed.EmbeddingComparison;
 import dev.tersor.embed.Tokenizer;
-import dev.tersor.io.MavenArtifacts;
+import dev.tersor.format.Objective;
 import dev.tersor.model.Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

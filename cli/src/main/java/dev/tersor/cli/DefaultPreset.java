@@ -1,6 +1,8 @@
 package dev.tersor.cli;
 
 import dev.tersor.bench.model.ModelCompressor;
+import dev.tersor.cli.corpus.BroadText;
+import dev.tersor.cli.corpus.MavenArtifacts;
 import dev.tersor.compress.ProgressListener;
 import dev.tersor.compress.pipeline.Calibration;
 import dev.tersor.compress.pipeline.CompressionJob;
@@ -9,13 +11,11 @@ import dev.tersor.compress.pipeline.Compressor;
 import dev.tersor.compress.pipeline.Layer;
 import dev.tersor.compress.pipeline.LayerSettings;
 import dev.tersor.compress.pipeline.Presets;
-import dev.tersor.embed.BroadText;
 import dev.tersor.embed.Embedder;
 import dev.tersor.embed.Tokenizer;
 import dev.tersor.format.DenseMatrixView;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.WeightMatrix;
-import dev.tersor.io.MavenArtifacts;
 import dev.tersor.model.Model;
 
 import java.io.IOException;

@@ -1,13 +1,13 @@
 package dev.tersor.cli;
 
 import dev.tersor.bench.model.OrtEmbedder;
+import dev.tersor.cli.corpus.BroadText;
+import dev.tersor.cli.corpus.MavenArtifacts;
 import dev.tersor.compress.pipeline.Presets;
-import dev.tersor.embed.BroadText;
 import dev.tersor.embed.Embedder;
 import dev.tersor.embed.EmbedderOptions;
 import dev.tersor.embed.EmbeddingComparison;
 import dev.tersor.graph.ModelException;
-import dev.tersor.io.MavenArtifacts;
 import dev.tersor.model.TsrFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

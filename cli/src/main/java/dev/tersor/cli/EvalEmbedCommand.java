@@ -2,15 +2,16 @@ package dev.tersor.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.tersor.embed.BroadText;
-import dev.tersor.embed.Corpus;
+import dev.tersor.cli.corpus.BroadText;
+import dev.tersor.cli.corpus.Corpus;
+import dev.tersor.cli.corpus.Fortunes;
+import dev.tersor.cli.corpus.MavenArtifacts;
+import dev.tersor.cli.corpus.PackageDescriptions;
+import dev.tersor.cli.corpus.SourceUnavailableException;
 import dev.tersor.embed.Embedder;
 import dev.tersor.embed.EmbeddingComparison;
-import dev.tersor.embed.Fortunes;
-import dev.tersor.embed.PackageDescriptions;
 import dev.tersor.embed.RandomTokens;
-import dev.tersor.io.MavenArtifacts;
-import dev.tersor.io.SourceUnavailableException;
+import dev.tersor.embed.SentenceFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -157,7 +158,7 @@ final class EvalEmbedCommand implements Runnable {
     }
 
     private List<String> fileSentences() throws IOException {
-        List<String> sentences = Corpus.read(Arguments.inputFile("--corpus", corpus), limit);
+        List<String> sentences = SentenceFile.read(Arguments.inputFile("--corpus", corpus), limit);
         if (sentences.isEmpty()) {
             throw new IllegalArgumentException(corpus + " holds no sentences");
         }
@@ -169,7 +170,7 @@ final class EvalEmbedCommand implements Runnable {
             case EUROPARL -> EmbeddingComparison.of(evaluated, ref, BroadText.evaluation(cache, limit));
             case FORTUNES -> EmbeddingComparison.of(evaluated, ref, Fortunes.evaluation(cache, limit));
             case PACKAGE_DESCRIPTIONS -> EmbeddingComparison.of(evaluated, ref, PackageDescriptions.evaluation(cache, limit));
-            case RAW_SENTENCES -> EmbeddingComparison.of(evaluated, ref, Corpus.read(rawSentences(cache), limit));
+            case RAW_SENTENCES -> EmbeddingComparison.of(evaluated, ref, SentenceFile.read(rawSentences(cache), limit));
             case RANDOM_TOKENS -> randomTokens(evaluated, ref);
         };
     }

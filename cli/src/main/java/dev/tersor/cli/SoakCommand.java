@@ -1,7 +1,8 @@
 package dev.tersor.cli;
 
-import dev.tersor.embed.Corpus;
+import dev.tersor.cli.corpus.Corpus;
 import dev.tersor.embed.Embedder;
+import dev.tersor.embed.SentenceFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -75,7 +76,7 @@ final class SoakCommand implements java.util.concurrent.Callable<Integer> {
         Arguments.inRange("--sample-seconds", sampleSeconds, 1, 3600);
         Arguments.inRange("--batches", batchCount, 1, 10_000);
         PrintWriter out = spec.commandLine().getOut();
-        List<String> sentences = Corpus.read(corpus != null ? Arguments.inputFile("--corpus", corpus) : Corpus.rawSentences(), 2000);
+        List<String> sentences = SentenceFile.read(corpus != null ? Arguments.inputFile("--corpus", corpus) : Corpus.rawSentences(), 2000);
         if (sentences.isEmpty()) {
             throw new IllegalArgumentException("the corpus holds no sentences");
         }

@@ -69,16 +69,16 @@ class BadArgumentsTest {
 
     @Test
     void benchModelWithoutAModelNamesTheDemo() {
-        String previous = System.getProperty(dev.tersor.io.MavenArtifacts.CACHE_PROPERTY);
-        System.setProperty(dev.tersor.io.MavenArtifacts.CACHE_PROPERTY, dir.toString());
+        String previous = System.getProperty(dev.tersor.cli.corpus.MavenArtifacts.CACHE_PROPERTY);
+        System.setProperty(dev.tersor.cli.corpus.MavenArtifacts.CACHE_PROPERTY, dir.toString());
         try {
             failsWithOneLine(execute("bench", "model", "--no-ort"), "no --model given and no compressed model cached in "
                     + dir.resolve("demo") + ": run ./tersor demo first, or pass --model FILE");
         } finally {
             if (previous == null) {
-                System.clearProperty(dev.tersor.io.MavenArtifacts.CACHE_PROPERTY);
+                System.clearProperty(dev.tersor.cli.corpus.MavenArtifacts.CACHE_PROPERTY);
             } else {
-                System.setProperty(dev.tersor.io.MavenArtifacts.CACHE_PROPERTY, previous);
+                System.setProperty(dev.tersor.cli.corpus.MavenArtifacts.CACHE_PROPERTY, previous);
             }
         }
     }

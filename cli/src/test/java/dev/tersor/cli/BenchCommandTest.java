@@ -5,9 +5,11 @@ import dev.tersor.bench.blas.OpenBlas;
 import dev.tersor.format.MatrixFormats;
 import dev.tersor.kernels.Kernels;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -17,6 +19,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code tersor bench}: output shapes and the missing-OpenBLAS stop. Timings are never asserted. */
 class BenchCommandTest {
+
+    /**
+     * A fresh clone has no model cache: bench fills an empty one as demo does, in the layout the model
+     * suite reads. The jars are in the local Maven repository (the build fetched them), so nothing is downloaded.
+     */
+    @Test
+    void benchFetchesItsModelsIntoAnEmptyCache(@TempDir Path cache) throws IOException {
+        Path models = BenchCommand.fetchModels(cache);
+        assertThat(models).isEqualTo(cache.resolve("models").toAbsolutePath());
+        Path fp32 = models.resolve("all-minilm-l6-v2/all-minilm-l6-v2.onnx");
+        Path int8 = models.resolve("all-minilm-l6-v2-q/all-minilm-l6-v2-q.onnx");
+        Path built = Path.of(System.getProperty("tersor.models.dir"));
+        assertThat(fp32).hasSameBinaryContentAs(built.resolve("all-minilm-l6-v2/all-minilm-l6-v2.onnx"));
+        assertThat(int8).hasSameBinaryContentAs(built.resolve("all-minilm-l6-v2-q/all-minilm-l6-v2-q.onnx"));
+    }
 
     @Test
     void matvecJsonHasOneObjectPerFormatWithTheFourKeys() throws IOException {

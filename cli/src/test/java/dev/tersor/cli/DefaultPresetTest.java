@@ -1,12 +1,12 @@
 package dev.tersor.cli;
 
 import dev.tersor.bench.model.ModelCompressor;
-import dev.tersor.embed.BroadText;
+import dev.tersor.cli.corpus.BroadText;
+import dev.tersor.cli.corpus.MavenArtifacts;
 import dev.tersor.embed.Embedder;
 import dev.tersor.embed.EmbeddingComparison;
 import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.format.WeightMatrix;
-import dev.tersor.io.MavenArtifacts;
 import dev.tersor.model.Model;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

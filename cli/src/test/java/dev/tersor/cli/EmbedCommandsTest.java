@@ -56,6 +56,28 @@ class EmbedCommandsTest {
     }
 
     @Test
+    void embedTakesAHuggingFaceFolder() throws Exception {
+        Path folder = dir.resolve("all-MiniLM-L6-v2");
+        Files.createDirectories(folder.resolve("onnx"));
+        Files.createSymbolicLink(folder.resolve("onnx/model.onnx"), miniLm());
+        Files.createSymbolicLink(folder.resolve("tokenizer.json"), miniLm().resolveSibling("all-minilm-l6-v2-tokenizer.json"));
+        Files.writeString(folder.resolve("config.json"), "{\"hidden_size\": 384, \"max_position_embeddings\": 512}");
+        ModelCommandsTest.Result fromFolder = execute("embed", "--model", folder.toString(), "a sentence", "another one");
+        ModelCommandsTest.Result fromOnnx = execute("embed", "--model", miniLm().toString(), "a sentence", "another one");
+        assertThat(fromFolder.code()).as(fromFolder.err()).isZero();
+        ObjectMapper json = new ObjectMapper();
+        assertThat(json.readTree(fromFolder.out()).get("embeddings")).isEqualTo(json.readTree(fromOnnx.out()).get("embeddings"));
+    }
+
+    @Test
+    void embedSaysWhenAModelIdIsNotCached() {
+        ModelCommandsTest.Result r = execute("embed", "--model", "no-such-org/no-such-model", "a sentence");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err().strip()).startsWith("tersor: there is no file or folder no-such-org/no-such-model, and no-such-org/no-such-model"
+                + " is not in the Hugging Face cache").doesNotContain("\n");
+    }
+
+    @Test
     void evalEmbedOfAModelAgainstItselfIsPerfect() throws Exception {
         Path corpus = dir.resolve("corpus.txt");
         Files.writeString(corpus, """

@@ -21,7 +21,10 @@ import java.util.Objects;
  * token vectors of {@code last_hidden_state} (mean over real tokens, or {@code [CLS]}), optionally
  * L2-normalize. Thread-safe: any number of threads may embed at once.
  *
- * <p>Where the tokenizer comes from, when not given: a {@code .tsr} file's metadata entry
+ * <p>A folder is read as a Hugging Face model folder ({@link HuggingFaceFolder}): weights, tokenizer,
+ * pooling, normalization, maximum length and prompts come from its files.
+ *
+ * <p>Where the tokenizer of a model file comes from, when not given: a {@code .tsr} file's metadata entry
  * {@value #TOKENIZER_METADATA} (so a .tsr is self-contained), else a file next to the model named
  * {@code <model name>-tokenizer.json} (the LangChain4j artifacts' convention) or {@code tokenizer.json}.
  *
@@ -42,11 +45,14 @@ public final class Embedder implements AutoCloseable {
     private final String output;
     private final boolean ownsModel;
     private final String modelId;
+    private final Prompts prompts;
     /** {@link #dimension()} once known; 0 before. */
     private volatile int dimension;
 
-    private Embedder(String modelId, Model model, Tokenizer tokenizer, EmbedderOptions options, boolean ownsModel) {
+    private Embedder(String modelId, Model model, Tokenizer tokenizer, EmbedderOptions options, Prompts prompts,
+                     boolean ownsModel) {
         this.modelId = modelId;
+        this.prompts = prompts;
         this.model = model;
         this.tokenizer = tokenizer;
         this.options = options;
@@ -63,24 +69,45 @@ public final class Embedder implements AutoCloseable {
         }
     }
 
-    /** Loads a model and its tokenizer (found as the class comment says) with default options. */
+    /**
+     * Loads a model and its tokenizer (found as the class comment says) with default options; a
+     * folder is read as a Hugging Face model folder ({@link HuggingFaceFolder}).
+     */
     public static Embedder load(Path model) throws IOException {
         return load(model, null, EmbedderOptions.defaults());
     }
 
     /**
      * Loads a model with {@code options}; {@code tokenizerJson} may be null to find the tokenizer as
-     * the class comment says.
+     * the class comment says. For a Hugging Face model folder, what the folder states about pooling,
+     * normalization and maximum length overrides {@code options} ({@link HuggingFaceFolder#options}).
      */
     public static Embedder load(Path model, Path tokenizerJson, EmbedderOptions options) throws IOException {
         Objects.requireNonNull(options, "options");
-        Model loaded = Model.load(model, options.execution(), options.policy());
+        if (Files.isDirectory(model)) {
+            HuggingFaceFolder folder = HuggingFaceFolder.read(model);
+            EmbedderOptions folderOptions = folder.options(options);
+            byte[] tokenizer = Files.readAllBytes(tokenizerJson != null ? tokenizerJson : folder.tokenizer());
+            return load(folder.modelId(), folder.weights(), folderOptions, loaded -> folder.maxSeqLength() > 0
+                    ? Tokenizer.fromJsonTruncatingAt(tokenizer, folder.maxSeqLength())
+                    : Tokenizer.fromJson(tokenizer, folderOptions.defaultMaxTokens()), folder.prompts());
+        }
+        return load(stem(model), model, options, loaded -> Tokenizer.fromJson(tokenizerJson != null
+                ? Files.readAllBytes(tokenizerJson) : findTokenizer(model, loaded), options.defaultMaxTokens()), Prompts.NONE);
+    }
+
+    /** Builds the tokenizer for a loaded model; may read files. */
+    private interface TokenizerSource {
+        Tokenizer open(Model loaded) throws IOException;
+    }
+
+    private static Embedder load(String modelId, Path weights, EmbedderOptions options, TokenizerSource tokenizerSource,
+                                 Prompts prompts) throws IOException {
+        Model loaded = Model.load(weights, options.execution(), options.policy());
         try {
-            Tokenizer tokenizer = tokenizerJson != null
-                    ? Tokenizer.fromJson(Files.readAllBytes(tokenizerJson), options.defaultMaxTokens())
-                    : Tokenizer.fromJson(findTokenizer(model, loaded), options.defaultMaxTokens());
+            Tokenizer tokenizer = tokenizerSource.open(loaded);
             try {
-                return new Embedder(stem(model), loaded, tokenizer, options, true);
+                return new Embedder(modelId, loaded, tokenizer, options, prompts, true);
             } catch (RuntimeException e) {
                 tokenizer.close();
                 throw e;
@@ -101,8 +128,14 @@ public final class Embedder implements AutoCloseable {
 
     /** As {@link #of(Model, Tokenizer, EmbedderOptions)}, naming the model {@code modelId}. */
     public static Embedder of(String modelId, Model model, Tokenizer tokenizer, EmbedderOptions options) {
+        return of(modelId, model, tokenizer, options, Prompts.NONE);
+    }
+
+    /** As {@link #of(String, Model, Tokenizer, EmbedderOptions)}, with the prompts the model was trained with. */
+    public static Embedder of(String modelId, Model model, Tokenizer tokenizer, EmbedderOptions options, Prompts prompts) {
         return new Embedder(Objects.requireNonNull(modelId, "modelId"), Objects.requireNonNull(model, "model"),
-                Objects.requireNonNull(tokenizer, "tokenizer"), Objects.requireNonNull(options, "options"), false);
+                Objects.requireNonNull(tokenizer, "tokenizer"), Objects.requireNonNull(options, "options"),
+                Objects.requireNonNull(prompts, "prompts"), false);
     }
 
     /** The tokenizer.json bytes for {@code path}: the .tsr's metadata entry, else a file next to it. */
@@ -236,9 +269,17 @@ public final class Embedder implements AutoCloseable {
         return known;
     }
 
-    /** A name for the model: the file's or folder's name without extension, as loaded. */
+    /**
+     * A name for the model: the file's name without extension, a folder's name, or {@code org/name}
+     * for a snapshot in the Hugging Face cache.
+     */
     public String modelId() {
         return modelId;
+    }
+
+    /** The prompts the model was trained with (a Hugging Face folder's), or {@link Prompts#NONE}. */
+    public Prompts prompts() {
+        return prompts;
     }
 
     /**

@@ -45,9 +45,10 @@ public final class Tokenizer implements AutoCloseable {
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
 
-    private Tokenizer(byte[] json, int defaultMaxTokens) {
+    /** {@code forcedMaxTokens} replaces the file's truncation length when positive. */
+    private Tokenizer(byte[] json, int defaultMaxTokens, int forcedMaxTokens) {
         TokenizerJson settings = TokenizerJson.read(json);
-        this.maxTokens = settings.maxLength() > 0 ? settings.maxLength() : defaultMaxTokens;
+        this.maxTokens = forcedMaxTokens > 0 ? forcedMaxTokens : settings.maxLength() > 0 ? settings.maxLength() : defaultMaxTokens;
         this.padId = settings.padId();
         this.maxTokenId = Math.max(settings.maxTokenId(), padId);
         this.specialIds = settings.specialIds();
@@ -70,7 +71,7 @@ public final class Tokenizer implements AutoCloseable {
 
     /** Reads a {@code tokenizer.json} file; a file the native tokenizer cannot use safely is an {@link InvalidTokenizerException}. */
     public static Tokenizer load(Path tokenizerJson) throws IOException {
-        return new Tokenizer(Files.readAllBytes(tokenizerJson), DEFAULT_MAX_TOKENS);
+        return new Tokenizer(Files.readAllBytes(tokenizerJson), DEFAULT_MAX_TOKENS, 0);
     }
 
     /**
@@ -111,7 +112,20 @@ public final class Tokenizer implements AutoCloseable {
         if (defaultMaxTokens < 2) {
             throw new IllegalArgumentException("defaultMaxTokens must leave room for two special tokens: " + defaultMaxTokens);
         }
-        return new Tokenizer(tokenizerJson, defaultMaxTokens);
+        return new Tokenizer(tokenizerJson, defaultMaxTokens, 0);
+    }
+
+    /**
+     * As {@link #fromJson(byte[])}, cutting at {@code maxTokens} whatever the file says: a
+     * sentence-transformers model's {@code max_seq_length} overrides its tokenizer.json (256 against
+     * 128 for all-MiniLM-L6-v2), as sentence-transformers itself does.
+     */
+    public static Tokenizer fromJsonTruncatingAt(byte[] tokenizerJson, int maxTokens) {
+        Objects.requireNonNull(tokenizerJson, "tokenizerJson");
+        if (maxTokens < 2) {
+            throw new IllegalArgumentException("maxTokens must leave room for two special tokens: " + maxTokens);
+        }
+        return new Tokenizer(tokenizerJson, maxTokens, maxTokens);
     }
 
     /** Most tokens per text, special tokens included; longer texts are truncated. */

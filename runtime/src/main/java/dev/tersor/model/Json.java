@@ -14,9 +14,10 @@ import java.util.Map;
 /**
  * Reads untrusted JSON into plain values ({@code Map}, {@code List}, {@code String}, {@code Long},
  * {@code Double}, {@code Boolean}, {@code null}) with bounded nesting, and typed accessors that
- * throw {@link TsrFormatException} naming the path of anything unexpected.
+ * throw {@link TsrFormatException} naming the path of anything unexpected. Public so that readers of
+ * other untrusted JSON files (a Hugging Face model folder's configs) share these limits.
  */
-final class Json {
+public final class Json {
 
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(32).maxNumberLength(64).build())
@@ -25,11 +26,11 @@ final class Json {
     private Json() {
     }
 
-    static JsonFactory factory() {
+    public static JsonFactory factory() {
         return FACTORY;
     }
 
-    static Object parse(String text, String what) {
+    public static Object parse(String text, String what) {
         try (JsonParser parser = FACTORY.createParser(text)) {
             JsonToken first = parser.nextToken();
             if (first == null) {
@@ -93,7 +94,7 @@ final class Json {
     }
 
     @SuppressWarnings("unchecked")
-    static Map<String, Object> object(Object value, String path) {
+    public static Map<String, Object> object(Object value, String path) {
         if (value instanceof Map<?, ?> map) {
             return (Map<String, Object>) map;
         }
@@ -101,28 +102,35 @@ final class Json {
     }
 
     @SuppressWarnings("unchecked")
-    static List<Object> array(Object value, String path) {
+    public static List<Object> array(Object value, String path) {
         if (value instanceof List<?> list) {
             return (List<Object>) list;
         }
         throw new TsrFormatException(path + " must be a JSON array");
     }
 
-    static String string(Object value, String path) {
+    public static String string(Object value, String path) {
         if (value instanceof String s) {
             return s;
         }
         throw new TsrFormatException(path + " must be a string");
     }
 
-    static long integer(Object value, String path) {
+    public static long integer(Object value, String path) {
         if (value instanceof Long l) {
             return l;
         }
         throw new TsrFormatException(path + " must be an integer");
     }
 
-    static Object field(Map<String, Object> object, String name, String path) {
+    public static boolean bool(Object value, String path) {
+        if (value instanceof Boolean b) {
+            return b;
+        }
+        throw new TsrFormatException(path + " must be true or false");
+    }
+
+    public static Object field(Map<String, Object> object, String name, String path) {
         if (!object.containsKey(name)) {
             throw new TsrFormatException(path + " has no '" + name + "'");
         }

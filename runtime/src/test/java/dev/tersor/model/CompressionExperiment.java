@@ -9,7 +9,6 @@ import dev.tersor.compress.pipeline.CompressionPlan;
 import dev.tersor.compress.pipeline.Compressor;
 import dev.tersor.compress.pipeline.LayerSettings;
 import dev.tersor.compress.pipeline.Presets;
-import dev.tersor.embed.Corpus;
 import dev.tersor.embed.Embedder;
 import dev.tersor.embed.EmbedderOptions;
 import dev.tersor.embed.EmbeddingComparison;
@@ -34,7 +33,7 @@ class CompressionExperiment {
         String plans = System.getProperty("tersor.plans", "default :: " + Presets.MINILM + " :: 1");
         int evalN = Integer.getInteger("tersor.eval", 2000);
         int calN = Integer.getInteger("tersor.calib", 128);
-        Path raw = Corpus.rawSentences();
+        Path raw = TestCorpora.rawSentences();
         List<String> eval = CalibrationText.heldOut(raw, evalN);
         List<String> calibText = CalibrationText.calibration(raw, calN, 0);
         try (Model fp32 = Model.load(TestModels.miniLm());
@@ -133,7 +132,7 @@ class CompressionExperiment {
         double target = Double.parseDouble(System.getProperty("tersor.target", "0.99"));
         int evalN = Integer.getInteger("tersor.eval", 2000);
         int calN = Integer.getInteger("tersor.calib", 128);
-        Path raw = Corpus.rawSentences();
+        Path raw = TestCorpora.rawSentences();
         List<String> eval = CalibrationText.heldOut(raw, evalN);
         List<String> calibText = CalibrationText.calibration(raw, calN, 0);
         try (Model fp32 = Model.load(TestModels.miniLm());

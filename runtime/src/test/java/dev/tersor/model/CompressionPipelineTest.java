@@ -11,7 +11,6 @@ import dev.tersor.compress.pipeline.Layer;
 import dev.tersor.compress.pipeline.LayerSettings;
 import dev.tersor.compress.pipeline.ModelInputs;
 import dev.tersor.compress.pipeline.QuantSpec;
-import dev.tersor.embed.Corpus;
 import dev.tersor.embed.Embedder;
 import dev.tersor.embed.EmbedderOptions;
 import dev.tersor.embed.EmbeddingComparison;
@@ -48,7 +47,7 @@ class CompressionPipelineTest {
     static void load() throws IOException {
         fp32 = Model.load(TestModels.miniLm());
         tokenizer = Tokenizer.load(TestModels.miniLmTokenizer());
-        raw = Corpus.rawSentences();
+        raw = TestCorpora.rawSentences();
     }
 
     @AfterAll

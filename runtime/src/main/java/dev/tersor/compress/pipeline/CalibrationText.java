@@ -1,6 +1,6 @@
 package dev.tersor.compress.pipeline;
 
-import dev.tersor.embed.Corpus;
+import dev.tersor.embed.SentenceFile;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -25,7 +25,7 @@ public final class CalibrationText {
         if (n > HELD_OUT) {
             throw new IllegalArgumentException("the held-out set has " + HELD_OUT + " sentences, asked for " + n);
         }
-        return Corpus.read(file, n);
+        return SentenceFile.read(file, n);
     }
 
     /**
@@ -34,7 +34,7 @@ public final class CalibrationText {
      * small n).
      */
     public static List<String> calibration(Path file, int n, int offset) throws IOException {
-        List<String> all = Corpus.read(file, Integer.MAX_VALUE);
+        List<String> all = SentenceFile.read(file, Integer.MAX_VALUE);
         int start = Math.max(HELD_OUT, all.size() / 2) + offset;
         int stride = Math.max(1, (all.size() - start) / Math.max(1, n));
         List<String> out = new ArrayList<>();
@@ -46,6 +46,6 @@ public final class CalibrationText {
 
     /** Every distinct non-blank line of a user's calibration file. */
     public static List<String> read(Path file) throws IOException {
-        return Corpus.read(file, Integer.MAX_VALUE);
+        return SentenceFile.read(file, Integer.MAX_VALUE);
     }
 }

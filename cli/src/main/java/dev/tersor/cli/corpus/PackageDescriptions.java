@@ -1,6 +1,5 @@
-package dev.tersor.embed;
+package dev.tersor.cli.corpus;
 
-import dev.tersor.io.DebianArchive;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

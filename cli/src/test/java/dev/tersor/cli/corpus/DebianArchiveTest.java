@@ -1,4 +1,4 @@
-package dev.tersor.io;
+package dev.tersor.cli.corpus;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

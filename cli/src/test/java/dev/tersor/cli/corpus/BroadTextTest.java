@@ -1,6 +1,5 @@
-package dev.tersor.embed;
+package dev.tersor.cli.corpus;
 
-import dev.tersor.io.MavenArtifacts;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;

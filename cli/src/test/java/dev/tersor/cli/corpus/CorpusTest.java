@@ -1,6 +1,6 @@
-package dev.tersor.embed;
+package dev.tersor.cli.corpus;
 
-import dev.tersor.io.MavenArtifacts;
+import dev.tersor.embed.SentenceFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,7 +19,7 @@ class CorpusTest {
         Path file = Corpus.rawSentences();
         assertThat(file).startsWith(MavenArtifacts.cacheDir()).isRegularFile();
         assertThat(Files.size(file)).isEqualTo(2_955_731L);
-        List<String> sentences = Corpus.read(file, 2000);
+        List<String> sentences = SentenceFile.read(file, 2000);
         assertThat(sentences).hasSize(2000).doesNotContain("");
         assertThat(new HashSet<>(sentences)).hasSize(2000);
     }
@@ -30,13 +30,5 @@ class CorpusTest {
         assertThat(file).isEqualTo(cache.resolve("corpus").resolve("raw_sentences.txt"));
         assertThat(Files.mismatch(file, Corpus.rawSentences())).isEqualTo(-1L);
         assertThat(Files.list(file.getParent())).containsExactly(file);
-    }
-
-    @Test
-    void readSkipsBlankAndRepeatedLines(@TempDir Path dir) throws Exception {
-        Path f = dir.resolve("s.txt");
-        Files.writeString(f, "one\n\n two \none\nthree\nfour\n");
-        assertThat(Corpus.read(f, 3)).containsExactly("one", "two", "three");
-        assertThat(Corpus.read(f, 100)).containsExactly("one", "two", "three", "four");
     }
 }

@@ -1,6 +1,5 @@
-package dev.tersor.embed;
+package dev.tersor.cli.corpus;
 
-import dev.tersor.io.MavenArtifacts;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.tersor.io;
+package dev.tersor.cli.corpus;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -33,6 +33,9 @@ public final class DebianArchive {
 
     private static final long TIMEOUT_MINUTES = 30;
 
+    /** Fetches take minutes; a library says so through the application's logging, never on its own stderr. */
+    private static final System.Logger LOG = System.getLogger("dev.tersor.io");
+
     private final Path lists;
     private final Path cache;
 
@@ -59,7 +62,7 @@ public final class DebianArchive {
             if (Files.isRegularFile(done)) {
                 return;
             }
-            System.err.println("Fetching Debian's package index with apt (once; it is cached afterwards)");
+            LOG.log(System.Logger.Level.INFO, "Fetching Debian's package index with apt (once; it is cached afterwards)");
             run(command("apt-get", "update"), lists, "fetch Debian's package index");
             Files.writeString(done, "");
         }
@@ -109,7 +112,8 @@ public final class DebianArchive {
         Path part = target.resolveSibling(target.getFileName() + ".part");
         deleteTree(part);
         Path debs = Files.createDirectories(part.resolve(".debs"));
-        System.err.println("Fetching the Debian packages " + String.join(", ", packages) + " with apt (once; they are cached afterwards)");
+        LOG.log(System.Logger.Level.INFO, "Fetching the Debian packages {0} with apt (once; they are cached afterwards)",
+                String.join(", ", packages));
         List<String> download = command("apt-get", "download");
         download.addAll(packages);
         try {

@@ -1,4 +1,4 @@
-package dev.tersor.io;
+package dev.tersor.cli.corpus;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +20,9 @@ public final class MavenArtifacts {
 
     /** System property: the cache directory ({@code ./tersor} sets it to the checkout's {@code .cache}). */
     public static final String CACHE_PROPERTY = "tersor.cache.dir";
+
+    /** Fetches take minutes; a library says so through the application's logging, never on its own stderr. */
+    private static final System.Logger LOG = System.getLogger("dev.tersor.io");
 
     private MavenArtifacts() {
     }
@@ -52,7 +55,7 @@ public final class MavenArtifacts {
             return jar;
         }
         String coordinate = group + ":" + artifact + ":" + version;
-        System.err.println("Fetching " + coordinate + " with Maven (once; it is cached afterwards)");
+        LOG.log(System.Logger.Level.INFO, "Fetching {0} with Maven (once; it is cached afterwards)", coordinate);
         List<String> command = new ArrayList<>(List.of("mvn", "-B", "-q", "dependency:get", "-Dtransitive=false",
                 "-Dartifact=" + coordinate));
         if (System.getProperty("maven.repo.local") != null) {

@@ -1,4 +1,4 @@
-package dev.tersor.io;
+package dev.tersor.cli.corpus;
 
 import java.io.IOException;
 

@@ -1,4 +1,4 @@
-package dev.tersor.embed;
+package dev.tersor.cli.corpus;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
