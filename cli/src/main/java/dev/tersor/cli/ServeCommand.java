@@ -47,13 +47,18 @@ final class ServeCommand implements Runnable {
             description = "Require Authorization: Bearer KEY on every route but /health and /metrics.")
     String apiKey;
 
-    @Option(names = "--max-batch-tokens", defaultValue = "16384",
-            description = "Most tokens per model call, counted as inputs x longest input. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-batch-tokens", defaultValue = "512",
+            description = "Most tokens per model call, counted as inputs x longest input; at least the model's longest input. "
+                    + "Default: ${DEFAULT-VALUE}.")
     int maxBatchTokens;
 
     @Option(names = "--max-batch-requests", defaultValue = "512",
-            description = "Most requests merged into one batch; 1 serves one request at a time. Default: ${DEFAULT-VALUE}.")
+            description = "Most requests merged into one batch; 1 turns merging off. Default: ${DEFAULT-VALUE}.")
     int maxBatchRequests;
+
+    @Option(names = "--batch-workers", paramLabel = "N",
+            description = "Model calls run at once, each on one core. Default: the number of cores.")
+    Integer batchWorkers;
 
     @Option(names = "--max-client-batch-size", defaultValue = "32",
             description = "Most inputs per request (413 above). Default: ${DEFAULT-VALUE}.")
@@ -86,7 +91,8 @@ final class ServeCommand implements Runnable {
 
     @Override
     public void run() {
-        ServerSettings settings = new ServerSettings(host, port, apiKey, maxBatchTokens, maxBatchRequests, maxClientBatchSize,
+        ServerSettings settings = new ServerSettings(host, port, apiKey, maxBatchTokens, maxBatchRequests,
+                batchWorkers != null ? batchWorkers : Runtime.getRuntime().availableProcessors(), maxClientBatchSize,
                 maxConcurrentRequests, autoTruncate, payloadLimit, prompts);
         Arguments.inputFile("model", model);
         Pooling p = switch (pooling.toLowerCase(Locale.ROOT)) {

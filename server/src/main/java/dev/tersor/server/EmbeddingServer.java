@@ -68,7 +68,7 @@ public final class EmbeddingServer implements AutoCloseable {
                 embedder.dimension(), maxTokens, settings);
         Metrics metrics = new Metrics();
         Batcher batcher = new Batcher(sequences -> embedder.embed(embedder.tokenizer().batch(sequences)), metrics,
-                settings.maxBatchTokens(), settings.maxBatchRequests(), settings.maxConcurrentRequests());
+                settings.maxBatchTokens(), settings.maxBatchRequests(), settings.batchWorkers(), settings.maxConcurrentRequests());
         EmbeddingRoutes embedding = new EmbeddingRoutes(
                 new RequestParser(settings.maxClientBatchSize(), maxTokens, settings.prompts(), settings.autoTruncate()),
                 new InputTokenizer(embedder.tokenizer()), batcher, metrics, settings, info.dimension(), info.modelId());

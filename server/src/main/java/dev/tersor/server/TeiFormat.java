@@ -39,6 +39,7 @@ final class TeiFormat {
             g.writeNumberField("max_concurrent_requests", s.maxConcurrentRequests());
             g.writeNumberField("max_batch_tokens", s.maxBatchTokens());
             g.writeNumberField("max_batch_requests", s.maxBatchRequests());
+            g.writeNumberField("batch_workers", s.batchWorkers());
             g.writeNumberField("max_client_batch_size", s.maxClientBatchSize());
             g.writeNumberField("payload_limit", s.payloadLimit());
             g.writeBooleanField("auto_truncate", s.autoTruncate());

@@ -80,21 +80,21 @@ class BatcherTest {
     void requestsQueuedWhileTheModelIsBusyShareOneCallSortedByLength() throws Exception {
         StandIn model = new StandIn();
         Batches batches = new Batches();
-        try (Batcher batcher = new Batcher(model, batches, 1000, 100, 10)) {
+        try (Batcher batcher = new Batcher(model, batches, 1000, 100, 1, 10)) {
             CompletableFuture<float[][]> first = batcher.submit(List.of(sequence(1, 3)));
             assertThat(model.entered.await(10, TimeUnit.SECONDS)).isTrue();
-            CompletableFuture<float[][]> a = batcher.submit(List.of(sequence(2, 9), sequence(3, 2)));
-            CompletableFuture<float[][]> b = batcher.submit(List.of(sequence(4, 5)));
-            CompletableFuture<float[][]> c = batcher.submit(List.of(sequence(5, 1), sequence(6, 7), sequence(7, 4)));
+            CompletableFuture<float[][]> a = batcher.submit(List.of(sequence(2, 10), sequence(3, 8)));
+            CompletableFuture<float[][]> b = batcher.submit(List.of(sequence(4, 9)));
+            CompletableFuture<float[][]> c = batcher.submit(List.of(sequence(5, 8), sequence(6, 10), sequence(7, 9)));
             assertThat(batcher.queued()).isEqualTo(3);
             model.release();
             assertOwn(first, sequence(1, 3));
-            assertOwn(a, sequence(2, 9), sequence(3, 2));
-            assertOwn(b, sequence(4, 5));
-            assertOwn(c, sequence(5, 1), sequence(6, 7), sequence(7, 4));
+            assertOwn(a, sequence(2, 10), sequence(3, 8));
+            assertOwn(b, sequence(4, 9));
+            assertOwn(c, sequence(5, 8), sequence(6, 10), sequence(7, 9));
         }
-        assertThat(model.calls).containsExactly(List.of(3), List.of(1, 2, 4, 5, 7, 9));
-        assertThat(batches.calls.get(1)).containsExactly(6, 6 * 9);
+        assertThat(model.calls).containsExactly(List.of(3), List.of(8, 8, 9, 9, 10, 10));
+        assertThat(batches.calls.get(1)).containsExactly(6, 6 * 10);
     }
 
     @Test
@@ -102,15 +102,13 @@ class BatcherTest {
         StandIn model = new StandIn();
         Batches batches = new Batches();
         int budget = 20;
-        try (Batcher batcher = new Batcher(model, batches, budget, 100, 10)) {
+        try (Batcher batcher = new Batcher(model, batches, budget, 100, 1, 10)) {
             CompletableFuture<float[][]> first = batcher.submit(List.of(sequence(1, 2)));
             assertThat(model.entered.await(10, TimeUnit.SECONDS)).isTrue();
-            // 2+2+2+3+8 = 17 tokens fit one window; padded, they need two calls.
             CompletableFuture<float[][]> a = batcher.submit(List.of(sequence(2, 8), sequence(3, 2)));
             CompletableFuture<float[][]> b = batcher.submit(List.of(sequence(4, 2), sequence(5, 3), sequence(6, 2)));
-            // Would pass the window's budget: waits for the next window.
             CompletableFuture<float[][]> c = batcher.submit(List.of(sequence(7, 6)));
-            // One request longer than the budget by itself: split over calls.
+            // Longer than the budget by itself: split over calls.
             CompletableFuture<float[][]> d = batcher.submit(List.of(sequence(8, 12), sequence(9, 12)));
             model.release();
             assertOwn(first, sequence(1, 2));
@@ -119,7 +117,9 @@ class BatcherTest {
             assertOwn(c, sequence(7, 6));
             assertOwn(d, sequence(8, 12), sequence(9, 12));
         }
-        assertThat(model.calls).containsExactly(List.of(2), List.of(2, 2, 2, 3), List.of(8), List.of(6), List.of(12), List.of(12));
+        // One window, sorted: 2 2 2 | 3 | 6 8 | 12 | 12: each call at most 20 padded tokens, and padding at most
+        // a fifth of them (2 2 2 3 would pad 3 of 12, 3 6 pads 3 of 12).
+        assertThat(model.calls).containsExactly(List.of(2), List.of(2, 2, 2), List.of(3), List.of(6, 8), List.of(12), List.of(12));
         for (long[] call : batches.calls) {
             assertThat(call[1]).isLessThanOrEqualTo(budget);
         }
@@ -128,7 +128,7 @@ class BatcherTest {
     @Test
     void oneRequestPerWindowWhenMergingIsOff() throws Exception {
         StandIn model = new StandIn();
-        try (Batcher batcher = new Batcher(model, new Batches(), 1000, 1, 10)) {
+        try (Batcher batcher = new Batcher(model, new Batches(), 1000, 1, 1, 10)) {
             CompletableFuture<float[][]> first = batcher.submit(List.of(sequence(1, 3)));
             assertThat(model.entered.await(10, TimeUnit.SECONDS)).isTrue();
             CompletableFuture<float[][]> a = batcher.submit(List.of(sequence(2, 4)));
@@ -138,14 +138,34 @@ class BatcherTest {
             assertOwn(a, sequence(2, 4));
             assertOwn(b, sequence(3, 5), sequence(4, 1));
         }
-        assertThat(model.calls).containsExactly(List.of(3), List.of(4), List.of(1, 5));
+        // 1 and 5 would pad 4 of 10 tokens: two calls.
+        assertThat(model.calls).containsExactly(List.of(3), List.of(4), List.of(1), List.of(5));
+    }
+
+    @Test
+    void twoWorkersRunTwoCallsAtOnce() throws Exception {
+        StandIn model = new StandIn();
+        try (Batcher batcher = new Batcher(model, new Batches(), 1000, 100, 2, 10)) {
+            CompletableFuture<float[][]> first = batcher.submit(List.of(sequence(1, 3)));
+            assertThat(model.entered.await(10, TimeUnit.SECONDS)).isTrue();
+            CompletableFuture<float[][]> second = batcher.submit(List.of(sequence(2, 4)));
+            // The second worker takes it while the first is still held in the model.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (model.calls.size() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertThat(model.calls).containsExactlyInAnyOrder(List.of(3), List.of(4));
+            model.release();
+            assertOwn(first, sequence(1, 3));
+            assertOwn(second, sequence(2, 4));
+        }
     }
 
     @Test
     void aFailingCallFailsItsRequestsAndTheNextWindowRuns() throws Exception {
         StandIn model = new StandIn();
         model.release();
-        try (Batcher batcher = new Batcher(model, new Batches(), 1000, 100, 10)) {
+        try (Batcher batcher = new Batcher(model, new Batches(), 1000, 100, 1, 10)) {
             CompletableFuture<float[][]> bad = batcher.submit(List.of(sequence(-1, 3)));
             assertThatThrownBy(() -> bad.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                     .cause().isInstanceOf(ApiException.class)
@@ -157,7 +177,7 @@ class BatcherTest {
     @Test
     void aFullQueueIsOverloadedAndClosingFinishesTheQueuedRequests() throws Exception {
         StandIn model = new StandIn();
-        Batcher batcher = new Batcher(model, new Batches(), 1000, 100, 2);
+        Batcher batcher = new Batcher(model, new Batches(), 1000, 100, 1, 2);
         CompletableFuture<float[][]> first = batcher.submit(List.of(sequence(1, 1)));
         assertThat(model.entered.await(10, TimeUnit.SECONDS)).isTrue();
         CompletableFuture<float[][]> a = batcher.submit(List.of(sequence(2, 1)));

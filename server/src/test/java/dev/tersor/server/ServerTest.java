@@ -161,7 +161,7 @@ class ServerTest {
         assertThat(info.get("model_id").asText()).isEqualTo("all-minilm-l6-v2");
         assertThat(info.get("dimension").asInt()).isEqualTo(384);
         assertThat(info.get("max_input_length").asInt()).isEqualTo(reference.tokenizer().maxTokens());
-        assertThat(info.get("max_batch_tokens").asInt()).isEqualTo(16384);
+        assertThat(info.get("max_batch_tokens").asInt()).isEqualTo(512);
         assertThat(info.get("max_client_batch_size").asInt()).isEqualTo(32);
         assertThat(info.get("max_concurrent_requests").asInt()).isEqualTo(512);
         assertThat(info.get("payload_limit").asInt()).isEqualTo(2_000_000);
@@ -175,8 +175,11 @@ class ServerTest {
     @Test
     void metricsCountRequestsAndBatchesInPrometheusText() {
         Map<String, Double> before = metrics();
+        // Texts of one length, so that each request is one model call.
+        List<String> texts = List.of("the first text", "the second text", "the third text", "the fourth text");
+        assertThat(reference.tokenCounts(texts)).containsOnly(reference.tokenCounts(texts)[0]);
         for (int i = 0; i < 3; i++) {
-            assertThat(http.post("/embed", "{\"inputs\":" + list(TEXTS) + "}").status()).isEqualTo(200);
+            assertThat(http.post("/embed", "{\"inputs\":" + list(texts) + "}").status()).isEqualTo(200);
         }
         assertThat(http.post("/embed", "{\"inputs\":[]}").status()).isEqualTo(400);
         Http.Answer answer = http.get("/metrics");
@@ -187,7 +190,7 @@ class ServerTest {
         assertThat(after.get("te_request_failure{err=\"empty\"}") - before.get("te_request_failure{err=\"empty\"}")).isEqualTo(1);
         assertThat(after.get("te_request_duration_count") - before.get("te_request_duration_count")).isEqualTo(3);
         assertThat(after.get("te_request_input_length_count") - before.get("te_request_input_length_count")).isEqualTo(12);
-        // Sequential requests of four texts: one model call each, of four texts.
+        // Sequential requests: one model call each, of four texts.
         assertThat(after.get("te_batch_next_size_count") - before.get("te_batch_next_size_count")).isEqualTo(3);
         assertThat(after.get("te_batch_next_size_sum") - before.get("te_batch_next_size_sum")).isEqualTo(12);
         assertThat(after.get("te_batch_next_tokens_count") - before.get("te_batch_next_tokens_count")).isEqualTo(3);
