@@ -91,9 +91,16 @@ final class ServeCommand implements Runnable {
 
     @Override
     public void run() {
-        ServerSettings settings = new ServerSettings(host, port, apiKey, maxBatchTokens, maxBatchRequests,
-                batchWorkers != null ? batchWorkers : Runtime.getRuntime().availableProcessors(), maxClientBatchSize,
-                maxConcurrentRequests, autoTruncate, payloadLimit, prompts);
+        int workers = batchWorkers != null ? batchWorkers : Runtime.getRuntime().availableProcessors();
+        Arguments.inRange("--port", port, 0, 65535);
+        Arguments.inRange("--max-batch-tokens", maxBatchTokens, 1, ServerSettings.MAX_BATCH_TOKENS);
+        Arguments.inRange("--max-batch-requests", maxBatchRequests, 1, ServerSettings.MAX_CONCURRENT_REQUESTS);
+        Arguments.inRange("--batch-workers", workers, 1, ServerSettings.MAX_BATCH_WORKERS);
+        Arguments.inRange("--max-client-batch-size", maxClientBatchSize, 1, ServerSettings.MAX_CLIENT_BATCH_SIZE);
+        Arguments.inRange("--max-concurrent-requests", maxConcurrentRequests, 1, ServerSettings.MAX_CONCURRENT_REQUESTS);
+        Arguments.inRange("--payload-limit", payloadLimit, 1, ServerSettings.MAX_PAYLOAD_LIMIT);
+        ServerSettings settings = new ServerSettings(host, port, apiKey, maxBatchTokens, maxBatchRequests, workers,
+                maxClientBatchSize, maxConcurrentRequests, autoTruncate, payloadLimit, prompts);
         Arguments.inputFile("model", model);
         Pooling p = switch (pooling.toLowerCase(Locale.ROOT)) {
             case "mean" -> Pooling.MEAN;
@@ -115,7 +122,8 @@ final class ServeCommand implements Runnable {
             server = EmbeddingServer.start(embedder, settings);
         } catch (IOException e) {
             embedder.close();
-            throw new UncheckedIOException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+            // An argument's fault (--host, --port), said with both; the message of the IOException alone names neither.
+            throw new IllegalArgumentException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             embedder.close();
             throw e;
