@@ -1,0 +1,147 @@
+package dev.tersor.cli;
+
+import dev.tersor.embed.Embedder;
+import dev.tersor.embed.EmbedderOptions;
+import dev.tersor.embed.Pooling;
+import dev.tersor.server.EmbeddingServer;
+import dev.tersor.server.ServerSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/** Serves a sentence-embedding model over HTTP until the process is stopped. */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Serve a sentence-embedding model (.tsr or .onnx) over HTTP: OpenAI's POST /v1/embeddings and GET /v1/models, "
+                + "and text-embeddings-inference's POST /embed, GET /health, GET /info and GET /metrics (Prometheus).",
+                "Requests that arrive while the model is busy are batched together. SIGTERM (or Ctrl-C) stops accepting, "
+                        + "finishes the requests already received, and exits."})
+final class ServeCommand implements Runnable {
+
+    /** Seconds a request may take to arrive, and its answer to be sent, before the JDK's server drops the connection. */
+    private static final String EXCHANGE_TIMEOUT_SECONDS = "60";
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A .tsr file or an ONNX model.")
+    Path model;
+
+    @Option(names = "--port", defaultValue = "8080", description = "TCP port. Default: ${DEFAULT-VALUE}.")
+    int port;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+            description = "Address to listen on; 0.0.0.0 for every interface. Default: ${DEFAULT-VALUE}.")
+    String host;
+
+    @Option(names = "--api-key", paramLabel = "KEY", defaultValue = "",
+            description = "Require Authorization: Bearer KEY on every route but /health and /metrics.")
+    String apiKey;
+
+    @Option(names = "--max-batch-tokens", defaultValue = "512",
+            description = "Most tokens per model call, counted as inputs x longest input; at least the model's longest input. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int maxBatchTokens;
+
+    @Option(names = "--max-batch-requests", defaultValue = "512",
+            description = "Most requests merged into one batch; 1 turns merging off. Default: ${DEFAULT-VALUE}.")
+    int maxBatchRequests;
+
+    @Option(names = "--batch-workers", paramLabel = "N",
+            description = "Model calls run at once, each on one core. Default: the number of cores.")
+    Integer batchWorkers;
+
+    @Option(names = "--max-client-batch-size", defaultValue = "32",
+            description = "Most inputs per request (413 above). Default: ${DEFAULT-VALUE}.")
+    int maxClientBatchSize;
+
+    @Option(names = "--max-concurrent-requests", defaultValue = "512",
+            description = "Most embedding requests in progress at once (429 above). Default: ${DEFAULT-VALUE}.")
+    int maxConcurrentRequests;
+
+    @Option(names = "--auto-truncate",
+            description = "Cut texts longer than the model takes instead of answering 413 (a /embed request's truncate overrides it).")
+    boolean autoTruncate;
+
+    @Option(names = "--payload-limit", paramLabel = "BYTES", defaultValue = "2000000",
+            description = "Most bytes per request body (413 above). Default: ${DEFAULT-VALUE}.")
+    int payloadLimit;
+
+    @Option(names = "--prompt", paramLabel = "NAME=TEXT",
+            description = "A prompt put before the inputs of requests that name it (/embed's prompt_name, /v1/embeddings' "
+                    + "input_type query or passage); repeatable, e.g. --prompt query='query: '.")
+    Map<String, String> prompts = new LinkedHashMap<>();
+
+    @Option(names = "--tokenizer", paramLabel = "tokenizer.json",
+            description = "The tokenizer; default: the one stored in the .tsr, else <model>-tokenizer.json or tokenizer.json beside the model.")
+    Path tokenizer;
+
+    @Option(names = "--pooling", defaultValue = "mean", paramLabel = "mean|cls",
+            description = "Mean over real tokens or the [CLS] vector. Default: ${DEFAULT-VALUE}.")
+    String pooling;
+
+    @Override
+    public void run() {
+        int workers = batchWorkers != null ? batchWorkers : Runtime.getRuntime().availableProcessors();
+        Arguments.inRange("--port", port, 0, 65535);
+        Arguments.inRange("--max-batch-tokens", maxBatchTokens, 1, ServerSettings.MAX_BATCH_TOKENS);
+        Arguments.inRange("--max-batch-requests", maxBatchRequests, 1, ServerSettings.MAX_CONCURRENT_REQUESTS);
+        Arguments.inRange("--batch-workers", workers, 1, ServerSettings.MAX_BATCH_WORKERS);
+        Arguments.inRange("--max-client-batch-size", maxClientBatchSize, 1, ServerSettings.MAX_CLIENT_BATCH_SIZE);
+        Arguments.inRange("--max-concurrent-requests", maxConcurrentRequests, 1, ServerSettings.MAX_CONCURRENT_REQUESTS);
+        Arguments.inRange("--payload-limit", payloadLimit, 1, ServerSettings.MAX_PAYLOAD_LIMIT);
+        ServerSettings settings = new ServerSettings(host, port, apiKey, maxBatchTokens, maxBatchRequests, workers,
+                maxClientBatchSize, maxConcurrentRequests, autoTruncate, payloadLimit, prompts);
+        Arguments.inputFile("model", model);
+        Pooling p = switch (pooling.toLowerCase(Locale.ROOT)) {
+            case "mean" -> Pooling.MEAN;
+            case "cls" -> Pooling.CLS;
+            default -> throw new IllegalArgumentException("--pooling is mean or cls, not '" + pooling + "'");
+        };
+        // Without these the JDK's server waits for a slow client forever. Read when the first server starts.
+        System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", EXCHANGE_TIMEOUT_SECONDS));
+        System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", EXCHANGE_TIMEOUT_SECONDS));
+        Embedder embedder;
+        try {
+            // The server normalizes per request (TEI's normalize=false needs the raw pooled vector).
+            embedder = Embedder.load(model, tokenizer, EmbedderOptions.defaults().withPooling(p).withNormalize(false));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        EmbeddingServer server;
+        try {
+            server = EmbeddingServer.start(embedder, settings);
+        } catch (IOException e) {
+            embedder.close();
+            // An argument's fault (--host, --port), said with both; the message of the IOException alone names neither.
+            throw new IllegalArgumentException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            embedder.close();
+            throw e;
+        }
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("tersor-serve-shutdown").unstarted(() -> {
+            spec.commandLine().getErr().println("tersor: stopping; finishing the requests already received");
+            spec.commandLine().getErr().flush();
+            server.close();
+            embedder.close();
+        }));
+        spec.commandLine().getErr().println("tersor: serving " + embedder.modelId() + " (" + embedder.dimension()
+                + " dimensions) on http://" + host + ":" + server.port() + " (POST /v1/embeddings, POST /embed, GET /health, /info, /metrics)");
+        spec.commandLine().getErr().flush();
+        try {
+            // The shutdown hook ends the process; until then this thread only waits.
+            new CountDownLatch(1).await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
