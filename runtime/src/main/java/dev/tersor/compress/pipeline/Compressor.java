@@ -90,7 +90,7 @@ public final class Compressor {
 
     /**
      * @param tokens token counts of the calibration text, for layers whose steps follow token
-     *               frequency ({@code /tokens:R}); null to use the frequency prior alone
+     *               frequency ({@code /tokens:R[xM]}); null to use the frequency prior alone
      */
     public Compressor(CompressionPlan plan, Map<String, HessianAccumulator> hessians, CostModel costs,
                       TokenFrequencies tokens) {
@@ -187,7 +187,7 @@ public final class Compressor {
 
     /** The quantizer {@code spec} names, with token-frequency row factors when it asks for them. */
     private Quantizer quantizer(Layer layer, int rows, QuantSpec spec) {
-        if (spec.tokenRank() == 0) {
+        if (spec.tokenSteps() == null) {
             return spec.quantizer();
         }
         if (!layer.op().equals("Embedding")) {
@@ -195,7 +195,8 @@ public final class Compressor {
                     + " is used by a " + layer.op() + " node");
         }
         TokenFrequencies counts = tokens != null ? tokens : TokenFrequencies.none(rows);
-        return ((UniformQuantizer) spec.quantizer()).withRowFactors(counts.stepFactors(rows, spec.tokenRank()));
+        return ((UniformQuantizer) spec.quantizer()).withRowFactors(counts.stepFactors(rows,
+                spec.tokenSteps().referenceRank(), spec.tokenSteps().maxFactor()));
     }
 
     /** Whether {@code layer} is quantized with error compensation under {@code settings}. */

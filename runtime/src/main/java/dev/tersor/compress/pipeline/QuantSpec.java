@@ -10,7 +10,7 @@ import dev.tersor.compress.quant.UniformQuantizer;
 import java.util.Locale;
 
 /**
- * A quantizer setting as the CLI and pins spell it: {@code KIND[:K][@PARAM][/row|/matrix|/tokens:R]}.
+ * A quantizer setting as the CLI and pins spell it: {@code KIND[:K][@PARAM][/row|/matrix|/tokens:R[xM]]}.
  *
  * <ul>
  * <li>{@code uq@α}: uniform step α × the RMS of each row (or matrix); {@code uq:K}: at most K levels,
@@ -20,18 +20,40 @@ import java.util.Locale;
  * <li>{@code perchannel:K@ε}: a power-of-two step per row, each row the fewest bits (at most
  * log2 K) whose relative error is within ε, for the bit-packed format.</li>
  * </ul>
- * Scope defaults to per row (Decision 10). {@code /tokens:R} is per row too, for a word-embedding
+ * Scope defaults to per row (Decision 10). {@code /tokens:R[xM]} is per row too, for a word-embedding
  * table under {@code uq@α}: each row's step is scaled by its token's rarity ({@link TokenFrequencies},
- * reference rank R). Immutable.
+ * reference rank R, at most M times, 4 by default). Immutable.
  *
  * @param kind  uq, cws, pws, ecsq or perchannel
  * @param k     levels, or 0 when the kind's parameter decides alone (uq with a step)
  * @param param α for uq, λ for ecsq, ε for perchannel; NaN for the kind's default
  * @param scope per row or per matrix
  * @param seed  seed of the randomized quantizers
- * @param tokenRank the reference rank of token-frequency steps, or 0 for none
+ * @param tokenSteps token-frequency steps, or null for none
  */
-public record QuantSpec(String kind, int k, double param, Scope scope, long seed, int tokenRank) {
+public record QuantSpec(String kind, int k, double param, Scope scope, long seed, TokenSteps tokenSteps) {
+
+    /**
+     * Row steps that follow token frequency: rows rarer than id {@code referenceRank} get steps up to
+     * {@code maxFactor} times coarser ({@link TokenFrequencies#stepFactors}).
+     */
+    public record TokenSteps(int referenceRank, double maxFactor) {
+
+        /** The factor ceiling when the spelling gives none. */
+        public static final double DEFAULT_MAX_FACTOR = 4;
+
+        public TokenSteps {
+            if (referenceRank < 1 || !(maxFactor >= 1) || Double.isInfinite(maxFactor)) {
+                throw new IllegalArgumentException("token steps need a reference rank ≥ 1 and a factor ceiling ≥ 1, got "
+                        + referenceRank + " and " + maxFactor);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "tokens:" + referenceRank + (maxFactor == DEFAULT_MAX_FACTOR ? "" : "x" + maxFactor);
+        }
+    }
 
     public static final double DEFAULT_UQ_STEP = 0.1;
     public static final double DEFAULT_ECSQ_LAMBDA = 0.01;
@@ -51,31 +73,34 @@ public record QuantSpec(String kind, int k, double param, Scope scope, long seed
         if (!Double.isNaN(param) && !(param >= 0 && param < Double.POSITIVE_INFINITY)) {
             throw new IllegalArgumentException("quantizer parameter must be finite and ≥ 0, got " + param);
         }
-        if (tokenRank < 0 || tokenRank > 0 && !(kind.equals("uq") && k == 0 && scope == Scope.ROW)) {
-            throw new IllegalArgumentException("token-frequency steps (/tokens:R, R > 0) need uq@α per row, not "
-                    + kind + (k > 0 ? ":" + k : "") + " with R = " + tokenRank);
+        if (tokenSteps != null && !(kind.equals("uq") && k == 0 && scope == Scope.ROW)) {
+            throw new IllegalArgumentException("token-frequency steps (/" + tokenSteps + ") need uq@α per row, not "
+                    + kind + (k > 0 ? ":" + k : ""));
         }
     }
 
     /** Uniform step α × RMS per row. */
     public static QuantSpec uniform(double alpha) {
-        return new QuantSpec("uq", 0, alpha, Scope.ROW, 0, 0);
+        return new QuantSpec("uq", 0, alpha, Scope.ROW, 0, null);
     }
 
-    /** Parses {@code KIND[:K][@PARAM][/row|/matrix|/tokens:R]}. */
+    /** Parses {@code KIND[:K][@PARAM][/row|/matrix|/tokens:R[xM]]}. */
     public static QuantSpec parse(String text) {
         String s = text.trim();
         Scope scope = Scope.ROW;
-        int tokenRank = 0;
+        TokenSteps tokenSteps = null;
         int slash = s.indexOf('/');
         if (slash >= 0) {
             String sc = s.substring(slash + 1);
             if (sc.startsWith("tokens:")) {
-                double rank = number(sc.substring("tokens:".length()), text);
-                if (rank != Math.rint(rank) || rank < 1 || rank > Integer.MAX_VALUE) {
-                    throw new IllegalArgumentException("R must be a positive integer in '" + text + "'");
+                String[] fields = sc.substring("tokens:".length()).split("x", -1);
+                double rank = number(fields[0], text);
+                double max = fields.length > 1 ? number(fields[1], text) : TokenSteps.DEFAULT_MAX_FACTOR;
+                if (fields.length > 2 || rank != Math.rint(rank) || rank < 1 || rank > Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException("token steps are tokens:R or tokens:RxM, R a positive integer, in '"
+                            + text + "'");
                 }
-                tokenRank = (int) rank;
+                tokenSteps = new TokenSteps((int) rank, max);
             } else {
                 scope = switch (sc) {
                     case "row" -> Scope.ROW;
@@ -106,7 +131,7 @@ public record QuantSpec(String kind, int k, double param, Scope scope, long seed
         if (k == 0 && !kind.equals("uq")) {
             k = DEFAULT_K;
         }
-        return new QuantSpec(kind, k, param, scope, 0, tokenRank);
+        return new QuantSpec(kind, k, param, scope, 0, tokenSteps);
     }
 
     private static double number(String s, String text) {
@@ -147,8 +172,8 @@ public record QuantSpec(String kind, int k, double param, Scope scope, long seed
         if (scope == Scope.MATRIX) {
             b.append("/matrix");
         }
-        if (tokenRank > 0) {
-            b.append("/tokens:").append(tokenRank);
+        if (tokenSteps != null) {
+            b.append('/').append(tokenSteps);
         }
         return b.toString();
     }

@@ -15,9 +15,6 @@ import java.util.List;
  */
 public final class TokenFrequencies {
 
-    /** No row's step grows by more than this: a ceiling on the error of a token no text has shown. */
-    public static final float MAX_FACTOR = 4f;
-
     private final long[] counts;
     private final long total;
 
@@ -61,16 +58,20 @@ public final class TokenFrequencies {
     }
 
     /**
-     * The step factor of every row: √(f_ref / f_t), at least 1 and at most {@link #MAX_FACTOR}, where
+     * The step factor of every row: √(f_ref / f_t), at least 1 and at most {@code maxFactor} (a ceiling on
+     * the error of a token no text has shown), where
      * f_ref is the prior frequency of id {@code referenceRank}. Ids up to that rank keep the layer's
      * step; rarer ones get coarser steps, in proportion to how much rarer they are.
      *
      * @param rows rows of the table: ids past the counted vocabulary (rows a tokenizer never produces)
      *             have the prior alone
      */
-    public float[] stepFactors(int rows, int referenceRank) {
+    public float[] stepFactors(int rows, int referenceRank, double maxFactor) {
         if (referenceRank < 0 || referenceRank >= rows) {
             throw new IllegalArgumentException("reference rank " + referenceRank + " is outside a table of " + rows + " rows");
+        }
+        if (!(maxFactor >= 1) || Double.isInfinite(maxFactor)) {
+            throw new IllegalArgumentException("the largest step factor must be finite and at least 1: " + maxFactor);
         }
         double harmonic = 0;
         for (int t = 0; t < rows; t++) {
@@ -81,7 +82,7 @@ public final class TokenFrequencies {
         for (int t = 0; t < rows; t++) {
             double counted = total == 0 || t >= counts.length ? 0 : (double) counts[t] / total;
             double f = Math.max(prior(t, harmonic), counted);
-            factors[t] = (float) Math.clamp(Math.sqrt(reference / f), 1.0, MAX_FACTOR);
+            factors[t] = (float) Math.clamp(Math.sqrt(reference / f), 1.0, maxFactor);
         }
         return factors;
     }

@@ -41,12 +41,17 @@ class QuantSpecTest {
     @Test
     void tokenFrequencyStepsAreSpelledAfterTheStepAndOnlyForUniformSteps() {
         QuantSpec spec = QuantSpec.parse("uq@0.45/tokens:2000");
-        assertEquals(2000, spec.tokenRank());
+        assertEquals(new QuantSpec.TokenSteps(2000, 4), spec.tokenSteps());
         assertEquals(0.45, spec.alpha());
         assertEquals(Scope.ROW, spec.scope());
         assertEquals("uq@0.45/tokens:2000", spec.toString());
         assertEquals(spec, QuantSpec.parse(spec.toString()));
-        assertEquals(0, QuantSpec.parse("uq@0.45").tokenRank());
+        assertNull(QuantSpec.parse("uq@0.45").tokenSteps());
+        QuantSpec capped = QuantSpec.parse("uq@0.45/tokens:5000x2");
+        assertEquals(new QuantSpec.TokenSteps(5000, 2), capped.tokenSteps());
+        assertEquals(capped, QuantSpec.parse(capped.toString()));
+        assertThrows(IllegalArgumentException.class, () -> QuantSpec.parse("uq@0.4/tokens:5000x0.5"));
+        assertThrows(IllegalArgumentException.class, () -> QuantSpec.parse("uq@0.4/tokens:5000x2x3"));
         assertThrows(IllegalArgumentException.class, () -> QuantSpec.parse("cws:16/tokens:2000"));
         assertThrows(IllegalArgumentException.class, () -> QuantSpec.parse("uq:16/tokens:2000"));
         assertThrows(IllegalArgumentException.class, () -> QuantSpec.parse("uq@0.4/tokens:0"));
@@ -56,11 +61,12 @@ class QuantSpecTest {
     @Test
     void rareTokensGetCoarserStepsAndCountedOnesKeepTheirs() {
         TokenFrequencies prior = TokenFrequencies.none(30_000);
-        float[] f = prior.stepFactors(30_000, 1000);
+        float[] f = prior.stepFactors(30_000, 1000, 4);
         assertEquals(1f, f[0]);
         assertEquals(1f, f[1000]);
         assertEquals((float) Math.sqrt(4001.0 / 1001), f[4000], 1e-5f);
-        assertEquals(TokenFrequencies.MAX_FACTOR, f[29_999]);
+        assertEquals(4f, f[29_999]);
+        assertEquals(2f, prior.stepFactors(30_000, 1000, 2)[29_999]);
         for (int t = 1; t < f.length; t++) {
             assertTrue(f[t] >= f[t - 1], "factors never fall as ids grow rarer under the prior alone");
         }
@@ -68,11 +74,12 @@ class QuantSpecTest {
         long[] sentence = new long[100];
         java.util.Arrays.fill(sentence, 29_999);
         TokenFrequencies counted = TokenFrequencies.count(java.util.List.of(sentence), 30_000);
-        assertEquals(1f, counted.stepFactors(30_000, 1000)[29_999]);
+        assertEquals(1f, counted.stepFactors(30_000, 1000, 4)[29_999]);
         // A table larger than the tokenizer's vocabulary: the extra rows have the prior alone.
-        assertEquals(30_500, counted.stepFactors(30_500, 1000).length);
+        assertEquals(30_500, counted.stepFactors(30_500, 1000, 4).length);
         assertThrows(IllegalArgumentException.class, () -> TokenFrequencies.count(java.util.List.of(new long[]{30_000}), 30_000));
-        assertThrows(IllegalArgumentException.class, () -> prior.stepFactors(100, 100));
+        assertThrows(IllegalArgumentException.class, () -> prior.stepFactors(100, 100, 4));
+        assertThrows(IllegalArgumentException.class, () -> prior.stepFactors(100, 10, 0.5));
     }
 
     @Test
