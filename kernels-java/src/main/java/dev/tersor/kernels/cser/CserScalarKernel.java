@@ -50,6 +50,15 @@ public final class CserScalarKernel {
         return s;
     }
 
+    /** Element {@code i} of an index array, read here for the reason {@link #sum} gives. */
+    private static int index(MemorySegment indices, IndexWidth width, long i) {
+        return switch (width) {
+            case U8 -> indices.get(ValueLayout.JAVA_BYTE, i) & 0xFF;
+            case U16 -> indices.getAtIndex(Layouts.U16, i) & 0xFFFF;
+            case U32 -> indices.getAtIndex(Layouts.I32, i);
+        };
+    }
+
     public static void matMul(int rows, int cols, int batch, MemorySegment omega, IndexArray colIdx,
                               IndexArray groupValue, IndexArray groupPtr, IndexArray rowPtr, MemorySegment rowScale,
                               MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
@@ -66,13 +75,20 @@ public final class CserScalarKernel {
                     xSum += xs[j];
                 }
             }
+            MemorySegment starts = groupPtr.segment();
+            IndexWidth startWidth = groupPtr.width();
+            MemorySegment values = groupValue == null ? null : groupValue.segment();
+            IndexWidth valueWidth = groupValue == null ? null : groupValue.width();
             for (int r = rowStart; r < rowEnd; r++) {
                 int g0 = rowPtr.get(r);
                 int g1 = rowPtr.get(r + 1);
                 float acc = 0f;
+                int start = index(starts, startWidth, g0);
                 for (int g = g0; g < g1; g++) {
-                    float s = sum(xs, columns, width, groupPtr.get(g), groupPtr.get(g + 1));
-                    int k = groupValue == null ? g - g0 + 1 : groupValue.get(g);
+                    int end = index(starts, startWidth, g + 1);
+                    float s = sum(xs, columns, width, start, end);
+                    start = end;
+                    int k = values == null ? g - g0 + 1 : index(values, valueWidth, g);
                     acc += (omega.getAtIndex(Layouts.F32, k) - omega0) * s;
                 }
                 acc += omega0 * xSum;

@@ -16,10 +16,11 @@ public final class Presets {
      * uniform steps per row, step per layer role from measured sensitivity (data.md: value
      * projections most sensitive, then FFN, attention output; query and key robust; the word
      * embedding tolerates about 3 bits; layer 4 fragile), error compensation where calibration
-     * statistics exist, and the smallest exact format. Measured on all-MiniLM-L6-v2 with 128
-     * calibration sentences: 12.2 MB (tokenizer included), mean cosine 0.9938 over the 2,000 held-out
-     * sentences. The coarser steps a budgeted search chose on too little calibration text reached
-     * 10.3 MB but only 0.971 held out (docs/compression-frontier.md), so they are not the default.
+     * statistics exist, and the smallest exact format. Measured on all-MiniLM-L6-v2 with 1,000
+     * broad calibration sentences: 11.46 MB (tokenizer included), mean cosine 0.9922 to 0.9938 on
+     * three broad held-out corpora of 2,000 sentences (docs/compression-frontier.md). The coarser steps
+     * a budgeted search chose on too little calibration text reached 10.3 MB but only 0.971 held out,
+     * so they are not the default.
      */
     public static final String MINILM = String.join(";",
             "token_type_embeddings=float",
