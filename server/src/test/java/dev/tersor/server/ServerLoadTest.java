@@ -121,7 +121,7 @@ class ServerLoadTest {
         Run merged = Run.of("dynamic batching", batched);
         String report = CLIENTS + " clients, one sentence per request, loopback, " + SLICES + " slices of each in turn, "
                 + cores + " cores, " + ServerSettings.defaults().batchWorkers() + " batch workers"
-                + " (a shared, busy machine: figures are indicative)\n"
+                + " (figures from a test run: compare them only on a quiet machine)\n"
                 + one.line() + "\n" + merged.line() + "\n" + batches + "\n"
                 + String.format(Locale.ROOT, "throughput ratio %.2fx%n", merged.perSecond() / one.perSecond());
         System.out.print(report);
