@@ -24,8 +24,18 @@ import java.util.Optional;
  * <p>What the folder states overrides the caller's {@link EmbedderOptions} ({@link #options}): the
  * files describe how the model was trained, and a different pooling or normalization would give
  * other vectors than sentence-transformers does. Where the folder is silent the options stand.
+ *
+ * @param directory    the folder, as an absolute path
+ * @param weights      the ONNX file to load
+ * @param tokenizer    the folder's tokenizer.json
+ * @param pooling      the pooling module's mode, when the folder has one
+ * @param normalize    whether modules.json lists Normalize, when the folder has modules.json
+ * @param maxSeqLength sentence-transformers' {@code max_seq_length}, which overrides tokenizer.json's
+ *                     truncation; 0 when not given
+ * @param prompts      the prompts of config_sentence_transformers.json, or {@link Prompts#NONE}
  */
-public final class HuggingFaceFolder {
+public record HuggingFaceFolder(Path directory, Path weights, Path tokenizer, Optional<Pooling> pooling,
+                                Optional<Boolean> normalize, int maxSeqLength, Prompts prompts) {
 
     /** Config files are a few hundred bytes; a larger one is not a config. */
     private static final long MAX_CONFIG_BYTES = 1 << 20;
@@ -33,25 +43,6 @@ public final class HuggingFaceFolder {
     private static final String TRANSFORMER = "sentence_transformers.models.Transformer";
     private static final String POOLING = "sentence_transformers.models.Pooling";
     private static final String NORMALIZE = "sentence_transformers.models.Normalize";
-
-    private final Path directory;
-    private final Path weights;
-    private final Path tokenizer;
-    private final Optional<Pooling> pooling;
-    private final Optional<Boolean> normalize;
-    private final int maxSeqLength;
-    private final Prompts prompts;
-
-    private HuggingFaceFolder(Path directory, Path weights, Path tokenizer, Optional<Pooling> pooling,
-                              Optional<Boolean> normalize, int maxSeqLength, Prompts prompts) {
-        this.directory = directory;
-        this.weights = weights;
-        this.tokenizer = tokenizer;
-        this.pooling = pooling;
-        this.normalize = normalize;
-        this.maxSeqLength = maxSeqLength;
-        this.prompts = prompts;
-    }
 
     /**
      * Reads the folder's files.
@@ -139,31 +130,6 @@ public final class HuggingFaceFolder {
             }
         }
         return new HuggingFaceFolder(dir, weights, tokenizer, pooling, normalize, maxSeqLength, prompts(dir));
-    }
-
-    /** The folder, as an absolute path. */
-    public Path directory() {
-        return directory;
-    }
-
-    /** The ONNX file to load. */
-    public Path weights() {
-        return weights;
-    }
-
-    /** The folder's tokenizer.json. */
-    public Path tokenizer() {
-        return tokenizer;
-    }
-
-    /** sentence-transformers' {@code max_seq_length}, which overrides tokenizer.json's truncation; 0 when not given. */
-    public int maxSeqLength() {
-        return maxSeqLength;
-    }
-
-    /** The prompts of config_sentence_transformers.json, or {@link Prompts#NONE}. */
-    public Prompts prompts() {
-        return prompts;
     }
 
     /** {@code base} with the pooling and normalization this folder states. */
