@@ -197,8 +197,9 @@ public final class Embedder implements AutoCloseable {
 
     /**
      * Embeddings of {@code texts} under per-call {@code settings} (prefix, dimensions, truncation),
-     * with the tokens each text used. Every text is checked before any is embedded, so a text that is
-     * too long fails the call without wasted work.
+     * with the tokens each text used, computed {@link EmbedderOptions#batchSize()} texts per model
+     * call. With truncation off, every text is checked before any is embedded, so a text that is too
+     * long fails the call without wasted work.
      *
      * @throws TextTooLongException if truncation is off and a text does not fit
      * @throws IllegalArgumentException if {@code settings} asks for more dimensions than the model has
@@ -210,30 +211,32 @@ public final class Embedder implements AutoCloseable {
                     + dimension());
         }
         List<String> inputs = settings.prefix().isEmpty() ? texts : texts.stream().map(t -> settings.prefix() + t).toList();
-        List<TokenBatch> batches = new ArrayList<>();
-        int[] tokenCounts = new int[inputs.size()];
-        for (int start = 0; start < inputs.size(); start += options.batchSize()) {
-            TokenBatch batch;
-            try {
-                batch = tokenizer.encode(inputs.subList(start, Math.min(inputs.size(), start + options.batchSize())),
-                        settings.truncate());
-            } catch (TextTooLongException e) {
-                throw new TextTooLongException(start + e.index(), e.maxTokens());
+        if (!settings.truncate()) {
+            // Tokenized twice, but only chunk by chunk: holding every batch would cost memory in proportion to the list.
+            for (int start = 0; start < inputs.size(); start += options.batchSize()) {
+                chunk(inputs, start, false);
             }
-            for (int i = 0; i < batch.size(); i++) {
-                tokenCounts[start + i] = batch.tokens(i);
-            }
-            batches.add(batch);
         }
         float[][] vectors = new float[inputs.size()][];
-        int start = 0;
-        for (TokenBatch batch : batches) {
+        int[] tokenCounts = new int[inputs.size()];
+        for (int start = 0; start < inputs.size(); start += options.batchSize()) {
+            TokenBatch batch = chunk(inputs, start, settings.truncate());
             float[][] chunk = embed(batch);
-            for (float[] vector : chunk) {
-                vectors[start++] = settings.dimensions() > 0 ? shorten(vector, settings.dimensions()) : vector;
+            for (int i = 0; i < chunk.length; i++) {
+                tokenCounts[start + i] = batch.tokens(i);
+                vectors[start + i] = settings.dimensions() > 0 ? shorten(chunk[i], settings.dimensions()) : chunk[i];
             }
         }
         return new Embeddings(vectors, tokenCounts);
+    }
+
+    /** The batch of {@code inputs} from {@code start}; a text too long is named by its place in the whole list. */
+    private TokenBatch chunk(List<String> inputs, int start, boolean truncate) {
+        try {
+            return tokenizer.encode(inputs.subList(start, Math.min(inputs.size(), start + options.batchSize())), truncate);
+        } catch (TextTooLongException e) {
+            throw new TextTooLongException(start + e.index(), e.maxTokens());
+        }
     }
 
     /** The first {@code dimensions} components, back to unit length when this embedder normalizes. */

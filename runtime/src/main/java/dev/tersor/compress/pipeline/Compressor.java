@@ -179,10 +179,11 @@ public final class Compressor {
         if (settings.quant() == null) {
             return QuantizedMatrix.fromDense(mask == null ? dense : mask.apply(dense));
         }
+        Quantizer quantizer = quantizer(layer, dense.rows(), settings.quant());
         if (compensates(layer, settings)) {
-            return gptq.quantize(dense, hessians.get(layer.weight()), settings.quant().quantizer(), mask, progress);
+            return gptq.quantize(dense, hessians.get(layer.weight()), quantizer, mask, progress);
         }
-        return quantizer(layer, dense.rows(), settings.quant()).quantize(mask == null ? dense : mask.apply(dense), progress);
+        return quantizer.quantize(mask == null ? dense : mask.apply(dense), progress);
     }
 
     /** The quantizer {@code spec} names, with token-frequency row factors when it asks for them. */
