@@ -83,6 +83,29 @@ class QuantSpecTest {
     }
 
     @Test
+    void onlyEmbeddingTablesTakeTokenFrequencySteps() {
+        float[] values = new float[64 * 8];
+        java.util.Random random = new java.util.Random(3);
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        dev.tersor.format.DenseMatrixView table = dev.tersor.format.DenseMatrixView.of(64, 8, values);
+        LayerSettings settings = LayerSettings.lossless().withQuant(QuantSpec.parse("uq@0.3/tokens:4"));
+        Compressor compressor = new Compressor(CompressionPlan.of(settings), Map.of(), null);
+        dev.tersor.format.QuantizedMatrix q = compressor.quantize(new Layer("e", "gather", "Embedding", null, false), table,
+                settings, null, dev.tersor.compress.ProgressListener.NONE);
+        dev.tersor.format.QuantizedMatrix plain = compressor.quantize(new Layer("e", "gather", "Embedding", null, false), table,
+                settings.withQuant(QuantSpec.parse("uq@0.3")), null, dev.tersor.compress.ProgressListener.NONE);
+        float[] factors = TokenFrequencies.none(64).stepFactors(64, 4, 4);
+        for (int r = 0; r < 64; r++) {
+            assertEquals(plain.rowScale(r) * factors[r], q.rowScale(r), 1e-6f * q.rowScale(r), "row " + r);
+        }
+        assertTrue(q.rowScale(63) > plain.rowScale(63));
+        assertThrows(IllegalArgumentException.class, () -> compressor.quantize(new Layer("w", "mm", "Linear", "x", false),
+                table, settings, null, dev.tersor.compress.ProgressListener.NONE));
+    }
+
+    @Test
     void rejectsUnknownKindsAndBadNumbers() {
         assertThrows(IllegalArgumentException.class, () -> QuantSpec.parse("fp4"));
         assertThrows(IllegalArgumentException.class, () -> QuantSpec.parse("cws:0"));
