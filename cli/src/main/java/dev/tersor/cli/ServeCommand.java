@@ -2,6 +2,7 @@ package dev.tersor.cli;
 
 import dev.tersor.embed.Embedder;
 import dev.tersor.embed.EmbedderOptions;
+import dev.tersor.embed.HuggingFaceCache;
 import dev.tersor.embed.Pooling;
 import dev.tersor.server.EmbeddingServer;
 import dev.tersor.server.ServerSettings;
@@ -13,6 +14,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -33,8 +35,9 @@ final class ServeCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "A .tsr file or an ONNX model.")
-    Path model;
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A .tsr file, an ONNX model, a Hugging Face model folder, "
+            + "or the id (org/name) of a model in the local Hugging Face cache.")
+    String model;
 
     @Option(names = "--port", defaultValue = "8080", description = "TCP port. Default: ${DEFAULT-VALUE}.")
     int port;
@@ -89,6 +92,17 @@ final class ServeCommand implements Runnable {
             description = "Mean over real tokens or the [CLS] vector. Default: ${DEFAULT-VALUE}.")
     String pooling;
 
+    /** The model file or folder {@code model} names (a path, or an id in the Hugging Face cache), checked before loading. */
+    private static Path locate(String model) {
+        try {
+            return HuggingFaceCache.fromEnvironment().locate(model);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("model " + model + " does not exist");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     @Override
     public void run() {
         int workers = batchWorkers != null ? batchWorkers : Runtime.getRuntime().availableProcessors();
@@ -101,7 +115,7 @@ final class ServeCommand implements Runnable {
         Arguments.inRange("--payload-limit", payloadLimit, 1, ServerSettings.MAX_PAYLOAD_LIMIT);
         ServerSettings settings = new ServerSettings(host, port, apiKey, maxBatchTokens, maxBatchRequests, workers,
                 maxClientBatchSize, maxConcurrentRequests, autoTruncate, payloadLimit, prompts);
-        Arguments.inputFile("model", model);
+        Path modelPath = locate(model);
         Pooling p = switch (pooling.toLowerCase(Locale.ROOT)) {
             case "mean" -> Pooling.MEAN;
             case "cls" -> Pooling.CLS;
@@ -110,29 +124,36 @@ final class ServeCommand implements Runnable {
         // Without these the JDK's server waits for a slow client forever. Read when the first server starts.
         System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", EXCHANGE_TIMEOUT_SECONDS));
         System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", EXCHANGE_TIMEOUT_SECONDS));
-        Embedder embedder;
+        Embedder loaded;
         try {
-            // The server normalizes per request (TEI's normalize=false needs the raw pooled vector).
-            embedder = Embedder.load(model, tokenizer, EmbedderOptions.defaults().withPooling(p).withNormalize(false));
+            loaded = Embedder.load(modelPath, tokenizer, EmbedderOptions.defaults().withPooling(p));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        // The server normalizes per request (TEI's normalize=false needs the raw pooled vector), so it runs
+        // the model through a view that does not, even when a model folder lists Normalize.
+        Embedder embedder = Embedder.of(loaded.modelId(), loaded.model(), loaded.tokenizer(),
+                loaded.options().withNormalize(false), loaded.prompts());
+        // A model folder's own prompts, under the names its config gives them; --prompt adds or replaces.
+        Map<String, String> allPrompts = new LinkedHashMap<>(embedder.prompts().byName());
+        allPrompts.putAll(prompts);
+        settings = settings.withPrompts(allPrompts);
         EmbeddingServer server;
         try {
             server = EmbeddingServer.start(embedder, settings);
         } catch (IOException e) {
-            embedder.close();
+            loaded.close();
             // An argument's fault (--host, --port), said with both; the message of the IOException alone names neither.
             throw new IllegalArgumentException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            embedder.close();
+            loaded.close();
             throw e;
         }
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("tersor-serve-shutdown").unstarted(() -> {
             spec.commandLine().getErr().println("tersor: stopping; finishing the requests already received");
             spec.commandLine().getErr().flush();
             server.close();
-            embedder.close();
+            loaded.close();
         }));
         spec.commandLine().getErr().println("tersor: serving " + embedder.modelId() + " (" + embedder.dimension()
                 + " dimensions) on http://" + host + ":" + server.port() + " (POST /v1/embeddings, POST /embed, GET /health, /info, /metrics)");
