@@ -32,14 +32,18 @@ final class EmbeddingOptions {
     /** Most texts per model call: one call's activations grow with it. */
     static final int MAX_BATCH_SIZE = 1024;
 
-    EmbedderOptions embedderOptions() {
-        Arguments.inRange("--batch-size", batchSize, 1, MAX_BATCH_SIZE);
-        Pooling p = switch (pooling.toLowerCase(Locale.ROOT)) {
+    /** The pooling {@code --pooling} names. */
+    static Pooling pooling(String option) {
+        return switch (option.toLowerCase(Locale.ROOT)) {
             case "mean" -> Pooling.MEAN;
             case "cls" -> Pooling.CLS;
-            default -> throw new IllegalArgumentException("--pooling is mean or cls, not '" + pooling + "'");
+            default -> throw new IllegalArgumentException("--pooling is mean or cls, not '" + option + "'");
         };
-        return EmbedderOptions.defaults().withPooling(p).withNormalize(!noNormalize).withBatchSize(batchSize)
+    }
+
+    EmbedderOptions embedderOptions() {
+        Arguments.inRange("--batch-size", batchSize, 1, MAX_BATCH_SIZE);
+        return EmbedderOptions.defaults().withPooling(pooling(pooling)).withNormalize(!noNormalize).withBatchSize(batchSize)
                 .withPolicy(ExecutionPolicy.parse(exec));
     }
 }

@@ -17,7 +17,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -116,11 +115,7 @@ final class ServeCommand implements Runnable {
         ServerSettings settings = new ServerSettings(host, port, apiKey, maxBatchTokens, maxBatchRequests, workers,
                 maxClientBatchSize, maxConcurrentRequests, autoTruncate, payloadLimit, prompts);
         Path modelPath = locate(model);
-        Pooling p = switch (pooling.toLowerCase(Locale.ROOT)) {
-            case "mean" -> Pooling.MEAN;
-            case "cls" -> Pooling.CLS;
-            default -> throw new IllegalArgumentException("--pooling is mean or cls, not '" + pooling + "'");
-        };
+        Pooling p = EmbeddingOptions.pooling(pooling);
         // Without these the JDK's server waits for a slow client forever. Read when the first server starts.
         System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", EXCHANGE_TIMEOUT_SECONDS));
         System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", EXCHANGE_TIMEOUT_SECONDS));

@@ -371,20 +371,7 @@ public final class Embedder implements AutoCloseable {
     }
 
     private float[] finish(float[] v) {
-        if (!options.normalize()) {
-            return v;
-        }
-        double norm = 0;
-        for (float x : v) {
-            norm += (double) x * x;
-        }
-        norm = Math.sqrt(norm);
-        if (norm > 0) {
-            for (int d = 0; d < v.length; d++) {
-                v[d] = (float) (v[d] / norm);
-            }
-        }
-        return v;
+        return options.normalize() ? UnitLength.scale(v) : v;
     }
 
     /** Closes the tokenizer, and the model if this embedder loaded it. */

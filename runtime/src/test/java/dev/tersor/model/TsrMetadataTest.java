@@ -39,6 +39,17 @@ class TsrMetadataTest {
         }
     }
 
+    /** The deflated-tokenizer container with {@code bits} flipped in the middle byte of array {@code array}, as {@code name}. */
+    private static Path withByteFlipped(String array, int bits, String name) throws Exception {
+        byte[] file = Files.readAllBytes(withDeflatedTokenizer);
+        TsrSurgery s = TsrSurgery.open(file);
+        int[] range = s.range(array);
+        file[file.length - s.data.length + (range[0] + range[1]) / 2] ^= (byte) bits;
+        Path flipped = dir.resolve(name);
+        Files.write(flipped, file);
+        return flipped;
+    }
+
     private static Path edited(String name, String from, String to) throws Exception {
         String file = new String(Files.readAllBytes(withTokenizer), StandardCharsets.ISO_8859_1);
         assertThat(from).hasSameSizeAs(to);
@@ -82,13 +93,8 @@ class TsrMetadataTest {
 
     @Test
     void aDamagedDeflatedEntryIsRejected() throws Exception {
-        byte[] file = Files.readAllBytes(withDeflatedTokenizer);
-        TsrSurgery s = TsrSurgery.open(file);
-        int[] range = s.range("metadata::tokenizer.json");
-        byte[] flipped = file.clone();
-        flipped[file.length - s.data.length + (range[0] + range[1]) / 2] ^= 0x04;
-        Path bad = dir.resolve("deflated-flipped.tsr");
-        Files.write(bad, flipped);
+        TsrSurgery s = TsrSurgery.open(Files.readAllBytes(withDeflatedTokenizer));
+        Path bad = withByteFlipped("metadata::tokenizer.json", 0x04, "deflated-flipped.tsr");
         assertThatThrownBy(() -> Model.load(bad).close()).isInstanceOf(TsrFormatException.class)
                 .hasMessageContaining("checksum mismatch in array 'metadata::tokenizer.json'");
 
@@ -123,13 +129,8 @@ class TsrMetadataTest {
 
     @Test
     void aDamagedOrDoubledGraphDescriptionIsRejected() throws Exception {
-        byte[] file = Files.readAllBytes(withDeflatedTokenizer);
-        TsrSurgery s = TsrSurgery.open(file);
-        int[] range = s.range("graph");
-        byte[] flipped = file.clone();
-        flipped[file.length - s.data.length + (range[0] + range[1]) / 2] ^= 0x20;
-        Path bad = dir.resolve("graph-flipped.tsr");
-        Files.write(bad, flipped);
+        TsrSurgery s = TsrSurgery.open(Files.readAllBytes(withDeflatedTokenizer));
+        Path bad = withByteFlipped("graph", 0x20, "graph-flipped.tsr");
         assertThatThrownBy(() -> Model.load(bad).close()).isInstanceOf(TsrFormatException.class)
                 .hasMessageContaining("checksum mismatch in array 'graph'");
 

@@ -1,5 +1,7 @@
 package dev.tersor.server;
 
+import dev.tersor.embed.UnitLength;
+
 import java.util.Arrays;
 
 /** What each request asks of its pooled vectors: fewer leading dimensions, and unit length. */
@@ -10,23 +12,11 @@ final class Vectors {
 
     /**
      * The first {@code dimensions} components of {@code pooled} (all for 0), scaled to unit L2 norm
-     * when {@code normalize}, as the {@code Embedder} scales them (a norm summed in double). A new
+     * when {@code normalize} exactly as the {@code Embedder} scales them ({@link UnitLength}). A new
      * array; {@code pooled} is left as it is.
      */
     static float[] finish(float[] pooled, int dimensions, boolean normalize) {
         float[] v = Arrays.copyOf(pooled, dimensions > 0 ? Math.min(dimensions, pooled.length) : pooled.length);
-        if (normalize) {
-            double sum = 0;
-            for (float x : v) {
-                sum += (double) x * x;
-            }
-            double norm = Math.sqrt(sum);
-            if (norm > 0) {
-                for (int d = 0; d < v.length; d++) {
-                    v[d] = (float) (v[d] / norm);
-                }
-            }
-        }
-        return v;
+        return normalize ? UnitLength.scale(v) : v;
     }
 }
