@@ -1,6 +1,10 @@
 package dev.tersor.kernels.sham;
 
 import dev.tersor.kernels.IndexArray;
+import dev.tersor.kernels.IndexWidth;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Column positions of sHAM rows. A row's columns are stored as gaps in a narrow unsigned array:
@@ -22,6 +26,20 @@ public final class ShamRows {
         int escape = (int) colGap.width().maxValue();
         int col = -1;
         int m = 0;
+        if (colGap.width() == IndexWidth.U8) {
+            // the usual width, read directly: a width switch per gap costs as much as the rest of the loop
+            MemorySegment gaps = colGap.segment();
+            for (int p = start; p < end; p++) {
+                int e = gaps.get(ValueLayout.JAVA_BYTE, p) & 0xFF;
+                if (e == escape) {
+                    col += escape;
+                } else {
+                    col += e + 1;
+                    columns[m++] = col;
+                }
+            }
+            return m;
+        }
         for (int p = start; p < end; p++) {
             int e = colGap.get(p);
             if (e == escape) {

@@ -48,12 +48,15 @@ public final class XorRows {
         int pp = patchPtr.get(r);
         int patchEnd = patchPtr.get(r + 1);
         long nextPatch = pp < patchEnd ? Integer.toUnsignedLong(patches.get(pp)) : Long.MAX_VALUE;
-        int current = -1;
+        // Columns ascend, so the slice changes only at a slice boundary: one division per slice, not per entry.
+        int sliceStart = 0;
+        int sliceEnd = 0;
         for (int i = 0; i < m; i++) {
             int c = columns[i];
-            int s = c / sliceBits;
-            if (s != current) {
-                current = s;
+            if (c >= sliceEnd) {
+                int s = c / sliceBits;
+                sliceStart = s * sliceBits;
+                sliceEnd = sliceStart + sliceBits;
                 for (int p = 0; p < planes; p++) {
                     long bit = (rowWord + (long) p * slices + s) * wordBits;
                     long li = bit >>> 6;
@@ -65,7 +68,7 @@ public final class XorRows {
                     planeBits[p] = XorNetwork.expand(table, (int) (v & wordMask));
                 }
             }
-            int bit = c - s * sliceBits;
+            int bit = c - sliceStart;
             int index = 0;
             for (int p = 0; p < planes; p++) {
                 index |= (int) ((planeBits[p] >>> bit) & 1) << p;
