@@ -2,23 +2,27 @@ package dev.tersor.format;
 
 import dev.tersor.kernels.IndexWidth;
 
-import java.lang.foreign.MemorySegment;
-
 /**
  * Row-major codes on the heap in the narrowest unsigned width that holds every code of a codebook
- * (one byte per entry up to 256 codes, two up to 65 536, else four), read and written through the
- * same {@link IndexWidth} that kernels use for off-heap index arrays.
+ * (one byte per entry up to 256 codes, two up to 65 536, else four). They live in a plain array of
+ * that width and are read here, not through {@link IndexWidth#get}: that accessor is shared by every
+ * kernel's off-heap index reads, and once encoders fed it heap segments its compiled form checked
+ * two kinds of segment on every kernel read, which cost the scalar kernels 5–12 %.
  */
 final class PackedCodes {
 
-    private final MemorySegment codes;
     private final IndexWidth width;
+    private final byte[] bytes;
+    private final short[] shorts;
+    private final int[] ints;
     private final int length;
 
-    private PackedCodes(MemorySegment codes, IndexWidth width, int length) {
-        this.codes = codes;
+    private PackedCodes(IndexWidth width, int length) {
         this.width = width;
         this.length = length;
+        this.bytes = width == IndexWidth.U8 ? new byte[length] : null;
+        this.shorts = width == IndexWidth.U16 ? new short[length] : null;
+        this.ints = width == IndexWidth.U32 ? new int[length] : null;
     }
 
     /** {@code length} codes, all 0, for a codebook of {@code codebookSize} entries. */
@@ -26,15 +30,7 @@ final class PackedCodes {
         if (length > QuantizedMatrix.MAX_ENTRIES) {
             throw new IllegalArgumentException(length + " entries exceed the limit of " + QuantizedMatrix.MAX_ENTRIES);
         }
-        int n = (int) length;
-        IndexWidth width = IndexWidth.forMaxValue(Math.max(0, codebookSize - 1));
-        // Arrays of the element width, so that a code array may hold up to MAX_ENTRIES entries of any width.
-        MemorySegment codes = switch (width) {
-            case U8 -> MemorySegment.ofArray(new byte[n]);
-            case U16 -> MemorySegment.ofArray(new short[n]);
-            case U32 -> MemorySegment.ofArray(new int[n]);
-        };
-        return new PackedCodes(codes, width, n);
+        return new PackedCodes(IndexWidth.forMaxValue(Math.max(0, codebookSize - 1)), (int) length);
     }
 
     int length() {
@@ -42,11 +38,20 @@ final class PackedCodes {
     }
 
     int get(int index) {
-        return width.get(codes, index);
+        return switch (width) {
+            case U8 -> bytes[index] & 0xFF;
+            case U16 -> shorts[index] & 0xFFFF;
+            case U32 -> ints[index];
+        };
     }
 
     void set(int index, int code) {
-        width.set(codes, index, code);
+        assert code >= 0 && code <= width.maxValue() : code + " does not fit " + width;
+        switch (width) {
+            case U8 -> bytes[index] = (byte) code;
+            case U16 -> shorts[index] = (short) code;
+            case U32 -> ints[index] = code;
+        }
     }
 
     /** Adds the occurrences of each code to {@code counts}. */
