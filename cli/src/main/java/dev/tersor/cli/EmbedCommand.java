@@ -39,7 +39,7 @@ final class EmbedCommand implements Runnable {
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
-        try (Embedder embedder = Embedder.load(HuggingFaceCache.fromEnvironment().locate(model), embedding.tokenizer,
+        try (Embedder embedder = Embedder.load(HuggingFaceCache.fromEnvironment().locate(model), embedding.tokenizer(),
                 embedding.embedderOptions())) {
             float[][] vectors = embedder.embed(sentences);
             try (JsonGenerator g = new JsonFactory().createGenerator(out)) {

@@ -128,10 +128,10 @@ final class EvalEmbedCommand implements Runnable {
             // the file first: a bad one fails before two models load
             List<String> fileSentences = corpus == null ? null : fileSentences();
             Path cache = MavenArtifacts.cacheDir();
-            Path refTokenizer = referenceTokenizer != null ? referenceTokenizer : embedding.tokenizer;
+            Path refTokenizer = referenceTokenizer != null ? referenceTokenizer : embedding.tokenizer();
             List<Row> rows = new ArrayList<>();
             List<Skipped> skipped = new ArrayList<>();
-            try (Embedder evaluated = Embedder.load(model, embedding.tokenizer, embedding.embedderOptions());
+            try (Embedder evaluated = Embedder.load(model, embedding.tokenizer(), embedding.embedderOptions());
                  Embedder ref = Embedder.load(reference, refTokenizer, embedding.embedderOptions())) {
                 if (fileSentences != null) {
                     rows.add(new Row("file", corpus.toString(), EmbeddingComparison.of(evaluated, ref, fileSentences)));

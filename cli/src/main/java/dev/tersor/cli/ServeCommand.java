@@ -3,10 +3,10 @@ package dev.tersor.cli;
 import dev.tersor.embed.Embedder;
 import dev.tersor.embed.EmbedderOptions;
 import dev.tersor.embed.HuggingFaceCache;
-import dev.tersor.embed.Pooling;
 import dev.tersor.server.EmbeddingServer;
 import dev.tersor.server.ServerSettings;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -83,13 +83,8 @@ final class ServeCommand implements Runnable {
                     + "input_type query or passage); repeatable, e.g. --prompt query='query: '.")
     Map<String, String> prompts = new LinkedHashMap<>();
 
-    @Option(names = "--tokenizer", paramLabel = "tokenizer.json",
-            description = "The tokenizer; default: the one stored in the .tsr, else <model>-tokenizer.json or tokenizer.json beside the model.")
-    Path tokenizer;
-
-    @Option(names = "--pooling", defaultValue = "mean", paramLabel = "mean|cls",
-            description = "Mean over real tokens or the [CLS] vector. Default: ${DEFAULT-VALUE}.")
-    String pooling;
+    @Mixin
+    ModelReadingOptions reading;
 
     /** The model file or folder {@code model} names (a path, or an id in the Hugging Face cache), checked before loading. */
     private static Path locate(String model) {
@@ -115,13 +110,13 @@ final class ServeCommand implements Runnable {
         ServerSettings settings = new ServerSettings(host, port, apiKey, maxBatchTokens, maxBatchRequests, workers,
                 maxClientBatchSize, maxConcurrentRequests, autoTruncate, payloadLimit, prompts);
         Path modelPath = locate(model);
-        Pooling p = EmbeddingOptions.pooling(pooling);
+        EmbedderOptions options = reading.embedderOptions();
         // Without these the JDK's server waits for a slow client forever. Read when the first server starts.
         System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", EXCHANGE_TIMEOUT_SECONDS));
         System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", EXCHANGE_TIMEOUT_SECONDS));
         Embedder loaded;
         try {
-            loaded = Embedder.load(modelPath, tokenizer, EmbedderOptions.defaults().withPooling(p));
+            loaded = Embedder.load(modelPath, reading.tokenizer, options);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -80,7 +80,7 @@ final class SoakCommand implements java.util.concurrent.Callable<Integer> {
         if (sentences.isEmpty()) {
             throw new IllegalArgumentException("the corpus holds no sentences");
         }
-        try (Embedder embedder = Embedder.load(model, embedding.tokenizer, embedding.embedderOptions())) {
+        try (Embedder embedder = Embedder.load(model, embedding.tokenizer(), embedding.embedderOptions())) {
             List<List<String>> batches = batches(sentences, batchCount);
             // The reference: each batch alone on this thread. Soak threads run the same batches, so a
             // difference can only come from sharing (kernels may sum differently for other batch sizes).

@@ -34,6 +34,8 @@ class ServeCommandTest {
                 "--max-concurrent-requests", "-1");
         failsWithOneLine("--payload-limit must be between 1 and 67108864, got 0", "serve", model, "--payload-limit", "0");
         failsWithOneLine("model missing.tsr does not exist", "serve", "missing.tsr");
+        failsWithOneLine("--pooling is mean or cls, not 'max'", "serve", model, "--pooling", "max");
+        failsWithOneLine("execution policy is stored, fastest or budget:MB, not 'smallest'", "serve", model, "--exec", "smallest");
     }
 
     @Test
