@@ -18,7 +18,7 @@
  *
  * q8 (8-bit rows) is checked separately: with int8 activations every path must give the bits of an
  * independent reference (TokenQuantizer written with rintf, an int64 sum) and of the portable path,
- * over the shapes cols {1, 3, 63, 64, 65, 384, 1536, 4097} × rows {1, 5, 17} × batch {1, 2, 7, 9, 33},
+ * over the shapes cols {1, 3, 63, 64, 65, 384, 1536, 4097} × rows {1, 5, 17} × batch {1, 2, 7, 9, 33, 130},
  * rows of 0 and past one 32 KiB chunk, codes at −128 and 127, columns holding a NaN, an infinity, only
  * zeros, only tiny values or ties at scale 1; float activations within the bound above.
  */
@@ -1504,7 +1504,7 @@ static void q8_run(int32_t rows, int32_t cols, int32_t batch) {
 static void q8_cases(long random_cases) {
     static const int32_t COLS[] = {1, 3, 63, 64, 65, 384, 1536, 4097};
     static const int32_t ROWS[] = {1, 5, 17};
-    static const int32_t BATCH[] = {1, 2, 7, 9, 33};
+    static const int32_t BATCH[] = {1, 2, 7, 9, 33, 130};
     for (size_t i = 0; i < sizeof COLS / sizeof COLS[0]; i++) {
         for (size_t j = 0; j < sizeof ROWS / sizeof ROWS[0]; j++) {
             for (size_t k = 0; k < sizeof BATCH / sizeof BATCH[0]; k++) {
