@@ -109,12 +109,13 @@ public final class NativeKernels extends Kernels {
     }
 
     /**
-     * 256 for the x86 paths (the VNNI paths run the AVX2 kernels of every format but q8), 128 for NEON
-     * and for portable C (what compilers vectorize it to at least).
+     * 512 for the AVX-512 paths (their dense kernel is zmm tiles; every other format but q8 runs the
+     * AVX2 kernels), 256 for the other x86 paths, 128 for NEON and for portable C (what compilers
+     * vectorize it to at least).
      */
     @Override
     public int vectorBits() {
-        return isa.startsWith("avx") ? 256 : 128;
+        return isa.startsWith("avx512") ? 512 : isa.startsWith("avx") ? 256 : 128;
     }
 
     /** Every path the loaded library was built with, slowest first, whether this CPU runs it or not. */
