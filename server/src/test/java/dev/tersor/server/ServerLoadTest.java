@@ -137,10 +137,11 @@ class ServerLoadTest {
             assertThat(run.mismatches()).as(run.line()).isZero();
             assertThat(run.latencies()).as(run.line()).isNotEmpty();
         }
-        // The issue asks for 2x. On a CPU a one-sentence call is already a ~20-row product that fills
-        // the kernels' blocks (measured: 11 ms per sentence alone, 9 ms in calls of 16), so merging
-        // saves little, and the second worker's core is what remains; on a shared machine that core
-        // is often taken. This bound catches a batcher that costs throughput, as a budget of 16,384
+        // The issue asks for 2x; measured 1.77x on a quiet 2-core EPYC. A call of many sentences costs
+        // far less per sentence than one alone (11 tokens: 3.8 ms alone, 1.3 ms in calls of 32), but
+        // under this load two eager workers split the queue into calls of about 4 sentences, and the
+        // 32 clients, HTTP and JSON share the same two cores. On a shared machine the ratio falls
+        // further, so this bound only catches a batcher that costs throughput, as a budget of 16,384
         // padded tokens per call did (0.46x).
         assertThat(merged.perSecond()).as(report).isGreaterThanOrEqualTo(MIN_RATIO * one.perSecond());
     }
