@@ -64,11 +64,7 @@ class FortunesTest {
         assertThat(all).hasSizeGreaterThan(10_000).doesNotHaveDuplicates().allMatch(Fortunes::isProse);
         List<String> evaluation = Fortunes.evaluation(cache, Integer.MAX_VALUE);
         List<String> calibration = Fortunes.calibration(cache, Integer.MAX_VALUE);
-        assertThat(evaluation).hasSize(HeldOutSplit.EVALUATION_SIZE).allMatch(HeldOutSplit::isEvaluation);
-        assertThat(calibration).hasSizeGreaterThan(all.size() / 2).noneMatch(HeldOutSplit::isEvaluation);
-        Set<String> both = new HashSet<>(evaluation);
-        both.retainAll(calibration);
-        assertThat(both).as("no sentence is both evaluated and calibrated on").isEmpty();
+        HeldOutSplitTest.assertDisjointShares(all, evaluation, calibration);
         assertThat(all).noneMatch(s -> s.startsWith("--"));
         assertThat(Fortunes.evaluation(cache, 25)).isEqualTo(evaluation.subList(0, 25));
         assertThat(Fortunes.sentences(Fortunes.directory(cache))).isEqualTo(all);

@@ -17,6 +17,18 @@ class HeldOutSplitTest {
 
     private static final List<String> SENTENCES = IntStream.range(0, 20_000).mapToObj(i -> "sentence number " + i).toList();
 
+    /**
+     * A real corpus split by {@link HeldOutSplit}: the evaluation share has its fixed size, the
+     * calibration share most of the rest, and no sentence is in both.
+     */
+    static void assertDisjointShares(List<String> all, List<String> evaluation, List<String> calibration) {
+        assertThat(evaluation).hasSize(HeldOutSplit.EVALUATION_SIZE).allMatch(HeldOutSplit::isEvaluation);
+        assertThat(calibration).hasSizeGreaterThan(all.size() / 2).noneMatch(HeldOutSplit::isEvaluation);
+        Set<String> both = new HashSet<>(evaluation);
+        both.retainAll(calibration);
+        assertThat(both).as("no sentence is both evaluated and calibrated on").isEmpty();
+    }
+
     @Test
     void aQuarterIsEvaluatedAndTheSharesAreDisjoint() {
         long evaluated = SENTENCES.stream().filter(HeldOutSplit::isEvaluation).count();

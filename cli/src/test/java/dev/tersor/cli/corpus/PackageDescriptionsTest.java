@@ -4,9 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,11 +46,7 @@ class PackageDescriptionsTest {
         assertThat(all).hasSizeGreaterThan(50_000).doesNotHaveDuplicates().allMatch(PackageDescriptions::isProse);
         List<String> evaluation = PackageDescriptions.evaluation(cache, Integer.MAX_VALUE);
         List<String> calibration = PackageDescriptions.calibration(cache, Integer.MAX_VALUE);
-        assertThat(evaluation).hasSize(HeldOutSplit.EVALUATION_SIZE).allMatch(HeldOutSplit::isEvaluation);
-        assertThat(calibration).hasSizeGreaterThan(all.size() / 2).noneMatch(HeldOutSplit::isEvaluation);
-        Set<String> both = new HashSet<>(evaluation);
-        both.retainAll(calibration);
-        assertThat(both).as("no sentence is both evaluated and calibrated on").isEmpty();
+        HeldOutSplitTest.assertDisjointShares(all, evaluation, calibration);
         assertThat(PackageDescriptions.evaluation(cache, 25)).isEqualTo(evaluation.subList(0, 25));
         assertThat(FortunesTest.words(evaluation)).isGreaterThan(5000);
     }

@@ -24,24 +24,14 @@ public final class ShamRows {
      */
     public static int columns(IndexArray colGap, int start, int end, int[] columns) {
         int escape = (int) colGap.width().maxValue();
+        // u8, the usual width, is read here: a width switch per gap costs as much as the rest of the
+        // loop. The test does not change inside the loop, so the JIT gives each width a loop of its own.
+        boolean bytes = colGap.width() == IndexWidth.U8;
+        MemorySegment gaps = colGap.segment();
         int col = -1;
         int m = 0;
-        if (colGap.width() == IndexWidth.U8) {
-            // the usual width, read directly: a width switch per gap costs as much as the rest of the loop
-            MemorySegment gaps = colGap.segment();
-            for (int p = start; p < end; p++) {
-                int e = gaps.get(ValueLayout.JAVA_BYTE, p) & 0xFF;
-                if (e == escape) {
-                    col += escape;
-                } else {
-                    col += e + 1;
-                    columns[m++] = col;
-                }
-            }
-            return m;
-        }
         for (int p = start; p < end; p++) {
-            int e = colGap.get(p);
+            int e = bytes ? gaps.get(ValueLayout.JAVA_BYTE, p) & 0xFF : colGap.get(p);
             if (e == escape) {
                 col += escape;
             } else {
