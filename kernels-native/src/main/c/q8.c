@@ -615,9 +615,53 @@ TK_AVX2 static void q8_quantize_columns_avx2(const void *x, int64_t cols, int64_
     }
 }
 
-/* Rows [r0, r0 + nr) of one tile and chunk, nr ≤ 12: a path's row blocks, sums finished or kept in Y. */
+/*
+ * A tile's outliers by channel, for the column kernels to add while each finished row is still in
+ * registers: the union of the columns' outlier indices in ascending order, and for each channel the
+ * activations of the columns that have it, +0 in the other lanes. Each column's own outliers keep
+ * their index order, so a lane adds q8_output's products in q8_output's order, and the others add
+ * ±0 to a sum that started at +0 and so can never be −0: a no-op, with no mask needed. Adding the
+ * finished term does need one (`any`): an output may be −0, and −0 + +0 is +0.
+ */
+typedef struct {
+    int n;
+    uint32_t any; /* columns with at least one outlier */
+    int64_t channel[Q8_WIDE_TILE * Q8_MAX_OUTLIERS];
+    _Alignas(64) float x[Q8_WIDE_TILE * Q8_MAX_OUTLIERS][Q8_WIDE_TILE];
+} q8_tile_outliers;
+
+static void q8_plan_outliers(int nt, int64_t outliers[][Q8_MAX_OUTLIERS], float outlier_x[][Q8_MAX_OUTLIERS],
+                             const int *count, q8_tile_outliers *plan) {
+    int next[Q8_WIDE_TILE] = {0}; /* each column's first outlier not yet merged */
+    plan->n = 0;
+    plan->any = 0;
+    for (;;) {
+        int64_t lowest = INT64_MAX;
+        for (int t = 0; t < nt; t++) {
+            if (next[t] < count[t] && outliers[t][next[t]] < lowest) {
+                lowest = outliers[t][next[t]];
+            }
+        }
+        if (lowest == INT64_MAX) {
+            return;
+        }
+        const int u = plan->n++;
+        plan->channel[u] = lowest;
+        for (int t = 0; t < Q8_WIDE_TILE; t++) {
+            plan->x[u][t] = 0.0f;
+            if (t < nt && next[t] < count[t] && outliers[t][next[t]] == lowest) {
+                plan->x[u][t] = outlier_x[t][next[t]++];
+                plan->any |= 1u << t;
+            }
+        }
+    }
+}
+
+/* Rows [r0, r0 + nr) of one tile and chunk, nr ≤ 12: a path's row blocks, sums finished (outliers
+ * included) or kept in Y. */
 typedef void (*q8_column_rows_fn)(const tk_q8_args *a, int64_t r0, int nr, int64_t k0, const uint8_t *q,
-                                  int64_t len, int64_t b0, int nt, const float *scale, int first, int last);
+                                  int64_t len, int64_t b0, int nt, const float *scale, const q8_tile_outliers *plan,
+                                  int first, int last);
 
 /* What a column kernel brings to the shared driver: its tile width, code offset, row block and steps. */
 typedef struct {
@@ -635,13 +679,14 @@ typedef struct {
 /*
  * Int8 activations through a column kernel: tiles of path->tile batch columns, each quantized once
  * into the interleaved layout (K cut into chunks that fit the buffer), then every row of the range in
- * the path's row blocks; the outliers are added once the sums are finished. The sums, and the two
+ * the path's row blocks, which add the outliers as they finish each row. The sums, and the two
  * float multiplications that finish them, are those of q8_int8, so the result has the same bits.
  */
 static void q8_int8_columns(const tk_q8_args *a, const q8_column_path *path) {
     const int64_t cols = a->cols, batch = a->batch, stride = q8_stride(cols);
     const int64_t chunk = stride < Q8_TILE_BYTES / path->tile ? stride : Q8_TILE_BYTES / path->tile;
     _Alignas(64) uint8_t qbuf[Q8_TILE_BYTES];
+    q8_tile_outliers plan;
     for (int64_t b0 = 0; b0 < batch; b0 += path->tile) {
         const int nt = (int) (batch - b0 < path->tile ? batch - b0 : path->tile);
         float scale[Q8_WIDE_TILE] = {0}, inverse[Q8_WIDE_TILE] = {0};
@@ -649,34 +694,49 @@ static void q8_int8_columns(const tk_q8_args *a, const q8_column_path *path) {
         int64_t outliers[Q8_WIDE_TILE][Q8_MAX_OUTLIERS];
         float outlier_x[Q8_WIDE_TILE][Q8_MAX_OUTLIERS];
         path->scales(a->x, cols, batch, b0, nt, scale, inverse, zero, outliers, outlier_x, count);
+        q8_plan_outliers(nt, outliers, outlier_x, count, &plan);
         for (int64_t k0 = 0; k0 < stride; k0 += chunk) {
             const int64_t len = stride - k0 < chunk ? stride - k0 : chunk;
             path->quantize(a->x, cols, batch, b0, nt, inverse, zero, outliers, count, k0, len, path->bias, qbuf);
             for (int64_t r0 = a->row_start; r0 < a->row_end; r0 += path->block) {
                 const int nr = (int) (a->row_end - r0 < path->block ? a->row_end - r0 : path->block);
-                path->rows(a, r0, nr, k0, qbuf, len, b0, nt, scale, k0 == 0, k0 + len == stride);
-            }
-        }
-        for (int t = 0; t < nt; t++) {
-            if (count[t] > 0) {
-                q8_add_outliers(a, a->row_start, (int) (a->row_end - a->row_start), b0 + t, outliers[t],
-                                outlier_x[t], count[t]);
+                path->rows(a, r0, nr, k0, qbuf, len, b0, nt, scale, &plan, k0 == 0, k0 + len == stride);
             }
         }
     }
 }
 
-/* The end of a row block: partial sums into Y's slots, or the finished outputs, as q8_int8 finishes them. */
+/* The lanes of a tile's column bit set (bit t: lane t) as an AVX2 mask. */
+TK_AVX2_INLINE __m256 q8_columns8_mask(uint32_t bits) {
+    const __m256i bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    return _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32((int) bits), bit), bit));
+}
+
+/*
+ * The end of a row block: partial sums into Y's slots, or the finished outputs with their outliers,
+ * as q8_output finishes them (see q8_tile_outliers).
+ */
 TK_AVX2_INLINE void q8_columns8_store(const tk_q8_args *a, int64_t r, __m256i acc, int64_t b0, __m256i lanes,
-                                      __m256 scale, int bias, int last) {
+                                      __m256 scale, const q8_tile_outliers *plan, int bias, int last) {
     void *out = (char *) a->y + 4 * (r * a->batch + b0);
     if (!last) { /* the earlier chunks' sums wait in Y's slots */
         _mm256_maskstore_epi32((int *) out, lanes, acc);
         return;
     }
     const __m256i exact = _mm256_sub_epi32(acc, _mm256_set1_epi32(bias * tk_i32(a->row_sum, r)));
-    const __m256 p = _mm256_mul_ps(_mm256_cvtepi32_ps(exact), _mm256_set1_ps(tk_f32(a->row_scale, r)));
-    _mm256_maskstore_ps((float *) out, lanes, _mm256_mul_ps(p, scale));
+    const __m256 row_scale = _mm256_set1_ps(tk_f32(a->row_scale, r));
+    __m256 y = _mm256_mul_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(exact), row_scale), scale);
+    if (plan->n > 0) {
+        const int8_t *row = (const int8_t *) a->codes + r * q8_stride(a->cols);
+        __m256 sum = _mm256_setzero_ps();
+        for (int u = 0; u < plan->n; u++) {
+            const __m256 code = _mm256_set1_ps((float) row[plan->channel[u]]);
+            const __m256 product = _mm256_mul_ps(code, _mm256_load_ps(plan->x[u]));
+            sum = _mm256_add_ps(sum, product);
+        }
+        y = _mm256_blendv_ps(y, _mm256_add_ps(y, _mm256_mul_ps(row_scale, sum)), q8_columns8_mask(plan->any));
+    }
+    _mm256_maskstore_ps((float *) out, lanes, y);
 }
 
 /*
@@ -687,7 +747,8 @@ TK_AVX2_INLINE void q8_columns8_store(const tk_q8_args *a, int64_t r, __m256i ac
  */
 #define Q8_COLUMNS8_KERNEL(ATTR, name, DOT, bias, ROWS_UP_TO)                                                  \
     ATTR TK_INLINE void name##_rt(const tk_q8_args *a, int64_t r0, int64_t k0, const uint8_t *q, int64_t len, \
-                                  int64_t b0, int nt, const float *scale, int first, int last, const int R) { \
+                                  int64_t b0, int nt, const float *scale, const q8_tile_outliers *plan,      \
+                                  int first, int last, const int R) {                                        \
         const int64_t stride = q8_stride(a->cols);                                                             \
         const int8_t *w = (const int8_t *) a->codes + r0 * stride + k0;                                        \
         const __m256i lanes = tk8_mask(nt);                                                                    \
@@ -708,13 +769,14 @@ TK_AVX2_INLINE void q8_columns8_store(const tk_q8_args *a, int64_t r, __m256i ac
         }                                                                                                      \
         const __m256 scales = _mm256_loadu_ps(scale);                                                          \
         for (int i = 0; i < R; i++) {                                                                          \
-            q8_columns8_store(a, r0 + i, acc[i], b0, lanes, scales, bias, last);                               \
+            q8_columns8_store(a, r0 + i, acc[i], b0, lanes, scales, plan, bias, last);                         \
         }                                                                                                      \
     }                                                                                                          \
                                                                                                                \
     ATTR static void name(const tk_q8_args *a, int64_t r0, int nr, int64_t k0, const uint8_t *q, int64_t len,  \
-                          int64_t b0, int nt, const float *scale, int first, int last) {                       \
-        ROWS_UP_TO(nr, name##_rt, a, r0, k0, q, len, b0, nt, scale, first, last)                               \
+                          int64_t b0, int nt, const float *scale, const q8_tile_outliers *plan, int first,     \
+                          int last) {                                                                          \
+        ROWS_UP_TO(nr, name##_rt, a, r0, k0, q, len, b0, nt, scale, plan, first, last)                         \
     }
 
 Q8_COLUMNS8_KERNEL(TK_AVX2, q8_columns8_rows_avx2, q8_dot_avx2, 0, TK_ROWS_UP_TO_8)
@@ -939,10 +1001,10 @@ TK_AVX512_VNNI TK_INLINE void q8_columns_block_rt(const int8_t *w, int64_t strid
     }
 }
 
-/* Rows [r0, r0 + R) of one tile and chunk: start from zero or Y's partial sums, end in Y. */
+/* Rows [r0, r0 + R) of one tile and chunk: start from zero or Y's partial sums, end in Y (see q8_columns8_store). */
 TK_AVX512_VNNI TK_INLINE void q8_columns_rows_rt(const tk_q8_args *a, int64_t r0, int64_t k0, const uint8_t *q,
-                                                 int64_t len, int64_t b0, __mmask16 lanes, __m512 scale, int first,
-                                                 int last, const int R) {
+                                                 int64_t len, int64_t b0, __mmask16 lanes, __m512 scale,
+                                                 const q8_tile_outliers *plan, int first, int last, const int R) {
     const int64_t stride = q8_stride(a->cols), batch = a->batch;
     const int8_t *w = (const int8_t *) a->codes + r0 * stride + k0;
     __m512i acc[12];
@@ -959,17 +1021,29 @@ TK_AVX512_VNNI TK_INLINE void q8_columns_rows_rt(const tk_q8_args *a, int64_t r0
         }
         const int64_t r = r0 + i;
         const __m512i exact = _mm512_sub_epi32(acc[i], _mm512_set1_epi32(128 * tk_i32(a->row_sum, r)));
-        const __m512 p = _mm512_mul_ps(_mm512_cvtepi32_ps(exact), _mm512_set1_ps(tk_f32(a->row_scale, r)));
-        _mm512_mask_storeu_ps(out, lanes, _mm512_mul_ps(p, scale));
+        const __m512 row_scale = _mm512_set1_ps(tk_f32(a->row_scale, r));
+        __m512 y = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(exact), row_scale), scale);
+        if (plan->n > 0) {
+            const int8_t *row = (const int8_t *) a->codes + r * stride;
+            __m512 sum = _mm512_setzero_ps();
+            for (int u = 0; u < plan->n; u++) {
+                const __m512 code = _mm512_set1_ps((float) row[plan->channel[u]]);
+                const __m512 product = _mm512_mul_ps(code, _mm512_load_ps(plan->x[u]));
+                sum = _mm512_add_ps(sum, product);
+            }
+            y = _mm512_mask_add_ps(y, (__mmask16) plan->any, y, _mm512_mul_ps(row_scale, sum));
+        }
+        _mm512_mask_storeu_ps(out, lanes, y);
     }
 }
 
 TK_AVX512_VNNI static void q8_columns_rows_avx512vnni(const tk_q8_args *a, int64_t r0, int nr, int64_t k0,
                                                       const uint8_t *q, int64_t len, int64_t b0, int nt,
-                                                      const float *scale, int first, int last) {
+                                                      const float *scale, const q8_tile_outliers *plan, int first,
+                                                      int last) {
     const __mmask16 lanes = (__mmask16) ((1u << nt) - 1);
     const __m512 scales = _mm512_loadu_ps(scale);
-    TK_ROWS_UP_TO_12(nr, q8_columns_rows_rt, a, r0, k0, q, len, b0, lanes, scales, first, last)
+    TK_ROWS_UP_TO_12(nr, q8_columns_rows_rt, a, r0, k0, q, len, b0, lanes, scales, plan, first, last)
 }
 
 /* Below this many batch columns the row kernel's K-in-lanes blocks waste fewer lanes. */

@@ -1357,16 +1357,17 @@ typedef struct {
 
 /*
  * Column kinds: ordinary, NaN, infinity, zeros, tiny, half-integers at scale 1 (ties to even), and
- * outlier channels (every 7th entry 100 times larger: beyond the cap of 8 from 57 columns on).
+ * outlier channels (every 7th entry from the column's phase on 100 times larger: beyond the cap of 8
+ * from 57 columns on; columns of one tile with different phases have different outlier channels).
  */
-static float q8_activation(int kind, int32_t j, int32_t cols, float magnitude) {
+static float q8_activation(int kind, int32_t j, int32_t cols, float magnitude, int32_t phase) {
     switch (kind) {
         case 1: return j == cols / 2 ? NAN : (float) (unit() - 0.5);
         case 2: return j == cols - 1 ? (uniform(0, 1) ? INFINITY : -INFINITY) : (float) (unit() - 0.5);
         case 3: return uniform(0, 1) ? 0.0f : -0.0f;
         case 4: return (float) ((unit() - 0.5) * 2e-35);
         case 5: return j == 0 ? 127.0f : (float) uniform(-127, 126) + 0.5f;
-        case 6: return (float) ((unit() - 0.5) * (j % 7 == 3 ? 100.0 : 1.0));
+        case 6: return (float) ((unit() - 0.5) * (j % 7 == phase ? 100.0 : 1.0));
         default: return (float) ((unit() - 0.5) * magnitude);
     }
 }
@@ -1397,8 +1398,9 @@ static q8_case q8_make(int32_t rows, int32_t cols, int32_t batch) {
     for (int32_t b = 0; b < batch; b++) {
         const int kind = uniform(0, 3) == 0 ? (int) uniform(1, 6) : 0;
         const float magnitude = (float) (uniform(0, 1) ? 1.0 : 1e4 * unit());
+        const int32_t phase = (int32_t) uniform(0, 6);
         for (int32_t j = 0; j < cols; j++) {
-            c.x[(int64_t) j * batch + b] = q8_activation(kind, j, cols, magnitude);
+            c.x[(int64_t) j * batch + b] = q8_activation(kind, j, cols, magnitude, phase);
         }
     }
     c.codes_in = input_copy(c.codes, (size_t) (rows * stride));
