@@ -114,19 +114,25 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
     }
 
 
-    private static FloatVector apply(Unary op, FloatVector v) {
-        return switch (op) {
-            case SQRT -> v.lanewise(VectorOperators.SQRT);
-            case ERF -> erf(v);
-            case RELU -> v.max(0f);
-            case EXP -> exp(v);
-            case NEG -> v.neg();
-            case ABS -> v.abs();
-            case SIGMOID -> FloatVector.broadcast(S, 1f).div(exp(v.neg()).add(1f));
-            case GELU -> erf(v.mul(0.70710677f)).add(1f).mul(v).mul(0.5f);
-            case RECIPROCAL -> FloatVector.broadcast(S, 1f).div(v);
+    /**
+     * {@code op(v)} stored at byte {@code offset} of y. Each case stores its own result: cases that
+     * return vectors meet in a phi, which C2 materializes as a heap object per iteration unless the
+     * profile had pruned every case but one when the loop was compiled, so a loop's speed depended
+     * on which operators had run before (MiniLM's residual adds ran 12x slower in some JVMs).
+     */
+    private static void applyInto(Unary op, FloatVector v, MemorySegment y, long offset) {
+        switch (op) {
+            case SQRT -> v.lanewise(VectorOperators.SQRT).intoMemorySegment(y, offset, LE);
+            case ERF -> erf(v).intoMemorySegment(y, offset, LE);
+            case RELU -> v.max(0f).intoMemorySegment(y, offset, LE);
+            case EXP -> exp(v).intoMemorySegment(y, offset, LE);
+            case NEG -> v.neg().intoMemorySegment(y, offset, LE);
+            case ABS -> v.abs().intoMemorySegment(y, offset, LE);
+            case SIGMOID -> FloatVector.broadcast(S, 1f).div(exp(v.neg()).add(1f)).intoMemorySegment(y, offset, LE);
+            case GELU -> erf(v.mul(0.70710677f)).add(1f).mul(v).mul(0.5f).intoMemorySegment(y, offset, LE);
+            case RECIPROCAL -> FloatVector.broadcast(S, 1f).div(v).intoMemorySegment(y, offset, LE);
             case TANH, LOG, FLOOR, CEIL -> throw new AssertionError(op + " has no vector form here");
-        };
+        }
     }
 
     @Override
@@ -138,7 +144,7 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         int i = 0;
         int upper = S.loopBound(n);
         for (; i < upper; i += L) {
-            apply(op, load(x, xi + i)).intoMemorySegment(y, (yi + i) << 2, LE);
+            applyInto(op, load(x, xi + i), y, (yi + i) << 2);
         }
         for (; i < n; i++) {
             float v = x.getAtIndex(Layouts.F32, xi + i);
@@ -150,16 +156,30 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         }
     }
 
-    private static FloatVector apply(Binary op, FloatVector a, FloatVector b) {
-        return switch (op) {
-            case ADD -> a.add(b);
-            case SUB -> a.sub(b);
-            case MUL -> a.mul(b);
-            case DIV -> a.div(b);
-            case MAX -> a.max(b);
-            case MIN -> a.min(b);
+    /** {@code op(a, b)} in the lanes of {@code lanes}, stored at byte {@code offset} of y; why each case stores: see the unary form. */
+    private static void applyInto(Binary op, FloatVector a, FloatVector b, MemorySegment y, long offset,
+                                  VectorMask<Float> lanes) {
+        switch (op) {
+            case ADD -> a.add(b).intoMemorySegment(y, offset, LE, lanes);
+            case SUB -> a.sub(b).intoMemorySegment(y, offset, LE, lanes);
+            case MUL -> a.mul(b).intoMemorySegment(y, offset, LE, lanes);
+            case DIV -> a.div(b).intoMemorySegment(y, offset, LE, lanes);
+            case MAX -> a.max(b).intoMemorySegment(y, offset, LE, lanes);
+            case MIN -> a.min(b).intoMemorySegment(y, offset, LE, lanes);
             case POW -> throw new AssertionError("POW has no vector form here");
-        };
+        }
+    }
+
+    private static void applyInto(Binary op, FloatVector a, FloatVector b, MemorySegment y, long offset) {
+        switch (op) {
+            case ADD -> a.add(b).intoMemorySegment(y, offset, LE);
+            case SUB -> a.sub(b).intoMemorySegment(y, offset, LE);
+            case MUL -> a.mul(b).intoMemorySegment(y, offset, LE);
+            case DIV -> a.div(b).intoMemorySegment(y, offset, LE);
+            case MAX -> a.max(b).intoMemorySegment(y, offset, LE);
+            case MIN -> a.min(b).intoMemorySegment(y, offset, LE);
+            case POW -> throw new AssertionError("POW has no vector form here");
+        }
     }
 
     /**
@@ -190,25 +210,25 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         } else if (bScalar) {
             FloatVector bs = FloatVector.broadcast(S, b.getAtIndex(Layouts.F32, bi));
             for (; i < upper; i += L) {
-                apply(op, load(a, ai + i), bs).intoMemorySegment(y, (yi + i) << 2, LE);
+                applyInto(op, load(a, ai + i), bs, y, (yi + i) << 2);
             }
             if (tail) {
-                apply(op, load(a, ai + i, rest), bs).intoMemorySegment(y, (yi + i) << 2, LE, rest);
+                applyInto(op, load(a, ai + i, rest), bs, y, (yi + i) << 2, rest);
             }
         } else if (aScalar) {
             FloatVector as = FloatVector.broadcast(S, a.getAtIndex(Layouts.F32, ai));
             for (; i < upper; i += L) {
-                apply(op, as, load(b, bi + i)).intoMemorySegment(y, (yi + i) << 2, LE);
+                applyInto(op, as, load(b, bi + i), y, (yi + i) << 2);
             }
             if (tail) {
-                apply(op, as, load(b, bi + i, rest)).intoMemorySegment(y, (yi + i) << 2, LE, rest);
+                applyInto(op, as, load(b, bi + i, rest), y, (yi + i) << 2, rest);
             }
         } else {
             for (; i < upper; i += L) {
-                apply(op, load(a, ai + i), load(b, bi + i)).intoMemorySegment(y, (yi + i) << 2, LE);
+                applyInto(op, load(a, ai + i), load(b, bi + i), y, (yi + i) << 2);
             }
             if (tail) {
-                apply(op, load(a, ai + i, rest), load(b, bi + i, rest)).intoMemorySegment(y, (yi + i) << 2, LE, rest);
+                applyInto(op, load(a, ai + i, rest), load(b, bi + i, rest), y, (yi + i) << 2, rest);
             }
         }
     }
