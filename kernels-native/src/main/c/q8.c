@@ -518,21 +518,6 @@ TK_AVX2 static void q8_float_avx2(const tk_q8_args *a) {
  */
 #define Q8_NARROW_TILE 8
 
-/*
- * In a column block's loop over k (4 codes a step, R rows), a prefetch of the next row block's codes,
- * one cache line per step: row i's line of the current 64 bytes at the steps where (k/4) % 16 == i,
- * so the R rows' next lines are requested as fast as the block consumes its own. Rows of a few
- * hundred codes are streams of a few lines, too short for the hardware prefetchers to follow, and a
- * model's weights come from L3, not L2. next: NULL for the last block of the range.
- */
-#define Q8_PREFETCH_NEXT(next, stride, k, R)                                                        \
-    do {                                                                                            \
-        const int row_ = (int) ((k) >> 2 & 15);                                                     \
-        if ((next) != NULL && row_ < (R)) {                                                         \
-            _mm_prefetch((const char *) (next) + row_ * (stride) + ((k) & ~(int64_t) 63), _MM_HINT_T0); \
-        }                                                                                           \
-    } while (0)
-
 /* The scales of a tile of nt ≤ 8 columns, as q8_tile_scales computes them, with the columns in the lanes. */
 TK_AVX2 static void q8_tile_scales_avx2(const void *x, int64_t cols, int64_t batch, int64_t b0, int nt, float *scale,
                                         float *inverse, int *zero, int64_t outliers[][Q8_MAX_OUTLIERS],
@@ -774,9 +759,7 @@ TK_AVX2_INLINE void q8_columns8_store(const tk_q8_args *a, int64_t r, __m256i ac
                                      (const int *) ((const char *) a->y + 4 * ((r0 + i) * a->batch + b0)),     \
                                      lanes);                                                                   \
         }                                                                                                      \
-        const int8_t *next = r0 + R < a->row_end ? w + R * stride : NULL;                                      \
         for (int64_t k = 0; k < len; k += 4) {                                                                 \
-            Q8_PREFETCH_NEXT(next, stride, k, R);                                                              \
             const __m256i xq = _mm256_load_si256((const __m256i *) (q + k * 8));                               \
             for (int i = 0; i < R; i++) {                                                                      \
                 int32_t quad;                                                                                  \
@@ -1007,9 +990,8 @@ TK_AVX512_VNNI static void q8_quantize_columns_avx512vnni(const void *x, int64_t
  * horizontal reduction. Twelve accumulators keep vpdpbusd, not loads, the limit.
  */
 TK_AVX512_VNNI TK_INLINE void q8_columns_block_rt(const int8_t *w, int64_t stride, const uint8_t *q, int64_t len,
-                                                  const int8_t *next, __m512i acc[12], const int R) {
+                                                  __m512i acc[12], const int R) {
     for (int64_t k = 0; k < len; k += 4) {
-        Q8_PREFETCH_NEXT(next, stride, k, R);
         const __m512i xq = _mm512_load_si512((const void *) (q + k * 16));
         for (int i = 0; i < R; i++) {
             int32_t quad;
@@ -1030,7 +1012,7 @@ TK_AVX512_VNNI TK_INLINE void q8_columns_rows_rt(const tk_q8_args *a, int64_t r0
         acc[i] = first ? _mm512_setzero_si512()
                        : _mm512_maskz_loadu_epi32(lanes, (const char *) a->y + 4 * ((r0 + i) * batch + b0));
     }
-    q8_columns_block_rt(w, stride, q, len, r0 + R < a->row_end ? w + R * stride : NULL, acc, R);
+    q8_columns_block_rt(w, stride, q, len, acc, R);
     for (int i = 0; i < R; i++) {
         void *out = (char *) a->y + 4 * ((r0 + i) * batch + b0);
         if (!last) { /* the earlier chunks' sums wait in Y's slots */
