@@ -8,6 +8,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -114,27 +115,6 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
     }
 
 
-    /**
-     * {@code op(v)} stored at byte {@code offset} of y. Each case stores its own result: cases that
-     * return vectors meet in a phi, which C2 materializes as a heap object per iteration unless the
-     * profile had pruned every case but one when the loop was compiled, so a loop's speed depended
-     * on which operators had run before (MiniLM's residual adds ran 12x slower in some JVMs).
-     */
-    private static void applyInto(Unary op, FloatVector v, MemorySegment y, long offset) {
-        switch (op) {
-            case SQRT -> v.lanewise(VectorOperators.SQRT).intoMemorySegment(y, offset, LE);
-            case ERF -> erf(v).intoMemorySegment(y, offset, LE);
-            case RELU -> v.max(0f).intoMemorySegment(y, offset, LE);
-            case EXP -> exp(v).intoMemorySegment(y, offset, LE);
-            case NEG -> v.neg().intoMemorySegment(y, offset, LE);
-            case ABS -> v.abs().intoMemorySegment(y, offset, LE);
-            case SIGMOID -> FloatVector.broadcast(S, 1f).div(exp(v.neg()).add(1f)).intoMemorySegment(y, offset, LE);
-            case GELU -> erf(v.mul(0.70710677f)).add(1f).mul(v).mul(0.5f).intoMemorySegment(y, offset, LE);
-            case RECIPROCAL -> FloatVector.broadcast(S, 1f).div(v).intoMemorySegment(y, offset, LE);
-            case TANH, LOG, FLOOR, CEIL -> throw new AssertionError(op + " has no vector form here");
-        }
-    }
-
     @Override
     protected void unaryK(Unary op, MemorySegment x, long xi, MemorySegment y, long yi, int n) {
         if (op == Unary.TANH || op == Unary.LOG || op == Unary.FLOOR || op == Unary.CEIL) {
@@ -144,7 +124,20 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         int i = 0;
         int upper = S.loopBound(n);
         for (; i < upper; i += L) {
-            applyInto(op, load(x, xi + i), y, (yi + i) << 2);
+            FloatVector v = load(x, xi + i);
+            long out = (yi + i) << 2;
+            switch (op) {
+                case SQRT -> v.lanewise(VectorOperators.SQRT).intoMemorySegment(y, out, LE);
+                case ERF -> erf(v).intoMemorySegment(y, out, LE);
+                case RELU -> v.max(0f).intoMemorySegment(y, out, LE);
+                case EXP -> exp(v).intoMemorySegment(y, out, LE);
+                case NEG -> v.neg().intoMemorySegment(y, out, LE);
+                case ABS -> v.abs().intoMemorySegment(y, out, LE);
+                case SIGMOID -> FloatVector.broadcast(S, 1f).div(exp(v.neg()).add(1f)).intoMemorySegment(y, out, LE);
+                case GELU -> erf(v.mul(0.70710677f)).add(1f).mul(v).mul(0.5f).intoMemorySegment(y, out, LE);
+                case RECIPROCAL -> FloatVector.broadcast(S, 1f).div(v).intoMemorySegment(y, out, LE);
+                case TANH, LOG, FLOOR, CEIL -> throw new AssertionError(op + " has no vector form here");
+            }
         }
         for (; i < n; i++) {
             float v = x.getAtIndex(Layouts.F32, xi + i);
@@ -156,37 +149,20 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         }
     }
 
-    /** {@code op(a, b)} in the lanes of {@code lanes}, stored at byte {@code offset} of y; why each case stores: see the unary form. */
-    private static void applyInto(Binary op, FloatVector a, FloatVector b, MemorySegment y, long offset,
-                                  VectorMask<Float> lanes) {
-        switch (op) {
-            case ADD -> a.add(b).intoMemorySegment(y, offset, LE, lanes);
-            case SUB -> a.sub(b).intoMemorySegment(y, offset, LE, lanes);
-            case MUL -> a.mul(b).intoMemorySegment(y, offset, LE, lanes);
-            case DIV -> a.div(b).intoMemorySegment(y, offset, LE, lanes);
-            case MAX -> a.max(b).intoMemorySegment(y, offset, LE, lanes);
-            case MIN -> a.min(b).intoMemorySegment(y, offset, LE, lanes);
-            case POW -> throw new AssertionError("POW has no vector form here");
-        }
-    }
-
-    private static void applyInto(Binary op, FloatVector a, FloatVector b, MemorySegment y, long offset) {
-        switch (op) {
-            case ADD -> a.add(b).intoMemorySegment(y, offset, LE);
-            case SUB -> a.sub(b).intoMemorySegment(y, offset, LE);
-            case MUL -> a.mul(b).intoMemorySegment(y, offset, LE);
-            case DIV -> a.div(b).intoMemorySegment(y, offset, LE);
-            case MAX -> a.max(b).intoMemorySegment(y, offset, LE);
-            case MIN -> a.min(b).intoMemorySegment(y, offset, LE);
-            case POW -> throw new AssertionError("POW has no vector form here");
-        }
-    }
+    /** Per-thread vectors of copies of a scalar operand of {@link #binaryK}: slot 0 for a, slot 1 for b. */
+    private static final ThreadLocal<MemorySegment> COPIES =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(2L * S.vectorByteSize(), S.vectorByteSize()));
 
     /**
-     * One loop per operand pattern: a vector merged from a broadcast and a load can defeat C2's
-     * intrinsics. The elements after the last whole vector go through one masked vector, so short
-     * broadcast runs (a mask row over a few tokens) are vectorized too; the operations are exactly
-     * rounded, so the bits are the reference's.
+     * One loop for every operand pattern: a scalar operand is read as a vector of its copies at a
+     * stride of 0, so no vector is merged from a broadcast and a load (two definitions meeting in a
+     * phi can defeat C2's intrinsics). The operator's cases store their own results and sit in the
+     * loop body, as in {@link #unaryK}: a helper returning or taking vectors is only fast when C2
+     * inlines it, and C2 declines once the helper has been compiled on its own and grown large, so
+     * speed depended on the order in which operators first ran (MiniLM's residual adds ran 12x
+     * slower in about half of the JVMs). The elements after the last whole vector go through one masked vector,
+     * so short broadcast runs (a mask row over a few tokens) are vectorized too; the operations are
+     * exactly rounded, so the bits are the reference's.
      */
     @Override
     protected void binaryK(Binary op, MemorySegment a, long ai, boolean aScalar, MemorySegment b, long bi,
@@ -195,40 +171,50 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
             super.binaryK(op, a, ai, aScalar, b, bi, bScalar, y, yi, n);
             return;
         }
+        MemorySegment copies = aScalar || bScalar ? COPIES.get() : null;
+        long aStride = 4, aOffset = ai << 2;
+        if (aScalar) {
+            FloatVector.broadcast(S, a.getAtIndex(Layouts.F32, ai)).intoMemorySegment(copies, 0, LE);
+            a = copies;
+            aStride = 0;
+            aOffset = 0;
+        }
+        long bStride = 4, bOffset = bi << 2;
+        if (bScalar) {
+            FloatVector.broadcast(S, b.getAtIndex(Layouts.F32, bi)).intoMemorySegment(copies, S.vectorByteSize(), LE);
+            b = copies;
+            bStride = 0;
+            bOffset = S.vectorByteSize();
+        }
         int upper = S.loopBound(n);
-        boolean tail = upper < n;
-        VectorMask<Float> rest = S.indexInRange(upper, n);
         int i = 0;
-        if (aScalar && bScalar) {
-            FloatVector vv = FloatVector.broadcast(S, apply(op, a.getAtIndex(Layouts.F32, ai), b.getAtIndex(Layouts.F32, bi)));
-            for (; i < upper; i += L) {
-                vv.intoMemorySegment(y, (yi + i) << 2, LE);
+        for (; i < upper; i += L) {
+            FloatVector va = FloatVector.fromMemorySegment(S, a, aOffset + i * aStride, LE);
+            FloatVector vb = FloatVector.fromMemorySegment(S, b, bOffset + i * bStride, LE);
+            long out = (yi + i) << 2;
+            switch (op) {
+                case ADD -> va.add(vb).intoMemorySegment(y, out, LE);
+                case SUB -> va.sub(vb).intoMemorySegment(y, out, LE);
+                case MUL -> va.mul(vb).intoMemorySegment(y, out, LE);
+                case DIV -> va.div(vb).intoMemorySegment(y, out, LE);
+                case MAX -> va.max(vb).intoMemorySegment(y, out, LE);
+                case MIN -> va.min(vb).intoMemorySegment(y, out, LE);
+                case POW -> throw new AssertionError("POW has no vector form here");
             }
-            if (tail) {
-                vv.intoMemorySegment(y, (yi + i) << 2, LE, rest);
-            }
-        } else if (bScalar) {
-            FloatVector bs = FloatVector.broadcast(S, b.getAtIndex(Layouts.F32, bi));
-            for (; i < upper; i += L) {
-                applyInto(op, load(a, ai + i), bs, y, (yi + i) << 2);
-            }
-            if (tail) {
-                applyInto(op, load(a, ai + i, rest), bs, y, (yi + i) << 2, rest);
-            }
-        } else if (aScalar) {
-            FloatVector as = FloatVector.broadcast(S, a.getAtIndex(Layouts.F32, ai));
-            for (; i < upper; i += L) {
-                applyInto(op, as, load(b, bi + i), y, (yi + i) << 2);
-            }
-            if (tail) {
-                applyInto(op, as, load(b, bi + i, rest), y, (yi + i) << 2, rest);
-            }
-        } else {
-            for (; i < upper; i += L) {
-                applyInto(op, load(a, ai + i), load(b, bi + i), y, (yi + i) << 2);
-            }
-            if (tail) {
-                applyInto(op, load(a, ai + i, rest), load(b, bi + i, rest), y, (yi + i) << 2, rest);
+        }
+        if (i < n) {
+            VectorMask<Float> rest = S.indexInRange(i, n);
+            FloatVector va = FloatVector.fromMemorySegment(S, a, aOffset + i * aStride, LE, rest);
+            FloatVector vb = FloatVector.fromMemorySegment(S, b, bOffset + i * bStride, LE, rest);
+            long out = (yi + i) << 2;
+            switch (op) {
+                case ADD -> va.add(vb).intoMemorySegment(y, out, LE, rest);
+                case SUB -> va.sub(vb).intoMemorySegment(y, out, LE, rest);
+                case MUL -> va.mul(vb).intoMemorySegment(y, out, LE, rest);
+                case DIV -> va.div(vb).intoMemorySegment(y, out, LE, rest);
+                case MAX -> va.max(vb).intoMemorySegment(y, out, LE, rest);
+                case MIN -> va.min(vb).intoMemorySegment(y, out, LE, rest);
+                case POW -> throw new AssertionError("POW has no vector form here");
             }
         }
     }
