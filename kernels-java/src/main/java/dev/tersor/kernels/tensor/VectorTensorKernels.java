@@ -160,9 +160,10 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
      * loop body, as in {@link #unaryK}: a helper returning or taking vectors is only fast when C2
      * inlines it, and C2 declines once the helper has been compiled on its own and grown large, so
      * speed depended on the order in which operators first ran (MiniLM's residual adds ran 12x
-     * slower in about half of the JVMs). The elements after the last whole vector go through one masked vector,
-     * so short broadcast runs (a mask row over a few tokens) are vectorized too; the operations are
-     * exactly rounded, so the bits are the reference's.
+     * slower in about half of the JVMs). The elements after the last whole vector go to the scalar
+     * reference, so the method has one vector body: with a second, masked one for the tail, C1 ran
+     * out of registers compiling it, and in a JVM running two models it never reached C2 (adds 30x
+     * slower). The operations are exactly rounded, so the bits are the reference's either way.
      */
     @Override
     protected void binaryK(Binary op, MemorySegment a, long ai, boolean aScalar, MemorySegment b, long bi,
@@ -170,6 +171,11 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         if (op == Binary.POW || n == 0) {
             super.binaryK(op, a, ai, aScalar, b, bi, bScalar, y, yi, n);
             return;
+        }
+        int upper = S.loopBound(n);
+        if (upper < n) { /* the last elements, fewer than a vector, in the reference's scalar loop */
+            super.binaryK(op, a, aScalar ? ai : ai + upper, aScalar, b, bScalar ? bi : bi + upper, bScalar, y, yi + upper,
+                    n - upper);
         }
         MemorySegment copies = aScalar || bScalar ? COPIES.get() : null;
         long aStride = 4, aOffset = ai << 2;
@@ -186,9 +192,7 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
             bStride = 0;
             bOffset = S.vectorByteSize();
         }
-        int upper = S.loopBound(n);
-        int i = 0;
-        for (; i < upper; i += L) {
+        for (int i = 0; i < upper; i += L) {
             FloatVector va = FloatVector.fromMemorySegment(S, a, aOffset + i * aStride, LE);
             FloatVector vb = FloatVector.fromMemorySegment(S, b, bOffset + i * bStride, LE);
             long out = (yi + i) << 2;
@@ -199,21 +203,6 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
                 case DIV -> va.div(vb).intoMemorySegment(y, out, LE);
                 case MAX -> va.max(vb).intoMemorySegment(y, out, LE);
                 case MIN -> va.min(vb).intoMemorySegment(y, out, LE);
-                case POW -> throw new AssertionError("POW has no vector form here");
-            }
-        }
-        if (i < n) {
-            VectorMask<Float> rest = S.indexInRange(i, n);
-            FloatVector va = FloatVector.fromMemorySegment(S, a, aOffset + i * aStride, LE, rest);
-            FloatVector vb = FloatVector.fromMemorySegment(S, b, bOffset + i * bStride, LE, rest);
-            long out = (yi + i) << 2;
-            switch (op) {
-                case ADD -> va.add(vb).intoMemorySegment(y, out, LE, rest);
-                case SUB -> va.sub(vb).intoMemorySegment(y, out, LE, rest);
-                case MUL -> va.mul(vb).intoMemorySegment(y, out, LE, rest);
-                case DIV -> va.div(vb).intoMemorySegment(y, out, LE, rest);
-                case MAX -> va.max(vb).intoMemorySegment(y, out, LE, rest);
-                case MIN -> va.min(vb).intoMemorySegment(y, out, LE, rest);
                 case POW -> throw new AssertionError("POW has no vector form here");
             }
         }
