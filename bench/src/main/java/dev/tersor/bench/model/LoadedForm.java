@@ -55,7 +55,7 @@ public interface LoadedForm extends AutoCloseable {
      */
     static LoadedForm open(ModelForm form, Path file, ModelWorkload workload, int threads) throws IOException {
         if (form.isOnnxRuntime()) {
-            return OrtForm.open(file, workload, threads);
+            return OrtForm.open(file, workload, threads, true);
         }
         return openTersor(file, workload, threads, ExecutionPolicy.FASTEST);
     }

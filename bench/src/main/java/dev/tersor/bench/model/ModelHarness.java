@@ -89,7 +89,7 @@ public final class ModelHarness {
 
         @Override
         public LoadedForm open(ModelWorkload workload, int threads) {
-            return OrtForm.open(onnx, workload, threads);
+            return OrtForm.open(onnx, workload, threads, false);
         }
 
         @Override

@@ -35,7 +35,7 @@ public final class OrtEmbedder implements AutoCloseable {
     public static OrtEmbedder open(Path onnx, Tokenizer tokenizer, int threads) {
         Objects.requireNonNull(tokenizer, "tokenizer");
         try {
-            return new OrtEmbedder(OrtForm.createSession(onnx, threads), tokenizer);
+            return new OrtEmbedder(OrtForm.createSession(onnx, threads, true), tokenizer);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime cannot load " + onnx + ": " + e.getMessage(), e);
         }

@@ -26,10 +26,16 @@ final class OrtForm implements LoadedForm {
         this.workload = workload;
     }
 
-    static OrtForm open(Path onnx, ModelWorkload workload, int threads) {
+    /**
+     * A session bound to {@code workload}. {@code spinning}: whether idle intra-op threads spin (ONNX
+     * Runtime's default, right when it has the process to itself, as in the JMH suite); in a JVM that
+     * alternates it with Tersor, spinning threads hold the cores Tersor's workers need, which slowed
+     * Tersor's two-thread passes 2-2.3x in `bench model`.
+     */
+    static OrtForm open(Path onnx, ModelWorkload workload, int threads, boolean spinning) {
         OrtSession session;
         try {
-            session = createSession(onnx, threads);
+            session = createSession(onnx, threads, spinning);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime cannot load " + onnx + ": " + e.getMessage(), e);
         }
@@ -60,9 +66,10 @@ final class OrtForm implements LoadedForm {
     }
 
     /** A session as the suite configures it; the caller closes it. Also what the load benchmark times. */
-    static OrtSession createSession(Path onnx, int threads) throws OrtException {
+    static OrtSession createSession(Path onnx, int threads, boolean spinning) throws OrtException {
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(threads);
+            options.addConfigEntry("session.intra_op.allow_spinning", spinning ? "1" : "0");
             options.setInterOpNumThreads(1);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -72,7 +79,7 @@ final class OrtForm implements LoadedForm {
 
     /** Creates and closes one session: the unit of the load benchmark. */
     static long timeOneLoad(Path onnx, int threads) {
-        try (OrtSession session = createSession(onnx, threads)) {
+        try (OrtSession session = createSession(onnx, threads, true)) {
             return session.getNumInputs();
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime cannot load " + onnx + ": " + e.getMessage(), e);
