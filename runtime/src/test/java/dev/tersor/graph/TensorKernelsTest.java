@@ -289,14 +289,15 @@ class TensorKernelsTest {
                 }
                 int rows = 1 + random.nextInt(40);
                 int cols = 1 + random.nextInt(40);
-                float[] x = random(random, rows * cols, false);
-                float[] t = new float[rows * cols];
-                k.transpose(MemorySegment.ofArray(x), 0, MemorySegment.ofArray(t), 0, rows, cols);
+                float[] x = random(random, 3 + rows * cols, false);
+                float[] t = new float[5 + rows * cols + 2];
+                k.transpose(MemorySegment.ofArray(x), 3, MemorySegment.ofArray(t), 5, rows, cols);
                 for (int r = 0; r < rows; r++) {
                     for (int cc = 0; cc < cols; cc++) {
-                        assertThat(t[cc * rows + r]).isEqualTo(x[r * cols + cc]);
+                        assertThat(t[5 + cc * rows + r]).isEqualTo(x[3 + r * cols + cc]);
                     }
                 }
+                assertThat(t).as("%s transpose writes only its output", k).startsWith(0f, 0f, 0f, 0f, 0f).endsWith(0f, 0f);
             }
         }
     }
