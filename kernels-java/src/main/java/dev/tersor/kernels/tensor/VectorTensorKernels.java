@@ -172,29 +172,26 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
             super.binaryK(op, a, ai, aScalar, b, bi, bScalar, y, yi, n);
             return;
         }
-        int upper = S.loopBound(n);
-        if (upper < n) { /* the last elements, fewer than a vector, in the reference's scalar loop */
-            super.binaryK(op, a, aScalar ? ai : ai + upper, aScalar, b, bScalar ? bi : bi + upper, bScalar, y, yi + upper,
-                    n - upper);
-        }
         MemorySegment copies = aScalar || bScalar ? COPIES.get() : null;
+        MemorySegment as = a, bs = b;
         long aStride = 4, aOffset = ai << 2;
         if (aScalar) {
             FloatVector.broadcast(S, a.getAtIndex(Layouts.F32, ai)).intoMemorySegment(copies, 0, LE);
-            a = copies;
+            as = copies;
             aStride = 0;
             aOffset = 0;
         }
         long bStride = 4, bOffset = bi << 2;
         if (bScalar) {
             FloatVector.broadcast(S, b.getAtIndex(Layouts.F32, bi)).intoMemorySegment(copies, S.vectorByteSize(), LE);
-            b = copies;
+            bs = copies;
             bStride = 0;
             bOffset = S.vectorByteSize();
         }
+        int upper = S.loopBound(n);
         for (int i = 0; i < upper; i += L) {
-            FloatVector va = FloatVector.fromMemorySegment(S, a, aOffset + i * aStride, LE);
-            FloatVector vb = FloatVector.fromMemorySegment(S, b, bOffset + i * bStride, LE);
+            FloatVector va = FloatVector.fromMemorySegment(S, as, aOffset + i * aStride, LE);
+            FloatVector vb = FloatVector.fromMemorySegment(S, bs, bOffset + i * bStride, LE);
             long out = (yi + i) << 2;
             switch (op) {
                 case ADD -> va.add(vb).intoMemorySegment(y, out, LE);
@@ -205,6 +202,10 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
                 case MIN -> va.min(vb).intoMemorySegment(y, out, LE);
                 case POW -> throw new AssertionError("POW has no vector form here");
             }
+        }
+        if (upper < n) { /* the last elements, fewer than a vector, in the reference's scalar loop */
+            super.binaryK(op, a, aScalar ? ai : ai + upper, aScalar, b, bScalar ? bi : bi + upper, bScalar, y, yi + upper,
+                    n - upper);
         }
     }
 
