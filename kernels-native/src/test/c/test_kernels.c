@@ -1528,6 +1528,10 @@ static void q8_cases(long random_cases) {
     q8_run(12, 4096, 8);
     q8_run(9, 4097, 6);
     q8_run(17, 8200, 23);
+    /* whole and part tiles after several whole ones, K in chunks */
+    q8_run(5, 2100, 64);
+    q8_run(3, 300, 65);
+    q8_run(4, 5000, 49);
     for (long n = 0; n < random_cases; n++) {
         misalign = uniform(0, 1);
         q8_run((int32_t) uniform(1, 40), (int32_t) uniform(1, 2000), (int32_t) uniform(1, 40));
