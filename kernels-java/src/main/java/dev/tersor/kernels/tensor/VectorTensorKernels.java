@@ -476,7 +476,7 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
     }
 
     /** Query rows handled together: their scores and weighted sums share each loaded key and value vector. */
-    private static final int QUERY_BLOCK = 4;
+    private static final int QUERY_BLOCK = 8;
 
     /** One head's working copies, per thread: keys transposed, values packed, a block of query rows, their score rows. */
     private static final class HeadBuffers {
@@ -558,7 +558,7 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
             MemorySegment.copy(q, Layouts.F32, 4 * (qi + (long) (first + r) * shape.queryStride()), rows, r * depth, depth);
         }
         if (count == QUERY_BLOCK) {
-            scores4(depth, padded, rows, b.keys, scores, shape.scale());
+            scores8(depth, padded, rows, b.keys, scores, shape.scale());
         } else {
             scores1(depth, padded, rows, b.keys, scores, shape.scale());
         }
@@ -573,31 +573,40 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         }
         long yo = yi + (long) first * shape.outputStride();
         if (count == QUERY_BLOCK) {
-            weightedValues4(keys, shape.valueDepth(), b.values, scores, padded, y, yo, shape.outputStride());
+            weightedValues8(keys, shape.valueDepth(), b.values, scores, padded, y, yo, shape.outputStride());
         } else {
             weightedValues1(keys, shape.valueDepth(), b.values, scores, y, yo);
         }
     }
 
-    /** Scores of four query rows (rows {@code depth} apart in {@code q}) into score rows {@code padded} apart. */
-    private static void scores4(int depth, int padded, float[] q, float[] kt, float[] scores, float scale) {
+    /** Scores of eight query rows (rows {@code depth} apart in {@code q}) into score rows {@code padded} apart. */
+    private static void scores8(int depth, int padded, float[] q, float[] kt, float[] scores, float scale) {
         for (int j = 0; j < padded; j += L) {
             FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
+            FloatVector s4 = FloatVector.zero(S), s5 = FloatVector.zero(S), s6 = FloatVector.zero(S), s7 = FloatVector.zero(S);
             for (int p = 0, row = j; p < depth; p++, row += padded) {
                 FloatVector kp = FloatVector.fromArray(S, kt, row);
                 s0 = kp.fma(FloatVector.broadcast(S, q[p]), s0);
                 s1 = kp.fma(FloatVector.broadcast(S, q[depth + p]), s1);
                 s2 = kp.fma(FloatVector.broadcast(S, q[2 * depth + p]), s2);
                 s3 = kp.fma(FloatVector.broadcast(S, q[3 * depth + p]), s3);
+                s4 = kp.fma(FloatVector.broadcast(S, q[4 * depth + p]), s4);
+                s5 = kp.fma(FloatVector.broadcast(S, q[5 * depth + p]), s5);
+                s6 = kp.fma(FloatVector.broadcast(S, q[6 * depth + p]), s6);
+                s7 = kp.fma(FloatVector.broadcast(S, q[7 * depth + p]), s7);
             }
             s0.mul(scale).intoArray(scores, j);
             s1.mul(scale).intoArray(scores, padded + j);
             s2.mul(scale).intoArray(scores, 2 * padded + j);
             s3.mul(scale).intoArray(scores, 3 * padded + j);
+            s4.mul(scale).intoArray(scores, 4 * padded + j);
+            s5.mul(scale).intoArray(scores, 5 * padded + j);
+            s6.mul(scale).intoArray(scores, 6 * padded + j);
+            s7.mul(scale).intoArray(scores, 7 * padded + j);
         }
     }
 
-    /** {@link #scores4} for one query row: the same chain per element. */
+    /** {@link #scores8} for one query row: the same chain per element. */
     private static void scores1(int depth, int padded, float[] q, float[] kt, float[] scores, float scale) {
         for (int j = 0; j < padded; j += L) {
             FloatVector s0 = FloatVector.zero(S);
@@ -639,35 +648,43 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
     }
 
     /**
-     * {@code y[r][c] = Σ_j p[r][j]·v[j][c]} for four rows (score rows {@code padded} apart, output rows
-     * {@code outputStride} apart): vectors of value depth, each loaded value vector feeding the four
+     * {@code y[r][c] = Σ_j p[r][j]·v[j][c]} for eight rows (score rows {@code padded} apart, output rows
+     * {@code outputStride} apart): vectors of value depth, each loaded value vector feeding the eight
      * rows; then the depth tail row by row as {@link #weightedValues1} does it.
      */
-    private static void weightedValues4(int keys, int depth, float[] v, float[] p, int padded, MemorySegment y,
+    private static void weightedValues8(int keys, int depth, float[] v, float[] p, int padded, MemorySegment y,
                                         long yo, int outputStride) {
         int upper = S.loopBound(depth);
-        int p1 = padded, p2 = 2 * padded, p3 = 3 * padded;
         int c = 0;
         for (; c < upper; c += L) {
             FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+            FloatVector a4 = FloatVector.zero(S), a5 = FloatVector.zero(S), a6 = FloatVector.zero(S), a7 = FloatVector.zero(S);
             for (int j = 0, row = c; j < keys; j++, row += depth) {
                 FloatVector vj = FloatVector.fromArray(S, v, row);
                 a0 = vj.fma(FloatVector.broadcast(S, p[j]), a0);
-                a1 = vj.fma(FloatVector.broadcast(S, p[p1 + j]), a1);
-                a2 = vj.fma(FloatVector.broadcast(S, p[p2 + j]), a2);
-                a3 = vj.fma(FloatVector.broadcast(S, p[p3 + j]), a3);
+                a1 = vj.fma(FloatVector.broadcast(S, p[padded + j]), a1);
+                a2 = vj.fma(FloatVector.broadcast(S, p[2 * padded + j]), a2);
+                a3 = vj.fma(FloatVector.broadcast(S, p[3 * padded + j]), a3);
+                a4 = vj.fma(FloatVector.broadcast(S, p[4 * padded + j]), a4);
+                a5 = vj.fma(FloatVector.broadcast(S, p[5 * padded + j]), a5);
+                a6 = vj.fma(FloatVector.broadcast(S, p[6 * padded + j]), a6);
+                a7 = vj.fma(FloatVector.broadcast(S, p[7 * padded + j]), a7);
             }
             a0.intoMemorySegment(y, (yo + c) << 2, LE);
             a1.intoMemorySegment(y, (yo + outputStride + c) << 2, LE);
             a2.intoMemorySegment(y, (yo + 2L * outputStride + c) << 2, LE);
             a3.intoMemorySegment(y, (yo + 3L * outputStride + c) << 2, LE);
+            a4.intoMemorySegment(y, (yo + 4L * outputStride + c) << 2, LE);
+            a5.intoMemorySegment(y, (yo + 5L * outputStride + c) << 2, LE);
+            a6.intoMemorySegment(y, (yo + 6L * outputStride + c) << 2, LE);
+            a7.intoMemorySegment(y, (yo + 7L * outputStride + c) << 2, LE);
         }
         for (int r = 0; r < QUERY_BLOCK; r++) {
             depthTail(keys, depth, upper, v, p, r * padded, y, yo + (long) r * outputStride);
         }
     }
 
-    /** {@code y[c] = Σ_j p[j]·v[j][c]} for one row: the chains of {@link #weightedValues4}. */
+    /** {@code y[c] = Σ_j p[j]·v[j][c]} for one row: the chains of {@link #weightedValues8}. */
     private static void weightedValues1(int keys, int depth, float[] v, float[] p, MemorySegment y, long yo) {
         int upper = S.loopBound(depth);
         for (int c = 0; c < upper; c += L) {
