@@ -82,25 +82,55 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
     private static final float EXP_LO = -87.3365447504f;
 
     /**
+     * {@code s[from + j] = e^(sign·s[from + j] − shift)} for j below {@code upper}, a whole number of
+     * vectors, returning the sum of the results (added vector by vector, then lane by lane in order).
      * e^x to about one ulp: x = n·ln 2 + r with |r| ≤ ln2/2 (n rounded by the 1.5·2²³ trick), a
      * degree-6 polynomial for e^r, and 2^n built in the exponent bits. Below the smallest normal
-     * result it returns 0, above the largest +∞; NaN stays NaN.
+     * result it gives 0, above the largest +∞; NaN stays NaN. As in {@link #erfK}, the polynomial sits
+     * in the loop rather than in a helper taking a vector. Multiplying by a sign of ±1 and subtracting
+     * a shift of 0 are exact, so e^x, e^−x and softmax's e^(x − max) all come from here.
      */
-    static FloatVector exp(FloatVector x) {
-        FloatVector c = x.max(EXP_LO).min(EXP_HI);
-        FloatVector n = c.mul(1.44269504088896341f).add(12582912f).sub(12582912f);
-        FloatVector r = n.fma(FloatVector.broadcast(S, -0.693359375f), c);
-        r = n.fma(FloatVector.broadcast(S, 2.12194440e-4f), r);
-        FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
-        p = p.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
-        p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
-        p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
-        p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
-        p = p.mul(r).mul(r).add(r).add(1f);
-        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
-        FloatVector result = p.mul(bits.reinterpretAsFloats());
-        result = result.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
-        return result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
+    private static float expK(float[] s, int from, int upper, float sign, float shift) {
+        FloatVector sum = FloatVector.zero(S);
+        for (int j = 0; j < upper; j += L) {
+            FloatVector x = FloatVector.fromArray(S, s, from + j).mul(sign).sub(shift);
+            FloatVector c = x.max(EXP_LO).min(EXP_HI);
+            FloatVector n = c.mul(1.44269504088896341f).add(12582912f).sub(12582912f);
+            FloatVector r = n.fma(FloatVector.broadcast(S, -0.693359375f), c);
+            r = n.fma(FloatVector.broadcast(S, 2.12194440e-4f), r);
+            FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
+            p = p.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
+            p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
+            p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
+            p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
+            p = p.mul(r).mul(r).add(r).add(1f);
+            IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+            FloatVector e = p.mul(bits.reinterpretAsFloats());
+            e = e.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
+            e = e.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
+            e.intoArray(s, from + j);
+            sum = sum.add(e);
+        }
+        return VectorSupport.sumLanes(sum);
+    }
+
+    /** Elements of EXP and SIGMOID that {@link #unaryK} copies into a heap chunk for {@link #expK}. */
+    private static final int EXP_CHUNK = 1024;
+
+    /** EXP or SIGMOID over whole vectors (1/(1 + e^−x)), a heap chunk at a time through {@link #expK}. */
+    private static void expUnaryK(boolean sigmoid, MemorySegment x, long xi, MemorySegment y, long yi, int upper) {
+        float[] chunk = row(0, Math.min(EXP_CHUNK, upper));
+        for (int c0 = 0; c0 < upper; c0 += EXP_CHUNK) {
+            int m = Math.min(EXP_CHUNK, upper - c0);
+            MemorySegment.copy(x, Layouts.F32, 4 * (xi + c0), chunk, 0, m);
+            expK(chunk, 0, m, sigmoid ? -1f : 1f, 0f);
+            if (sigmoid) {
+                for (int j = 0; j < m; j += L) {
+                    FloatVector.broadcast(S, 1f).div(FloatVector.fromArray(S, chunk, j).add(1f)).intoArray(chunk, j);
+                }
+            }
+            MemorySegment.copy(chunk, 0, y, Layouts.F32, 4 * (yi + c0), m);
+        }
     }
 
     /** The same e^x for one float, for scalar tails, so every element of a row gets the same function. */
@@ -138,6 +168,9 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         if (op == Unary.ERF || op == Unary.GELU) {
             erfK(op == Unary.GELU, x, xi, y, yi, upper);
             i = upper;
+        } else if (op == Unary.EXP || op == Unary.SIGMOID) {
+            expUnaryK(op == Unary.SIGMOID, x, xi, y, yi, upper);
+            i = upper;
         }
         for (; i < upper; i += L) {
             FloatVector v = load(x, xi + i);
@@ -145,12 +178,10 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
             switch (op) {
                 case SQRT -> v.lanewise(VectorOperators.SQRT).intoMemorySegment(y, out, LE);
                 case RELU -> v.max(0f).intoMemorySegment(y, out, LE);
-                case EXP -> exp(v).intoMemorySegment(y, out, LE);
                 case NEG -> v.neg().intoMemorySegment(y, out, LE);
                 case ABS -> v.abs().intoMemorySegment(y, out, LE);
-                case SIGMOID -> FloatVector.broadcast(S, 1f).div(exp(v.neg()).add(1f)).intoMemorySegment(y, out, LE);
                 case RECIPROCAL -> FloatVector.broadcast(S, 1f).div(v).intoMemorySegment(y, out, LE);
-                case ERF, GELU -> throw new AssertionError(op + " runs in erfK");
+                case ERF, GELU, EXP, SIGMOID -> throw new AssertionError(op + " runs in its own kernel");
                 case TANH, LOG, FLOOR, CEIL -> throw new AssertionError(op + " has no vector form here");
             }
         }
@@ -650,13 +681,7 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
             vmax = vmax.max(FloatVector.fromArray(S, s, so + j));
         }
         float max = vmax.reduceLanes(VectorOperators.MAX);
-        FloatVector vsum = FloatVector.zero(S);
-        for (int j = 0; j < n; j += L) {
-            FloatVector e = exp(FloatVector.fromArray(S, s, so + j).sub(max));
-            e.intoArray(s, so + j);
-            vsum = vsum.add(e);
-        }
-        float inv = 1f / VectorSupport.sumLanes(vsum);
+        float inv = 1f / expK(s, so, n, 1f, max);
         for (int j = 0; j < n; j += L) {
             FloatVector.fromArray(S, s, so + j).mul(inv).intoArray(s, so + j);
         }
