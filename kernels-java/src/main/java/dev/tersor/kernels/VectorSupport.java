@@ -122,8 +122,8 @@ public final class VectorSupport {
      * model whose output changed once the JIT warmed up could not be compared or cached.
      */
     public static float sumLanes(FloatVector v) {
-        // Under 35 bytecodes, so C2 inlines it at every call site, hot or not: not inlined, a method
-        // taking a vector gets it boxed (38 bytes, it was left out of loops' compilations as "too large").
+        // Under 35 bytecodes, so C2 inlines it at cold call sites too: not inlined, a method taking a
+        // vector gets it boxed (at 38 bytes it was left out of loops' compilations as "too large").
         return sumInOrder(v.toArray());
     }
 
