@@ -5,7 +5,9 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -158,6 +160,72 @@ class BatcherTest {
             model.release();
             assertOwn(first, sequence(1, 3));
             assertOwn(second, sequence(2, 4));
+        }
+    }
+
+    /** A stand-in whose calls holding a sequence with a held first id wait until that id is let go. */
+    static final class Holding implements Batcher.Model {
+        final Map<Long, CountDownLatch> held = new ConcurrentHashMap<>();
+        final Map<Long, CountDownLatch> entered = new ConcurrentHashMap<>();
+
+        Holding(long... ids) {
+            for (long id : ids) {
+                held.put(id, new CountDownLatch(1));
+                entered.put(id, new CountDownLatch(1));
+            }
+        }
+
+        @Override
+        public float[][] embed(List<long[]> sequences) {
+            float[][] vectors = new float[sequences.size()][];
+            for (int i = 0; i < vectors.length; i++) {
+                long[] s = sequences.get(i);
+                vectors[i] = new float[]{s[0], s.length};
+                if (held.containsKey(s[0])) {
+                    entered.get(s[0]).countDown();
+                    try {
+                        if (!held.get(s[0]).await(10, TimeUnit.SECONDS)) {
+                            throw new IllegalStateException("never let go");
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+            return vectors;
+        }
+
+        void awaitEntered(long id) throws InterruptedException {
+            assertThat(entered.get(id).await(10, TimeUnit.SECONDS)).as("call of %d started", id).isTrue();
+        }
+
+        void letGo(long id) {
+            held.get(id).countDown();
+        }
+    }
+
+    @Test
+    void theCallsOfOneWindowGoToIdleWorkersAndEachRequestIsAnsweredWhenItsOwnCallsFinish() throws Exception {
+        Holding model = new Holding(1, 2, 3);
+        try (Batcher batcher = new Batcher(model, new Batches(), 1000, 100, 2, 10)) {
+            CompletableFuture<float[][]> first = batcher.submit(List.of(sequence(1, 2)));
+            model.awaitEntered(1);
+            CompletableFuture<float[][]> second = batcher.submit(List.of(sequence(2, 2)));
+            model.awaitEntered(2);
+            // Both workers busy: these two wait, and form one window of two calls (4 and 40 tokens pad too much).
+            CompletableFuture<float[][]> shortOne = batcher.submit(List.of(sequence(3, 4)));
+            CompletableFuture<float[][]> longOne = batcher.submit(List.of(sequence(4, 40)));
+            model.letGo(1);
+            // The freed worker takes the window and runs its first call, which is held...
+            model.awaitEntered(3);
+            model.letGo(2);
+            // ...so the window's second call goes to the other worker, and its request is answered meanwhile.
+            assertOwn(longOne, sequence(4, 40));
+            assertThat(shortOne).isNotDone();
+            model.letGo(3);
+            assertOwn(shortOne, sequence(3, 4));
+            assertOwn(first, sequence(1, 2));
+            assertOwn(second, sequence(2, 2));
         }
     }
 

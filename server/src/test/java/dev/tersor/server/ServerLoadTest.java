@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * request at a time (merging off, 10 s in all), in four turns each. Zero errors in both; every answer equal (within
  * {@link ServedModel}'s tolerance) to that sentence's answer when it was the only request; and
  * batching at least {@link #MIN_RATIO} of one-at-a-time's sentences per second, a guard against a
- * batcher that costs throughput (the issue's 2x is not reached on this CPU; see the assertion). p50/p99 latency and throughput go to the test
+ * batcher that costs throughput (the issue's 2x is measured, not asserted; see the assertion). p50/p99 latency and throughput go to the test
  * output and to {@code target/server-load.txt}.
  */
 class ServerLoadTest {
@@ -40,6 +40,12 @@ class ServerLoadTest {
     static final double MIN_RATIO = 0.5;
     /** How many turns the two servers take. */
     static final int SLICES = 4;
+    /**
+     * Load on each server before the measured turns, checked like them but not timed: a served model is
+     * warm, and while the JIT still compiles it takes a core that one request at a time leaves idle but
+     * batching needs (on two cores, C2 took about a sixth of the CPU in the first measured seconds).
+     */
+    static final Duration WARM_UP = Duration.ofSeconds(3);
     /** A bound on each client's requests, beside the time bound. */
     static final int MAX_REQUESTS_PER_CLIENT = 100_000;
 
@@ -96,6 +102,7 @@ class ServerLoadTest {
         Map<String, float[]> alone = new LinkedHashMap<>();
         List<Run> serial = new ArrayList<>();
         List<Run> batched = new ArrayList<>();
+        List<Run> warmUp = new ArrayList<>();
         String batches;
         try (EmbeddingServer one = EmbeddingServer.start(ServedModel.served(),
                 ServerSettings.defaults().withPort(0).withMaxBatchRequests(1).withBatchWorkers(1));
@@ -107,6 +114,8 @@ class ServerLoadTest {
                 assertThat(answer.status()).as(answer.body()).isEqualTo(200);
                 alone.put(sentence, Http.vectors(answer.json())[0]);
             }
+            warmUp.add(load(dynamic, sentences, alone, WARM_UP));
+            warmUp.add(load(oneAtATime, sentences, alone, WARM_UP));
             // Slices taken in turn, so that both servers see the same share of a machine other work may be using.
             for (int slice = 0; slice < SLICES; slice++) {
                 batched.add(load(dynamic, sentences, alone, BATCHED.dividedBy(SLICES)));
@@ -122,7 +131,7 @@ class ServerLoadTest {
         String report = CLIENTS + " clients, one sentence per request, loopback, " + SLICES + " slices of each in turn, "
                 + cores + " cores, " + ServerSettings.defaults().batchWorkers() + " batch workers"
                 + " (figures from a test run: compare them only on a quiet machine)\n"
-                + one.line() + "\n" + merged.line() + "\n" + batches + "\n"
+                + Run.of("warm-up, not timed", warmUp).line() + "\n" + one.line() + "\n" + merged.line() + "\n" + batches + "\n"
                 + String.format(Locale.ROOT, "throughput ratio %.2fx%n", merged.perSecond() / one.perSecond());
         System.out.print(report);
         Path dir = Path.of(System.getProperty("tersor.server.reports", "target"));
@@ -132,17 +141,15 @@ class ServerLoadTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        for (Run run : List.of(one, merged)) {
+        for (Run run : List.of(Run.of("warm-up", warmUp), one, merged)) {
             assertThat(run.errors()).as(run.line()).isZero();
             assertThat(run.mismatches()).as(run.line()).isZero();
             assertThat(run.latencies()).as(run.line()).isNotEmpty();
         }
-        // The issue asks for 2x; measured 1.77x on a quiet 2-core EPYC. A call of many sentences costs
-        // far less per sentence than one alone (11 tokens: 3.8 ms alone, 1.3 ms in calls of 32), but
-        // under this load two eager workers split the queue into calls of about 4 sentences, and the
-        // 32 clients, HTTP and JSON share the same two cores. On a shared machine the ratio falls
-        // further, so this bound only catches a batcher that costs throughput, as a budget of 16,384
-        // padded tokens per call did (0.46x).
+        // The issue asks for 2x: measured 2.10-2.18x on a quiet 2-core AMD EPYC (calls of about 6
+        // sentences, both cores running calls of one window). Speed is not asserted here: on a shared
+        // machine the ratio falls, so this bound only catches a batcher that costs throughput, as a
+        // budget of 16,384 padded tokens per call did (0.46x).
         assertThat(merged.perSecond()).as(report).isGreaterThanOrEqualTo(MIN_RATIO * one.perSecond());
     }
 
