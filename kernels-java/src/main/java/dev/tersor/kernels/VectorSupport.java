@@ -5,6 +5,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -116,24 +117,33 @@ public final class VectorSupport {
         }
     }
 
-    /**
-     * The lanes of {@code v} added first to last. {@code reduceLanes(ADD)} may add in one order when
-     * interpreted and another when compiled, and a product must give the same bits on every call: a
-     * model whose output changed once the JIT warmed up could not be compared or cached.
-     */
-    public static float sumLanes(FloatVector v) {
-        // Under 35 bytecodes, so C2 inlines it at cold call sites too: not inlined, a method taking a
-        // vector gets it boxed (at 38 bytes it was left out of loops' compilations as "too large").
-        return sumInOrder(v.toArray());
+    /** {@code ROTATIONS[k]} rotates a vector of {@link #F} down by k lanes, for k = 1, 2, 4, …, L/2 (other slots unused). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static final VectorShuffle<Float>[] ROTATIONS = new VectorShuffle[L];
+    private static final int HALF = L / 2;
+
+    static {
+        for (int k = 1; k < L; k *= 2) {
+            ROTATIONS[k] = VectorShuffle.iota(F, k, 1, true);
+        }
     }
 
-    /** Also under 35 bytecodes (an indexed loop is shorter than a for-each one), so it inlines and the lane array need not exist. */
-    private static float sumInOrder(float[] lanes) {
-        float s = 0;
-        for (int i = 0; i < lanes.length; i++) {
-            s += lanes[i];
-        }
-        return s;
+    /**
+     * The lanes of {@code v}, a vector of {@link #F}, added as a fixed tree: lane i with lane i + L/2, then with i + L/4, and so on.
+     * {@code reduceLanes(ADD)} may add in one order when interpreted and another when compiled, and a
+     * product must give the same bits on every call: a model whose output changed once the JIT warmed
+     * up could not be compared or cached. Each step here is an exactly rounded lane operation, so every
+     * path gives the same bits; and nothing is allocated, unlike storing the lanes to add them in order
+     * (C2 kept that array: about 1,000 of them per MiniLM pass).
+     */
+    public static float sumLanes(FloatVector v) {
+        // 32 bytecodes, under 35, so C2 inlines it at cold call sites too: not inlined, a method taking a
+        // vector gets it boxed. A do-while is the shortest loop (L is at least 2, so HALF at least 1).
+        int k = HALF;
+        do {
+            v = v.add(v.rearrange(ROTATIONS[k]));
+        } while ((k >>= 1) > 0);
+        return v.lane(0);
     }
 
     /**

@@ -1,11 +1,14 @@
 package dev.tersor.embed;
 
+import dev.tersor.format.ElementType;
 import dev.tersor.graph.InvalidModelException;
 import dev.tersor.graph.Tensor;
 import dev.tersor.graph.ValueInfo;
+import dev.tersor.kernels.Layouts;
 import dev.tersor.model.Model;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -339,13 +342,14 @@ public final class Embedder implements AutoCloseable {
             }
             return out.toArray(float[][]::new);
         }
-        if (hidden.rank() != 3 || hidden.dim(0) != n || hidden.dim(1) != batch.length()) {
+        if (hidden.rank() != 3 || hidden.dim(0) != n || hidden.dim(1) != batch.length() || hidden.type() != ElementType.F32) {
             throw new InvalidModelException("output '" + output + "' has shape " + java.util.Arrays.toString(hidden.shape())
-                    + ", expected [" + n + ", " + batch.length() + ", dim]");
+                    + " of " + hidden.type() + ", expected [" + n + ", " + batch.length() + ", dim] of F32");
         }
         int seq = hidden.dim(1);
         int dim = hidden.dim(2);
-        float[] h = hidden.toFloatArray();
+        // Read in place: a heap copy of the whole batch's hidden states was most of what a call allocated.
+        MemorySegment h = hidden.data();
         long[] mask = batch.attentionMask();
         float[][] out = new float[n][];
         for (int i = 0; i < n; i++) {
@@ -358,7 +362,7 @@ public final class Embedder implements AutoCloseable {
                 count++;
                 int base = (i * seq + t) * dim;
                 for (int d = 0; d < dim; d++) {
-                    sum[d] += h[base + d];
+                    sum[d] += h.getAtIndex(Layouts.F32, base + d);
                 }
             }
             float[] v = new float[dim];

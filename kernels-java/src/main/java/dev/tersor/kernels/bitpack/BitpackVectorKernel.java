@@ -13,6 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
+import static dev.tersor.kernels.VectorSupport.F;
 import static dev.tersor.kernels.VectorSupport.L;
 import static dev.tersor.kernels.VectorSupport.LE;
 
@@ -106,7 +107,9 @@ public final class BitpackVectorKernel {
             }
             blockWord += (long) BitpackRows.LANES * BitpackRows.laneWords(m, bits);
         }
-        return VectorSupport.sumLanes(a0.add(a1));
+        // Widened to the species sumLanes takes; the added lanes are +0, which changes no sum here (the
+        // accumulators start at +0 and so are never −0).
+        return VectorSupport.sumLanes((FloatVector) a0.add(a1).reinterpretShape(F, 0));
     }
 
     /** The row's values as floats in {@code w[0 .. cols)}; {@code w} has room for one more group of 8. */

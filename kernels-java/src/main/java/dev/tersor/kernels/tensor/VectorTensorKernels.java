@@ -24,7 +24,7 @@ import static dev.tersor.kernels.VectorSupport.L;
  * would not return the same bits for the same input on every call. The Vector API allows both its
  * transcendental operators (EXP, TANH, …) and its float ADD reduction to differ between the Java
  * fallback and the compiled intrinsic, so this class uses neither: exp is a Cephes-style polynomial
- * built from exactly rounded lane operations, and sums of lanes are added in lane order.
+ * built from exactly rounded lane operations, and sums of lanes are added in a fixed order.
  */
 public final class VectorTensorKernels extends ScalarTensorKernels {
 
@@ -83,14 +83,15 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
 
     /**
      * {@code s[from + j] = e^(sign·s[from + j] − shift)} for j below {@code upper}, a whole number of
-     * vectors, returning the sum of the results (added vector by vector, then lane by lane in order).
+     * vectors, returning the sum of the results (added vector by vector, then lane by lane in order
+     * through {@code lanes}, {@code L} floats of scratch).
      * e^x to about one ulp: x = n·ln 2 + r with |r| ≤ ln2/2 (n rounded by the 1.5·2²³ trick), a
      * degree-6 polynomial for e^r, and 2^n built in the exponent bits. Below the smallest normal
      * result it gives 0, above the largest +∞; NaN stays NaN. As in {@link #erfK}, the polynomial sits
      * in the loop rather than in a helper taking a vector. Multiplying by a sign of ±1 and subtracting
      * a shift of 0 are exact, so e^x, e^−x and softmax's e^(x − max) all come from here.
      */
-    private static float expK(float[] s, int from, int upper, float sign, float shift) {
+    private static float expK(float[] s, int from, int upper, float sign, float shift, float[] lanes) {
         FloatVector sum = FloatVector.zero(S);
         for (int j = 0; j < upper; j += L) {
             FloatVector x = FloatVector.fromArray(S, s, from + j).mul(sign).sub(shift);
@@ -111,7 +112,15 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
             e.intoArray(s, from + j);
             sum = sum.add(e);
         }
-        return VectorSupport.sumLanes(sum);
+        // Lanes stored and added here, not by a helper taking the vector: inside attention's large
+        // compilation C2 stopped inlining (NodeCountInliningCutoff), and the helper's vector was boxed
+        // on every row.
+        sum.intoArray(lanes, 0);
+        float total = 0;
+        for (int i = 0; i < L; i++) {
+            total += lanes[i];
+        }
+        return total;
     }
 
     /** Elements of EXP and SIGMOID that {@link #unaryK} copies into a heap chunk for {@link #expK}. */
@@ -120,10 +129,11 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
     /** EXP or SIGMOID over whole vectors (1/(1 + e^−x)), a heap chunk at a time through {@link #expK}. */
     private static void expUnaryK(boolean sigmoid, MemorySegment x, long xi, MemorySegment y, long yi, int upper) {
         float[] chunk = row(0, Math.min(EXP_CHUNK, upper));
+        float[] lanes = row(1, L);
         for (int c0 = 0; c0 < upper; c0 += EXP_CHUNK) {
             int m = Math.min(EXP_CHUNK, upper - c0);
             MemorySegment.copy(x, Layouts.F32, 4 * (xi + c0), chunk, 0, m);
-            expK(chunk, 0, m, sigmoid ? -1f : 1f, 0f);
+            expK(chunk, 0, m, sigmoid ? -1f : 1f, 0f, lanes);
             if (sigmoid) {
                 for (int j = 0; j < m; j += L) {
                     FloatVector.broadcast(S, 1f).div(FloatVector.fromArray(S, chunk, j).add(1f)).intoArray(chunk, j);
@@ -306,10 +316,11 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
     protected void softmaxK(MemorySegment x, long xi, MemorySegment y, long yi, int rows, int n) {
         int padded = wholeVectors(n);
         float[] row = row(0, padded);
+        float[] lanes = row(1, L);
         for (int r = 0; r < rows; r++) {
             MemorySegment.copy(x, Layouts.F32, 4 * (xi + (long) r * n), row, 0, n);
             Arrays.fill(row, n, padded, Float.NEGATIVE_INFINITY);
-            softmaxInPlace(row, 0, padded);
+            softmaxInPlace(row, 0, padded, lanes);
             MemorySegment.copy(row, 0, y, Layouts.F32, 4 * (yi + (long) r * n), n);
         }
     }
@@ -524,12 +535,13 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
     /** Query rows handled together: their scores and weighted sums share each loaded key and value vector. */
     private static final int QUERY_BLOCK = 8;
 
-    /** One head's working copies, per thread: keys transposed, values packed, a block of query rows, their score rows. */
+    /** One head's working copies, per thread: keys transposed, values packed, a block of query rows, their score rows, a vector's lanes. */
     private static final class HeadBuffers {
         float[] keys = new float[0];
         float[] values = new float[0];
         float[] queries = new float[0];
         float[] scores = new float[0];
+        final float[] lanes = new float[L];
 
         HeadBuffers fit(int depth, int valueDepth, int keyCount, int padded) {
             if (keys.length < depth * padded) {
@@ -615,7 +627,7 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
                 addMask(rows, scores, so, keys);
             }
             Arrays.fill(scores, so + keys, so + padded, Float.NEGATIVE_INFINITY);
-            softmaxInPlace(scores, so, padded);
+            softmaxInPlace(scores, so, padded, b.lanes);
         }
         long yo = yi + (long) first * shape.outputStride();
         if (count == QUERY_BLOCK) {
@@ -675,13 +687,13 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
     }
 
     /** Softmax of the {@code n} floats of {@code s} from {@code so}, a whole number of vectors. */
-    private static void softmaxInPlace(float[] s, int so, int n) {
+    private static void softmaxInPlace(float[] s, int so, int n, float[] lanes) {
         FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < n; j += L) {
             vmax = vmax.max(FloatVector.fromArray(S, s, so + j));
         }
         float max = vmax.reduceLanes(VectorOperators.MAX);
-        float inv = 1f / expK(s, so, n, 1f, max);
+        float inv = 1f / expK(s, so, n, 1f, max, lanes);
         for (int j = 0; j < n; j += L) {
             FloatVector.fromArray(S, s, so + j).mul(inv).intoArray(s, so + j);
         }
