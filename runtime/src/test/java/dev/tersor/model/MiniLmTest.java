@@ -87,8 +87,9 @@ class MiniLmTest {
     }
 
     /**
-     * Threads split weight rows and attention heads, never a sum: two threads give the bits of one, at
-     * a length (128 tokens) where both the products and the heads are large enough to be split.
+     * Threads split weight rows, attention heads, layer-norm rows and spans of element-wise work, never a
+     * sum: two threads give the bits of one, at a length (128 tokens) where all of them are large
+     * enough to be split.
      */
     @Test
     void twoThreadsGiveTheBitsOfOne() throws Exception {

@@ -7,6 +7,7 @@ import dev.tersor.graph.Node;
 import dev.tersor.graph.Shapes;
 import dev.tersor.graph.Tensor;
 import dev.tersor.kernels.Layouts;
+import dev.tersor.kernels.Parallelism;
 import dev.tersor.kernels.tensor.TensorKernels;
 import dev.tersor.kernels.tensor.TensorKernels.Binary;
 import dev.tersor.kernels.tensor.TensorKernels.Unary;
@@ -52,6 +53,17 @@ final class ElementwiseOps {
             ElementType type = a.type();
             TensorKernels kernels = context.kernels();
             if (type == ElementType.F32 && b.type() == ElementType.F32) {
+                if (loop.runs == 1) {
+                    // One run (same shapes, or a scalar operand): shared out in spans of elements.
+                    Parallelism parallelism = context.execution().parallelism();
+                    long aStart = loop.offsets[0][0];
+                    long bStart = loop.offsets[1][0];
+                    boolean aScalar = loop.scalar[0];
+                    boolean bScalar = loop.scalar[1];
+                    return Binding.of(ValueType.of(type, out), (in, o, scratch) -> ElementSpans.run(parallelism, loop.inner,
+                            (from, length) -> kernels.binary(op, in[0], aScalar ? aStart : aStart + from, aScalar,
+                                    in[1], bScalar ? bStart : bStart + from, bScalar, o[0], from, length)));
+                }
                 return Binding.of(ValueType.of(type, out), (in, o, scratch) -> {
                     for (int r = 0; r < loop.runs; r++) {
                         kernels.binary(op, in[0], loop.offsets[0][r], loop.scalar[0], in[1], loop.offsets[1][r],
@@ -129,8 +141,9 @@ final class ElementwiseOps {
             }
             requireType(node, x, "the input", ElementType.F32);
             TensorKernels kernels = context.kernels();
-            return Binding.of(ValueType.of(ElementType.F32, x.shape()),
-                    (in, out, scratch) -> kernels.unary(op, in[0], 0, out[0], 0, n));
+            Parallelism parallelism = context.execution().parallelism();
+            return Binding.of(ValueType.of(ElementType.F32, x.shape()), (in, out, scratch) -> ElementSpans.run(parallelism, n,
+                    (from, length) -> kernels.unary(op, in[0], from, out[0], from, length)));
         }
     }
 

@@ -8,6 +8,7 @@ import dev.tersor.graph.Node;
 import dev.tersor.graph.Shapes;
 import dev.tersor.graph.Tensor;
 import dev.tersor.kernels.Layouts;
+import dev.tersor.kernels.Parallelism;
 import dev.tersor.kernels.tensor.TensorKernels;
 import dev.tersor.kernels.tensor.TensorKernels.Binary;
 
@@ -345,8 +346,11 @@ final class MathOps {
             for (int i = 1; i < outputs; i++) {
                 types.add(ValueType.of(ElementType.F32, statShape));
             }
+            Parallelism parallelism = context.execution().parallelism();
             Kernel kernel = (in, o, scratch) -> {
-                kernels.layerNorm(in[0], 0, o[0], 0, rows, n, gamma, beta, eps);
+                // Rows are independent: threads take ranges of them once a call is worth a hand-off.
+                parallelism.forEachRange(rows, r -> r * n, ElementSpans.MIN_SPAN, (start, end) ->
+                        kernels.layerNorm(in[0], (long) start * n, o[0], (long) start * n, end - start, n, gamma, beta, eps));
                 if (outputs > 1) {
                     for (int r = 0; r < rows; r++) {
                         float mean = kernels.sum(in[0], (long) r * n, n) / n;
