@@ -139,7 +139,7 @@ public final class VectorSupport {
      */
     public static float sumLanes(FloatVector v) {
         // 35 bytecodes, the most C2 inlines at a cold call site: not inlined, a method taking a vector
-        // gets it boxed. A counted loop of constant trip count, which C2 unrolls completely.
+        // gets it boxed. A counted loop of constant trip count, which C2 can unroll completely.
         for (int i = 0; i < STEPS; i++) {
             v = v.add(v.rearrange(HALVINGS[i]));
         }
