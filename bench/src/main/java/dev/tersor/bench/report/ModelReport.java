@@ -196,7 +196,8 @@ public final class ModelReport implements ReportSection {
 
     private static void memory(List<String> forms, List<ModelTrialRecord> trials, Markdown md) {
         md.heading(3, "Memory");
-        md.paragraph("Per form, over its latency trials (each in a fresh JVM with a 4 GiB heap limit): the resident set "
+        md.paragraph("Per form, over its latency trials (each in a fresh JVM with a 4 GiB heap limit and the serial "
+                + "collector with a 16 MiB young generation, as `./tersor embed`, `run` and `serve` use): the resident set "
                 + "the load and first run added (median), the peak resident set of the whole process (largest, "
                 + "with its workload; it includes the JVM itself), and the off-heap bytes the JVM tracks after "
                 + "loading (Tersor's weights and buffers; ONNX Runtime allocates outside the JVM's view, so —). "

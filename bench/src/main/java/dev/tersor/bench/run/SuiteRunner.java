@@ -218,9 +218,18 @@ public final class SuiteRunner {
                 .measurementTime(TimeValue.milliseconds(it.measurementMillis()))
                 .forks(it.forks())
                 .shouldFailOnError(false)
-                .jvmArgs(forkJvmArgs(plan.heap(), dir).toArray(String[]::new));
+                .jvmArgs(runJvmArgs(plan, run, dir).toArray(String[]::new));
         run.params().forEach((name, values) -> options.param(name, values.toArray(String[]::new)));
         return options;
+    }
+
+    /** The forks' flags for {@code run}: {@link #forkJvmArgs}, and the model suite's collector. */
+    static List<String> runJvmArgs(SuitePlan plan, JmhRun run, Path dir) {
+        List<String> args = new ArrayList<>(forkJvmArgs(plan.heap(), dir));
+        if (run.benchmark().equals(ModelSuite.LATENCY) || run.benchmark().equals(ModelSuite.LOAD)) {
+            args.addAll(ModelSuite.GC_FLAGS);
+        }
+        return args;
     }
 
     /**

@@ -25,6 +25,12 @@ public final class ModelSuite implements BenchSuite {
     public static final String NAME = "model";
     public static final String LATENCY = MiniLmBenchmark.class.getSimpleName();
     public static final String LOAD = MiniLmLoadBenchmark.class.getSimpleName();
+    /**
+     * The collector flags of the model suite's forks, the ones {@code ./tersor embed}, {@code run} and
+     * {@code serve} use, so its memory figures are what those commands hold: under G1, the Vector API's
+     * warm-up garbage grew the heap by hundreds of MiB.
+     */
+    public static final List<String> GC_FLAGS = List.of("-XX:+UseSerialGC", "-Xmn16m");
 
     @Override
     public String name() {
