@@ -301,4 +301,31 @@ class TensorKernelsTest {
             }
         }
     }
+
+    /** Ranges of source rows, cut anywhere (inside a vector's rows, inside a tile), tile the whole transpose. */
+    @Test
+    void aTransposeInRangesOfRowsEqualsTheWholeOne() {
+        Random random = new Random(5);
+        for (TensorKernels k : providers()) {
+            for (int trial = 0; trial < 60; trial++) {
+                int rows = 1 + random.nextInt(100);
+                int cols = 1 + random.nextInt(40);
+                float[] x = random(random, 3 + rows * cols, false);
+                float[] whole = new float[5 + rows * cols + 2];
+                float[] pieces = new float[whole.length];
+                k.transpose(MemorySegment.ofArray(x), 3, MemorySegment.ofArray(whole), 5, rows, cols);
+                int from = 0;
+                while (from < rows) {
+                    int to = Math.min(rows, from + random.nextInt(40));
+                    k.transpose(MemorySegment.ofArray(x), 3, MemorySegment.ofArray(pieces), 5, rows, cols, from, to);
+                    from = to;
+                }
+                assertThat(pieces).as("%s %dx%d", k, rows, cols).containsExactly(whole);
+            }
+            assertThatThrownBy(() -> k.transpose(MemorySegment.ofArray(new float[6]), 0, MemorySegment.ofArray(new float[6]), 0,
+                    2, 3, 1, 3)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> k.transpose(MemorySegment.ofArray(new float[6]), 0, MemorySegment.ofArray(new float[6]), 0,
+                    2, 3, 2, 1)).isInstanceOf(IndexOutOfBoundsException.class);
+        }
+    }
 }

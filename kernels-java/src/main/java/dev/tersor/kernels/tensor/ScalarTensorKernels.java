@@ -187,7 +187,7 @@ public class ScalarTensorKernels extends TensorKernels {
      * instead of two bounds-checked segment accesses.
      */
     @Override
-    protected void transposeK(MemorySegment x, long xi, MemorySegment y, long yi, int rows, int cols) {
+    protected void transposeK(MemorySegment x, long xi, MemorySegment y, long yi, int rows, int cols, int from, int to) {
         float[][] tiles = TILES.get();
         int need = TILE * cols;
         if (tiles[0].length < need) {
@@ -196,8 +196,8 @@ public class ScalarTensorKernels extends TensorKernels {
         }
         float[] in = tiles[0];
         float[] out = tiles[1];
-        for (int r0 = 0; r0 < rows; r0 += TILE) {
-            int h = Math.min(TILE, rows - r0);
+        for (int r0 = from; r0 < to; r0 += TILE) {
+            int h = Math.min(TILE, to - r0);
             MemorySegment.copy(x, Layouts.F32, 4 * (xi + (long) r0 * cols), in, 0, h * cols);
             for (int r = 0; r < h; r++) {
                 int base = r * cols;

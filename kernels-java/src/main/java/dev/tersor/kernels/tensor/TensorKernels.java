@@ -214,10 +214,21 @@ public abstract class TensorKernels {
 
     /** {@code y[c][r] = x[r][c]} for an {@code rows × cols} row-major {@code x}. */
     public final void transpose(MemorySegment x, long xi, MemorySegment y, long yi, int rows, int cols) {
+        transpose(x, xi, y, yi, rows, cols, 0, rows);
+    }
+
+    /**
+     * {@link #transpose} of source rows {@code [from, to)} only, writing their columns of {@code y}; ranges
+     * that tile {@code [0, rows)} can run on different threads.
+     */
+    public final void transpose(MemorySegment x, long xi, MemorySegment y, long yi, int rows, int cols, int from, int to) {
+        if (from < 0 || from > to || to > rows) {
+            throw new IndexOutOfBoundsException("rows [" + from + ", " + to + ") of " + rows);
+        }
         long count = (long) rows * cols;
         check(x, xi, count);
         check(y, yi, count);
-        transposeK(x, xi, y, yi, rows, cols);
+        transposeK(x, xi, y, yi, rows, cols, from, to);
     }
 
     /**
@@ -265,7 +276,7 @@ public abstract class TensorKernels {
     protected abstract void gemmK(int m, int k, int n, MemorySegment a, long ai, int lda, MemorySegment b, long bi,
                                   int ldb, MemorySegment c, long ci, int ldc, boolean accumulate);
 
-    protected abstract void transposeK(MemorySegment x, long xi, MemorySegment y, long yi, int rows, int cols);
+    protected abstract void transposeK(MemorySegment x, long xi, MemorySegment y, long yi, int rows, int cols, int from, int to);
 
     protected abstract float sumK(MemorySegment x, long xi, int n);
 

@@ -772,9 +772,9 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
      * an element-by-element scatter. The last block has fewer rows and runs masked.
      */
     @Override
-    protected void transposeK(MemorySegment x, long xi, MemorySegment y, long yi, int rows, int cols) {
+    protected void transposeK(MemorySegment x, long xi, MemorySegment y, long yi, int rows, int cols, int from, int to) {
         if (cols > MAX_GATHER_COLS) {
-            super.transposeK(x, xi, y, yi, rows, cols);
+            super.transposeK(x, xi, y, yi, rows, cols, from, to);
             return;
         }
         float[] block = row(0, L * cols);
@@ -782,15 +782,15 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         for (int i = 0; i < L; i++) {
             rowStarts[i] = i * cols;
         }
-        int r0 = 0;
-        for (; r0 + L <= rows; r0 += L) {
+        int r0 = from;
+        for (; r0 + L <= to; r0 += L) {
             MemorySegment.copy(x, Layouts.F32, 4 * (xi + (long) r0 * cols), block, 0, L * cols);
             for (int c = 0; c < cols; c++) {
                 FloatVector.fromArray(S, block, c, rowStarts, 0).intoMemorySegment(y, (yi + (long) c * rows + r0) << 2, LE);
             }
         }
-        if (r0 < rows) {
-            int h = rows - r0;
+        if (r0 < to) {
+            int h = to - r0;
             VectorMask<Float> lanes = S.indexInRange(0, h);
             MemorySegment.copy(x, Layouts.F32, 4 * (xi + (long) r0 * cols), block, 0, h * cols);
             for (int c = 0; c < cols; c++) {

@@ -413,6 +413,7 @@ final class MathOps {
             long yBytes = batch > 1 && !outT ? 4L * outF * batch : 0;
             Execution execution = context.execution();
             TensorKernels kernels = context.kernels();
+            Parallelism parallelism = execution.parallelism();
             Kernel kernel = (inputs1, outputs, scratch) -> {
                 MemorySegment xs = inputs1[0];
                 MemorySegment ys = outputs[0];
@@ -422,12 +423,12 @@ final class MathOps {
                 MemorySegment xt = xs;
                 if (xBytes > 0) {
                     xt = scratch.asSlice(0, xBytes);
-                    kernels.transpose(xs, 0, xt, 0, batch, in);
+                    transpose(kernels, parallelism, xs, xt, batch, in);
                 }
                 MemorySegment yt = yBytes > 0 ? scratch.asSlice(xBytes, yBytes) : ys;
                 w.multiply(xt, yt, batch, execution);
                 if (yBytes > 0) {
-                    kernels.transpose(yt, 0, ys, 0, outF, batch);
+                    transpose(kernels, parallelism, yt, ys, outF, batch);
                 }
                 if (bias != null) {
                     if (batch == 1 || !outT) {
@@ -440,6 +441,17 @@ final class MathOps {
                 }
             };
             return Binding.of(ValueType.of(ElementType.F32, outShape), kernel, xBytes + yBytes);
+        }
+
+        /** Source rows per unit of a parallel transpose: whole tiles of both transpose kernels. */
+        private static final int TRANSPOSE_ROWS = 32;
+
+        /** The {@code rows × cols} transpose of {@code x} into {@code y}, on the pass's threads in ranges of source rows. */
+        private static void transpose(TensorKernels kernels, Parallelism parallelism, MemorySegment x, MemorySegment y,
+                                      int rows, int cols) {
+            int units = Math.ceilDiv(rows, TRANSPOSE_ROWS);
+            parallelism.forEachRange(units, u -> u * TRANSPOSE_ROWS * cols, ElementSpans.MIN_SPAN, (start, end) ->
+                    kernels.transpose(x, 0, y, 0, rows, cols, start * TRANSPOSE_ROWS, Math.min(end * TRANSPOSE_ROWS, rows)));
         }
     }
 
