@@ -130,12 +130,12 @@ public final class VectorSupport {
     }
 
     /**
-     * The lanes of {@code v}, a vector of {@link #F}, added as a fixed tree: lane i with lane i + L/2, then with i + L/4, and so on.
-     * {@code reduceLanes(ADD)} may add in one order when interpreted and another when compiled, and a
-     * product must give the same bits on every call: a model whose output changed once the JIT warmed
-     * up could not be compared or cached. Each step here is an exactly rounded lane operation, so every
-     * path gives the same bits; and nothing is allocated, unlike storing the lanes to add them in order
-     * (C2 kept that array: about 1,000 of them per MiniLM pass).
+     * The lanes of {@code v}, a vector of {@link #F}, added as a fixed tree: lane i with lane i + L/2,
+     * then with i + L/4, and so on. {@code reduceLanes(ADD)} may add in one order when interpreted and
+     * another when compiled, and a product must give the same bits on every call: a model whose output
+     * changed once the JIT warmed up could not be compared or cached. Each step here is an exactly
+     * rounded lane operation, so every path gives the same bits; and nothing is allocated, unlike
+     * storing the lanes to add them in order (C2 kept that array: about 1,000 of them per MiniLM pass).
      */
     public static float sumLanes(FloatVector v) {
         // 35 bytecodes, the most C2 inlines at a cold call site: not inlined, a method taking a vector
