@@ -34,18 +34,19 @@ public final class Evaluator {
             ValueType v = binding.output();
             return List.of(Tensor.copyOf(v.type(), v.shape(), in[0]));
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment[] out = new MemorySegment[binding.outputs().size()];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = arena.allocate(Math.max(1, binding.outputs().get(i).byteSize()), 64)
-                        .asSlice(0, binding.outputs().get(i).byteSize());
-            }
-            MemorySegment scratch = arena.allocate(Math.max(1, binding.scratchBytes()), 64);
-            binding.kernel().run(in, out, scratch);
-            for (int i = 0; i < out.length; i++) {
-                ValueType v = binding.outputs().get(i);
-                results.add(Tensor.copyOf(v.type(), v.shape(), out[i]));
-            }
+        // Not confined to this thread: the kernel may hand parts of its work to the execution's threads.
+        // Automatic rather than shared, so that binding does not pay a shared arena's close per folded node.
+        Arena arena = Arena.ofAuto();
+        MemorySegment[] out = new MemorySegment[binding.outputs().size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = arena.allocate(Math.max(1, binding.outputs().get(i).byteSize()), 64)
+                    .asSlice(0, binding.outputs().get(i).byteSize());
+        }
+        MemorySegment scratch = arena.allocate(Math.max(1, binding.scratchBytes()), 64);
+        binding.kernel().run(in, out, scratch);
+        for (int i = 0; i < out.length; i++) {
+            ValueType v = binding.outputs().get(i);
+            results.add(Tensor.copyOf(v.type(), v.shape(), out[i]));
         }
         return results;
     }
