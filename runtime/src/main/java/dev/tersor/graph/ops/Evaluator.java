@@ -15,7 +15,7 @@ public final class Evaluator {
 
     /**
      * The outputs of a binding for constant {@code inputs} (an omitted optional input is {@code null}),
-     * computed once with heap buffers.
+     * computed once in off-heap memory the garbage collector frees.
      */
     public static List<Tensor> evaluate(Binding binding, List<ValueType> inputs) {
         List<Tensor> results = new ArrayList<>();
@@ -35,7 +35,8 @@ public final class Evaluator {
             return List.of(Tensor.copyOf(v.type(), v.shape(), in[0]));
         }
         // Not confined to this thread: the kernel may hand parts of its work to the execution's threads.
-        // Automatic rather than shared, so that binding does not pay a shared arena's close per folded node.
+        // Automatic rather than shared, so that binding does not pay a shared arena's close per folded
+        // node; and so, like a tensor's own memory, the outputs become the result tensors uncopied.
         Arena arena = Arena.ofAuto();
         MemorySegment[] out = new MemorySegment[binding.outputs().size()];
         for (int i = 0; i < out.length; i++) {
@@ -46,7 +47,7 @@ public final class Evaluator {
         binding.kernel().run(in, out, scratch);
         for (int i = 0; i < out.length; i++) {
             ValueType v = binding.outputs().get(i);
-            results.add(Tensor.copyOf(v.type(), v.shape(), out[i]));
+            results.add(Tensor.wrap(v.type(), v.shape(), out[i]));
         }
         return results;
     }
