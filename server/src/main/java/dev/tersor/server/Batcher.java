@@ -44,7 +44,7 @@ final class Batcher implements AutoCloseable {
     /** What a batcher reports of each model call. */
     @FunctionalInterface
     interface BatchListener {
-        void batchRan(int sequences, long paddedTokens);
+        void batchRan(int sequences, long paddedTokens, double seconds);
     }
 
     private final Model model;
@@ -221,6 +221,7 @@ final class Batcher implements AutoCloseable {
     private void call(List<Item> batch) {
         List<long[]> sequences = batch.stream().map(Item::ids).toList();
         float[][] vectors;
+        long start = System.nanoTime();
         try {
             vectors = model.embed(sequences);
         } catch (RuntimeException | Error e) {
@@ -231,7 +232,7 @@ final class Batcher implements AutoCloseable {
             }
             return;
         }
-        listener.batchRan(batch.size(), (long) batch.size() * batch.getLast().ids.length);
+        listener.batchRan(batch.size(), (long) batch.size() * batch.getLast().ids.length, (System.nanoTime() - start) / 1e9);
         for (int i = 0; i < batch.size(); i++) {
             Item item = batch.get(i);
             item.job.vectors[item.index] = vectors[i];

@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The server's Prometheus metrics under text-embeddings-inference's names, so its dashboards work:
  * requests counted on the embedding routes (count, success, failure by error kind, duration, tokens
- * per input), the model calls the batcher makes (texts and padded tokens per call), and the queue.
+ * per input), the model calls the batcher makes (texts, padded tokens and seconds per call), and the queue.
  */
 final class Metrics implements Batcher.BatchListener {
 
@@ -26,6 +26,9 @@ final class Metrics implements Batcher.BatchListener {
     private final Histogram batchTokens = new Histogram("te_batch_next_tokens",
             "Padded tokens per model call (inputs x longest input)",
             64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536);
+    private final Histogram batchInference = new Histogram("te_batch_inference_duration",
+            "Seconds each model call took", 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10);
+
     Metrics() {
         for (ErrorKind kind : ErrorKind.values()) {
             failures.put(kind, new LongAdder());
@@ -52,9 +55,10 @@ final class Metrics implements Batcher.BatchListener {
     }
 
     @Override
-    public void batchRan(int sequences, long paddedTokens) {
+    public void batchRan(int sequences, long paddedTokens, double seconds) {
         batchSize.observe(sequences);
         batchTokens.observe(paddedTokens);
+        batchInference.observe(seconds);
     }
 
     /** Every metric in Prometheus' text exposition format (version 0.0.4), with {@code queueSize} requests waiting. */
@@ -72,6 +76,7 @@ final class Metrics implements Batcher.BatchListener {
         inputLength.writeTo(out);
         batchSize.writeTo(out);
         batchTokens.writeTo(out);
+        batchInference.writeTo(out);
         out.append("# HELP te_queue_size Embedding requests waiting for the model\n");
         out.append("# TYPE te_queue_size gauge\n");
         out.append("te_queue_size ").append(queueSize).append('\n');

@@ -59,7 +59,7 @@ class BatcherTest {
         final List<long[]> calls = Collections.synchronizedList(new ArrayList<>());
 
         @Override
-        public void batchRan(int sequences, long paddedTokens) {
+        public void batchRan(int sequences, long paddedTokens, double seconds) {
             calls.add(new long[]{sequences, paddedTokens});
         }
     }

@@ -43,9 +43,10 @@ class ServerLoadTest {
     /**
      * Load on each server before the measured turns, checked like them but not timed: a served model is
      * warm, and while the JIT still compiles it takes a core that one request at a time leaves idle but
-     * batching needs (on two cores, C2 took about a sixth of the CPU in the first measured seconds).
+     * batching needs. With 3 s each, C2 took a tenth of the two cores during the batched turns, half of
+     * it compiling the JDK's HTTP client, which is this test's load generator, not the server.
      */
-    static final Duration WARM_UP = Duration.ofSeconds(3);
+    static final Duration WARM_UP = Duration.ofSeconds(10);
     /** A bound on each client's requests, beside the time bound. */
     static final int MAX_REQUESTS_PER_CLIENT = 100_000;
 
@@ -122,9 +123,14 @@ class ServerLoadTest {
                 serial.add(load(oneAtATime, sentences, alone, SERIAL.dividedBy(SLICES)));
             }
             Map<String, Double> metrics = ServerTest.parse(dynamic.get("/metrics").body());
-            batches = String.format(Locale.ROOT, "dynamic batching: %.0f model calls, %.1f sentences and %.0f padded tokens per call on average",
-                    metrics.get("te_batch_next_size_count"), metrics.get("te_batch_next_size_sum") / metrics.get("te_batch_next_size_count"),
-                    metrics.get("te_batch_next_tokens_sum") / metrics.get("te_batch_next_tokens_count"));
+            double calls = metrics.get("te_batch_next_size_count");
+            batches = String.format(Locale.ROOT, "dynamic batching: %.0f model calls, %.1f sentences, %.0f tokens (%.0f padded) and %.2f ms per call on average",
+                    calls, metrics.get("te_batch_next_size_sum") / calls, metrics.get("te_request_input_length_sum") / calls,
+                    metrics.get("te_batch_next_tokens_sum") / calls,
+                    1e3 * metrics.get("te_batch_inference_duration_sum") / calls)
+                    + String.format(Locale.ROOT, ", the model busy %.0f%% of the workers' time",
+                    100 * metrics.get("te_batch_inference_duration_sum") / (ServerSettings.defaults().batchWorkers()
+                            * (warmUp.getFirst().seconds() + batched.stream().mapToDouble(Run::seconds).sum())));
         }
         Run one = Run.of("one request at a time", serial);
         Run merged = Run.of("dynamic batching", batched);
@@ -146,9 +152,9 @@ class ServerLoadTest {
             assertThat(run.mismatches()).as(run.line()).isZero();
             assertThat(run.latencies()).as(run.line()).isNotEmpty();
         }
-        // The issue asks for 2x: measured 1.91-2.19x (median 2.07x) over twelve runs on a quiet
-        // 2-core AMD EPYC (calls of about 6 sentences, both cores running calls of one window; 1.77-1.84x
-        // when a worker took a whole window). Speed is not asserted here: on a shared machine the ratio
+        // The issue asks for 2x: measured 2.12-2.36x (median 2.21x) over twelve runs on a quiet 2-core
+        // AMD EPYC with 10 s warm-ups (1.91-2.24x, median 2.10x, with 3 s ones; 1.77-1.84x when a worker
+        // took a whole window). Speed is not asserted here: on a shared machine the ratio
         // falls, so this bound only catches a batcher that costs throughput, as a budget of 16,384
         // padded tokens per call did (0.46x).
         assertThat(merged.perSecond()).as(report).isGreaterThanOrEqualTo(MIN_RATIO * one.perSecond());

@@ -194,6 +194,8 @@ class ServerTest {
         assertThat(after.get("te_batch_next_size_count") - before.get("te_batch_next_size_count")).isEqualTo(3);
         assertThat(after.get("te_batch_next_size_sum") - before.get("te_batch_next_size_sum")).isEqualTo(12);
         assertThat(after.get("te_batch_next_tokens_count") - before.get("te_batch_next_tokens_count")).isEqualTo(3);
+        assertThat(after.get("te_batch_inference_duration_count") - before.get("te_batch_inference_duration_count")).isEqualTo(3);
+        assertThat(after.get("te_batch_inference_duration_sum")).isGreaterThan(before.get("te_batch_inference_duration_sum"));
         assertThat(after.get("te_queue_size")).isZero();
         assertThat(after.get("te_batch_next_size_bucket{le=\"+Inf\"}")).isEqualTo(after.get("te_batch_next_size_count"));
     }
