@@ -53,8 +53,8 @@ final class DeflatedMetadata {
     private DeflatedMetadata() {
     }
 
-    static byte[] deflate(byte[] utf8) {
-        Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION);
+    static byte[] deflate(byte[] utf8, int level) {
+        Deflater deflater = new Deflater(level);
         try {
             deflater.setInput(utf8);
             deflater.finish();

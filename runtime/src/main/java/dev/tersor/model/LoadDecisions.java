@@ -60,6 +60,11 @@ final class LoadDecisions {
         return Optional.of(new LoadDecisions(base.resolve("tersor").resolve("load")));
     }
 
+    /** The transcoded containers kept beside these decisions. */
+    RunLayoutCache runLayouts() {
+        return new RunLayoutCache(directory.resolve("run"));
+    }
+
     /** The cache in {@code directory}. */
     static LoadDecisions in(Path directory) {
         return new LoadDecisions(directory);

@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.zip.Deflater;
 
 /**
  * A loaded network: a compiled graph whose weight matrices live off-heap in Tersor formats (in a
@@ -105,28 +106,38 @@ public final class Model implements AutoCloseable {
     /**
      * As {@link #load(Path, Execution)}, then runs each weight in the layout {@code policy} picks
      * (Decision 11), rating layouts with {@link FormatCostModel#ruleOfThumb()}. Under {@code fastest}
-     * the choices for a {@code .tsr} file are remembered against its contents ({@link LoadDecisions};
-     * {@code -Dtersor.load.cache=off} turns that off), so later loads skip rating its weights.
+     * the choices for a {@code .tsr} file are remembered against its contents ({@link LoadDecisions}),
+     * so later loads skip rating its weights, and a file some of whose weights were transcoded is kept
+     * in its run layouts ({@link RunLayoutCache}), so later loads of the same bytes map those instead of
+     * transcoding again; {@code -Dtersor.load.cache=off} turns both off.
      */
     public static Model load(Path path, Execution execution, ExecutionPolicy policy) throws IOException {
-        return load(path, execution, policy, FormatCostModel.ruleOfThumb(), LoadDecisions.configured());
+        Optional<LoadDecisions> decisions = LoadDecisions.configured();
+        return load(path, execution, policy, FormatCostModel.ruleOfThumb(), decisions, decisions.map(LoadDecisions::runLayouts));
     }
 
     /** As {@link #load(Path, Execution, ExecutionPolicy)} with a given cost model (whose choices are not remembered). */
     public static Model load(Path path, Execution execution, ExecutionPolicy policy, FormatCostModel costs) throws IOException {
-        return load(path, execution, policy, costs, Optional.empty());
+        return load(path, execution, policy, costs, Optional.empty(), Optional.empty());
     }
 
     static Model load(Path path, Execution execution, ExecutionPolicy policy, FormatCostModel costs,
-                      Optional<LoadDecisions> decisions) throws IOException {
+                      Optional<LoadDecisions> decisions, Optional<RunLayoutCache> runLayouts) throws IOException {
         boolean tsr = TsrFile.isTsr(path);
+        boolean remember = tsr && policy.kind() == ExecutionPolicy.Kind.FASTEST;
+        Optional<LoadDecisions> cache = remember ? decisions : Optional.empty();
+        Optional<RunLayoutCache> runs = remember ? runLayouts : Optional.empty();
+        String runKey = runs.isPresent() ? RunLayoutCache.key(path) : null;
+        Optional<Model> cached = runs.flatMap(r -> r.open(runKey, execution, path.toString()));
+        if (cached.isPresent()) {
+            return cached.get();
+        }
         TsrFile.Contents contents = tsr ? TsrFile.read(path) : null;
         Model stored = tsr ? of(contents, execution, path.toString()) : importOnnx(path, ImportOptions.defaults(), execution);
         if (policy.kind() == ExecutionPolicy.Kind.STORED) {
             return stored;
         }
         try {
-            Optional<LoadDecisions> cache = tsr && policy.kind() == ExecutionPolicy.Kind.FASTEST ? decisions : Optional.empty();
             String identity = tsr ? LoadDecisions.identity(contents.identity()) : null;
             Map<String, String> remembered = cache.flatMap(c -> c.recall(identity)).orElse(Map.of());
             Transcoder.Result result = Transcoder.apply(stored.graph, policy, costs, remembered);
@@ -135,7 +146,11 @@ public final class Model implements AutoCloseable {
             }
             List<WeightPlacement> placements = result.choices().stream().map(c -> new WeightPlacement(c.weight(),
                     c.stored(), c.target(), c.storedBytes(), c.residentBytes())).toList();
-            return new Model(result.graph(), stored.mapping, execution, stored.source, stored.metadata, placements);
+            Model model = new Model(result.graph(), stored.mapping, execution, stored.source, stored.metadata, placements);
+            if (placements.stream().anyMatch(p -> !p.storedFormat().equals(p.residentFormat()))) {
+                runs.ifPresent(r -> r.store(runKey, model));
+            }
+            return model;
         } catch (RuntimeException e) {
             stored.close();
             throw e;
@@ -181,6 +196,11 @@ public final class Model implements AutoCloseable {
         return new Model(contents.graph(), contents.mapping(), execution, source, contents.metadata());
     }
 
+    /** As {@link #of(TsrFile.Contents, Execution, String)}, reporting {@code placements} (a cached transcode's). */
+    static Model of(TsrFile.Contents contents, Execution execution, String source, List<WeightPlacement> placements) {
+        return new Model(contents.graph(), contents.mapping(), execution, source, contents.metadata(), placements);
+    }
+
     /** A model over an already compiled graph; it takes ownership of the graph's weights. */
     public static Model of(Graph graph, Execution execution) {
         GraphValidator.validate(graph);
@@ -198,11 +218,16 @@ public final class Model implements AutoCloseable {
      * a model needs beside its graph, such as {@code tokenizer.json}.
      */
     public void save(Path path, Map<String, String> extra) throws IOException {
+        save(path, extra, Deflater.BEST_COMPRESSION);
+    }
+
+    /** As {@link #save(Path, Map)}, deflating large entries at {@code deflateLevel} (a cache's file favours speed). */
+    void save(Path path, Map<String, String> extra, int deflateLevel) throws IOException {
         Map<String, String> all = new java.util.LinkedHashMap<>(metadata);
         all.putAll(extra);
         acquire();
         try {
-            TsrFile.write(graph, path, all);
+            TsrFile.write(graph, path, all, DeflatedMetadata.THRESHOLD, deflateLevel);
         } finally {
             lock.readLock().unlock();
         }

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.zip.CRC32C;
+import java.util.zip.Deflater;
 
 /**
  * The {@code .tsr} model container: a valid {@link SafetensorsFile} (so standard tools can list and
@@ -101,6 +102,12 @@ public final class TsrFile {
      * deflated ({@link Integer#MAX_VALUE}: none, as files written before deflation were).
      */
     static void write(Graph graph, Path path, Map<String, String> metadata, int deflateFrom) throws IOException {
+        write(graph, path, metadata, deflateFrom, Deflater.BEST_COMPRESSION);
+    }
+
+    /** As {@link #write(Graph, Path, Map, int)}, deflating at {@code deflateLevel} (one of {@link Deflater}'s levels). */
+    static void write(Graph graph, Path path, Map<String, String> metadata, int deflateFrom, int deflateLevel)
+            throws IOException {
         for (String key : metadata.keySet()) {
             if (RESERVED_METADATA.contains(key) || key.startsWith(DeflatedMetadata.MARKER_PREFIX)) {
                 throw new IllegalArgumentException("metadata key '" + key + "' is reserved by the container");
@@ -136,7 +143,7 @@ public final class TsrFile {
         byte[] graphUtf8 = graphJson.getBytes(StandardCharsets.UTF_8);
         if (graphUtf8.length >= deflateFrom) {
             // A transformer's graph description is 100 KB of JSON, a tenth of what is not weights.
-            all.put(DEFLATED_GRAPH_KEY, deflatedEntry(entries, keys, "graph", graphUtf8));
+            all.put(DEFLATED_GRAPH_KEY, deflatedEntry(entries, keys, "graph", graphUtf8, deflateLevel));
         } else {
             all.put(GRAPH_KEY, graphJson);
         }
@@ -144,7 +151,7 @@ public final class TsrFile {
         for (var e : metadata.entrySet()) {
             byte[] utf8 = e.getValue().getBytes(StandardCharsets.UTF_8);
             if (utf8.length >= deflateFrom) {
-                all.put(DeflatedMetadata.MARKER_PREFIX + e.getKey(), deflatedEntry(entries, keys, "metadata::" + e.getKey(), utf8));
+                all.put(DeflatedMetadata.MARKER_PREFIX + e.getKey(), deflatedEntry(entries, keys, "metadata::" + e.getKey(), utf8, deflateLevel));
             } else {
                 all.put(e.getKey(), e.getValue());
             }
@@ -154,8 +161,9 @@ public final class TsrFile {
     }
 
     /** Stores {@code utf8} deflated in a U8 array named after {@code name}; returns the header's marker for it. */
-    private static String deflatedEntry(List<SafetensorsFile.Entry> entries, Set<String> keys, String name, byte[] utf8) {
-        byte[] deflated = DeflatedMetadata.deflate(utf8);
+    private static String deflatedEntry(List<SafetensorsFile.Entry> entries, Set<String> keys, String name, byte[] utf8,
+                                        int level) {
+        byte[] deflated = DeflatedMetadata.deflate(utf8, level);
         GraphJson.ArrayRef ref = store(entries, keys, name, ElementType.U8, new long[]{deflated.length},
                 MemorySegment.ofArray(deflated));
         return new DeflatedMetadata.Marker(ref, utf8.length).value();

@@ -40,7 +40,7 @@ class LoadDecisionsTest {
 
     private static Model fastest(Path file, LoadDecisions cache) throws Exception {
         return Model.load(file, Execution.defaults(), ExecutionPolicy.FASTEST, FormatCostModel.ruleOfThumb(),
-                Optional.of(cache));
+                Optional.of(cache), Optional.empty());
     }
 
     private static Map<String, String> resident(Model model) {

@@ -14,6 +14,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
 import java.util.function.IntUnaryOperator;
+import java.util.stream.IntStream;
 
 /**
  * Rows of canonical Huffman codewords, the part HAM and sHAM share:
@@ -35,6 +36,8 @@ public final class CodedRows {
 
     /** Symbols decoded at a time while validating, so that no allocation depends on the shape. */
     private static final int CHUNK = 4096;
+    /** Stream bits per task of a parallel check: a quarter of a megabyte of codewords. */
+    private static final long BITS_PER_TASK = 1L << 21;
 
     private final MemorySegment stream;
     private final IndexArray rowBit;
@@ -143,8 +146,34 @@ public final class CodedRows {
 
         CodedRows coded = new CodedRows(stream, rowBit, symbols, lengthCounts, DecodeTable.build(counts));
         boolean bitsPerSymbol = counts.length > 1;
+        // Rows decode independently, so a long stream (an embedding table's) is checked in row ranges
+        // on the common pool when its memory may be read from other threads; the failure reported is
+        // the lowest row's, as checking in order would find first.
+        int tasks = Math.clamp(totalBits / BITS_PER_TASK, 1, Math.max(1, rows));
+        boolean parallel = tasks > 1 && stream.isAccessibleBy(new Thread(() -> { }));
+        RuntimeException[] failures = new RuntimeException[tasks];
+        IntStream ranges = IntStream.range(0, tasks);
+        (parallel ? ranges.parallel() : ranges).forEach(t -> {
+            try {
+                coded.checkRows(name, (int) ((long) rows * t / tasks), (int) ((long) rows * (t + 1) / tasks), symbolsInRow,
+                        symbolCount, bitsPerSymbol);
+            } catch (RuntimeException e) {
+                failures[t] = e;
+            }
+        });
+        for (RuntimeException failure : failures) {
+            if (failure != null) {
+                throw failure;
+            }
+        }
+        return coded;
+    }
+
+    /** Decodes rows {@code [from, to)}: each row's codewords must be valid and end where the next row starts. */
+    private void checkRows(String name, int from, int to, IntUnaryOperator symbolsInRow, long symbolCount,
+                           boolean bitsPerSymbol) {
         int[] decoded = new int[CHUNK];
-        for (int r = 0; r < rows; r++) {
+        for (int r = from; r < to; r++) {
             int count = symbolsInRow.applyAsInt(r);
             long start = Integer.toUnsignedLong(rowBit.get(r));
             long expectedEnd = Integer.toUnsignedLong(rowBit.get(r + 1));
@@ -155,7 +184,7 @@ public final class CodedRows {
             long end = start;
             for (int done = 0; done < count; done += CHUNK) {
                 int chunk = Math.min(CHUNK, count - done);
-                end = CanonicalDecoder.decode(stream, coded.table, end, chunk, decoded, 0);
+                end = CanonicalDecoder.decode(stream, table, end, chunk, decoded, 0);
                 for (int i = 0; i < chunk; i++) {
                     if (decoded[i] < 0 || decoded[i] >= symbolCount) {
                         throw new InvalidLayoutException(name + ": row " + r + " holds an invalid codeword (symbol "
@@ -169,7 +198,6 @@ public final class CodedRows {
                         + (end > expectedEnd ? " (the row's stream is truncated)" : ""));
             }
         }
-        return coded;
     }
 
     /** Decodes row {@code r}'s first {@code count} symbols (canonical positions) into {@code out}. */

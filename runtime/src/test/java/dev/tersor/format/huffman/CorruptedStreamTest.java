@@ -77,6 +77,27 @@ class CorruptedStreamTest {
     }
 
     @Test
+    void aLongStreamCheckedInParallelReportsItsFirstBadRow() {
+        QuantizedMatrix large = new TestMatrices.Case(3000, 1000, 0.9, 16, dev.tersor.synthetic.ValueDistribution.PEAKED,
+                false, true, 8).matrix();
+        try (HamMatrix ham = HamMatrix.encode(large)) {
+            Layout layout = ham.layout();
+            LayoutArray rowBit = layout.array("rowBit");
+            assertThat(8 * layout.array("stream").byteSize()).as("several ranges of rows").isGreaterThan(4L << 21);
+            assertThat(layout.array("stream").data().isAccessibleBy(new Thread(() -> { }))).as("checked in parallel").isTrue();
+            long[] offsets = values(rowBit);
+            offsets[2500] += 1;
+            offsets[700] += 1;
+            Layout bad = withArray(layout, "rowBit", indices(rowBit.type().indexWidth(), offsets));
+            for (int run = 0; run < 5; run++) {
+                assertThatThrownBy(() -> HamMatrix.fromLayout(bad, null)).isInstanceOf(InvalidLayoutException.class)
+                        .hasMessageContaining("row 699's");
+            }
+            assertThat(HamMatrix.fromLayout(layout, null).rows()).isEqualTo(3000);
+        }
+    }
+
+    @Test
     void rejectsACodeTableThatIsNotPrefixFree() {
         forBoth((layout, read) -> {
             LayoutArray counts = layout.array("lengthCounts");
