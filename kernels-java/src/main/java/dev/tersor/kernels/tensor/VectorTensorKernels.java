@@ -541,6 +541,8 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         float[] values = new float[0];
         float[] queries = new float[0];
         float[] scores = new float[0];
+        /** The mask row every query shares, when the mask does not change with the query. */
+        float[] mask = new float[0];
         final float[] lanes = new float[L];
 
         HeadBuffers fit(int depth, int valueDepth, int keyCount, int padded) {
@@ -555,6 +557,9 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
             }
             if (scores.length < QUERY_BLOCK * padded) {
                 scores = new float[QUERY_BLOCK * padded];
+            }
+            if (mask.length < keyCount) {
+                mask = new float[keyCount];
             }
             return this;
         }
@@ -596,6 +601,10 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         for (int j = 0; j < keys; j++) {
             MemorySegment.copy(v, Layouts.F32, 4 * (vi + (long) j * shape.valueStride()), b.values, j * valueDepth, valueDepth);
         }
+        if (mask != null && shape.maskStride() == 0) {
+            // A padding mask broadcast over the queries: one row for all of them, copied once per head.
+            MemorySegment.copy(mask, Layouts.F32, 4 * mi, b.mask, 0, keys);
+        }
         int i = 0;
         for (; i + QUERY_BLOCK <= shape.queries(); i += QUERY_BLOCK) {
             attendBlock(shape, q, qi, mask, mi, y, yi, i, QUERY_BLOCK, padded, b);
@@ -622,7 +631,9 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         }
         for (int r = 0; r < count; r++) {
             int so = r * padded;
-            if (mask != null) {
+            if (mask != null && shape.maskStride() == 0) {
+                addMask(b.mask, scores, so, keys);
+            } else if (mask != null) {
                 MemorySegment.copy(mask, Layouts.F32, 4 * (mi + (long) (first + r) * shape.maskStride()), rows, 0, keys);
                 addMask(rows, scores, so, keys);
             }
