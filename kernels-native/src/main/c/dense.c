@@ -11,6 +11,14 @@
 
 /* Batch columns per panel of the batched AVX-512 kernel: 128 columns of X stay in L2 for rows of up to a few thousand inputs. */
 #define TK_DENSE_PANEL 128
+/*
+ * Floats ahead of an AVX-512 tile's position in W that each of its rows prefetches, once per cache
+ * line. The tile walks eight to twelve rows of W side by side, more streams than the hardware
+ * prefetchers follow well: at a few tokens, where W streams from memory once per product, MiniLM fp32
+ * at 11 tokens went from 3.5-3.9 to 2.5-2.6 ms a pass (AMD EPYC; 128, 256 and 512 floats ahead gained
+ * less). The AVX2 tile's four rows gained nothing from it.
+ */
+#define TK_DENSE_PREFETCH 384
 #ifdef TK_NEON_PATH
 #include "tersor_neon.h"
 #endif
@@ -65,6 +73,7 @@ void tk_dense_portable(const tk_dense_args *a) {
 /* ---------------------------------------------------------------------------------------------- */
 /* AVX2 + FMA. */
 #ifdef TK_X86
+
 
 TK_AVX2 static float dot_avx2(const void *w, const void *x, int64_t n) {
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
@@ -165,6 +174,13 @@ TK_AVX2 void tk_dense_avx2(const tk_dense_args *a) {
 
 #define TK_AVX512 __attribute__((target("avx2,fma,avx512f")))
 
+/* Prefetches, for rows [0, R) of a tile (`stride` bytes apart from w), the line TK_DENSE_PREFETCH floats past column j. */
+TK_INLINE void dense_prefetch_rows(const char *w, int64_t stride, int R, int64_t j) {
+    for (int i = 0; i < R; i++) {
+        _mm_prefetch(w + i * stride + 4 * (j + TK_DENSE_PREFETCH), _MM_HINT_T0);
+    }
+}
+
 /*
  * Rows [r, r + R) × batch columns [b0, b0 + 16V), the last vector's lanes under `last`. The AVX2
  * tile's scheme with twice the lanes and up to three times the rows: twelve rows of one vector for
@@ -186,6 +202,9 @@ TK_AVX512 TK_INLINE void dense_tile_avx512(const tk_dense_args *a, int64_t r, co
         }
     }
     for (int64_t j = 0; j < cols; j++) {
+        if ((j & 15) == 0) {
+            dense_prefetch_rows(w, stride, R, j);
+        }
         const int64_t xo = j * batch + b0;
         __m512 xv[2];
         for (int v = 0; v < V; v++) {
