@@ -113,7 +113,8 @@ public final class Model implements AutoCloseable {
      */
     public static Model load(Path path, Execution execution, ExecutionPolicy policy) throws IOException {
         Optional<LoadDecisions> decisions = LoadDecisions.configured();
-        return load(path, execution, policy, FormatCostModel.ruleOfThumb(), decisions, decisions.map(LoadDecisions::runLayouts));
+        return load(path, execution, policy, FormatCostModel.ruleOfThumb(), decisions,
+                decisions.map(LoadDecisions::runLayouts));
     }
 
     /** As {@link #load(Path, Execution, ExecutionPolicy)} with a given cost model (whose choices are not remembered). */

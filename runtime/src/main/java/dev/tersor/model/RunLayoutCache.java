@@ -114,8 +114,9 @@ final class RunLayoutCache {
             } finally {
                 Files.deleteIfExists(partial);
             }
-        } catch (IOException | UncheckedIOException | SecurityException e) {
-            // caching is an optimization; the model loaded and runs either way
+        } catch (IOException | RuntimeException e) {
+            // Caching is an optimization: whatever keeps the copy from being written (a full disk, a
+            // read-only home, metadata the container refuses), the model loaded and runs either way.
         }
     }
 

@@ -147,6 +147,25 @@ class RunLayoutCacheTest {
     }
 
     @Test
+    void aCacheThatCannotBeWrittenCostsNothingButTime(@TempDir Path dir) throws Exception {
+        Path file = source(dir);
+        Path blocked = dir.resolve("not-a-folder");
+        Files.writeString(blocked, "a file where the cache's folder would be");
+        RunLayoutCache runs = new RunLayoutCache(blocked);
+        float[] expected;
+        try (Model uncached = Model.load(file, Execution.defaults(), ExecutionPolicy.FASTEST, FormatCostModel.ruleOfThumb())) {
+            expected = output(uncached);
+        }
+        for (int load = 0; load < 2; load++) {
+            try (Model m = fastest(file, runs)) {
+                assertThat(m.placements()).anyMatch(p -> !p.storedFormat().equals(p.residentFormat()));
+                assertThat(output(m)).isEqualTo(expected);
+            }
+        }
+        assertThat(Files.readString(blocked)).startsWith("a file");
+    }
+
+    @Test
     void aModelLeftAsStoredIsNotKept(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("dense.tsr");
         try (Model ham = Model.load(source(dir), Execution.defaults(), ExecutionPolicy.FASTEST, FormatCostModel.ruleOfThumb())) {
