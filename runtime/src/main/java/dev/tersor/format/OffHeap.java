@@ -8,7 +8,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.function.Function;
 
-/** Allocation helpers for encoders: 64-byte aligned arrays in a shared arena. */
+/**
+ * Allocation helpers for encoders: 64-byte aligned arrays in a shared arena; and whether a segment may
+ * be read from other threads, which decides if its checks run in parallel.
+ */
 public final class OffHeap {
 
     /** Alignment of every array, as in the model container. */
@@ -64,5 +67,13 @@ public final class OffHeap {
 
     public static MemorySegment bytes(Arena arena, long count) {
         return arena.allocate(count, ALIGNMENT);
+    }
+
+    /**
+     * Whether threads other than this one may read {@code segment} (a shared or automatic arena's, a
+     * heap or global segment): then its contents can be checked in parallel; a confined one in order.
+     */
+    public static boolean readableFromAnyThread(MemorySegment segment) {
+        return segment.isAccessibleBy(new Thread(() -> { }));
     }
 }

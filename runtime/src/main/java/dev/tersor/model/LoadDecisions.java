@@ -140,7 +140,8 @@ final class LoadDecisions {
         return directory.resolve(String.format("%08x-%d.properties", crc.getValue(), bytes.length));
     }
 
-    private static void move(Path from, Path to) throws IOException {
+    /** Moves {@code from} onto {@code to} atomically where the file system can, replacing what is there. */
+    static void move(Path from, Path to) throws IOException {
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {

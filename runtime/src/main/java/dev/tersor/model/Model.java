@@ -128,8 +128,7 @@ public final class Model implements AutoCloseable {
         boolean remember = tsr && policy.kind() == ExecutionPolicy.Kind.FASTEST;
         Optional<LoadDecisions> cache = remember ? decisions : Optional.empty();
         Optional<RunLayoutCache> runs = remember ? runLayouts : Optional.empty();
-        String runKey = runs.isPresent() ? RunLayoutCache.key(path) : null;
-        Optional<Model> cached = runs.flatMap(r -> r.open(runKey, execution, path.toString()));
+        Optional<Model> cached = runs.flatMap(r -> r.open(path, execution));
         if (cached.isPresent()) {
             return cached.get();
         }
@@ -149,7 +148,7 @@ public final class Model implements AutoCloseable {
                     c.stored(), c.target(), c.storedBytes(), c.residentBytes())).toList();
             Model model = new Model(result.graph(), stored.mapping, execution, stored.source, stored.metadata, placements);
             if (placements.stream().anyMatch(p -> !p.storedFormat().equals(p.residentFormat()))) {
-                runs.ifPresent(r -> r.store(runKey, model));
+                runs.ifPresent(r -> r.store(path, model));
             }
             return model;
         } catch (RuntimeException e) {

@@ -11,11 +11,11 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,9 +30,10 @@ import java.util.zip.Deflater;
  * weight again (on the compressed MiniLM, checking and transcoding its Huffman streams was nine tenths
  * of a 140 ms load).
  *
- * <p>An entry is found by the CRC-32C and size of <em>every byte</em> of the source file (plus a schema
+ * <p>An entry is keyed by the CRC-32C and size of <em>every byte</em> of the source file (plus a schema
  * and this build's format registry), so any change to the source, in its header or its arrays, misses
- * the entry and loads the source in full, with all its checks. What runs on a hit is the entry, and the
+ * the entry and loads the source in full, with all its checks; it is found by a checksum of the
+ * source's header, so that looking for one that does not exist reads no more than that. What runs on a hit is the entry, and the
  * entry is read as any container is: every checksum and every layout is verified before its weights
  * reach a kernel. So the worst a forged collision or a tampered entry can do is run another valid model;
  * nothing unchecked ever reaches a trusting kernel. Transcoding at load is lossless, so an entry holds
@@ -65,12 +66,36 @@ final class RunLayoutCache {
     }
 
     /**
-     * The model cached for {@code key}, checked in full, with the source's metadata and placements; empty
-     * when there is none or it cannot be read, fails a check, or was made from another source.
+     * The file an entry for the container at {@code source} would have: named by the checksum of the
+     * source's header and its size, so that a file with no entry (a dense model, which is never kept)
+     * costs a look at its header, not a pass over all its bytes. The entry holds the whole key.
      */
-    Optional<Model> open(String key, Execution execution, String source) {
-        Path file = fileFor(key);
-        if (!Files.isRegularFile(file)) {
+    Path fileFor(Path source) throws IOException {
+        try (Arena arena = Arena.ofConfined(); FileChannel channel = FileChannel.open(source, StandardOpenOption.READ)) {
+            long size = channel.size();
+            MemorySegment bytes = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            // The length in front of the header is untrusted: a header past the end is taken as the whole file.
+            long headerLength = size < 8 ? -1 : bytes.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
+            long end = headerLength < 0 || headerLength > size - 8 ? size : 8 + headerLength;
+            return directory.resolve(Long.toHexString(TsrFile.crc32c(bytes.asSlice(0, end))) + "-" + size + ".tsr");
+        }
+    }
+
+    /**
+     * The model kept for the container at {@code source}, checked in full, with the source's metadata and
+     * placements; empty when there is none or it cannot be read, fails a check, or was made from other
+     * bytes than the source's.
+     */
+    Optional<Model> open(Path source, Execution execution) {
+        Path file;
+        String key;
+        try {
+            file = fileFor(source);
+            if (!Files.isRegularFile(file)) {
+                return Optional.empty();
+            }
+            key = key(source);
+        } catch (IOException e) {
             return Optional.empty();
         }
         TsrFile.Contents contents;
@@ -90,27 +115,24 @@ final class RunLayoutCache {
             }
             placements = parsePlacements(placementsText, contents.graph().weights());
         } catch (ModelException e) {
-            Model.of(own, execution, source).close();
+            Model.of(own, execution, source.toString()).close();
             return Optional.empty();
         }
-        return Optional.of(Model.of(own, execution, source, placements));
+        return Optional.of(Model.of(own, execution, source.toString(), placements));
     }
 
-    /** Keeps {@code model}, loaded from the source of {@code key}, for later loads (written beside, then moved). */
-    void store(String key, Model model) {
-        Path file = fileFor(key);
+    /** Keeps {@code model}, loaded from the container at {@code source}, for later loads (written beside, then moved). */
+    void store(Path source, Model model) {
         try {
+            Path file = fileFor(source);
+            String key = key(source);
             Files.createDirectories(directory);
             Path partial = Files.createTempFile(directory, file.getFileName().toString(), ".part");
             try {
                 // Deflating the tokenizer hardest took 40 ms of a 230 ms first load; the kept file's size matters less.
                 model.save(partial, Map.of(SOURCE_KEY, key, PLACEMENTS_KEY, placementsJson(model.placements())),
                         Deflater.BEST_SPEED);
-                try {
-                    Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING);
-                }
+                LoadDecisions.move(partial, file);
             } finally {
                 Files.deleteIfExists(partial);
             }
@@ -118,12 +140,6 @@ final class RunLayoutCache {
             // Caching is an optimization: whatever keeps the copy from being written (a full disk, a
             // read-only home, metadata the container refuses), the model loaded and runs either way.
         }
-    }
-
-    /** The entry's file: named by the source's checksum and size, the entry holding the whole key. */
-    Path fileFor(String key) {
-        String[] fields = key.split("\\|");
-        return directory.resolve(fields[1] + "-" + fields[2] + ".tsr");
     }
 
     private static String placementsJson(List<Model.WeightPlacement> placements) {

@@ -5,6 +5,7 @@ import dev.tersor.format.Execution;
 import dev.tersor.format.Layout;
 import dev.tersor.format.LayoutArray;
 import dev.tersor.format.MatrixFormat;
+import dev.tersor.format.OffHeap;
 import dev.tersor.graph.Graph;
 import dev.tersor.graph.ModelException;
 import dev.tersor.graph.Tensor;
@@ -268,7 +269,7 @@ public final class TsrFile {
             }
             Map<String, String> free = freeMetadata(metadata, claims);
             checkMetadata(free, metadata.get(METADATA_CRC));
-            Graph graph = GraphJson.read(graphText, claims, readableFromAnyThread(file), constants);
+            Graph graph = GraphJson.read(graphText, claims, OffHeap.readableFromAnyThread(file), constants);
             claims.requireOnlyPaddingUnclaimed();
             String identity = Long.toHexString(graphCrc) + "-" + metadata.getOrDefault(METADATA_CRC, "none") + "-"
                     + file.byteSize();
@@ -294,14 +295,6 @@ public final class TsrFile {
         SafetensorsFile.Entry stored = claims.claim(parsed.array(), where);
         claims.check(parsed.array(), stored, where);
         return DeflatedMetadata.inflate(GRAPH_KEY, stored.data(), parsed.length());
-    }
-
-    /**
-     * Whether threads other than this one may read {@code file} (a mapping's shared arena, a heap or
-     * global segment), so its weights can be checked in parallel; a confined segment is read in order.
-     */
-    private static boolean readableFromAnyThread(MemorySegment file) {
-        return file.isAccessibleBy(new Thread(() -> { }));
     }
 
     /**

@@ -16,8 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -182,9 +180,7 @@ class LoadDecisionsTest {
         fastest(file, cache).close();
         byte[] bytes = Files.readAllBytes(file);
         // a flipped bit in w's coded stream leaves the header, and so the entry's identity, unchanged
-        long headerLength = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
-        int[] stream = TsrSurgery.open(bytes).range("w::stream");
-        bytes[(int) (8 + headerLength + stream[0])] ^= 0x04;
+        TsrSurgery.flipFirstByte(bytes, "w::stream", 0x04);
         Files.write(file, bytes);
         assertThatThrownBy(() -> fastest(file, cache).close()).isInstanceOf(TsrFormatException.class)
                 .hasMessageContaining("checksum mismatch").hasMessageNotContaining("\n");

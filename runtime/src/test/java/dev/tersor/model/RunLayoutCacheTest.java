@@ -5,8 +5,6 @@ import dev.tersor.format.FormatCostModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -72,7 +70,7 @@ class RunLayoutCacheTest {
                     .allMatch(p -> p.storedFormat().equals(p.residentFormat()));
             assertThat(kept.metadata()).containsKeys(RunLayoutCache.SOURCE_KEY, RunLayoutCache.PLACEMENTS_KEY);
         }
-        assertThat(runs.open(RunLayoutCache.key(file), Execution.defaults(), file.toString())).hasValueSatisfying(Model::close);
+        assertThat(runs.open(file, Execution.defaults())).hasValueSatisfying(Model::close);
 
         try (Model second = fastest(file, runs)) {
             assertThat(second.placements()).isEqualTo(placements);
@@ -87,12 +85,11 @@ class RunLayoutCacheTest {
         RunLayoutCache runs = new RunLayoutCache(dir.resolve("run"));
         fastest(file, runs).close();
         byte[] bytes = Files.readAllBytes(file);
-        // a flipped bit in w's coded stream leaves the header, and so the graph's identity, unchanged
-        long headerLength = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
-        int[] stream = TsrSurgery.open(bytes).range("w::stream");
-        bytes[(int) (8 + headerLength + stream[0])] ^= 0x04;
+        // a flipped bit in w's coded stream leaves the header, and so the entry's file name, unchanged
+        TsrSurgery.flipFirstByte(bytes, "w::stream", 0x04);
         Files.write(file, bytes);
-        assertThat(runs.open(RunLayoutCache.key(file), Execution.defaults(), file.toString())).isEmpty();
+        assertThat(runs.fileFor(file)).as("found by the header, refused by the checksum of all bytes").exists();
+        assertThat(runs.open(file, Execution.defaults())).isEmpty();
         assertThatThrownBy(() -> fastest(file, runs).close()).isInstanceOf(TsrFormatException.class)
                 .hasMessageContaining("checksum mismatch");
     }
@@ -111,12 +108,12 @@ class RunLayoutCacheTest {
         damaged[damaged.length - 1] ^= 0x10;
         Files.write(entry, damaged);
         String key = RunLayoutCache.key(file);
-        assertThat(runs.open(key, Execution.defaults(), file.toString())).isEmpty();
+        assertThat(runs.open(file, Execution.defaults())).isEmpty();
         try (Model again = fastest(file, runs)) {
             assertThat(output(again)).isEqualTo(expected);
         }
         assertThat(Files.readAllBytes(entry(dir.resolve("run")))).isEqualTo(sound);
-        assertThat(runs.open(key, Execution.defaults(), file.toString())).hasValueSatisfying(Model::close);
+        assertThat(runs.open(file, Execution.defaults())).hasValueSatisfying(Model::close);
     }
 
     @Test
@@ -142,7 +139,7 @@ class RunLayoutCacheTest {
                 kept.save(edited, edit);
             }
             Files.move(edited, entry, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            assertThat(runs.open(key, Execution.defaults(), file.toString())).as(edit.toString()).isEmpty();
+            assertThat(runs.open(file, Execution.defaults())).as(edit.toString()).isEmpty();
         }
     }
 

@@ -40,6 +40,15 @@ final class TsrSurgery {
         return new TsrSurgery(header, graph, Arrays.copyOfRange(file, (int) (8 + n), file.length));
     }
 
+    /**
+     * Flips {@code bits} in the first data byte of array {@code key} of {@code file}: a damaged array
+     * behind an unchanged header (and so an unchanged identity).
+     */
+    static void flipFirstByte(byte[] file, String key, int bits) {
+        TsrSurgery s = open(file);
+        file[file.length - s.data.length + s.range(key)[0]] ^= (byte) bits;
+    }
+
     /** The data bytes of header entry {@code key}. */
     int[] range(String key) {
         List<Object> offsets = Json.array(Json.object(header.get(key), key).get("data_offsets"), key);

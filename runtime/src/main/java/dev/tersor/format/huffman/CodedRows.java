@@ -150,7 +150,7 @@ public final class CodedRows {
         // on the common pool when its memory may be read from other threads; the failure reported is
         // the lowest row's, as checking in order would find first.
         int tasks = Math.clamp(totalBits / BITS_PER_TASK, 1, Math.max(1, rows));
-        boolean parallel = tasks > 1 && stream.isAccessibleBy(new Thread(() -> { }));
+        boolean parallel = tasks > 1 && OffHeap.readableFromAnyThread(stream);
         RuntimeException[] failures = new RuntimeException[tasks];
         IntStream ranges = IntStream.range(0, tasks);
         (parallel ? ranges.parallel() : ranges).forEach(t -> {
