@@ -118,7 +118,8 @@ class CompilerTest {
         assertThat(compiled.weights()).containsOnlyKeys("w1", "w2");
 
         try (Model fused = Model.of(compiled, Execution.defaults()); Model plain = Model.of(decomposed, Execution.defaults())) {
-            for (int[] shape : new int[][]{{1, 1, 16}, {1, 7, 16}, {2, 19, 16}}) {
+            // one token, a few, and more than one block of FeatureMajor.BLOCK tokens (a whole one and a part)
+            for (int[] shape : new int[][]{{1, 1, 16}, {1, 7, 16}, {2, 19, 16}, {1, 128, 16}, {3, 100, 16}}) {
                 Map<String, Tensor> in = Map.of("x", random(random, shape));
                 float[] a = fused.run(in).get("y").toFloatArray();
                 float[] b = plain.run(in).get("y").toFloatArray();
@@ -126,6 +127,47 @@ class CompilerTest {
                     assertThat(a[i]).as("shape %s element %d", java.util.Arrays.toString(shape), i)
                             .isCloseTo(b[i], org.assertj.core.api.Assertions.within(2e-5f * Math.max(1, Math.abs(b[i]))));
                 }
+            }
+        }
+    }
+
+    /** The activation between the fused MLP's layers is laid out as FeatureMajor says, which calibration relies on. */
+    @Test
+    void aFeatureMajorActivationIsLaidOutInFeatureMajorBlocks() {
+        Random random = new Random(4);
+        List<Node> nodes = new ArrayList<>();
+        Map<String, Tensor> constants = new java.util.LinkedHashMap<>();
+        mlp(random, nodes, constants);
+        ValueInfo input = new ValueInfo("x", ElementType.F32, new int[]{-1, -1, 16});
+        Graph decomposed = new Graph(List.of(input), List.of("y", "g4"), nodes, constants, Map.of());
+        MutableGraph g = new MutableGraph();
+        g.addInput(input);
+        g.addOutput("y");
+        nodes.forEach(g::addNode);
+        constants.forEach(g::addConstant);
+        Graph compiled = GraphCompiler.compile(g, WeightEncoder.dense(), FOLDING);
+        String hidden = compiled.nodes().get(2).output(0);
+        Graph probe = new Graph(compiled.inputs(), List.of("y", hidden), compiled.nodes(), compiled.constants(), compiled.weights());
+        int features = compiled.weights().get("w2").cols();
+        try (Model fused = Model.of(probe, Execution.defaults()); Model plain = Model.of(decomposed, Execution.defaults())) {
+            for (int[] shape : new int[][]{{1, 5, 16}, {2, 150, 16}}) {
+                Map<String, Tensor> in = Map.of("x", random(random, shape));
+                int tokens = shape[0] * shape[1];
+                float[] expected = plain.run(in).get("g4").toFloatArray();
+                MemorySegment blocks = fused.run(in).get(hidden).data();
+                int[] first = {0};
+                dev.tersor.graph.ops.FeatureMajor.forEachBlock(blocks, features, tokens, (block, n) -> {
+                    for (int t = 0; t < n; t++) {
+                        for (int f = 0; f < features; f++) {
+                            float value = block.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, (long) f * n + t);
+                            assertThat(value).as("token %d feature %d of %s", first[0] + t, f, java.util.Arrays.toString(shape))
+                                    .isCloseTo(expected[(first[0] + t) * features + f],
+                                            org.assertj.core.api.Assertions.within(2e-5f * Math.max(1, Math.abs(value))));
+                        }
+                    }
+                    first[0] += n;
+                });
+                assertThat(first[0]).isEqualTo(tokens);
             }
         }
     }

@@ -5,6 +5,7 @@ import dev.tersor.compress.gptq.HessianAccumulator;
 import dev.tersor.format.Execution;
 import dev.tersor.graph.Graph;
 import dev.tersor.graph.Tensor;
+import dev.tersor.graph.ops.FeatureMajor;
 import dev.tersor.model.Model;
 
 import java.util.ArrayList;
@@ -52,7 +53,7 @@ public final class Calibration {
                 HessianAccumulator h = hessians.get(layer.weight());
                 int tokens = x.size() / h.inputs();
                 if (layer.inputTransposed() && tokens > 1) {
-                    h.addBatch(x.data(), tokens);
+                    FeatureMajor.forEachBlock(x.data(), h.inputs(), tokens, h::addBatch);
                 } else {
                     h.addTokens(x.toFloatArray(), tokens);
                 }

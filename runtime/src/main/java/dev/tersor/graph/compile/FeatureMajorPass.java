@@ -1,14 +1,15 @@
 package dev.tersor.graph.compile;
 
 import dev.tersor.graph.Node;
+import dev.tersor.graph.ops.FeatureMajor;
 
 import java.util.List;
 import java.util.Set;
 
 /**
- * Keeps the activations between two Linear layers feature-major when only an element-wise function
- * sits between them ({@code Linear → Gelu → Linear}, the transformer MLP): the first layer then
- * skips transposing its output and the second its input. Element-wise functions do not care about
+ * Keeps the activations between two Linear layers feature-major ({@link FeatureMajor}'s blocks) when
+ * only an element-wise function sits between them ({@code Linear → Gelu → Linear}, the transformer
+ * MLP): the first layer then skips transposing its output and the second its input. Element-wise functions do not care about
  * the order of elements, and nothing else sees the value.
  */
 final class FeatureMajorPass {

@@ -380,9 +380,11 @@ final class MathOps {
 
     /**
      * A dense layer {@code y = x·Wᵀ + b} over a Tersor weight matrix {@code W[out, in]}, for x of any
-     * rank with {@code in} features last. Rows of x (tokens × batch) form the batch of the product, so x
-     * is transposed to {@code [in][B]} and the result back, unless the graph marked this layer's input
-     * or output as already kept feature-major ({@code input_transposed}, {@code output_transposed}).
+     * rank with {@code in} features last. Rows of x (tokens × batch) form the batch of the product,
+     * {@code Y = W·X} with X feature-major ({@code [in][n]}, methods.md Decision 2), in blocks of at
+     * most {@link FeatureMajor#BLOCK} tokens: each block of x is transposed to {@code [in][n]}, multiplied,
+     * and transposed back, unless the graph marked this layer's input or output as already kept
+     * feature-major ({@code input_transposed}, {@code output_transposed}; see {@link FeatureMajor}).
      */
     static final class LinearOp extends AbstractOperator {
         LinearOp() {
@@ -409,34 +411,46 @@ final class MathOps {
             MemorySegment bias = optionalBias(node, inputs, 1, outF);
             boolean inT = batch > 1 && node.attributes().getLong("input_transposed", 0) != 0;
             boolean outT = batch > 1 && node.attributes().getLong("output_transposed", 0) != 0;
-            long xBytes = batch > 1 && !inT ? 4L * in * batch : 0;
-            long yBytes = batch > 1 && !outT ? 4L * outF * batch : 0;
+            int block = Math.min(batch, FeatureMajor.BLOCK);
+            long xBytes = batch > 1 && !inT ? 4L * in * block : 0;
+            long yBytes = batch > 1 && !outT ? 4L * outF * block : 0;
             Execution execution = context.execution();
             TensorKernels kernels = context.kernels();
             Parallelism parallelism = execution.parallelism();
             Kernel kernel = (inputs1, outputs, scratch) -> {
                 MemorySegment xs = inputs1[0];
                 MemorySegment ys = outputs[0];
-                if (batch == 0) {
+                if (batch == 1) {
+                    w.multiply(xs, ys, 1, execution);
+                    if (bias != null) {
+                        kernels.binary(Binary.ADD, ys, 0, false, bias, 0, false, ys, 0, outF);
+                    }
                     return;
                 }
-                MemorySegment xt = xs;
-                if (xBytes > 0) {
-                    xt = scratch.asSlice(0, xBytes);
-                    transpose(kernels, parallelism, xs, xt, batch, in);
-                }
-                MemorySegment yt = yBytes > 0 ? scratch.asSlice(xBytes, yBytes) : ys;
-                w.multiply(xt, yt, batch, execution);
-                if (yBytes > 0) {
-                    transpose(kernels, parallelism, yt, ys, outF, batch);
-                }
-                if (bias != null) {
-                    if (batch == 1 || !outT) {
-                        for (int r = 0; r < batch; r++) {
-                            kernels.binary(Binary.ADD, ys, (long) r * outF, false, bias, 0, false, ys, (long) r * outF, outF);
-                        }
+                for (int first = 0; first < batch; first += block) {
+                    int n = Math.min(block, batch - first);
+                    // A block of tokens is rows [first, first + n) of x and y, or the n-column feature-major block at the same offset.
+                    MemorySegment xBlock = xs.asSlice(4L * first * in, 4L * n * in);
+                    MemorySegment yBlock = ys.asSlice(4L * first * outF, 4L * n * outF);
+                    MemorySegment xt = xBlock;
+                    if (!inT) {
+                        xt = scratch.asSlice(0, 4L * in * n);
+                        transpose(kernels, parallelism, xBlock, xt, n, in);
+                    }
+                    MemorySegment yt = outT ? yBlock : scratch.asSlice(xBytes, 4L * outF * n);
+                    w.multiply(xt, yt, n, execution);
+                    if (!outT) {
+                        transpose(kernels, parallelism, yt, yBlock, outF, n);
+                    }
+                    if (bias == null) {
+                        continue;
+                    }
+                    if (outT) {
+                        kernels.addToRows(yBlock, 0, outF, n, bias, 0);
                     } else {
-                        kernels.addToRows(ys, 0, outF, batch, bias, 0);
+                        for (int r = 0; r < n; r++) {
+                            kernels.binary(Binary.ADD, yBlock, (long) r * outF, false, bias, 0, false, yBlock, (long) r * outF, outF);
+                        }
                     }
                 }
             };
