@@ -121,12 +121,17 @@ public final class VectorSupport {
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static final VectorShuffle<Float>[] HALVINGS = new VectorShuffle[Integer.numberOfTrailingZeros(L)];
     /** How many halvings: log2(L). */
-    private static final int STEPS = HALVINGS.length;
+    public static final int STEPS = HALVINGS.length;
 
     static {
         for (int i = 0; i < STEPS; i++) {
             HALVINGS[i] = VectorShuffle.iota(F, L >> (i + 1), 1, true);
         }
+    }
+
+    /** Halving {@code step} of {@link #sumLanes}, for a hot loop that must add its lanes in place (a call would box the vector). */
+    public static VectorShuffle<Float> halving(int step) {
+        return HALVINGS[step];
     }
 
     /**

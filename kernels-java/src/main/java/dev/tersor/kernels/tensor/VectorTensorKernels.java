@@ -83,15 +83,15 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
 
     /**
      * {@code s[from + j] = e^(sign·s[from + j] − shift)} for j below {@code upper}, a whole number of
-     * vectors, returning the sum of the results (added vector by vector, then lane by lane in order
-     * through {@code lanes}, {@code L} floats of scratch).
+     * vectors, returning the sum of the results (added vector by vector, then the lanes in
+     * {@link VectorSupport#sumLanes}'s fixed tree).
      * e^x to about one ulp: x = n·ln 2 + r with |r| ≤ ln2/2 (n rounded by the 1.5·2²³ trick), a
      * degree-6 polynomial for e^r, and 2^n built in the exponent bits. Below the smallest normal
      * result it gives 0, above the largest +∞; NaN stays NaN. As in {@link #erfK}, the polynomial sits
      * in the loop rather than in a helper taking a vector. Multiplying by a sign of ±1 and subtracting
      * a shift of 0 are exact, so e^x, e^−x and softmax's e^(x − max) all come from here.
      */
-    private static float expK(float[] s, int from, int upper, float sign, float shift, float[] lanes) {
+    private static float expK(float[] s, int from, int upper, float sign, float shift) {
         FloatVector sum = FloatVector.zero(S);
         for (int j = 0; j < upper; j += L) {
             FloatVector x = FloatVector.fromArray(S, s, from + j).mul(sign).sub(shift);
@@ -112,15 +112,13 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
             e.intoArray(s, from + j);
             sum = sum.add(e);
         }
-        // Lanes stored and added here, not by a helper taking the vector: inside attention's large
-        // compilation C2 stopped inlining (NodeCountInliningCutoff), and the helper's vector was boxed
-        // on every row.
-        sum.intoArray(lanes, 0);
-        float total = 0;
-        for (int i = 0; i < L; i++) {
-            total += lanes[i];
+        // Lanes added here, not by a helper taking the vector: inside attention's large compilation C2
+        // stopped inlining (NodeCountInliningCutoff), and the helper's vector was boxed on every row.
+        // Halving in registers, VectorSupport.sumLanes's fixed order: log2(L) dependent adds, not L.
+        for (int i = 0; i < VectorSupport.STEPS; i++) {
+            sum = sum.add(sum.rearrange(VectorSupport.halving(i)));
         }
-        return total;
+        return sum.lane(0);
     }
 
     /** Elements of EXP and SIGMOID that {@link #unaryK} copies into a heap chunk for {@link #expK}. */
@@ -129,11 +127,10 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
     /** EXP or SIGMOID over whole vectors (1/(1 + e^−x)), a heap chunk at a time through {@link #expK}. */
     private static void expUnaryK(boolean sigmoid, MemorySegment x, long xi, MemorySegment y, long yi, int upper) {
         float[] chunk = row(0, Math.min(EXP_CHUNK, upper));
-        float[] lanes = row(1, L);
         for (int c0 = 0; c0 < upper; c0 += EXP_CHUNK) {
             int m = Math.min(EXP_CHUNK, upper - c0);
             MemorySegment.copy(x, Layouts.F32, 4 * (xi + c0), chunk, 0, m);
-            expK(chunk, 0, m, sigmoid ? -1f : 1f, 0f, lanes);
+            expK(chunk, 0, m, sigmoid ? -1f : 1f, 0f);
             if (sigmoid) {
                 for (int j = 0; j < m; j += L) {
                     FloatVector.broadcast(S, 1f).div(FloatVector.fromArray(S, chunk, j).add(1f)).intoArray(chunk, j);
@@ -316,11 +313,10 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
     protected void softmaxK(MemorySegment x, long xi, MemorySegment y, long yi, int rows, int n) {
         int padded = wholeVectors(n);
         float[] row = row(0, padded);
-        float[] lanes = row(1, L);
         for (int r = 0; r < rows; r++) {
             MemorySegment.copy(x, Layouts.F32, 4 * (xi + (long) r * n), row, 0, n);
             Arrays.fill(row, n, padded, Float.NEGATIVE_INFINITY);
-            softmaxInPlace(row, 0, padded, lanes);
+            softmaxInPlace(row, 0, padded);
             MemorySegment.copy(row, 0, y, Layouts.F32, 4 * (yi + (long) r * n), n);
         }
     }
@@ -535,7 +531,7 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
     /** Query rows handled together: their scores and weighted sums share each loaded key and value vector. */
     private static final int QUERY_BLOCK = 8;
 
-    /** One head's working copies, per thread: keys transposed, values packed, a block of query rows, their score rows, a vector's lanes. */
+    /** One head's working copies, per thread: keys transposed, values packed, a block of query rows, their score rows, the shared mask row. */
     private static final class HeadBuffers {
         float[] keys = new float[0];
         float[] values = new float[0];
@@ -543,7 +539,6 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         float[] scores = new float[0];
         /** The mask row every query shares, when the mask does not change with the query. */
         float[] mask = new float[0];
-        final float[] lanes = new float[L];
 
         HeadBuffers fit(int depth, int valueDepth, int keyCount, int padded) {
             if (keys.length < depth * padded) {
@@ -638,7 +633,7 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
                 addMask(rows, scores, so, keys);
             }
             Arrays.fill(scores, so + keys, so + padded, Float.NEGATIVE_INFINITY);
-            softmaxInPlace(scores, so, padded, b.lanes);
+            softmaxInPlace(scores, so, padded);
         }
         long yo = yi + (long) first * shape.outputStride();
         if (count == QUERY_BLOCK) {
@@ -698,13 +693,13 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
     }
 
     /** Softmax of the {@code n} floats of {@code s} from {@code so}, a whole number of vectors. */
-    private static void softmaxInPlace(float[] s, int so, int n, float[] lanes) {
+    private static void softmaxInPlace(float[] s, int so, int n) {
         FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < n; j += L) {
             vmax = vmax.max(FloatVector.fromArray(S, s, so + j));
         }
         float max = vmax.reduceLanes(VectorOperators.MAX);
-        float inv = 1f / expK(s, so, n, 1f, max, lanes);
+        float inv = 1f / expK(s, so, n, 1f, max);
         for (int j = 0; j < n; j += L) {
             FloatVector.fromArray(S, s, so + j).mul(inv).intoArray(s, so + j);
         }
