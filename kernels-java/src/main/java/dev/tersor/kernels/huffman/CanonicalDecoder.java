@@ -89,6 +89,65 @@ public final class CanonicalDecoder {
         return (w << 5) - n;
     }
 
+    /**
+     * What {@link #decode} would do with {@code count} symbols from bit {@code bitPos}, without writing
+     * them: the bit position after the last one, or {@code -(i + 1)} when symbol i is an invalid
+     * codeword. The validators' pass over a whole stream (an embedding table's millions of codewords
+     * at every load), so it skips the stores and the second pass over the decoded symbols.
+     */
+    public static long check(MemorySegment stream, int[] table, long bitPos, int count) {
+        int maxLength = table[0];
+        if (maxLength == 0) {
+            return bitPos;
+        }
+        int lookupShift = 64 - table[1];
+        int windowShift = 64 - maxLength;
+        int limitBase = DecodeTable.limitBase();
+        int offsetBase = DecodeTable.offsetBase(maxLength);
+        int lookupBase = DecodeTable.lookupBase(maxLength);
+        int shortest = 1;
+        while (table[limitBase + shortest] == 0) {
+            shortest++;
+        }
+        long words = stream.byteSize() >>> 2;
+        long w = bitPos >>> 5;
+        int skip = (int) (bitPos & 31);
+        long buf = (word(stream, w, words) << 32 | word(stream, w + 1, words)) << skip;
+        int n = 64 - skip;
+        w += 2;
+        for (int i = 0; i < count; i++) {
+            if (n < 32) {
+                buf |= word(stream, w++, words) << (32 - n);
+                n += 32;
+            }
+            int zeros = Math.min(Long.numberOfLeadingZeros(buf), Math.min(n, 63));
+            if (zeros >= shortest) {
+                int run = Math.min(zeros / shortest, count - i);
+                i += run - 1;
+                buf <<= run * shortest;
+                n -= run * shortest;
+                continue;
+            }
+            int e = table[lookupBase + (int) (buf >>> lookupShift)];
+            int len;
+            if (e >= 0) {
+                len = e & 31;
+            } else {
+                int window = (int) (buf >>> windowShift);
+                len = -e;
+                while (window >= table[limitBase + len]) {
+                    len++;
+                }
+                if (table[offsetBase + len] + (window >>> (maxLength - len)) < 0) {
+                    return -(i + 1L);
+                }
+            }
+            buf <<= len;
+            n -= len;
+        }
+        return (w << 5) - n;
+    }
+
     private static long word(MemorySegment stream, long index, long words) {
         return index < words ? stream.getAtIndex(Layouts.I32, index) & WORD : 0L;
     }

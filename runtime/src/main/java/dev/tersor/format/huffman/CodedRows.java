@@ -34,8 +34,6 @@ import java.util.stream.IntStream;
  */
 public final class CodedRows {
 
-    /** Symbols decoded at a time while validating, so that no allocation depends on the shape. */
-    private static final int CHUNK = 4096;
     /** Stream bits per task of a parallel check: a quarter of a megabyte of codewords. */
     private static final long BITS_PER_TASK = 1L << 21;
 
@@ -156,7 +154,7 @@ public final class CodedRows {
         (parallel ? ranges.parallel() : ranges).forEach(t -> {
             try {
                 coded.checkRows(name, (int) ((long) rows * t / tasks), (int) ((long) rows * (t + 1) / tasks), symbolsInRow,
-                        symbolCount, bitsPerSymbol);
+                        bitsPerSymbol);
             } catch (RuntimeException e) {
                 failures[t] = e;
             }
@@ -170,9 +168,7 @@ public final class CodedRows {
     }
 
     /** Decodes rows {@code [from, to)}: each row's codewords must be valid and end where the next row starts. */
-    private void checkRows(String name, int from, int to, IntUnaryOperator symbolsInRow, long symbolCount,
-                           boolean bitsPerSymbol) {
-        int[] decoded = new int[CHUNK];
+    private void checkRows(String name, int from, int to, IntUnaryOperator symbolsInRow, boolean bitsPerSymbol) {
         for (int r = from; r < to; r++) {
             int count = symbolsInRow.applyAsInt(r);
             long start = Integer.toUnsignedLong(rowBit.get(r));
@@ -181,16 +177,10 @@ public final class CodedRows {
                 throw new InvalidLayoutException(name + ": row " + r + " needs at least " + count + " bits for its " + count
                         + " codewords but has " + (expectedEnd - start) + " (the row's stream is truncated)");
             }
-            long end = start;
-            for (int done = 0; done < count; done += CHUNK) {
-                int chunk = Math.min(CHUNK, count - done);
-                end = CanonicalDecoder.decode(stream, table, end, chunk, decoded, 0);
-                for (int i = 0; i < chunk; i++) {
-                    if (decoded[i] < 0 || decoded[i] >= symbolCount) {
-                        throw new InvalidLayoutException(name + ": row " + r + " holds an invalid codeword (symbol "
-                                + (done + i + 1) + " of " + count + ")");
-                    }
-                }
+            long end = CanonicalDecoder.check(stream, table, start, count);
+            if (end < 0) {
+                throw new InvalidLayoutException(name + ": row " + r + " holds an invalid codeword (symbol " + -end + " of "
+                        + count + ")");
             }
             if (end != expectedEnd) {
                 throw new InvalidLayoutException(name + ": row " + r + "'s " + count + " codewords end at bit " + end

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -155,7 +156,64 @@ class CanonicalCodeTest {
             for (int i = 0; i < count; i++) {
                 assertThat(decoded[i]).as("symbol %d", i).isEqualTo(code.positionOf(symbols[i]));
             }
+            assertThat(CanonicalDecoder.check(stream, code.decodeTable(), 3, count)).isEqualTo(end);
         }
+    }
+
+    /**
+     * The validators' check agrees with decoding on any bits: the same end on a stream of valid
+     * codewords, and the index of the first invalid one (a negative symbol) where a code leaves some
+     * bit patterns unused.
+     */
+    @Property(tries = 200)
+    void checkingFindsWhatDecodingFinds(@ForAll("frequencies") long[] frequencies, @ForAll("limits") int limitChoice) {
+        int n = frequencies.length;
+        int minimum = n <= 1 ? 1 : 32 - Integer.numberOfLeadingZeros(n - 1);
+        int limit = Math.max(new int[]{24, 16, Math.max(minimum, 12), Math.max(minimum, 1)}[limitChoice], minimum);
+        int[] table = CanonicalCode.optimal(frequencies, limit).decodeTable();
+        // An incomplete code (Kraft sum below one) as well: drop the longest length's last codeword.
+        int[] incomplete = incompleteTable(table);
+        SplittableRandom random = new SplittableRandom(n * 37L + limit);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int[] t : incomplete == null ? List.of(table) : List.of(table, incomplete)) {
+                for (int trial = 0; trial < 20; trial++) {
+                    int words = 1 + random.nextInt(40);
+                    MemorySegment stream = arena.allocate(4L * words, 4);
+                    for (int w = 0; w < words; w++) {
+                        stream.setAtIndex(dev.tersor.kernels.Layouts.I32, w, random.nextInt());
+                    }
+                    int count = random.nextInt(200);
+                    long start = random.nextInt(32 * words);
+                    int[] decoded = new int[count];
+                    long end = CanonicalDecoder.decode(stream, t, start, count, decoded, 0);
+                    int firstInvalid = -1;
+                    for (int i = 0; i < count && firstInvalid < 0; i++) {
+                        firstInvalid = decoded[i] < 0 ? i : -1;
+                    }
+                    assertThat(CanonicalDecoder.check(stream, t, start, count))
+                            .isEqualTo(firstInvalid < 0 ? end : -(firstInvalid + 1L));
+                }
+            }
+        }
+    }
+
+    /** The decode table of {@code table}'s code less the last codeword of its longest length, or null if that empties the code. */
+    private static int[] incompleteTable(int[] table) {
+        int maxLength = table[0];
+        if (maxLength == 0) {
+            return null;
+        }
+        long[] counts = new long[maxLength + 1];
+        int limitBase = DecodeTable.limitBase();
+        long previous = 0;
+        for (int len = 1; len <= maxLength; len++) {
+            long code = Integer.toUnsignedLong(table[limitBase + len]) >>> (maxLength - len);
+            counts[len] = code - 2 * previous;
+            previous = code;
+        }
+        counts[maxLength]--;
+        long total = java.util.Arrays.stream(counts).sum();
+        return total == 0 ? null : DecodeTable.build(counts);
     }
 
     @Test
