@@ -148,6 +148,111 @@ public final class CanonicalDecoder {
         return (w << 5) - n;
     }
 
+    /**
+     * {@link #check} of two runs of {@code count} codewords, from bits {@code startA} and {@code startB},
+     * into {@code ends[0]} and {@code ends[1]}. One codeword's length must be known before the next one
+     * can be looked up, so a single run goes at the latency of a table lookup and a shift per codeword;
+     * two interleaved keep twice as many in flight (the validators pair the rows of a matrix).
+     */
+    public static void check(MemorySegment stream, int[] table, long startA, long startB, int count, long[] ends) {
+        int maxLength = table[0];
+        if (maxLength == 0 || count == 0) {
+            ends[0] = startA;
+            ends[1] = startB;
+            return;
+        }
+        int lookupShift = 64 - table[1];
+        int windowShift = 64 - maxLength;
+        int limitBase = DecodeTable.limitBase();
+        int offsetBase = DecodeTable.offsetBase(maxLength);
+        int lookupBase = DecodeTable.lookupBase(maxLength);
+        int shortest = 1;
+        while (table[limitBase + shortest] == 0) {
+            shortest++;
+        }
+        long words = stream.byteSize() >>> 2;
+        long wA = startA >>> 5;
+        int skipA = (int) (startA & 31);
+        long bufA = (word(stream, wA, words) << 32 | word(stream, wA + 1, words)) << skipA;
+        int nA = 64 - skipA;
+        wA += 2;
+        long wB = startB >>> 5;
+        int skipB = (int) (startB & 31);
+        long bufB = (word(stream, wB, words) << 32 | word(stream, wB + 1, words)) << skipB;
+        int nB = 64 - skipB;
+        wB += 2;
+        int iA = 0;
+        int iB = 0;
+        while (iA < count && iB < count) {
+            if (nA < 32) {
+                bufA |= word(stream, wA++, words) << (32 - nA);
+                nA += 32;
+            }
+            if (nB < 32) {
+                bufB |= word(stream, wB++, words) << (32 - nB);
+                nB += 32;
+            }
+            int zerosA = Math.min(Long.numberOfLeadingZeros(bufA), Math.min(nA, 63));
+            int lenA;
+            if (zerosA >= shortest) {
+                int run = Math.min(zerosA / shortest, count - iA);
+                iA += run;
+                lenA = run * shortest;
+            } else {
+                int e = table[lookupBase + (int) (bufA >>> lookupShift)];
+                if (e >= 0) {
+                    lenA = e & 31;
+                } else {
+                    int window = (int) (bufA >>> windowShift);
+                    lenA = -e;
+                    while (window >= table[limitBase + lenA]) {
+                        lenA++;
+                    }
+                    if (table[offsetBase + lenA] + (window >>> (maxLength - lenA)) < 0) {
+                        break;
+                    }
+                }
+                iA++;
+            }
+            bufA <<= lenA;
+            nA -= lenA;
+            int zerosB = Math.min(Long.numberOfLeadingZeros(bufB), Math.min(nB, 63));
+            int lenB;
+            if (zerosB >= shortest) {
+                int run = Math.min(zerosB / shortest, count - iB);
+                iB += run;
+                lenB = run * shortest;
+            } else {
+                int e = table[lookupBase + (int) (bufB >>> lookupShift)];
+                if (e >= 0) {
+                    lenB = e & 31;
+                } else {
+                    int window = (int) (bufB >>> windowShift);
+                    lenB = -e;
+                    while (window >= table[limitBase + lenB]) {
+                        lenB++;
+                    }
+                    if (table[offsetBase + lenB] + (window >>> (maxLength - lenB)) < 0) {
+                        break;
+                    }
+                }
+                iB++;
+            }
+            bufB <<= lenB;
+            nB -= lenB;
+        }
+        // Each run goes on alone from where it is: the longer one, or, after an invalid codeword (which
+        // leaves its run in front of it), both, so that the single walk finds and counts it.
+        ends[0] = rest(stream, table, (wA << 5) - nA, iA, count);
+        ends[1] = rest(stream, table, (wB << 5) - nB, iB, count);
+    }
+
+    /** The end of a run whose first {@code done} of {@code count} codewords ended at bit {@code position}. */
+    private static long rest(MemorySegment stream, int[] table, long position, int done, int count) {
+        long end = check(stream, table, position, count - done);
+        return end < 0 ? end - done : end;
+    }
+
     private static long word(MemorySegment stream, long index, long words) {
         return index < words ? stream.getAtIndex(Layouts.I32, index) & WORD : 0L;
     }

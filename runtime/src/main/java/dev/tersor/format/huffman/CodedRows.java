@@ -167,26 +167,48 @@ public final class CodedRows {
         return coded;
     }
 
-    /** Decodes rows {@code [from, to)}: each row's codewords must be valid and end where the next row starts. */
+    /**
+     * Decodes rows {@code [from, to)}: each row's codewords must be valid and end where the next row
+     * starts. Rows of equal length go in pairs, two independent walks at once.
+     */
     private void checkRows(String name, int from, int to, IntUnaryOperator symbolsInRow, boolean bitsPerSymbol) {
+        long[] ends = new long[2];
         for (int r = from; r < to; r++) {
             int count = symbolsInRow.applyAsInt(r);
             long start = Integer.toUnsignedLong(rowBit.get(r));
-            long expectedEnd = Integer.toUnsignedLong(rowBit.get(r + 1));
-            if (bitsPerSymbol && count > expectedEnd - start) {
-                throw new InvalidLayoutException(name + ": row " + r + " needs at least " + count + " bits for its " + count
-                        + " codewords but has " + (expectedEnd - start) + " (the row's stream is truncated)");
+            checkLength(name, r, count, start, bitsPerSymbol);
+            if (r + 1 < to && symbolsInRow.applyAsInt(r + 1) == count) {
+                // A walk is safe on any bits, so the second row's length is checked in row order, after the first's end.
+                long next = Integer.toUnsignedLong(rowBit.get(r + 1));
+                CanonicalDecoder.check(stream, table, start, next, count, ends);
+                checkEnd(name, r, count, ends[0]);
+                checkLength(name, ++r, count, next, bitsPerSymbol);
+                checkEnd(name, r, count, ends[1]);
+            } else {
+                checkEnd(name, r, count, CanonicalDecoder.check(stream, table, start, count));
             }
-            long end = CanonicalDecoder.check(stream, table, start, count);
-            if (end < 0) {
-                throw new InvalidLayoutException(name + ": row " + r + " holds an invalid codeword (symbol " + -end + " of "
-                        + count + ")");
-            }
-            if (end != expectedEnd) {
-                throw new InvalidLayoutException(name + ": row " + r + "'s " + count + " codewords end at bit " + end
-                        + " but the next row starts at bit " + expectedEnd
-                        + (end > expectedEnd ? " (the row's stream is truncated)" : ""));
-            }
+        }
+    }
+
+    private void checkLength(String name, int r, int count, long start, boolean bitsPerSymbol) {
+        long bits = Integer.toUnsignedLong(rowBit.get(r + 1)) - start;
+        if (bitsPerSymbol && count > bits) {
+            throw new InvalidLayoutException(name + ": row " + r + " needs at least " + count + " bits for its " + count
+                    + " codewords but has " + bits + " (the row's stream is truncated)");
+        }
+    }
+
+    /** Row r's walk ended at {@code end} (or found the invalid codeword {@code -end}): it must end where the next row starts. */
+    private void checkEnd(String name, int r, int count, long end) {
+        if (end < 0) {
+            throw new InvalidLayoutException(name + ": row " + r + " holds an invalid codeword (symbol " + -end + " of "
+                    + count + ")");
+        }
+        long expectedEnd = Integer.toUnsignedLong(rowBit.get(r + 1));
+        if (end != expectedEnd) {
+            throw new InvalidLayoutException(name + ": row " + r + "'s " + count + " codewords end at bit " + end
+                    + " but the next row starts at bit " + expectedEnd
+                    + (end > expectedEnd ? " (the row's stream is truncated)" : ""));
         }
     }
 

@@ -163,7 +163,7 @@ class CanonicalCodeTest {
     /**
      * The validators' check agrees with decoding on any bits: the same end on a stream of valid
      * codewords, and the index of the first invalid one (a negative symbol) where a code leaves some
-     * bit patterns unused.
+     * bit patterns unused; alone or as one of two walks at once.
      */
     @Property(tries = 200)
     void checkingFindsWhatDecodingFinds(@ForAll("frequencies") long[] frequencies, @ForAll("limits") int limitChoice) {
@@ -190,8 +190,15 @@ class CanonicalCodeTest {
                     for (int i = 0; i < count && firstInvalid < 0; i++) {
                         firstInvalid = decoded[i] < 0 ? i : -1;
                     }
-                    assertThat(CanonicalDecoder.check(stream, t, start, count))
-                            .isEqualTo(firstInvalid < 0 ? end : -(firstInvalid + 1L));
+                    long single = CanonicalDecoder.check(stream, t, start, count);
+                    assertThat(single).isEqualTo(firstInvalid < 0 ? end : -(firstInvalid + 1L));
+                    // and two walks at once give each one's answer, whichever of them ends or fails first
+                    long other = random.nextInt(32 * words);
+                    long[] ends = new long[2];
+                    CanonicalDecoder.check(stream, t, start, other, count, ends);
+                    assertThat(ends).containsExactly(single, CanonicalDecoder.check(stream, t, other, count));
+                    CanonicalDecoder.check(stream, t, other, start, count, ends);
+                    assertThat(ends).containsExactly(CanonicalDecoder.check(stream, t, other, count), single);
                 }
             }
         }
