@@ -22,7 +22,8 @@
  * lanes (tiles of 16 columns for AVX-512, 8 for AVX2 and AVX-VNNI, quantized into an interleaved
  * layout, four k per int32), four k of one row broadcast against them, 8 or 12 rows at a time, so no
  * sum is reduced across lanes and each output row of a tile is finished with vector operations; same
- * sums, same bits.
+ * sums, same bits. With more than one tile of columns, AVX-512 takes two tiles per pass over the
+ * rows (six rows of 32 columns), reading W once for both.
  * The u8 paths pad activations with 0, not 128, so a padding code never contributes whatever it
  * holds. Rows longer than 32 KiB are cut into K chunks whose int32 sums are added in Y's slots
  * before the last chunk converts them.
@@ -663,6 +664,11 @@ typedef void (*q8_column_rows_fn)(const tk_q8_args *a, int64_t r0, int nr, int64
                                   int64_t len, int64_t b0, int nt, const float *scale, const q8_tile_outliers *plan,
                                   int first, int last);
 
+/* Rows [r0, r0 + nr) of two neighbouring tiles (columns b0 .. b0 + nt[0] and b0 + tile .. + nt[1]) at once. */
+typedef void (*q8_column_pair_fn)(const tk_q8_args *a, int64_t r0, int nr, int64_t k0, const uint8_t *const q[2],
+                                  int64_t len, int64_t b0, const int nt[2], const float *const scale[2],
+                                  const q8_tile_outliers *const plan[2], int first, int last);
+
 /* What a column kernel brings to the shared driver: its tile width, code offset, row block and steps. */
 typedef struct {
     int tile;  /* batch columns per tile: the lanes of one vector of int32 sums */
@@ -674,33 +680,71 @@ typedef struct {
                      const int *zero, int64_t outliers[][Q8_MAX_OUTLIERS], const int *count, int64_t k0, int64_t len,
                      int bias, uint8_t *qbuf);
     q8_column_rows_fn rows;
+    q8_column_pair_fn pair; /* two tiles per pass over the rows, or NULL */
 } q8_column_path;
+
+/* One tile's quantization parameters: scales, all-zero columns, outliers and their merged plan. */
+typedef struct {
+    int nt;
+    float scale[Q8_WIDE_TILE], inverse[Q8_WIDE_TILE];
+    int zero[Q8_WIDE_TILE], count[Q8_WIDE_TILE];
+    int64_t outliers[Q8_WIDE_TILE][Q8_MAX_OUTLIERS];
+    float outlier_x[Q8_WIDE_TILE][Q8_MAX_OUTLIERS];
+    q8_tile_outliers plan;
+} q8_column_tile;
+
+static void q8_column_tile_of(const tk_q8_args *a, const q8_column_path *path, int64_t b0, int nt, q8_column_tile *t) {
+    t->nt = nt;
+    for (int c = 0; c < Q8_WIDE_TILE; c++) {
+        t->scale[c] = 0.0f;
+        t->inverse[c] = 0.0f;
+    }
+    path->scales(a->x, a->cols, a->batch, b0, nt, t->scale, t->inverse, t->zero, t->outliers, t->outlier_x, t->count);
+    q8_plan_outliers(nt, t->outliers, t->outlier_x, t->count, &t->plan);
+}
 
 /*
  * Int8 activations through a column kernel: tiles of path->tile batch columns, each quantized once
  * into the interleaved layout (K cut into chunks that fit the buffer), then every row of the range in
- * the path's row blocks, which add the outliers as they finish each row. The sums, and the two
- * float multiplications that finish them, are those of q8_int8, so the result has the same bits.
+ * the path's row blocks, which add the outliers as they finish each row. A path with a pair kernel
+ * takes two tiles per pass over the rows, so each code loaded from W feeds twice the columns. The
+ * sums, and the two float multiplications that finish them, are those of q8_int8, so the result has
+ * the same bits.
  */
 static void q8_int8_columns(const tk_q8_args *a, const q8_column_path *path) {
-    const int64_t cols = a->cols, batch = a->batch, stride = q8_stride(cols);
+    const int64_t batch = a->batch, stride = q8_stride(a->cols);
     const int64_t chunk = stride < Q8_TILE_BYTES / path->tile ? stride : Q8_TILE_BYTES / path->tile;
-    _Alignas(64) uint8_t qbuf[Q8_TILE_BYTES];
-    q8_tile_outliers plan;
-    for (int64_t b0 = 0; b0 < batch; b0 += path->tile) {
-        const int nt = (int) (batch - b0 < path->tile ? batch - b0 : path->tile);
-        float scale[Q8_WIDE_TILE] = {0}, inverse[Q8_WIDE_TILE] = {0};
-        int zero[Q8_WIDE_TILE], count[Q8_WIDE_TILE];
-        int64_t outliers[Q8_WIDE_TILE][Q8_MAX_OUTLIERS];
-        float outlier_x[Q8_WIDE_TILE][Q8_MAX_OUTLIERS];
-        path->scales(a->x, cols, batch, b0, nt, scale, inverse, zero, outliers, outlier_x, count);
-        q8_plan_outliers(nt, outliers, outlier_x, count, &plan);
+    _Alignas(64) uint8_t qbuf[2][Q8_TILE_BYTES];
+    q8_column_tile tiles[2];
+    const int per_pass = path->pair != NULL ? 2 : 1;
+    for (int64_t b0 = 0; b0 < batch; b0 += (int64_t) per_pass * path->tile) {
+        int nt[2] = {(int) (batch - b0 < path->tile ? batch - b0 : path->tile), 0};
+        const int64_t b1 = b0 + path->tile;
+        if (per_pass == 2 && b1 < batch) {
+            nt[1] = (int) (batch - b1 < path->tile ? batch - b1 : path->tile);
+        }
+        const int count = nt[1] > 0 ? 2 : 1;
+        for (int t = 0; t < count; t++) {
+            q8_column_tile_of(a, path, b0 + t * path->tile, nt[t], &tiles[t]);
+        }
         for (int64_t k0 = 0; k0 < stride; k0 += chunk) {
             const int64_t len = stride - k0 < chunk ? stride - k0 : chunk;
-            path->quantize(a->x, cols, batch, b0, nt, inverse, zero, outliers, count, k0, len, path->bias, qbuf);
+            for (int t = 0; t < count; t++) {
+                q8_column_tile *tile = &tiles[t];
+                path->quantize(a->x, a->cols, batch, b0 + t * path->tile, tile->nt, tile->inverse, tile->zero,
+                               tile->outliers, tile->count, k0, len, path->bias, qbuf[t]);
+            }
+            const uint8_t *const q[2] = {qbuf[0], qbuf[1]};
+            const float *const scale[2] = {tiles[0].scale, tiles[1].scale};
+            const q8_tile_outliers *const plan[2] = {&tiles[0].plan, &tiles[1].plan};
             for (int64_t r0 = a->row_start; r0 < a->row_end; r0 += path->block) {
                 const int nr = (int) (a->row_end - r0 < path->block ? a->row_end - r0 : path->block);
-                path->rows(a, r0, nr, k0, qbuf, len, b0, nt, scale, &plan, k0 == 0, k0 + len == stride);
+                if (count == 2) {
+                    path->pair(a, r0, nr, k0, q, len, b0, nt, scale, plan, k0 == 0, k0 + len == stride);
+                } else {
+                    path->rows(a, r0, nr, k0, qbuf[0], len, b0, nt[0], tiles[0].scale, &tiles[0].plan, k0 == 0,
+                               k0 + len == stride);
+                }
             }
         }
     }
@@ -793,7 +837,7 @@ void tk_q8_avx2(const tk_q8_args *a) {
         q8_float_avx2(a);
     } else if (a->batch >= Q8_AVX2_COLUMN_MIN_BATCH && a->cols > 0 && a->row_start < a->row_end) {
         static const q8_column_path path = {Q8_NARROW_TILE, 0, 8, q8_tile_scales_avx2, q8_quantize_columns_avx2,
-                                            q8_columns8_rows_avx2};
+                                            q8_columns8_rows_avx2, NULL};
         q8_int8_columns(a, &path);
     } else {
         q8_int8(a, q8_block_avx2, 4, 2, 0);
@@ -815,7 +859,7 @@ void tk_q8_avxvnni(const tk_q8_args *a) {
         q8_float_avx2(a);
     } else if (a->batch >= Q8_AVXVNNI_COLUMN_MIN_BATCH && a->cols > 0 && a->row_start < a->row_end) {
         static const q8_column_path path = {Q8_NARROW_TILE, 128, 12, q8_tile_scales_avx2, q8_quantize_columns_avx2,
-                                            q8_columns8_rows_avxvnni};
+                                            q8_columns8_rows_avxvnni, NULL};
         q8_int8_columns(a, &path);
     } else {
         q8_int8(a, q8_block_avxvnni, 4, 2, 128);
@@ -1001,39 +1045,70 @@ TK_AVX512_VNNI TK_INLINE void q8_columns_block_rt(const int8_t *w, int64_t strid
     }
 }
 
-/* Rows [r0, r0 + R) of one tile and chunk: start from zero or Y's partial sums, end in Y (see q8_columns8_store). */
+/*
+ * Rows [r, r + R) × the two tiles' columns (up to 32) over len bytes: q8_columns_block_rt with each
+ * broadcast code quad feeding both tiles' accumulators, 24 of them, so W is read once for twice the
+ * columns. Every sum is the same int32 sum as the one-tile kernel's.
+ */
+TK_AVX512_VNNI TK_INLINE void q8_columns_block2_rt(const int8_t *w, int64_t stride, const uint8_t *q0,
+                                                   const uint8_t *q1, int64_t len, __m512i acc[12][2], const int R) {
+    for (int64_t k = 0; k < len; k += 4) {
+        const __m512i x0 = _mm512_load_si512((const void *) (q0 + k * 16));
+        const __m512i x1 = _mm512_load_si512((const void *) (q1 + k * 16));
+        for (int i = 0; i < R; i++) {
+            int32_t quad;
+            memcpy(&quad, w + i * stride + k, sizeof quad);
+            const __m512i wv = _mm512_set1_epi32(quad);
+            acc[i][0] = _mm512_dpbusd_epi32(acc[i][0], x0, wv);
+            acc[i][1] = _mm512_dpbusd_epi32(acc[i][1], x1, wv);
+        }
+    }
+}
+
+/* Row r's sums for the tile at b0 (its lanes, scales and outliers): kept in Y, or finished into Y (see q8_columns8_store). */
+TK_AVX512_VNNI TK_INLINE void q8_columns_finish(const tk_q8_args *a, int64_t r, __m512i acc, int64_t b0,
+                                                __mmask16 lanes, __m512 scale, const q8_tile_outliers *plan,
+                                                int last) {
+    const int64_t stride = q8_stride(a->cols);
+    void *out = (char *) a->y + 4 * (r * a->batch + b0);
+    if (!last) { /* the earlier chunks' sums wait in Y's slots */
+        _mm512_mask_storeu_epi32(out, lanes, acc);
+        return;
+    }
+    const __m512i exact = _mm512_sub_epi32(acc, _mm512_set1_epi32(128 * tk_i32(a->row_sum, r)));
+    const __m512 row_scale = _mm512_set1_ps(tk_f32(a->row_scale, r));
+    __m512 y = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(exact), row_scale), scale);
+    if (plan->n > 0) {
+        const int8_t *row = (const int8_t *) a->codes + r * stride;
+        __m512 sum = _mm512_setzero_ps();
+        for (int u = 0; u < plan->n; u++) {
+            const __m512 code = _mm512_set1_ps((float) row[plan->channel[u]]);
+            const __m512 product = _mm512_mul_ps(code, _mm512_load_ps(plan->x[u]));
+            sum = _mm512_add_ps(sum, product);
+        }
+        y = _mm512_mask_add_ps(y, (__mmask16) plan->any, y, _mm512_mul_ps(row_scale, sum));
+    }
+    _mm512_mask_storeu_ps(out, lanes, y);
+}
+
+/* Row r's partial sums for the tile at b0: zero at the first chunk, else what the earlier chunks left in Y. */
+TK_AVX512_VNNI TK_INLINE __m512i q8_columns_start(const tk_q8_args *a, int64_t r, int64_t b0, __mmask16 lanes,
+                                                  int first) {
+    return first ? _mm512_setzero_si512() : _mm512_maskz_loadu_epi32(lanes, (const char *) a->y + 4 * (r * a->batch + b0));
+}
+
+/* Rows [r0, r0 + R) of one tile and chunk: start from zero or Y's partial sums, end in Y. */
 TK_AVX512_VNNI TK_INLINE void q8_columns_rows_rt(const tk_q8_args *a, int64_t r0, int64_t k0, const uint8_t *q,
                                                  int64_t len, int64_t b0, __mmask16 lanes, __m512 scale,
                                                  const q8_tile_outliers *plan, int first, int last, const int R) {
-    const int64_t stride = q8_stride(a->cols), batch = a->batch;
-    const int8_t *w = (const int8_t *) a->codes + r0 * stride + k0;
+    const int64_t stride = q8_stride(a->cols);
     __m512i acc[12];
     for (int i = 0; i < R; i++) {
-        acc[i] = first ? _mm512_setzero_si512()
-                       : _mm512_maskz_loadu_epi32(lanes, (const char *) a->y + 4 * ((r0 + i) * batch + b0));
+        acc[i] = q8_columns_start(a, r0 + i, b0, lanes, first);
     }
-    q8_columns_block_rt(w, stride, q, len, acc, R);
+    q8_columns_block_rt((const int8_t *) a->codes + r0 * stride + k0, stride, q, len, acc, R);
     for (int i = 0; i < R; i++) {
-        void *out = (char *) a->y + 4 * ((r0 + i) * batch + b0);
-        if (!last) { /* the earlier chunks' sums wait in Y's slots */
-            _mm512_mask_storeu_epi32(out, lanes, acc[i]);
-            continue;
-        }
-        const int64_t r = r0 + i;
-        const __m512i exact = _mm512_sub_epi32(acc[i], _mm512_set1_epi32(128 * tk_i32(a->row_sum, r)));
-        const __m512 row_scale = _mm512_set1_ps(tk_f32(a->row_scale, r));
-        __m512 y = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(exact), row_scale), scale);
-        if (plan->n > 0) {
-            const int8_t *row = (const int8_t *) a->codes + r * stride;
-            __m512 sum = _mm512_setzero_ps();
-            for (int u = 0; u < plan->n; u++) {
-                const __m512 code = _mm512_set1_ps((float) row[plan->channel[u]]);
-                const __m512 product = _mm512_mul_ps(code, _mm512_load_ps(plan->x[u]));
-                sum = _mm512_add_ps(sum, product);
-            }
-            y = _mm512_mask_add_ps(y, (__mmask16) plan->any, y, _mm512_mul_ps(row_scale, sum));
-        }
-        _mm512_mask_storeu_ps(out, lanes, y);
+        q8_columns_finish(a, r0 + i, acc[i], b0, lanes, scale, plan, last);
     }
 }
 
@@ -1046,6 +1121,43 @@ TK_AVX512_VNNI static void q8_columns_rows_avx512vnni(const tk_q8_args *a, int64
     TK_ROWS_UP_TO_12(nr, q8_columns_rows_rt, a, r0, k0, q, len, b0, lanes, scales, plan, first, last)
 }
 
+/*
+ * Rows per register block of the two-tile kernel: 12 accumulators. Twelve rows (24 accumulators) left
+ * too few registers and ran at 176 GMAC/s, against 265 for one tile of twelve rows and 325 for two
+ * tiles of six (1536 x 384 codes, 128 columns, AMD EPYC); eight rows ran at 322.
+ */
+#define Q8_PAIR_ROWS 6
+
+/* Rows [r0, r0 + R) of two tiles and one chunk, as q8_columns_rows_rt does each. */
+TK_AVX512_VNNI TK_INLINE void q8_columns_pair_rt(const tk_q8_args *a, int64_t r0, int64_t k0, const uint8_t *const q[2],
+                                                 int64_t len, int64_t b0, const __mmask16 lanes[2],
+                                                 const __m512 scale[2], const q8_tile_outliers *const plan[2],
+                                                 int first, int last, const int R) {
+    const int64_t stride = q8_stride(a->cols);
+    const int64_t b1 = b0 + Q8_WIDE_TILE;
+    __m512i acc[12][2];
+    for (int i = 0; i < R; i++) {
+        acc[i][0] = q8_columns_start(a, r0 + i, b0, lanes[0], first);
+        acc[i][1] = q8_columns_start(a, r0 + i, b1, lanes[1], first);
+    }
+    q8_columns_block2_rt((const int8_t *) a->codes + r0 * stride + k0, stride, q[0], q[1], len, acc, R);
+    for (int i = 0; i < R; i++) {
+        q8_columns_finish(a, r0 + i, acc[i][0], b0, lanes[0], scale[0], plan[0], last);
+        q8_columns_finish(a, r0 + i, acc[i][1], b1, lanes[1], scale[1], plan[1], last);
+    }
+}
+
+TK_AVX512_VNNI static void q8_columns_pair_avx512vnni(const tk_q8_args *a, int64_t r0, int nr, int64_t k0,
+                                                      const uint8_t *const q[2], int64_t len, int64_t b0,
+                                                      const int nt[2], const float *const scale[2],
+                                                      const q8_tile_outliers *const plan[2], int first, int last) {
+    const __mmask16 lanes[2] = {(__mmask16) ((1u << nt[0]) - 1), (__mmask16) ((1u << nt[1]) - 1)};
+    const __m512 scales[2] = {_mm512_loadu_ps(scale[0]), _mm512_loadu_ps(scale[1])};
+    for (int i = 0; i < nr; i += Q8_PAIR_ROWS) {
+        TK_ROWS_UP_TO_8(nr - i < Q8_PAIR_ROWS ? nr - i : Q8_PAIR_ROWS, q8_columns_pair_rt, a, r0 + i, k0, q, len, b0, lanes, scales, plan, first, last)
+    }
+}
+
 /* Below this many batch columns the row kernel's K-in-lanes blocks waste fewer lanes. */
 #define Q8_COLUMN_MIN_BATCH 7
 
@@ -1054,7 +1166,8 @@ void tk_q8_avx512vnni(const tk_q8_args *a) {
         q8_float_avx2(a);
     } else if (a->batch >= Q8_COLUMN_MIN_BATCH && a->cols > 0 && a->row_start < a->row_end) {
         static const q8_column_path path = {Q8_WIDE_TILE, 128, 12, q8_tile_scales_avx512vnni,
-                                            q8_quantize_columns_avx512vnni, q8_columns_rows_avx512vnni};
+                                            q8_quantize_columns_avx512vnni, q8_columns_rows_avx512vnni,
+                                            q8_columns_pair_avx512vnni};
         q8_int8_columns(a, &path);
     } else {
         q8_int8(a, q8_block_avx512vnni, 4, 4, 128);
