@@ -645,7 +645,59 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
 
     /** Scores of eight query rows (rows {@code depth} apart in {@code q}) into score rows {@code padded} apart. */
     private static void scores8(int depth, int padded, float[] q, float[] kt, float[] scores, float scale) {
-        for (int j = 0; j < padded; j += L) {
+        int j = 0;
+        // Two key vectors at a time: each broadcast query element feeds two FMAs, so loads stay below FMAs.
+        for (; j + 2 * L <= padded; j += 2 * L) {
+            FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
+            FloatVector s4 = FloatVector.zero(S), s5 = FloatVector.zero(S), s6 = FloatVector.zero(S), s7 = FloatVector.zero(S);
+            FloatVector t0 = FloatVector.zero(S), t1 = FloatVector.zero(S), t2 = FloatVector.zero(S), t3 = FloatVector.zero(S);
+            FloatVector t4 = FloatVector.zero(S), t5 = FloatVector.zero(S), t6 = FloatVector.zero(S), t7 = FloatVector.zero(S);
+            for (int p = 0, row = j; p < depth; p++, row += padded) {
+                FloatVector k0 = FloatVector.fromArray(S, kt, row);
+                FloatVector k1 = FloatVector.fromArray(S, kt, row + L);
+                FloatVector q0 = FloatVector.broadcast(S, q[p]);
+                s0 = k0.fma(q0, s0);
+                t0 = k1.fma(q0, t0);
+                FloatVector q1 = FloatVector.broadcast(S, q[depth + p]);
+                s1 = k0.fma(q1, s1);
+                t1 = k1.fma(q1, t1);
+                FloatVector q2 = FloatVector.broadcast(S, q[2 * depth + p]);
+                s2 = k0.fma(q2, s2);
+                t2 = k1.fma(q2, t2);
+                FloatVector q3 = FloatVector.broadcast(S, q[3 * depth + p]);
+                s3 = k0.fma(q3, s3);
+                t3 = k1.fma(q3, t3);
+                FloatVector q4 = FloatVector.broadcast(S, q[4 * depth + p]);
+                s4 = k0.fma(q4, s4);
+                t4 = k1.fma(q4, t4);
+                FloatVector q5 = FloatVector.broadcast(S, q[5 * depth + p]);
+                s5 = k0.fma(q5, s5);
+                t5 = k1.fma(q5, t5);
+                FloatVector q6 = FloatVector.broadcast(S, q[6 * depth + p]);
+                s6 = k0.fma(q6, s6);
+                t6 = k1.fma(q6, t6);
+                FloatVector q7 = FloatVector.broadcast(S, q[7 * depth + p]);
+                s7 = k0.fma(q7, s7);
+                t7 = k1.fma(q7, t7);
+            }
+            s0.mul(scale).intoArray(scores, j);
+            t0.mul(scale).intoArray(scores, j + L);
+            s1.mul(scale).intoArray(scores, padded + j);
+            t1.mul(scale).intoArray(scores, padded + j + L);
+            s2.mul(scale).intoArray(scores, 2 * padded + j);
+            t2.mul(scale).intoArray(scores, 2 * padded + j + L);
+            s3.mul(scale).intoArray(scores, 3 * padded + j);
+            t3.mul(scale).intoArray(scores, 3 * padded + j + L);
+            s4.mul(scale).intoArray(scores, 4 * padded + j);
+            t4.mul(scale).intoArray(scores, 4 * padded + j + L);
+            s5.mul(scale).intoArray(scores, 5 * padded + j);
+            t5.mul(scale).intoArray(scores, 5 * padded + j + L);
+            s6.mul(scale).intoArray(scores, 6 * padded + j);
+            t6.mul(scale).intoArray(scores, 6 * padded + j + L);
+            s7.mul(scale).intoArray(scores, 7 * padded + j);
+            t7.mul(scale).intoArray(scores, 7 * padded + j + L);
+        }
+        for (; j < padded; j += L) {
             FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
             FloatVector s4 = FloatVector.zero(S), s5 = FloatVector.zero(S), s6 = FloatVector.zero(S), s7 = FloatVector.zero(S);
             for (int p = 0, row = j; p < depth; p++, row += padded) {
@@ -714,6 +766,57 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
                                         long yo, int outputStride) {
         int upper = S.loopBound(depth);
         int c = 0;
+        // Two value vectors at a time, as scores8 takes two key vectors.
+        for (; c + 2 * L <= upper; c += 2 * L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+            FloatVector a4 = FloatVector.zero(S), a5 = FloatVector.zero(S), a6 = FloatVector.zero(S), a7 = FloatVector.zero(S);
+            FloatVector b0 = FloatVector.zero(S), b1 = FloatVector.zero(S), b2 = FloatVector.zero(S), b3 = FloatVector.zero(S);
+            FloatVector b4 = FloatVector.zero(S), b5 = FloatVector.zero(S), b6 = FloatVector.zero(S), b7 = FloatVector.zero(S);
+            for (int j = 0, row = c; j < keys; j++, row += depth) {
+                FloatVector v0 = FloatVector.fromArray(S, v, row);
+                FloatVector v1 = FloatVector.fromArray(S, v, row + L);
+                FloatVector p0 = FloatVector.broadcast(S, p[j]);
+                a0 = v0.fma(p0, a0);
+                b0 = v1.fma(p0, b0);
+                FloatVector p1 = FloatVector.broadcast(S, p[padded + j]);
+                a1 = v0.fma(p1, a1);
+                b1 = v1.fma(p1, b1);
+                FloatVector p2 = FloatVector.broadcast(S, p[2 * padded + j]);
+                a2 = v0.fma(p2, a2);
+                b2 = v1.fma(p2, b2);
+                FloatVector p3 = FloatVector.broadcast(S, p[3 * padded + j]);
+                a3 = v0.fma(p3, a3);
+                b3 = v1.fma(p3, b3);
+                FloatVector p4 = FloatVector.broadcast(S, p[4 * padded + j]);
+                a4 = v0.fma(p4, a4);
+                b4 = v1.fma(p4, b4);
+                FloatVector p5 = FloatVector.broadcast(S, p[5 * padded + j]);
+                a5 = v0.fma(p5, a5);
+                b5 = v1.fma(p5, b5);
+                FloatVector p6 = FloatVector.broadcast(S, p[6 * padded + j]);
+                a6 = v0.fma(p6, a6);
+                b6 = v1.fma(p6, b6);
+                FloatVector p7 = FloatVector.broadcast(S, p[7 * padded + j]);
+                a7 = v0.fma(p7, a7);
+                b7 = v1.fma(p7, b7);
+            }
+            a0.intoMemorySegment(y, (yo + c) << 2, LE);
+            b0.intoMemorySegment(y, (yo + c + L) << 2, LE);
+            a1.intoMemorySegment(y, (yo + outputStride + c) << 2, LE);
+            b1.intoMemorySegment(y, (yo + outputStride + c + L) << 2, LE);
+            a2.intoMemorySegment(y, (yo + 2L * outputStride + c) << 2, LE);
+            b2.intoMemorySegment(y, (yo + 2L * outputStride + c + L) << 2, LE);
+            a3.intoMemorySegment(y, (yo + 3L * outputStride + c) << 2, LE);
+            b3.intoMemorySegment(y, (yo + 3L * outputStride + c + L) << 2, LE);
+            a4.intoMemorySegment(y, (yo + 4L * outputStride + c) << 2, LE);
+            b4.intoMemorySegment(y, (yo + 4L * outputStride + c + L) << 2, LE);
+            a5.intoMemorySegment(y, (yo + 5L * outputStride + c) << 2, LE);
+            b5.intoMemorySegment(y, (yo + 5L * outputStride + c + L) << 2, LE);
+            a6.intoMemorySegment(y, (yo + 6L * outputStride + c) << 2, LE);
+            b6.intoMemorySegment(y, (yo + 6L * outputStride + c + L) << 2, LE);
+            a7.intoMemorySegment(y, (yo + 7L * outputStride + c) << 2, LE);
+            b7.intoMemorySegment(y, (yo + 7L * outputStride + c + L) << 2, LE);
+        }
         for (; c < upper; c += L) {
             FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
             FloatVector a4 = FloatVector.zero(S), a5 = FloatVector.zero(S), a6 = FloatVector.zero(S), a7 = FloatVector.zero(S);
