@@ -13,12 +13,52 @@ import java.lang.foreign.MemorySegment;
  * <p>Decoding is safe on any input: words past the end of the stream read as zero, and an invalid
  * codeword decodes to a negative symbol instead of failing. Validators use exactly this to reject
  * corrupted streams; kernels only ever see streams that passed.
+ *
+ * <p>The shortest codeword is all zeros (canonical order) and belongs to symbol 0, so a run of z
+ * leading zero bits is ⌊z / shortest⌋ copies of symbol 0: every walk takes a whole run of the most
+ * frequent symbol, which HAM's zeros make long, in one step.
  */
 public final class CanonicalDecoder {
 
     private static final long WORD = 0xFFFF_FFFFL;
 
     private CanonicalDecoder() {
+    }
+
+    /**
+     * Where a decode table's parts start, its shifts and its shortest code length: what every walk reads
+     * from the table before its first codeword (for a table of a longest length above zero).
+     */
+    private record Code(int maxLength, int lookupShift, int windowShift, int limitBase, int offsetBase, int lookupBase,
+                        int shortest) {
+        static Code of(int[] table) {
+            int maxLength = table[0];
+            int limitBase = DecodeTable.limitBase();
+            int shortest = 1;
+            while (table[limitBase + shortest] == 0) {
+                shortest++;
+            }
+            return new Code(maxLength, 64 - table[1], 64 - maxLength, limitBase, DecodeTable.offsetBase(maxLength),
+                    DecodeTable.lookupBase(maxLength), shortest);
+        }
+
+        /**
+         * The codeword at the front of {@code buf}: {@code symbol << 5 | length}, the symbol negative for
+         * an invalid codeword. The first-level lookup holds it for codewords up to the lookup width;
+         * longer ones scan {@code limit} up from the shortest length their prefix allows.
+         */
+        long next(int[] table, long buf) {
+            int e = table[lookupBase + (int) (buf >>> lookupShift)];
+            if (e >= 0) {
+                return e;
+            }
+            int window = (int) (buf >>> windowShift);
+            int len = -e;
+            while (window >= table[limitBase + len]) {
+                len++;
+            }
+            return (long) (table[offsetBase + len] + (window >>> (maxLength - len))) << 5 | len;
+        }
     }
 
     /**
@@ -29,23 +69,12 @@ public final class CanonicalDecoder {
      * @param table  a {@link DecodeTable}, copied to the heap
      */
     public static long decode(MemorySegment stream, int[] table, long bitPos, int count, int[] out, int offset) {
-        int maxLength = table[0];
-        if (maxLength == 0) {
+        if (table[0] == 0) {
             java.util.Arrays.fill(out, offset, offset + count, 0);
             return bitPos;
         }
-        int lookupShift = 64 - table[1];
-        int windowShift = 64 - maxLength;
-        int limitBase = DecodeTable.limitBase();
-        int offsetBase = DecodeTable.offsetBase(maxLength);
-        int lookupBase = DecodeTable.lookupBase(maxLength);
-        // The shortest codeword is all zeros (canonical order) and belongs to symbol 0, so a run of
-        // z leading zero bits is ⌊z / shortest⌋ copies of symbol 0: one count for a whole run of the
-        // most frequent symbol, which HAM's zeros make long.
-        int shortest = 1;
-        while (table[limitBase + shortest] == 0) {
-            shortest++;
-        }
+        Code code = Code.of(table);
+        int shortest = code.shortest();
         long words = stream.byteSize() >>> 2;
         long w = bitPos >>> 5;
         int skip = (int) (bitPos & 31);
@@ -68,21 +97,9 @@ public final class CanonicalDecoder {
                 n -= run * shortest;
                 continue;
             }
-            int e = table[lookupBase + (int) (buf >>> lookupShift)];
-            int len;
-            int symbol;
-            if (e >= 0) {
-                len = e & 31;
-                symbol = e >>> 5;
-            } else {
-                int window = (int) (buf >>> windowShift);
-                len = -e;
-                while (window >= table[limitBase + len]) {
-                    len++;
-                }
-                symbol = table[offsetBase + len] + (window >>> (maxLength - len));
-            }
-            out[offset + i] = symbol;
+            long next = code.next(table, buf);
+            int len = (int) next & 31;
+            out[offset + i] = (int) (next >> 5);
             buf <<= len;
             n -= len;
         }
@@ -96,19 +113,11 @@ public final class CanonicalDecoder {
      * at every load), so it skips the stores and the second pass over the decoded symbols.
      */
     public static long check(MemorySegment stream, int[] table, long bitPos, int count) {
-        int maxLength = table[0];
-        if (maxLength == 0) {
+        if (table[0] == 0) {
             return bitPos;
         }
-        int lookupShift = 64 - table[1];
-        int windowShift = 64 - maxLength;
-        int limitBase = DecodeTable.limitBase();
-        int offsetBase = DecodeTable.offsetBase(maxLength);
-        int lookupBase = DecodeTable.lookupBase(maxLength);
-        int shortest = 1;
-        while (table[limitBase + shortest] == 0) {
-            shortest++;
-        }
+        Code code = Code.of(table);
+        int shortest = code.shortest();
         long words = stream.byteSize() >>> 2;
         long w = bitPos >>> 5;
         int skip = (int) (bitPos & 31);
@@ -121,26 +130,17 @@ public final class CanonicalDecoder {
                 n += 32;
             }
             int zeros = Math.min(Long.numberOfLeadingZeros(buf), Math.min(n, 63));
+            int len;
             if (zeros >= shortest) {
                 int run = Math.min(zeros / shortest, count - i);
                 i += run - 1;
-                buf <<= run * shortest;
-                n -= run * shortest;
-                continue;
-            }
-            int e = table[lookupBase + (int) (buf >>> lookupShift)];
-            int len;
-            if (e >= 0) {
-                len = e & 31;
+                len = run * shortest;
             } else {
-                int window = (int) (buf >>> windowShift);
-                len = -e;
-                while (window >= table[limitBase + len]) {
-                    len++;
-                }
-                if (table[offsetBase + len] + (window >>> (maxLength - len)) < 0) {
+                long next = code.next(table, buf);
+                if (next < 0) {
                     return -(i + 1L);
                 }
+                len = (int) next & 31;
             }
             buf <<= len;
             n -= len;
@@ -155,21 +155,13 @@ public final class CanonicalDecoder {
      * two interleaved keep twice as many in flight (the validators pair the rows of a matrix).
      */
     public static void check(MemorySegment stream, int[] table, long startA, long startB, int count, long[] ends) {
-        int maxLength = table[0];
-        if (maxLength == 0 || count == 0) {
+        if (table[0] == 0 || count == 0) {
             ends[0] = startA;
             ends[1] = startB;
             return;
         }
-        int lookupShift = 64 - table[1];
-        int windowShift = 64 - maxLength;
-        int limitBase = DecodeTable.limitBase();
-        int offsetBase = DecodeTable.offsetBase(maxLength);
-        int lookupBase = DecodeTable.lookupBase(maxLength);
-        int shortest = 1;
-        while (table[limitBase + shortest] == 0) {
-            shortest++;
-        }
+        Code code = Code.of(table);
+        int shortest = code.shortest();
         long words = stream.byteSize() >>> 2;
         long wA = startA >>> 5;
         int skipA = (int) (startA & 31);
@@ -199,19 +191,11 @@ public final class CanonicalDecoder {
                 iA += run;
                 lenA = run * shortest;
             } else {
-                int e = table[lookupBase + (int) (bufA >>> lookupShift)];
-                if (e >= 0) {
-                    lenA = e & 31;
-                } else {
-                    int window = (int) (bufA >>> windowShift);
-                    lenA = -e;
-                    while (window >= table[limitBase + lenA]) {
-                        lenA++;
-                    }
-                    if (table[offsetBase + lenA] + (window >>> (maxLength - lenA)) < 0) {
-                        break;
-                    }
+                long next = code.next(table, bufA);
+                if (next < 0) {
+                    break;
                 }
+                lenA = (int) next & 31;
                 iA++;
             }
             bufA <<= lenA;
@@ -223,19 +207,11 @@ public final class CanonicalDecoder {
                 iB += run;
                 lenB = run * shortest;
             } else {
-                int e = table[lookupBase + (int) (bufB >>> lookupShift)];
-                if (e >= 0) {
-                    lenB = e & 31;
-                } else {
-                    int window = (int) (bufB >>> windowShift);
-                    lenB = -e;
-                    while (window >= table[limitBase + lenB]) {
-                        lenB++;
-                    }
-                    if (table[offsetBase + lenB] + (window >>> (maxLength - lenB)) < 0) {
-                        break;
-                    }
+                long next = code.next(table, bufB);
+                if (next < 0) {
+                    break;
                 }
+                lenB = (int) next & 31;
                 iB++;
             }
             bufB <<= lenB;
