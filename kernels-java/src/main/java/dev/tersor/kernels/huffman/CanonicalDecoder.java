@@ -69,41 +69,7 @@ public final class CanonicalDecoder {
      * @param table  a {@link DecodeTable}, copied to the heap
      */
     public static long decode(MemorySegment stream, int[] table, long bitPos, int count, int[] out, int offset) {
-        if (table[0] == 0) {
-            java.util.Arrays.fill(out, offset, offset + count, 0);
-            return bitPos;
-        }
-        Code code = Code.of(table);
-        int shortest = code.shortest();
-        long words = stream.byteSize() >>> 2;
-        long w = bitPos >>> 5;
-        int skip = (int) (bitPos & 31);
-        long buf = (word(stream, w, words) << 32 | word(stream, w + 1, words)) << skip;
-        int n = 64 - skip;
-        w += 2;
-        for (int i = 0; i < count; i++) {
-            if (n < 32) {
-                buf |= word(stream, w++, words) << (32 - n);
-                n += 32;
-            }
-            int zeros = Math.min(Long.numberOfLeadingZeros(buf), Math.min(n, 63));
-            if (zeros >= shortest) {
-                int run = Math.min(zeros / shortest, count - i);
-                for (int k = offset + i, end = k + run; k < end; k++) {
-                    out[k] = 0;
-                }
-                i += run - 1;
-                buf <<= run * shortest;
-                n -= run * shortest;
-                continue;
-            }
-            long next = code.next(table, buf);
-            int len = (int) next & 31;
-            out[offset + i] = (int) (next >> 5);
-            buf <<= len;
-            n -= len;
-        }
-        return (w << 5) - n;
+        return walk(stream, table, bitPos, count, out, offset);
     }
 
     /**
@@ -113,7 +79,19 @@ public final class CanonicalDecoder {
      * at every load), so it skips the stores and the second pass over the decoded symbols.
      */
     public static long check(MemorySegment stream, int[] table, long bitPos, int count) {
+        return walk(stream, table, bitPos, count, null, 0);
+    }
+
+    /**
+     * The one walk of a run of codewords behind {@link #decode} (symbols stored into {@code out}, an
+     * invalid one as the negative symbol it decodes to) and {@link #check} ({@code out} null: nothing
+     * stored, and the walk stops at the first invalid codeword, returning {@code -(i + 1)}).
+     */
+    private static long walk(MemorySegment stream, int[] table, long bitPos, int count, int[] out, int offset) {
         if (table[0] == 0) {
+            if (out != null) {
+                java.util.Arrays.fill(out, offset, offset + count, 0);
+            }
             return bitPos;
         }
         Code code = Code.of(table);
@@ -133,11 +111,18 @@ public final class CanonicalDecoder {
             int len;
             if (zeros >= shortest) {
                 int run = Math.min(zeros / shortest, count - i);
+                if (out != null) {
+                    for (int k = offset + i, end = k + run; k < end; k++) {
+                        out[k] = 0;
+                    }
+                }
                 i += run - 1;
                 len = run * shortest;
             } else {
                 long next = code.next(table, buf);
-                if (next < 0) {
+                if (out != null) {
+                    out[offset + i] = (int) (next >> 5);
+                } else if (next < 0) {
                     return -(i + 1L);
                 }
                 len = (int) next & 31;
