@@ -1047,11 +1047,12 @@ TK_AVX512_VNNI TK_INLINE void q8_columns_block_rt(const int8_t *w, int64_t strid
 
 /*
  * Rows [r, r + R) × the two tiles' columns (up to 32) over len bytes: q8_columns_block_rt with each
- * broadcast code quad feeding both tiles' accumulators, 24 of them, so W is read once for twice the
- * columns. Every sum is the same int32 sum as the one-tile kernel's.
+ * broadcast code quad feeding both tiles' accumulators (two per row), so W is read once for twice the
+ * columns. Every sum is the same int32 sum as the one-tile kernel's. R is at most 8, the largest
+ * block TK_ROWS_UP_TO_8 instantiates; the driver passes Q8_PAIR_ROWS.
  */
 TK_AVX512_VNNI TK_INLINE void q8_columns_block2_rt(const int8_t *w, int64_t stride, const uint8_t *q0,
-                                                   const uint8_t *q1, int64_t len, __m512i acc[12][2], const int R) {
+                                                   const uint8_t *q1, int64_t len, __m512i acc[8][2], const int R) {
     for (int64_t k = 0; k < len; k += 4) {
         const __m512i x0 = _mm512_load_si512((const void *) (q0 + k * 16));
         const __m512i x1 = _mm512_load_si512((const void *) (q1 + k * 16));
@@ -1135,7 +1136,7 @@ TK_AVX512_VNNI TK_INLINE void q8_columns_pair_rt(const tk_q8_args *a, int64_t r0
                                                  int first, int last, const int R) {
     const int64_t stride = q8_stride(a->cols);
     const int64_t b1 = b0 + Q8_WIDE_TILE;
-    __m512i acc[12][2];
+    __m512i acc[8][2];
     for (int i = 0; i < R; i++) {
         acc[i][0] = q8_columns_start(a, r0 + i, b0, lanes[0], first);
         acc[i][1] = q8_columns_start(a, r0 + i, b1, lanes[1], first);
