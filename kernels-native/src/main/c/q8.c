@@ -48,6 +48,9 @@
 #define Q8_MAX_TILE 8
 /* Batch columns of one tile of the AVX-512 column kernel: one zmm of int32 sums. */
 #define Q8_WIDE_TILE 16
+/* Batch columns whose scales one pass over X finds: eight tiles of the AVX-512 column kernels, and
+ * all of one block of Linear's tokens. A multiple of two tiles of every column kernel. */
+#define Q8_GROUP_COLUMNS 128
 /* Largest register block of any path: rows × tokens. */
 #define Q8_MAX_R 4
 #define Q8_MAX_T 4
@@ -573,6 +576,16 @@ TK_AVX2 static void q8_tile_scales_avx2(const void *x, int64_t cols, int64_t bat
     q8_scales_of(nt, bad, max, scale, inverse, zero, count);
 }
 
+/* The scales of a group of nc columns, a tile of eight at a time. */
+TK_AVX2 static void q8_group_scales_avx2(const void *x, int64_t cols, int64_t batch, int64_t b0, int nc, float *scale,
+                                         float *inverse, int *zero, int64_t outliers[][Q8_MAX_OUTLIERS],
+                                         float outlier_x[][Q8_MAX_OUTLIERS], int *count) {
+    for (int c = 0; c < nc; c += Q8_NARROW_TILE) {
+        q8_tile_scales_avx2(x, cols, batch, b0 + c, nc - c < Q8_NARROW_TILE ? nc - c : Q8_NARROW_TILE, scale + c,
+                            inverse + c, zero + c, outliers + c, outlier_x + c, count + c);
+    }
+}
+
 /*
  * Columns [k0, k0 + len) of the tile, interleaved: byte (j, t) at (j / 4)·32 + 4t + j % 4, q + bias
  * (outliers and all-zero columns: bias), 0 past cols and in unused columns.
@@ -669,7 +682,10 @@ typedef void (*q8_column_pair_fn)(const tk_q8_args *a, int64_t r0, int nr, int64
                                   int64_t len, int64_t b0, const int nt[2], const float *const scale[2],
                                   const q8_tile_outliers *const plan[2], int first, int last);
 
-/* What a column kernel brings to the shared driver: its tile width, code offset, row block and steps. */
+/*
+ * What a column kernel brings to the shared driver: its tile width, code offset, row block and steps.
+ * `scales` finds the quantization parameters of the group of nc ≤ Q8_GROUP_COLUMNS columns from b0.
+ */
 typedef struct {
     int tile;  /* batch columns per tile: the lanes of one vector of int32 sums */
     int bias;  /* 0: s8 activations, 128: u8 */
@@ -683,67 +699,68 @@ typedef struct {
     q8_column_pair_fn pair; /* two tiles per pass over the rows, or NULL */
 } q8_column_path;
 
-/* One tile's quantization parameters: scales, all-zero columns, outliers and their merged plan. */
+/*
+ * The quantization parameters of a group of batch columns, indexed by column from the group's first:
+ * scales, all-zero columns, outliers. Scales and inverses past the group's columns stay 0, so a
+ * tile's full vector of them can be loaded.
+ */
 typedef struct {
-    int nt;
-    float scale[Q8_WIDE_TILE], inverse[Q8_WIDE_TILE];
-    int zero[Q8_WIDE_TILE], count[Q8_WIDE_TILE];
-    int64_t outliers[Q8_WIDE_TILE][Q8_MAX_OUTLIERS];
-    float outlier_x[Q8_WIDE_TILE][Q8_MAX_OUTLIERS];
-    q8_tile_outliers plan;
-} q8_column_tile;
-
-static void q8_column_tile_of(const tk_q8_args *a, const q8_column_path *path, int64_t b0, int nt, q8_column_tile *t) {
-    t->nt = nt;
-    for (int c = 0; c < Q8_WIDE_TILE; c++) {
-        t->scale[c] = 0.0f;
-        t->inverse[c] = 0.0f;
-    }
-    path->scales(a->x, a->cols, a->batch, b0, nt, t->scale, t->inverse, t->zero, t->outliers, t->outlier_x, t->count);
-    q8_plan_outliers(nt, t->outliers, t->outlier_x, t->count, &t->plan);
-}
+    float scale[Q8_GROUP_COLUMNS], inverse[Q8_GROUP_COLUMNS];
+    int zero[Q8_GROUP_COLUMNS], count[Q8_GROUP_COLUMNS];
+    int64_t outliers[Q8_GROUP_COLUMNS][Q8_MAX_OUTLIERS];
+    float outlier_x[Q8_GROUP_COLUMNS][Q8_MAX_OUTLIERS];
+} q8_column_group;
 
 /*
- * Int8 activations through a column kernel: tiles of path->tile batch columns, each quantized once
- * into the interleaved layout (K cut into chunks that fit the buffer), then every row of the range in
- * the path's row blocks, which add the outliers as they finish each row. A path with a pair kernel
- * takes two tiles per pass over the rows, so each code loaded from W feeds twice the columns. The
- * sums, and the two float multiplications that finish them, are those of q8_int8, so the result has
- * the same bits.
+ * Int8 activations through a column kernel: groups of up to Q8_GROUP_COLUMNS batch columns, whose
+ * scales one pass over X finds; then tiles of path->tile columns, each quantized once into the
+ * interleaved layout (K cut into chunks that fit the buffer), and every row of the range in the path's
+ * row blocks, which add the outliers as they finish each row. A path with a pair kernel takes two
+ * tiles per pass over the rows, so each code loaded from W feeds twice the columns. The sums, and the
+ * two float multiplications that finish them, are those of q8_int8, so the result has the same bits.
  */
 static void q8_int8_columns(const tk_q8_args *a, const q8_column_path *path) {
     const int64_t batch = a->batch, stride = q8_stride(a->cols);
     const int64_t chunk = stride < Q8_TILE_BYTES / path->tile ? stride : Q8_TILE_BYTES / path->tile;
+    const int tile = path->tile, per_pass = path->pair != NULL ? 2 : 1;
     _Alignas(64) uint8_t qbuf[2][Q8_TILE_BYTES];
-    q8_column_tile tiles[2];
-    const int per_pass = path->pair != NULL ? 2 : 1;
-    for (int64_t b0 = 0; b0 < batch; b0 += (int64_t) per_pass * path->tile) {
-        int nt[2] = {(int) (batch - b0 < path->tile ? batch - b0 : path->tile), 0};
-        const int64_t b1 = b0 + path->tile;
-        if (per_pass == 2 && b1 < batch) {
-            nt[1] = (int) (batch - b1 < path->tile ? batch - b1 : path->tile);
-        }
-        const int count = nt[1] > 0 ? 2 : 1;
-        for (int t = 0; t < count; t++) {
-            q8_column_tile_of(a, path, b0 + t * path->tile, nt[t], &tiles[t]);
-        }
-        for (int64_t k0 = 0; k0 < stride; k0 += chunk) {
-            const int64_t len = stride - k0 < chunk ? stride - k0 : chunk;
+    q8_column_group group;
+    q8_tile_outliers plans[2];
+    for (int64_t g0 = 0; g0 < batch; g0 += Q8_GROUP_COLUMNS) {
+        const int nc = (int) (batch - g0 < Q8_GROUP_COLUMNS ? batch - g0 : Q8_GROUP_COLUMNS);
+        memset(group.scale, 0, sizeof group.scale);
+        memset(group.inverse, 0, sizeof group.inverse);
+        path->scales(a->x, a->cols, batch, g0, nc, group.scale, group.inverse, group.zero, group.outliers,
+                     group.outlier_x, group.count);
+        for (int c0 = 0; c0 < nc; c0 += per_pass * tile) {
+            const int first_column[2] = {c0, c0 + tile};
+            int nt[2] = {nc - c0 < tile ? nc - c0 : tile, 0};
+            if (per_pass == 2 && first_column[1] < nc) {
+                nt[1] = nc - first_column[1] < tile ? nc - first_column[1] : tile;
+            }
+            const int count = nt[1] > 0 ? 2 : 1;
             for (int t = 0; t < count; t++) {
-                q8_column_tile *tile = &tiles[t];
-                path->quantize(a->x, a->cols, batch, b0 + t * path->tile, tile->nt, tile->inverse, tile->zero,
-                               tile->outliers, tile->count, k0, len, path->bias, qbuf[t]);
+                const int c = first_column[t];
+                q8_plan_outliers(nt[t], group.outliers + c, group.outlier_x + c, group.count + c, &plans[t]);
             }
             const uint8_t *const q[2] = {qbuf[0], qbuf[1]};
-            const float *const scale[2] = {tiles[0].scale, tiles[1].scale};
-            const q8_tile_outliers *const plan[2] = {&tiles[0].plan, &tiles[1].plan};
-            for (int64_t r0 = a->row_start; r0 < a->row_end; r0 += path->block) {
-                const int nr = (int) (a->row_end - r0 < path->block ? a->row_end - r0 : path->block);
-                if (count == 2) {
-                    path->pair(a, r0, nr, k0, q, len, b0, nt, scale, plan, k0 == 0, k0 + len == stride);
-                } else {
-                    path->rows(a, r0, nr, k0, qbuf[0], len, b0, nt[0], tiles[0].scale, &tiles[0].plan, k0 == 0,
-                               k0 + len == stride);
+            const float *const scale[2] = {group.scale + c0, count == 2 ? group.scale + first_column[1] : NULL};
+            const q8_tile_outliers *const plan[2] = {&plans[0], &plans[1]};
+            for (int64_t k0 = 0; k0 < stride; k0 += chunk) {
+                const int64_t len = stride - k0 < chunk ? stride - k0 : chunk;
+                for (int t = 0; t < count; t++) {
+                    const int c = first_column[t];
+                    path->quantize(a->x, a->cols, batch, g0 + c, nt[t], group.inverse + c, group.zero + c,
+                                   group.outliers + c, group.count + c, k0, len, path->bias, qbuf[t]);
+                }
+                for (int64_t r0 = a->row_start; r0 < a->row_end; r0 += path->block) {
+                    const int nr = (int) (a->row_end - r0 < path->block ? a->row_end - r0 : path->block);
+                    if (count == 2) {
+                        path->pair(a, r0, nr, k0, q, len, g0 + c0, nt, scale, plan, k0 == 0, k0 + len == stride);
+                    } else {
+                        path->rows(a, r0, nr, k0, qbuf[0], len, g0 + c0, nt[0], scale[0], plan[0], k0 == 0,
+                                   k0 + len == stride);
+                    }
                 }
             }
         }
@@ -836,7 +853,7 @@ void tk_q8_avx2(const tk_q8_args *a) {
     if (!a->int8_activations) {
         q8_float_avx2(a);
     } else if (a->batch >= Q8_AVX2_COLUMN_MIN_BATCH && a->cols > 0 && a->row_start < a->row_end) {
-        static const q8_column_path path = {Q8_NARROW_TILE, 0, 8, q8_tile_scales_avx2, q8_quantize_columns_avx2,
+        static const q8_column_path path = {Q8_NARROW_TILE, 0, 8, q8_group_scales_avx2, q8_quantize_columns_avx2,
                                             q8_columns8_rows_avx2, NULL};
         q8_int8_columns(a, &path);
     } else {
@@ -858,7 +875,7 @@ void tk_q8_avxvnni(const tk_q8_args *a) {
     if (!a->int8_activations) {
         q8_float_avx2(a);
     } else if (a->batch >= Q8_AVXVNNI_COLUMN_MIN_BATCH && a->cols > 0 && a->row_start < a->row_end) {
-        static const q8_column_path path = {Q8_NARROW_TILE, 128, 12, q8_tile_scales_avx2, q8_quantize_columns_avx2,
+        static const q8_column_path path = {Q8_NARROW_TILE, 128, 12, q8_group_scales_avx2, q8_quantize_columns_avx2,
                                             q8_columns8_rows_avxvnni, NULL};
         q8_int8_columns(a, &path);
     } else {
@@ -934,55 +951,81 @@ TK_AVX512_VNNI static void q8_block_avx512vnni(const int8_t *w, int64_t stride, 
 }
 
 /*
- * q8_tile_scales with the tile's columns in the lanes: each lane sums its column in index order, as
- * the scalar passes do, so the scales and the outliers are the same.
+ * q8_tile_scales for a group of T tiles of sixteen columns (nc columns in all), the columns in the
+ * lanes: each lane sums its column in index order, as the scalar passes do, so the scales and the
+ * outliers are the same. The tiles' sums are independent chains of additions, so with several tiles
+ * the pass runs at the adder's throughput instead of its latency.
  */
-TK_AVX512_VNNI static void q8_tile_scales_avx512vnni(const void *x, int64_t cols, int64_t batch, int64_t b0, int nt,
-                                                     float *scale, float *inverse, int *zero,
-                                                     int64_t outliers[][Q8_MAX_OUTLIERS],
-                                                     float outlier_x[][Q8_MAX_OUTLIERS], int *count) {
+TK_AVX512_VNNI TK_INLINE void q8_group_scales_rt(const void *x, int64_t cols, int64_t batch, int64_t b0, int nc,
+                                                 float *scale, float *inverse, int *zero,
+                                                 int64_t outliers[][Q8_MAX_OUTLIERS],
+                                                 float outlier_x[][Q8_MAX_OUTLIERS], int *count, const int T) {
     const float *xf = (const float *) x + b0;
-    const __mmask16 lanes = (__mmask16) ((1u << nt) - 1);
-    __m512 sum = _mm512_setzero_ps();
-    __mmask16 finite = lanes;
-    for (int64_t j = 0; j < cols; j++) {
-        const __m512 v = _mm512_abs_ps(_mm512_maskz_loadu_ps(lanes, xf + j * batch));
-        finite &= _mm512_cmp_ps_mask(v, _mm512_set1_ps(FLT_MAX), _CMP_LE_OQ);
-        sum = _mm512_add_ps(sum, v);
+    __mmask16 lanes[8], finite[8], open[8]; /* open: columns with fewer than Q8_MAX_OUTLIERS outliers so far */
+    __m512 sum[8];
+    for (int t = 0; t < T; t++) {
+        lanes[t] = nc - 16 * t >= 16 ? (__mmask16) 0xFFFF : (__mmask16) ((1u << (nc - 16 * t)) - 1);
+        finite[t] = lanes[t];
+        open[t] = lanes[t];
+        sum[t] = _mm512_setzero_ps();
     }
-    float sums[Q8_WIDE_TILE], threshold[Q8_WIDE_TILE] = {0}, max[Q8_WIDE_TILE];
-    int bad[Q8_WIDE_TILE];
-    _mm512_storeu_ps(sums, sum);
-    for (int t = 0; t < nt; t++) {
-        threshold[t] = Q8_OUTLIER_FACTOR * (sums[t] / (float) cols);
-        bad[t] = !(finite >> t & 1);
-        count[t] = 0;
-    }
-    const __m512 limit = _mm512_loadu_ps(threshold);
-    __m512 largest = _mm512_setzero_ps();
-    __mmask16 open = lanes; /* columns with fewer than Q8_MAX_OUTLIERS outliers so far */
     for (int64_t j = 0; j < cols; j++) {
-        const __m512 value = _mm512_maskz_loadu_ps(lanes, xf + j * batch);
-        const __m512 v = _mm512_abs_ps(value);
-        const __mmask16 out = _mm512_mask_cmp_ps_mask(open, v, limit, _CMP_GT_OQ);
-        if (out) {
-            float values[Q8_WIDE_TILE];
-            _mm512_storeu_ps(values, value);
-            for (int t = 0; t < nt; t++) {
-                if (out >> t & 1) {
-                    outlier_x[t][count[t]] = values[t];
-                    outliers[t][count[t]++] = j;
-                    if (count[t] == Q8_MAX_OUTLIERS) {
-                        open &= (__mmask16) ~(1u << t);
+        for (int t = 0; t < T; t++) {
+            const __m512 v = _mm512_abs_ps(_mm512_maskz_loadu_ps(lanes[t], xf + j * batch + 16 * t));
+            finite[t] &= _mm512_cmp_ps_mask(v, _mm512_set1_ps(FLT_MAX), _CMP_LE_OQ);
+            sum[t] = _mm512_add_ps(sum[t], v);
+        }
+    }
+    float sums[Q8_GROUP_COLUMNS] = {0}, threshold[Q8_GROUP_COLUMNS] = {0}, max[Q8_GROUP_COLUMNS];
+    int bad[Q8_GROUP_COLUMNS];
+    for (int t = 0; t < T; t++) {
+        _mm512_storeu_ps(sums + 16 * t, sum[t]);
+    }
+    for (int c = 0; c < nc; c++) {
+        threshold[c] = Q8_OUTLIER_FACTOR * (sums[c] / (float) cols);
+        bad[c] = !(finite[c / 16] >> (c % 16) & 1);
+        count[c] = 0;
+    }
+    __m512 limit[8], largest[8];
+    for (int t = 0; t < T; t++) {
+        limit[t] = _mm512_loadu_ps(threshold + 16 * t);
+        largest[t] = _mm512_setzero_ps();
+    }
+    for (int64_t j = 0; j < cols; j++) {
+        for (int t = 0; t < T; t++) {
+            const __m512 value = _mm512_maskz_loadu_ps(lanes[t], xf + j * batch + 16 * t);
+            const __m512 v = _mm512_abs_ps(value);
+            const __mmask16 out = _mm512_mask_cmp_ps_mask(open[t], v, limit[t], _CMP_GT_OQ);
+            if (out) {
+                float values[16];
+                _mm512_storeu_ps(values, value);
+                for (int l = 0; l < 16; l++) {
+                    const int c = 16 * t + l;
+                    if (out >> l & 1) {
+                        outlier_x[c][count[c]] = values[l];
+                        outliers[c][count[c]++] = j;
+                        if (count[c] == Q8_MAX_OUTLIERS) {
+                            open[t] &= (__mmask16) ~(1u << l);
+                        }
                     }
                 }
             }
+            /* a NaN lane may differ from the scalar max here, but its column is bad and gets no scale */
+            largest[t] = _mm512_mask_max_ps(largest[t], (__mmask16) ~out, largest[t], v);
         }
-        /* a NaN lane may differ from the scalar max here, but its column is bad and gets no scale */
-        largest = _mm512_mask_max_ps(largest, (__mmask16) ~out, largest, v);
     }
-    _mm512_storeu_ps(max, largest);
-    q8_scales_of(nt, bad, max, scale, inverse, zero, count);
+    for (int t = 0; t < T; t++) {
+        _mm512_storeu_ps(max + 16 * t, largest[t]);
+    }
+    q8_scales_of(nc, bad, max, scale, inverse, zero, count);
+}
+
+TK_AVX512_VNNI static void q8_group_scales_avx512vnni(const void *x, int64_t cols, int64_t batch, int64_t b0, int nc,
+                                                      float *scale, float *inverse, int *zero,
+                                                      int64_t outliers[][Q8_MAX_OUTLIERS],
+                                                      float outlier_x[][Q8_MAX_OUTLIERS], int *count) {
+    TK_ROWS_UP_TO_8((nc + 15) / 16, q8_group_scales_rt, x, cols, batch, b0, nc, scale, inverse, zero, outliers,
+                    outlier_x, count)
 }
 
 /*
@@ -1166,13 +1209,179 @@ void tk_q8_avx512vnni(const tk_q8_args *a) {
     if (!a->int8_activations) {
         q8_float_avx2(a);
     } else if (a->batch >= Q8_COLUMN_MIN_BATCH && a->cols > 0 && a->row_start < a->row_end) {
-        static const q8_column_path path = {Q8_WIDE_TILE, 128, 12, q8_tile_scales_avx512vnni,
+        static const q8_column_path path = {Q8_WIDE_TILE, 128, 12, q8_group_scales_avx512vnni,
                                             q8_quantize_columns_avx512vnni, q8_columns_rows_avx512vnni,
                                             q8_columns_pair_avx512vnni};
         q8_int8_columns(a, &path);
     } else {
         q8_int8(a, q8_block_avx512vnni, 4, 4, 128);
     }
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* AMX: the column kernel's interleaved tile is AMX's B operand as it stands. */
+
+#define TK_AMX __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vnni,amx-tile,amx-int8")))
+
+/*
+ * Tiles, fixed for the whole call: C (int32 sums, 16 rows × 16 batch columns) in 0-3, A (16 rows of
+ * W, 64 codes each, read in place at W's stride) in 4-5, B (64 k of one column tile: 16 rows of four k
+ * × 16 columns, the interleaved layout) in 6-7. Every tile is 16 rows of 64 bytes.
+ */
+typedef struct {
+    uint8_t palette, start_row, reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+} q8_amx_config;
+
+TK_AMX static void q8_amx_configure(void) {
+    _Alignas(64) q8_amx_config config;
+    memset(&config, 0, sizeof config);
+    config.palette = 1;
+    for (int t = 0; t < 8; t++) {
+        config.rows[t] = 16;
+        config.colsb[t] = 64;
+    }
+    _tile_loadconfig(&config);
+}
+
+/* Rows of W one A tile covers. */
+#define Q8_AMX_ROWS 16
+
+/*
+ * The sums of RA·16 rows of W (from w, `stride` apart) against TB column tiles (q[0], q[1]) over len
+ * bytes (a multiple of 64) into c[row][16·tile + column]: tdpbsud, s8 codes against the u8
+ * activations, the exact int32 sums the VNNI kernels compute.
+ */
+TK_AMX TK_INLINE void q8_amx_block(const int8_t *w, int64_t stride, const uint8_t *const q[2], int64_t len,
+                                   int32_t c[2 * Q8_AMX_ROWS][2 * Q8_WIDE_TILE], const int RA, const int TB) {
+    _tile_zero(0);
+    if (TB == 2) {
+        _tile_zero(1);
+    }
+    if (RA == 2) {
+        _tile_zero(2);
+        if (TB == 2) {
+            _tile_zero(3);
+        }
+    }
+    for (int64_t k = 0; k < len; k += 64) {
+        _tile_loadd(4, w + k, stride);
+        _tile_loadd(6, q[0] + k * Q8_WIDE_TILE, 64);
+        _tile_dpbsud(0, 4, 6);
+        if (TB == 2) {
+            _tile_loadd(7, q[1] + k * Q8_WIDE_TILE, 64);
+            _tile_dpbsud(1, 4, 7);
+        }
+        if (RA == 2) {
+            _tile_loadd(5, w + Q8_AMX_ROWS * stride + k, stride);
+            _tile_dpbsud(2, 5, 6);
+            if (TB == 2) {
+                _tile_dpbsud(3, 5, 7);
+            }
+        }
+    }
+    const int64_t ldc = sizeof c[0];
+    _tile_stored(0, &c[0][0], ldc);
+    if (TB == 2) {
+        _tile_stored(1, &c[0][Q8_WIDE_TILE], ldc);
+    }
+    if (RA == 2) {
+        _tile_stored(2, &c[Q8_AMX_ROWS][0], ldc);
+        if (TB == 2) {
+            _tile_stored(3, &c[Q8_AMX_ROWS][Q8_WIDE_TILE], ldc);
+        }
+    }
+}
+
+/*
+ * Rows [r0, r0 + nr) of TB column tiles and one chunk in AMX blocks of 32 and 16 rows, each sum added
+ * to Y's partial sums (after the first chunk) and finished as the VNNI column kernel finishes it; the
+ * last nr % 16 rows go to that kernel.
+ */
+TK_AMX TK_INLINE void q8_amx_rows(const tk_q8_args *a, int64_t r0, int nr, int64_t k0, const uint8_t *const q[2],
+                                  int64_t len, int64_t b0, const int nt[2], const float *const scale[2],
+                                  const q8_tile_outliers *const plan[2], int first, int last, const int TB) {
+    const int64_t stride = q8_stride(a->cols);
+    __mmask16 lanes[2];
+    __m512 scales[2];
+    for (int t = 0; t < TB; t++) {
+        lanes[t] = (__mmask16) ((1u << nt[t]) - 1);
+        scales[t] = _mm512_loadu_ps(scale[t]);
+    }
+    _Alignas(64) int32_t c[2 * Q8_AMX_ROWS][2 * Q8_WIDE_TILE];
+    int i = 0;
+    while (nr - i >= Q8_AMX_ROWS) {
+        const int8_t *w = (const int8_t *) a->codes + (r0 + i) * stride + k0;
+        const int n = nr - i >= 2 * Q8_AMX_ROWS ? 2 * Q8_AMX_ROWS : Q8_AMX_ROWS;
+        if (n == 2 * Q8_AMX_ROWS) {
+            q8_amx_block(w, stride, q, len, c, 2, TB);
+        } else {
+            q8_amx_block(w, stride, q, len, c, 1, TB);
+        }
+        for (int row = 0; row < n; row++) {
+            for (int t = 0; t < TB; t++) {
+                const int64_t bt = b0 + t * Q8_WIDE_TILE;
+                const __m512i sums = _mm512_load_si512((const void *) &c[row][t * Q8_WIDE_TILE]);
+                const __m512i acc = _mm512_add_epi32(q8_columns_start(a, r0 + i + row, bt, lanes[t], first), sums);
+                q8_columns_finish(a, r0 + i + row, acc, bt, lanes[t], scales[t], plan[t], last);
+            }
+        }
+        i += n;
+    }
+    if (i < nr) {
+        if (TB == 2) {
+            q8_columns_pair_avx512vnni(a, r0 + i, nr - i, k0, q, len, b0, nt, scale, plan, first, last);
+        } else {
+            for (; i < nr; i += 12) {
+                q8_columns_rows_avx512vnni(a, r0 + i, nr - i < 12 ? nr - i : 12, k0, q[0], len, b0, nt[0], scale[0],
+                                           plan[0], first, last);
+            }
+        }
+    }
+}
+
+TK_AMX static void q8_columns_rows_amx(const tk_q8_args *a, int64_t r0, int nr, int64_t k0, const uint8_t *q,
+                                       int64_t len, int64_t b0, int nt, const float *scale,
+                                       const q8_tile_outliers *plan, int first, int last) {
+    const uint8_t *const qs[2] = {q, NULL};
+    const int nts[2] = {nt, 0};
+    const float *const scales[2] = {scale, NULL};
+    const q8_tile_outliers *const plans[2] = {plan, NULL};
+    q8_amx_rows(a, r0, nr, k0, qs, len, b0, nts, scales, plans, first, last, 1);
+}
+
+TK_AMX static void q8_columns_pair_amx(const tk_q8_args *a, int64_t r0, int nr, int64_t k0, const uint8_t *const q[2],
+                                       int64_t len, int64_t b0, const int nt[2], const float *const scale[2],
+                                       const q8_tile_outliers *const plan[2], int first, int last) {
+    q8_amx_rows(a, r0, nr, k0, q, len, b0, nt, scale, plan, first, last, 2);
+}
+
+/* Rows per call of the AMX row functions: blocks of 32 rows (2 × 2 C tiles with two column tiles). */
+#define Q8_AMX_BLOCK 64
+
+/*
+ * Below the VNNI column kernel's batch the VNNI row kernels run instead. At 2 and 4 columns AMX was
+ * as fast on MiniLM's shapes (both bound by reading W from L3) but slower at 4096 x 4096, whose
+ * sixteen-row tile loads span sixteen pages; from 7 columns on it was faster everywhere (Intel Xeon
+ * with AMX, tersor_kernels_test --q8-bench).
+ */
+#define Q8_AMX_MIN_BATCH Q8_COLUMN_MIN_BATCH
+
+/*
+ * The tile configuration is loaded once per call and the tiles released at its end, so a thread
+ * that returns to Java carries no AMX state (a context switch then saves none of its 8 KiB).
+ */
+TK_AMX void tk_q8_amx(const tk_q8_args *a) {
+    if (!a->int8_activations || a->batch < Q8_AMX_MIN_BATCH || a->cols <= 0 || a->row_start >= a->row_end) {
+        tk_q8_avx512vnni(a);
+        return;
+    }
+    static const q8_column_path path = {Q8_WIDE_TILE, 128, Q8_AMX_BLOCK, q8_group_scales_avx512vnni,
+                                        q8_quantize_columns_avx512vnni, q8_columns_rows_amx, q8_columns_pair_amx};
+    q8_amx_configure();
+    q8_int8_columns(a, &path);
+    _tile_release();
 }
 
 #endif

@@ -1532,9 +1532,17 @@ static void q8_cases(long random_cases) {
     q8_run(5, 2100, 64);
     q8_run(3, 300, 65);
     q8_run(4, 5000, 49);
+    /* AMX: blocks of 32 and 16 rows with the rest on the VNNI kernel, one or two column tiles, K in
+       chunks, more than one group of 128 batch columns */
+    q8_run(50, 384, 11);
+    q8_run(64, 2100, 40);
+    q8_run(48, 4097, 33);
+    q8_run(33, 64, 130);
+    q8_run(70, 300, 257);
+    q8_run(16, 128, 2);
     for (long n = 0; n < random_cases; n++) {
         misalign = uniform(0, 1);
-        q8_run((int32_t) uniform(1, 40), (int32_t) uniform(1, 2000), (int32_t) uniform(1, 40));
+        q8_run((int32_t) uniform(1, 80), (int32_t) uniform(1, 2000), (int32_t) uniform(1, 40));
     }
 }
 
@@ -1547,7 +1555,7 @@ static double seconds(void) {
 /* Indicative speed of the int8 q8 kernel on every supported path: GMAC/s, best of a few runs. */
 static void q8_bench(void) {
     static const int32_t SHAPES[][2] = {{384, 1536}, {4096, 4096}};
-    static const int32_t BATCH[] = {1, 11};
+    static const int32_t BATCH[] = {1, 2, 4, 11, 128};
     for (size_t s = 0; s < 2; s++) {
         const int32_t rows = SHAPES[s][0], cols = SHAPES[s][1];
         const int64_t stride = (cols + 63) / 64 * 64;
@@ -1561,7 +1569,7 @@ static void q8_bench(void) {
             scale[r] = 0.01f;
             sum[r] = 0;
         }
-        for (size_t bi = 0; bi < 2; bi++) {
+        for (size_t bi = 0; bi < sizeof BATCH / sizeof BATCH[0]; bi++) {
             const int32_t batch = BATCH[bi];
             float *x = scratch(4 * (size_t) cols * (size_t) batch);
             float *y = scratch(4 * (size_t) rows * (size_t) batch);
