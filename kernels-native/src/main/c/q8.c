@@ -641,6 +641,12 @@ typedef struct {
     int n;
     uint32_t any; /* columns with at least one outlier */
     int64_t channel[Q8_WIDE_TILE * Q8_MAX_OUTLIERS];
+    /*
+     * Where a gather finds each channel's code in a row: the int32 at byte `word` (channel − 3, or 0
+     * for the first three channels, so it never reads past the channel nor before the row) holds it
+     * in its top byte once shifted left by `shift` bits.
+     */
+    int32_t word[Q8_WIDE_TILE * Q8_MAX_OUTLIERS], shift[Q8_WIDE_TILE * Q8_MAX_OUTLIERS];
     _Alignas(64) float x[Q8_WIDE_TILE * Q8_MAX_OUTLIERS][Q8_WIDE_TILE];
 } q8_tile_outliers;
 
@@ -661,6 +667,8 @@ static void q8_plan_outliers(int nt, int64_t outliers[][Q8_MAX_OUTLIERS], float 
         }
         const int u = plan->n++;
         plan->channel[u] = lowest;
+        plan->word[u] = (int32_t) (lowest >= 3 ? lowest - 3 : 0);
+        plan->shift[u] = (int32_t) (24 - 8 * (lowest - plan->word[u]));
         for (int t = 0; t < Q8_WIDE_TILE; t++) {
             plan->x[u][t] = 0.0f;
             if (t < nt && next[t] < count[t] && outliers[t][next[t]] == lowest) {
@@ -1109,30 +1117,60 @@ TK_AVX512_VNNI TK_INLINE void q8_columns_block2_rt(const int8_t *w, int64_t stri
     }
 }
 
-/* Row r's sums for the tile at b0 (its lanes, scales and outliers): kept in Y, or finished into Y (see q8_columns8_store). */
-TK_AVX512_VNNI TK_INLINE void q8_columns_finish(const tk_q8_args *a, int64_t r, __m512i acc, int64_t b0,
+/*
+ * Rows [r, r + R) of the tile at b0 from their sums acc[0 .. R) (R ≤ 12): kept in Y, or finished into
+ * Y as q8_output finishes them (see q8_columns8_store). The rows' outlier terms are summed side by
+ * side, channel by channel, so R chains of float additions overlap instead of running one after
+ * another (a tile of real activations has about 18 outlier channels); each row's chain is the same
+ * sequence of roundings as q8_output's, so the bits are too.
+ */
+TK_AVX512_VNNI TK_INLINE void q8_columns_finish(const tk_q8_args *a, int64_t r, const __m512i *acc, int64_t b0,
                                                 __mmask16 lanes, __m512 scale, const q8_tile_outliers *plan,
-                                                int last) {
+                                                int last, const int R) {
     const int64_t stride = q8_stride(a->cols);
-    void *out = (char *) a->y + 4 * (r * a->batch + b0);
+    char *out = (char *) a->y + 4 * (r * a->batch + b0);
+    const int64_t out_stride = 4 * a->batch;
     if (!last) { /* the earlier chunks' sums wait in Y's slots */
-        _mm512_mask_storeu_epi32(out, lanes, acc);
+        for (int i = 0; i < R; i++) {
+            _mm512_mask_storeu_epi32(out + i * out_stride, lanes, acc[i]);
+        }
         return;
     }
-    const __m512i exact = _mm512_sub_epi32(acc, _mm512_set1_epi32(128 * tk_i32(a->row_sum, r)));
-    const __m512 row_scale = _mm512_set1_ps(tk_f32(a->row_scale, r));
-    __m512 y = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(exact), row_scale), scale);
-    if (plan->n > 0) {
-        const int8_t *row = (const int8_t *) a->codes + r * stride;
-        __m512 sum = _mm512_setzero_ps();
-        for (int u = 0; u < plan->n; u++) {
-            const __m512 code = _mm512_set1_ps((float) row[plan->channel[u]]);
-            const __m512 product = _mm512_mul_ps(code, _mm512_load_ps(plan->x[u]));
-            sum = _mm512_add_ps(sum, product);
-        }
-        y = _mm512_mask_add_ps(y, (__mmask16) plan->any, y, _mm512_mul_ps(row_scale, sum));
+    __m512 sum[12];
+    for (int i = 0; i < R; i++) {
+        sum[i] = _mm512_setzero_ps();
     }
-    _mm512_mask_storeu_ps(out, lanes, y);
+    if (plan->n > 0) {
+        /* the rows' codes at the plan's channels as floats, sixteen channels a gather */
+        _Alignas(64) float code[12][Q8_WIDE_TILE * Q8_MAX_OUTLIERS];
+        const int8_t *row = (const int8_t *) a->codes + r * stride;
+        for (int u = 0; u < plan->n; u += 16) {
+            const __mmask16 some = plan->n - u >= 16 ? (__mmask16) 0xFFFF : (__mmask16) ((1u << (plan->n - u)) - 1);
+            const __m512i word = _mm512_maskz_loadu_epi32(some, plan->word + u);
+            const __m512i shift = _mm512_maskz_loadu_epi32(some, plan->shift + u);
+            for (int i = 0; i < R; i++) {
+                const __m512i held = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), some, word,
+                                                                 (const void *) (row + i * stride), 1);
+                const __m512i codes = _mm512_srai_epi32(_mm512_sllv_epi32(held, shift), 24);
+                _mm512_store_ps(&code[i][u], _mm512_cvtepi32_ps(codes));
+            }
+        }
+        for (int u = 0; u < plan->n; u++) {
+            const __m512 x = _mm512_load_ps(plan->x[u]);
+            for (int i = 0; i < R; i++) {
+                sum[i] = _mm512_add_ps(sum[i], _mm512_mul_ps(_mm512_set1_ps(code[i][u]), x));
+            }
+        }
+    }
+    for (int i = 0; i < R; i++) {
+        const __m512i exact = _mm512_sub_epi32(acc[i], _mm512_set1_epi32(128 * tk_i32(a->row_sum, r + i)));
+        const __m512 row_scale = _mm512_set1_ps(tk_f32(a->row_scale, r + i));
+        __m512 y = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(exact), row_scale), scale);
+        if (plan->n > 0) {
+            y = _mm512_mask_add_ps(y, (__mmask16) plan->any, y, _mm512_mul_ps(row_scale, sum[i]));
+        }
+        _mm512_mask_storeu_ps(out + i * out_stride, lanes, y);
+    }
 }
 
 /* Row r's partial sums for the tile at b0: zero at the first chunk, else what the earlier chunks left in Y. */
@@ -1151,9 +1189,7 @@ TK_AVX512_VNNI TK_INLINE void q8_columns_rows_rt(const tk_q8_args *a, int64_t r0
         acc[i] = q8_columns_start(a, r0 + i, b0, lanes, first);
     }
     q8_columns_block_rt((const int8_t *) a->codes + r0 * stride + k0, stride, q, len, acc, R);
-    for (int i = 0; i < R; i++) {
-        q8_columns_finish(a, r0 + i, acc[i], b0, lanes, scale, plan, last);
-    }
+    q8_columns_finish(a, r0, acc, b0, lanes, scale, plan, last, R);
 }
 
 TK_AVX512_VNNI static void q8_columns_rows_avx512vnni(const tk_q8_args *a, int64_t r0, int nr, int64_t k0,
@@ -1185,10 +1221,13 @@ TK_AVX512_VNNI TK_INLINE void q8_columns_pair_rt(const tk_q8_args *a, int64_t r0
         acc[i][1] = q8_columns_start(a, r0 + i, b1, lanes[1], first);
     }
     q8_columns_block2_rt((const int8_t *) a->codes + r0 * stride + k0, stride, q[0], q[1], len, acc, R);
+    __m512i tile0[8], tile1[8];
     for (int i = 0; i < R; i++) {
-        q8_columns_finish(a, r0 + i, acc[i][0], b0, lanes[0], scale[0], plan[0], last);
-        q8_columns_finish(a, r0 + i, acc[i][1], b1, lanes[1], scale[1], plan[1], last);
+        tile0[i] = acc[i][0];
+        tile1[i] = acc[i][1];
     }
+    q8_columns_finish(a, r0, tile0, b0, lanes[0], scale[0], plan[0], last, R);
+    q8_columns_finish(a, r0, tile1, b1, lanes[1], scale[1], plan[1], last, R);
 }
 
 TK_AVX512_VNNI static void q8_columns_pair_avx512vnni(const tk_q8_args *a, int64_t r0, int nr, int64_t k0,
@@ -1245,8 +1284,9 @@ TK_AMX static void q8_amx_configure(void) {
     _tile_loadconfig(&config);
 }
 
-/* Rows of W one A tile covers. */
+/* Rows of W one A tile covers, and rows finished together (their outlier chains side by side). */
 #define Q8_AMX_ROWS 16
+#define Q8_AMX_FINISH_ROWS 8
 
 /*
  * The sums of RA·16 rows of W (from w, `stride` apart) against TB column tiles (q[0], q[1]) over len
@@ -1319,12 +1359,16 @@ TK_AMX TK_INLINE void q8_amx_rows(const tk_q8_args *a, int64_t r0, int nr, int64
         } else {
             q8_amx_block(w, stride, q, len, c, 1, TB);
         }
-        for (int row = 0; row < n; row++) {
-            for (int t = 0; t < TB; t++) {
-                const int64_t bt = b0 + t * Q8_WIDE_TILE;
-                const __m512i sums = _mm512_load_si512((const void *) &c[row][t * Q8_WIDE_TILE]);
-                const __m512i acc = _mm512_add_epi32(q8_columns_start(a, r0 + i + row, bt, lanes[t], first), sums);
-                q8_columns_finish(a, r0 + i + row, acc, bt, lanes[t], scales[t], plan[t], last);
+        for (int t = 0; t < TB; t++) {
+            const int64_t bt = b0 + t * Q8_WIDE_TILE;
+            for (int row = 0; row < n; row += Q8_AMX_FINISH_ROWS) {
+                __m512i acc[Q8_AMX_FINISH_ROWS];
+                for (int j = 0; j < Q8_AMX_FINISH_ROWS; j++) {
+                    const int64_t rj = r0 + i + row + j;
+                    const __m512i sums = _mm512_load_si512((const void *) &c[row + j][t * Q8_WIDE_TILE]);
+                    acc[j] = _mm512_add_epi32(q8_columns_start(a, rj, bt, lanes[t], first), sums);
+                }
+                q8_columns_finish(a, r0 + i + row, acc, bt, lanes[t], scales[t], plan[t], last, Q8_AMX_FINISH_ROWS);
             }
         }
         i += n;
