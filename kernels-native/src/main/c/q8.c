@@ -1007,14 +1007,12 @@ TK_AVX512_VNNI TK_INLINE void q8_group_scales_rt(const void *x, int64_t cols, in
             if (out) {
                 float values[16];
                 _mm512_storeu_ps(values, value);
-                for (int l = 0; l < 16; l++) {
-                    const int c = 16 * t + l;
-                    if (out >> l & 1) {
-                        outlier_x[c][count[c]] = values[l];
-                        outliers[c][count[c]++] = j;
-                        if (count[c] == Q8_MAX_OUTLIERS) {
-                            open[t] &= (__mmask16) ~(1u << l);
-                        }
+                for (unsigned bits = out; bits != 0; bits &= bits - 1) { /* the outlying lanes only */
+                    const int l = __builtin_ctz(bits), c = 16 * t + l;
+                    outlier_x[c][count[c]] = values[l];
+                    outliers[c][count[c]++] = j;
+                    if (count[c] == Q8_MAX_OUTLIERS) {
+                        open[t] &= (__mmask16) ~(1u << l);
                     }
                 }
             }

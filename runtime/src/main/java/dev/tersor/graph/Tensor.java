@@ -51,6 +51,25 @@ public final class Tensor {
         return new Tensor(type, shape, copy);
     }
 
+    /**
+     * A copy of {@code data} on the Java heap, for the outputs of a pass, which only their caller reads.
+     * A fresh native block for each pass's outputs cost page faults on every call, because the C
+     * allocator gives freed blocks back to the OS (about 4 % of a 128-token MiniLM pass); the heap
+     * recycles its memory. No kernel reads these tensors: a model copies its inputs into its own working
+     * memory, so the kernels still see native segments only (see {@link #heap}).
+     */
+    public static Tensor resultOf(ElementType type, int[] shape, MemorySegment data) {
+        long bytes = (long) Shapes.size(shape) * type.bytes();
+        if (data.byteSize() != bytes) {
+            throw new InvalidModelException("tensor " + type.onnxName() + Arrays.toString(shape) + " needs "
+                    + bytes + " bytes, got " + data.byteSize());
+        }
+        // long[] for eight-byte alignment, which every element type's layout accepts
+        MemorySegment copy = MemorySegment.ofArray(new long[Math.toIntExact(Math.ceilDiv(bytes, 8))]).asSlice(0, bytes);
+        MemorySegment.copy(data, 0, copy, 0, bytes);
+        return new Tensor(type, shape, copy);
+    }
+
     public static Tensor of(float[] values, int... shape) {
         requireCount(values.length, shape);
         MemorySegment data = heap(ElementType.F32, values.length);
@@ -90,8 +109,9 @@ public final class Tensor {
 
     /**
      * Zero-filled memory for {@code count} elements, off-heap and freed by the garbage collector. Tensors
-     * never use heap segments: kernels that see one kind of segment only stay fully compiled, while a mix
-     * of heap and native segments at the same Vector API load makes it megamorphic and many times slower.
+     * that kernels may read (constants, inputs) never use heap segments: kernels that see one kind of
+     * segment only stay fully compiled, while a mix of heap and native segments at the same Vector API
+     * load makes it megamorphic and many times slower. Only {@link #resultOf} uses the heap.
      */
     static MemorySegment heap(ElementType type, long count) {
         long bytes = count * type.bytes();

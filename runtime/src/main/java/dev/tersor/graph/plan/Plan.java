@@ -329,7 +329,7 @@ public final class Plan {
         for (int i = 0; i < outputSlots.length; i++) {
             Slot slot = slots.get(outputSlots[i]);
             result.put(outputNames.get(i), slot.constant() != null ? slot.constant()
-                    : Tensor.copyOf(slot.type().type(), slot.type().shape(), context.slot(outputSlots[i])));
+                    : Tensor.resultOf(slot.type().type(), slot.type().shape(), context.slot(outputSlots[i])));
         }
         return result;
     }
