@@ -107,6 +107,32 @@ class MiniLmTest {
         }
     }
 
+    /**
+     * From two blocks of tokens a thread on, threads take whole blocks of every Linear layer instead of
+     * splitting each block's rows (five sentences of 100 tokens: four blocks of up to 128): the same bits.
+     */
+    @Test
+    void twoThreadsOnWholeBlocksGiveTheBitsOfOne() throws Exception {
+        int sentences = 5;
+        int tokens = 100;
+        long[] ids = new long[sentences * tokens];
+        long[] mask = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = i % tokens == 0 ? 101 : i % tokens == tokens - 1 ? 102 : 1000 + 53L * i % 20000;
+            mask[i] = i % tokens < tokens - 7 * (i / tokens) ? 1 : 0; // shorter sentences padded
+        }
+        Map<String, Tensor> inputs = Map.of("input_ids", Tensor.ofLongs(ids, sentences, tokens),
+                "attention_mask", Tensor.ofLongs(mask, sentences, tokens),
+                "token_type_ids", Tensor.ofLongs(new long[ids.length], sentences, tokens));
+        try (Model parallel = Model.importOnnx(TestModels.miniLm(), ImportOptions.defaults(),
+                Execution.defaults().withThreads(2))) {
+            float[] one = model.run(inputs).get("last_hidden_state").toFloatArray();
+            float[] two = parallel.run(inputs).get("last_hidden_state").toFloatArray();
+            // the index of the first differing element, not a listing of 192,000 (slow to format)
+            assertThat(java.util.Arrays.mismatch(two, one)).as("first element whose bits differ").isEqualTo(-1);
+        }
+    }
+
     @Test
     void everySelfAttentionIsOneFusedNode() {
         List<String> ops = model.graph().nodes().stream().map(dev.tersor.graph.Node::op).toList();
