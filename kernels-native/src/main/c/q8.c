@@ -1399,7 +1399,7 @@ TK_AMX static void q8_columns_pair_amx(const tk_q8_args *a, int64_t r0, int nr, 
     q8_amx_rows(a, r0, nr, k0, q, len, b0, nt, scale, plan, first, last, 2);
 }
 
-/* Rows per call of the AMX row functions: blocks of 32 rows (2 × 2 C tiles with two column tiles). */
+/* Rows per call of the AMX row functions, which take them 32 at a time (2 × 2 C tiles with two column tiles). */
 #define Q8_AMX_BLOCK 64
 
 /*
