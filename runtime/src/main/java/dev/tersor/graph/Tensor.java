@@ -42,13 +42,7 @@ public final class Tensor {
 
     /** A copy of {@code data}. */
     public static Tensor copyOf(ElementType type, int[] shape, MemorySegment data) {
-        MemorySegment copy = heap(type, Shapes.size(shape));
-        if (data.byteSize() != copy.byteSize()) {
-            throw new InvalidModelException("tensor " + type.onnxName() + Arrays.toString(shape) + " needs "
-                    + copy.byteSize() + " bytes, got " + data.byteSize());
-        }
-        MemorySegment.copy(data, 0, copy, 0, copy.byteSize());
-        return new Tensor(type, shape, copy);
+        return copied(type, shape, data, heap(type, Shapes.size(shape)));
     }
 
     /**
@@ -60,13 +54,17 @@ public final class Tensor {
      */
     public static Tensor resultOf(ElementType type, int[] shape, MemorySegment data) {
         long bytes = (long) Shapes.size(shape) * type.bytes();
-        if (data.byteSize() != bytes) {
-            throw new InvalidModelException("tensor " + type.onnxName() + Arrays.toString(shape) + " needs "
-                    + bytes + " bytes, got " + data.byteSize());
-        }
         // long[] for eight-byte alignment, which every element type's layout accepts
-        MemorySegment copy = MemorySegment.ofArray(new long[Math.toIntExact(Math.ceilDiv(bytes, 8))]).asSlice(0, bytes);
-        MemorySegment.copy(data, 0, copy, 0, bytes);
+        return copied(type, shape, data, MemorySegment.ofArray(new long[Math.toIntExact(Math.ceilDiv(bytes, 8))]).asSlice(0, bytes));
+    }
+
+    /** A tensor over {@code copy}, sized for the shape, after copying {@code data} into it if the sizes agree. */
+    private static Tensor copied(ElementType type, int[] shape, MemorySegment data, MemorySegment copy) {
+        if (data.byteSize() != copy.byteSize()) {
+            throw new InvalidModelException("tensor " + type.onnxName() + Arrays.toString(shape) + " needs "
+                    + copy.byteSize() + " bytes, got " + data.byteSize());
+        }
+        MemorySegment.copy(data, 0, copy, 0, copy.byteSize());
         return new Tensor(type, shape, copy);
     }
 
