@@ -422,8 +422,9 @@ final class MathOps {
             // instead of splitting every block's rows: a block's per-call work (transposes, and the int8
             // activation quantization a q8 product repeats for each row range) is then done once.
             int parts = parallelism.threads() > 1 && blocks >= 2 * parallelism.threads() ? parallelism.threads() : 1;
-            Execution inBlock = parts > 1 ? execution.withThreads(1) : execution;
-            Parallelism blockThreads = parts > 1 ? Parallelism.single() : parallelism;
+            BlockProduct product = parts > 1
+                    ? new BlockProduct(w, bias, kernels, Parallelism.single(), execution.withThreads(1), block, batch, in, outF, inT, outT, xBytes)
+                    : new BlockProduct(w, bias, kernels, parallelism, execution, block, batch, in, outF, inT, outT, xBytes);
             long partScratch = xBytes + yBytes;
             // parts ranges of blocks, balanced by tokens; range u uses scratch slot u
             int[] bounds = parts > 1 ? Parallelism.balance(blocks, parts, b -> b * block) : null;
@@ -438,54 +439,54 @@ final class MathOps {
                     return;
                 }
                 if (parts == 1) {
-                    multiplyBlocks(w, bias, kernels, blockThreads, inBlock, xs, ys, scratch, 0, blocks, block, batch, in, outF,
-                            inT, outT, xBytes);
+                    product.run(xs, ys, scratch, 0, blocks);
                     return;
                 }
                 parallelism.forEachRange(bounds.length - 1, u -> bounds[(int) u], (start, end) -> {
                     for (int u = start; u < end; u++) {
-                        multiplyBlocks(w, bias, kernels, blockThreads, inBlock, xs, ys,
-                                scratch.asSlice(u * partScratch, partScratch), bounds[u], bounds[u + 1], block, batch, in,
-                                outF, inT, outT, xBytes);
+                        product.run(xs, ys, scratch.asSlice(u * partScratch, partScratch), bounds[u], bounds[u + 1]);
                     }
                 });
             };
-            return Binding.of(ValueType.of(ElementType.F32, outShape), kernel, parts * (xBytes + yBytes));
+            return Binding.of(ValueType.of(ElementType.F32, outShape), kernel, parts * partScratch);
         }
 
         /**
-         * Blocks {@code [firstBlock, endBlock)} of {@code block} tokens: each block's x transposed to
-         * feature-major in {@code scratch} (unless the graph keeps it so), multiplied, transposed back
-         * and the bias added.
+         * The product of a bound layer over blocks of {@code block} tokens, on {@code parallelism} and
+         * {@code execution}'s threads: each block's x transposed to feature-major in the scratch (unless
+         * the graph keeps it so), multiplied, transposed back and the bias added.
          */
-        private static void multiplyBlocks(WeightMatrix w, MemorySegment bias, TensorKernels kernels, Parallelism parallelism,
-                                           Execution execution, MemorySegment xs, MemorySegment ys, MemorySegment scratch,
-                                           int firstBlock, int endBlock, int block, int batch, int in, int outF,
-                                           boolean inT, boolean outT, long xBytes) {
-            for (int b = firstBlock; b < endBlock; b++) {
-                int first = b * block;
-                int n = Math.min(block, batch - first);
-                // A block of tokens is rows [first, first + n) of x and y, or the n-column feature-major block at the same offset.
-                MemorySegment xBlock = xs.asSlice(4L * first * in, 4L * n * in);
-                MemorySegment yBlock = ys.asSlice(4L * first * outF, 4L * n * outF);
-                MemorySegment xt = xBlock;
-                if (!inT) {
-                    xt = scratch.asSlice(0, 4L * in * n);
-                    transpose(kernels, parallelism, xBlock, xt, n, in);
-                }
-                MemorySegment yt = outT ? yBlock : scratch.asSlice(xBytes, 4L * outF * n);
-                w.multiply(xt, yt, n, execution);
-                if (!outT) {
-                    transpose(kernels, parallelism, yt, yBlock, outF, n);
-                }
-                if (bias == null) {
-                    continue;
-                }
-                if (outT) {
-                    kernels.addToRows(yBlock, 0, outF, n, bias, 0);
-                } else {
-                    for (int r = 0; r < n; r++) {
-                        kernels.binary(Binary.ADD, yBlock, (long) r * outF, false, bias, 0, false, yBlock, (long) r * outF, outF);
+        private record BlockProduct(WeightMatrix w, MemorySegment bias, TensorKernels kernels, Parallelism parallelism,
+                                    Execution execution, int block, int batch, int in, int outF, boolean inT, boolean outT,
+                                    long xBytes) {
+
+            /** Blocks {@code [firstBlock, endBlock)} of x into y, with {@code scratch} for the transposes. */
+            void run(MemorySegment xs, MemorySegment ys, MemorySegment scratch, int firstBlock, int endBlock) {
+                for (int b = firstBlock; b < endBlock; b++) {
+                    int first = b * block;
+                    int n = Math.min(block, batch - first);
+                    // A block of tokens is rows [first, first + n) of x and y, or the n-column feature-major block at the same offset.
+                    MemorySegment xBlock = xs.asSlice(4L * first * in, 4L * n * in);
+                    MemorySegment yBlock = ys.asSlice(4L * first * outF, 4L * n * outF);
+                    MemorySegment xt = xBlock;
+                    if (!inT) {
+                        xt = scratch.asSlice(0, 4L * in * n);
+                        transpose(kernels, parallelism, xBlock, xt, n, in);
+                    }
+                    MemorySegment yt = outT ? yBlock : scratch.asSlice(xBytes, 4L * outF * n);
+                    w.multiply(xt, yt, n, execution);
+                    if (!outT) {
+                        transpose(kernels, parallelism, yt, yBlock, outF, n);
+                    }
+                    if (bias == null) {
+                        continue;
+                    }
+                    if (outT) {
+                        kernels.addToRows(yBlock, 0, outF, n, bias, 0);
+                    } else {
+                        for (int r = 0; r < n; r++) {
+                            kernels.binary(Binary.ADD, yBlock, (long) r * outF, false, bias, 0, false, yBlock, (long) r * outF, outF);
+                        }
                     }
                 }
             }
