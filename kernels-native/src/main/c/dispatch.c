@@ -3,8 +3,6 @@
  * The path is chosen once when the library loads; every kernel call then costs one atomic load and
  * one indirect call.
  */
-/* syscall() for the AMX permission request, which C11 alone does not declare. */
-#define _GNU_SOURCE
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +11,6 @@
 
 #ifdef TK_X86
 #include <cpuid.h>
-#ifdef __linux__
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
 #endif
 #ifdef TK_NEON_PATH
 #include <sys/auxv.h>
@@ -73,27 +67,6 @@ static int has_avx512_vnni(void) {
     unsigned a, b, c, d;
     return has_avx512() && cpuid7(0, &a, &b, &c, &d) && (c >> 11 & 1);
 }
-
-/*
- * AMX tiles with int8 products (leaf 7 subleaf 0 EDX bits 24 and 25) on top of AVX-512 VNNI (the AMX
- * kernel quantizes and finishes with it), tile state in XCR0 (bits 17 and 18), and Linux's
- * permission for this process to use that state: since Linux 5.16 the first tile instruction of a
- * process that did not request it (ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA) faults. The request is
- * idempotent and process-wide; a kernel that refuses it leaves the VNNI path.
- */
-static int has_amx(void) {
-    unsigned a, b, c, d;
-    if (!has_avx512_vnni() || !cpuid7(0, &a, &b, &c, &d) || !(d >> 24 & 1) || !(d >> 25 & 1)
-        || !os_saves(0x600E6)) {
-        return 0;
-    }
-#ifdef __linux__
-    const long arch_req_xcomp_perm = 0x1023, xfeature_xtiledata = 18;
-    return syscall(SYS_arch_prctl, arch_req_xcomp_perm, xfeature_xtiledata) == 0;
-#else
-    return 0;
-#endif
-}
 #endif
 
 #ifdef TK_NEON_PATH
@@ -120,8 +93,6 @@ static const tk_path PATHS[] = {
     {.name = "avx-vnni", .supported = has_avx_vnni, TK_FORMATS(PATH_KERNEL, avx2).q8 = tk_q8_avxvnni},
     {.name = "avx512-vnni", .supported = has_avx512_vnni,
      TK_FORMATS(PATH_KERNEL, avx2).dense = tk_dense_avx512, .q8 = tk_q8_avx512vnni},
-    {.name = "amx", .supported = has_amx,
-     TK_FORMATS(PATH_KERNEL, avx2).dense = tk_dense_avx512, .q8 = tk_q8_amx},
 #endif
 #ifdef TK_NEON_PATH
     /* Advanced SIMD is part of every AArch64 CPU that runs Linux. */
@@ -192,7 +163,7 @@ const char *tersor_isa(void) {
 const char *tersor_isa_paths(void) {
     static const char names[] = "portable"
 #ifdef TK_X86
-                                " avx2 avx512 avx-vnni avx512-vnni amx"
+                                " avx2 avx512 avx-vnni avx512-vnni"
 #endif
 #ifdef TK_NEON_PATH
                                 " neon neon-dotprod"

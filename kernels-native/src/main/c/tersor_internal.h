@@ -103,7 +103,7 @@ typedef struct {
     int32_t row_start, row_end;
 } tk_bitpack_args;
 
-/* 8-bit integer rows (layout in dev.tersor.kernels.arrays.Q8Arrays): codes padded to a stride of 64. */
+/* 8-bit integer rows (layout in dev.tersor.kernels.arrays.Q8Arrays): codes in panels of sixteen rows. */
 typedef struct {
     int32_t rows, cols, batch;
     const void *codes;
@@ -213,13 +213,12 @@ TK_FORMATS(TK_PROTOTYPE, neon)
 /*
  * Paths that add an instruction set only a few kernels use: every other field of their rows is the
  * AVX2 (or NEON) kernel. "avx512" has its own dense kernel; the integer-dot-product paths add their
- * q8 kernel ("avx512-vnni" on top of "avx512", "amx" on top of "avx512-vnni").
+ * q8 kernel ("avx512-vnni" on top of "avx512").
  */
 #ifdef TK_X86
 void tk_dense_avx512(const tk_dense_args *a); /* "avx512": zmm FMA tiles */
 void tk_q8_avxvnni(const tk_q8_args *a);      /* "avx-vnni": VEX vpdpbusd ymm */
 void tk_q8_avx512vnni(const tk_q8_args *a);   /* "avx512-vnni": vpdpbusd zmm */
-void tk_q8_amx(const tk_q8_args *a);          /* "amx": tdpbsud tiles */
 #endif
 #ifdef TK_NEON_PATH
 void tk_q8_neondot(const tk_q8_args *a);     /* "neon-dotprod": SDOT */

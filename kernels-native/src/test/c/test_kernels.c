@@ -1298,6 +1298,16 @@ static void dispatch_checks(void) {
 /* ---------------------------------------------------------------------------------------------- */
 /* q8: 8-bit integer rows, int8 (bit-exact) and float activations. */
 
+/* Bytes of the codes, in whole panels of sixteen rows, and where code (r, j) lies among them. */
+static int64_t q8_code_bytes(int32_t rows, int32_t cols) {
+    return (int64_t) (rows + 15) / 16 * 16 * ((cols + 63) / 64 * 64);
+}
+
+static int64_t q8_at(int32_t cols, int32_t r, int32_t j) {
+    const int64_t stride = (cols + 63) / 64 * 64;
+    return (int64_t) (r / 16) * 16 * stride + (int64_t) (j / 4) * 64 + (r % 16) * 4 + j % 4;
+}
+
 /*
  * TokenQuantizer, written the obvious way: fabsf, isfinite, rintf (half to even in the default mode);
  * the first 8 entries beyond 6 times the mean magnitude are outliers, quantized to 0, left out of
@@ -1348,7 +1358,7 @@ static float q8_ref_quantize(const float *x, int32_t cols, int32_t batch, int32_
 
 typedef struct {
     int32_t rows, cols, batch, row_start, row_end;
-    int8_t *codes;      /* what the kernel reads: rows·stride, zero padded */
+    int8_t *codes;      /* what the kernel reads: panels of sixteen rows, zero padded */
     float *scale;
     int32_t *sum;
     float *x;           /* the test's copy */
@@ -1377,19 +1387,19 @@ static q8_case q8_make(int32_t rows, int32_t cols, int32_t batch) {
     c.rows = rows;
     c.cols = cols;
     c.batch = batch;
-    const int64_t stride = (cols + 63) / 64 * 64;
-    c.codes = scratch((size_t) (rows * stride));
+    const int64_t code_bytes = q8_code_bytes(rows, cols);
+    c.codes = scratch((size_t) code_bytes);
     c.scale = scratch(4 * (size_t) rows);
     c.sum = scratch(4 * (size_t) rows);
     c.x = scratch(4 * (size_t) cols * (size_t) batch + 4);
-    memset(c.codes, 0, (size_t) (rows * stride));
+    memset(c.codes, 0, (size_t) code_bytes);
     for (int32_t r = 0; r < rows; r++) {
         const int kind = (int) uniform(0, 5); /* 0: extremes only, 1: small, else uniform */
         int32_t sum = 0;
         for (int32_t j = 0; j < cols; j++) {
             const int8_t v = kind == 0 ? (uniform(0, 1) ? -128 : 127) : kind == 1 ? (int8_t) uniform(-3, 3)
                                                                                   : (int8_t) uniform(-128, 127);
-            c.codes[r * stride + j] = v;
+            c.codes[q8_at(cols, r, j)] = v;
             sum += v;
         }
         c.sum[r] = sum;
@@ -1403,7 +1413,7 @@ static q8_case q8_make(int32_t rows, int32_t cols, int32_t batch) {
             c.x[(int64_t) j * batch + b] = q8_activation(kind, j, cols, magnitude, phase);
         }
     }
-    c.codes_in = input_copy(c.codes, (size_t) (rows * stride));
+    c.codes_in = input_copy(c.codes, (size_t) code_bytes);
     c.scale_in = input_copy(c.scale, 4 * (size_t) rows);
     c.sum_in = input_copy(c.sum, 4 * (size_t) rows);
     c.x_in = input_copy(c.x, 4 * (size_t) cols * (size_t) batch);
@@ -1425,7 +1435,6 @@ static void *q8_output_buffer(const q8_case *c) {
 }
 
 static void q8_check(const q8_case *c, int int8, const char *path, const void *y, const void *portable) {
-    const int64_t stride = (c->cols + 63) / 64 * 64;
     int8_t *q = scratch((size_t) c->cols + 1);
     for (int32_t b = 0; b < c->batch; b++) {
         int32_t outliers[8];
@@ -1442,14 +1451,14 @@ static void q8_check(const q8_case *c, int int8, const char *path, const void *y
             if (int8) {
                 int64_t acc = 0;
                 for (int32_t j = 0; j < c->cols; j++) {
-                    acc += (int64_t) c->codes[r * stride + j] * q[j];
+                    acc += (int64_t) c->codes[q8_at(c->cols, r, j)] * q[j];
                 }
                 const float p = (float) (int32_t) acc * c->scale[r];
                 float want = p * qs;
                 if (count > 0) {
                     float sum = 0.0f;
                     for (int o = 0; o < count; o++) {
-                        const float product = (float) c->codes[r * stride + outliers[o]]
+                        const float product = (float) c->codes[q8_at(c->cols, r, outliers[o])]
                                               * c->x[(int64_t) outliers[o] * c->batch + b];
                         sum += product;
                     }
@@ -1465,7 +1474,7 @@ static void q8_check(const q8_case *c, int int8, const char *path, const void *y
             } else {
                 double sum = 0, terms = 0;
                 for (int32_t j = 0; j < c->cols; j++) {
-                    const double t = (double) c->codes[r * stride + j] * c->x[(int64_t) j * c->batch + b];
+                    const double t = (double) c->codes[q8_at(c->cols, r, j)] * c->x[(int64_t) j * c->batch + b];
                     sum += t;
                     terms += fabs(t);
                 }
@@ -1532,7 +1541,7 @@ static void q8_cases(long random_cases) {
     q8_run(5, 2100, 64);
     q8_run(3, 300, 65);
     q8_run(4, 5000, 49);
-    /* AMX: blocks of 32 and 16 rows with the rest on the VNNI kernel, one or two column tiles, K in
+    /* several panels, a part panel at either end of the row range, one or more column tiles, K in
        chunks, more than one group of 128 batch columns */
     q8_run(50, 384, 11);
     q8_run(64, 2100, 40);
@@ -1558,11 +1567,11 @@ static void q8_bench(void) {
     static const int32_t BATCH[] = {1, 2, 4, 11, 128};
     for (size_t s = 0; s < 2; s++) {
         const int32_t rows = SHAPES[s][0], cols = SHAPES[s][1];
-        const int64_t stride = (cols + 63) / 64 * 64;
-        int8_t *codes = scratch((size_t) (rows * stride));
+        const int64_t code_bytes = q8_code_bytes(rows, cols);
+        int8_t *codes = scratch((size_t) code_bytes);
         float *scale = scratch(4 * (size_t) rows);
         int32_t *sum = scratch(4 * (size_t) rows);
-        for (int64_t i = 0; i < rows * stride; i++) {
+        for (int64_t i = 0; i < code_bytes; i++) {
             codes[i] = (int8_t) uniform(-128, 127);
         }
         for (int32_t r = 0; r < rows; r++) {

@@ -28,8 +28,11 @@
 extern "C" {
 #endif
 
-/* Bumped whenever a declaration below changes; the Java bindings refuse a library that differs. */
-#define TERSOR_KERNELS_ABI_VERSION 3
+/*
+ * Bumped whenever a declaration or an array layout below changes; the Java bindings refuse a library
+ * that differs.
+ */
+#define TERSOR_KERNELS_ABI_VERSION 4
 
 /* The library is built with hidden visibility; only what this header declares is exported. */
 #if defined(__GNUC__)
@@ -145,9 +148,11 @@ TERSOR_API void tersor_bitpack_matmul(int32_t rows, int32_t cols, int32_t batch,
                                       int32_t row_start, int32_t row_end);
 
 /*
- * 8-bit integer rows: codes s8[rows·stride], stride = cols rounded up to a multiple of 64, each row
- * zero-padded; row_scale f32[rows]; row_sum i32[rows], Σ_j codes of the row; cols <= 65536. Layout
- * and semantics of dev.tersor.kernels.arrays.Q8Arrays and dev.tersor.kernels.q8.Q8ScalarKernel.
+ * 8-bit integer rows: codes s8 in panels of sixteen rows, code (r, j) at byte (r / 16)·16·stride +
+ * (j / 4)·64 + (r % 16)·4 + j % 4 with stride = cols rounded up to a multiple of 64, each row
+ * zero-padded and the last panel padded with zero rows (ceil(rows / 16)·16·stride bytes); row_scale
+ * f32[rows]; row_sum i32[rows], Σ_j codes of the row; cols <= 65536. Layout and semantics of
+ * dev.tersor.kernels.arrays.Q8Arrays and dev.tersor.kernels.q8.Q8ScalarKernel.
  * int8_activations == 0: each output is row_scale[r]·Σ_j code_rj·x_j, summed in float.
  * int8_activations != 0: each batch column b is first quantized as TokenQuantizer does (m = max |x_j|;
  * q_j = clamp(rint(x_j·(127/m)), −127, 127), scale_b = m/127, in float32; scale 0 and q = 0 when

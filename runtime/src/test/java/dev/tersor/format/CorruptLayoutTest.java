@@ -3,6 +3,7 @@ package dev.tersor.format;
 import dev.tersor.kernels.KernelUnavailableException;
 import dev.tersor.kernels.Kernels;
 import dev.tersor.kernels.Parallelism;
+import dev.tersor.kernels.arrays.Q8Arrays;
 import dev.tersor.kernels.arrays.WeightArrays;
 import org.junit.jupiter.api.Test;
 
@@ -148,11 +149,16 @@ class CorruptLayoutTest {
     @Test
     void q8() {
         check("q8", List.of(
-                new Corruption("codes one short", l -> replace(l, "codes", a -> slice(a, 0, a.length() - 1)), "codes"),
-                new Corruption("a non-zero padding code", l -> replace(l, "codes", a -> withByte(a, 2L * 320 + COLS + 5, 1)),
-                        "padding"),
-                new Corruption("a code changed under its row sum", l -> replace(l, "codes", a -> withByte(a, 7,
-                        a.data().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 7) + 1)), "rowSum[0]"),
+                new Corruption("codes one short", l -> replace(l, "codePanels", a -> slice(a, 0, a.length() - 1)),
+                        "codePanels"),
+                new Corruption("a non-zero padding code", l -> replace(l, "codePanels",
+                        a -> withByte(a, Q8Arrays.codeOffset(320, 2, COLS + 5), 1)), "padding"),
+                new Corruption("a non-zero code in a padding row", l -> replace(l, "codePanels",
+                        a -> withByte(a, Q8Arrays.codeOffset(320, ROWS + 3, 9), 1)), "row " + (ROWS + 3)),
+                new Corruption("a code changed under its row sum", l -> replace(l, "codePanels", a -> withByte(a,
+                        Q8Arrays.codeOffset(320, 0, 7),
+                        a.data().get(java.lang.foreign.ValueLayout.JAVA_BYTE, Q8Arrays.codeOffset(320, 0, 7)) + 1)),
+                        "rowSum[0]"),
                 new Corruption("a NaN row scale", l -> replace(l, "rowScale", a -> withFloat(a, 3, Float.NaN)), "rowScale[3]"),
                 new Corruption("rowSum one short", l -> replace(l, "rowSum", a -> slice(a, 0, a.length() - 1)), "rowSum"),
                 new Corruption("an activation mode of 2", l -> new Layout(l.format(), l.rows(), l.cols(),

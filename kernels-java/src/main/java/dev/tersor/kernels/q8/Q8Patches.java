@@ -4,7 +4,6 @@ import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.arrays.Q8Arrays;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * The float passes after the integer product. Outliers (int8 activations): {@code y_rb += rowScale[r]
@@ -84,12 +83,10 @@ public final class Q8Patches {
         if (distinct == 0) {
             return;
         }
-        long stride = w.stride();
         int[] codes = new int[distinct];
         for (int r = rowStart; r < rowEnd; r++) {
-            long base = r * stride;
             for (int u = 0; u < distinct; u++) {
-                codes[u] = w.codes().get(ValueLayout.JAVA_BYTE, base + union[u]);
+                codes[u] = w.code(r, union[u]);
             }
             float rowScale = w.rowScale().getAtIndex(Layouts.F32, r);
             for (int b = 0; b < batch; b++) {

@@ -4,7 +4,6 @@ import dev.tersor.kernels.Layouts;
 import dev.tersor.kernels.arrays.Q8Arrays;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * Scalar reference for 8-bit integer rows ({@link Q8Arrays}).
@@ -32,13 +31,11 @@ public final class Q8ScalarKernel {
     private static void matMulFloat(Q8Arrays w, int batch, MemorySegment x, MemorySegment y, int rowStart,
                                     int rowEnd) {
         int cols = w.cols();
-        long stride = w.stride();
         float[] acc = new float[batch];
         for (int r = rowStart; r < rowEnd; r++) {
             java.util.Arrays.fill(acc, 0f);
-            long base = r * stride;
             for (int j = 0; j < cols; j++) {
-                int code = w.codes().get(ValueLayout.JAVA_BYTE, base + j);
+                int code = w.code(r, j);
                 long xRow = (long) j * batch;
                 for (int b = 0; b < batch; b++) {
                     acc[b] += code * x.getAtIndex(Layouts.F32, xRow + b);
@@ -54,15 +51,13 @@ public final class Q8ScalarKernel {
     private static void matMulInt8(Q8Arrays w, int batch, MemorySegment x, MemorySegment y, int rowStart,
                                    int rowEnd) {
         int cols = w.cols();
-        long stride = w.stride();
         byte[] q = new byte[cols];
         for (int b = 0; b < batch; b++) {
             float columnScale = TokenQuantizer.quantize(x, cols, batch, b, q);
             for (int r = rowStart; r < rowEnd; r++) {
-                long base = r * stride;
                 int acc = 0;
                 for (int j = 0; j < cols; j++) {
-                    acc += w.codes().get(ValueLayout.JAVA_BYTE, base + j) * q[j];
+                    acc += w.code(r, j) * q[j];
                 }
                 y.setAtIndex(Layouts.F32, (long) r * batch + b,
                         (float) acc * w.rowScale().getAtIndex(Layouts.F32, r) * columnScale);

@@ -14,27 +14,31 @@ import static dev.tersor.kernels.VectorSupport.I;
 import static dev.tersor.kernels.VectorSupport.L;
 
 /**
- * Vector API kernel for 8-bit integer rows. The Vector API has no widening byte dot product, so codes
- * widen to int lanes in registers and meet the activations in int multiplies and adds: the same exact
- * integer sums as the scalar reference, hence the same bits, at roughly float speed. Each row's codes
- * are widened once per block of up to four batch columns. Rows are padded to
- * {@link Q8Arrays#ROW_ALIGNMENT} bytes, a multiple of every lane count, so no loop has a tail.
+ * Vector API kernel for 8-bit integer rows, rows in the lanes as the panels lay them out
+ * ({@link Q8Arrays}): one load of a panel's group holds four codes of each of {@link #L} rows, one per
+ * byte of an int lane; shifting each byte to the top and back sign-extends one column of codes, which
+ * meets one broadcast activation per token. Each lane sums its own row in column order, so no lane
+ * sum is reduced, and the integer sums are those of the scalar reference (hence the same bits); with
+ * float activations the products and additions are the reference's too, in its order.
  */
 public final class Q8VectorKernel {
 
+    /** Tokens sharing each group of codes loaded. */
     private static final int BLOCK = 4;
 
     private Q8VectorKernel() {
     }
 
     public static void matMul(Q8Arrays w, int batch, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        if (!VectorSupport.widensBytes() || !w.int8Activations() && batch != 1) {
-            // float activations with a batch: the reference's column-order sums are what the bound assumes
+        if (L > Q8Arrays.PANEL_ROWS || !w.int8Activations() && batch != 1) {
+            // float activations with a batch: the scalar reference's column loop already runs per row
             Q8ScalarKernel.matMul(w, batch, x, y, rowStart, rowEnd);
             return;
         }
         if (!w.int8Activations()) {
-            floatVector(w, x, y, rowStart, rowEnd);
+            float[] input = new float[w.stride()];
+            MemorySegment.copy(x, Layouts.F32, 0, input, 0, w.cols());
+            forEachPart(rowStart, rowEnd, (r0, offset) -> floatPart(w, input, y, r0, offset, rowStart, rowEnd));
         } else {
             int[][] columns = new int[Math.min(BLOCK, batch)][w.stride()];
             float[] scales = new float[BLOCK];
@@ -47,69 +51,94 @@ public final class Q8VectorKernel {
                         columns[t][j] = q[j];
                     }
                 }
-                int8Block(w, batch, b0, width, columns, scales, y, rowStart, rowEnd);
+                int first = b0;
+                forEachPart(rowStart, rowEnd, (r0, offset) ->
+                        int8Part(w, batch, first, width, columns, scales, y, r0, offset, rowStart, rowEnd));
             }
         }
         Q8Patches.apply(w, batch, x, y, rowStart, rowEnd);
     }
 
-    private static void int8Block(Q8Arrays w, int batch, int b0, int width, int[][] columns, float[] scales,
-                                  MemorySegment y, int rowStart, int rowEnd) {
-        int stride = w.stride();
+    /** A run of {@link #L} rows from {@code r0}, whose codes start at byte {@code offset} of each group. */
+    private interface Part {
+        void run(int r0, int offset);
+    }
+
+    /** Calls {@code part} for each run of {@link #L} rows of a panel that holds rows of the range. */
+    private static void forEachPart(int rowStart, int rowEnd, Part part) {
+        for (int r0 = rowStart - rowStart % L; r0 < rowEnd; r0 += L) {
+            part.run(r0, r0 % Q8Arrays.PANEL_ROWS * Q8Arrays.GROUP_COLUMNS);
+        }
+    }
+
+    /** Column {@code u} of a group's codes: byte u of each int lane, sign-extended. */
+    private static IntVector column(IntVector group, int u) {
+        return group.lanewise(VectorOperators.LSHL, 24 - 8 * u).lanewise(VectorOperators.ASHR, 24);
+    }
+
+    private static long panelStart(Q8Arrays w, int r0) {
+        return (long) (r0 / Q8Arrays.PANEL_ROWS) * Q8Arrays.PANEL_ROWS * w.stride();
+    }
+
+    private static void int8Part(Q8Arrays w, int batch, int b0, int width, int[][] columns, float[] scales,
+                                 MemorySegment y, int r0, int offset, int rowStart, int rowEnd) {
         int[] c0 = columns[0];
         int[] c1 = columns[Math.min(1, width - 1)];
         int[] c2 = columns[Math.min(2, width - 1)];
         int[] c3 = columns[Math.min(3, width - 1)];
-        for (int r = rowStart; r < rowEnd; r++) {
-            long base = (long) r * stride;
-            IntVector a0 = IntVector.zero(I);
-            IntVector a1 = IntVector.zero(I);
-            IntVector a2 = IntVector.zero(I);
-            IntVector a3 = IntVector.zero(I);
-            for (int j = 0; j < stride; j += L) {
-                IntVector codes = VectorSupport.bytesAsInts(w.codes(), base + j);
-                a0 = a0.add(codes.mul(IntVector.fromArray(I, c0, j)));
+        IntVector a0 = IntVector.zero(I);
+        IntVector a1 = IntVector.zero(I);
+        IntVector a2 = IntVector.zero(I);
+        IntVector a3 = IntVector.zero(I);
+        long base = panelStart(w, r0) + offset;
+        for (int k = 0; k < w.stride(); k += Q8Arrays.GROUP_COLUMNS, base += Q8Arrays.GROUP_BYTES) {
+            IntVector group = IntVector.fromMemorySegment(I, w.codes(), base, VectorSupport.LE);
+            for (int u = 0; u < Q8Arrays.GROUP_COLUMNS; u++) {
+                IntVector codes = column(group, u);
+                a0 = a0.add(codes.mul(c0[k + u]));
                 if (width > 1) {
-                    a1 = a1.add(codes.mul(IntVector.fromArray(I, c1, j)));
+                    a1 = a1.add(codes.mul(c1[k + u]));
                     if (width > 2) {
-                        a2 = a2.add(codes.mul(IntVector.fromArray(I, c2, j)));
+                        a2 = a2.add(codes.mul(c2[k + u]));
                         if (width > 3) {
-                            a3 = a3.add(codes.mul(IntVector.fromArray(I, c3, j)));
+                            a3 = a3.add(codes.mul(c3[k + u]));
                         }
                     }
                 }
             }
-            float rowScale = w.rowScale().getAtIndex(Layouts.F32, r);
-            long out = (long) r * batch + b0;
-            // integer lane sums are exact in any order
-            y.setAtIndex(Layouts.F32, out, (float) a0.reduceLanes(VectorOperators.ADD) * rowScale * scales[0]);
-            if (width > 1) {
-                y.setAtIndex(Layouts.F32, out + 1, (float) a1.reduceLanes(VectorOperators.ADD) * rowScale * scales[1]);
-                if (width > 2) {
-                    y.setAtIndex(Layouts.F32, out + 2, (float) a2.reduceLanes(VectorOperators.ADD) * rowScale * scales[2]);
-                    if (width > 3) {
-                        y.setAtIndex(Layouts.F32, out + 3, (float) a3.reduceLanes(VectorOperators.ADD) * rowScale * scales[3]);
-                    }
+        }
+        IntVector[] sums = {a0, a1, a2, a3};
+        int[] lanes = new int[L];
+        for (int t = 0; t < width; t++) {
+            sums[t].intoArray(lanes, 0);
+            for (int i = 0; i < L; i++) {
+                int r = r0 + i;
+                if (r >= rowStart && r < rowEnd) {
+                    float rowScale = w.rowScale().getAtIndex(Layouts.F32, r);
+                    y.setAtIndex(Layouts.F32, (long) r * batch + b0 + t, (float) lanes[i] * rowScale * scales[t]);
                 }
             }
         }
     }
 
-    /** Float activations, batch one: codes widen to floats and meet x in FMAs. */
-    private static void floatVector(Q8Arrays w, MemorySegment x, MemorySegment y, int rowStart, int rowEnd) {
-        int cols = w.cols();
-        int stride = w.stride();
-        float[] input = new float[stride];
-        MemorySegment.copy(x, Layouts.F32, 0, input, 0, cols);
-        for (int r = rowStart; r < rowEnd; r++) {
-            long base = (long) r * stride;
-            FloatVector acc = FloatVector.zero(F);
-            for (int j = 0; j < stride; j += L) {
-                FloatVector codes = (FloatVector) VectorSupport.bytesAsInts(w.codes(), base + j)
-                        .convertShape(VectorOperators.I2F, F, 0);
-                acc = codes.fma(FloatVector.fromArray(F, input, j), acc);
+    /** Float activations, batch one: each lane's row summed in column order, product then sum. */
+    private static void floatPart(Q8Arrays w, float[] input, MemorySegment y, int r0, int offset, int rowStart,
+                                  int rowEnd) {
+        FloatVector acc = FloatVector.zero(F);
+        long base = panelStart(w, r0) + offset;
+        for (int k = 0; k < w.stride(); k += Q8Arrays.GROUP_COLUMNS, base += Q8Arrays.GROUP_BYTES) {
+            IntVector group = IntVector.fromMemorySegment(I, w.codes(), base, VectorSupport.LE);
+            for (int u = 0; u < Q8Arrays.GROUP_COLUMNS; u++) {
+                FloatVector codes = (FloatVector) column(group, u).convertShape(VectorOperators.I2F, F, 0);
+                acc = acc.add(codes.mul(input[k + u]));
             }
-            y.setAtIndex(Layouts.F32, r, VectorSupport.sumLanes(acc) * w.rowScale().getAtIndex(Layouts.F32, r));
+        }
+        float[] lanes = acc.toArray();
+        for (int i = 0; i < L; i++) {
+            int r = r0 + i;
+            if (r >= rowStart && r < rowEnd) {
+                y.setAtIndex(Layouts.F32, r, lanes[i] * w.rowScale().getAtIndex(Layouts.F32, r));
+            }
         }
     }
 }

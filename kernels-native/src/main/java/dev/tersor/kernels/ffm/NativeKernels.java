@@ -34,7 +34,7 @@ public final class NativeKernels extends Kernels {
 
     /**
      * System property capping the native instruction-set path: {@code portable}, {@code avx2},
-     * {@code avx512}, {@code avx-vnni}, {@code avx512-vnni}, {@code amx}, {@code neon}, {@code neon-dotprod} (see
+     * {@code avx512}, {@code avx-vnni}, {@code avx512-vnni}, {@code neon}, {@code neon-dotprod} (see
      * {@link #isaPaths()}).
      */
     public static final String ISA_PROPERTY = "tersor.native.isa";
@@ -100,9 +100,9 @@ public final class NativeKernels extends Kernels {
     }
 
     /**
-     * The C path in use: {@code portable}; {@code avx2}, {@code avx512}, {@code avx-vnni}, {@code avx512-vnni} or
-     * {@code amx} on x86-64; {@code neon} or {@code neon-dotprod} on aarch64. The dot-product paths (and AMX)
-     * differ from {@code avx2}, {@code avx512} and {@code neon} only in the q8 kernel.
+     * The C path in use: {@code portable}; {@code avx2}, {@code avx512}, {@code avx-vnni} or {@code avx512-vnni}
+     * on x86-64; {@code neon} or {@code neon-dotprod} on aarch64. The dot-product paths differ from
+     * {@code avx2}, {@code avx512} and {@code neon} only in the q8 kernel.
      */
     @Override
     public String isa() {

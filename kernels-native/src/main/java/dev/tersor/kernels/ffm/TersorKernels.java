@@ -23,7 +23,7 @@ import static dev.tersor.kernels.ffm.Downcalls.rethrow;
 public final class TersorKernels {
 
     /** The header's {@code TERSOR_KERNELS_ABI_VERSION}; a library reporting another one is refused. */
-    public static final int TERSOR_KERNELS_ABI_VERSION = 3;
+    public static final int TERSOR_KERNELS_ABI_VERSION = 4;
 
     static final ValueLayout.OfInt C_INT = ValueLayout.JAVA_INT;
     static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;

@@ -57,14 +57,14 @@ class NativeQ8Test {
 
         static Case random(SplittableRandom random, int rows, int cols, int batch) {
             int stride = Q8Arrays.stride(cols);
-            byte[] codes = new byte[rows * stride];
+            byte[] codes = new byte[(int) Q8Arrays.codeBytes(rows, cols)];
             float[] scale = new float[rows];
             int[] sum = new int[rows];
             for (int r = 0; r < rows; r++) {
                 int kind = random.nextInt(4);
                 for (int j = 0; j < cols; j++) {
                     byte v = (byte) (kind == 0 ? (random.nextBoolean() ? -128 : 127) : random.nextInt(-128, 128));
-                    codes[r * stride + j] = v;
+                    codes[(int) Q8Arrays.codeOffset(stride, r, j)] = v;
                     sum[r] += v;
                 }
                 scale[r] = (float) ((random.nextDouble() + 0.01) * (random.nextBoolean() ? 1e-3 : -2));
@@ -207,7 +207,7 @@ class NativeQ8Test {
         int stride = Q8Arrays.stride(c.cols());
         double terms = 0;
         for (int j = 0; j < c.cols(); j++) {
-            terms += Math.abs((double) c.codes()[r * stride + j] * c.x()[j * c.batch() + b]);
+            terms += Math.abs((double) c.codes()[(int) Q8Arrays.codeOffset(stride, r, j)] * c.x()[j * c.batch() + b]);
         }
         double bound = 2 * (c.cols() + 8) * 0x1.0p-23 * terms * Math.abs(c.scale()[r]) + 1e-30;
         return Math.abs((double) got - want) <= bound;

@@ -34,7 +34,7 @@ final class Q8Encoder {
         int stride = Q8Arrays.stride(cols);
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment codes = OffHeap.bytes(arena, (long) rowCount * stride);
+            MemorySegment codes = OffHeap.bytes(arena, Q8Arrays.codeBytes(rowCount, cols));
             MemorySegment rowScale = OffHeap.floats(arena, rowCount);
             MemorySegment rowSum = OffHeap.bytes(arena, 4L * rowCount);
             int[] rowCodes = new int[cols];
@@ -51,7 +51,6 @@ final class Q8Encoder {
                 }
                 rowScale.setAtIndex(Layouts.F32, r, scale);
                 patchStart[r] = patches;
-                long base = (long) r * stride;
                 int sum = 0;
                 for (int c = 0; c < cols; c++) {
                     int code = rowCodes[c];
@@ -69,7 +68,7 @@ final class Q8Encoder {
                         patchDelta[patches] = code - clamped;
                         patches++;
                     }
-                    codes.set(ValueLayout.JAVA_BYTE, base + c, (byte) clamped);
+                    codes.set(ValueLayout.JAVA_BYTE, Q8Arrays.codeOffset(stride, r, c), (byte) clamped);
                     sum += clamped;
                 }
                 rowSum.setAtIndex(Layouts.I32, r, sum);

@@ -18,6 +18,7 @@ import dev.tersor.kernels.arrays.Q8Arrays;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -27,7 +28,8 @@ import java.util.Map;
  * quantizer produces (an integer number of steps per row) fit it, whatever format stores them, and
  * integer dot-product instructions multiply it at int8 speed (lowbit-kernels.md §4).
  *
- * <p>Arrays: {@code codes} i8[rows·stride], each row zero-padded to {@link Q8Arrays#stride};
+ * <p>Arrays: {@code codePanels} i8[{@link Q8Arrays#codeBytes}], the codes in panels of sixteen rows,
+ * each row zero-padded to {@link Q8Arrays#stride} and the last panel with zero rows;
  * {@code rowScale} f32[rows]; {@code rowSum} i32[rows], each row's code sum (the integer kernels'
  * offset correction; validated against the codes); and the patches of values beyond 127 steps, at
  * most one entry in 64 ({@code patchPtr[rows+1]}, {@code patchCol} ascending within a row,
@@ -40,6 +42,13 @@ public final class Q8Matrix extends AbstractWeightMatrix {
     public static final String NAME = "q8";
 
     static final String INT8_ACTIVATIONS = "int8Activations";
+
+    /**
+     * The array of codes, in panels ({@link Q8Arrays}). Named for its layout: a file written before
+     * panels, whose {@code codes} were plain rows, is refused as missing this array instead of read
+     * in the wrong order.
+     */
+    static final String CODES = "codePanels";
 
     /** Loading for speed runs products on int8 activations. */
     private static final Map<String, Long> FOR_SPEED = Map.of(INT8_ACTIVATIONS, 1L);
@@ -131,8 +140,8 @@ public final class Q8Matrix extends AbstractWeightMatrix {
     }
 
     /**
-     * A matrix over an untrusted layout. Checks: {@code codes} i8 of exactly {@code rows·stride}
-     * bytes with zero padding; {@code rowScale} f32, finite; {@code rowSum} i32, equal to each row's
+     * A matrix over an untrusted layout. Checks: {@code codePanels} i8 of exactly
+     * {@link Q8Arrays#codeBytes} bytes with zero padding; {@code rowScale} f32, finite; {@code rowSum} i32, equal to each row's
      * code sum; patches at most one entry in 64, {@code patchPtr} splitting them into rows,
      * {@code patchCol} ascending below {@code cols}, each delta extending a code clamped to −128 or
      * 127 within ±32767; parameter {@code int8Activations} 0 or 1; at most {@link Q8Arrays#MAX_COLS}
@@ -150,44 +159,31 @@ public final class Q8Matrix extends AbstractWeightMatrix {
             throw new InvalidLayoutException(NAME + ": " + INT8_ACTIVATIONS + " is " + mode + ", not 0 or 1");
         }
         int stride = Q8Arrays.stride(cols);
-        LayoutArray codesArray = layout.array("codes");
+        LayoutArray codesArray = layout.array(CODES);
         if (codesArray.type() != ElementType.I8) {
-            throw new InvalidLayoutException(NAME + ": codes has type " + codesArray.type() + ", expected I8");
+            throw new InvalidLayoutException(NAME + ": " + CODES + " has type " + codesArray.type() + ", expected I8");
         }
-        long expected = (long) rows * stride;
+        long expected = Q8Arrays.codeBytes(rows, cols);
         if (codesArray.byteSize() != expected) {
-            throw new InvalidLayoutException(NAME + ": codes holds " + codesArray.byteSize() + " bytes, " + rows
-                    + " rows of stride " + stride + " need " + expected);
+            throw new InvalidLayoutException(NAME + ": " + CODES + " holds " + codesArray.byteSize() + " bytes, "
+                    + Q8Arrays.panels(rows) + " panels of " + Q8Arrays.PANEL_ROWS + " rows of stride " + stride
+                    + " need " + expected);
         }
         MemorySegment codes = codesArray.data();
         MemorySegment rowScale = layout.f32("rowScale", rows);
+        for (int r = 0; r < rows; r++) {
+            float scale = rowScale.getAtIndex(Layouts.F32, r);
+            if (!(Math.abs(scale) <= Float.MAX_VALUE)) {
+                throw new InvalidLayoutException(NAME + ": rowScale[" + r + "] = " + scale + " is not finite");
+            }
+        }
         LayoutArray sumArray = layout.array("rowSum");
         if (sumArray.type() != ElementType.I32) {
             throw new InvalidLayoutException(NAME + ": rowSum has type " + sumArray.type() + ", expected I32");
         }
         layout.requireLength("rowSum", sumArray, rows);
         MemorySegment rowSum = sumArray.data();
-        for (int r = 0; r < rows; r++) {
-            float scale = rowScale.getAtIndex(Layouts.F32, r);
-            if (!(Math.abs(scale) <= Float.MAX_VALUE)) {
-                throw new InvalidLayoutException(NAME + ": rowScale[" + r + "] = " + scale + " is not finite");
-            }
-            long base = (long) r * stride;
-            int sum = 0;
-            for (int c = 0; c < cols; c++) {
-                sum += codes.get(ValueLayout.JAVA_BYTE, base + c);
-            }
-            for (int c = cols; c < stride; c++) {
-                if (codes.get(ValueLayout.JAVA_BYTE, base + c) != 0) {
-                    throw new InvalidLayoutException(NAME + ": row " + r + " has a non-zero padding code at column " + c);
-                }
-            }
-            int stored = rowSum.getAtIndex(Layouts.I32, r);
-            if (stored != sum) {
-                throw new InvalidLayoutException(NAME + ": rowSum[" + r + "] = " + stored + ", but the row's codes sum to "
-                        + sum);
-            }
-        }
+        checkCodes(codes, rows, cols, rowSum);
         LayoutArray deltaArray = layout.array("patchDelta");
         if (deltaArray.type() != ElementType.I32 || deltaArray.byteSize() % 4 != 0) {
             throw new InvalidLayoutException(NAME + ": patchDelta must be whole i32 values, got " + deltaArray.byteSize()
@@ -208,7 +204,7 @@ public final class Q8Matrix extends AbstractWeightMatrix {
             int end = patchPtr.get(r + 1);
             layout.ascendingColumns("patchCol", patchCol, start, end, r);
             for (int p = start; p < end; p++) {
-                int code = codes.get(ValueLayout.JAVA_BYTE, (long) r * stride + patchCol.get(p));
+                int code = codes.get(ValueLayout.JAVA_BYTE, Q8Arrays.codeOffset(stride, r, patchCol.get(p)));
                 int delta = patchDelta.getAtIndex(Layouts.I32, p);
                 boolean clampedHigh = code == 127 && delta > 0 && delta <= RowScales.MAX_CODE - 127;
                 boolean clampedLow = code == -128 && delta < 0 && delta >= -RowScales.MAX_CODE + 128;
@@ -220,6 +216,38 @@ public final class Q8Matrix extends AbstractWeightMatrix {
         }
         return new Q8Matrix(new Q8Arrays(rows, cols, codes, rowScale, rowSum, patchPtr, patchCol, patchDelta,
                 mode == 1), owner);
+    }
+
+    /**
+     * Checks the codes in one pass in memory order: zero in the padding (columns past {@code cols},
+     * rows past {@code rows}), and each row's codes summing to its {@code rowSum}.
+     */
+    private static void checkCodes(MemorySegment codes, int rows, int cols, MemorySegment rowSum) {
+        int stride = Q8Arrays.stride(cols);
+        long panelBytes = (long) Q8Arrays.PANEL_ROWS * stride;
+        int[] sums = new int[Q8Arrays.PANEL_ROWS];
+        for (int panel = 0; panel < Q8Arrays.panels(rows); panel++) {
+            Arrays.fill(sums, 0);
+            long base = panel * panelBytes;
+            for (int offset = 0; offset < panelBytes; offset++) {
+                int code = codes.get(ValueLayout.JAVA_BYTE, base + offset);
+                int row = panel * Q8Arrays.PANEL_ROWS + offset % Q8Arrays.GROUP_BYTES / Q8Arrays.GROUP_COLUMNS;
+                int col = offset / Q8Arrays.GROUP_BYTES * Q8Arrays.GROUP_COLUMNS + offset % Q8Arrays.GROUP_COLUMNS;
+                if (code != 0 && (row >= rows || col >= cols)) {
+                    throw new InvalidLayoutException(NAME + ": row " + row + " has a non-zero padding code at column "
+                            + col);
+                }
+                sums[row % Q8Arrays.PANEL_ROWS] += code;
+            }
+            for (int i = 0; i < Q8Arrays.PANEL_ROWS && panel * Q8Arrays.PANEL_ROWS + i < rows; i++) {
+                int r = panel * Q8Arrays.PANEL_ROWS + i;
+                int stored = rowSum.getAtIndex(Layouts.I32, r);
+                if (stored != sums[i]) {
+                    throw new InvalidLayoutException(NAME + ": rowSum[" + r + "] = " + stored
+                            + ", but the row's codes sum to " + sums[i]);
+                }
+            }
+        }
     }
 
     /** Whether products quantize activations to int8. */
@@ -245,13 +273,12 @@ public final class Q8Matrix extends AbstractWeightMatrix {
     @Override
     protected void decodeRowK(int row, MemorySegment dst) {
         float scale = arrays.rowScale().getAtIndex(Layouts.F32, row);
-        long base = (long) row * arrays.stride();
         for (int c = 0; c < cols(); c++) {
-            dst.setAtIndex(Layouts.F32, c, (float) arrays.codes().get(ValueLayout.JAVA_BYTE, base + c) * scale);
+            dst.setAtIndex(Layouts.F32, c, (float) arrays.code(row, c) * scale);
         }
         for (int p = arrays.patchPtr().get(row); p < arrays.patchPtr().get(row + 1); p++) {
             int c = arrays.patchCol().get(p);
-            int code = arrays.codes().get(ValueLayout.JAVA_BYTE, base + c) + arrays.patchDelta().getAtIndex(Layouts.I32, p);
+            int code = arrays.code(row, c) + arrays.patchDelta().getAtIndex(Layouts.I32, p);
             dst.setAtIndex(Layouts.F32, c, (float) code * scale);
         }
     }
@@ -259,7 +286,7 @@ public final class Q8Matrix extends AbstractWeightMatrix {
     @Override
     protected Layout layoutK() {
         Map<String, LayoutArray> layoutArrays = Layout.newArrays();
-        layoutArrays.put("codes", new LayoutArray(ElementType.I8, arrays.codes()));
+        layoutArrays.put(CODES, new LayoutArray(ElementType.I8, arrays.codes()));
         layoutArrays.put("rowScale", LayoutArray.f32(arrays.rowScale()));
         layoutArrays.put("rowSum", new LayoutArray(ElementType.I32, arrays.rowSum()));
         layoutArrays.put("patchPtr", LayoutArray.of(arrays.patchPtr()));

@@ -207,7 +207,8 @@ class Q8MatrixTest {
                         .isInstanceOf(dev.tersor.format.InvalidLayoutException.class);
             };
             // a delta on a code that was not clamped
-            expectRejected.accept(l -> l.array("codes").data().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 64, (byte) 5));
+            expectRejected.accept(l -> l.array(Q8Matrix.CODES).data().set(java.lang.foreign.ValueLayout.JAVA_BYTE,
+                    dev.tersor.kernels.arrays.Q8Arrays.codeOffset(128, 1, 0), (byte) 5));
             // a patch column past cols
             expectRejected.accept(l -> l.array("patchCol").type().indexWidth().set(l.array("patchCol").data(), 0, 200));
             // a delta beyond the 16-bit code range
