@@ -195,55 +195,76 @@ static void q8_quantize_columns_portable(const void *x, int64_t cols, int64_t ba
 }
 
 /*
- * A tile's outliers by channel, for the kernels to add as they finish each output: the union of the
- * columns' outlier indices in ascending order, and for each channel the activations of the columns
- * that have it, +0 in the other lanes. Each column's own outliers keep their index order, so a lane
- * adds the reference's products in the reference's order, and the others add ±0 to a sum that
- * started at +0 and so can never be −0: a no-op, with no mask needed. Adding the finished term does
- * need one (`any`): an output may be −0, and −0 + +0 is +0.
+ * A tile's outliers, for the kernels to add as they finish each output: the union of the columns'
+ * outlier indices in ascending order (the channels), where each channel's codes lie in a panel, and
+ * each column's own outliers in index order, as slots in that list with their activations. The
+ * ymm paths add them channel by channel with the columns in the lanes: x[u] holds the activations of
+ * the columns that have channel u and +0 in the others, so a lane adds the reference's products in
+ * the reference's order, and the others add ±0 to a sum that started at +0 and so can never be −0:
+ * a no-op, with no mask needed. Adding the finished term does need one (`any`): an output may be −0,
+ * and −0 + +0 is +0.
  */
 typedef struct {
     int n;
     uint32_t any; /* columns with at least one outlier */
     int64_t channel[Q8_WIDE_TILE * Q8_MAX_OUTLIERS];
     /*
-     * Where a gather finds each channel's code in a row: the int32 at byte `group` of the row's first
-     * group (the channel's group; each row's int32 there holds its four codes) holds it in its top
-     * byte once shifted left by `shift` bits.
+     * Where each channel's codes lie in a panel: byte `group` starts the channel's group, whose int32
+     * lanes hold the four codes of each row; shifted left by `shift` bits, a lane holds the channel's
+     * code in its top byte.
      */
     int32_t group[Q8_WIDE_TILE * Q8_MAX_OUTLIERS], shift[Q8_WIDE_TILE * Q8_MAX_OUTLIERS];
-    uint32_t columns[Q8_WIDE_TILE * Q8_MAX_OUTLIERS]; /* the columns that have each channel */
+    int count[Q8_WIDE_TILE];                                /* each column's outliers */
+    uint8_t slot[Q8_WIDE_TILE][Q8_MAX_OUTLIERS];             /* ... as channels of the list */
+    float value[Q8_WIDE_TILE][Q8_MAX_OUTLIERS];              /* ... and their activations */
     _Alignas(64) float x[Q8_WIDE_TILE * Q8_MAX_OUTLIERS][Q8_WIDE_TILE];
 } q8_tile_outliers;
 
-static void q8_plan_outliers(int nt, int64_t outliers[][Q8_MAX_OUTLIERS], float outlier_x[][Q8_MAX_OUTLIERS],
-                             const int *count, q8_tile_outliers *plan) {
-    int next[Q8_WIDE_TILE] = {0}; /* each column's first outlier not yet merged */
-    plan->n = 0;
+/* The widest row: tersor_q8_matmul's limit on cols. */
+#define Q8_MAX_COLS 65536
+
+/*
+ * The plan of a tile's outliers: the channels from a bit set over the columns of W (each channel's
+ * slot is the number of set bits below it), so building it costs a pass over the outliers and over
+ * the set's words, whatever the columns' outliers share.
+ */
+static void q8_plan_outliers(int64_t cols, int nt, int64_t outliers[][Q8_MAX_OUTLIERS],
+                             float outlier_x[][Q8_MAX_OUTLIERS], const int *count, q8_tile_outliers *plan) {
+    uint64_t bits[Q8_MAX_COLS / 64];
+    int32_t below[Q8_MAX_COLS / 64]; /* set bits in the words before each */
+    const int64_t words = (cols + 63) / 64;
+    memset(bits, 0, (size_t) words * sizeof bits[0]);
     plan->any = 0;
-    for (;;) {
-        int64_t lowest = INT64_MAX;
-        for (int t = 0; t < nt; t++) {
-            if (next[t] < count[t] && outliers[t][next[t]] < lowest) {
-                lowest = outliers[t][next[t]];
-            }
+    for (int t = 0; t < nt; t++) {
+        plan->count[t] = count[t];
+        plan->any |= count[t] > 0 ? 1u << t : 0;
+        for (int o = 0; o < count[t]; o++) {
+            bits[outliers[t][o] / 64] |= 1ull << (outliers[t][o] % 64);
         }
-        if (lowest == INT64_MAX) {
-            return;
+    }
+    plan->n = 0;
+    if (plan->any == 0) {
+        return;
+    }
+    for (int64_t w = 0; w < words; w++) {
+        below[w] = plan->n;
+        for (uint64_t b = bits[w]; b != 0; b &= b - 1) {
+            const int64_t channel = w * 64 + __builtin_ctzll(b);
+            const int u = plan->n++;
+            plan->channel[u] = channel;
+            plan->group[u] = (int32_t) (channel / 4 * Q8_GROUP_BYTES);
+            plan->shift[u] = (int32_t) (24 - 8 * (channel % 4));
+            memset(plan->x[u], 0, sizeof plan->x[u]);
         }
-        const int u = plan->n++;
-        plan->channel[u] = lowest;
-        plan->group[u] = (int32_t) (lowest / 4 * Q8_GROUP_BYTES);
-        plan->shift[u] = (int32_t) (24 - 8 * (lowest % 4));
-        plan->columns[u] = 0;
-        for (int t = 0; t < Q8_WIDE_TILE; t++) {
-            plan->x[u][t] = 0.0f;
-            if (t < nt && next[t] < count[t] && outliers[t][next[t]] == lowest) {
-                plan->x[u][t] = outlier_x[t][next[t]++];
-                plan->columns[u] |= 1u << t;
-            }
+    }
+    for (int t = 0; t < nt; t++) {
+        for (int o = 0; o < count[t]; o++) {
+            const int64_t channel = outliers[t][o];
+            const int u = below[channel / 64] + __builtin_popcountll(bits[channel / 64] & ((1ull << (channel % 64)) - 1));
+            plan->slot[t][o] = (uint8_t) u;
+            plan->value[t][o] = outlier_x[t][o];
+            plan->x[u][t] = outlier_x[t][o];
         }
-        plan->any |= plan->columns[u];
     }
 }
 
@@ -310,7 +331,7 @@ static void q8_int8(const tk_q8_args *a, const q8_path *path) {
                      group.outlier_x, group.count);
         for (int c = 0; c < nc; c += tile) {
             const int nt = nc - c < tile ? nc - c : tile;
-            q8_plan_outliers(nt, group.outliers + c, group.outlier_x + c, group.count + c, &plan);
+            q8_plan_outliers(a->cols, nt, group.outliers + c, group.outlier_x + c, group.count + c, &plan);
             for (int64_t k0 = 0; k0 < stride; k0 += chunk) {
                 const int64_t len = stride - k0 < chunk ? stride - k0 : chunk;
                 path->quantize(a->x, a->cols, batch, g0 + c, nt, group.inverse + c, group.zero + c, group.outliers + c,
@@ -351,10 +372,10 @@ static void q8_finish_sums(const tk_q8_args *a, int64_t p, int32_t sums[Q8_WIDE_
             }
             const float product = (float) (acc - bias * tk_i32(a->row_sum, r)) * rs;
             float y = product * scale[t];
-            if (plan->any >> t & 1) {
+            if (plan->count[t] > 0) {
                 float sum = 0.0f;
-                for (int u = 0; u < plan->n; u++) {
-                    const float term = (float) q8_code(a, r, plan->channel[u]) * plan->x[u][t];
+                for (int o = 0; o < plan->count[t]; o++) {
+                    const float term = (float) q8_code(a, r, plan->channel[plan->slot[t][o]]) * plan->value[t][o];
                     sum += term;
                 }
                 const float outlying = rs * sum;
@@ -922,7 +943,7 @@ TK_AVX512_VNNI static void q8_panel_avx512vnni(const tk_q8_args *a, int64_t p, i
     const __mmask16 rows = (__mmask16) (((1u << (hi - r0)) - 1) & ~((1u << (lo - r0)) - 1));
     char *out = (char *) a->y + 4 * (r0 * a->batch + b0);
     __m512i acc[Q8_PANEL_ROWS];
-    for (int i = 0; i < Q8_PANEL_ROWS; i++) {
+    for (int i = 0; i < (first ? nt : Q8_PANEL_ROWS); i++) {
         acc[i] = _mm512_setzero_si512();
     }
     if (!first) { /* the earlier chunks' sums, row by row in Y */
@@ -933,6 +954,9 @@ TK_AVX512_VNNI static void q8_panel_avx512vnni(const tk_q8_args *a, int64_t p, i
     }
     Q8_PANEL_SUMS_BY_COLUMNS[nt](panel + k0 / 4 * Q8_GROUP_BYTES, q, len, acc);
     if (!last) {
+        for (int t = nt; t < Q8_PANEL_ROWS; t++) {
+            acc[t] = _mm512_setzero_si512();
+        }
         q8_transpose16(acc);
         for (int i = (int) (lo - r0); i < hi - r0; i++) {
             _mm512_mask_storeu_epi32(out + i * out_stride, lanes, acc[i]);
@@ -942,25 +966,28 @@ TK_AVX512_VNNI static void q8_panel_avx512vnni(const tk_q8_args *a, int64_t p, i
     /* masked loads read no row past the range, so none past the arrays */
     const __m512i correction = _mm512_slli_epi32(_mm512_maskz_loadu_epi32(rows, (const int32_t *) a->row_sum + r0), 7);
     const __m512 row_scale = _mm512_maskz_loadu_ps(rows, (const float *) a->row_scale + r0);
-    __m512 outlying[Q8_WIDE_TILE];
-    for (int t = 0; t < nt; t++) {
-        outlying[t] = _mm512_setzero_ps();
-    }
-    for (int u = 0; u < plan->n; u++) {
-        const __m512i held = _mm512_loadu_si512((const void *) (panel + plan->group[u]));
-        const __m512i codes = _mm512_srai_epi32(_mm512_sllv_epi32(held, _mm512_set1_epi32(plan->shift[u])), 24);
-        const __m512 code = _mm512_cvtepi32_ps(codes);
-        for (uint32_t columns = plan->columns[u]; columns != 0; columns &= columns - 1) {
-            const int t = __builtin_ctz(columns);
-            outlying[t] = _mm512_add_ps(outlying[t], _mm512_mul_ps(code, _mm512_set1_ps(plan->x[u][t])));
-        }
-    }
     __m512 y[Q8_PANEL_ROWS];
     for (int t = 0; t < nt; t++) {
         const __m512 exact = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[t], correction));
         y[t] = _mm512_mul_ps(_mm512_mul_ps(exact, row_scale), _mm512_set1_ps(scale[t]));
-        if (plan->any >> t & 1) {
-            y[t] = _mm512_add_ps(y[t], _mm512_mul_ps(row_scale, outlying[t]));
+    }
+    if (plan->any != 0) {
+        /* each channel's sixteen codes as floats, then each column's outliers in index order */
+        __m512 code[Q8_WIDE_TILE * Q8_MAX_OUTLIERS];
+        for (int u = 0; u < plan->n; u++) {
+            const __m512i held = _mm512_loadu_si512((const void *) (panel + plan->group[u]));
+            code[u] = _mm512_cvtepi32_ps(
+                    _mm512_srai_epi32(_mm512_sllv_epi32(held, _mm512_set1_epi32(plan->shift[u])), 24));
+        }
+        for (int t = 0; t < nt; t++) {
+            if (plan->count[t] == 0) {
+                continue;
+            }
+            __m512 sum = _mm512_setzero_ps();
+            for (int o = 0; o < plan->count[t]; o++) {
+                sum = _mm512_add_ps(sum, _mm512_mul_ps(code[plan->slot[t][o]], _mm512_set1_ps(plan->value[t][o])));
+            }
+            y[t] = _mm512_add_ps(y[t], _mm512_mul_ps(row_scale, sum));
         }
     }
     if (a->batch == 1) {
