@@ -6,6 +6,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
@@ -876,9 +877,11 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
     private static final int MAX_GATHER_COLS = 1 << 16;
 
     /**
-     * Blocks of {@code L} source rows are copied into a heap array; each output row's piece is then
-     * one gather down a column of the block (lane i from row i) and one contiguous store, instead of
-     * an element-by-element scatter. The last block has fewer rows and runs masked.
+     * With 16 lanes, whole 16 × 16 tiles are transposed in registers ({@link #transposeTile}); the
+     * columns past the last whole tile, and every other lane count, go through the gather path:
+     * blocks of {@code L} source rows are copied into a heap array, and each output row's piece is
+     * then one gather down a column of the block (lane i from row i) and one contiguous store, instead
+     * of an element-by-element scatter. The last block has fewer rows and runs masked.
      */
     @Override
     protected void transposeK(MemorySegment x, long xi, MemorySegment y, long yi, int rows, int cols, int from, int to) {
@@ -886,6 +889,7 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
             super.transposeK(x, xi, y, yi, rows, cols, from, to);
             return;
         }
+        int tiled = L == TILE ? cols / TILE * TILE : 0;
         float[] block = row(0, L * cols);
         int[] rowStarts = ROW_STARTS.get();
         for (int i = 0; i < L; i++) {
@@ -893,8 +897,15 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         }
         int r0 = from;
         for (; r0 + L <= to; r0 += L) {
+            for (int c0 = 0; c0 < tiled; c0 += TILE) {
+                transposeTile(x, (xi + (long) r0 * cols + c0) << 2, 4L * cols, y, (yi + (long) c0 * rows + r0) << 2,
+                        4L * rows);
+            }
+            if (tiled == cols) {
+                continue;
+            }
             MemorySegment.copy(x, Layouts.F32, 4 * (xi + (long) r0 * cols), block, 0, L * cols);
-            for (int c = 0; c < cols; c++) {
+            for (int c = tiled; c < cols; c++) {
                 FloatVector.fromArray(S, block, c, rowStarts, 0).intoMemorySegment(y, (yi + (long) c * rows + r0) << 2, LE);
             }
         }
@@ -907,6 +918,100 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
                         .intoMemorySegment(y, (yi + (long) c * rows + r0) << 2, LE, lanes);
             }
         }
+    }
+
+    /** Side of the tiles {@link #transposeTile} transposes: sixteen lanes. */
+    private static final int TILE = 16;
+
+    /**
+     * The two-vector shuffles of the tile transpose's four steps: at step s, with d = 8 >> s, rows i
+     * and i + d (i & d == 0) exchange their off-diagonal d × d blocks. {@code KEEP[s]} takes a lane j
+     * from the first vector where j & d == 0 and lane j − d of the second elsewhere; {@code TAKE[s]}
+     * lane j + d of the first where j & d == 0 and lane j of the second elsewhere.
+     */
+    private static final VectorShuffle<Float>[] KEEP = tileShuffles(true);
+    private static final VectorShuffle<Float>[] TAKE = tileShuffles(false);
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] tileShuffles(boolean keep) {
+        VectorShuffle<Float>[] steps = (VectorShuffle<Float>[]) new VectorShuffle<?>[4];
+        if (L != TILE) {
+            return steps;
+        }
+        for (int step = 0; step < 4; step++) {
+            int d = 8 >> step;
+            int[] source = new int[TILE];
+            for (int j = 0; j < TILE; j++) {
+                // indexes from TILE on select the second vector's lane (index − TILE)
+                source[j] = (j & d) == 0 ? (keep ? j : j + d) : (keep ? TILE + j - d : TILE + j);
+            }
+            steps[step] = VectorShuffle.fromArray(S, source, 0);
+        }
+        return steps;
+    }
+
+    /**
+     * The 16 × 16 tile of floats at byte {@code xo} of x (rows {@code xs} bytes apart) transposed into
+     * y at {@code yo} (rows {@code ys} apart), in registers: four steps of block exchanges, halves,
+     * quarters, eighths, then neighbouring lanes, each a two-vector rearrange per row. Each row is its
+     * own local, so C2 keeps all sixteen in registers (an array of vectors defeats that and runs a
+     * hundred times slower).
+     */
+    private static void transposeTile(MemorySegment x, long xo, long xs, MemorySegment y, long yo, long ys) {
+        FloatVector a0 = tileRow(x, xo, xs, 0), a1 = tileRow(x, xo, xs, 1), a2 = tileRow(x, xo, xs, 2);
+        FloatVector a3 = tileRow(x, xo, xs, 3), a4 = tileRow(x, xo, xs, 4), a5 = tileRow(x, xo, xs, 5);
+        FloatVector a6 = tileRow(x, xo, xs, 6), a7 = tileRow(x, xo, xs, 7), a8 = tileRow(x, xo, xs, 8);
+        FloatVector a9 = tileRow(x, xo, xs, 9), a10 = tileRow(x, xo, xs, 10), a11 = tileRow(x, xo, xs, 11);
+        FloatVector a12 = tileRow(x, xo, xs, 12), a13 = tileRow(x, xo, xs, 13), a14 = tileRow(x, xo, xs, 14);
+        FloatVector a15 = tileRow(x, xo, xs, 15);
+        // rows i and i + 8
+        FloatVector b0 = a0.rearrange(KEEP[0], a8), b8 = a0.rearrange(TAKE[0], a8);
+        FloatVector b1 = a1.rearrange(KEEP[0], a9), b9 = a1.rearrange(TAKE[0], a9);
+        FloatVector b2 = a2.rearrange(KEEP[0], a10), b10 = a2.rearrange(TAKE[0], a10);
+        FloatVector b3 = a3.rearrange(KEEP[0], a11), b11 = a3.rearrange(TAKE[0], a11);
+        FloatVector b4 = a4.rearrange(KEEP[0], a12), b12 = a4.rearrange(TAKE[0], a12);
+        FloatVector b5 = a5.rearrange(KEEP[0], a13), b13 = a5.rearrange(TAKE[0], a13);
+        FloatVector b6 = a6.rearrange(KEEP[0], a14), b14 = a6.rearrange(TAKE[0], a14);
+        FloatVector b7 = a7.rearrange(KEEP[0], a15), b15 = a7.rearrange(TAKE[0], a15);
+        // rows i and i + 4
+        FloatVector c0 = b0.rearrange(KEEP[1], b4), c4 = b0.rearrange(TAKE[1], b4);
+        FloatVector c1 = b1.rearrange(KEEP[1], b5), c5 = b1.rearrange(TAKE[1], b5);
+        FloatVector c2 = b2.rearrange(KEEP[1], b6), c6 = b2.rearrange(TAKE[1], b6);
+        FloatVector c3 = b3.rearrange(KEEP[1], b7), c7 = b3.rearrange(TAKE[1], b7);
+        FloatVector c8 = b8.rearrange(KEEP[1], b12), c12 = b8.rearrange(TAKE[1], b12);
+        FloatVector c9 = b9.rearrange(KEEP[1], b13), c13 = b9.rearrange(TAKE[1], b13);
+        FloatVector c10 = b10.rearrange(KEEP[1], b14), c14 = b10.rearrange(TAKE[1], b14);
+        FloatVector c11 = b11.rearrange(KEEP[1], b15), c15 = b11.rearrange(TAKE[1], b15);
+        // rows i and i + 2
+        FloatVector d0 = c0.rearrange(KEEP[2], c2), d2 = c0.rearrange(TAKE[2], c2);
+        FloatVector d1 = c1.rearrange(KEEP[2], c3), d3 = c1.rearrange(TAKE[2], c3);
+        FloatVector d4 = c4.rearrange(KEEP[2], c6), d6 = c4.rearrange(TAKE[2], c6);
+        FloatVector d5 = c5.rearrange(KEEP[2], c7), d7 = c5.rearrange(TAKE[2], c7);
+        FloatVector d8 = c8.rearrange(KEEP[2], c10), d10 = c8.rearrange(TAKE[2], c10);
+        FloatVector d9 = c9.rearrange(KEEP[2], c11), d11 = c9.rearrange(TAKE[2], c11);
+        FloatVector d12 = c12.rearrange(KEEP[2], c14), d14 = c12.rearrange(TAKE[2], c14);
+        FloatVector d13 = c13.rearrange(KEEP[2], c15), d15 = c13.rearrange(TAKE[2], c15);
+        // rows i and i + 1, stored as they come
+        d0.rearrange(KEEP[3], d1).intoMemorySegment(y, yo, LE);
+        d0.rearrange(TAKE[3], d1).intoMemorySegment(y, yo + ys, LE);
+        d2.rearrange(KEEP[3], d3).intoMemorySegment(y, yo + 2 * ys, LE);
+        d2.rearrange(TAKE[3], d3).intoMemorySegment(y, yo + 3 * ys, LE);
+        d4.rearrange(KEEP[3], d5).intoMemorySegment(y, yo + 4 * ys, LE);
+        d4.rearrange(TAKE[3], d5).intoMemorySegment(y, yo + 5 * ys, LE);
+        d6.rearrange(KEEP[3], d7).intoMemorySegment(y, yo + 6 * ys, LE);
+        d6.rearrange(TAKE[3], d7).intoMemorySegment(y, yo + 7 * ys, LE);
+        d8.rearrange(KEEP[3], d9).intoMemorySegment(y, yo + 8 * ys, LE);
+        d8.rearrange(TAKE[3], d9).intoMemorySegment(y, yo + 9 * ys, LE);
+        d10.rearrange(KEEP[3], d11).intoMemorySegment(y, yo + 10 * ys, LE);
+        d10.rearrange(TAKE[3], d11).intoMemorySegment(y, yo + 11 * ys, LE);
+        d12.rearrange(KEEP[3], d13).intoMemorySegment(y, yo + 12 * ys, LE);
+        d12.rearrange(TAKE[3], d13).intoMemorySegment(y, yo + 13 * ys, LE);
+        d14.rearrange(KEEP[3], d15).intoMemorySegment(y, yo + 14 * ys, LE);
+        d14.rearrange(TAKE[3], d15).intoMemorySegment(y, yo + 15 * ys, LE);
+    }
+
+    private static FloatVector tileRow(MemorySegment x, long xo, long xs, int i) {
+        return FloatVector.fromMemorySegment(S, x, xo + i * xs, LE);
     }
 
     @Override
