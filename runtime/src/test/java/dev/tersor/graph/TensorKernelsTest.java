@@ -187,7 +187,7 @@ class TensorKernelsTest {
         Random random = new Random(5);
         for (TensorKernels k : providers()) {
             for (int n : SIZES) {
-                for (int rows : new int[] {0, 1, 3, 17}) {
+                for (int rows : new int[] {0, 1, 3, 17, 40}) {
                     float[] y = random(random, 2 + rows * n, false);
                     float[] v = random(random, 1 + rows, false);
                     float[] before = y.clone();

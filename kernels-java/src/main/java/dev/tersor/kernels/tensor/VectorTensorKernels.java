@@ -263,12 +263,29 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         }
     }
 
-    /** Rows shorter than a vector (a few tokens) take one masked operation each. */
+    /**
+     * Rows shorter than a vector (a few tokens) go {@code L} at a time: their {@code L·n} floats are
+     * {@code n} whole vectors, and the values to add to vector q are one load of the {@code L} rows'
+     * values rearranged ({@link #spread}): lane l of vector q belongs to row (q·L + l) / n. Rows left
+     * over take one masked operation each, as longer rows take one for their tail.
+     */
     @Override
     protected void addToRowsK(MemorySegment y, long yi, int rows, int n, MemorySegment v, long vi) {
+        int first = 0;
+        if (n < L && rows >= L) {
+            VectorShuffle<Float>[] spread = spread(n);
+            for (; first + L <= rows; first += L) {
+                FloatVector values = load(v, vi + first);
+                long block = yi + (long) first * n;
+                for (int q = 0; q < n; q++) {
+                    long at = (block + (long) q * L) << 2;
+                    FloatVector.fromMemorySegment(S, y, at, LE).add(values.rearrange(spread[q])).intoMemorySegment(y, at, LE);
+                }
+            }
+        }
         int upper = S.loopBound(n);
         VectorMask<Float> tail = S.indexInRange(upper, n);
-        for (int r = 0; r < rows; r++) {
+        for (int r = first; r < rows; r++) {
             FloatVector value = FloatVector.broadcast(S, v.getAtIndex(Layouts.F32, vi + r));
             long row = yi + (long) r * n;
             for (int j = 0; j < upper; j += L) {
@@ -279,6 +296,30 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
                 FloatVector.fromMemorySegment(S, y, offset, LE, tail).add(value).intoMemorySegment(y, offset, LE, tail);
             }
         }
+    }
+
+    /** {@link #spread}'s shuffles for each row length below {@code L}, made when first needed. */
+    private static final VectorShuffle<?>[][] SPREAD = new VectorShuffle<?>[L][];
+
+    /**
+     * For {@code L} consecutive rows of {@code n < L} floats: shuffle q sends each lane l of the
+     * rows' values vector to the row that holds element q·L + l of the block, (q·L + l) / n.
+     */
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] spread(int n) {
+        VectorShuffle<?>[] shuffles = SPREAD[n];
+        if (shuffles == null) { // a race builds equal arrays, and either one is right
+            shuffles = new VectorShuffle<?>[n];
+            int[] source = new int[L];
+            for (int q = 0; q < n; q++) {
+                for (int l = 0; l < L; l++) {
+                    source[l] = (q * L + l) / n;
+                }
+                shuffles[q] = VectorShuffle.fromArray(S, source, 0);
+            }
+            SPREAD[n] = shuffles;
+        }
+        return (VectorShuffle<Float>[]) shuffles;
     }
 
     @Override
