@@ -13,8 +13,8 @@ import java.lang.foreign.ValueLayout;
  * 64-byte load then holds four columns of sixteen rows: an integer dot product against four
  * broadcast activations leaves each row's sum in its own lane, with no horizontal reduction, and the
  * weights stream in one pass. Rows are padded with zero codes to {@link #stride} columns and the last
- * panel with zero rows, so kernels read whole panels and groups. {@code rowSum[r] = Σ_j code(r, j)} (int32) serves
- * the integer kernels' unsigned-offset correction. A rare value beyond the byte range is a patch: its
+ * panel with zero rows, so kernels read whole panels and groups. {@code rowSum[r] = Σ_j code(r, j)}
+ * (int32) serves the integer kernels' unsigned-offset correction. A rare value beyond the byte range is a patch: its
  * code is clamped to −128 or 127 and the rest, {@code patchDelta[p]} (int32), is added at column
  * {@code patchCol[p]}, for {@code p} in {@code [patchPtr[r], patchPtr[r+1])}
  * ({@link dev.tersor.kernels.q8.Q8Patches}).
@@ -68,7 +68,10 @@ public record Q8Arrays(int rows, int cols, MemorySegment codes, MemorySegment ro
         Checks.requireBytes("patchDelta", patchDelta, 4 * patches);
     }
 
-    /** Bytes from one row's codes to the next: {@code cols} rounded up to {@link #ROW_ALIGNMENT}. */
+    /**
+     * Columns of a row with its zero padding, {@code cols} rounded up to {@link #ROW_ALIGNMENT}: a
+     * panel holds {@code PANEL_ROWS · stride} bytes.
+     */
     public static int stride(int cols) {
         return (cols + ROW_ALIGNMENT - 1) / ROW_ALIGNMENT * ROW_ALIGNMENT;
     }

@@ -141,8 +141,8 @@ public final class Q8Matrix extends AbstractWeightMatrix {
 
     /**
      * A matrix over an untrusted layout. Checks: {@code codePanels} i8 of exactly
-     * {@link Q8Arrays#codeBytes} bytes with zero padding; {@code rowScale} f32, finite; {@code rowSum} i32, equal to each row's
-     * code sum; patches at most one entry in 64, {@code patchPtr} splitting them into rows,
+     * {@link Q8Arrays#codeBytes} bytes with zero padding; {@code rowScale} f32, finite; {@code rowSum}
+     * i32, equal to each row's code sum; patches at most one entry in 64, {@code patchPtr} splitting them into rows,
      * {@code patchCol} ascending below {@code cols}, each delta extending a code clamped to −128 or
      * 127 within ±32767; parameter {@code int8Activations} 0 or 1; at most {@link Q8Arrays#MAX_COLS}
      * columns.
