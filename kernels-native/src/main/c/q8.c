@@ -56,7 +56,7 @@ TK_INLINE int64_t q8_stride(int64_t cols) {
     return (cols + 63) / 64 * 64;
 }
 
-/* The first code of panel p, and of the panel holding row r. */
+/* The first code of panel p. */
 TK_INLINE const int8_t *q8_panel(const tk_q8_args *a, int64_t p) {
     return (const int8_t *) a->codes + p * Q8_PANEL_ROWS * q8_stride(a->cols);
 }
@@ -665,28 +665,29 @@ TK_AVX2_INLINE void q8_columns8_store(const tk_q8_args *a, int64_t r, __m256i ac
             if (!first) {                                                                                       \
                 q8_transpose8(acc);                                                                             \
             }                                                                                                   \
-            /* below four columns, odd groups go to a second set of sums: twice the chains in flight */ \
+            /* below four columns, odd groups go to a second set of sums: twice the chains in flight */  \
+            const int odd_columns = T < 4 ? T : 0;                                                              \
             __m256i odd[4];                                                                                     \
-            for (int t = 0; t < (T < 4 ? T : 0); t++) {                                                        \
+            for (int t = 0; t < odd_columns; t++) {                                                             \
                 odd[t] = _mm256_setzero_si256();                                                                \
             }                                                                                                   \
-            for (int64_t k = 0; k < len; k += T < 4 ? 8 : 4) {                                                  \
+            for (int64_t k = 0; k < len; k += odd_columns > 0 ? 8 : 4) {                                        \
                 const __m256i wv = _mm256_loadu_si256((const __m256i *) (w + k * 16));                          \
                 for (int t = 0; t < T; t++) {                                                                   \
                     int32_t quad;                                                                               \
                     memcpy(&quad, q + k * 8 + 4 * t, sizeof quad);                                              \
                     acc[t] = DOT(acc[t], _mm256_set1_epi32(quad), wv);                                          \
                 }                                                                                               \
-                if (T < 4) {                                                                                    \
+                if (odd_columns > 0) {                                                                          \
                     const __m256i wo = _mm256_loadu_si256((const __m256i *) (w + (k + 4) * 16));               \
-                    for (int t = 0; t < (T < 4 ? T : 0); t++) {                                                \
+                    for (int t = 0; t < odd_columns; t++) {                                                     \
                         int32_t quad;                                                                           \
                         memcpy(&quad, q + (k + 4) * 8 + 4 * t, sizeof quad);                                    \
                         odd[t] = DOT(odd[t], _mm256_set1_epi32(quad), wo);                                      \
                     }                                                                                           \
                 }                                                                                               \
             }                                                                                                   \
-            for (int t = 0; t < (T < 4 ? T : 0); t++) { /* int32 sums wrap: the order changes no bit */        \
+            for (int t = 0; t < odd_columns; t++) { /* int32 sums wrap: the order changes no bit */             \
                 acc[t] = _mm256_add_epi32(acc[t], odd[t]);                                                      \
             }                                                                                                   \
             for (int t = T; t < 8; t++) {                                                                       \

@@ -48,16 +48,6 @@ public final class VectorSupport {
         return VectorSpecies.of(float.class, VectorShape.forBitSize(Math.max(64, Integer.highestOneBit(cap))));
     }
 
-    /** Whether {@link #bytesAsInts} works: {@link #L} bytes fill a legal vector shape. */
-    public static boolean widensBytes() {
-        return B != null;
-    }
-
-    /** {@link #L} signed bytes of {@code segment} from {@code offset}, sign-extended to int lanes. */
-    public static IntVector bytesAsInts(MemorySegment segment, long offset) {
-        return (IntVector) ByteVector.fromMemorySegment(B, segment, offset, LE).convertShape(VectorOperators.B2I, I, 0);
-    }
-
     /**
      * Widens elements {@code from .. from + n} of {@code indices} to {@code dst[0 .. n)}, {@link #L}
      * at a time. {@code dst} must hold {@code n + L} ints: the elements after {@code n} are

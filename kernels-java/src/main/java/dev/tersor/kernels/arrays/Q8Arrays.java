@@ -14,9 +14,9 @@ import java.lang.foreign.ValueLayout;
  * broadcast activations leaves each row's sum in its own lane, with no horizontal reduction, and the
  * weights stream in one pass. Rows are padded with zero codes to {@link #stride} columns and the last
  * panel with zero rows, so kernels read whole panels and groups. {@code rowSum[r] = Σ_j code(r, j)}
- * (int32) serves the integer kernels' unsigned-offset correction. A rare value beyond the byte range is a patch: its
- * code is clamped to −128 or 127 and the rest, {@code patchDelta[p]} (int32), is added at column
- * {@code patchCol[p]}, for {@code p} in {@code [patchPtr[r], patchPtr[r+1])}
+ * (int32) serves the integer kernels' unsigned-offset correction. A rare value beyond the byte range
+ * is a patch: its code is clamped to −128 or 127 and the rest, {@code patchDelta[p]} (int32), is
+ * added at column {@code patchCol[p]}, for {@code p} in {@code [patchPtr[r], patchPtr[r+1])}
  * ({@link dev.tersor.kernels.q8.Q8Patches}).
  *
  * <p>With {@code int8Activations} the product quantizes each batch column of X to int8 first

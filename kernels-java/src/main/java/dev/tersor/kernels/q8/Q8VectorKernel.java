@@ -38,7 +38,7 @@ public final class Q8VectorKernel {
         if (!w.int8Activations()) {
             float[] input = new float[w.stride()];
             MemorySegment.copy(x, Layouts.F32, 0, input, 0, w.cols());
-            forEachPart(rowStart, rowEnd, (r0, offset) -> floatPart(w, input, y, r0, offset, rowStart, rowEnd));
+            forEachPart(rowStart, rowEnd, r0 -> floatPart(w, input, y, r0, rowStart, rowEnd));
         } else {
             int[][] columns = new int[Math.min(BLOCK, batch)][w.stride()];
             float[] scales = new float[BLOCK];
@@ -52,22 +52,22 @@ public final class Q8VectorKernel {
                     }
                 }
                 int first = b0;
-                forEachPart(rowStart, rowEnd, (r0, offset) ->
-                        int8Part(w, batch, first, width, columns, scales, y, r0, offset, rowStart, rowEnd));
+                forEachPart(rowStart, rowEnd,
+                        r0 -> int8Part(w, batch, first, width, columns, scales, y, r0, rowStart, rowEnd));
             }
         }
         Q8Patches.apply(w, batch, x, y, rowStart, rowEnd);
     }
 
-    /** A run of {@link #L} rows from {@code r0}, whose codes start at byte {@code offset} of each group. */
+    /** A run of {@link #L} rows from {@code r0}: one vector of each group of their panel. */
     private interface Part {
-        void run(int r0, int offset);
+        void run(int r0);
     }
 
-    /** Calls {@code part} for each run of {@link #L} rows of a panel that holds rows of the range. */
+    /** Calls {@code part} for each run of {@link #L} rows (from a multiple of L) holding rows of the range. */
     private static void forEachPart(int rowStart, int rowEnd, Part part) {
         for (int r0 = rowStart - rowStart % L; r0 < rowEnd; r0 += L) {
-            part.run(r0, r0 % Q8Arrays.PANEL_ROWS * Q8Arrays.GROUP_COLUMNS);
+            part.run(r0);
         }
     }
 
@@ -76,12 +76,8 @@ public final class Q8VectorKernel {
         return group.lanewise(VectorOperators.LSHL, 24 - 8 * u).lanewise(VectorOperators.ASHR, 24);
     }
 
-    private static long panelStart(Q8Arrays w, int r0) {
-        return (long) (r0 / Q8Arrays.PANEL_ROWS) * Q8Arrays.PANEL_ROWS * w.stride();
-    }
-
     private static void int8Part(Q8Arrays w, int batch, int b0, int width, int[][] columns, float[] scales,
-                                 MemorySegment y, int r0, int offset, int rowStart, int rowEnd) {
+                                 MemorySegment y, int r0, int rowStart, int rowEnd) {
         int[] c0 = columns[0];
         int[] c1 = columns[Math.min(1, width - 1)];
         int[] c2 = columns[Math.min(2, width - 1)];
@@ -90,7 +86,7 @@ public final class Q8VectorKernel {
         IntVector a1 = IntVector.zero(I);
         IntVector a2 = IntVector.zero(I);
         IntVector a3 = IntVector.zero(I);
-        long base = panelStart(w, r0) + offset;
+        long base = Q8Arrays.codeOffset(w.stride(), r0, 0); // row r0, column 0: the run's first group
         for (int k = 0; k < w.stride(); k += Q8Arrays.GROUP_COLUMNS, base += Q8Arrays.GROUP_BYTES) {
             IntVector group = IntVector.fromMemorySegment(I, w.codes(), base, VectorSupport.LE);
             for (int u = 0; u < Q8Arrays.GROUP_COLUMNS; u++) {
@@ -122,10 +118,9 @@ public final class Q8VectorKernel {
     }
 
     /** Float activations, batch one: each lane's row summed in column order, product then sum. */
-    private static void floatPart(Q8Arrays w, float[] input, MemorySegment y, int r0, int offset, int rowStart,
-                                  int rowEnd) {
+    private static void floatPart(Q8Arrays w, float[] input, MemorySegment y, int r0, int rowStart, int rowEnd) {
         FloatVector acc = FloatVector.zero(F);
-        long base = panelStart(w, r0) + offset;
+        long base = Q8Arrays.codeOffset(w.stride(), r0, 0); // row r0, column 0: the run's first group
         for (int k = 0; k < w.stride(); k += Q8Arrays.GROUP_COLUMNS, base += Q8Arrays.GROUP_BYTES) {
             IntVector group = IntVector.fromMemorySegment(I, w.codes(), base, VectorSupport.LE);
             for (int u = 0; u < Q8Arrays.GROUP_COLUMNS; u++) {

@@ -279,7 +279,8 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
                 long block = yi + (long) first * n;
                 for (int q = 0; q < n; q++) {
                     long at = (block + (long) q * L) << 2;
-                    FloatVector.fromMemorySegment(S, y, at, LE).add(values.rearrange(spread[q])).intoMemorySegment(y, at, LE);
+                    FloatVector.fromMemorySegment(S, y, at, LE).add(values.rearrange(spread[q]))
+                            .intoMemorySegment(y, at, LE);
                 }
             }
         }
