@@ -13,6 +13,7 @@ import dev.tersor.compress.pipeline.QuantSpec;
 import dev.tersor.embed.Embedder;
 import dev.tersor.embed.EmbedderOptions;
 import dev.tersor.embed.EmbeddingComparison;
+import dev.tersor.embed.StoredTokenizer;
 import dev.tersor.embed.Tokenizer;
 import dev.tersor.format.Objective;
 import dev.tersor.model.Model;
@@ -251,7 +252,7 @@ final class CompressCommand implements Runnable {
         java.util.Set<String> used = new java.util.HashSet<>(calibration);
         List<String> heldOut = BroadText.evaluation(MavenArtifacts.cacheDir(), HELD_OUT_SENTENCES).stream()
                 .filter(sentence -> !used.contains(sentence)).toList();
-        byte[] tokenizerJson = metadata.get(Embedder.TOKENIZER_METADATA).getBytes(StandardCharsets.UTF_8);
+        byte[] tokenizerJson = StoredTokenizer.json(metadata).getBytes(StandardCharsets.UTF_8);
         try (Embedder compressed = Embedder.load(output, null, EmbedderOptions.defaults());
              Embedder reference = Embedder.of(source, Tokenizer.fromJson(tokenizerJson), EmbedderOptions.defaults())) {
             return EmbeddingComparison.of(compressed, reference, heldOut);
@@ -262,7 +263,7 @@ final class CompressCommand implements Runnable {
         if (tokenizer != null) {
             return Tokenizer.load(tokenizer);
         }
-        String stored = source.metadata().get(Embedder.TOKENIZER_METADATA);
+        String stored = StoredTokenizer.json(source.metadata());
         if (stored != null) {
             return Tokenizer.fromJson(stored.getBytes(StandardCharsets.UTF_8));
         }
@@ -280,15 +281,15 @@ final class CompressCommand implements Runnable {
 
     private Map<String, String> tokenizerMetadata(Model source) throws IOException {
         if (tokenizer != null) {
-            return Map.of(Embedder.TOKENIZER_METADATA, Tokenizer.readChecked(tokenizer));
+            return StoredTokenizer.entries(Tokenizer.readChecked(tokenizer));
         }
-        String stored = source.metadata().get(Embedder.TOKENIZER_METADATA);
+        String stored = StoredTokenizer.json(source.metadata());
         if (stored != null) {
-            return Map.of(Embedder.TOKENIZER_METADATA, stored);
+            return StoredTokenizer.entries(stored);
         }
         for (Path candidate : Embedder.tokenizerCandidates(input)) {
             if (Files.isRegularFile(candidate)) {
-                return Map.of(Embedder.TOKENIZER_METADATA, Tokenizer.readChecked(candidate));
+                return StoredTokenizer.entries(Tokenizer.readChecked(candidate));
             }
         }
         return Map.of();

@@ -12,6 +12,7 @@ import dev.tersor.compress.pipeline.Layer;
 import dev.tersor.compress.pipeline.LayerSettings;
 import dev.tersor.compress.pipeline.Presets;
 import dev.tersor.embed.Embedder;
+import dev.tersor.embed.StoredTokenizer;
 import dev.tersor.embed.Tokenizer;
 import dev.tersor.format.DenseMatrixView;
 import dev.tersor.format.QuantizedMatrix;
@@ -62,7 +63,7 @@ public final class DefaultPreset implements ModelCompressor {
             Compressor.Result result = new CompressionJob(plan(), Double.NaN, calibration).run(source, tokenizer, null,
                     layers, progress, log);
             try (Model model = result.model()) {
-                model.save(part, Map.of(Embedder.TOKENIZER_METADATA, Tokenizer.readChecked(tokenizerJson)));
+                model.save(part, StoredTokenizer.entries(Tokenizer.readChecked(tokenizerJson)));
             }
         }
         Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

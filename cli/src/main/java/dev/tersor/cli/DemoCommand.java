@@ -150,9 +150,10 @@ final class DemoCommand implements Runnable {
     /** Where the default preset's output for {@code fp32} is cached: keyed by input and preset, so a new recipe never reads an old file. */
     static Path compressedTarget(Path dir, Path fp32) throws IOException {
         // the graph and the container are part of the recipe too: a file compressed before attention
-        // fusion would run unfused, one written before metadata deflation would report an older size
+        // fusion would run unfused, one written before metadata deflation (or the tokenizer as a word
+        // list) would report an older size
         String key = digest(fp32, Presets.MINILM + "|calibration=" + CompressCommand.DEFAULT_CALIBRATION + "|corpus=europarl"
-                + "|graph=fused-attention|container=deflated-metadata-and-graph");
+                + "|graph=fused-attention|container=deflated-metadata-and-graph|tokenizer=word-list");
         return dir.resolve("demo").resolve(FP32 + "-" + key + ".tsr");
     }
 

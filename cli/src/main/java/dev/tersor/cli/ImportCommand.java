@@ -1,6 +1,7 @@
 package dev.tersor.cli;
 
 import dev.tersor.embed.Embedder;
+import dev.tersor.embed.StoredTokenizer;
 import dev.tersor.embed.Tokenizer;
 import dev.tersor.format.Execution;
 import dev.tersor.format.MatrixFormats;
@@ -56,7 +57,7 @@ final class ImportCommand implements Runnable {
             Path tokenizerFile = tokenizer != null ? tokenizer
                     : Embedder.tokenizerCandidates(model).stream().filter(Files::isRegularFile).findFirst().orElse(null);
             m.save(output, tokenizerFile == null ? Map.of()
-                    : Map.of(Embedder.TOKENIZER_METADATA, Tokenizer.readChecked(tokenizerFile)));
+                    : StoredTokenizer.entries(Tokenizer.readChecked(tokenizerFile)));
             double saveMs = (System.nanoTime() - saveStart) / 1e6;
             Map<String, Integer> ops = new TreeMap<>();
             for (Node node : m.graph().nodes()) {

@@ -1,7 +1,7 @@
 package dev.tersor.cli;
 
-import dev.tersor.embed.Embedder;
 import dev.tersor.embed.InvalidTokenizerException;
+import dev.tersor.embed.StoredTokenizer;
 import dev.tersor.embed.Tokenizer;
 import dev.tersor.graph.ModelException;
 import dev.tersor.model.TsrFile;
@@ -38,14 +38,14 @@ final class VerifyCommand implements Callable<Integer> {
                         + " (an ONNX model becomes one with tersor import)");
             }
             TsrFile.Report r = TsrFile.verify(model);
-            String tokenizer = r.metadata().get(Embedder.TOKENIZER_METADATA);
-            if (tokenizer != null) {
-                // The stored tokenizer decides every embedding: it must build, as embed will build it.
-                try {
+            // The stored tokenizer decides every embedding: it must build, as embed will build it.
+            try {
+                String tokenizer = StoredTokenizer.json(r.metadata());
+                if (tokenizer != null) {
                     Tokenizer.fromJson(tokenizer.getBytes(StandardCharsets.UTF_8)).close();
-                } catch (InvalidTokenizerException e) {
-                    throw new InvalidTokenizerException(model + ": the stored tokenizer: " + e.getMessage(), e);
                 }
+            } catch (InvalidTokenizerException e) {
+                throw new InvalidTokenizerException(model + ": the stored tokenizer: " + e.getMessage(), e);
             }
             spec.commandLine().getOut().printf("%s: ok (container version %d, %d nodes, %d constants, %d weights of %d bytes, "
                     + "file %d bytes)%n", model, r.version(), r.nodes(), r.constants(), r.weights(), r.weightBytes(), r.fileBytes());

@@ -143,7 +143,7 @@ public final class Embedder implements AutoCloseable {
 
     /** The tokenizer.json bytes for {@code path}: the .tsr's metadata entry, else a file next to it. */
     static byte[] findTokenizer(Path path, Model model) throws IOException {
-        String stored = model.metadata().get(TOKENIZER_METADATA);
+        String stored = StoredTokenizer.json(model.metadata());
         if (stored != null) {
             return stored.getBytes(StandardCharsets.UTF_8);
         }
