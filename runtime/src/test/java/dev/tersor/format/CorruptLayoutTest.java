@@ -174,10 +174,10 @@ class CorruptLayoutTest {
     private static List<Corruption> huffman(List<Corruption> specific) {
         List<Corruption> all = new ArrayList<>(specific);
         all.add(new Corruption("the stream one word short", l -> replace(l, "stream", a -> slice(a, 0, a.length() - 1)), "truncated"));
-        all.add(new Corruption("a row offset past the stream", l -> setIndex(l, "rowBit", 5,
-                (int) (32 * lengthOf(l, "stream") + 1)), "past the end"));
-        all.add(new Corruption("a row start inside a codeword", l -> setIndex(l, "rowBit", 5, index(l, "rowBit", 5) + 1),
-                "row 4's"));
+        all.add(new Corruption("a row longer than the stream", l -> setIndex(l, "rowLength", 5,
+                (int) l.array("rowLength").type().indexWidth().maxValue()), "past the end"));
+        all.add(new Corruption("a row start inside a codeword", l -> setIndex(setIndex(l, "rowLength", 4,
+                index(l, "rowLength", 4) + 1), "rowLength", 5, index(l, "rowLength", 5) - 1), "row 4's"));
         all.add(new Corruption("symbols one short", l -> replace(l, "symbols", a -> slice(a, 0, a.length() - 1)), "add up to"));
         all.add(new Corruption("rowScale one short", l -> replace(l, "rowScale", a -> slice(a, 0, a.length() - 1)), "rowScale"));
         return all;

@@ -21,8 +21,11 @@ import java.util.stream.IntStream;
  * <ul>
  *   <li>{@code stream}: u32 words, codewords MSB-first, rows one after another with no padding
  *       between them; only the last word is zero-padded;
- *   <li>{@code rowBit[rows+1]}: the bit where each row's codewords start, and at the end the
- *       stream's length in bits; the narrowest width holding that length;
+ *   <li>{@code rowLength[rows]}: each row's codewords in bits, in the narrowest width holding the
+ *       longest (u16 for any real row: half of what absolute offsets take). The kernels' offsets,
+ *       {@code rowBit[rows+1]} (where each row starts, then the stream's length), are their prefix sums,
+ *       made when the rows are created or validated. Files written before this kept {@code rowBit}
+ *       itself (the narrowest width holding the stream's length); they still read;
  *   <li>{@code symbols}: f32, the codebook value of each symbol in canonical order;
  *   <li>{@code lengthCounts[L+1]}: how many codewords have each length 0..L; with the symbol order
  *       this is the whole code (see {@link CanonicalCode}).
@@ -39,15 +42,17 @@ public final class CodedRows {
 
     private final MemorySegment stream;
     private final IndexArray rowBit;
+    private final IndexArray rowLength;
     private final MemorySegment symbols;
     private final IndexArray lengthCounts;
     private final int[] table;
     private final MemorySegment decodeTable;
 
-    private CodedRows(MemorySegment stream, IndexArray rowBit, MemorySegment symbols, IndexArray lengthCounts,
-                      int[] table) {
+    private CodedRows(MemorySegment stream, IndexArray rowBit, IndexArray rowLength, MemorySegment symbols,
+                      IndexArray lengthCounts, int[] table) {
         this.stream = stream;
         this.rowBit = rowBit;
+        this.rowLength = rowLength;
         this.symbols = symbols;
         this.lengthCounts = lengthCounts;
         this.table = table;
@@ -69,8 +74,14 @@ public final class CodedRows {
         }
         MemorySegment stream = writer.toSegment(arena);
         IndexArray rowBit = OffHeap.indices(arena, rowStarts.length, totalBits);
+        long longest = 0;
         for (int r = 0; r < rowStarts.length; r++) {
             rowBit.width().set(rowBit.segment(), r, (int) rowStarts[r]);
+            longest = r > 0 ? Math.max(longest, rowStarts[r] - rowStarts[r - 1]) : 0;
+        }
+        IndexArray rowLength = OffHeap.indices(arena, rowStarts.length - 1, longest);
+        for (int r = 0; r + 1 < rowStarts.length; r++) {
+            rowLength.width().set(rowLength.segment(), r, (int) (rowStarts[r + 1] - rowStarts[r]));
         }
         int[] canonical = code.canonicalOrder();
         MemorySegment symbols = OffHeap.floats(arena, canonical.length);
@@ -82,13 +93,14 @@ public final class CodedRows {
         for (int len = 0; len < counts.length; len++) {
             lengthCounts.width().set(lengthCounts.segment(), len, (int) counts[len]);
         }
-        return new CodedRows(stream, rowBit, symbols, lengthCounts, code.decodeTable());
+        return new CodedRows(stream, rowBit, rowLength, symbols, lengthCounts, code.decodeTable());
     }
 
     /**
      * The coded rows of an untrusted layout. Checks the code (lengths at most 24, Kraft sum at most
-     * 1, so prefix-free; counts adding up to the symbols), the offsets (from 0, never decreasing,
-     * within the stream, the last one the stream's exact length in bits), then decodes every row:
+     * 1, so prefix-free; counts adding up to the symbols), the row lengths (in the narrowest width that
+     * holds the longest, adding up to the stream's exact length in bits; or, in older files, offsets from
+     * 0, never decreasing, the last one that length), then decodes every row:
      * {@code symbolsInRow(r)} valid codewords must end exactly where the next row starts.
      */
     public static CodedRows validate(Layout layout, IntUnaryOperator symbolsInRow) {
@@ -125,24 +137,29 @@ public final class CodedRows {
         }
         MemorySegment stream = streamArray.data();
         long capacity = 8 * stream.byteSize();
-        LayoutArray rowBitArray = layout.array("rowBit");
-        if (!rowBitArray.type().isIndex()) {
-            throw new InvalidLayoutException(name + ": rowBit must be an unsigned index array, got " + rowBitArray.type());
+        IndexArray rowLength = null;
+        IndexArray rowBit;
+        if (layout.has("rowLength") || !layout.has("rowBit")) {
+            rowLength = unsignedIndices(layout, "rowLength", rows);
+            rowBit = rowStarts(name, rowLength, rows, capacity);
+        } else {
+            rowBit = unsignedIndices(layout, "rowBit", rows + 1L);
+            layout.pointers("rowBit", rowBit, rows, Integer.toUnsignedLong(rowBit.get(rows)), capacity, "the stream");
         }
-        IndexArray rowBit = new IndexArray(rowBitArray.data(), rowBitArray.type().indexWidth());
-        layout.requireLength("rowBit", rowBitArray, rows + 1L);
         long totalBits = Integer.toUnsignedLong(rowBit.get(rows));
-        layout.pointers("rowBit", rowBit, rows, totalBits, capacity, "the stream");
         if (stream.byteSize() / 4 != (totalBits + 31) / 32) {
             throw new InvalidLayoutException(name + ": the stream has " + stream.byteSize() / 4 + " words, but its " + totalBits
                     + " bits of codewords fill " + (totalBits + 31) / 32);
         }
-        if (rowBit.width() != IndexWidth.forMaxValue(totalBits)) {
-            throw new InvalidLayoutException(name + ": rowBit is " + rowBitArray.type() + " but offsets up to " + totalBits
-                    + " need exactly the narrowest width " + IndexWidth.forMaxValue(totalBits));
+        IndexArray stored = rowLength != null ? rowLength : rowBit;
+        long widest = rowLength != null ? longest(rowLength) : totalBits;
+        if (stored.width() != IndexWidth.forMaxValue(widest)) {
+            String array = rowLength != null ? "rowLength" : "rowBit";
+            throw new InvalidLayoutException(name + ": " + array + " is " + layout.array(array).type() + " but values up to "
+                    + widest + " need exactly the narrowest width " + IndexWidth.forMaxValue(widest));
         }
 
-        CodedRows coded = new CodedRows(stream, rowBit, symbols, lengthCounts, DecodeTable.build(counts));
+        CodedRows coded = new CodedRows(stream, rowBit, rowLength, symbols, lengthCounts, DecodeTable.build(counts));
         boolean bitsPerSymbol = counts.length > 1;
         // Rows decode independently, so a long stream (an embedding table's) is checked in row ranges
         // on the common pool when its memory may be read from other threads; the failure reported is
@@ -165,6 +182,48 @@ public final class CodedRows {
             }
         }
         return coded;
+    }
+
+    private static IndexArray unsignedIndices(Layout layout, String name, long length) {
+        LayoutArray array = layout.array(name);
+        if (!array.type().isIndex()) {
+            throw new InvalidLayoutException(layout.format() + ": " + name + " must be an unsigned index array, got "
+                    + array.type());
+        }
+        layout.requireLength(name, array, length);
+        return new IndexArray(array.data(), array.type().indexWidth());
+    }
+
+    /**
+     * The kernels' row offsets from stored row lengths: prefix sums, which must stay within the
+     * stream's {@code capacity} bits and the u32 offsets the kernels read. Lives as long as the rows.
+     */
+    private static IndexArray rowStarts(String name, IndexArray rowLength, int rows, long capacity) {
+        long total = 0;
+        for (int r = 0; r < rows; r++) {
+            total += Integer.toUnsignedLong(rowLength.get(r));
+        }
+        if (total > capacity || total > IndexWidth.U32.maxValue()) {
+            throw new InvalidLayoutException(name + ": the rows' lengths add up to " + total + " bits, past the end of the "
+                    + capacity + "-bit stream" + (total > IndexWidth.U32.maxValue() ? " and of u32 offsets" : "")
+                    + " (the stream is truncated or a length is wrong)");
+        }
+        IndexArray rowBit = OffHeap.indices(Arena.ofAuto(), rows + 1L, total);
+        long start = 0;
+        for (int r = 0; r < rows; r++) {
+            rowBit.width().set(rowBit.segment(), r, (int) start);
+            start += Integer.toUnsignedLong(rowLength.get(r));
+        }
+        rowBit.width().set(rowBit.segment(), rows, (int) start);
+        return rowBit;
+    }
+
+    private static long longest(IndexArray lengths) {
+        long longest = 0;
+        for (long r = 0; r < lengths.length(); r++) {
+            longest = Math.max(longest, Integer.toUnsignedLong(lengths.get(r)));
+        }
+        return longest;
     }
 
     /**
@@ -251,7 +310,7 @@ public final class CodedRows {
     /** Adds the arrays under their layout names. */
     public void putArrays(Map<String, LayoutArray> arrays) {
         arrays.put("stream", new LayoutArray(dev.tersor.format.ElementType.U32, stream));
-        arrays.put("rowBit", LayoutArray.of(rowBit));
+        arrays.put(rowLength != null ? "rowLength" : "rowBit", LayoutArray.of(rowLength != null ? rowLength : rowBit));
         arrays.put("symbols", LayoutArray.f32(symbols));
         arrays.put("lengthCounts", LayoutArray.of(lengthCounts));
     }

@@ -48,30 +48,61 @@ class CorruptedStreamTest {
             LayoutArray stream = layout.array("stream");
             Layout bad = withArray(layout, "stream", truncated(stream, stream.byteSize() - 4));
             assertThatThrownBy(() -> read.apply(bad)).isInstanceOf(InvalidLayoutException.class)
-                    .hasMessageContaining("points past the end of the stream").hasMessageContaining("truncated");
+                    .hasMessageContaining("past the end of the").hasMessageContaining("truncated");
         });
     }
 
     @Test
-    void rejectsARowOffsetPastTheEnd() {
+    void rejectsRowLengthsPastTheEnd() {
         forBoth((layout, read) -> {
-            LayoutArray rowBit = layout.array("rowBit");
-            long[] offsets = values(rowBit);
-            offsets[10] = 8 * layout.array("stream").byteSize() + 1;
-            Layout bad = withArray(layout, "rowBit", indices(rowBit.type().indexWidth(), offsets));
+            LayoutArray rowLength = layout.array("rowLength");
+            long[] lengths = values(rowLength);
+            lengths[10] = rowLength.type().indexWidth().maxValue();
+            Layout bad = withArray(layout, "rowLength", indices(rowLength.type().indexWidth(), lengths));
             assertThatThrownBy(() -> read.apply(bad)).isInstanceOf(InvalidLayoutException.class)
+                    .hasMessageContaining("lengths add up to").hasMessageContaining("past the end");
+        });
+    }
+
+    @Test
+    void rejectsLengthsThatDisagreeWithTheCodewords() {
+        forBoth((layout, read) -> {
+            // one bit moved from row 6 to row 5: the total still fits the stream, row 5's codewords do not
+            Layout bad = movedBit(layout, 5);
+            assertThatThrownBy(() -> read.apply(bad)).isInstanceOf(InvalidLayoutException.class)
+                    .hasMessageContaining("row 5's").hasMessageContaining("codewords end at bit");
+        });
+    }
+
+    @Test
+    void rejectsRowLengthsWiderThanTheyNeed() {
+        forBoth((layout, read) -> {
+            LayoutArray rowLength = layout.array("rowLength");
+            assertThat(rowLength.type().indexWidth()).isNotEqualTo(IndexWidth.U32);
+            Layout bad = withArray(layout, "rowLength", indices(IndexWidth.U32, values(rowLength)));
+            assertThatThrownBy(() -> read.apply(bad)).isInstanceOf(InvalidLayoutException.class)
+                    .hasMessageContaining("rowLength is U32").hasMessageContaining("narrowest width");
+        });
+    }
+
+    @Test
+    void filesWithAbsoluteRowOffsetsStillReadAndAreChecked() {
+        forBoth((layout, read) -> {
+            Layout old = withRowOffsets(layout);
+            WeightMatrix fromOld = read.apply(old);
+            assertThat(fromOld.toDense()).isEqualTo(read.apply(layout).toDense());
+            assertThat(fromOld.layout().arrays()).containsKey("rowBit").doesNotContainKey("rowLength");
+
+            LayoutArray rowBit = old.array("rowBit");
+            long[] offsets = values(rowBit);
+            offsets[10] = 8 * old.array("stream").byteSize() + 1;
+            Layout past = withArray(old, "rowBit", indices(rowBit.type().indexWidth(), offsets));
+            assertThatThrownBy(() -> read.apply(past)).isInstanceOf(InvalidLayoutException.class)
                     .hasMessageContaining("rowBit[10]").hasMessageContaining("past the end");
-        });
-    }
-
-    @Test
-    void rejectsOffsetsThatDisagreeWithTheCodewords() {
-        forBoth((layout, read) -> {
-            LayoutArray rowBit = layout.array("rowBit");
-            long[] offsets = values(rowBit);
-            offsets[5] += 1;
-            Layout bad = withArray(layout, "rowBit", indices(rowBit.type().indexWidth(), offsets));
-            assertThatThrownBy(() -> read.apply(bad)).isInstanceOf(InvalidLayoutException.class)
+            long[] inside = values(rowBit);
+            inside[5] += 1;
+            Layout shifted = withArray(old, "rowBit", indices(rowBit.type().indexWidth(), inside));
+            assertThatThrownBy(() -> read.apply(shifted)).isInstanceOf(InvalidLayoutException.class)
                     .hasMessageContaining("codewords end at bit");
         });
     }
@@ -82,19 +113,41 @@ class CorruptedStreamTest {
                 false, true, 8).matrix();
         try (HamMatrix ham = HamMatrix.encode(large)) {
             Layout layout = ham.layout();
-            LayoutArray rowBit = layout.array("rowBit");
             assertThat(8 * layout.array("stream").byteSize()).as("several ranges of rows").isGreaterThan(4L << 21);
             assertThat(layout.array("stream").data().isAccessibleBy(new Thread(() -> { }))).as("checked in parallel").isTrue();
-            long[] offsets = values(rowBit);
-            offsets[2500] += 1;
-            offsets[700] += 1;
-            Layout bad = withArray(layout, "rowBit", indices(rowBit.type().indexWidth(), offsets));
+            Layout bad = movedBit(movedBit(layout, 2499), 699);
             for (int run = 0; run < 5; run++) {
                 assertThatThrownBy(() -> HamMatrix.fromLayout(bad, null)).isInstanceOf(InvalidLayoutException.class)
                         .hasMessageContaining("row 699's");
             }
             assertThat(HamMatrix.fromLayout(layout, null).rows()).isEqualTo(3000);
         }
+    }
+
+    /** Row {@code r} one bit longer and row r + 1 one shorter: the next row starts one bit late. */
+    private static Layout movedBit(Layout layout, int r) {
+        LayoutArray rowLength = layout.array("rowLength");
+        long[] lengths = values(rowLength);
+        lengths[r] += 1;
+        lengths[r + 1] -= 1;
+        return withArray(layout, "rowLength", indices(rowLength.type().indexWidth(), lengths));
+    }
+
+    /** The layout as files written before row lengths kept it: absolute offsets, the stream's length last. */
+    private static Layout withRowOffsets(Layout layout) {
+        long[] lengths = values(layout.array("rowLength"));
+        long[] offsets = new long[lengths.length + 1];
+        for (int r = 0; r < lengths.length; r++) {
+            offsets[r + 1] = offsets[r] + lengths[r];
+        }
+        java.util.Map<String, LayoutArray> arrays = Layout.newArrays();
+        layout.arrays().forEach((name, array) -> {
+            if (!name.equals("rowLength")) {
+                arrays.put(name, array);
+            }
+        });
+        arrays.put("rowBit", indices(IndexWidth.forMaxValue(offsets[lengths.length]), offsets));
+        return new Layout(layout.format(), layout.rows(), layout.cols(), layout.params(), arrays);
     }
 
     @Test

@@ -56,8 +56,8 @@ class WorkedExampleTest {
             Layout layout = ham.layout();
             // CHAM = [0x4D11E449, 0x88000000]
             assertThat(layout.array("stream").data().toArray(Layouts.I32)).containsExactly(0x4D11E449, 0x88000000);
-            // COL_END = [7, 13, 20, 25, 31, 38], stored with the leading 0 as the start of every row
-            assertThat(indices(layout, "rowBit")).containsExactly(0, 7, 13, 20, 25, 31, 38);
+            // COL_END = [7, 13, 20, 25, 31, 38], stored as each row's length (its differences from 0 on)
+            assertThat(indices(layout, "rowLength")).containsExactly(7, 6, 7, 5, 6, 7);
             // SYMBOLS = [0, 2, 1, 3]
             assertThat(layout.f32("symbols").toArray(Layouts.F32)).containsExactly(0f, 2f, 1f, 3f);
             // codes 0, 10, 110, 111: one of length 1, one of length 2, two of length 3
@@ -92,7 +92,7 @@ class WorkedExampleTest {
             Layout layout = sham.layout();
             // non-zero alphabet 2:8, 1:2, 3:1 gives 2 → 0, 1 → 10, 3 → 11; stream 010|00|110|0|00|100
             assertThat(layout.array("stream").data().toArray(Layouts.I32)).containsExactly(0x46100000);
-            assertThat(indices(layout, "rowBit")).containsExactly(0, 3, 5, 8, 9, 11, 14);
+            assertThat(indices(layout, "rowLength")).containsExactly(3, 2, 3, 1, 2, 3);
             assertThat(layout.f32("symbols").toArray(Layouts.F32)).containsExactly(2f, 1f, 3f);
             assertThat(indices(layout, "lengthCounts")).containsExactly(0, 1, 2);
             assertThat(layout.f32("implicit", 1).getAtIndex(Layouts.F32, 0)).isZero();
