@@ -6,8 +6,9 @@ import dev.tersor.kernels.IndexWidth;
  * Tersor's one vocabulary of element types, little-endian. Each row gives the safetensors dtype (the
  * constant's name), the bytes per element, ONNX's {@code TensorProto.DataType} id and name, and where
  * the type may appear: in graph tensors ({@link #isTensor()}), in weight layouts ({@link #isLayout()}),
- * or only in a container's framing. F16, BF16, I16 and F64 are of the last kind: Tersor never computes
- * on them, but a safetensors file may hold them and messages may need their names. The unsigned index
+ * or only in a container's framing. BF16, I16 and F64 are of the last kind: Tersor never computes on
+ * them, but a safetensors file may hold them and messages may need their names. F16 appears in layouts
+ * only as stored row scales ({@link StoredScales}), widened to f32 before any kernel reads them. The unsigned index
  * types map to the {@link IndexWidth} that kernels read.
  */
 public enum ElementType {
@@ -19,7 +20,7 @@ public enum ElementType {
     I32(4, 6, "INT32", Use.TENSOR | Use.LAYOUT),
     I64(8, 7, "INT64", Use.TENSOR),
     BOOL(1, 9, "BOOL", Use.TENSOR),
-    F16(2, 10, "FLOAT16", Use.FRAMING),
+    F16(2, 10, "FLOAT16", Use.LAYOUT),
     F64(8, 11, "DOUBLE", Use.FRAMING),
     U32(4, 12, "UINT32", Use.LAYOUT),
     U64(8, 13, "UINT64", Use.LAYOUT),

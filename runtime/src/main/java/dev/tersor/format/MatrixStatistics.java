@@ -54,9 +54,11 @@ public record MatrixStatistics(int rows, int cols, int distinctLevels, double en
         Objects.requireNonNull(w, "w");
         int rows = w.rows();
         int cols = w.cols();
-        LayoutArray scaleArray = w.layout().arrays().get("rowScale");
-        MemorySegment scales = scaleArray != null && scaleArray.type() == ElementType.F32 && scaleArray.length() == rows
-                ? scaleArray.data() : null;
+        Layout layout = w.layout();
+        LayoutArray scaleArray = layout.arrays().get("rowScale");
+        MemorySegment scales = scaleArray != null && scaleArray.length() == rows
+                && (scaleArray.type() == ElementType.F32 || scaleArray.type() == ElementType.F16)
+                ? StoredScales.read(layout, "rowScale", rows) : null;
         float[] row = new float[cols];
         int[] levels = new int[cols];
         MemorySegment rowSegment = MemorySegment.ofArray(row);

@@ -8,6 +8,7 @@ import dev.tersor.format.LayoutArray;
 import dev.tersor.format.MatrixFormat;
 import dev.tersor.format.OffHeap;
 import dev.tersor.format.QuantizedMatrix;
+import dev.tersor.format.StoredScales;
 import dev.tersor.format.huffman.BitWriter;
 import dev.tersor.format.huffman.CodedRows;
 import dev.tersor.format.huffman.HuffmanCodes;
@@ -24,7 +25,7 @@ import java.util.Map;
  * the canonical Huffman codeword of its codebook code, row after row (Decision 1: rows are outputs,
  * the papers' per-column streams are Tersor's per-row streams). The arrays are those of
  * {@link CodedRows}, plus an optional {@code rowScale[rows]}: {@code W[r][c] = symbols[k]·rowScale[r]}
- * (Decision 10), the code coding {@code k}.
+ * (Decision 10), the code coding {@code k}; stored as f16 when every scale is one ({@link StoredScales}).
  *
  * <p>Size: the stream is at most {@code H + 1} bits per entry for entropy H of the codes, plus the
  * offsets and the small code description. Products decode on the fly; the matrix is never
@@ -47,12 +48,15 @@ public final class HamMatrix extends AbstractWeightMatrix {
 
     private final CodedRows coded;
     private final MemorySegment rowScale;
+    /** How {@link #rowScale} is stored: null when the matrix has no scales. */
+    private final LayoutArray storedScale;
 
-    private HamMatrix(int rows, int cols, CodedRows coded, MemorySegment rowScale, Arena owner) {
+    private HamMatrix(int rows, int cols, CodedRows coded, MemorySegment rowScale, LayoutArray storedScale, Arena owner) {
         super(NAME, new HamArrays(rows, cols, coded.stream(), coded.rowBit(), coded.symbols(), coded.decodeTable(),
                 rowScale), owner);
         this.coded = coded;
         this.rowScale = rowScale;
+        this.storedScale = storedScale;
     }
 
     /** Whether {@code source} fits: at most 2^24 distinct codes, a stream addressable by u32 offsets. */
@@ -88,7 +92,8 @@ public final class HamMatrix extends AbstractWeightMatrix {
         return OffHeap.owned(arena -> {
             CodedRows coded = CodedRows.create(arena, codes.code(), codes.values(source), writer, rowStarts);
             MemorySegment rowScale = OffHeap.rowScales(arena, source);
-            return new HamMatrix(rows, cols, coded, rowScale, arena);
+            LayoutArray stored = rowScale.byteSize() == 0 ? null : StoredScales.stored(arena, rowScale);
+            return new HamMatrix(rows, cols, coded, rowScale, stored, arena);
         });
     }
 
@@ -97,8 +102,11 @@ public final class HamMatrix extends AbstractWeightMatrix {
         layout.requireFormat(NAME);
         int cols = layout.cols();
         CodedRows coded = CodedRows.validate(layout, r -> cols);
-        MemorySegment rowScale = layout.has("rowScale") ? layout.f32("rowScale", layout.rows()) : MemorySegment.NULL;
-        return new HamMatrix(layout.rows(), cols, coded, rowScale, owner);
+        if (!layout.has("rowScale")) {
+            return new HamMatrix(layout.rows(), cols, coded, MemorySegment.NULL, null, owner);
+        }
+        MemorySegment rowScale = StoredScales.read(layout, "rowScale", layout.rows());
+        return new HamMatrix(layout.rows(), cols, coded, rowScale, layout.array("rowScale"), owner);
     }
 
     /** Stream bits per entry (without the last word's padding): at most H + 1 for entropy H. */
@@ -133,8 +141,8 @@ public final class HamMatrix extends AbstractWeightMatrix {
     protected Layout layoutK() {
         Map<String, LayoutArray> arrays = Layout.newArrays();
         coded.putArrays(arrays);
-        if (rowScale.byteSize() != 0) {
-            arrays.put("rowScale", LayoutArray.f32(rowScale));
+        if (storedScale != null) {
+            arrays.put("rowScale", storedScale);
         }
         return new Layout(NAME, rows(), cols(), Map.of(), arrays);
     }

@@ -9,6 +9,7 @@ import dev.tersor.format.LayoutArray;
 import dev.tersor.format.MatrixFormat;
 import dev.tersor.format.OffHeap;
 import dev.tersor.format.QuantizedMatrix;
+import dev.tersor.format.StoredScales;
 import dev.tersor.format.huffman.BitWriter;
 import dev.tersor.format.huffman.CodedRows;
 import dev.tersor.format.huffman.HuffmanCodes;
@@ -40,7 +41,7 @@ import java.util.Map;
  * u16 or u32) that gives the fewest bytes: at 10 % density gaps average 9, so u8 gaps need fillers
  * about once in 10^11 entries and cost 8 bits against 16 for absolute u16 columns. That is what lets
  * sHAM undercut CSER, whose index cost per entry is a full column index. Optional
- * {@code rowScale[rows]} as in Decision 10.
+ * {@code rowScale[rows]} as in Decision 10 (f16 when every scale is one, {@link StoredScales}).
  */
 public final class ShamMatrix extends AbstractWeightMatrix {
 
@@ -63,10 +64,12 @@ public final class ShamMatrix extends AbstractWeightMatrix {
     private final IndexArray colGap;
     private final IndexArray rowPtr;
     private final MemorySegment rowScale;
+    /** How {@link #rowScale} is stored: null when the matrix has no scales. */
+    private final LayoutArray storedScale;
     private final long nonZeros;
 
     private ShamMatrix(int rows, int cols, CodedRows coded, MemorySegment implicitArray, IndexArray colGap,
-                       IndexArray rowPtr, MemorySegment rowScale, long nonZeros, Arena owner) {
+                       IndexArray rowPtr, MemorySegment rowScale, LayoutArray storedScale, long nonZeros, Arena owner) {
         float implicit = implicitArray.getAtIndex(Layouts.F32, 0);
         super(NAME, new ShamArrays(rows, cols, coded.stream(), coded.rowBit(), coded.symbols(), coded.decodeTable(),
                 implicit, colGap, rowPtr, rowScale), owner);
@@ -76,6 +79,7 @@ public final class ShamMatrix extends AbstractWeightMatrix {
         this.colGap = colGap;
         this.rowPtr = rowPtr;
         this.rowScale = rowScale;
+        this.storedScale = storedScale;
         this.nonZeros = nonZeros;
     }
 
@@ -170,7 +174,8 @@ public final class ShamMatrix extends AbstractWeightMatrix {
             CodedRows coded = CodedRows.create(arena, codes.code(), codes.values(source), writer, rowStarts);
             MemorySegment implicitArray = OffHeap.floats(arena, new float[]{implicit});
             MemorySegment rowScale = OffHeap.rowScales(arena, source);
-            return new ShamMatrix(rows, cols, coded, implicitArray, colGap, rowPtr, rowScale, nonZeros, arena);
+            LayoutArray stored = rowScale.byteSize() == 0 ? null : StoredScales.stored(arena, rowScale);
+            return new ShamMatrix(rows, cols, coded, implicitArray, colGap, rowPtr, rowScale, stored, nonZeros, arena);
         });
     }
 
@@ -219,8 +224,10 @@ public final class ShamMatrix extends AbstractWeightMatrix {
             previous = end;
         }
         CodedRows coded = CodedRows.validate(layout, r -> stored[r]);
-        MemorySegment rowScale = layout.has("rowScale") ? layout.f32("rowScale", rows) : MemorySegment.NULL;
-        return new ShamMatrix(rows, cols, coded, implicitArray, colGap, rowPtr, rowScale, nonZeros, owner);
+        boolean scaled = layout.has("rowScale");
+        MemorySegment rowScale = scaled ? StoredScales.read(layout, "rowScale", rows) : MemorySegment.NULL;
+        return new ShamMatrix(rows, cols, coded, implicitArray, colGap, rowPtr, rowScale,
+                scaled ? layout.array("rowScale") : null, nonZeros, owner);
     }
 
     /** Number of stored entries (those that differ from the implicit value). */
@@ -269,8 +276,8 @@ public final class ShamMatrix extends AbstractWeightMatrix {
         arrays.put("implicit", LayoutArray.f32(implicitArray));
         arrays.put("colGap", LayoutArray.of(colGap));
         arrays.put("rowPtr", LayoutArray.of(rowPtr));
-        if (rowScale.byteSize() != 0) {
-            arrays.put("rowScale", LayoutArray.f32(rowScale));
+        if (storedScale != null) {
+            arrays.put("rowScale", storedScale);
         }
         return new Layout(NAME, rows(), cols(), Map.of(), arrays);
     }
