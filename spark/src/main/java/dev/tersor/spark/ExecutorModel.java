@@ -61,11 +61,21 @@ public record ExecutorModel(String model, String tokenizer, boolean shipped, Poo
         if (modelPath.isBlank()) {
             throw new IllegalArgumentException("no model given: set the model path (a .tsr or .onnx file)");
         }
-        Path model = Path.of(modelPath).toAbsolutePath().normalize();
         if (!ship) {
             // Read where it is on every executor; the driver may not even see that file system, so it is not checked.
             return new ExecutorModel(modelPath, blankToNull(tokenizerPath), false, pooling, normalize, batchSize, exec);
         }
+        if (isRemote(modelPath)) {
+            // hdfs://, s3a://: addFile fetches it; nothing beside it can be listed, so an ONNX model names its tokenizer.
+            spark.sparkContext().addFile(modelPath);
+            String tokenizerName = null;
+            if (tokenizerPath != null && !tokenizerPath.isBlank()) {
+                spark.sparkContext().addFile(tokenizerPath);
+                tokenizerName = lastSegment(tokenizerPath);
+            }
+            return new ExecutorModel(lastSegment(modelPath), tokenizerName, true, pooling, normalize, batchSize, exec);
+        }
+        Path model = localPath(modelPath);
         if (Files.isDirectory(model)) {
             throw new IllegalArgumentException("model " + model + " is a folder, which addFile cannot ship to a cluster: "
                     + "import it into one .tsr file (./tersor import), or read it from a path every executor sees "
@@ -76,7 +86,7 @@ public record ExecutorModel(String model, String tokenizer, boolean shipped, Poo
         }
         Path tokenizer = null;
         if (tokenizerPath != null && !tokenizerPath.isBlank()) {
-            tokenizer = Path.of(tokenizerPath).toAbsolutePath().normalize();
+            tokenizer = localPath(tokenizerPath);
             if (!Files.isRegularFile(tokenizer)) {
                 throw new IllegalArgumentException("tokenizer " + tokenizer + " does not exist");
             }
@@ -92,6 +102,21 @@ public record ExecutorModel(String model, String tokenizer, boolean shipped, Poo
         }
         return new ExecutorModel(model.getFileName().toString(),
                 tokenizer == null ? null : tokenizer.getFileName().toString(), true, pooling, normalize, batchSize, exec);
+    }
+
+    /** A path with a URI scheme other than {@code file:}, which addFile reads through Hadoop's file systems. */
+    static boolean isRemote(String path) {
+        return path.matches("^[A-Za-z][A-Za-z0-9+.-]*://.*") && !path.startsWith("file:");
+    }
+
+    /** A path on this machine, given as a path or a {@code file:} URI. */
+    private static Path localPath(String path) {
+        return (path.startsWith("file:") ? Path.of(java.net.URI.create(path)) : Path.of(path)).toAbsolutePath().normalize();
+    }
+
+    private static String lastSegment(String uri) {
+        String trimmed = uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
+        return trimmed.substring(trimmed.lastIndexOf('/') + 1);
     }
 
     private static String blankToNull(String text) {
