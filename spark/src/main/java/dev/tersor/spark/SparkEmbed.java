@@ -95,6 +95,10 @@ public final class SparkEmbed implements Callable<Integer> {
                     + "the baseline that measures Spark's overhead.")
     boolean withoutSpark;
 
+    @Option(names = "--tokenize-only",
+            description = "With --without-spark: tokenize the lines and write nothing, to measure the tokenizer's share of the time.")
+    boolean tokenizeOnly;
+
     @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
             description = "Threads of --without-spark. Default: ${DEFAULT-VALUE}.")
     int threads;
@@ -160,6 +164,9 @@ public final class SparkEmbed implements Callable<Integer> {
         if (partitions != null && partitions < 1) {
             throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
         }
+        if (tokenizeOnly && !withoutSpark) {
+            throw new IllegalArgumentException("--tokenize-only goes with --without-spark");
+        }
         ExecutorModel.pooling(pooling);
         checkLocalPaths();
         if (withoutSpark) {
@@ -178,9 +185,9 @@ public final class SparkEmbed implements Callable<Integer> {
             double seconds = (System.nanoTime() - start) / 1e9;
             // Counted after the clock stops, on the input: the output, at about 4.6 KB of JSON a line, costs more to read.
             long count = lines.count();
-            spec.commandLine().getOut().printf(Locale.ROOT, "embedded %d lines in %.2f s: %.1f lines/s on %s (%d partitions, batch %d); "
+            spec.commandLine().getOut().printf(Locale.ROOT, "embedded %d lines in %.2f s: %.1f lines/s on %s (%d partition%s, batch %d); "
                             + "Spark session start %.2f s; peak resident memory %s; wrote %s as %s%n",
-                    count, seconds, count / seconds, spark.sparkContext().master(), parts, batch, startSeconds,
+                    count, seconds, count / seconds, spark.sparkContext().master(), parts, parts == 1 ? "" : "s", batch, startSeconds,
                     peakResidentMemory(), output, outputFormat);
             return 0;
         } finally {
@@ -255,6 +262,7 @@ public final class SparkEmbed implements Callable<Integer> {
         if (!isLocal(input) || !isLocal(output)) {
             throw new IllegalArgumentException("--without-spark reads and writes local paths only");
         }
+
         long start = System.nanoTime();
         List<String> lines = readLines(Path.of(input));
         ExecutorModel local = new ExecutorModel(model, tokenizer, false, ExecutorModel.pooling(pooling), !noNormalize, batch, exec);
@@ -266,6 +274,10 @@ public final class SparkEmbed implements Callable<Integer> {
                 int first = from;
                 List<String> texts = lines.subList(first, Math.min(lines.size(), first + batch));
                 calls.add(pool.submit(() -> {
+                    if (tokenizeOnly) {
+                        embedder.tokenize(texts.stream().filter(t -> RowBatches.isUnicode(t)).toList());
+                        return;
+                    }
                     float[][] computed = RowBatches.embed(embedder, texts);
                     System.arraycopy(computed, 0, vectors, first, computed.length);
                 }));
@@ -280,6 +292,12 @@ public final class SparkEmbed implements Callable<Integer> {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         } finally {
             ExecutorEmbedders.closeAll();
+        }
+        if (tokenizeOnly) {
+            double seconds = (System.nanoTime() - start) / 1e9;
+            spec.commandLine().getOut().printf(Locale.ROOT, "tokenized %d lines in %.2f s: %.1f lines/s without Spark "
+                    + "(%d threads, batch %d); nothing written%n", lines.size(), seconds, lines.size() / seconds, threads, batch);
+            return 0;
         }
         Path folder = Files.createDirectories(Path.of(output));
         try (OutputStream file = Files.newOutputStream(folder.resolve("part-00000.json"));

@@ -92,6 +92,22 @@ public final class TersorSpark {
     }
 
     /**
+     * {@link #compare(Dataset, String, ExecutorModel, ExecutorModel, int)} for two model files shipped with
+     * {@code addFile} and read with the defaults ({@code ./tersor eval-embed}'s): mean pooling, unit length,
+     * 32 texts per call, the fastest layouts.
+     */
+    public static CorpusComparison compare(Dataset<?> data, String inputCol, String evaluatedModel, String referenceModel,
+                                           int neighbourSample) {
+        EmbedderOptions defaults = EmbedderOptions.defaults();
+        return compare(data, inputCol,
+                ExecutorModel.prepare(data.sparkSession(), evaluatedModel, null, true, defaults.pooling(), defaults.normalize(),
+                        32, "fastest"),
+                ExecutorModel.prepare(data.sparkSession(), referenceModel, null, true, defaults.pooling(), defaults.normalize(),
+                        32, "fastest"),
+                neighbourSample);
+    }
+
+    /**
      * Compares the embeddings of {@code evaluated} with those of {@code reference} over the texts of
      * {@code inputCol}: mean, minimum and first-percentile cosine over every non-blank text, computed
      * on the executors (the cosines are kept, 8 bytes a text, to be read three times), and the top-10

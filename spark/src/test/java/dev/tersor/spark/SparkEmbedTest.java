@@ -121,6 +121,11 @@ class SparkEmbedTest {
             assertThat(plainRecords.get(i).get("text")).isEqualTo(records.get(i).get("text"));
             assertThat(LocalSpark.cosine(vector(plainRecords.get(i)), vector(records.get(i)))).isGreaterThanOrEqualTo(0.99999);
         }
+        Run tokenized = run("--model", tsr.toString(), "--input", input.toString(), "--output", dir.resolve("unwritten").toString(),
+                "--without-spark", "--tokenize-only", "--threads", "2");
+        assertThat(tokenized.exitCode()).as(tokenized.err()).isZero();
+        assertThat(tokenized.out()).startsWith("tokenized 301 lines in ").endsWith("nothing written" + System.lineSeparator());
+        assertThat(dir.resolve("unwritten")).doesNotExist();
     }
 
     @Test
@@ -162,6 +167,8 @@ class SparkEmbedTest {
                 "--batch", "0"), "--batch must be at least 1, got 0");
         assertOneLineError(run("--model", model, "--input", input.toString(), "--output", dir.resolve("o5").toString(),
                 "--pooling", "max"), "pooling is mean or cls, not 'max'");
+        assertOneLineError(run("--model", model, "--input", input.toString(), "--output", dir.resolve("o6").toString(),
+                "--tokenize-only"), "--tokenize-only goes with --without-spark");
         assertThat(dir.resolve("o1")).doesNotExist();
     }
 
