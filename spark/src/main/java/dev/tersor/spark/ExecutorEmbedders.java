@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The embedders of this JVM, one per model file and options, shared by every task thread of the
@@ -31,6 +32,7 @@ public final class ExecutorEmbedders {
 
     private static final Map<Key, Embedder> EMBEDDERS = new ConcurrentHashMap<>();
     private static final AtomicInteger LOADS = new AtomicInteger();
+    private static final AtomicLong LOAD_NANOS = new AtomicLong();
 
     private ExecutorEmbedders() {
     }
@@ -40,7 +42,9 @@ public final class ExecutorEmbedders {
         Key key = new Key(model.modelFile(), model.tokenizerFile(), model.pooling(), model.normalize(), model.exec());
         return EMBEDDERS.computeIfAbsent(key, k -> {
             try {
+                long start = System.nanoTime();
                 Embedder embedder = Embedder.load(k.model(), k.tokenizer(), model.options());
+                LOAD_NANOS.addAndGet(System.nanoTime() - start);
                 LOADS.incrementAndGet();
                 return embedder;
             } catch (IOException e) {
@@ -54,6 +58,11 @@ public final class ExecutorEmbedders {
         return LOADS.get();
     }
 
+    /** The seconds those loads took, together: part of a job's time that does not grow with its rows. */
+    public static double loadSeconds() {
+        return LOAD_NANOS.get() / 1e9;
+    }
+
     /**
      * Closes every embedder and forgets them: for a driver in local mode that ends its session, and
      * for tests. No task may be running.
@@ -62,6 +71,7 @@ public final class ExecutorEmbedders {
         List<Embedder> open = new ArrayList<>(EMBEDDERS.values());
         EMBEDDERS.clear();
         LOADS.set(0);
+        LOAD_NANOS.set(0);
         for (Embedder embedder : open) {
             embedder.close();
         }

@@ -3,6 +3,7 @@ package dev.tersor.spark;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.tersor.embed.Embedder;
+import dev.tersor.embed.TokenBatch;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -30,6 +31,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
 
 /**
@@ -186,9 +188,9 @@ public final class SparkEmbed implements Callable<Integer> {
             // Counted after the clock stops, on the input: the output, at about 4.6 KB of JSON a line, costs more to read.
             long count = lines.count();
             spec.commandLine().getOut().printf(Locale.ROOT, "embedded %d lines in %.2f s: %.1f lines/s on %s (%d partition%s, batch %d); "
-                            + "Spark session start %.2f s; peak resident memory %s; wrote %s as %s%n",
+                            + "Spark session start %.2f s%s; peak resident memory %s; wrote %s as %s%n",
                     count, seconds, count / seconds, spark.sparkContext().master(), parts, parts == 1 ? "" : "s", batch, startSeconds,
-                    peakResidentMemory(), output, outputFormat);
+                    loadNote(), peakResidentMemory(), output, outputFormat);
             return 0;
         } finally {
             spark.stop();
@@ -267,6 +269,8 @@ public final class SparkEmbed implements Callable<Integer> {
         List<String> lines = readLines(Path.of(input));
         ExecutorModel local = new ExecutorModel(model, tokenizer, false, ExecutorModel.pooling(pooling), !noNormalize, batch, exec);
         float[][] vectors = new float[lines.size()][];
+        LongAdder tokenCount = new LongAdder();
+        String load;
         try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
             Embedder embedder = ExecutorEmbedders.get(local);
             List<Future<?>> calls = new ArrayList<>();
@@ -275,7 +279,10 @@ public final class SparkEmbed implements Callable<Integer> {
                 List<String> texts = lines.subList(first, Math.min(lines.size(), first + batch));
                 calls.add(pool.submit(() -> {
                     if (tokenizeOnly) {
-                        embedder.tokenize(texts.stream().filter(t -> RowBatches.isUnicode(t)).toList());
+                        TokenBatch tokens = embedder.tokenize(texts.stream().filter(RowBatches::isUnicode).toList());
+                        for (int i = 0; i < tokens.size(); i++) {
+                            tokenCount.add(tokens.tokens(i));
+                        }
                         return;
                     }
                     float[][] computed = RowBatches.embed(embedder, texts);
@@ -291,12 +298,15 @@ public final class SparkEmbed implements Callable<Integer> {
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         } finally {
+            load = loadNote();
             ExecutorEmbedders.closeAll();
         }
         if (tokenizeOnly) {
             double seconds = (System.nanoTime() - start) / 1e9;
             spec.commandLine().getOut().printf(Locale.ROOT, "tokenized %d lines in %.2f s: %.1f lines/s without Spark "
-                    + "(%d threads, batch %d); nothing written%n", lines.size(), seconds, lines.size() / seconds, threads, batch);
+                    + "(%d threads, batch %d)%s; %d tokens, %.1f a line (special tokens included, after truncation); "
+                    + "nothing written%n", lines.size(), seconds, lines.size() / seconds, threads, batch, load, tokenCount.sum(),
+                    (double) tokenCount.sum() / Math.max(1, lines.size()));
             return 0;
         }
         Path folder = Files.createDirectories(Path.of(output));
@@ -317,9 +327,9 @@ public final class SparkEmbed implements Callable<Integer> {
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        spec.commandLine().getOut().printf(Locale.ROOT, "embedded %d lines in %.2f s: %.1f lines/s without Spark (%d threads, batch %d); "
+        spec.commandLine().getOut().printf(Locale.ROOT, "embedded %d lines in %.2f s: %.1f lines/s without Spark (%d threads, batch %d)%s; "
                 + "peak resident memory %s; wrote %s as json%n", lines.size(), seconds, lines.size() / seconds, threads, batch,
-                peakResidentMemory(), output);
+                load, peakResidentMemory(), output);
         return 0;
     }
 
@@ -342,6 +352,15 @@ public final class SparkEmbed implements Callable<Integer> {
             }
         }
         return lines;
+    }
+
+    /**
+     * The model's load time inside the timed run, when it loaded in this JVM (local mode, or without
+     * Spark): a cost that does not grow with the input, to subtract when rates of runs are compared.
+     */
+    private static String loadNote() {
+        return ExecutorEmbedders.loads() == 0 ? ""
+                : String.format(Locale.ROOT, "; model load %.2f s", ExecutorEmbedders.loadSeconds());
     }
 
     /** This JVM's peak resident set (Linux's VmHWM); in local mode the executors are this JVM. */

@@ -74,8 +74,21 @@ public final class TersorSpark {
      * @throws IllegalArgumentException if {@code inputCol} is missing or not a string, or {@code outputCol} exists
      */
     public static StructType embeddedSchema(StructType schema, String inputCol, String outputCol) {
-        Objects.requireNonNull(inputCol, "inputCol");
         Objects.requireNonNull(outputCol, "outputCol");
+        requireTextColumn(schema, inputCol);
+        if (Arrays.asList(schema.fieldNames()).contains(outputCol)) {
+            throw new IllegalArgumentException("output column '" + outputCol + "' already exists; choose another name");
+        }
+        return schema.add(DataTypes.createStructField(outputCol, VECTOR_TYPE, true));
+    }
+
+    /**
+     * Checks that {@code schema} has a string column {@code inputCol}.
+     *
+     * @throws IllegalArgumentException if the column is missing or not a string
+     */
+    static void requireTextColumn(StructType schema, String inputCol) {
+        Objects.requireNonNull(inputCol, "inputCol");
         if (!Arrays.asList(schema.fieldNames()).contains(inputCol)) {
             throw new IllegalArgumentException("input column '" + inputCol + "' does not exist; the columns are "
                     + Arrays.toString(schema.fieldNames()));
@@ -85,10 +98,6 @@ public final class TersorSpark {
             throw new IllegalArgumentException("input column '" + inputCol + "' holds " + input.dataType().simpleString()
                     + ", not the strings to embed");
         }
-        if (Arrays.asList(schema.fieldNames()).contains(outputCol)) {
-            throw new IllegalArgumentException("output column '" + outputCol + "' already exists; choose another name");
-        }
-        return schema.add(DataTypes.createStructField(outputCol, VECTOR_TYPE, true));
     }
 
     /**
@@ -118,7 +127,7 @@ public final class TersorSpark {
      */
     public static CorpusComparison compare(Dataset<?> data, String inputCol, ExecutorModel evaluated,
                                            ExecutorModel reference, int neighbourSample) {
-        embeddedSchema(data.schema(), inputCol, inputCol + "_tersor_unused");
+        requireTextColumn(data.schema(), inputCol);
         if (neighbourSample < 0) {
             throw new IllegalArgumentException("the neighbour sample must not be negative: " + neighbourSample);
         }

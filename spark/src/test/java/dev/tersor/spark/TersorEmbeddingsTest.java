@@ -4,6 +4,9 @@ import dev.tersor.embed.Embedder;
 import dev.tersor.embed.EmbedderOptions;
 import dev.tersor.embed.Pooling;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -198,6 +201,25 @@ class TersorEmbeddingsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("no model given");
         assertThatThrownBy(() -> new TersorEmbeddings().setPooling("max")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new TersorEmbeddings().setBatchSize(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aModelAtASharedPathIsReadWhereItIsAndTheTransformerWorksInAPipeline() throws IOException {
+        List<String> texts = List.of("one sentence", "two sentences");
+        TersorEmbeddings transformer = new TersorEmbeddings().setModel(tsr.toString()).setShipModel(false);
+        Pipeline pipeline = new Pipeline().setStages(new PipelineStage[]{transformer});
+        PipelineModel fitted = pipeline.fit(rows(texts, 1));
+        Path saved = dir.resolve("saved-pipeline");
+        fitted.save(saved.toString());
+        List<Row> out = PipelineModel.load(saved.toString()).transform(rows(texts, 2)).collectAsList();
+        for (int i = 0; i < texts.size(); i++) {
+            assertThat(LocalSpark.cosine(vector(out.get(i), "embedding"), embedder.embed(texts.get(i))))
+                    .isGreaterThanOrEqualTo(0.99999);
+        }
+        // Not shipped, a path no executor has fails the job, as a wrong path in any Spark job does.
+        TersorEmbeddings nowhere = new TersorEmbeddings().setModel(dir.resolve("nowhere.tsr").toString()).setShipModel(false);
+        assertThatThrownBy(() -> nowhere.transform(rows(texts, 1)).collectAsList())
+                .hasStackTraceContaining("nowhere.tsr");
     }
 
     @Test
