@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What a task needs to find and open the model on its executor: the file, either shipped with
@@ -31,6 +33,9 @@ public record ExecutorModel(String model, String tokenizer, boolean shipped, Poo
                             int batchSize, String exec) implements Serializable {
 
     private static final long serialVersionUID = 1L;
+
+    /** The files this driver has shipped, by application id and path. */
+    private static final Set<String> SHIPPED = ConcurrentHashMap.newKeySet();
 
     /** The shared embedder's own batch size: more than any caller's batch, so it never splits one. */
     private static final int UNBATCHED = 1 << 20;
@@ -67,10 +72,10 @@ public record ExecutorModel(String model, String tokenizer, boolean shipped, Poo
         }
         if (isRemote(modelPath)) {
             // hdfs://, s3a://: addFile fetches it; nothing beside it can be listed, so an ONNX model names its tokenizer.
-            spark.sparkContext().addFile(modelPath);
+            ship(spark, modelPath);
             String tokenizerName = null;
             if (tokenizerPath != null && !tokenizerPath.isBlank()) {
-                spark.sparkContext().addFile(tokenizerPath);
+                ship(spark, tokenizerPath);
                 tokenizerName = lastSegment(tokenizerPath);
             }
             return new ExecutorModel(lastSegment(modelPath), tokenizerName, true, pooling, normalize, batchSize, exec);
@@ -96,12 +101,22 @@ public record ExecutorModel(String model, String tokenizer, boolean shipped, Poo
                             + Embedder.tokenizerCandidates(model) + " exists; name one (tokenizer), or ship a .tsr, "
                             + "which stores its own"));
         }
-        spark.sparkContext().addFile(model.toString());
+        ship(spark, model.toString());
         if (tokenizer != null) {
-            spark.sparkContext().addFile(tokenizer.toString());
+            ship(spark, tokenizer.toString());
         }
         return new ExecutorModel(model.getFileName().toString(),
                 tokenizer == null ? null : tokenizer.getFileName().toString(), true, pooling, normalize, batchSize, exec);
+    }
+
+    /**
+     * Adds {@code path} to the application's files once: every transform prepares its model, and
+     * Spark warns on each repeated {@code addFile} of one path.
+     */
+    private static void ship(SparkSession spark, String path) {
+        if (SHIPPED.add(spark.sparkContext().applicationId() + " " + path)) {
+            spark.sparkContext().addFile(path);
+        }
     }
 
     /** A path with a URI scheme other than {@code file:}, which addFile reads through Hadoop's file systems. */
