@@ -66,6 +66,7 @@ public record ExecutorModel(String model, String tokenizer, boolean shipped, Poo
         if (modelPath.isBlank()) {
             throw new IllegalArgumentException("no model given: set the model path (a .tsr or .onnx file)");
         }
+        ExecutionPolicy.parse(exec);   // a wrong option before any file is looked at
         if (!ship) {
             // Read where it is on every executor; the driver may not even see that file system, so it is not checked.
             return new ExecutorModel(modelPath, blankToNull(tokenizerPath), false, pooling, normalize, batchSize, exec);

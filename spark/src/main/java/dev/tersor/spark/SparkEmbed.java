@@ -170,7 +170,7 @@ public final class SparkEmbed implements Callable<Integer> {
             throw new IllegalArgumentException("--tokenize-only goes with --without-spark");
         }
         ExecutorModel.pooling(pooling);
-        checkLocalPaths();
+        checkLocalPaths(withoutSpark || chosenMaster().startsWith("local"));
         if (withoutSpark) {
             return embedWithoutSpark(outputFormat);
         }
@@ -198,11 +198,19 @@ public final class SparkEmbed implements Callable<Integer> {
         }
     }
 
-    /** A local model or input that does not exist, or an output that does, is one line before Spark starts. */
-    private void checkLocalPaths() {
+    /**
+     * A local model or input that does not exist, or an output that does, is one line before Spark
+     * starts. The model is always on the driver's file system (addFile reads a path without a scheme
+     * there); the input and output only in local mode, since on a cluster such paths are on the
+     * cluster's default file system.
+     */
+    private void checkLocalPaths(boolean localMode) {
         if (isLocal(model) && !Files.isRegularFile(Path.of(model))) {
             throw new IllegalArgumentException("--model " + model + (Files.isDirectory(Path.of(model))
                     ? " is a folder; spark-embed ships one file: import it into a .tsr (./tersor import)" : " does not exist"));
+        }
+        if (!localMode) {
+            return;
         }
         if (isLocal(input) && !Files.exists(Path.of(input))) {
             throw new IllegalArgumentException("--input " + input + " does not exist");
@@ -223,8 +231,7 @@ public final class SparkEmbed implements Callable<Integer> {
      */
     private SparkSession session() {
         SparkSession.Builder builder = SparkSession.builder().appName("tersor spark-embed");
-        String submitted = System.getProperty("spark.master");
-        String chosen = master != null ? master : submitted != null ? submitted : "local[*]";
+        String chosen = chosenMaster();
         builder.master(chosen);
         if (chosen.startsWith("local")) {
             int cores = localCores(chosen);
@@ -238,6 +245,12 @@ public final class SparkEmbed implements Callable<Integer> {
         }
         conf.forEach(builder::config);
         return builder.getOrCreate();
+    }
+
+    /** {@code --master}, else the master spark-submit set, else {@code local[*]}. */
+    private String chosenMaster() {
+        String submitted = System.getProperty("spark.master");
+        return master != null ? master : submitted != null ? submitted : "local[*]";
     }
 
     /** The cores a local master uses: {@code local}, {@code local[N]}, {@code local[*]}, {@code local[N,F]}. */
