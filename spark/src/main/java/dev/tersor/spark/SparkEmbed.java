@@ -16,11 +16,8 @@ import picocli.CommandLine.Spec;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,49 +106,13 @@ public final class SparkEmbed implements Callable<Integer> {
     CommandSpec spec;
 
     public static void main(String[] args) {
-        quietLogging();
+        DriverSession.quietLogging();
         System.exit(commandLine().execute(args));
     }
 
     /** The command line with one-line errors, also used by tests. */
     static CommandLine commandLine() {
-        CommandLine commandLine = new CommandLine(new SparkEmbed());
-        commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> {
-            cmd.getErr().println("tersor spark-embed: " + describe(e));
-            if (Boolean.getBoolean("tersor.debug")) {
-                e.printStackTrace(cmd.getErr());
-            }
-            return 1;
-        });
-        return commandLine;
-    }
-
-    /** Spark's warnings only, unless the user configured log4j2: Spark's default prints every INFO line. */
-    private static void quietLogging() {
-        if (System.getProperty("log4j2.configurationFile") == null) {
-            URL config = SparkEmbed.class.getResource("log4j2-driver.properties");
-            if (config != null) {
-                System.setProperty("log4j2.configurationFile", config.toString());
-            }
-        }
-    }
-
-    /** The innermost message worth printing: Spark wraps a task's failure in several layers. */
-    static String describe(Throwable e) {
-        Throwable cause = e;
-        while (cause.getCause() != null && cause.getCause() != cause
-                && (cause instanceof UncheckedIOException || cause instanceof ExecutionException
-                || cause.getClass().getName().startsWith("org.apache.spark."))) {
-            cause = cause.getCause();
-        }
-        if (cause instanceof NoSuchFileException f) {
-            return f.getFile() + " does not exist";
-        }
-        String message = cause.getMessage();
-        if (message == null || message.isBlank()) {
-            return cause.getClass().getSimpleName();
-        }
-        return message.lines().findFirst().orElse(message);
+        return DriverSession.commandLine(new SparkEmbed(), "spark-embed");
     }
 
     @Override
@@ -170,12 +131,12 @@ public final class SparkEmbed implements Callable<Integer> {
             throw new IllegalArgumentException("--tokenize-only goes with --without-spark");
         }
         ExecutorModel.pooling(pooling);
-        checkLocalPaths(withoutSpark || chosenMaster().startsWith("local"));
+        checkLocalPaths(withoutSpark || DriverSession.chosenMaster(master).startsWith("local"));
         if (withoutSpark) {
             return embedWithoutSpark(outputFormat);
         }
         long sessionStart = System.nanoTime();
-        SparkSession spark = session();
+        SparkSession spark = DriverSession.start("tersor spark-embed", master, partitions, conf);
         try {
             double startSeconds = (System.nanoTime() - sessionStart) / 1e9;
             long start = System.nanoTime();
@@ -205,62 +166,19 @@ public final class SparkEmbed implements Callable<Integer> {
      * cluster's default file system.
      */
     private void checkLocalPaths(boolean localMode) {
-        if (isLocal(model) && !Files.isRegularFile(Path.of(model))) {
+        if (DriverSession.isLocal(model) && !Files.isRegularFile(Path.of(model))) {
             throw new IllegalArgumentException("--model " + model + (Files.isDirectory(Path.of(model))
                     ? " is a folder; spark-embed ships one file: import it into a .tsr (./tersor import)" : " does not exist"));
         }
         if (!localMode) {
             return;
         }
-        if (isLocal(input) && !Files.exists(Path.of(input))) {
+        if (DriverSession.isLocal(input) && !Files.exists(Path.of(input))) {
             throw new IllegalArgumentException("--input " + input + " does not exist");
         }
-        if (isLocal(output) && Files.exists(Path.of(output))) {
+        if (DriverSession.isLocal(output) && Files.exists(Path.of(output))) {
             throw new IllegalArgumentException("--output " + output + " already exists; give a new folder to write");
         }
-    }
-
-    /** A path without a URI scheme (hdfs://, s3a://): one on this machine's file system. */
-    private static boolean isLocal(String path) {
-        return !path.matches("^[A-Za-z][A-Za-z0-9+.-]*://.*");
-    }
-
-    /**
-     * The session: spark-submit's master and settings when it launched this class, else local mode on
-     * the loopback address without the web UI, the input cut into a few partitions per core.
-     */
-    private SparkSession session() {
-        SparkSession.Builder builder = SparkSession.builder().appName("tersor spark-embed");
-        String chosen = chosenMaster();
-        builder.master(chosen);
-        if (chosen.startsWith("local")) {
-            int cores = localCores(chosen);
-            builder.config("spark.ui.enabled", "false")
-                    .config("spark.driver.host", "127.0.0.1")
-                    .config("spark.driver.bindAddress", "127.0.0.1")
-                    // Spark cuts splits of at least openCostInBytes (4 MB): a file of a few MB, which takes
-                    // minutes to embed, would be one or two partitions and leave cores idle.
-                    .config("spark.sql.files.openCostInBytes", "1024")
-                    .config("spark.sql.files.minPartitionNum", String.valueOf(partitions != null ? partitions : 4 * cores));
-        }
-        conf.forEach(builder::config);
-        return builder.getOrCreate();
-    }
-
-    /** {@code --master}, else the master spark-submit set, else {@code local[*]}. */
-    private String chosenMaster() {
-        String submitted = System.getProperty("spark.master");
-        return master != null ? master : submitted != null ? submitted : "local[*]";
-    }
-
-    /** The cores a local master uses: {@code local}, {@code local[N]}, {@code local[*]}, {@code local[N,F]}. */
-    static int localCores(String master) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\s*\\d+)?])?").matcher(master);
-        if (!m.matches()) {
-            return Runtime.getRuntime().availableProcessors();
-        }
-        String n = m.group(1);
-        return n == null ? 1 : n.equals("*") ? Runtime.getRuntime().availableProcessors() : Math.max(1, Integer.parseInt(n));
     }
 
     /**
@@ -274,7 +192,7 @@ public final class SparkEmbed implements Callable<Integer> {
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         }
-        if (!isLocal(input) || !isLocal(output)) {
+        if (!DriverSession.isLocal(input) || !DriverSession.isLocal(output)) {
             throw new IllegalArgumentException("--without-spark reads and writes local paths only");
         }
 

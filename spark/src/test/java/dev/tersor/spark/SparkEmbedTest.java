@@ -179,9 +179,9 @@ class SparkEmbedTest {
 
     @Test
     void localCoresFollowTheMaster() {
-        assertThat(SparkEmbed.localCores("local")).isEqualTo(1);
-        assertThat(SparkEmbed.localCores("local[3]")).isEqualTo(3);
-        assertThat(SparkEmbed.localCores("local[2, 4]")).isEqualTo(2);
-        assertThat(SparkEmbed.localCores("local[*]")).isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(DriverSession.localCores("local")).isEqualTo(1);
+        assertThat(DriverSession.localCores("local[3]")).isEqualTo(3);
+        assertThat(DriverSession.localCores("local[2, 4]")).isEqualTo(2);
+        assertThat(DriverSession.localCores("local[*]")).isEqualTo(Runtime.getRuntime().availableProcessors());
     }
 }
