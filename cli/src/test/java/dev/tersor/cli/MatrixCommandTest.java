@@ -93,7 +93,7 @@ class MatrixCommandTest {
         Run version = run("--version");
         assertThat(version.out()).startsWith("tersor ").doesNotContain("unknown");
         Run help = run("--help");
-        assertThat(help.out()).contains("matrix", "info", "test");
+        assertThat(help.out()).contains("matrix", "info", "test", "spark-embed", "spark-eval-embed");
         Run info = run("info");
         assertThat(info.exitCode()).isZero();
         assertThat(info.out()).contains("kernels ", "scalar", "cser");
