@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The default preset as the benchmarks see it, on the real all-MiniLM-L6-v2 the runtime module's build
- * fetches: registered for the model suite, within issue 6's size bound, and its "real" matrices are
+ * fetches: registered for the model suite, within the size it reached, and its "real" matrices are
  * exactly the weights of the file it writes.
  */
 class DefaultPresetTest {
@@ -35,9 +35,10 @@ class DefaultPresetTest {
         Path onnx = EmbedCommandsTest.miniLm();
         Path tsr = dir.resolve("minilm.tsr");
         compressor.compress(onnx, tsr);
-        assertThat(Files.size(tsr)).as("issue 6 acceptance: at most 12.9 MB, tokenizer included").isLessThanOrEqualTo(12_900_000);
+        // 10,651,681 bytes on 2026-12-07 (issue 6 asked for 12.9 MB; issue 17 asks for 9.0, not reached yet)
+        assertThat(Files.size(tsr)).as("at most 10.75 MB, tokenizer included").isLessThanOrEqualTo(10_750_000);
 
-        // issue 17's floor on broad text it never saw: 0.9930 on all 2,111 held-out sentences (2026-12-06)
+        // issue 17's floor on broad text it never saw: 0.9923 on 1,000 held-out sentences (2026-12-07)
         List<String> heldOut = BroadText.evaluation(MavenArtifacts.cacheDir(), 100);
         try (Embedder compressed = Embedder.load(tsr); Embedder fp32 = Embedder.load(onnx)) {
             assertThat(EmbeddingComparison.of(compressed, fp32, heldOut).meanCosine()).isGreaterThanOrEqualTo(0.99);
