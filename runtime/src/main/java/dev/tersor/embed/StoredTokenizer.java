@@ -89,30 +89,14 @@ public final class StoredTokenizer {
         List<String> words = new ArrayList<>();
         boolean[] compact = {false};
         StringWriter out = new StringWriter(json.length() / 4);
-        try (JsonParser p = FACTORY.createParser(json); JsonGenerator g = FACTORY.createGenerator(out)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return null;
-            }
+        boolean object = copy(json, out, (g, p) -> {
+            compact[0] = readSequentialVocabulary(p, words);
             g.writeStartObject();
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                JsonToken value = p.nextToken();
-                g.writeFieldName(field);
-                if (field.equals("model") && value == JsonToken.START_OBJECT) {
-                    copyModel(p, g, (gen, parser) -> {
-                        compact[0] = readSequentialVocabulary(parser, words);
-                        gen.writeStartObject();
-                        gen.writeEndObject();
-                    });
-                } else {
-                    g.copyCurrentStructure(p);
-                }
-            }
             g.writeEndObject();
-        }
-        // A word with a line break cannot be one line; an empty vocabulary gains nothing.
-        // A word twice has no one id to put back.
-        if (!compact[0] || words.isEmpty() || words.stream().anyMatch(w -> w.indexOf('\n') >= 0)
+        });
+        // A word with a line break cannot be one line, a word twice has no one id to put back, and an
+        // empty vocabulary gains nothing.
+        if (!object || !compact[0] || words.isEmpty() || words.stream().anyMatch(w -> w.indexOf('\n') >= 0)
                 || new HashSet<>(words).size() != words.size()) {
             return null;
         }
@@ -122,9 +106,32 @@ public final class StoredTokenizer {
     private static String join(String skeleton, String[] words) throws IOException {
         boolean[] filled = {false};
         StringWriter out = new StringWriter(skeleton.length() + words.length * 16);
-        try (JsonParser p = FACTORY.createParser(skeleton); JsonGenerator g = FACTORY.createGenerator(out)) {
+        boolean object = copy(skeleton, out, (g, p) -> {
+            if (p.nextToken() != JsonToken.END_OBJECT) {
+                throw new InvalidTokenizerException("the stored " + Embedder.TOKENIZER_METADATA
+                        + " has a vocabulary of its own beside '" + VOCABULARY_METADATA + "'");
+            }
+            writeVocabulary(g, words);
+            filled[0] = true;
+        });
+        if (!object) {
+            throw new InvalidTokenizerException("the stored " + Embedder.TOKENIZER_METADATA + " is not a JSON object");
+        }
+        if (!filled[0]) {
+            throw new InvalidTokenizerException("the stored " + Embedder.TOKENIZER_METADATA
+                    + " has no model.vocab object for the words of '" + VOCABULARY_METADATA + "'");
+        }
+        return out.toString();
+    }
+
+    /**
+     * Copies the JSON object {@code json} into {@code out} as it is, but for {@code model.vocab}, which
+     * {@code vocabulary} reads and writes; false (nothing copied) when {@code json} is not an object.
+     */
+    private static boolean copy(String json, StringWriter out, VocabularyCopy vocabulary) throws IOException {
+        try (JsonParser p = FACTORY.createParser(json); JsonGenerator g = FACTORY.createGenerator(out)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new InvalidTokenizerException("the stored " + Embedder.TOKENIZER_METADATA + " is not a JSON object");
+                return false;
             }
             g.writeStartObject();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -132,25 +139,14 @@ public final class StoredTokenizer {
                 JsonToken value = p.nextToken();
                 g.writeFieldName(field);
                 if (field.equals("model") && value == JsonToken.START_OBJECT) {
-                    copyModel(p, g, (gen, parser) -> {
-                        if (parser.nextToken() != JsonToken.END_OBJECT) {
-                            throw new InvalidTokenizerException("the stored " + Embedder.TOKENIZER_METADATA
-                                    + " has a vocabulary of its own beside '" + VOCABULARY_METADATA + "'");
-                        }
-                        writeVocabulary(gen, words);
-                        filled[0] = true;
-                    });
+                    copyModel(p, g, vocabulary);
                 } else {
                     g.copyCurrentStructure(p);
                 }
             }
             g.writeEndObject();
         }
-        if (!filled[0]) {
-            throw new InvalidTokenizerException("the stored " + Embedder.TOKENIZER_METADATA
-                    + " has no model.vocab object for the words of '" + VOCABULARY_METADATA + "'");
-        }
-        return out.toString();
+        return true;
     }
 
     @FunctionalInterface
