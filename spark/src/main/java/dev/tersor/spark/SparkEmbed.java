@@ -10,6 +10,7 @@ import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -22,7 +23,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -55,21 +55,12 @@ public final class SparkEmbed implements Callable<Integer> {
             description = "The folder to write, which must not exist: Spark's part files, one record per input line.")
     String output;
 
-    @Option(names = "--master", paramLabel = "URL",
-            description = "Spark master, e.g. local[4]. Default: the one spark-submit gives, else local[*].")
-    String master;
 
-    @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "Lines per model call. Default: ${DEFAULT-VALUE}.")
-    int batch;
 
     @Option(names = "--format", defaultValue = "json", paramLabel = "json|parquet",
             description = "Output format: Spark's JSON lines or Parquet. Default: ${DEFAULT-VALUE}.")
     String format;
 
-    @Option(names = "--partitions", paramLabel = "N",
-            description = "In local mode, split the input into at least N partitions (default: 4 per core), so that every "
-                    + "core has work until the end.")
-    Integer partitions;
 
     @Option(names = "--tokenizer", paramLabel = "tokenizer.json",
             description = "The tokenizer; default: the one stored in the .tsr, else <model>-tokenizer.json or tokenizer.json beside the model.")
@@ -86,8 +77,6 @@ public final class SparkEmbed implements Callable<Integer> {
             description = "Layout each weight runs in, as for ./tersor embed. Default: ${DEFAULT-VALUE}.")
     String exec;
 
-    @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "A Spark setting, repeatable (e.g. spark.driver.memory=4g).")
-    Map<String, String> conf = Map.of();
 
     @Option(names = "--without-spark",
             description = "Embed the file with --threads Java threads and one Embedder, no Spark, writing the same JSON lines: "
@@ -101,6 +90,9 @@ public final class SparkEmbed implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
             description = "Threads of --without-spark. Default: ${DEFAULT-VALUE}.")
     int threads;
+
+    @Mixin
+    SessionOptions session = new SessionOptions();
 
     @Spec
     CommandSpec spec;
@@ -117,31 +109,26 @@ public final class SparkEmbed implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (batch < 1) {
-            throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
-        }
+        session.check();
         String outputFormat = format.toLowerCase(Locale.ROOT);
         if (!outputFormat.equals("json") && !outputFormat.equals("parquet")) {
             throw new IllegalArgumentException("--format is json or parquet, not '" + format + "'");
-        }
-        if (partitions != null && partitions < 1) {
-            throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
         }
         if (tokenizeOnly && !withoutSpark) {
             throw new IllegalArgumentException("--tokenize-only goes with --without-spark");
         }
         ExecutorModel.pooling(pooling);
-        checkLocalPaths(withoutSpark || DriverSession.chosenMaster(master).startsWith("local"));
+        checkLocalPaths(withoutSpark || session.local());
         if (withoutSpark) {
             return embedWithoutSpark(outputFormat);
         }
         long sessionStart = System.nanoTime();
-        SparkSession spark = DriverSession.start("tersor spark-embed", master, partitions, conf);
+        SparkSession spark = session.start("tersor spark-embed");
         try {
             double startSeconds = (System.nanoTime() - sessionStart) / 1e9;
             long start = System.nanoTime();
             ExecutorModel executorModel = ExecutorModel.prepare(spark, model, tokenizer, true, ExecutorModel.pooling(pooling),
-                    !noNormalize, batch, exec);
+                    !noNormalize, session.batch, exec);
             Dataset<Row> lines = spark.read().text(input).withColumnRenamed("value", "text");
             int parts = lines.rdd().getNumPartitions();
             TersorSpark.embed(lines, "text", "embedding", executorModel).write().format(outputFormat).save(output);
@@ -150,7 +137,7 @@ public final class SparkEmbed implements Callable<Integer> {
             long count = lines.count();
             spec.commandLine().getOut().printf(Locale.ROOT, "embedded %d lines in %.2f s: %.1f lines/s on %s (%d partition%s, batch %d); "
                             + "Spark session start %.2f s%s; peak resident memory %s; wrote %s as %s%n",
-                    count, seconds, count / seconds, spark.sparkContext().master(), parts, parts == 1 ? "" : "s", batch, startSeconds,
+                    count, seconds, count / seconds, spark.sparkContext().master(), parts, parts == 1 ? "" : "s", session.batch, startSeconds,
                     loadNote(), peakResidentMemory(), output, outputFormat);
             return 0;
         } finally {
@@ -198,16 +185,16 @@ public final class SparkEmbed implements Callable<Integer> {
 
         long start = System.nanoTime();
         List<String> lines = readLines(Path.of(input));
-        ExecutorModel local = new ExecutorModel(model, tokenizer, false, ExecutorModel.pooling(pooling), !noNormalize, batch, exec);
+        ExecutorModel local = new ExecutorModel(model, tokenizer, false, ExecutorModel.pooling(pooling), !noNormalize, session.batch, exec);
         float[][] vectors = new float[lines.size()][];
         LongAdder tokenCount = new LongAdder();
         String load;
         try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
             Embedder embedder = ExecutorEmbedders.get(local);
             List<Future<?>> calls = new ArrayList<>();
-            for (int from = 0; from < lines.size(); from += batch) {
+            for (int from = 0; from < lines.size(); from += session.batch) {
                 int first = from;
-                List<String> texts = lines.subList(first, Math.min(lines.size(), first + batch));
+                List<String> texts = lines.subList(first, Math.min(lines.size(), first + session.batch));
                 calls.add(pool.submit(() -> {
                     if (tokenizeOnly) {
                         TokenBatch tokens = embedder.tokenize(texts.stream().filter(RowBatches::isUnicode).toList());
@@ -236,7 +223,7 @@ public final class SparkEmbed implements Callable<Integer> {
             double seconds = (System.nanoTime() - start) / 1e9;
             spec.commandLine().getOut().printf(Locale.ROOT, "tokenized %d lines in %.2f s: %.1f lines/s without Spark "
                     + "(%d threads, batch %d)%s; %d tokens, %.1f a line (special tokens included, after truncation); "
-                    + "nothing written%n", lines.size(), seconds, lines.size() / seconds, threads, batch, load, tokenCount.sum(),
+                    + "nothing written%n", lines.size(), seconds, lines.size() / seconds, threads, session.batch, load, tokenCount.sum(),
                     (double) tokenCount.sum() / Math.max(1, lines.size()));
             return 0;
         }
@@ -259,7 +246,7 @@ public final class SparkEmbed implements Callable<Integer> {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         spec.commandLine().getOut().printf(Locale.ROOT, "embedded %d lines in %.2f s: %.1f lines/s without Spark (%d threads, batch %d)%s; "
-                + "peak resident memory %s; wrote %s as json%n", lines.size(), seconds, lines.size() / seconds, threads, batch,
+                + "peak resident memory %s; wrote %s as json%n", lines.size(), seconds, lines.size() / seconds, threads, session.batch,
                 load, peakResidentMemory(), output);
         return 0;
     }

@@ -9,6 +9,7 @@ import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -17,7 +18,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -47,27 +47,20 @@ public final class SparkEvalEmbed implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     int sample;
 
-    @Option(names = "--master", paramLabel = "URL",
-            description = "Spark master, e.g. local[4]. Default: the one spark-submit gives, else local[*].")
-    String master;
 
-    @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "Lines per model call. Default: ${DEFAULT-VALUE}.")
-    int batch;
 
-    @Option(names = "--partitions", paramLabel = "N",
-            description = "In local mode, split the input into at least N partitions (default: 4 per core).")
-    Integer partitions;
 
     @Option(names = "--exec", defaultValue = "fastest", paramLabel = "stored|fastest|budget:MB",
             description = "Layout each weight runs in, for both models. Default: ${DEFAULT-VALUE}.")
     String exec;
 
-    @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "A Spark setting, repeatable.")
-    Map<String, String> conf = Map.of();
 
     @Option(names = "--json", description = "Print JSON: corpus, sentences, meanCosine, minCosine, p1Cosine, neighbourSample, "
             + "top10Overlap (null without a sample).")
     boolean json;
+
+    @Mixin
+    SessionOptions session = new SessionOptions();
 
     @Spec
     CommandSpec spec;
@@ -84,31 +77,26 @@ public final class SparkEvalEmbed implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (batch < 1) {
-            throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
-        }
+        session.check();
         if (sample < 0 || sample > 100_000) {
             throw new IllegalArgumentException("--sample must be between 0 and 100000, got " + sample);
-        }
-        if (partitions != null && partitions < 1) {
-            throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
         }
         for (String[] file : new String[][]{{"--model", model}, {"--reference", reference}}) {
             if (DriverSession.isLocal(file[1]) && !Files.isRegularFile(Path.of(file[1]))) {
                 throw new IllegalArgumentException(file[0] + " " + file[1] + " does not exist");
             }
         }
-        if (DriverSession.chosenMaster(master).startsWith("local") && DriverSession.isLocal(input)
+        if (session.local() && DriverSession.isLocal(input)
                 && !Files.exists(Path.of(input))) {
             throw new IllegalArgumentException("--input " + input + " does not exist");
         }
-        SparkSession spark = DriverSession.start("tersor spark-eval-embed", master, partitions, conf);
+        SparkSession spark = session.start("tersor spark-eval-embed");
         try {
             long start = System.nanoTime();
             Dataset<Row> lines = spark.read().text(input);
             CorpusComparison c = TersorSpark.compare(lines, "value",
-                    ExecutorModel.prepare(spark, model, null, true, Pooling.MEAN, true, batch, exec),
-                    ExecutorModel.prepare(spark, reference, null, true, Pooling.MEAN, true, batch, exec),
+                    ExecutorModel.prepare(spark, model, null, true, Pooling.MEAN, true, session.batch, exec),
+                    ExecutorModel.prepare(spark, reference, null, true, Pooling.MEAN, true, session.batch, exec),
                     sample);
             double seconds = (System.nanoTime() - start) / 1e9;
             PrintWriter out = spec.commandLine().getOut();
