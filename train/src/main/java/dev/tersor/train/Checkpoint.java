@@ -1,0 +1,141 @@
+package dev.tersor.train;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.CRC32;
+
+/**
+ * A training run's saved state: which run it belongs to, where it stands, and named float arrays
+ * (parameters, optimizer moments, running statistics). Written to a temporary file and moved into
+ * place, so an interrupted write leaves the previous checkpoint; read only after its CRC-32 matches,
+ * so a damaged file is one {@link InvalidCheckpointException} line.
+ *
+ * <p>Layout: {@code "TSRTRAIN"}, version (i32), the run key, the phase, the step and a measured
+ * accuracy, the number of arrays, each as a name, a length and its floats (big-endian), then the
+ * CRC-32 of everything before it (i64).
+ */
+public record Checkpoint(String runKey, int phase, int step, double accuracy, Map<String, float[]> arrays) {
+
+    private static final byte[] MAGIC = "TSRTRAIN".getBytes(StandardCharsets.US_ASCII);
+    private static final int VERSION = 1;
+    /** Larger than any network here needs, small enough that a damaged length cannot allocate much. */
+    private static final long MAX_BYTES = 1L << 30;
+
+    /** A checkpoint file that is damaged or belongs to another run. */
+    public static final class InvalidCheckpointException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public InvalidCheckpointException(String message) {
+            super(message);
+        }
+    }
+
+    public Checkpoint {
+        arrays = new LinkedHashMap<>(arrays);
+    }
+
+    public void write(Path file) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.write(MAGIC);
+            out.writeInt(VERSION);
+            out.writeUTF(runKey);
+            out.writeInt(phase);
+            out.writeInt(step);
+            out.writeDouble(accuracy);
+            out.writeInt(arrays.size());
+            for (Map.Entry<String, float[]> e : arrays.entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeInt(e.getValue().length);
+                for (float v : e.getValue()) {
+                    out.writeFloat(v);
+                }
+            }
+            CRC32 crc = new CRC32();
+            crc.update(bytes.toByteArray());
+            out.writeLong(crc.getValue());
+        }
+        Path temporary = file.resolveSibling(file.getFileName() + ".partial");
+        Files.write(temporary, bytes.toByteArray());
+        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    public static Checkpoint read(Path file) throws IOException {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (NoSuchFileException e) {
+            throw new InvalidCheckpointException(file + ": no checkpoint there");
+        }
+        if (size < MAGIC.length + 4 + 8 || size > MAX_BYTES) {
+            throw new InvalidCheckpointException(file + ": " + size + " bytes is not a checkpoint");
+        }
+        byte[] all = Files.readAllBytes(file);
+        CRC32 crc = new CRC32();
+        crc.update(all, 0, all.length - 8);
+        ByteBuffer in = ByteBuffer.wrap(all);
+        byte[] magic = new byte[MAGIC.length];
+        in.get(magic);
+        if (!java.util.Arrays.equals(magic, MAGIC)) {
+            throw new InvalidCheckpointException(file + ": not a Tersor training checkpoint");
+        }
+        if (in.getLong(all.length - 8) != crc.getValue()) {
+            throw new InvalidCheckpointException(file + ": damaged (checksum mismatch)");
+        }
+        try {
+            int version = in.getInt();
+            if (version != VERSION) {
+                throw new InvalidCheckpointException(file + ": checkpoint version " + version + ", this build reads " + VERSION);
+            }
+            String key = utf(in);
+            int phase = in.getInt();
+            int step = in.getInt();
+            double accuracy = in.getDouble();
+            int count = in.getInt();
+            Map<String, float[]> arrays = new LinkedHashMap<>();
+            for (int i = 0; i < count; i++) {
+                String name = utf(in);
+                int length = in.getInt();
+                if (length < 0 || 4L * length > in.remaining() - 8) {
+                    throw new InvalidCheckpointException(file + ": array " + name + " runs past the end");
+                }
+                float[] values = new float[length];
+                in.asFloatBuffer().get(values);
+                in.position(in.position() + 4 * length);
+                arrays.put(name, values);
+            }
+            if (in.remaining() != 8) {
+                throw new InvalidCheckpointException(file + ": " + (in.remaining() - 8) + " bytes after the last array");
+            }
+            return new Checkpoint(key, phase, step, accuracy, arrays);
+        } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
+            throw new InvalidCheckpointException(file + ": truncated or malformed");
+        }
+    }
+
+    private static String utf(ByteBuffer in) {
+        int length = Short.toUnsignedInt(in.getShort());
+        byte[] bytes = new byte[length];
+        in.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** The array called {@code name}, which must hold {@code length} floats. */
+    public float[] array(String name, int length) {
+        float[] values = arrays.get(name);
+        if (values == null || values.length != length) {
+            throw new InvalidCheckpointException("the checkpoint has " + (values == null ? "no" : values.length + " floats of")
+                    + " array " + name + ", this network needs " + length);
+        }
+        return values;
+    }
+}
