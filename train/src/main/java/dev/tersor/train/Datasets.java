@@ -166,8 +166,11 @@ public final class Datasets {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new InvalidDatasetException(file + ": not JSON (" + e.getOriginalMessage() + ")", e);
         }
-        if (filled != 0 || images.isEmpty()) {
-            throw new InvalidDatasetException(file + ": " + (images.isEmpty() ? "no images" : "a partial image at the end"));
+        if (filled != 0) {
+            throw new InvalidDatasetException(file + ": a partial image at the end");
+        }
+        if (images.isEmpty()) {
+            throw new InvalidDatasetException(file + ": no images");
         }
         return images;
     }
