@@ -4,7 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.tersor.cli.corpus.ImageDatasets;
 import dev.tersor.cli.corpus.MavenArtifacts;
-import dev.tersor.train.BitpackExport;
+import dev.tersor.kernels.Parallelism;
+import dev.tersor.train.GraphExport;
 import dev.tersor.train.Datasets;
 import dev.tersor.train.Network;
 import dev.tersor.train.SelfCompressionTraining;
@@ -29,6 +30,9 @@ import java.util.Locale;
                 + "weight; channels whose depth reaches zero are removed), and write it as a .tsr of bit-packed matrices. "
                 + "Both test accuracies are measured by Tersor's runtime on the exported models.")
 final class SelfCompressCommand implements Runnable {
+
+    static final int MAX_STEPS = 10_000_000;
+    static final int MAX_BATCH = 4096;
 
     @Spec
     CommandSpec spec;
@@ -101,11 +105,20 @@ final class SelfCompressCommand implements Runnable {
         if (!ImageDatasets.NAMES.contains(dataName)) {
             throw new IllegalArgumentException("--dataset: unknown data set '" + dataset + "'; one of " + ImageDatasets.NAMES);
         }
-        if (steps != null && steps < 1) {
-            throw new IllegalArgumentException("--steps must be positive, got " + steps);
+        if (steps != null && (steps < 1 || steps > MAX_STEPS)) {
+            throw new IllegalArgumentException("--steps must be between 1 and " + MAX_STEPS + ", got " + steps);
         }
-        if (!(checkpointMinutes > 0)) {
-            throw new IllegalArgumentException("--checkpoint-minutes must be positive, got " + checkpointMinutes);
+        if (batch < 1 || batch > MAX_BATCH) {
+            throw new IllegalArgumentException("--batch must be between 1 and " + MAX_BATCH + ", got " + batch);
+        }
+        if (threads != null && (threads < 1 || threads > Parallelism.MAX_THREADS)) {
+            throw new IllegalArgumentException("--threads must be between 1 and " + Parallelism.MAX_THREADS + ", got " + threads);
+        }
+        if (gamma != null && !(gamma >= 0 && gamma < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("--gamma must be a non-negative number, got " + gamma);
+        }
+        if (!(checkpointMinutes > 0 && checkpointMinutes <= 24 * 60)) {
+            throw new IllegalArgumentException("--checkpoint-minutes must be in (0, 1440], got " + checkpointMinutes);
         }
         int phaseSteps = steps != null ? steps : quick ? schedule.quickSteps() : schedule.fullSteps();
         int threadCount = threads != null ? threads : Runtime.getRuntime().availableProcessors();
@@ -136,7 +149,7 @@ final class SelfCompressCommand implements Runnable {
 
     private void printSummary(PrintWriter out, SelfCompressionTraining.Result r) {
         out.printf(Locale.ROOT, "%-8s %-8s %9s %9s %8s %10s%n", "layer", "format", "rows", "columns", "bits/w", "bytes");
-        for (BitpackExport.LayerSummary l : r.layers()) {
+        for (GraphExport.LayerSummary l : r.layers()) {
             out.printf(Locale.ROOT, "%-8s %-8s %4d/%-4d %4d/%-4d %8.3f %,10d%n", l.name(), l.format(), l.keptRows(), l.rows(),
                     l.keptCols(), l.cols(), l.bitsPerWeight(), l.bytes());
         }
@@ -164,7 +177,7 @@ final class SelfCompressCommand implements Runnable {
             g.writeNumberField("seconds", r.seconds());
             g.writeNumberField("fileBytes", r.fileBytes());
             g.writeArrayFieldStart("layers");
-            for (BitpackExport.LayerSummary l : r.layers()) {
+            for (GraphExport.LayerSummary l : r.layers()) {
                 g.writeStartObject();
                 g.writeStringField("name", l.name());
                 g.writeStringField("format", l.format());

@@ -28,7 +28,7 @@ public sealed interface Layer permits Layer.Product, Layer.BatchNorm, Layer.Relu
         private final Parameter weight;
         private final Parameter bias;
         private final int kernel;
-        private SelfCompressedWeight compressed;
+        private WeightForm form;
 
         private Product(String name, int out, int in, int kernel, SplittableRandom random) {
             int fanIn = kernel == 0 ? in : in * kernel * kernel;
@@ -76,36 +76,41 @@ public sealed interface Layer permits Layer.Product, Layer.BatchNorm, Layer.Relu
             return bias;
         }
 
-        /** Self-compression of this layer's weight, or null while it trains in float. */
+        /** How the weights are formed (self-compression, pruning, sharing), or null while they train in float. */
+        public WeightForm form() {
+            return form;
+        }
+
+        /** Self-compression of this layer's weight, or null. */
         public SelfCompressedWeight compressed() {
-            return compressed;
+            return form instanceof SelfCompressedWeight s ? s : null;
         }
 
-        /** Starts self-compression of the weight at {@code initialBits} per weight (once). */
-        void compress(float initialBits) {
-            if (compressed == null) {
-                compressed = SelfCompressedWeight.over(weight, initialBits);
-            }
+        /** From now on the layer computes with weights formed by {@code form}. */
+        public void form(WeightForm form) {
+            this.form = form;
         }
 
-        /** Restores self-compression with saved depths and exponents (a checkpoint's). */
-        void compress(SelfCompressedWeight restored) {
-            this.compressed = restored;
+        /** The weights as the layer computes with them now. */
+        public float[] effectiveWeights() {
+            return form != null ? form.values() : weight.value();
         }
 
         @Override
         public Variable forward(Tape tape, Variable x) {
-            Variable w = compressed != null ? compressed.quantized(tape) : weight;
+            Variable w = form != null ? form.weights(tape) : weight;
             return kernel == 0 ? Products.linear(tape, x, w, bias) : Products.conv2d(tape, x, w, bias, kernel);
         }
 
         @Override
         public List<Parameter> parameters() {
-            List<Parameter> all = new ArrayList<>(List.of(weight, bias));
-            if (compressed != null) {
-                all.add(compressed.bits());
-                all.add(compressed.exponents());
+            List<Parameter> all = new ArrayList<>();
+            if (form != null) {
+                all.addAll(form.parameters());
+            } else {
+                all.add(weight);
             }
+            all.add(bias);
             return all;
         }
     }

@@ -101,7 +101,11 @@ public final class Network {
 
     /** Turns on self-compression of every weight matrix, each row starting at {@code initialBits}. */
     public void compress(float initialBits) {
-        products().forEach(p -> p.compress(initialBits));
+        for (Layer.Product p : products()) {
+            if (p.compressed() == null) {
+                p.form(SelfCompressedWeight.over(p.weight(), initialBits));
+            }
+        }
     }
 
     public boolean isCompressed() {

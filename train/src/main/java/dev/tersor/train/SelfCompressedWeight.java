@@ -1,5 +1,7 @@
 package dev.tersor.train;
 
+import dev.tersor.format.QuantizedMatrix;
+
 import java.util.List;
 
 /**
@@ -15,7 +17,7 @@ import java.util.List;
  * derivative {@code ±ln2·2^(B−1)·2^ê} where x is clamped; {@code ∂q/∂e = ln2·(q − w)} inside and
  * {@code ln2·q} where clamped.
  */
-public final class SelfCompressedWeight {
+public final class SelfCompressedWeight implements WeightForm {
 
     /** The widest row the bit-packed format holds. */
     public static final int MAX_BITS = 16;
@@ -69,8 +71,54 @@ public final class SelfCompressedWeight {
         return exponents;
     }
 
+    @Override
     public List<Parameter> parameters() {
         return List.of(weight, bits, exponents);
+    }
+
+    @Override
+    public Variable weights(Tape tape) {
+        return quantized(tape);
+    }
+
+    @Override
+    public float[] values() {
+        return quantizedValues();
+    }
+
+    /**
+     * Integer levels times each row's power of two: the codebook is the distinct integers of the kept
+     * rows, and the row scales are {@code 2^ê}, so the exporter can choose between the bit-packed
+     * format and entropy-coded ones over the same integers.
+     */
+    @Override
+    public QuantizedMatrix stored(int[] rows, int[] columns) {
+        float[] q = quantizedValues();
+        int cols = fanIn();
+        java.util.TreeSet<Integer> levels = new java.util.TreeSet<>();
+        int[] integers = new int[rows.length * columns.length];
+        float[] scales = new float[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            int e = exponent(rows[i]);
+            scales[i] = Math.scalb(1f, e);
+            for (int j = 0; j < columns.length; j++) {
+                int level = (int) Math.scalb(q[rows[i] * cols + columns[j]], -e);
+                integers[i * columns.length + j] = level;
+                levels.add(level);
+            }
+        }
+        float[] codebook = new float[levels.size()];
+        java.util.Map<Integer, Integer> code = new java.util.HashMap<>();
+        int k = 0;
+        for (int level : levels) {
+            code.put(level, k);
+            codebook[k++] = level;
+        }
+        int[] codes = new int[integers.length];
+        for (int i = 0; i < codes.length; i++) {
+            codes[i] = code.get(integers[i]);
+        }
+        return QuantizedMatrix.of(rows.length, columns.length, codebook, codes, scales);
     }
 
     public int rows() {

@@ -79,7 +79,7 @@ public final class SelfCompressionTraining {
      */
     public record Result(String net, String dataset, double baselineAccuracy, double accuracy, long bytes, long fp32Bytes,
                          double bitsPerWeight, int removedChannels, int channels, long fileBytes, double seconds,
-                         List<BitpackExport.LayerSummary> layers) {
+                         List<GraphExport.LayerSummary> layers) {
     }
 
     private final Options options;
@@ -160,7 +160,7 @@ public final class SelfCompressionTraining {
                 }
             }
             if (phase == BASELINE) {
-                baselineAccuracy = runtimeAccuracy(BitpackExport.export(network), null);
+                baselineAccuracy = runtimeAccuracy(GraphExport.export(network), null);
                 listener.message(String.format("float baseline: test accuracy %.2f %%", 100 * baselineAccuracy));
                 network.compress(options.initialBits());
                 resetMoments();
@@ -172,12 +172,12 @@ public final class SelfCompressionTraining {
                 lastSave = System.nanoTime();
             }
         }
-        BitpackExport.Exported exported = BitpackExport.export(network);
+        GraphExport.Exported exported = GraphExport.export(network);
         double accuracy = runtimeAccuracy(exported, output);
         long fp32Bytes = 4L * floatsOfFloatModel();
         int removed = 0;
         int channels = 0;
-        for (BitpackExport.LayerSummary layer : exported.products()) {
+        for (GraphExport.LayerSummary layer : exported.products()) {
             removed += layer.rows() - layer.keptRows();
             channels += layer.rows();
         }
@@ -248,7 +248,7 @@ public final class SelfCompressionTraining {
      * The exported graph's accuracy on the test set, run by Tersor's runtime; with {@code file}, the
      * graph is saved there and the file is read back and run instead.
      */
-    private double runtimeAccuracy(BitpackExport.Exported exported, Path file) throws IOException {
+    private double runtimeAccuracy(GraphExport.Exported exported, Path file) throws IOException {
         Execution execution = Execution.threads(options.threads());
         try (Model built = Model.of(exported.graph(), execution)) {
             if (file == null) {
@@ -277,7 +277,7 @@ public final class SelfCompressionTraining {
             int last = Math.min(all.length, first + block);
             Variable x = test.images(all, first, last, network.inputShape());
             Tensor input = Tensor.of(x.value(), x.shape());
-            float[] logits = model.run(Map.of(BitpackExport.INPUT, input)).get(BitpackExport.OUTPUT).toFloatArray();
+            float[] logits = model.run(Map.of(GraphExport.INPUT, input)).get(GraphExport.OUTPUT).toFloatArray();
             int classes = logits.length / (last - first);
             for (int n = first; n < last; n++) {
                 int best = 0;

@@ -3,7 +3,8 @@ package dev.tersor.train;
 import dev.tersor.format.DenseMatrixView;
 import dev.tersor.format.ElementType;
 import dev.tersor.format.WeightMatrix;
-import dev.tersor.format.bitpack.BitpackMatrix;
+import dev.tersor.format.FormatPolicy;
+import dev.tersor.format.Objective;
 import dev.tersor.format.dense.DenseMatrix;
 import dev.tersor.graph.Attributes;
 import dev.tersor.graph.Graph;
@@ -18,14 +19,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns a trained network into a runtime graph. Self-compressed weight matrices become bit-packed
- * matrices holding exactly the values training computed with (methods.md Decision 7); float ones stay
- * dense. Channels self-compression emptied are removed: a row whose values are all zero outputs a
- * constant (its bias), which is carried through the layers that follow (ReLU, batch norm and pooling
- * keep a constant plane constant) and folded into the next product's bias, whose matching input
- * columns are then dropped. The last product keeps every output, since those are the classes.
+ * Turns a trained network into a runtime graph. A layer with a {@link WeightForm} (self-compression,
+ * pruning, sharing) is stored exactly, in whichever registered format holds its values in the fewest
+ * bytes: bit-packed integers for self-compression (methods.md Decision 7) unless an entropy-coded
+ * format of the same integers is smaller, a codebook format for shared weights. Float layers stay
+ * dense. Rows a form emptied are removed: such a row outputs a constant (its bias), which is carried
+ * through the layers that follow (ReLU, batch norm and pooling keep a constant plane constant) and
+ * folded into the next product's bias, whose matching input columns are then dropped. The last
+ * product keeps every output, since those are the classes.
  */
-public final class BitpackExport {
+public final class GraphExport {
 
     /** Name of the graph's input: a batch of examples of the network's input shape. */
     public static final String INPUT = "input";
@@ -44,7 +47,7 @@ public final class BitpackExport {
     public record Exported(Graph graph, List<LayerSummary> products, long bytes) {
     }
 
-    private BitpackExport() {
+    private GraphExport() {
     }
 
     /** Exports {@code network}; the caller owns the graph's weights (a {@code Model} over it closes them). */
@@ -53,17 +56,8 @@ public final class BitpackExport {
         return builder.build();
     }
 
-    /** The minimal two's-complement width of the integers {@code values} (0 when all are zero). */
-    static int width(long min, long max) {
-        if (min == 0 && max == 0) {
-            return 0;
-        }
-        int bits = 1;
-        while (min < -(1L << (bits - 1)) || max > (1L << (bits - 1)) - 1) {
-            bits++;
-        }
-        return bits;
-    }
+    /** Each formed matrix in the registered format that holds it exactly in the fewest bytes. */
+    private static final FormatPolicy SMALLEST = FormatPolicy.automatic(Objective.SIZE, null);
 
     private static final class Builder {
         private final Network network;
@@ -135,8 +129,8 @@ public final class BitpackExport {
         }
 
         private void product(Layer.Product p, String name, String output, boolean last) {
-            SelfCompressedWeight compressed = p.compressed();
-            float[] w = compressed != null ? compressed.quantizedValues() : p.weight().value();
+            WeightForm form = p.form();
+            float[] w = p.effectiveWeights();
             int rows = p.weight().dim(0);
             int cols = p.weight().dim(1);
             int units = kept.length;
@@ -169,44 +163,33 @@ public final class BitpackExport {
                         zero = w[r * cols + u * perUnit + t] == 0;
                     }
                 }
-                rowKept[r] = last || compressed == null || !zero;
+                rowKept[r] = last || form == null || !zero;
                 rowConstant[r] = (float) bias[r];
             }
             int[] keptRows = keptIndices(rowKept);
-            float[] matrix = new float[keptRows.length * keptCols];
+            int[] keptColumns = new int[keptCols];
+            for (int i = 0; i < keptUnits.length; i++) {
+                for (int t = 0; t < perUnit; t++) {
+                    keptColumns[i * perUnit + t] = keptUnits[i] * perUnit + t;
+                }
+            }
             float[] keptBias = new float[keptRows.length];
             for (int i = 0; i < keptRows.length; i++) {
-                int r = keptRows[i];
-                keptBias[i] = (float) bias[r];
-                int at = i * keptCols;
-                for (int u : keptUnits) {
-                    System.arraycopy(w, r * cols + u * perUnit, matrix, at, perUnit);
-                    at += perUnit;
-                }
+                keptBias[i] = (float) bias[keptRows[i]];
             }
-            DenseMatrixView view = DenseMatrixView.of(keptRows.length, keptCols, matrix);
             WeightMatrix encoded;
-            double bits;
-            if (compressed != null) {
-                int[] widths = new int[keptRows.length];
-                int[] exponents = new int[keptRows.length];
-                for (int i = 0; i < keptRows.length; i++) {
-                    int e = compressed.exponent(keptRows[i]);
-                    long min = 0;
-                    long max = 0;
-                    for (int c = 0; c < keptCols; c++) {
-                        long q = (long) Math.scalb((double) matrix[i * keptCols + c], -e);
-                        min = Math.min(min, q);
-                        max = Math.max(max, q);
-                    }
-                    widths[i] = width(min, max);
-                    exponents[i] = e;
-                }
-                encoded = BitpackMatrix.quantize(view, widths, exponents);
+            if (form != null) {
+                encoded = SMALLEST.place(form.stored(keptRows, keptColumns)).matrix();
             } else {
-                encoded = DenseMatrix.encode(view);
+                float[] matrix = new float[keptRows.length * keptCols];
+                for (int i = 0; i < keptRows.length; i++) {
+                    for (int j = 0; j < keptCols; j++) {
+                        matrix[i * keptCols + j] = w[keptRows[i] * cols + keptColumns[j]];
+                    }
+                }
+                encoded = DenseMatrix.encode(DenseMatrixView.of(keptRows.length, keptCols, matrix));
             }
-            bits = 8.0 * encoded.byteSize() / ((double) rows * cols);
+            double bits = 8.0 * encoded.byteSize() / ((double) rows * cols);
             String weightName = name + ".weight";
             String biasName = name + ".bias";
             weights.put(weightName, encoded);

@@ -1,0 +1,29 @@
+package dev.tersor.train;
+
+import dev.tersor.format.QuantizedMatrix;
+
+import java.util.List;
+
+/**
+ * How a product layer's weights are formed from what is trained, and how they are stored: under
+ * self-compression, pruning, or weight sharing. A layer without a form trains and stores its float
+ * weights as they are.
+ */
+public interface WeightForm {
+
+    /** The weights the layer computes with, {@code [out, in]}, with gradients to this form's parameters. */
+    Variable weights(Tape tape);
+
+    /** The same values, now, without a tape. */
+    float[] values();
+
+    /** What the optimizer trains for this layer's weights. */
+    List<Parameter> parameters();
+
+    /**
+     * The formed weights of rows {@code rows} over the columns {@code columns} of {@link #values()},
+     * exactly, as a quantized matrix (codebook, codes and any per-row scales) for the exporter to
+     * place in the smallest format that holds it.
+     */
+    QuantizedMatrix stored(int[] rows, int[] columns);
+}
