@@ -134,6 +134,15 @@ public final class SelfCompressedWeight implements WeightForm {
         return Math.min(Math.max(bits.value()[r], 0f), MAX_BITS);
     }
 
+    /** The mean depth over the rows: this matrix's share of the size term. */
+    public double averageDepth() {
+        double sum = 0;
+        for (int r = 0; r < rows(); r++) {
+            sum += depth(r);
+        }
+        return sum / Math.max(1, rows());
+    }
+
     /** Row r's exponent as the quantizer uses it, {@code rint(e)}. */
     public int exponent(int r) {
         return (int) Math.rint(Math.max(-126, Math.min(127, exponents.value()[r])));

@@ -3,6 +3,7 @@ package dev.tersor.train;
 import dev.tersor.format.QuantizedMatrix;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * How a product layer's weights are formed from what is trained, and how they are stored: under
@@ -19,6 +20,11 @@ public interface WeightForm {
 
     /** What the optimizer trains for this layer's weights. */
     List<Parameter> parameters();
+
+    /** State a checkpoint keeps besides the parameters (masks, assignments), by name; restored in place. */
+    default Map<String, float[]> state() {
+        return Map.of();
+    }
 
     /**
      * The formed weights of rows {@code rows} over the columns {@code columns} of {@link #values()},

@@ -162,4 +162,26 @@ class OperatorGradientTest {
         // A smaller step: through normalization of three examples the loss curves faster than one layer's.
         check(TWO, 1e-3, tape -> Losses.crossEntropy(tape, net.forward(tape, x), labels), parameters);
     }
+
+    @Test
+    void prunedAndSharedWeights() {
+        SplittableRandom random = new SplittableRandom(7);
+        Parameter w = parameter("w", random(random, 6 * 9, 1), 6, 9);
+        PrunedWeight pruned = PrunedWeight.of(w, 0.5);
+        float[] r = random(random, 54, 1);
+        check(ONE, tape -> project(tape, pruned.weights(tape), r), w);
+        // A pruned entry gets no gradient and stays zero.
+        for (int i = 0; i < 54; i++) {
+            if (!pruned.kept(i)) {
+                assertThat(w.gradient()[i]).isZero();
+                assertThat(pruned.values()[i]).isZero();
+            }
+        }
+        boolean[] kept = new boolean[54];
+        for (int i = 0; i < 54; i++) {
+            kept[i] = pruned.kept(i);
+        }
+        SharedWeight shared = SharedWeight.clustered("w", pruned.values(), new int[]{6, 9}, kept, 4);
+        check(ONE, tape -> project(tape, shared.weights(tape), r), shared.sharedValues());
+    }
 }

@@ -7,26 +7,94 @@ import dev.tersor.model.Model;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A self-compression run (Cséfalvay and Imber; methods.md §5): the network is first trained in float
- * (the baseline), then trained on with every weight matrix under self-compression, the loss
- * {@code cross-entropy + γ·Q} with Q the average bits per weight, and exported to the bit-packed
- * format. Both accuracies are measured by Tersor's runtime on the test set, from the exported graphs
- * (the compressed one read back from its file).
+ * A compression-aware training run. The network is first trained in float (the baseline), then its
+ * weight matrices take the method's forms phase by phase and train on:
+ * <ul>
+ *   <li>{@link SelfCompression} (Cséfalvay and Imber; methods.md §5): one phase under self-compression,
+ *       loss {@code cross-entropy + γ·Q} with Q the average bits per weight;</li>
+ *   <li>{@link WeightSharing} (Deep Compression's pipeline with the sHAM paper's quantizers,
+ *       methods.md §2.6): magnitude pruning with retraining, then cluster-based (CWS) or probabilistic
+ *       (PWS) sharing with the shared values retrained and the masks kept.</li>
+ * </ul>
+ * The result is exported ({@link GraphExport}) and both accuracies are measured by Tersor's runtime on
+ * the test set, from the exported graphs (the compressed one read back from its file).
  *
  * <p>Every batch is a pure function of the seed, the phase and the step, and reductions add in a fixed
  * order, so a run resumed from a checkpoint reaches the same weights as one that was never stopped.
  */
-public final class SelfCompressionTraining {
+public final class CompressionTraining {
 
-    /** Phases: float training, then self-compression. */
-    static final int BASELINE = 0;
-    static final int COMPRESSION = 1;
+    /** What happens after the float baseline. */
+    public sealed interface Method permits SelfCompression, WeightSharing {
+        /** The phases after the baseline, in order. */
+        List<String> phases();
+
+        /** Part of the run key: everything about the method that changes the result. */
+        String key();
+    }
+
+    /**
+     * Self-compression with size weight {@code gamma}, every row starting at {@code initialBits}.
+     */
+    public record SelfCompression(double gamma, float initialBits) implements Method {
+        public SelfCompression {
+            if (!(gamma >= 0 && gamma < Double.POSITIVE_INFINITY) || !(initialBits > 0 && initialBits <= SelfCompressedWeight.MAX_BITS)) {
+                throw new IllegalArgumentException("gamma " + gamma + ", initial bits " + initialBits);
+            }
+        }
+
+        @Override
+        public List<String> phases() {
+            return List.of("self-compression");
+        }
+
+        @Override
+        public String key() {
+            return "self-compression " + gamma + " " + initialBits;
+        }
+    }
+
+    /**
+     * Pruning and sharing: layer l keeps the fraction {@code 1 − prune[l]} of its weights of largest
+     * magnitude (the last fraction repeats for further layers), then its kept weights share
+     * {@code 2^bits} values, by k-means ({@code probabilistic} false, CWS) or by quantiles and random
+     * rounding (PWS).
+     */
+    public record WeightSharing(double[] prune, int bits, boolean probabilistic) implements Method {
+        public WeightSharing {
+            if (prune.length == 0 || bits < 1 || bits > 16) {
+                throw new IllegalArgumentException("weight sharing needs pruned fractions and 1 to 16 bits, got "
+                        + Arrays.toString(prune) + " and " + bits);
+            }
+            for (double p : prune) {
+                if (!(p >= 0 && p < 1)) {
+                    throw new IllegalArgumentException("a pruned fraction must be in [0, 1), got " + p);
+                }
+            }
+            prune = prune.clone();
+        }
+
+        double fraction(int layer) {
+            return prune[Math.min(layer, prune.length - 1)];
+        }
+
+        @Override
+        public List<String> phases() {
+            return List.of("pruned", probabilistic ? "shared (pws)" : "shared (cws)");
+        }
+
+        @Override
+        public String key() {
+            return (probabilistic ? "pws " : "cws ") + Arrays.toString(prune) + " " + bits;
+        }
+    }
 
     /**
      * What a run does.
@@ -36,31 +104,30 @@ public final class SelfCompressionTraining {
      * @param seed              weights, batches and splits derive from it
      * @param batch             examples per step
      * @param baselineSteps     float training steps
-     * @param compressionSteps  self-compression steps
+     * @param phaseSteps        steps of each later phase
      * @param learningRate      Adam's peak rate for weights (quantizer parameters take a multiple)
-     * @param gamma             the size term's weight γ
-     * @param initialBits       every row's depth when self-compression starts
+     * @param method            what follows the baseline
      * @param threads           threads for the products
      */
-    public record Options(String net, String dataset, long seed, int batch, int baselineSteps, int compressionSteps,
-                          double learningRate, double gamma, float initialBits, int threads) {
+    public record Options(String net, String dataset, long seed, int batch, int baselineSteps, int phaseSteps,
+                          double learningRate, Method method, int threads) {
 
         public Options {
             if (!Network.NAMES.contains(net)) {
                 throw new IllegalArgumentException("unknown network '" + net + "'; one of " + Network.NAMES);
             }
-            if (batch < 1 || batch > 65_536 || baselineSteps < 1 || compressionSteps < 1 || !(learningRate > 0)
-                    || !(gamma >= 0) || !(initialBits > 0 && initialBits <= SelfCompressedWeight.MAX_BITS) || threads < 1) {
-                throw new IllegalArgumentException("batch " + batch + ", steps " + baselineSteps + "+" + compressionSteps
-                        + ", rate " + learningRate + ", gamma " + gamma + ", initial bits " + initialBits + ", threads " + threads);
+            if (batch < 1 || batch > 65_536 || baselineSteps < 1 || phaseSteps < 1 || !(learningRate > 0)
+                    || method == null || threads < 1) {
+                throw new IllegalArgumentException("batch " + batch + ", steps " + baselineSteps + "+" + phaseSteps
+                        + ", rate " + learningRate + ", method " + method + ", threads " + threads);
             }
         }
 
         /** What a checkpoint must match to be resumed: everything that changes the result (not the threads). */
         String runKey() {
             return String.join("|", net, dataset, Long.toString(seed), Integer.toString(batch),
-                    Integer.toString(baselineSteps), Integer.toString(compressionSteps), Double.toString(learningRate),
-                    Double.toString(gamma), Float.toString(initialBits));
+                    Integer.toString(baselineSteps), Integer.toString(phaseSteps), Double.toString(learningRate),
+                    method.key());
         }
     }
 
@@ -88,7 +155,7 @@ public final class SelfCompressionTraining {
     private final Compute compute;
     private final Adam adam = Adam.defaults();
 
-    public SelfCompressionTraining(Options options, Datasets.Split data) {
+    public CompressionTraining(Options options, Datasets.Split data) {
         this.options = options;
         this.data = data;
         this.network = Network.create(options.net(), options.seed());
@@ -116,7 +183,8 @@ public final class SelfCompressionTraining {
     public Result run(Path output, Path checkpoints, boolean resume, long checkpointSeconds, Listener listener)
             throws IOException {
         long started = System.nanoTime();
-        int phase = BASELINE;
+        List<String> phases = phases();
+        int phase = 0;
         int step = 0;
         double baselineAccuracy = Double.NaN;
         Path checkpointFile = checkpoints == null ? null : checkpoints.resolve("checkpoint.bin");
@@ -126,22 +194,30 @@ public final class SelfCompressionTraining {
                 throw new Checkpoint.InvalidCheckpointException(checkpointFile + " belongs to another run (" + saved.runKey()
                         + "), not " + options.runKey());
             }
+            if (saved.phase() < 0 || saved.phase() > phases.size() || saved.step() < 0) {
+                throw new Checkpoint.InvalidCheckpointException(checkpointFile + ": phase " + saved.phase() + " step "
+                        + saved.step() + " is not a point of this run");
+            }
             phase = saved.phase();
             step = saved.step();
             baselineAccuracy = saved.accuracy();
-            if (phase >= COMPRESSION) {
-                network.compress(options.initialBits());
+            // The forms of every phase begun so far, then the saved values over them.
+            for (int p = 1; p <= Math.min(phase, phases.size() - 1); p++) {
+                begin(p);
             }
             restore(saved);
-            listener.message("resumed from " + checkpointFile + " at " + phaseName(phase) + " step " + step);
+            listener.message("resumed from " + checkpointFile + " at " + (phase < phases.size() ? phases.get(phase) : "the end")
+                    + " step " + step);
         }
         if (checkpoints != null) {
             Files.createDirectories(checkpoints);
         }
         long lastSave = System.nanoTime();
-        while (phase <= COMPRESSION) {
-            int steps = phase == BASELINE ? options.baselineSteps() : options.compressionSteps();
-            LearningRate schedule = new LearningRate(options.learningRate(), Math.min(steps / 10, 200), steps, 0.02);
+        for (; phase < phases.size(); phase++, step = 0) {
+            String name = phases.get(phase);
+            int steps = phase == 0 ? options.baselineSteps() : options.phaseSteps();
+            LearningRate schedule = new LearningRate(options.learningRate() * rateFactor(phase), Math.min(steps / 10, 200),
+                    steps, 0.02);
             double lossSum = 0;
             int lossCount = 0;
             for (; step < steps; step++) {
@@ -149,26 +225,26 @@ public final class SelfCompressionTraining {
                 lossSum += loss;
                 lossCount++;
                 if ((step + 1) % 25 == 0 || step + 1 == steps) {
-                    listener.step(phaseName(phase), step + 1, steps, lossSum / lossCount, averageBits());
+                    listener.step(name, step + 1, steps, lossSum / lossCount, nominalBits());
                     lossSum = 0;
                     lossCount = 0;
                 }
                 if (checkpointFile != null && System.nanoTime() - lastSave > checkpointSeconds * 1_000_000_000L) {
                     save(checkpointFile, phase, step + 1, baselineAccuracy);
                     lastSave = System.nanoTime();
-                    listener.message("checkpoint at " + phaseName(phase) + " step " + (step + 1));
+                    listener.message("checkpoint at " + name + " step " + (step + 1));
                 }
             }
-            if (phase == BASELINE) {
+            if (phase == 0) {
                 baselineAccuracy = runtimeAccuracy(GraphExport.export(network), null);
-                listener.message(String.format("float baseline: test accuracy %.2f %%", 100 * baselineAccuracy));
-                network.compress(options.initialBits());
-                resetMoments();
+                listener.message(String.format(java.util.Locale.ROOT, "float baseline: test accuracy %.2f %%",
+                        100 * baselineAccuracy));
             }
-            phase++;
-            step = 0;
+            if (phase + 1 < phases.size()) {
+                begin(phase + 1);
+            }
             if (checkpointFile != null) {
-                save(checkpointFile, phase, 0, baselineAccuracy);
+                save(checkpointFile, phase + 1, 0, baselineAccuracy);
                 lastSave = System.nanoTime();
             }
         }
@@ -186,6 +262,53 @@ public final class SelfCompressionTraining {
                 (System.nanoTime() - started) / 1e9, exported.products());
     }
 
+    /** The phases' names: the float baseline, then the method's. */
+    private List<String> phases() {
+        List<String> all = new java.util.ArrayList<>(List.of("float"));
+        all.addAll(options.method().phases());
+        return all;
+    }
+
+    /**
+     * Shared values move on a tenth of the weights' rate: each is the common value of thousands of
+     * weights, and a step of the full rate is a large share of the spacing between them.
+     */
+    private double rateFactor(int phase) {
+        return options.method() instanceof WeightSharing && phase == 2 ? 0.1 : 1;
+    }
+
+    /** Gives the network the forms of phase {@code phase} (from 1) and starts the optimizer afresh. */
+    private void begin(int phase) {
+        List<Layer.Product> products = network.products();
+        switch (options.method()) {
+            case SelfCompression sc -> network.compress(sc.initialBits());
+            case WeightSharing ws when phase == 1 -> {
+                for (int l = 0; l < products.size(); l++) {
+                    Layer.Product p = products.get(l);
+                    p.form(PrunedWeight.of(p.weight(), ws.fraction(l)));
+                }
+            }
+            case WeightSharing ws -> {
+                for (int l = 0; l < products.size(); l++) {
+                    Layer.Product p = products.get(l);
+                    PrunedWeight pruned = (PrunedWeight) p.form();
+                    float[] values = pruned.values();
+                    boolean[] kept = new boolean[values.length];
+                    for (int i = 0; i < kept.length; i++) {
+                        kept[i] = pruned.kept(i);
+                    }
+                    int k = 1 << ws.bits();
+                    int[] shape = p.weight().shape();
+                    p.form(ws.probabilistic()
+                            ? SharedWeight.probabilistic(p.weight().name(), values, shape, kept, k,
+                                    new SplittableRandom(options.seed() * 31 + l))
+                            : SharedWeight.clustered(p.weight().name(), values, shape, kept, k));
+                }
+            }
+        }
+        resetMoments();
+    }
+
     /** One step at rate {@code rate}; returns the task loss. */
     private double step(int phase, int step, double rate) {
         ImageDataset train = data.train();
@@ -198,8 +321,8 @@ public final class SelfCompressionTraining {
         Variable x = train.images(order, first, last, network.inputShape());
         Variable loss = Losses.crossEntropy(tape, network.forward(tape, x), train.labels(order, first, last));
         double taskLoss = loss.value()[0];
-        if (phase == COMPRESSION) {
-            loss = Losses.plusScaled(tape, loss, (float) options.gamma(),
+        if (phase > 0 && options.method() instanceof SelfCompression sc) {
+            loss = Losses.plusScaled(tape, loss, (float) sc.gamma(),
                     SelfCompressedWeight.averageBits(tape, network.compressedWeights()));
         }
         tape.backward(loss);
@@ -222,12 +345,24 @@ public final class SelfCompressionTraining {
         return cachedOrder;
     }
 
-    /** Average bits per weight now: self-compression's Q, or 32 while in float. */
-    private double averageBits() {
-        if (!network.isCompressed()) {
-            return 32;
+    /**
+     * The bits per weight the forms stand for now, for progress only (the export counts exact bytes):
+     * 32 in float, self-compression's average depth, 32 or the index width times the kept share.
+     */
+    private double nominalBits() {
+        double bits = 0;
+        long weights = 0;
+        for (Layer.Product p : network.products()) {
+            long size = p.weight().size();
+            weights += size;
+            bits += size * switch (p.form()) {
+                case SelfCompressedWeight s -> s.averageDepth();
+                case PrunedWeight w -> 32 * w.density();
+                case SharedWeight w -> w.indexBits() * w.density();
+                case null, default -> 32.0;
+            };
         }
-        return SelfCompressedWeight.averageBits(Tape.inference(compute), network.compressedWeights()).value()[0];
+        return bits / Math.max(1, weights);
     }
 
     /** Floats the float model stores: weights, biases, and each batch norm's four arrays. */
@@ -313,6 +448,11 @@ public final class SelfCompressionTraining {
                 arrays.put("state." + i + "." + k, state.get(k));
             }
         }
+        for (Layer.Product p : network.products()) {
+            if (p.form() != null) {
+                arrays.putAll(p.form().state());
+            }
+        }
         new Checkpoint(options.runKey(), phase, step, baselineAccuracy, new java.util.TreeMap<>(arrays)).write(file);
     }
 
@@ -330,9 +470,13 @@ public final class SelfCompressionTraining {
                 System.arraycopy(saved.array("state." + i + "." + k, target.length), 0, target, 0, target.length);
             }
         }
-    }
-
-    private static String phaseName(int phase) {
-        return phase == BASELINE ? "float" : phase == COMPRESSION ? "self-compression" : "done";
+        for (Layer.Product p : network.products()) {
+            if (p.form() != null) {
+                for (Map.Entry<String, float[]> e : p.form().state().entrySet()) {
+                    float[] target = e.getValue();
+                    System.arraycopy(saved.array(e.getKey(), target.length), 0, target, 0, target.length);
+                }
+            }
+        }
     }
 }
