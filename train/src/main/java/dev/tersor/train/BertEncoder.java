@@ -1,0 +1,242 @@
+package dev.tersor.train;
+
+import dev.tersor.format.WeightMatrix;
+import dev.tersor.graph.Graph;
+import dev.tersor.graph.Node;
+import dev.tersor.graph.Tensor;
+import dev.tersor.graph.UnsupportedModelException;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A BERT-family sentence encoder (all-MiniLM-L6-v2, bge-small and their kin) as trainable parameters:
+ * the word, position and token-type embeddings with their layer norm, then per layer self-attention
+ * (query, key, value, output), a residual and layer norm, a GELU feed-forward pair, a residual and
+ * layer norm; mean pooling over the real tokens. It is read from a runtime graph imported from such a
+ * model's ONNX file, by the Hugging Face names its biases, norms and tables carry
+ * ({@code encoder.layer.N.attention.self.query.bias} …); the products' weights are the matrices the
+ * graph's {@code Linear} nodes name.
+ */
+public final class BertEncoder {
+
+    /** One transformer layer's parameters. */
+    public record Block(Parameter query, Parameter queryBias, Parameter key, Parameter keyBias, Parameter value,
+                        Parameter valueBias, Parameter output, Parameter outputBias, Parameter attentionNormGamma,
+                        Parameter attentionNormBeta, Parameter intermediate, Parameter intermediateBias, Parameter down,
+                        Parameter downBias, Parameter outputNormGamma, Parameter outputNormBeta) {
+
+        /** The six weight matrices, in the order above. */
+        public List<Parameter> matrices() {
+            return List.of(query, key, value, output, intermediate, down);
+        }
+
+        List<Parameter> all() {
+            return List.of(query, queryBias, key, keyBias, value, valueBias, output, outputBias, attentionNormGamma,
+                    attentionNormBeta, intermediate, intermediateBias, down, downBias, outputNormGamma, outputNormBeta);
+        }
+    }
+
+    private final Parameter words;
+    private final Parameter positions;
+    private final Parameter tokenTypes;
+    private final Parameter embeddingNormGamma;
+    private final Parameter embeddingNormBeta;
+    private final List<Block> blocks;
+    private final int heads;
+    private final float epsilon;
+    /** The form each matrix computes with (for a compressed student), by its parameter; absent means as is. */
+    private final Map<Parameter, WeightForm> forms = new HashMap<>();
+
+    private BertEncoder(Parameter words, Parameter positions, Parameter tokenTypes, Parameter embeddingNormGamma,
+                        Parameter embeddingNormBeta, List<Block> blocks, int heads, float epsilon) {
+        this.words = words;
+        this.positions = positions;
+        this.tokenTypes = tokenTypes;
+        this.embeddingNormGamma = embeddingNormGamma;
+        this.embeddingNormBeta = embeddingNormBeta;
+        this.blocks = List.copyOf(blocks);
+        this.heads = heads;
+        this.epsilon = epsilon;
+    }
+
+    /**
+     * The encoder in {@code graph}, its parameters copied out (the graph stays its owner's).
+     *
+     * @throws UnsupportedModelException if the graph is not a BERT-family encoder named as Hugging Face
+     *                                   exports name it
+     */
+    public static BertEncoder of(Graph graph) {
+        Map<String, String> linearWeightByBias = new HashMap<>();
+        int headWidth = 0;
+        float epsilon = 1e-12f;
+        for (Node node : graph.nodes()) {
+            switch (node.op()) {
+                case "Linear" -> {
+                    if (node.inputs().size() > 1) {
+                        linearWeightByBias.put(node.input(1), node.attributes().getString("weight", ""));
+                    }
+                }
+                case "Attention" -> {
+                    // The scale is 1/√d for heads of width d.
+                    float scale = node.attributes().getFloat("scale", 0);
+                    headWidth = scale > 0 ? Math.round(1 / (scale * scale)) : headWidth;
+                }
+                case "LayerNormalization" -> epsilon = node.attributes().getFloat("epsilon", epsilon);
+                default -> {
+                }
+            }
+        }
+        Parameter words = table(graph, "embeddings.word_embeddings.weight");
+        int hidden = words.dim(1);
+        if (headWidth <= 0 || hidden % headWidth != 0) {
+            throw new UnsupportedModelException("no attention with a head width dividing " + hidden + " in the graph");
+        }
+        List<Block> blocks = new ArrayList<>();
+        for (int layer = 0; linearWeightByBias.containsKey("encoder.layer." + layer + ".attention.self.query.bias"); layer++) {
+            String p = "encoder.layer." + layer + ".";
+            blocks.add(new Block(
+                    matrix(graph, linearWeightByBias, p + "attention.self.query"), vector(graph, p + "attention.self.query.bias"),
+                    matrix(graph, linearWeightByBias, p + "attention.self.key"), vector(graph, p + "attention.self.key.bias"),
+                    matrix(graph, linearWeightByBias, p + "attention.self.value"), vector(graph, p + "attention.self.value.bias"),
+                    matrix(graph, linearWeightByBias, p + "attention.output.dense"), vector(graph, p + "attention.output.dense.bias"),
+                    vector(graph, p + "attention.output.LayerNorm.weight"), vector(graph, p + "attention.output.LayerNorm.bias"),
+                    matrix(graph, linearWeightByBias, p + "intermediate.dense"), vector(graph, p + "intermediate.dense.bias"),
+                    matrix(graph, linearWeightByBias, p + "output.dense"), vector(graph, p + "output.dense.bias"),
+                    vector(graph, p + "output.LayerNorm.weight"), vector(graph, p + "output.LayerNorm.bias")));
+        }
+        if (blocks.isEmpty()) {
+            throw new UnsupportedModelException("no encoder.layer.0 products in the graph: not a BERT-family encoder");
+        }
+        return new BertEncoder(words, table(graph, "embeddings.position_embeddings.weight"),
+                table(graph, "embeddings.token_type_embeddings.weight"), vector(graph, "embeddings.LayerNorm.weight"),
+                vector(graph, "embeddings.LayerNorm.bias"), blocks, hidden / headWidth, epsilon);
+    }
+
+    private static Parameter table(Graph graph, String name) {
+        WeightMatrix w = graph.weights().get(name);
+        if (w == null) {
+            Tensor t = graph.constants().get(name);
+            if (t == null || t.rank() != 2) {
+                throw new UnsupportedModelException("no table " + name + " in the graph: not a BERT-family encoder");
+            }
+            return new Parameter(name, Parameter.Kind.WEIGHT, t.toFloatArray(), t.dim(0), t.dim(1));
+        }
+        return new Parameter(name, Parameter.Kind.WEIGHT, w.toDense(), w.rows(), w.cols());
+    }
+
+    private static Parameter matrix(Graph graph, Map<String, String> weightByBias, String prefix) {
+        String weight = weightByBias.get(prefix + ".bias");
+        WeightMatrix w = weight == null ? null : graph.weights().get(weight);
+        if (w == null) {
+            throw new UnsupportedModelException("no product with bias " + prefix + ".bias in the graph");
+        }
+        return new Parameter(prefix + ".weight", Parameter.Kind.WEIGHT, w.toDense(), w.rows(), w.cols());
+    }
+
+    private static Parameter vector(Graph graph, String name) {
+        Tensor t = graph.constants().get(name);
+        if (t == null) {
+            throw new UnsupportedModelException("no constant " + name + " in the graph: not a BERT-family encoder");
+        }
+        return new Parameter(name, Parameter.Kind.WEIGHT, t.toFloatArray(), t.size());
+    }
+
+    public List<Block> blocks() {
+        return blocks;
+    }
+
+    public Parameter wordEmbeddings() {
+        return words;
+    }
+
+    public int hidden() {
+        return words.dim(1);
+    }
+
+    public int heads() {
+        return heads;
+    }
+
+    /** From now on {@code matrix} (one of this encoder's) computes with the weights {@code form} makes. */
+    public void form(Parameter matrix, WeightForm form) {
+        forms.put(matrix, form);
+    }
+
+    /** Every trained parameter: the forms' in place of the matrices they form. */
+    public List<Parameter> parameters() {
+        List<Parameter> all = new ArrayList<>();
+        for (Parameter p : List.of(words, positions, tokenTypes, embeddingNormGamma, embeddingNormBeta)) {
+            add(all, p);
+        }
+        for (Block b : blocks) {
+            for (Parameter p : b.all()) {
+                add(all, p);
+            }
+        }
+        return all;
+    }
+
+    private void add(List<Parameter> all, Parameter p) {
+        WeightForm form = forms.get(p);
+        if (form == null) {
+            all.add(p);
+        } else {
+            all.addAll(form.parameters());
+        }
+    }
+
+    private Variable weight(Tape tape, Parameter p) {
+        WeightForm form = forms.get(p);
+        return form == null ? p : form.weights(tape);
+    }
+
+    /**
+     * Mean-pooled sentence vectors {@code [B, H]} of token sequences (ids with the model's own
+     * framing, e.g. [CLS] … [SEP]); every sequence has token type 0, as single sentences do.
+     */
+    public Variable embed(Tape tape, List<long[]> sequences) {
+        int batch = sequences.size();
+        int tokens = 0;
+        for (long[] s : sequences) {
+            tokens = Math.max(tokens, s.length);
+        }
+        if (batch == 0 || tokens == 0) {
+            throw new IllegalArgumentException("embed needs at least one non-empty sequence");
+        }
+        if (tokens > positions.dim(0)) {
+            throw new IllegalArgumentException("a sequence of " + tokens + " tokens; the model takes " + positions.dim(0));
+        }
+        int[] lengths = new int[batch];
+        int[] ids = new int[batch * tokens];
+        int[] positionIds = new int[batch * tokens];
+        for (int b = 0; b < batch; b++) {
+            long[] s = sequences.get(b);
+            lengths[b] = s.length;
+            for (int t = 0; t < tokens; t++) {
+                // Padding reads row 0 and position t; attention and pooling never look at it.
+                ids[b * tokens + t] = t < s.length ? Math.toIntExact(s[t]) : 0;
+                positionIds[b * tokens + t] = t;
+            }
+        }
+        Variable x = SequenceOps.add(tape, SequenceOps.embedding(tape, weight(tape, words), ids),
+                SequenceOps.embedding(tape, positions, positionIds));
+        x = SequenceOps.add(tape, x, SequenceOps.embedding(tape, tokenTypes, new int[batch * tokens]));
+        x = SequenceOps.layerNorm(tape, x, embeddingNormGamma, embeddingNormBeta, epsilon);
+        for (Block b : blocks) {
+            Variable q = Products.linear(tape, x, weight(tape, b.query()), b.queryBias());
+            Variable k = Products.linear(tape, x, weight(tape, b.key()), b.keyBias());
+            Variable v = Products.linear(tape, x, weight(tape, b.value()), b.valueBias());
+            Variable attended = SequenceOps.attention(tape, q, k, v, lengths, heads);
+            Variable projected = Products.linear(tape, attended, weight(tape, b.output()), b.outputBias());
+            x = SequenceOps.layerNorm(tape, SequenceOps.add(tape, projected, x), b.attentionNormGamma(),
+                    b.attentionNormBeta(), epsilon);
+            Variable up = SequenceOps.gelu(tape, Products.linear(tape, x, weight(tape, b.intermediate()), b.intermediateBias()));
+            Variable down = Products.linear(tape, up, weight(tape, b.down()), b.downBias());
+            x = SequenceOps.layerNorm(tape, SequenceOps.add(tape, down, x), b.outputNormGamma(), b.outputNormBeta(), epsilon);
+        }
+        return SequenceOps.meanPool(tape, x, lengths);
+    }
+}
