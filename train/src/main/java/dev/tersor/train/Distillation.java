@@ -1,0 +1,62 @@
+package dev.tersor.train;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Distillation of a sentence encoder: the student (typically a {@link BertEncoder} whose matrices
+ * compute through quantizing forms) learns to reproduce the teacher's sentence vectors, loss
+ * {@code mean(1 − cos(student, teacher))} over batches of broad unlabeled text, with Adam.
+ */
+public final class Distillation {
+
+    /** The teacher: fixed sentence vectors for token sequences. */
+    @FunctionalInterface
+    public interface Teacher {
+        float[][] embed(List<long[]> sequences);
+    }
+
+    private final BertEncoder student;
+    private final Teacher teacher;
+    private final Compute compute;
+    private final Adam adam = new Adam(0.9, 0.999, 1e-8, 1, 1);
+
+    public Distillation(BertEncoder student, Teacher teacher, Compute compute) {
+        this.student = student;
+        this.teacher = teacher;
+        this.compute = compute;
+    }
+
+    /** One step on {@code batch} at rate {@code rate} (step numbers from 0); returns the loss before it. */
+    public double step(List<long[]> batch, int step, double rate) {
+        float[][] targets = teacher.embed(batch);
+        int width = student.hidden();
+        float[] flat = new float[targets.length * width];
+        for (int b = 0; b < targets.length; b++) {
+            System.arraycopy(targets[b], 0, flat, b * width, width);
+        }
+        Tape tape = Tape.training(compute);
+        Variable loss = SequenceOps.cosineDistance(tape, student.embed(tape, batch), flat);
+        tape.backward(loss);
+        adam.step(student.parameters(), step, rate);
+        return loss.value()[0];
+    }
+
+    /** The student's mean cosine to the teacher over {@code sequences}, in batches of {@code batch}. */
+    public double meanCosine(List<long[]> sequences, int batch) {
+        double sum = 0;
+        for (int first = 0; first < sequences.size(); first += batch) {
+            List<long[]> part = new ArrayList<>(sequences.subList(first, Math.min(sequences.size(), first + batch)));
+            float[][] targets = teacher.embed(part);
+            int width = student.hidden();
+            float[] flat = new float[targets.length * width];
+            for (int b = 0; b < targets.length; b++) {
+                System.arraycopy(targets[b], 0, flat, b * width, width);
+            }
+            Variable distance = SequenceOps.cosineDistance(Tape.inference(compute),
+                    student.embed(Tape.inference(compute), part), flat);
+            sum += (1 - distance.value()[0]) * part.size();
+        }
+        return sum / sequences.size();
+    }
+}
