@@ -19,7 +19,7 @@ import java.util.Properties;
         versionProvider = Main.Version.class,
         description = "Inference runtime for compressed neural networks.",
         subcommands = {MatrixCommand.class, ImportCommand.class, RunCommand.class, InspectCommand.class, VerifyCommand.class,
-                InfoCommand.class, EmbedCommand.class, ServeCommand.class, EvalEmbedCommand.class, SelfCompressCommand.class, ShareWeightsCommand.class, SparkEmbedCommand.class, SparkEvalEmbedCommand.class, CompressCommand.class, DemoCommand.class, BenchCommand.class, SoakCommand.class, TestCommand.class, CommandLine.HelpCommand.class})
+                InfoCommand.class, EmbedCommand.class, ServeCommand.class, EvalEmbedCommand.class, SelfCompressCommand.class, ShareWeightsCommand.class, DistillCommand.class, SparkEmbedCommand.class, SparkEvalEmbedCommand.class, CompressCommand.class, DemoCommand.class, BenchCommand.class, SoakCommand.class, TestCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -49,6 +49,9 @@ public final class BertEncoder {
     private final float epsilon;
     /** The form each matrix computes with (for a compressed student), by its parameter; absent means as is. */
     private final Map<Parameter, WeightForm> forms = new HashMap<>();
+    /** Each parameter under the name the graph gives it: weights (tables and matrices) and constants. */
+    private final Map<String, Parameter> graphWeights = new java.util.LinkedHashMap<>();
+    private final Map<String, Parameter> graphConstants = new java.util.LinkedHashMap<>();
 
     private BertEncoder(Parameter words, Parameter positions, Parameter tokenTypes, Parameter embeddingNormGamma,
                         Parameter embeddingNormBeta, List<Block> blocks, int heads, float epsilon) {
@@ -110,9 +113,19 @@ public final class BertEncoder {
         if (blocks.isEmpty()) {
             throw new UnsupportedModelException("no encoder.layer.0 products in the graph: not a BERT-family encoder");
         }
-        return new BertEncoder(words, table(graph, "embeddings.position_embeddings.weight"),
+        BertEncoder encoder = new BertEncoder(words, table(graph, "embeddings.position_embeddings.weight"),
                 table(graph, "embeddings.token_type_embeddings.weight"), vector(graph, "embeddings.LayerNorm.weight"),
                 vector(graph, "embeddings.LayerNorm.bias"), blocks, hidden / headWidth, epsilon);
+        for (Parameter p : encoder.ownParameters()) {
+            if (p.rank() == 2) {
+                String name = p.name().startsWith("embeddings.") ? p.name()
+                        : linearWeightByBias.get(p.name().substring(0, p.name().length() - ".weight".length()) + ".bias");
+                encoder.graphWeights.put(name, p);
+            } else {
+                encoder.graphConstants.put(p.name(), p);
+            }
+        }
+        return encoder;
     }
 
     private static Parameter table(Graph graph, String name) {
@@ -168,24 +181,63 @@ public final class BertEncoder {
     /** Every trained parameter: the forms' in place of the matrices they form. */
     public List<Parameter> parameters() {
         List<Parameter> all = new ArrayList<>();
-        for (Parameter p : List.of(words, positions, tokenTypes, embeddingNormGamma, embeddingNormBeta)) {
-            add(all, p);
-        }
-        for (Block b : blocks) {
-            for (Parameter p : b.all()) {
-                add(all, p);
+        for (Parameter p : ownParameters()) {
+            WeightForm form = forms.get(p);
+            if (form == null) {
+                all.add(p);
+            } else {
+                all.addAll(form.parameters());
             }
         }
         return all;
     }
 
-    private void add(List<Parameter> all, Parameter p) {
-        WeightForm form = forms.get(p);
-        if (form == null) {
-            all.add(p);
-        } else {
-            all.addAll(form.parameters());
+    /** The encoder's own tensors, tables and matrices included, in a fixed order. */
+    private List<Parameter> ownParameters() {
+        List<Parameter> all = new ArrayList<>(List.of(words, positions, tokenTypes, embeddingNormGamma, embeddingNormBeta));
+        for (Block b : blocks) {
+            all.addAll(b.all());
         }
+        return all;
+    }
+
+    /** The tables and matrices, by the weight names of the graph they were read from. */
+    public Map<String, Parameter> graphWeights() {
+        return java.util.Collections.unmodifiableMap(graphWeights);
+    }
+
+    /** The form {@code matrix} computes through, or null. */
+    public WeightForm form(Parameter matrix) {
+        return forms.get(matrix);
+    }
+
+    /**
+     * {@code source} (the graph this encoder was read from) with this encoder's values: every table or
+     * matrix with a form placed by {@code policy} from the form's exact values, the others dense, and
+     * the biases and norms as trained. The new weights belong to the caller (a {@code Model} over the
+     * graph closes them); the constants not trained are {@code source}'s own.
+     */
+    public Graph exportInto(Graph source, dev.tersor.format.FormatPolicy policy) {
+        Map<String, WeightMatrix> weights = new java.util.LinkedHashMap<>();
+        try {
+            for (String name : source.weights().keySet()) {
+                Parameter p = graphWeights.get(name);
+                if (p == null) {
+                    throw new UnsupportedModelException("the graph's weight " + name + " is not one of this encoder's");
+                }
+                WeightForm form = forms.get(p);
+                int[] rows = java.util.stream.IntStream.range(0, p.dim(0)).toArray();
+                int[] cols = java.util.stream.IntStream.range(0, p.dim(1)).toArray();
+                weights.put(name, form != null ? policy.place(form.stored(rows, cols)).matrix()
+                        : dev.tersor.format.dense.DenseMatrix.encode(dev.tersor.format.DenseMatrixView.of(p.dim(0), p.dim(1), p.value())));
+            }
+        } catch (RuntimeException e) {
+            weights.values().forEach(WeightMatrix::close);
+            throw e;
+        }
+        Map<String, Tensor> constants = new java.util.LinkedHashMap<>(source.constants());
+        graphConstants.forEach((name, p) -> constants.put(name, Tensor.of(p.value().clone(), source.constants().get(name).shape())));
+        return new Graph(source.inputs(), source.outputs(), source.nodes(), constants, weights);
     }
 
     private Variable weight(Tape tape, Parameter p) {
