@@ -161,10 +161,6 @@ public final class BertEncoder {
         return blocks;
     }
 
-    public Parameter wordEmbeddings() {
-        return words;
-    }
-
     public int hidden() {
         return words.dim(1);
     }
@@ -274,8 +270,8 @@ public final class BertEncoder {
             }
         }
         Variable x = SequenceOps.add(tape, SequenceOps.embedding(tape, weight(tape, words), ids),
-                SequenceOps.embedding(tape, positions, positionIds));
-        x = SequenceOps.add(tape, x, SequenceOps.embedding(tape, tokenTypes, new int[batch * tokens]));
+                SequenceOps.embedding(tape, weight(tape, positions), positionIds));
+        x = SequenceOps.add(tape, x, SequenceOps.embedding(tape, weight(tape, tokenTypes), new int[batch * tokens]));
         x = SequenceOps.layerNorm(tape, x, embeddingNormGamma, embeddingNormBeta, epsilon);
         for (Block b : blocks) {
             Variable q = Products.linear(tape, x, weight(tape, b.query()), b.queryBias());

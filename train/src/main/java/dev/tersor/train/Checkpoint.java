@@ -1,14 +1,14 @@
 package dev.tersor.train;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
@@ -43,30 +43,79 @@ public record Checkpoint(String runKey, int phase, int step, double accuracy, Ma
         arrays = new LinkedHashMap<>(arrays);
     }
 
+    /**
+     * Writes the checkpoint through a buffer of a megabyte, the checksum taken as the bytes go (a
+     * distillation's checkpoint is hundreds of megabytes).
+     */
     public void write(Path file) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.write(MAGIC);
-            out.writeInt(VERSION);
-            out.writeUTF(runKey);
-            out.writeInt(phase);
-            out.writeInt(step);
-            out.writeDouble(accuracy);
-            out.writeInt(arrays.size());
-            for (Map.Entry<String, float[]> e : arrays.entrySet()) {
-                out.writeUTF(e.getKey());
-                out.writeInt(e.getValue().length);
-                for (float v : e.getValue()) {
-                    out.writeFloat(v);
-                }
-            }
-            CRC32 crc = new CRC32();
-            crc.update(bytes.toByteArray());
-            out.writeLong(crc.getValue());
-        }
         Path temporary = file.resolveSibling(file.getFileName() + ".partial");
-        Files.write(temporary, bytes.toByteArray());
+        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            Writer out = new Writer(channel);
+            out.buffer.put(MAGIC).putInt(VERSION);
+            out.utf(runKey);
+            out.room(20);
+            out.buffer.putInt(phase).putInt(step).putDouble(accuracy).putInt(arrays.size());
+            for (Map.Entry<String, float[]> e : arrays.entrySet()) {
+                out.utf(e.getKey());
+                out.room(4);
+                out.buffer.putInt(e.getValue().length);
+                out.floats(e.getValue());
+            }
+            out.flush();
+            out.buffer.putLong(out.crc.getValue());
+            out.buffer.flip();
+            while (out.buffer.hasRemaining()) {
+                channel.write(out.buffer);
+            }
+        }
         Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** A buffered writer over a channel that checksums what it writes. */
+    private static final class Writer {
+        final ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+        final CRC32 crc = new CRC32();
+        private final FileChannel channel;
+
+        Writer(FileChannel channel) {
+            this.channel = channel;
+        }
+
+        void room(int bytes) throws IOException {
+            if (buffer.remaining() < bytes) {
+                flush();
+            }
+        }
+
+        void flush() throws IOException {
+            buffer.flip();
+            crc.update(buffer.duplicate());
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            buffer.clear();
+        }
+
+        void utf(String text) throws IOException {
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            if (bytes.length > 0xffff) {
+                throw new IllegalArgumentException("a checkpoint name of " + bytes.length + " bytes");
+            }
+            room(2 + bytes.length);
+            buffer.putShort((short) bytes.length).put(bytes);
+        }
+
+        void floats(float[] values) throws IOException {
+            int at = 0;
+            while (at < values.length) {
+                room(4);
+                int n = Math.min(values.length - at, buffer.remaining() / 4);
+                buffer.asFloatBuffer().put(values, at, n);
+                buffer.position(buffer.position() + 4 * n);
+                at += n;
+            }
+        }
     }
 
     public static Checkpoint read(Path file) throws IOException {

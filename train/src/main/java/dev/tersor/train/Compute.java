@@ -27,14 +27,6 @@ public final class Compute {
         return new Compute(TensorKernels.preferred(), Parallelism.of(threads));
     }
 
-    public int threads() {
-        return parallelism.threads();
-    }
-
-    public TensorKernels kernels() {
-        return kernels;
-    }
-
     /**
      * {@code C[m][n] (+)= A[m][k] · B[k][n]} for row-major arrays at the given offsets, the rows of C
      * shared among the threads.

@@ -65,7 +65,6 @@ public final class EncoderDistillation {
     private final Distillation distillation;
     private final Options options;
     private final List<long[]> corpus;
-    private final Compute compute;
 
     /**
      * @param teacherGraph the teacher's graph (imported from its ONNX file), read for the student's start
@@ -80,7 +79,6 @@ public final class EncoderDistillation {
                     + options.batch());
         }
         this.options = options;
-        this.compute = Compute.of(options.threads());
         this.student = BertEncoder.of(teacherGraph);
         for (Layer layer : Layer.of(teacherGraph)) {
             Parameter p = student.graphWeights().get(layer.weight());
@@ -93,7 +91,12 @@ public final class EncoderDistillation {
         for (long[] s : corpus) {
             this.corpus.add(s.length > options.maxTokens() ? cut(s, options.maxTokens()) : s);
         }
-        this.distillation = new Distillation(student, teacher, compute);
+        this.distillation = new Distillation(student, teacher, Compute.of(options.threads()));
+    }
+
+    /** The student being trained. */
+    public BertEncoder student() {
+        return student;
     }
 
     /** The first {@code n − 1} tokens and the last (the closing marker), as the tokenizer truncates. */
@@ -101,14 +104,6 @@ public final class EncoderDistillation {
         long[] out = java.util.Arrays.copyOf(s, n);
         out[n - 1] = s[s.length - 1];
         return out;
-    }
-
-    public BertEncoder student() {
-        return student;
-    }
-
-    public Distillation distillation() {
-        return distillation;
     }
 
     /**

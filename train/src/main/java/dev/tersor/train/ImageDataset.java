@@ -51,18 +51,6 @@ public record ImageDataset(String name, float[] pixels, int[] labels, int channe
         return out;
     }
 
-    /** The examples at {@code indices}, as a data set of their own. */
-    public ImageDataset subset(String subsetName, int[] indices) {
-        int size = imageSize();
-        float[] p = new float[indices.length * size];
-        int[] l = new int[indices.length];
-        for (int i = 0; i < indices.length; i++) {
-            System.arraycopy(pixels, indices[i] * size, p, i * size, size);
-            l[i] = labels[indices[i]];
-        }
-        return new ImageDataset(subsetName, p, l, channels, height, width, classes);
-    }
-
     @Override
     public String toString() {
         return name + " (" + count() + " images of " + channels + "x" + height + "x" + width + ", "

@@ -108,10 +108,6 @@ public final class Network {
         }
     }
 
-    public boolean isCompressed() {
-        return products().stream().allMatch(p -> p.compressed() != null);
-    }
-
     /** The self-compressed weights, in layer order (empty before {@link #compress}). */
     public List<SelfCompressedWeight> compressedWeights() {
         return products().stream().map(Layer.Product::compressed).filter(w -> w != null).toList();
@@ -120,14 +116,5 @@ public final class Network {
     /** Weights in the matrices (biases and norms not included). */
     public long weightCount() {
         return products().stream().mapToLong(p -> p.weight().size()).sum();
-    }
-
-    /** Every trained float: weights, biases, norms' terms (not self-compression's own parameters). */
-    public long parameterCount() {
-        long n = 0;
-        for (Parameter p : parameters()) {
-            n += p.kind() == Parameter.Kind.WEIGHT ? p.size() : 0;
-        }
-        return n;
     }
 }
