@@ -16,9 +16,6 @@ import dev.tersor.format.Execution;
 import dev.tersor.kernels.Parallelism;
 import dev.tersor.model.Model;
 import dev.tersor.train.EncoderDistillation;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -111,7 +108,7 @@ final class DistillCommand implements Runnable {
         }
         PrintWriter out = spec.commandLine().getOut();
         Path cache = MavenArtifacts.cacheDir();
-        try (Embedder reference = Embedder.load(teacher); Bars bars = new Bars(json ? null : out)) {
+        try (Embedder reference = Embedder.load(teacher); TrainingBars bars = new TrainingBars(json ? null : out)) {
             List<String> text = corpus != null ? SentenceFile.read(corpus, sentences) : defaultCorpus(cache);
             if (text.size() < batch) {
                 throw new IllegalArgumentException("the corpus has " + text.size() + " sentences, fewer than one batch of " + batch);
@@ -188,50 +185,5 @@ final class DistillCommand implements Runnable {
             }
         }
         return Map.of();
-    }
-
-    /** A progress bar on standard error, and the run's messages as lines (none with --json). */
-    private static final class Bars implements EncoderDistillation.Listener, AutoCloseable {
-        private final PrintWriter out;
-        private ProgressBar bar;
-
-        Bars(PrintWriter out) {
-            this.out = out;
-        }
-
-        @Override
-        public void step(int step, int steps, double loss, double elapsedSeconds) {
-            if (out == null) {
-                return;
-            }
-            if (bar == null) {
-                bar = new ProgressBarBuilder().setTaskName("distill").setInitialMax(steps).setStyle(ProgressBarStyle.ASCII)
-                        .setUpdateIntervalMillis(1000).continuousUpdate().build();
-            }
-            bar.stepTo(step);
-            bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f", loss));
-        }
-
-        @Override
-        public void message(String line) {
-            if (out == null) {
-                return;
-            }
-            finish();
-            out.println(line);
-            out.flush();
-        }
-
-        @Override
-        public void close() {
-            finish();
-        }
-
-        void finish() {
-            if (bar != null) {
-                bar.close();
-                bar = null;
-            }
-        }
     }
 }

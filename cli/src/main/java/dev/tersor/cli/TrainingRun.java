@@ -7,9 +7,6 @@ import dev.tersor.cli.corpus.MavenArtifacts;
 import dev.tersor.train.CompressionTraining;
 import dev.tersor.train.Datasets;
 import dev.tersor.train.GraphExport;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -27,7 +24,7 @@ final class TrainingRun {
                     double learningRate, String settings) {
         CompressionTraining.Options options = new CompressionTraining.Options(o.netName(), o.datasetName(), o.seed, o.batch,
                 phaseSteps, phaseSteps, learningRate, method, o.threadCount());
-        try (Bars bars = new Bars(o.json ? null : out)) {
+        try (TrainingBars bars = new TrainingBars(o.json ? null : out)) {
             Datasets.Split data = ImageDatasets.load(o.datasetName(), MavenArtifacts.cacheDir(), o.seed);
             bars.message(String.format(Locale.ROOT, "%s on %s: %,d training and %,d test images, %,d steps per phase, "
                     + "batch %d, %s, %d threads", o.netName(), o.datasetName(), data.train().count(), data.test().count(),
@@ -92,57 +89,5 @@ final class TrainingRun {
         }
         out.println();
         out.flush();
-    }
-
-    /** A progress bar per phase on standard error, and the run's messages as lines (none with --json). */
-    private static final class Bars implements CompressionTraining.Listener, AutoCloseable {
-        private final PrintWriter out;
-        private ProgressBar bar;
-        private String phase;
-
-        Bars(PrintWriter out) {
-            this.out = out;
-        }
-
-        @Override
-        public void step(String name, int step, int steps, double loss, double bitsPerWeight) {
-            if (out == null) {
-                return;
-            }
-            if (bar == null || !name.equals(phase)) {
-                finish();
-                phase = name;
-                bar = new ProgressBarBuilder().setTaskName(name).setInitialMax(steps).setStyle(ProgressBarStyle.ASCII)
-                        .setUpdateIntervalMillis(500).continuousUpdate().build();
-            }
-            bar.stepTo(step);
-            bar.setExtraMessage(String.format(Locale.ROOT, " loss %.3f, %.2f bits/w", loss, bitsPerWeight));
-            if (step >= steps) {
-                finish();
-            }
-        }
-
-        @Override
-        public void message(String line) {
-            if (out == null) {
-                return;
-            }
-            finish();
-            out.println(line);
-            out.flush();
-        }
-
-        @Override
-        public void close() {
-            finish();
-        }
-
-        void finish() {
-            if (bar != null) {
-                bar.close();
-                bar = null;
-                phase = null;
-            }
-        }
     }
 }

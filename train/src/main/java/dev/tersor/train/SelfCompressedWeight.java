@@ -95,7 +95,6 @@ public final class SelfCompressedWeight implements WeightForm {
     public QuantizedMatrix stored(int[] rows, int[] columns) {
         float[] q = quantizedValues();
         int cols = fanIn();
-        java.util.TreeSet<Integer> levels = new java.util.TreeSet<>();
         int[] integers = new int[rows.length * columns.length];
         float[] scales = new float[rows.length];
         for (int i = 0; i < rows.length; i++) {
@@ -104,21 +103,9 @@ public final class SelfCompressedWeight implements WeightForm {
             for (int j = 0; j < columns.length; j++) {
                 int level = (int) Math.scalb(q[rows[i] * cols + columns[j]], -e);
                 integers[i * columns.length + j] = level;
-                levels.add(level);
             }
         }
-        float[] codebook = new float[levels.size()];
-        java.util.Map<Integer, Integer> code = new java.util.HashMap<>();
-        int k = 0;
-        for (int level : levels) {
-            code.put(level, k);
-            codebook[k++] = level;
-        }
-        int[] codes = new int[integers.length];
-        for (int i = 0; i < codes.length; i++) {
-            codes[i] = code.get(integers[i]);
-        }
-        return QuantizedMatrix.of(rows.length, columns.length, codebook, codes, scales);
+        return WeightForm.ofLevels(rows.length, columns.length, integers, scales);
     }
 
     public int rows() {

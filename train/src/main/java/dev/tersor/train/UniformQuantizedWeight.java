@@ -80,27 +80,14 @@ public final class UniformQuantizedWeight implements WeightForm {
     public QuantizedMatrix stored(int[] rows, int[] columns) {
         int cols = weight.dim(1);
         int[] levels = new int[rows.length * columns.length];
-        java.util.TreeSet<Integer> distinct = new java.util.TreeSet<>();
         float[] scales = new float[rows.length];
         for (int i = 0; i < rows.length; i++) {
             scales[i] = steps[rows[i]];
             for (int j = 0; j < columns.length; j++) {
                 int level = (int) Math.rint(weight.value()[rows[i] * cols + columns[j]] / steps[rows[i]]);
                 levels[i * columns.length + j] = level;
-                distinct.add(level);
             }
         }
-        float[] codebook = new float[distinct.size()];
-        java.util.Map<Integer, Integer> code = new java.util.HashMap<>();
-        int k = 0;
-        for (int level : distinct) {
-            code.put(level, k);
-            codebook[k++] = level;
-        }
-        int[] codes = new int[levels.length];
-        for (int i = 0; i < codes.length; i++) {
-            codes[i] = code.get(levels[i]);
-        }
-        return QuantizedMatrix.of(rows.length, columns.length, codebook, codes, scales);
+        return WeightForm.ofLevels(rows.length, columns.length, levels, scales);
     }
 }

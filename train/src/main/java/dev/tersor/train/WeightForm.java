@@ -32,4 +32,29 @@ public interface WeightForm {
      * place in the smallest format that holds it.
      */
     QuantizedMatrix stored(int[] rows, int[] columns);
+
+    /**
+     * A quantized matrix of integer levels times per-row scales: the codebook is the distinct levels
+     * in increasing order, each entry's code its level's place, {@code rowScales[r]} row r's scale.
+     */
+    static QuantizedMatrix ofLevels(int rows, int cols, int[] levels, float[] rowScales) {
+        int[] sorted = levels.clone();
+        java.util.Arrays.sort(sorted);
+        int count = 0;
+        for (int i = 0; i < sorted.length; i++) {
+            if (i == 0 || sorted[i] != sorted[i - 1]) {
+                sorted[count++] = sorted[i];
+            }
+        }
+        int[] distinct = java.util.Arrays.copyOf(sorted, count);
+        float[] codebook = new float[distinct.length];
+        for (int k = 0; k < distinct.length; k++) {
+            codebook[k] = distinct[k];
+        }
+        int[] codes = new int[levels.length];
+        for (int i = 0; i < codes.length; i++) {
+            codes[i] = java.util.Arrays.binarySearch(distinct, levels[i]);
+        }
+        return QuantizedMatrix.of(rows, cols, codebook, codes, rowScales);
+    }
 }

@@ -230,7 +230,8 @@ public final class DebianArchive {
         return lines.isEmpty() ? "no output" : lines.getLast().strip();
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    /** Deletes {@code dir} and everything under it, if it exists. */
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

