@@ -71,7 +71,7 @@ public final class GraphExport {
         private boolean[] kept;
         /** The constant value of each removed unit. */
         private float[] constant;
-        /** Pixels per channel of the current activation. */
+        /** The current activation's shape per example: {@code [channels, height, width]} or {@code [features]}. */
         private int[] shape;
 
         Builder(Network network) {

@@ -1,7 +1,5 @@
 package dev.tersor.train;
 
-import java.util.Arrays;
-
 /**
  * Labelled images in memory: {@code count} examples of {@code channels × height × width} floats in
  * [0, 1], row-major, with labels in {@code [0, classes)}.
@@ -53,7 +51,6 @@ public record ImageDataset(String name, float[] pixels, int[] labels, int channe
 
     @Override
     public String toString() {
-        return name + " (" + count() + " images of " + channels + "x" + height + "x" + width + ", "
-                + Arrays.stream(labels).max().orElse(-1) + 1 + " classes seen)";
+        return name + " (" + count() + " images of " + channels + "x" + height + "x" + width + ", " + classes + " classes)";
     }
 }
