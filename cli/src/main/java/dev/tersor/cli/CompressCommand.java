@@ -132,7 +132,7 @@ final class CompressCommand implements Runnable {
                  Tokenizer tok = noCompensate ? null : findTokenizer(source, out);
                  ProgressBars bars = new ProgressBars()) {
                 List<String> sentences = tok == null ? List.of() : calibration(out);
-                Map<String, String> metadata = tok == null ? Map.of() : tokenizerMetadata(source);
+                Map<String, String> metadata = tok == null ? Map.of() : tokenizerMetadata(tokenizer, source, input);
                 double aim = targetCosine == null ? Double.NaN : targetCosine;
                 for (int search = 1; ; search++) {
                     CompressionJob job = new CompressionJob(plan, aim, sentences);
@@ -279,9 +279,13 @@ final class CompressCommand implements Runnable {
         return null;
     }
 
-    private Map<String, String> tokenizerMetadata(Model source) throws IOException {
-        if (tokenizer != null) {
-            return StoredTokenizer.entries(Tokenizer.readChecked(tokenizer));
+    /**
+     * The tokenizer entries a written model stores: from {@code explicitTokenizer} when given, else the
+     * source's stored tokenizer, else a tokenizer file beside {@code input}; none when there is none.
+     */
+    static Map<String, String> tokenizerMetadata(Path explicitTokenizer, Model source, Path input) throws IOException {
+        if (explicitTokenizer != null) {
+            return StoredTokenizer.entries(Tokenizer.readChecked(explicitTokenizer));
         }
         String stored = StoredTokenizer.json(source.metadata());
         if (stored != null) {

@@ -10,8 +10,6 @@ import dev.tersor.compress.pipeline.Presets;
 import dev.tersor.embed.Embedder;
 import dev.tersor.embed.EmbeddingComparison;
 import dev.tersor.embed.SentenceFile;
-import dev.tersor.embed.StoredTokenizer;
-import dev.tersor.embed.Tokenizer;
 import dev.tersor.format.Execution;
 import dev.tersor.kernels.Parallelism;
 import dev.tersor.model.Model;
@@ -31,7 +29,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /** Distils a compressed student of a BERT-family sentence encoder from its float teacher. */
 @Command(name = "distill", mixinStandardHelpOptions = true, sortOptions = false,
@@ -130,7 +127,8 @@ final class DistillCommand implements Runnable {
             long bytes;
             try (Model student = Model.of(distillation.export(reference.model().graph()), Execution.defaults())) {
                 bytes = student.storedWeightBytes();
-                student.save(output, tokenizerMetadata(reference));
+                // The teacher's tokenizer, stored as compress stores it.
+                student.save(output, CompressCommand.tokenizerMetadata(null, reference.model(), teacher));
             }
             double seconds = (System.nanoTime() - started) / 1e9;
             EmbeddingComparison check;
@@ -171,19 +169,5 @@ final class DistillCommand implements Runnable {
         all.addAll(Fortunes.calibration(cache, third));
         all.addAll(PackageDescriptions.calibration(cache, third));
         return new ArrayList<>(all);
-    }
-
-    /** The teacher's tokenizer, stored in the student as compress stores it. */
-    private Map<String, String> tokenizerMetadata(Embedder reference) throws IOException {
-        String stored = StoredTokenizer.json(reference.model().metadata());
-        if (stored != null) {
-            return StoredTokenizer.entries(stored);
-        }
-        for (Path candidate : Embedder.tokenizerCandidates(teacher)) {
-            if (Files.isRegularFile(candidate)) {
-                return StoredTokenizer.entries(Tokenizer.readChecked(candidate));
-            }
-        }
-        return Map.of();
     }
 }

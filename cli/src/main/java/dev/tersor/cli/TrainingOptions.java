@@ -75,14 +75,12 @@ final class TrainingOptions {
         if (!ImageDatasets.NAMES.contains(datasetName())) {
             throw new IllegalArgumentException("--dataset: unknown data set '" + dataset + "'; one of " + ImageDatasets.NAMES);
         }
-        if (steps != null && (steps < 1 || steps > MAX_STEPS)) {
-            throw new IllegalArgumentException("--steps must be between 1 and " + MAX_STEPS + ", got " + steps);
+        if (steps != null) {
+            Arguments.inRange("--steps", steps, 1, MAX_STEPS);
         }
-        if (batch < 1 || batch > MAX_BATCH) {
-            throw new IllegalArgumentException("--batch must be between 1 and " + MAX_BATCH + ", got " + batch);
-        }
-        if (threads != null && (threads < 1 || threads > Parallelism.MAX_THREADS)) {
-            throw new IllegalArgumentException("--threads must be between 1 and " + Parallelism.MAX_THREADS + ", got " + threads);
+        Arguments.inRange("--batch", batch, 1, MAX_BATCH);
+        if (threads != null) {
+            Arguments.inRange("--threads", threads, 1, Parallelism.MAX_THREADS);
         }
         if (!(checkpointMinutes > 0 && checkpointMinutes <= 24 * 60)) {
             throw new IllegalArgumentException("--checkpoint-minutes must be in (0, 1440], got " + checkpointMinutes);

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
 
@@ -169,6 +170,34 @@ public record Checkpoint(String runKey, int phase, int step, double accuracy, Ma
         } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
             throw new InvalidCheckpointException(file + ": truncated or malformed");
         }
+    }
+
+    /** The checkpoint in {@code file}, which must be one of the run {@code runKey}. */
+    public static Checkpoint readFor(Path file, String runKey) throws IOException {
+        Checkpoint saved = read(file);
+        if (!saved.runKey().equals(runKey)) {
+            throw new InvalidCheckpointException(file + " belongs to another run (" + saved.runKey() + "), not " + runKey);
+        }
+        return saved;
+    }
+
+    /**
+     * The live arrays a trainer saves and restores for {@code parameters}: each one's values under its
+     * name and Adam's moments under {@code name.m} and {@code name.v}.
+     */
+    public static Map<String, float[]> parameterArrays(List<Parameter> parameters) {
+        Map<String, float[]> arrays = new LinkedHashMap<>();
+        for (Parameter p : parameters) {
+            arrays.put(p.name(), p.value());
+            arrays.put(p.name() + ".m", p.firstMoment);
+            arrays.put(p.name() + ".v", p.secondMoment);
+        }
+        return arrays;
+    }
+
+    /** Copies this checkpoint's array of each name in {@code live} into it; every one must be saved, of its length. */
+    public void restoreInto(Map<String, float[]> live) {
+        live.forEach((name, target) -> System.arraycopy(array(name, target.length), 0, target, 0, target.length));
     }
 
     private static String utf(ByteBuffer in) {

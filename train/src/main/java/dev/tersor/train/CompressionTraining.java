@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -189,11 +188,7 @@ public final class CompressionTraining {
         double baselineAccuracy = Double.NaN;
         Path checkpointFile = checkpoints == null ? null : checkpoints.resolve("checkpoint.bin");
         if (resume && checkpointFile != null && Files.exists(checkpointFile)) {
-            Checkpoint saved = Checkpoint.read(checkpointFile);
-            if (!saved.runKey().equals(options.runKey())) {
-                throw new Checkpoint.InvalidCheckpointException(checkpointFile + " belongs to another run (" + saved.runKey()
-                        + "), not " + options.runKey());
-            }
+            Checkpoint saved = Checkpoint.readFor(checkpointFile, options.runKey());
             if (saved.phase() < 0 || saved.phase() > phases.size() || saved.step() < 0) {
                 throw new Checkpoint.InvalidCheckpointException(checkpointFile + ": phase " + saved.phase() + " step "
                         + saved.step() + " is not a point of this run");
@@ -205,7 +200,7 @@ public final class CompressionTraining {
             for (int p = 1; p <= Math.min(phase, phases.size() - 1); p++) {
                 begin(p);
             }
-            restore(saved);
+            saved.restoreInto(liveArrays());
             listener.message("resumed from " + checkpointFile + " at " + (phase < phases.size() ? phases.get(phase) : "the end")
                     + " step " + step);
         }
@@ -218,10 +213,11 @@ public final class CompressionTraining {
             int steps = phase == 0 ? options.baselineSteps() : options.phaseSteps();
             LearningRate schedule = new LearningRate(options.learningRate() * rateFactor(phase), Math.min(steps / 10, 200),
                     steps, 0.02);
+            EpochOrder order = new EpochOrder(data.train().count(), options.seed() * 1_000_003L + phase * 100_019L);
             double lossSum = 0;
             int lossCount = 0;
             for (; step < steps; step++) {
-                double loss = step(phase, step, schedule.at(step));
+                double loss = step(phase, order, step, schedule.at(step));
                 lossSum += loss;
                 lossCount++;
                 if ((step + 1) % 25 == 0 || step + 1 == steps) {
@@ -309,13 +305,12 @@ public final class CompressionTraining {
         resetMoments();
     }
 
-    /** One step at rate {@code rate}; returns the task loss. */
-    private double step(int phase, int step, double rate) {
+    /** One step of {@code phase} at rate {@code rate}, its batch in {@code epochs}' order; returns the task loss. */
+    private double step(int phase, EpochOrder epochs, int step, double rate) {
         ImageDataset train = data.train();
         int batchesPerEpoch = Math.max(1, train.count() / options.batch());
-        int epoch = step / batchesPerEpoch;
         int first = (step % batchesPerEpoch) * options.batch();
-        int[] order = epochOrder(phase, epoch);
+        int[] order = epochs.of(step / batchesPerEpoch);
         int last = Math.min(first + options.batch(), train.count());
         Tape tape = Tape.training(compute);
         Variable x = train.images(order, first, last, network.inputShape());
@@ -328,21 +323,6 @@ public final class CompressionTraining {
         tape.backward(loss);
         adam.step(network.parameters(), step, rate);
         return taskLoss;
-    }
-
-    private int cachedEpoch = -1;
-    private int cachedPhase = -1;
-    private int[] cachedOrder;
-
-    /** The order of the training examples in {@code epoch} of {@code phase}, from the seed alone. */
-    private int[] epochOrder(int phase, int epoch) {
-        if (epoch != cachedEpoch || phase != cachedPhase) {
-            long stream = options.seed() * 1_000_003L + phase * 100_019L + epoch;
-            cachedOrder = Datasets.permutation(data.train().count(), new SplittableRandom(stream));
-            cachedEpoch = epoch;
-            cachedPhase = phase;
-        }
-        return cachedOrder;
     }
 
     /**
@@ -435,12 +415,15 @@ public final class CompressionTraining {
     }
 
     private void save(Path file, int phase, int step, double baselineAccuracy) throws IOException {
-        Map<String, float[]> arrays = new HashMap<>();
-        for (Parameter p : network.parameters()) {
-            arrays.put(p.name(), p.value());
-            arrays.put(p.name() + ".m", p.firstMoment);
-            arrays.put(p.name() + ".v", p.secondMoment);
-        }
+        new Checkpoint(options.runKey(), phase, step, baselineAccuracy, new java.util.TreeMap<>(liveArrays())).write(file);
+    }
+
+    /**
+     * What a checkpoint holds, by name, as the live arrays: the parameters with their moments, each
+     * layer's running statistics ({@code state.LAYER.K}) and the forms' masks and assignments.
+     */
+    private Map<String, float[]> liveArrays() {
+        Map<String, float[]> arrays = Checkpoint.parameterArrays(network.parameters());
         List<Layer> layers = network.layers();
         for (int i = 0; i < layers.size(); i++) {
             List<float[]> state = layers.get(i).state();
@@ -453,30 +436,6 @@ public final class CompressionTraining {
                 arrays.putAll(p.form().state());
             }
         }
-        new Checkpoint(options.runKey(), phase, step, baselineAccuracy, new java.util.TreeMap<>(arrays)).write(file);
-    }
-
-    private void restore(Checkpoint saved) {
-        for (Parameter p : network.parameters()) {
-            System.arraycopy(saved.array(p.name(), p.size()), 0, p.value(), 0, p.size());
-            System.arraycopy(saved.array(p.name() + ".m", p.size()), 0, p.firstMoment, 0, p.size());
-            System.arraycopy(saved.array(p.name() + ".v", p.size()), 0, p.secondMoment, 0, p.size());
-        }
-        List<Layer> layers = network.layers();
-        for (int i = 0; i < layers.size(); i++) {
-            List<float[]> state = layers.get(i).state();
-            for (int k = 0; k < state.size(); k++) {
-                float[] target = state.get(k);
-                System.arraycopy(saved.array("state." + i + "." + k, target.length), 0, target, 0, target.length);
-            }
-        }
-        for (Layer.Product p : network.products()) {
-            if (p.form() != null) {
-                for (Map.Entry<String, float[]> e : p.form().state().entrySet()) {
-                    float[] target = e.getValue();
-                    System.arraycopy(saved.array(e.getKey(), target.length), 0, target, 0, target.length);
-                }
-            }
-        }
+        return arrays;
     }
 }

@@ -54,14 +54,9 @@ public final class Compute {
                 MemorySegment.ofArray(c), cOffset, n, accumulate);
     }
 
-    /** {@code y[c][r] = x[r][c]} for a row-major {@code rows × cols} block. */
-    public static void transpose(float[] x, int xOffset, int rows, int cols, float[] y, int yOffset) {
-        for (int r = 0; r < rows; r++) {
-            int from = xOffset + r * cols;
-            for (int c = 0; c < cols; c++) {
-                y[yOffset + c * rows + r] = x[from + c];
-            }
-        }
+    /** {@code y[c][r] = x[r][c]} for a row-major {@code rows × cols} block, by the tensor kernels' transpose. */
+    public void transpose(float[] x, int xOffset, int rows, int cols, float[] y, int yOffset) {
+        kernels.transpose(MemorySegment.ofArray(x), xOffset, MemorySegment.ofArray(y), yOffset, rows, cols);
     }
 
     /**

@@ -29,14 +29,8 @@ public final class Distillation {
 
     /** One step on {@code batch} at rate {@code rate} (step numbers from 0); returns the loss before it. */
     public double step(List<long[]> batch, int step, double rate) {
-        float[][] targets = teacher.embed(batch);
-        int width = student.hidden();
-        float[] flat = new float[targets.length * width];
-        for (int b = 0; b < targets.length; b++) {
-            System.arraycopy(targets[b], 0, flat, b * width, width);
-        }
         Tape tape = Tape.training(compute);
-        Variable loss = SequenceOps.cosineDistance(tape, student.embed(tape, batch), flat);
+        Variable loss = SequenceOps.cosineDistance(tape, student.embed(tape, batch), targets(batch));
         tape.backward(loss);
         adam.step(student.parameters(), step, rate);
         return loss.value()[0];
@@ -47,16 +41,21 @@ public final class Distillation {
         double sum = 0;
         for (int first = 0; first < sequences.size(); first += batch) {
             List<long[]> part = new ArrayList<>(sequences.subList(first, Math.min(sequences.size(), first + batch)));
-            float[][] targets = teacher.embed(part);
-            int width = student.hidden();
-            float[] flat = new float[targets.length * width];
-            for (int b = 0; b < targets.length; b++) {
-                System.arraycopy(targets[b], 0, flat, b * width, width);
-            }
             Variable distance = SequenceOps.cosineDistance(Tape.inference(compute),
-                    student.embed(Tape.inference(compute), part), flat);
+                    student.embed(Tape.inference(compute), part), targets(part));
             sum += (1 - distance.value()[0]) * part.size();
         }
         return sum / sequences.size();
+    }
+
+    /** The teacher's vectors of {@code sequences}, one after another ({@code [B·H]}). */
+    private float[] targets(List<long[]> sequences) {
+        float[][] vectors = teacher.embed(sequences);
+        int width = student.hidden();
+        float[] flat = new float[vectors.length * width];
+        for (int b = 0; b < vectors.length; b++) {
+            System.arraycopy(vectors[b], 0, flat, b * width, width);
+        }
+        return flat;
     }
 }

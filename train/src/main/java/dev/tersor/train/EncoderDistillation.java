@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
 
 /**
@@ -116,16 +115,9 @@ public final class EncoderDistillation {
         int step = 0;
         Path file = checkpoints == null ? null : checkpoints.resolve("checkpoint.bin");
         if (resume && file != null && Files.exists(file)) {
-            Checkpoint saved = Checkpoint.read(file);
-            if (!saved.runKey().equals(options.runKey())) {
-                throw new Checkpoint.InvalidCheckpointException(file + " belongs to another run (" + saved.runKey() + ")");
-            }
+            Checkpoint saved = Checkpoint.readFor(file, options.runKey());
             step = saved.step();
-            for (Parameter p : student.parameters()) {
-                System.arraycopy(saved.array(p.name(), p.size()), 0, p.value(), 0, p.size());
-                System.arraycopy(saved.array(p.name() + ".m", p.size()), 0, p.firstMoment, 0, p.size());
-                System.arraycopy(saved.array(p.name() + ".v", p.size()), 0, p.secondMoment, 0, p.size());
-            }
+            saved.restoreInto(Checkpoint.parameterArrays(student.parameters()));
             listener.message("resumed from " + file + " at step " + step);
         }
         if (checkpoints != null) {
@@ -134,12 +126,12 @@ public final class EncoderDistillation {
         LearningRate schedule = new LearningRate(options.learningRate(), Math.min(100, Math.max(1, options.steps() / 20)),
                 Math.max(1, options.steps()), 0.1);
         int perEpoch = corpus.size() / options.batch();
+        EpochOrder epochs = new EpochOrder(corpus.size(), options.seed() * 7919);
         long lastSave = System.nanoTime();
         double lossSum = 0;
         int lossCount = 0;
         while (step < options.steps() && (System.nanoTime() - started) / 1e9 < options.seconds()) {
-            int epoch = step / perEpoch;
-            int[] order = Datasets.permutation(corpus.size(), new SplittableRandom(options.seed() * 7919 + epoch));
+            int[] order = epochs.of(step / perEpoch);
             int first = (step % perEpoch) * options.batch();
             List<long[]> batch = new ArrayList<>(options.batch());
             for (int i = first; i < first + options.batch(); i++) {
@@ -166,13 +158,8 @@ public final class EncoderDistillation {
     }
 
     private void save(Path file, int step) throws IOException {
-        Map<String, float[]> arrays = new TreeMap<>();
-        for (Parameter p : student.parameters()) {
-            arrays.put(p.name(), p.value());
-            arrays.put(p.name() + ".m", p.firstMoment);
-            arrays.put(p.name() + ".v", p.secondMoment);
-        }
-        new Checkpoint(options.runKey(), 0, step, Double.NaN, arrays).write(file);
+        new Checkpoint(options.runKey(), 0, step, Double.NaN, new TreeMap<>(Checkpoint.parameterArrays(student.parameters())))
+                .write(file);
     }
 
     /** The student as a graph over {@code teacherGraph}'s nodes, each matrix in its smallest exact format. */

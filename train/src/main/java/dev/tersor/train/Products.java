@@ -22,7 +22,7 @@ public final class Products {
         checkBias(b, out);
         Compute compute = tape.compute();
         float[] wt = new float[in * out];
-        Compute.transpose(w.value(), 0, out, in, wt, 0);
+        compute.transpose(w.value(), 0, out, in, wt, 0);
         float[] y = new float[batch * out];
         compute.multiply(batch, in, out, x.value(), 0, wt, 0, y, 0, false);
         if (b != null) {
@@ -41,7 +41,7 @@ public final class Products {
             }
             if (w.needsGradient()) {
                 float[] dyt = new float[out * batch];
-                Compute.transpose(dy, 0, batch, out, dyt, 0);
+                compute.transpose(dy, 0, batch, out, dyt, 0);
                 compute.multiply(out, batch, in, dyt, 0, x.value(), 0, w.gradient(), 0, true);
             }
             if (b != null && b.needsGradient()) {
@@ -101,19 +101,21 @@ public final class Products {
         tape.record(() -> {
             float[] dy = result.gradient();
             float[] wt = new float[taps * outC];
-            Compute.transpose(w.value(), 0, outC, taps, wt, 0);
+            compute.transpose(w.value(), 0, outC, taps, wt, 0);
             int parts = compute.parts(batch);
             float[] dx = x.needsGradient() ? x.gradient() : null;
             float[][] dw = new float[parts][];
             float[][] db = new float[parts][];
             compute.forEachPart(parts, part -> {
+                float[] columns = new float[taps * pixels];
                 float[] columnsT = new float[pixels * taps];
                 float[] dColumns = new float[taps * pixels];
                 float[] partW = w.needsGradient() ? new float[outC * taps] : null;
                 float[] partB = b != null && b.needsGradient() ? new float[outC] : null;
                 for (int n = Compute.partStart(batch, parts, part); n < Compute.partStart(batch, parts, part + 1); n++) {
                     if (partW != null) {
-                        window.lowerTransposed(x.value(), n * inImage, columnsT);
+                        window.lower(x.value(), n * inImage, columns);
+                        compute.transpose(columns, 0, taps, pixels, columnsT, 0);
                         compute.multiplySerial(outC, pixels, taps, dy, n * outImage, columnsT, 0, partW, 0, true);
                     }
                     if (dx != null) {
@@ -180,27 +182,6 @@ public final class Products {
                         int to = row * pixels;
                         for (int y = 0; y < oh; y++) {
                             System.arraycopy(x, offset + (c * height + y + i) * width + j, columns, to + y * ow, ow);
-                        }
-                    }
-                }
-            }
-        }
-
-        /** The transpose of {@link #lower}: {@code columnsT[p][tap]}. */
-        void lowerTransposed(float[] x, int offset, float[] columnsT) {
-            int oh = outHeight();
-            int ow = outWidth();
-            int taps = channels * k * k;
-            int tap = 0;
-            for (int c = 0; c < channels; c++) {
-                for (int i = 0; i < k; i++) {
-                    for (int j = 0; j < k; j++, tap++) {
-                        for (int y = 0; y < oh; y++) {
-                            int from = offset + (c * height + y + i) * width + j;
-                            int to = y * ow * taps + tap;
-                            for (int z = 0; z < ow; z++) {
-                                columnsT[to + z * taps] = x[from + z];
-                            }
                         }
                     }
                 }

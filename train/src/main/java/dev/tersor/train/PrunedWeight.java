@@ -68,12 +68,7 @@ public final class PrunedWeight implements WeightForm {
 
     @Override
     public Variable weights(Tape tape) {
-        float[] w = weight.value();
-        float[] y = new float[w.length];
-        for (int i = 0; i < w.length; i++) {
-            y[i] = w[i] * mask[i];
-        }
-        Variable result = Tape.output(y, weight.shape(), weight);
+        Variable result = Tape.output(values(), weight.shape(), weight);
         tape.record(() -> {
             float[] dy = result.gradient();
             float[] dw = weight.gradient();
