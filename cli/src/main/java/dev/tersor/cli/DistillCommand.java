@@ -6,6 +6,10 @@ import dev.tersor.cli.corpus.BroadText;
 import dev.tersor.cli.corpus.Fortunes;
 import dev.tersor.cli.corpus.MavenArtifacts;
 import dev.tersor.cli.corpus.PackageDescriptions;
+import dev.tersor.compress.ProgressListener;
+import dev.tersor.compress.gptq.HessianAccumulator;
+import dev.tersor.compress.pipeline.Calibration;
+import dev.tersor.compress.pipeline.CompressionPlan;
 import dev.tersor.compress.pipeline.Presets;
 import dev.tersor.embed.Embedder;
 import dev.tersor.embed.EmbeddingComparison;
@@ -13,7 +17,10 @@ import dev.tersor.embed.SentenceFile;
 import dev.tersor.format.Execution;
 import dev.tersor.kernels.Parallelism;
 import dev.tersor.model.Model;
+import dev.tersor.graph.Graph;
 import dev.tersor.train.EncoderDistillation;
+import dev.tersor.train.PresetStart;
+import dev.tersor.train.StepScaleSearch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -29,13 +36,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** Distils a compressed student of a BERT-family sentence encoder from its float teacher. */
 @Command(name = "distill", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Distil a compressed student of a sentence encoder (BERT family, e.g. all-MiniLM-L6-v2): every table "
-                + "and matrix uniformly quantized with the default preset's relative step for its role times --step-scale, "
-                + "trained through the rounding to reproduce the float teacher's sentence vectors on broad text, then "
-                + "written with each matrix in its smallest exact format and checked on 300 held-out Europarl sentences.")
+        description = "Distil a compressed student of a sentence encoder (BERT family, e.g. all-MiniLM-L6-v2). The student "
+                + "starts as the default preset compresses the teacher, error compensation included, with every step times "
+                + "--step-scale (or the scale whose file fits --target-mb); it then trains through the rounding to "
+                + "reproduce the float teacher's sentence vectors on broad text, first its float parameters alone, then all "
+                + "of them, and is written with each matrix in its smallest exact format and checked on 300 held-out "
+                + "Europarl sentences.")
 final class DistillCommand implements Runnable {
 
     @Spec
@@ -52,8 +62,28 @@ final class DistillCommand implements Runnable {
     Path corpus;
 
     @Option(names = "--step-scale", paramLabel = "X", defaultValue = "1", description = "Every role's relative step is "
-            + "the preset's times X: larger is smaller and coarser. Default: ${DEFAULT-VALUE}.")
+            + "the preset's times X: larger is smaller and coarser. With --target-mb, the first scale tried. "
+            + "Default: ${DEFAULT-VALUE}.")
     double stepScale;
+
+    @Option(names = "--target-mb", paramLabel = "M", description = "Choose the step scale whose starting student's file "
+            + "takes at most M megabytes (10^6 bytes), within 1 %%, by a search that compresses the teacher a few times "
+            + "before training. Training moves levels, so the distilled file can differ slightly; it is reported.")
+    Double targetMb;
+
+    @Option(names = "--calib-sentences", paramLabel = "N", defaultValue = "" + CompressCommand.DEFAULT_CALIBRATION,
+            description = "Training sentences whose layer inputs drive the start's error compensation (0: plain rounding). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int calibSentences;
+
+    @Option(names = "--gamma", paramLabel = "G", defaultValue = "0", description = "Learn each row's step as well, with "
+            + "G times the estimated change in bits per weight (one bit for each doubling of a step) added to the loss: "
+            + "larger G trades fidelity for size while training. 0 keeps the start's steps. Default: ${DEFAULT-VALUE}.")
+    double gamma;
+
+    @Option(names = "--float-steps", paramLabel = "N", defaultValue = "100", description = "Steps that train only the "
+            + "float parameters (biases, norms, float tables) before every parameter trains. Default: ${DEFAULT-VALUE}.")
+    int floatSteps;
 
     @Option(names = "--hours", paramLabel = "H", defaultValue = "3", description = "Stop after H hours. Default: ${DEFAULT-VALUE}.")
     double hours;
@@ -81,17 +111,25 @@ final class DistillCommand implements Runnable {
             + "checkpoints. Default: ${DEFAULT-VALUE}.")
     double checkpointMinutes;
 
-    @Option(names = "--resume", description = "Continue from the last checkpoint of this run if there is one.")
-    boolean resume;
+    @Option(names = "--resume", arity = "0..1", paramLabel = "DIR", fallbackValue = "", description = "Continue from the "
+            + "last checkpoint of this run (same options) if there is one: the one in DIR, else in the --checkpoints folder.")
+    String resume;
 
-    @Option(names = "--json", description = "Print JSON: steps, seconds, bytes, fileBytes, meanCosine, minCosine, p1Cosine.")
+    @Option(names = "--json", description = "Print JSON: stepScale, steps, seconds, bytes, fileBytes, startFileBytes, "
+            + "startMeanCosine, meanCosine, minCosine, p1Cosine.")
     boolean json;
 
     @Override
     public void run() {
         Arguments.inputFile("the teacher", teacher);
         Arguments.outputFile("--output", output, teacher);
-        Arguments.inRange("--step-scale", stepScale, 0.01, 100, false);
+        Arguments.inRange("--step-scale", stepScale, StepScaleSearch.MIN_SCALE, StepScaleSearch.MAX_SCALE, false);
+        if (targetMb != null) {
+            Arguments.inRange("--target-mb", targetMb, 0.01, 1e6, false);
+        }
+        Arguments.inRange("--calib-sentences", calibSentences, 0, CompressCommand.MAX_CALIBRATION);
+        Arguments.inRange("--float-steps", floatSteps, 0, 100_000_000);
+        Arguments.inRange("--gamma", gamma, 0, 1e6, false);
         Arguments.inRange("--hours", hours, 0.001, 1000, false);
         Arguments.inRange("--steps", steps, 1, 100_000_000);
         Arguments.inRange("--batch", batch, 1, 1024);
@@ -103,6 +141,7 @@ final class DistillCommand implements Runnable {
         if (corpus != null) {
             Arguments.inputFile("--corpus", corpus);
         }
+        Path checkpointDir = TrainingOptions.checkpointDir(output, checkpoints, resume);
         PrintWriter out = spec.commandLine().getOut();
         Path cache = MavenArtifacts.cacheDir();
         try (Embedder reference = Embedder.load(teacher); TrainingBars bars = new TrainingBars(json ? null : out)) {
@@ -114,35 +153,45 @@ final class DistillCommand implements Runnable {
             for (String s : text) {
                 tokenized.add(reference.tokenizer().encode(s));
             }
-            EncoderDistillation.Options options = new EncoderDistillation.Options(stepScale, batch, 128, learningRate, steps,
-                    hours * 3600, 1, threadCount);
-            bars.message(String.format(Locale.ROOT, "distilling %s: %,d sentences, step scale %s, batch %d, up to %,d steps "
-                    + "or %.2f h, %d threads", teacher.getFileName(), tokenized.size(), stepScale, batch, steps, hours, threadCount));
-            EncoderDistillation distillation = new EncoderDistillation(reference.model().graph(), reference::embedTokens,
-                    Presets.defaults(), tokenized, options);
+            Graph teacherGraph = reference.model().graph();
             long started = System.nanoTime();
-            Path checkpointDir = checkpoints != null ? checkpoints : output.resolveSibling(output.getFileName() + ".checkpoints");
-            int done = distillation.run(checkpointDir, resume, Math.round(checkpointMinutes * 60), bars);
+            PresetStart start = start(reference, tokenized, bars);
+            EncoderDistillation.Options options = new EncoderDistillation.Options(batch, 128, learningRate, gamma, floatSteps,
+                    steps, hours * 3600, 1, threadCount);
+            bars.message(String.format(Locale.ROOT, "distilling %s: %,d sentences, step scale %.4g, batch %d, %,d float-only "
+                    + "steps, up to %,d steps or %.2f h, %d threads", teacher.getFileName(), tokenized.size(), start.stepScale(),
+                    batch, floatSteps, steps, hours, threadCount));
+            EncoderDistillation distillation = new EncoderDistillation(teacherGraph, reference::embedTokens, start, tokenized,
+                    options);
+            List<String> heldOut = BroadText.evaluation(cache, 300);
+            Path probe = output.resolveSibling(output.getFileName() + ".start");
+            double startCosine;
+            long startFileBytes;
+            try {
+                write(distillation.export(teacherGraph), reference, probe);
+                startFileBytes = size(probe);
+                startCosine = compare(probe, reference, heldOut).meanCosine();
+            } finally {
+                Files.deleteIfExists(probe);
+            }
+            bars.message(String.format(Locale.ROOT, "the start: %,d bytes, mean cosine %.5f on the held-out sentences",
+                    startFileBytes, startCosine));
+            int done = distillation.run(checkpointDir, resume != null, Math.round(checkpointMinutes * 60), bars);
             bars.finish();
-            long bytes;
-            try (Model student = Model.of(distillation.export(reference.model().graph()), Execution.defaults())) {
-                bytes = student.storedWeightBytes();
-                // The teacher's tokenizer, stored as compress stores it.
-                student.save(output, CompressCommand.tokenizerMetadata(null, reference.model(), teacher));
-            }
+            long bytes = write(distillation.export(teacherGraph), reference, output);
             double seconds = (System.nanoTime() - started) / 1e9;
-            EmbeddingComparison check;
-            try (Embedder distilled = Embedder.load(output)) {
-                check = EmbeddingComparison.of(distilled, reference, BroadText.evaluation(cache, 300));
-            }
+            EmbeddingComparison check = compare(output, reference, heldOut);
             long fileBytes = Files.size(output);
             if (json) {
                 try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
                     g.writeStartObject();
+                    g.writeNumberField("stepScale", start.stepScale());
                     g.writeNumberField("steps", done);
                     g.writeNumberField("seconds", seconds);
                     g.writeNumberField("bytes", bytes);
                     g.writeNumberField("fileBytes", fileBytes);
+                    g.writeNumberField("startFileBytes", startFileBytes);
+                    g.writeNumberField("startMeanCosine", startCosine);
                     g.writeNumberField("meanCosine", check.meanCosine());
                     g.writeNumberField("minCosine", check.minCosine());
                     g.writeNumberField("p1Cosine", check.p1Cosine());
@@ -152,12 +201,75 @@ final class DistillCommand implements Runnable {
             } else {
                 out.printf(Locale.ROOT, "%,d steps in %.1f s; wrote %s: %,d bytes (%.2f MB), weights %,d bytes%n", done, seconds,
                         output, fileBytes, fileBytes / 1e6, bytes);
-                out.printf(Locale.ROOT, "held-out Europarl (300 sentences, never trained on): mean cosine %.5f, minimum %.5f, "
-                        + "1st percentile %.5f%n", check.meanCosine(), check.minCosine(), check.p1Cosine());
+                out.printf(Locale.ROOT, "held-out Europarl (300 sentences, never trained on): mean cosine %.5f (the start: %.5f), "
+                        + "minimum %.5f, 1st percentile %.5f%n", check.meanCosine(), startCosine, check.minCosine(), check.p1Cosine());
             }
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The student's start: the default preset at --step-scale, or at the scale whose file fits
+     * --target-mb, error-compensated with statistics from every k-th training sentence.
+     */
+    private PresetStart start(Embedder reference, List<long[]> tokenized, TrainingBars bars) throws IOException {
+        Graph graph = reference.model().graph();
+        Map<String, HessianAccumulator> hessians = Map.of();
+        int count = Math.min(calibSentences, tokenized.size());
+        if (count > 0) {
+            bars.message(String.format(Locale.ROOT, "calibration: layer input statistics over %,d training sentences", count));
+            List<long[]> sample = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                sample.add(tokenized.get((int) ((long) i * tokenized.size() / count)));
+            }
+            hessians = Calibration.hessians(reference.model(), sample, ProgressListener.NONE);
+        }
+        Map<String, HessianAccumulator> statistics = hessians;
+        CompressionPlan plan = Presets.defaults();
+        if (targetMb == null) {
+            return PresetStart.quantize(graph, plan, stepScale, statistics, ProgressListener.NONE);
+        }
+        long budget = Math.round(targetMb * 1e6);
+        Path probe = output.resolveSibling(output.getFileName() + ".sizing");
+        try {
+            StepScaleSearch.Fit<PresetStart> fit = StepScaleSearch.search(
+                    scale -> PresetStart.quantize(graph, plan, scale, statistics, ProgressListener.NONE),
+                    start -> {
+                        write(EncoderDistillation.startGraph(graph, start), reference, probe);
+                        return size(probe);
+                    },
+                    budget, stepScale, 0.01, 8, (scale, bytes, limit) -> bars.message(String.format(Locale.ROOT,
+                            "step scale %.4g: %,d bytes (%s %,d)", scale, bytes, bytes <= limit ? "fits" : "over", limit)));
+            return fit.payload();
+        } finally {
+            Files.deleteIfExists(probe);
+        }
+    }
+
+    /** Writes {@code graph} as a model with the teacher's tokenizer; returns its stored weight bytes. */
+    private long write(Graph graph, Embedder reference, Path file) {
+        try (Model student = Model.of(graph, Execution.defaults())) {
+            student.save(file, CompressCommand.tokenizerMetadata(null, reference.model(), teacher));
+            return student.storedWeightBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code file} loaded as users load it, against the teacher on {@code sentences}. */
+    private static EmbeddingComparison compare(Path file, Embedder reference, List<String> sentences) throws IOException {
+        try (Embedder student = Embedder.load(file)) {
+            return EmbeddingComparison.of(student, reference, sentences);
         }
     }
 

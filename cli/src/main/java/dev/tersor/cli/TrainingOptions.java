@@ -51,8 +51,9 @@ final class TrainingOptions {
             + "checkpoints. Default: ${DEFAULT-VALUE}.")
     double checkpointMinutes;
 
-    @Option(names = "--resume", description = "Continue from the last checkpoint of this run (same options) if there is one.")
-    boolean resume;
+    @Option(names = "--resume", arity = "0..1", paramLabel = "DIR", fallbackValue = "", description = "Continue from the "
+            + "last checkpoint of this run (same options) if there is one: the one in DIR, else in the --checkpoints folder.")
+    String resume;
 
     @Option(names = "--json", description = "Print JSON: net, dataset, baselineAccuracy, accuracy, bytes, fp32Bytes, "
             + "bitsPerWeight, removedChannels, seconds, fileBytes, and per layer its format, rows and columns kept, bits "
@@ -85,13 +86,34 @@ final class TrainingOptions {
         if (!(checkpointMinutes > 0 && checkpointMinutes <= 24 * 60)) {
             throw new IllegalArgumentException("--checkpoint-minutes must be in (0, 1440], got " + checkpointMinutes);
         }
+        checkpointDir();
     }
 
     int threadCount() {
         return threads != null ? threads : Runtime.getRuntime().availableProcessors();
     }
 
+    boolean resuming() {
+        return resume != null;
+    }
+
     Path checkpointDir() {
+        return checkpointDir(output, checkpoints, resume);
+    }
+
+    /**
+     * Where a training command's checkpoints go: the folder {@code --resume DIR} names, else
+     * {@code --checkpoints}, else {@code OUT.tsr.checkpoints} beside the output.
+     */
+    static Path checkpointDir(Path output, Path checkpoints, String resume) {
+        if (resume != null && !resume.isEmpty()) {
+            Path dir = Path.of(resume);
+            if (checkpoints != null && !checkpoints.toAbsolutePath().normalize().equals(dir.toAbsolutePath().normalize())) {
+                throw new IllegalArgumentException("--resume " + resume + " and --checkpoints " + checkpoints
+                        + " name different folders");
+            }
+            return dir;
+        }
         return checkpoints != null ? checkpoints : output.resolveSibling(output.getFileName() + ".checkpoints");
     }
 }

@@ -30,7 +30,7 @@ final class TrainingRun {
                     + "batch %d, %s, %d threads", o.netName(), o.datasetName(), data.train().count(), data.test().count(),
                     phaseSteps, o.batch, settings, o.threadCount()));
             CompressionTraining.Result result = new CompressionTraining(options, data)
-                    .run(o.output, o.checkpointDir(), o.resume, Math.round(o.checkpointMinutes * 60), bars);
+                    .run(o.output, o.checkpointDir(), o.resuming(), Math.round(o.checkpointMinutes * 60), bars);
             bars.finish();
             if (o.json) {
                 printJson(out, result);

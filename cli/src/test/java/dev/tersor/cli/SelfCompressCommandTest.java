@@ -100,6 +100,15 @@ class SelfCompressCommandTest {
         assertThat(result.code()).isEqualTo(1);
         assertThat(result.err().strip()).startsWith("tersor: ").contains("checkpoint.bin").doesNotContain("\n")
                 .doesNotContain("Exception");
+        // --resume DIR names the folder itself.
+        ModelCommandsTest.Result named = execute("self-compress", "--net", "lenet-300-100", "--steps", "10", "--resume",
+                checkpoints.toString(), "-o", dir.resolve("x.tsr").toString());
+        assertThat(named.code()).isEqualTo(1);
+        assertThat(named.err().strip()).startsWith("tersor: ").contains(checkpoints.resolve("checkpoint.bin").toString())
+                .doesNotContain("\n");
+        assertThat(execute("self-compress", "--net", "lenet-300-100", "--resume", checkpoints.toString(), "--checkpoints",
+                dir.resolve("elsewhere").toString(), "-o", dir.resolve("x.tsr").toString()).err().strip())
+                .endsWith("name different folders");
     }
 
     @Test

@@ -49,6 +49,7 @@ public final class BertEncoder {
     private final float epsilon;
     /** The form each matrix computes with (for a compressed student), by its parameter; absent means as is. */
     private final Map<Parameter, WeightForm> forms = new HashMap<>();
+    private boolean formsFrozen;
     /** Each parameter under the name the graph gives it: weights (tables and matrices) and constants. */
     private final Map<String, Parameter> graphWeights = new java.util.LinkedHashMap<>();
     private final Map<String, Parameter> graphConstants = new java.util.LinkedHashMap<>();
@@ -174,7 +175,16 @@ public final class BertEncoder {
         forms.put(matrix, form);
     }
 
-    /** Every trained parameter: the forms' in place of the matrices they form. */
+    /**
+     * While {@code frozen}, formed matrices compute with their current values as constants: no
+     * gradient reaches their parameters, none is computed, and {@link #trainedParameters} leaves
+     * them out.
+     */
+    public void freezeForms(boolean frozen) {
+        formsFrozen = frozen;
+    }
+
+    /** Every parameter: the forms' in place of the matrices they form. */
     public List<Parameter> parameters() {
         List<Parameter> all = new ArrayList<>();
         for (Parameter p : ownParameters()) {
@@ -186,6 +196,31 @@ public final class BertEncoder {
             }
         }
         return all;
+    }
+
+    /**
+     * The uniform forms whose steps learn, in the encoder's order; none while forms are frozen (their
+     * steps do not move then).
+     */
+    public List<UniformQuantizedWeight> learnedStepForms() {
+        if (formsFrozen) {
+            return List.of();
+        }
+        List<UniformQuantizedWeight> out = new ArrayList<>();
+        for (Parameter p : ownParameters()) {
+            if (forms.get(p) instanceof UniformQuantizedWeight u && u.learnsSteps()) {
+                out.add(u);
+            }
+        }
+        return out;
+    }
+
+    /** The parameters the next step trains: all of them, or only the unformed ones while forms are frozen. */
+    public List<Parameter> trainedParameters() {
+        if (!formsFrozen) {
+            return parameters();
+        }
+        return ownParameters().stream().filter(p -> !forms.containsKey(p)).toList();
     }
 
     /** The encoder's own tensors, tables and matrices included, in a fixed order. */
@@ -238,7 +273,10 @@ public final class BertEncoder {
 
     private Variable weight(Tape tape, Parameter p) {
         WeightForm form = forms.get(p);
-        return form == null ? p : form.weights(tape);
+        if (form == null) {
+            return p;
+        }
+        return formsFrozen ? Variable.constant(form.values(), p.shape()) : form.weights(tape);
     }
 
     /**

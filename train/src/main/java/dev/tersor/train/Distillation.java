@@ -6,7 +6,9 @@ import java.util.List;
 /**
  * Distillation of a sentence encoder: the student (typically a {@link BertEncoder} whose matrices
  * compute through quantizing forms) learns to reproduce the teacher's sentence vectors, loss
- * {@code mean(1 − cos(student, teacher))} over batches of broad unlabeled text, with Adam.
+ * {@code mean(1 − cos(student, teacher)) + γ·Q} over batches of broad unlabeled text, with Adam, where
+ * Q is {@link UniformQuantizedWeight#rateBits} of the forms whose steps learn (γ = 0: no size term).
+ * Learned steps move at ten times the weights' rate: they are in units of bits, not of weights.
  */
 public final class Distillation {
 
@@ -19,21 +21,41 @@ public final class Distillation {
     private final BertEncoder student;
     private final Teacher teacher;
     private final Compute compute;
-    private final Adam adam = new Adam(0.9, 0.999, 1e-8, 1, 1);
+    private final double gamma;
+    private final Adam adam = new Adam(0.9, 0.999, 1e-8, 1, 10);
 
-    public Distillation(BertEncoder student, Teacher teacher, Compute compute) {
+    /** @param gamma the weight of the size term, ≥ 0 */
+    public Distillation(BertEncoder student, Teacher teacher, Compute compute, double gamma) {
+        if (!(gamma >= 0 && gamma < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("γ must be finite and ≥ 0, got " + gamma);
+        }
         this.student = student;
         this.teacher = teacher;
         this.compute = compute;
+        this.gamma = gamma;
     }
 
-    /** One step on {@code batch} at rate {@code rate} (step numbers from 0); returns the loss before it. */
+    /**
+     * One step on {@code batch} at rate {@code rate} (step numbers from 0); returns the distance to
+     * the teacher before it (the size term left out).
+     */
     public double step(List<long[]> batch, int step, double rate) {
         Tape tape = Tape.training(compute);
-        Variable loss = SequenceOps.cosineDistance(tape, student.embed(tape, batch), targets(batch));
+        Variable distance = SequenceOps.cosineDistance(tape, student.embed(tape, batch), targets(batch));
+        Variable loss = distance;
+        List<UniformQuantizedWeight> learning = student.learnedStepForms();
+        if (gamma > 0 && !learning.isEmpty()) {
+            loss = Losses.plusScaled(tape, distance, (float) gamma, UniformQuantizedWeight.rateBits(tape, learning));
+        }
         tape.backward(loss);
-        adam.step(student.parameters(), step, rate);
-        return loss.value()[0];
+        adam.step(student.trainedParameters(), step, rate);
+        return distance.value()[0];
+    }
+
+    /** The size term's Q now (0 without learned steps): the estimated change in bits per weight since the start. */
+    public double rateBits() {
+        List<UniformQuantizedWeight> learning = student.learnedStepForms();
+        return learning.isEmpty() ? 0 : UniformQuantizedWeight.rateBits(Tape.inference(compute), learning).value()[0];
     }
 
     /** The student's mean cosine to the teacher over {@code sequences}, in batches of {@code batch}. */

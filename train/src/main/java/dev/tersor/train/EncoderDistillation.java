@@ -1,8 +1,5 @@
 package dev.tersor.train;
 
-import dev.tersor.compress.pipeline.CompressionPlan;
-import dev.tersor.compress.pipeline.Layer;
-import dev.tersor.compress.pipeline.QuantSpec;
 import dev.tersor.format.FormatPolicy;
 import dev.tersor.format.Objective;
 import dev.tersor.graph.Graph;
@@ -12,44 +9,46 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * Distils a compressed student of a sentence encoder from the float teacher. The student starts as
- * the post-training plan quantizes it: every table and matrix uniformly quantized with the plan's
- * relative step for its role (times {@code stepScale}, which sets the size), computing through the
- * rounding; it then learns, by the straight-through estimator, latent weights whose rounding
- * reproduces the teacher's sentence vectors on broad text ({@link Distillation}). Checkpoints hold the
- * student's values and the optimizer's moments; the steps are fixed by the teacher and the plan, so a
- * resumed run continues exactly.
+ * post-training compression leaves it ({@link PresetStart}: every quantized table and matrix at its
+ * error-compensated levels and row steps) and computes through the rounding. Training then runs in
+ * two phases: first the float parameters alone (biases, norms, float tables) adapt to the quantized
+ * matrices, then every parameter learns, the matrices' latent weights by the straight-through
+ * estimator, to reproduce the teacher's sentence vectors on broad text ({@link Distillation}).
+ * Checkpoints hold the student's values and the optimizer's moments, keyed to the start's digest and
+ * the options, so a resumed run continues exactly.
  */
 public final class EncoderDistillation {
 
     /**
      * What a run does.
      *
-     * @param stepScale    every role's relative step is the plan's times this
      * @param batch        sentences per step
      * @param maxTokens    a longer sentence is cut to this many tokens
-     * @param learningRate Adam's rate
-     * @param steps        steps at most
+     * @param learningRate Adam's peak rate (each phase warms up and decays on its own)
+     * @param gamma        the size term's weight; above 0 each row's step learns too ({@link Distillation})
+     * @param floatSteps   steps of the first phase, which trains only the parameters that are not quantized
+     * @param steps        steps at most, both phases
      * @param seconds      seconds at most (the run stops at whichever limit comes first)
      * @param seed         the order of the sentences
      * @param threads      threads for the products
      */
-    public record Options(double stepScale, int batch, int maxTokens, double learningRate, int steps, double seconds,
-                          long seed, int threads) {
+    public record Options(int batch, int maxTokens, double learningRate, double gamma, int floatSteps, int steps,
+                          double seconds, long seed, int threads) {
         public Options {
-            if (!(stepScale > 0 && stepScale < 1000) || batch < 1 || maxTokens < 2 || !(learningRate > 0) || steps < 0
-                    || !(seconds > 0) || threads < 1) {
-                throw new IllegalArgumentException("distillation options " + stepScale + ", " + batch + ", " + maxTokens
-                        + ", " + learningRate + ", " + steps + ", " + seconds + ", " + threads);
+            if (batch < 1 || maxTokens < 2 || !(learningRate > 0) || !(gamma >= 0 && gamma < Double.POSITIVE_INFINITY)
+                    || floatSteps < 0 || steps < 0 || !(seconds > 0) || threads < 1) {
+                throw new IllegalArgumentException("distillation options " + batch + ", " + maxTokens + ", " + learningRate
+                        + ", " + gamma + ", " + floatSteps + ", " + steps + ", " + seconds + ", " + threads);
             }
         }
 
-        String runKey() {
-            return "distill|" + stepScale + "|" + batch + "|" + maxTokens + "|" + learningRate + "|" + seed;
+        String runKey(long startDigest) {
+            return "distill|" + Long.toHexString(startDigest) + "|" + batch + "|" + maxTokens + "|" + learningRate + "|"
+                    + gamma + "|" + floatSteps + "|" + steps + "|" + seed;
         }
     }
 
@@ -63,34 +62,48 @@ public final class EncoderDistillation {
     private final BertEncoder student;
     private final Distillation distillation;
     private final Options options;
+    private final String runKey;
     private final List<long[]> corpus;
 
     /**
      * @param teacherGraph the teacher's graph (imported from its ONNX file), read for the student's start
      * @param teacher      the teacher's sentence vectors for token sequences
-     * @param plan         the post-training plan whose relative steps the student starts from
+     * @param start        the student's quantized matrices, by weight name (the others start as the teacher's)
      * @param corpus       tokenized training sentences (broad text never used for evaluation)
      */
-    public EncoderDistillation(Graph teacherGraph, Distillation.Teacher teacher, CompressionPlan plan, List<long[]> corpus,
+    public EncoderDistillation(Graph teacherGraph, Distillation.Teacher teacher, PresetStart start, List<long[]> corpus,
                                Options options) {
         if (corpus.size() < options.batch()) {
             throw new IllegalArgumentException("the corpus has " + corpus.size() + " sentences, fewer than one batch of "
                     + options.batch());
         }
         this.options = options;
-        this.student = BertEncoder.of(teacherGraph);
-        for (Layer layer : Layer.of(teacherGraph)) {
-            Parameter p = student.graphWeights().get(layer.weight());
-            QuantSpec quant = plan.settingsFor(layer.name()).quant();
-            if (p != null && quant != null && quant.kind().equals("uq")) {
-                student.form(p, UniformQuantizedWeight.relative(p, quant.alpha() * options.stepScale()));
-            }
-        }
+        this.runKey = options.runKey(start.digest());
+        this.student = studentOf(teacherGraph, start, options.gamma() > 0);
         this.corpus = new ArrayList<>();
         for (long[] s : corpus) {
             this.corpus.add(s.length > options.maxTokens() ? cut(s, options.maxTokens()) : s);
         }
-        this.distillation = new Distillation(student, teacher, Compute.of(options.threads()));
+        this.distillation = new Distillation(student, teacher, Compute.of(options.threads()), options.gamma());
+    }
+
+    /** The teacher's encoder with {@code start}'s matrices computing through their rounding, steps learned or not. */
+    private static BertEncoder studentOf(Graph teacherGraph, PresetStart start, boolean learnSteps) {
+        BertEncoder student = BertEncoder.of(teacherGraph);
+        start.matrices().forEach((name, matrix) -> {
+            Parameter p = student.graphWeights().get(name);
+            if (p == null) {
+                throw new IllegalArgumentException("the start's matrix " + name + " is not one of the teacher's tables or matrices");
+            }
+            UniformQuantizedWeight form = UniformQuantizedWeight.startingAt(p, matrix);
+            student.form(p, learnSteps ? form.withLearnedSteps() : form);
+        });
+        return student;
+    }
+
+    /** The untrained student of {@code start} as {@link #export} would write it (to size a start before training). */
+    public static Graph startGraph(Graph teacherGraph, PresetStart start) {
+        return studentOf(teacherGraph, start, false).exportInto(teacherGraph, FormatPolicy.automatic(Objective.SIZE, null));
     }
 
     /** The student being trained. */
@@ -115,7 +128,7 @@ public final class EncoderDistillation {
         int step = 0;
         Path file = checkpoints == null ? null : checkpoints.resolve("checkpoint.bin");
         if (resume && file != null && Files.exists(file)) {
-            Checkpoint saved = Checkpoint.readFor(file, options.runKey());
+            Checkpoint saved = Checkpoint.readFor(file, runKey);
             step = saved.step();
             saved.restoreInto(Checkpoint.parameterArrays(student.parameters()));
             listener.message("resumed from " + file + " at step " + step);
@@ -123,8 +136,9 @@ public final class EncoderDistillation {
         if (checkpoints != null) {
             Files.createDirectories(checkpoints);
         }
-        LearningRate schedule = new LearningRate(options.learningRate(), Math.min(100, Math.max(1, options.steps() / 20)),
-                Math.max(1, options.steps()), 0.1);
+        int floatSteps = Math.min(options.floatSteps(), options.steps());
+        LearningRate floatPhase = schedule(floatSteps);
+        LearningRate allPhase = schedule(options.steps() - floatSteps);
         int perEpoch = corpus.size() / options.batch();
         EpochOrder epochs = new EpochOrder(corpus.size(), options.seed() * 7919);
         long lastSave = System.nanoTime();
@@ -137,7 +151,12 @@ public final class EncoderDistillation {
             for (int i = first; i < first + options.batch(); i++) {
                 batch.add(corpus.get(order[i]));
             }
-            lossSum += distillation.step(batch, step, schedule.at(step));
+            // Each phase counts its own steps, for its schedule and for Adam's bias correction: the
+            // quantized matrices' moments start from zero when the second phase begins.
+            boolean floatOnly = step < floatSteps;
+            int phaseStep = floatOnly ? step : step - floatSteps;
+            student.freezeForms(floatOnly);
+            lossSum += distillation.step(batch, phaseStep, (floatOnly ? floatPhase : allPhase).at(phaseStep));
             lossCount++;
             step++;
             if (step % 10 == 0 || step == options.steps()) {
@@ -157,8 +176,12 @@ public final class EncoderDistillation {
         return step;
     }
 
+    private LearningRate schedule(int steps) {
+        return new LearningRate(options.learningRate(), Math.min(100, Math.max(1, steps / 20)), Math.max(1, steps), 0.1);
+    }
+
     private void save(Path file, int step) throws IOException {
-        new Checkpoint(options.runKey(), 0, step, Double.NaN, new TreeMap<>(Checkpoint.parameterArrays(student.parameters())))
+        new Checkpoint(runKey, 0, step, Double.NaN, new TreeMap<>(Checkpoint.parameterArrays(student.parameters())))
                 .write(file);
     }
 

@@ -48,7 +48,7 @@ class DistillationTest {
             for (int i = 0; i < all.size(); i++) {
                 (i < 80 ? train : heldOut).add(teacher.tokenizer().encode(all.get(i)));
             }
-            Distillation distillation = new Distillation(student, teacher::embedTokens, Compute.of(2));
+            Distillation distillation = new Distillation(student, teacher::embedTokens, Compute.of(2), 0);
             double before = distillation.meanCosine(heldOut, 20);
             double firstLoss = Double.NaN;
             double lastLoss = Double.NaN;

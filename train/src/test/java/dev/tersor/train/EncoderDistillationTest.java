@@ -1,6 +1,9 @@
 package dev.tersor.train;
 
+import dev.tersor.compress.ProgressListener;
+import dev.tersor.compress.pipeline.Calibration;
 import dev.tersor.compress.pipeline.Presets;
+import dev.tersor.format.QuantizedMatrix;
 import dev.tersor.embed.Embedder;
 import dev.tersor.embed.EmbedderOptions;
 import dev.tersor.format.Execution;
@@ -45,14 +48,18 @@ class EncoderDistillationTest {
             for (int i = 0; i < 24; i++) {
                 corpus.add(teacher.tokenizer().encode("Item " + i + " of the list is " + (i % 3 == 0 ? "red" : "blue") + "."));
             }
-            EncoderDistillation.Options options = new EncoderDistillation.Options(2, 4, 32, 1e-4, 12, 3600, 3, 2);
+            // Four float-only steps, then all parameters, row steps included (γ > 0): the interruption at step 10
+            // falls in the second phase.
+            EncoderDistillation.Options options = new EncoderDistillation.Options(4, 32, 1e-4, 0.5, 4, 12, 3600, 3, 2);
+            PresetStart start = PresetStart.quantize(teacher.model().graph(), Presets.defaults(), 2, Map.of(),
+                    ProgressListener.NONE);
             EncoderDistillation straight = new EncoderDistillation(teacher.model().graph(), teacher::embedTokens,
-                    Presets.defaults(), corpus, options);
+                    start, corpus, options);
             assertThat(straight.run(dir.resolve("a"), false, 3600, stopAt(-1))).isEqualTo(12);
-            assertThatThrownBy(() -> new EncoderDistillation(teacher.model().graph(), teacher::embedTokens, Presets.defaults(),
+            assertThatThrownBy(() -> new EncoderDistillation(teacher.model().graph(), teacher::embedTokens, start,
                     corpus, options).run(dir.resolve("b"), false, 0, stopAt(10))).isInstanceOf(Stop.class);
             EncoderDistillation resumed = new EncoderDistillation(teacher.model().graph(), teacher::embedTokens,
-                    Presets.defaults(), corpus, options);
+                    start, corpus, options);
             assertThat(resumed.run(dir.resolve("b"), true, 3600, stopAt(-1))).isEqualTo(12);
             Map<String, float[]> a = Checkpoint.read(dir.resolve("a").resolve("checkpoint.bin")).arrays();
             Map<String, float[]> b = Checkpoint.read(dir.resolve("b").resolve("checkpoint.bin")).arrays();
@@ -84,6 +91,37 @@ class EncoderDistillationTest {
                     assertThat(dot / Math.sqrt(norm)).isGreaterThan(0.99999);
                 }
             }
+        }
+    }
+
+    @Test
+    void theStudentStartsAtTheCompensatedLevelsAndTheFloatPhaseKeepsThem(@TempDir Path dir) throws Exception {
+        try (Embedder teacher = Embedder.load(BertEncoderTest.miniLm())) {
+            List<long[]> corpus = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                corpus.add(teacher.tokenizer().encode("Sentence " + i + " about " + (i % 2 == 0 ? "trains" : "boats") + "."));
+            }
+            PresetStart start = PresetStart.quantize(teacher.model().graph(), Presets.defaults(), 1.5,
+                    Calibration.hessians(teacher.model(), corpus, ProgressListener.NONE), ProgressListener.NONE);
+            // Every table and matrix but the float token-type table, as integers times row steps.
+            assertThat(start.matrices()).hasSize(teacher.model().graph().weights().size() - 1)
+                    .doesNotContainKey("embeddings.token_type_embeddings.weight");
+            assertThat(start.digest()).isNotEqualTo(PresetStart.quantize(teacher.model().graph(), Presets.defaults(), 1.6,
+                    Map.of(), ProgressListener.NONE).digest());
+
+            EncoderDistillation distillation = new EncoderDistillation(teacher.model().graph(), teacher::embedTokens, start,
+                    corpus, new EncoderDistillation.Options(4, 32, 1e-3, 0, 2, 2, 3600, 1, 2));
+            Map<String, float[]> before = new java.util.HashMap<>();
+            distillation.student().parameters().forEach(p -> before.put(p.name(), p.value().clone()));
+            assertThat(distillation.run(null, false, 3600, stopAt(-1))).isEqualTo(2);
+            for (Map.Entry<String, QuantizedMatrix> e : start.matrices().entrySet()) {
+                Parameter matrix = distillation.student().graphWeights().get(e.getKey());
+                assertThat(java.util.Arrays.equals(distillation.student().form(matrix).values(), e.getValue().toDense()))
+                        .as(e.getKey()).isTrue();
+            }
+            long moved = distillation.student().parameters().stream()
+                    .filter(p -> !java.util.Arrays.equals(p.value(), before.get(p.name()))).count();
+            assertThat(moved).as("biases and norms trained in the float phase").isGreaterThan(20);
         }
     }
 }

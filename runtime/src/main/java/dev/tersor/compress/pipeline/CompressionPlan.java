@@ -63,6 +63,19 @@ public record CompressionPlan(LayerSettings defaults, List<Pin> pins, Objective 
         return new CompressionPlan(defaults, all, objective, globalPruning);
     }
 
+    /** This plan with every relative uniform step, the defaults' and the pins', times {@code factor}. */
+    public CompressionPlan withStepsScaled(double factor) {
+        List<Pin> scaled = new ArrayList<>();
+        for (Pin pin : pins) {
+            scaled.add(new Pin(pin.pattern(), stepsScaled(pin.settings(), factor)));
+        }
+        return new CompressionPlan(stepsScaled(defaults, factor), scaled, objective, globalPruning);
+    }
+
+    private static LayerSettings stepsScaled(LayerSettings settings, double factor) {
+        return settings.quant() == null ? settings : settings.withQuant(settings.quant().withStepScaled(factor));
+    }
+
     public CompressionPlan withObjective(Objective o) {
         return new CompressionPlan(defaults, pins, o, globalPruning);
     }

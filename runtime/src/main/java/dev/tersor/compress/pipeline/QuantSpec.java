@@ -160,6 +160,18 @@ public record QuantSpec(String kind, int k, double param, Scope scope, long seed
         return kind.equals("uq") && k == 0 ? (Double.isNaN(param) ? DEFAULT_UQ_STEP : param) : Double.NaN;
     }
 
+    /**
+     * This setting with its relative step α times {@code factor} (coarser when above 1); settings
+     * without a relative step (levels, codebooks) are returned as they are.
+     */
+    public QuantSpec withStepScaled(double factor) {
+        if (!(factor > 0 && factor < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("a step factor must be positive and finite, got " + factor);
+        }
+        double alpha = alpha();
+        return Double.isNaN(alpha) ? this : new QuantSpec(kind, k, alpha * factor, scope, seed, tokenSteps);
+    }
+
     @Override
     public String toString() {
         StringBuilder b = new StringBuilder(kind);

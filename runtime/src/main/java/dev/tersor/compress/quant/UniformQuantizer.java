@@ -124,7 +124,7 @@ public final class UniformQuantizer implements Quantizer {
      * range): a relative step is a choice, not a measurement, and 0.05 % off it costs nothing, while
      * formats store half-precision scales in half the bytes (StoredScales).
      */
-    static float halfWherePossible(double step) {
+    public static float halfWherePossible(double step) {
         float half = Float.float16ToFloat(Float.floatToFloat16((float) step));
         return Math.abs(half) >= 0x1p-14f && Float.isFinite(half) ? half : (float) step;
     }

@@ -20,6 +20,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class QuantSpecTest {
 
     @Test
+    void scalingStepsCoarsensEveryRelativeStepAndLeavesTheRest() {
+        assertEquals(0.5, QuantSpec.parse("uq@0.25").withStepScaled(2).alpha(), 1e-12);
+        assertEquals(QuantSpec.DEFAULT_UQ_STEP * 3, QuantSpec.parse("uq").withStepScaled(3).alpha(), 1e-12);
+        assertEquals("uq@0.5/tokens:2000", QuantSpec.parse("uq@0.25/tokens:2000").withStepScaled(2).toString());
+        QuantSpec levels = QuantSpec.parse("cws:16");
+        assertEquals(levels, levels.withStepScaled(2));
+        assertThrows(IllegalArgumentException.class, () -> levels.withStepScaled(0));
+        assertThrows(IllegalArgumentException.class, () -> levels.withStepScaled(Double.NaN));
+
+        CompressionPlan plan = Presets.defaults();
+        CompressionPlan coarser = plan.withStepsScaled(1.5);
+        for (String layer : new String[]{"word_embeddings", "encoder/layer.4/attention/self/value/MatMul",
+                "encoder/layer.0/intermediate/dense/MatMul", "pooler"}) {
+            assertEquals(plan.settingsFor(layer).quant().alpha() * 1.5, coarser.settingsFor(layer).quant().alpha(), 1e-12,
+                    layer);
+        }
+        assertNull(coarser.settingsFor("token_type_embeddings").quant());
+        assertEquals(plan.pins().size(), coarser.pins().size());
+    }
+
+    @Test
     void parsesKindLevelsParameterAndScope() {
         QuantSpec uq = QuantSpec.parse("uq@0.25");
         assertEquals(0.25, uq.alpha());
