@@ -216,17 +216,7 @@ final class DistillCommand implements Runnable {
      */
     private PresetStart start(Embedder reference, List<long[]> tokenized, TrainingBars bars) throws IOException {
         Graph graph = reference.model().graph();
-        Map<String, HessianAccumulator> hessians = Map.of();
-        int count = Math.min(calibSentences, tokenized.size());
-        if (count > 0) {
-            bars.message(String.format(Locale.ROOT, "calibration: layer input statistics over %,d training sentences", count));
-            List<long[]> sample = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-                sample.add(tokenized.get((int) ((long) i * tokenized.size() / count)));
-            }
-            hessians = Calibration.hessians(reference.model(), sample, ProgressListener.NONE);
-        }
-        Map<String, HessianAccumulator> statistics = hessians;
+        Map<String, HessianAccumulator> statistics = calibrationStatistics(reference, tokenized, bars);
         CompressionPlan plan = Presets.defaults();
         if (targetMb == null) {
             return PresetStart.quantize(graph, plan, stepScale, statistics, ProgressListener.NONE);
@@ -246,6 +236,21 @@ final class DistillCommand implements Runnable {
         } finally {
             Files.deleteIfExists(probe);
         }
+    }
+
+    /** Layer input statistics over --calib-sentences training sentences spread over the corpus; none for 0. */
+    private Map<String, HessianAccumulator> calibrationStatistics(Embedder reference, List<long[]> tokenized,
+                                                                  TrainingBars bars) {
+        int count = Math.min(calibSentences, tokenized.size());
+        if (count == 0) {
+            return Map.of();
+        }
+        bars.message(String.format(Locale.ROOT, "calibration: layer input statistics over %,d training sentences", count));
+        List<long[]> sample = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            sample.add(tokenized.get((int) ((long) i * tokenized.size() / count)));
+        }
+        return Calibration.hessians(reference.model(), sample, ProgressListener.NONE);
     }
 
     /** Writes {@code graph} as a model with the teacher's tokenizer; returns its stored weight bytes. */

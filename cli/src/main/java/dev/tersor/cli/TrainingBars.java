@@ -7,6 +7,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.Locale;
 
 /**
@@ -18,6 +19,9 @@ final class TrainingBars implements CompressionTraining.Listener, EncoderDistill
     private final PrintWriter out;
     private ProgressBar bar;
     private String phase;
+    /** The phase the last bar showed and when it began: a bar redrawn after a message keeps its clock. */
+    private String lastPhase;
+    private long lastPhaseStart;
 
     TrainingBars(PrintWriter out) {
         this.out = out;
@@ -40,8 +44,14 @@ final class TrainingBars implements CompressionTraining.Listener, EncoderDistill
         if (bar == null || !name.equals(phase)) {
             finish();
             phase = name;
+            long now = System.nanoTime();
+            if (!name.equals(lastPhase)) {
+                lastPhase = name;
+                lastPhaseStart = now;
+            }
             bar = new ProgressBarBuilder().setTaskName(name).setInitialMax(steps).setStyle(ProgressBarStyle.ASCII)
-                    .setUpdateIntervalMillis(500).continuousUpdate().build();
+                    .setUpdateIntervalMillis(500).continuousUpdate()
+                    .startsFrom(step, Duration.ofNanos(now - lastPhaseStart)).build();
         }
         bar.stepTo(step);
         bar.setExtraMessage(extra);

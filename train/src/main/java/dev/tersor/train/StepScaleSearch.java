@@ -39,8 +39,9 @@ public final class StepScaleSearch {
      * @param first      the scale tried first
      * @param tolerance  fraction of the budget that may stay unused, in (0, 1)
      * @param maxTrials  payloads made at most
-     * @throws IllegalArgumentException when no scale up to {@link #MAX_SCALE} fits, or none within the
-     *                                  tolerance was found in {@code maxTrials} and none fits at all
+     * @return the finest fitting trial: within the tolerance, or the closest found in {@code maxTrials}
+     * @throws IllegalArgumentException when no scale up to {@link #MAX_SCALE} fits, or none of the
+     *                                  trials did
      */
     public static <T> Fit<T> search(DoubleFunction<T> make, ToLongFunction<T> bytes, long budget, double first,
                                     double tolerance, int maxTrials, Listener listener) {
