@@ -17,7 +17,8 @@ import java.util.TreeMap;
  * error-compensated levels and row steps) and computes through the rounding. Training then runs in
  * two phases: first the float parameters alone (biases, norms, float tables) adapt to the quantized
  * matrices, then every parameter learns, the matrices' latent weights by the straight-through
- * estimator, to reproduce the teacher's sentence vectors on broad text ({@link Distillation}).
+ * estimator, to reproduce the teacher's sentence vectors on broad text ({@link Distillation}), in
+ * batches of similar lengths ({@link LengthBatches}).
  * Checkpoints hold the student's values and the optimizer's moments, keyed to the start's digest and
  * the options, so a resumed run continues exactly.
  */
@@ -64,6 +65,7 @@ public final class EncoderDistillation {
     private final Options options;
     private final String runKey;
     private final List<long[]> corpus;
+    private final LengthBatches batches;
 
     /**
      * @param teacherGraph the teacher's graph (imported from its ONNX file), read for the student's start
@@ -84,6 +86,8 @@ public final class EncoderDistillation {
         for (long[] s : corpus) {
             this.corpus.add(s.length > options.maxTokens() ? cut(s, options.maxTokens()) : s);
         }
+        this.batches = new LengthBatches(this.corpus.stream().mapToInt(s -> s.length).toArray(), options.batch(),
+                options.seed() * 7919);
         this.distillation = new Distillation(student, teacher, Compute.of(options.threads()), options.gamma());
     }
 
@@ -139,13 +143,12 @@ public final class EncoderDistillation {
         int floatSteps = Math.min(options.floatSteps(), options.steps());
         LearningRate floatPhase = schedule(floatSteps);
         LearningRate allPhase = schedule(options.steps() - floatSteps);
-        int perEpoch = corpus.size() / options.batch();
-        EpochOrder epochs = new EpochOrder(corpus.size(), options.seed() * 7919);
+        int perEpoch = batches.batchesPerEpoch();
         long lastSave = System.nanoTime();
         double lossSum = 0;
         int lossCount = 0;
         while (step < options.steps() && (System.nanoTime() - started) / 1e9 < options.seconds()) {
-            int[] order = epochs.of(step / perEpoch);
+            int[] order = batches.of(step / perEpoch);
             int first = (step % perEpoch) * options.batch();
             List<long[]> batch = new ArrayList<>(options.batch());
             for (int i = first; i < first + options.batch(); i++) {
