@@ -16,8 +16,8 @@ import dev.tersor.embed.EmbeddingComparison;
 import dev.tersor.embed.SentenceFile;
 import dev.tersor.format.Execution;
 import dev.tersor.kernels.Parallelism;
-import dev.tersor.model.Model;
 import dev.tersor.graph.Graph;
+import dev.tersor.model.Model;
 import dev.tersor.train.EncoderDistillation;
 import dev.tersor.train.PresetStart;
 import dev.tersor.train.StepScaleSearch;
@@ -154,8 +154,10 @@ final class DistillCommand implements Runnable {
                 tokenized.add(reference.tokenizer().encode(s));
             }
             Graph teacherGraph = reference.model().graph();
+            // The teacher's tokenizer, stored in every file written as compress stores it.
+            Map<String, String> tokenizer = CompressCommand.tokenizerMetadata(null, reference.model(), teacher);
             long started = System.nanoTime();
-            PresetStart start = start(reference, tokenized, bars);
+            PresetStart start = start(reference, tokenized, tokenizer, bars);
             EncoderDistillation.Options options = new EncoderDistillation.Options(batch, 128, learningRate, gamma, floatSteps,
                     steps, hours * 3600, 1, threadCount);
             bars.message(String.format(Locale.ROOT, "distilling %s: %,d sentences, step scale %.4g, batch %d, %,d float-only "
@@ -168,7 +170,7 @@ final class DistillCommand implements Runnable {
             double startCosine;
             long startFileBytes;
             try {
-                write(distillation.export(teacherGraph), reference, probe);
+                write(distillation.export(teacherGraph), tokenizer, probe);
                 startFileBytes = size(probe);
                 startCosine = compare(probe, reference, heldOut).meanCosine();
             } finally {
@@ -178,7 +180,7 @@ final class DistillCommand implements Runnable {
                     startFileBytes, startCosine));
             int done = distillation.run(checkpointDir, resume != null, Math.round(checkpointMinutes * 60), bars);
             bars.finish();
-            long bytes = write(distillation.export(teacherGraph), reference, output);
+            long bytes = write(distillation.export(teacherGraph), tokenizer, output);
             double seconds = (System.nanoTime() - started) / 1e9;
             EmbeddingComparison check = compare(output, reference, heldOut);
             long fileBytes = Files.size(output);
@@ -214,7 +216,8 @@ final class DistillCommand implements Runnable {
      * The student's start: the default preset at --step-scale, or at the scale whose file fits
      * --target-mb, error-compensated with statistics from every k-th training sentence.
      */
-    private PresetStart start(Embedder reference, List<long[]> tokenized, TrainingBars bars) throws IOException {
+    private PresetStart start(Embedder reference, List<long[]> tokenized, Map<String, String> tokenizer, TrainingBars bars)
+            throws IOException {
         Graph graph = reference.model().graph();
         Map<String, HessianAccumulator> statistics = calibrationStatistics(reference, tokenized, bars);
         CompressionPlan plan = Presets.defaults();
@@ -227,7 +230,7 @@ final class DistillCommand implements Runnable {
             StepScaleSearch.Fit<PresetStart> fit = StepScaleSearch.search(
                     scale -> PresetStart.quantize(graph, plan, scale, statistics, ProgressListener.NONE),
                     start -> {
-                        write(EncoderDistillation.startGraph(graph, start), reference, probe);
+                        write(EncoderDistillation.startGraph(graph, start), tokenizer, probe);
                         return size(probe);
                     },
                     budget, stepScale, 0.01, 8, (scale, bytes, limit) -> bars.message(String.format(Locale.ROOT,
@@ -253,10 +256,10 @@ final class DistillCommand implements Runnable {
         return Calibration.hessians(reference.model(), sample, ProgressListener.NONE);
     }
 
-    /** Writes {@code graph} as a model with the teacher's tokenizer; returns its stored weight bytes. */
-    private long write(Graph graph, Embedder reference, Path file) {
+    /** Writes {@code graph} as a model with {@code tokenizer}'s entries; returns its stored weight bytes. */
+    private static long write(Graph graph, Map<String, String> tokenizer, Path file) {
         try (Model student = Model.of(graph, Execution.defaults())) {
-            student.save(file, CompressCommand.tokenizerMetadata(null, reference.model(), teacher));
+            student.save(file, tokenizer);
             return student.storedWeightBytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

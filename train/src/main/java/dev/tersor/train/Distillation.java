@@ -52,12 +52,6 @@ public final class Distillation {
         return distance.value()[0];
     }
 
-    /** The size term's Q now (0 without learned steps): the estimated change in bits per weight since the start. */
-    public double rateBits() {
-        List<UniformQuantizedWeight> learning = student.learnedStepForms();
-        return learning.isEmpty() ? 0 : UniformQuantizedWeight.rateBits(Tape.inference(compute), learning).value()[0];
-    }
-
     /** The student's mean cosine to the teacher over {@code sequences}, in batches of {@code batch}. */
     public double meanCosine(List<long[]> sequences, int batch) {
         double sum = 0;

@@ -8,11 +8,12 @@ import dev.tersor.compress.pipeline.Layer;
 import dev.tersor.compress.pipeline.LayerSettings;
 import dev.tersor.format.DenseMatrixView;
 import dev.tersor.format.QuantizedMatrix;
-import dev.tersor.format.WeightMatrix;
-import dev.tersor.format.dense.DenseMatrix;
 import dev.tersor.graph.Graph;
 
 import java.lang.foreign.Arena;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -59,9 +60,8 @@ public record PresetStart(double stepScale, Map<String, QuantizedMatrix> matrice
                 throw new IllegalArgumentException("distillation trains uniform steps without pruning; layer "
                         + layer.name() + " is set to " + settings);
             }
-            WeightMatrix weights = teacher.weights().get(layer.weight());
             try (Arena arena = Arena.ofConfined()) {
-                DenseMatrixView dense = weights instanceof DenseMatrix d ? d.view() : weights.decode(arena);
+                DenseMatrixView dense = Compressor.plain(teacher.weights().get(layer.weight()), arena);
                 matrices.put(layer.weight(), compressor.quantize(layer, dense, settings, null, progress));
             }
         }
@@ -71,26 +71,21 @@ public record PresetStart(double stepScale, Map<String, QuantizedMatrix> matrice
     /** A checksum of every step and level, so that a checkpoint is only resumed from the start it began at. */
     public long digest() {
         CRC32 crc = new CRC32();
-        byte[] buffer = new byte[4096];
+        ByteBuffer buffer = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
         for (Map.Entry<String, QuantizedMatrix> e : matrices.entrySet()) {
-            crc.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            crc.update(e.getKey().getBytes(StandardCharsets.UTF_8));
             QuantizedMatrix q = e.getValue();
-            int fill = 0;
             for (int r = 0; r < q.rows(); r++) {
-                int step = Float.floatToIntBits(q.rowScale(r));
                 for (int c = -1; c < q.cols(); c++) {
-                    int value = c < 0 ? step : Float.floatToIntBits(q.codebookValue(q.code(r, c)));
-                    if (fill + 4 > buffer.length) {
-                        crc.update(buffer, 0, fill);
-                        fill = 0;
+                    if (buffer.remaining() < Float.BYTES) {
+                        crc.update(buffer.flip());
+                        buffer.clear();
                     }
-                    buffer[fill++] = (byte) value;
-                    buffer[fill++] = (byte) (value >>> 8);
-                    buffer[fill++] = (byte) (value >>> 16);
-                    buffer[fill++] = (byte) (value >>> 24);
+                    buffer.putFloat(c < 0 ? q.rowScale(r) : q.codebookValue(q.code(r, c)));
                 }
             }
-            crc.update(buffer, 0, fill);
+            crc.update(buffer.flip());
+            buffer.clear();
         }
         return crc.getValue();
     }

@@ -144,7 +144,7 @@ public final class Compressor {
      * The plain float values of a source weight: an imported model's weights are dense, and those
      * are read where they lie; only a weight stored in another format is decoded, into {@code arena}.
      */
-    static DenseMatrixView plain(WeightMatrix w, Arena arena) {
+    public static DenseMatrixView plain(WeightMatrix w, Arena arena) {
         return w instanceof DenseMatrix dense ? dense.view() : w.decode(arena);
     }
 
