@@ -21,6 +21,8 @@ import java.lang.foreign.MemorySegment;
 public final class CanonicalDecoder {
 
     private static final long WORD = 0xFFFF_FFFFL;
+    /** Width of the {@link #runs} lookup: 4,096 entries, 16 KiB. */
+    static final int RUN_BITS = 12;
 
     private CanonicalDecoder() {
     }
@@ -59,6 +61,27 @@ public final class CanonicalDecoder {
             }
             return (long) (table[offsetBase + len] + (window >>> (maxLength - len))) << 5 | len;
         }
+
+        /**
+         * One step of a check over {@code buf} (at least {@link #RUN_BITS} bits of it real): the whole
+         * codewords at its front it may take, at most {@code remaining}, as {@code k << 8 | bits}; or −1
+         * for an invalid codeword. A run of zero bits is that many copies of symbol 0; otherwise the
+         * {@link #runs} lookup takes several short codewords at once, and a long codeword, or a lookup
+         * holding more codewords than remain, goes alone.
+         */
+        long codewords(int[] table, int[] runs, long buf, int n, int remaining) {
+            int zeros = Math.min(Long.numberOfLeadingZeros(buf), Math.min(n, 63));
+            if (zeros >= shortest) {
+                int run = Math.min(zeros / shortest, remaining);
+                return (long) run << 8 | run * shortest;
+            }
+            int e = runs[(int) (buf >>> (64 - RUN_BITS))];
+            if (e != 0 && e >>> 8 <= remaining) {
+                return e;
+            }
+            long next = next(table, buf);
+            return next < 0 ? -1 : 1L << 8 | (next & 31);
+        }
     }
 
     /**
@@ -69,29 +92,8 @@ public final class CanonicalDecoder {
      * @param table  a {@link DecodeTable}, copied to the heap
      */
     public static long decode(MemorySegment stream, int[] table, long bitPos, int count, int[] out, int offset) {
-        return walk(stream, table, bitPos, count, out, offset);
-    }
-
-    /**
-     * What {@link #decode} would do with {@code count} symbols from bit {@code bitPos}, without writing
-     * them: the bit position after the last one, or {@code -(i + 1)} when symbol i is an invalid
-     * codeword. The validators' pass over a whole stream (an embedding table's millions of codewords
-     * at every load), so it skips the stores and the second pass over the decoded symbols.
-     */
-    public static long check(MemorySegment stream, int[] table, long bitPos, int count) {
-        return walk(stream, table, bitPos, count, null, 0);
-    }
-
-    /**
-     * The one walk of a run of codewords behind {@link #decode} (symbols stored into {@code out}, an
-     * invalid one as the negative symbol it decodes to) and {@link #check} ({@code out} null: nothing
-     * stored, and the walk stops at the first invalid codeword, returning {@code -(i + 1)}).
-     */
-    private static long walk(MemorySegment stream, int[] table, long bitPos, int count, int[] out, int offset) {
         if (table[0] == 0) {
-            if (out != null) {
-                java.util.Arrays.fill(out, offset, offset + count, 0);
-            }
+            java.util.Arrays.fill(out, offset, offset + count, 0);
             return bitPos;
         }
         Code code = Code.of(table);
@@ -111,20 +113,14 @@ public final class CanonicalDecoder {
             int len;
             if (zeros >= shortest) {
                 int run = Math.min(zeros / shortest, count - i);
-                if (out != null) {
-                    for (int k = offset + i, end = k + run; k < end; k++) {
-                        out[k] = 0;
-                    }
+                for (int k = offset + i, end = k + run; k < end; k++) {
+                    out[k] = 0;
                 }
                 i += run - 1;
                 len = run * shortest;
             } else {
                 long next = code.next(table, buf);
-                if (out != null) {
-                    out[offset + i] = (int) (next >> 5);
-                } else if (next < 0) {
-                    return -(i + 1L);
-                }
+                out[offset + i] = (int) (next >> 5);
                 len = (int) next & 31;
             }
             buf <<= len;
@@ -134,19 +130,86 @@ public final class CanonicalDecoder {
     }
 
     /**
+     * What {@link #decode} would do with {@code count} symbols from bit {@code bitPos}, without writing
+     * them: the bit position after the last one, or {@code -(i + 1)} when symbol i is an invalid
+     * codeword. The validators' pass over a whole stream (an embedding table's millions of codewords
+     * at every load), so it never finds the symbols: each step takes every whole codeword of a
+     * {@link #RUN_BITS}-bit window that {@code runs}, the table's {@link #runs}, lists.
+     */
+    public static long check(MemorySegment stream, int[] table, int[] runs, long bitPos, int count) {
+        if (table[0] == 0 || count == 0) {
+            return bitPos;
+        }
+        Code code = Code.of(table);
+        long words = stream.byteSize() >>> 2;
+        long w = bitPos >>> 5;
+        int skip = (int) (bitPos & 31);
+        long buf = (word(stream, w, words) << 32 | word(stream, w + 1, words)) << skip;
+        int n = 64 - skip;
+        w += 2;
+        int i = 0;
+        while (i < count) {
+            if (n < 32) {
+                buf |= word(stream, w++, words) << (32 - n);
+                n += 32;
+            }
+            long step = code.codewords(table, runs, buf, n, count - i);
+            if (step < 0) {
+                return -(i + 1L);
+            }
+            i += (int) (step >>> 8);
+            int len = (int) step & 0xFF;
+            buf <<= len;
+            n -= len;
+        }
+        return (w << 5) - n;
+    }
+
+    /**
+     * The check's lookup of whole codewords at the front of a window of {@link #RUN_BITS} bits, for a
+     * decode table: {@code runs[p] = k << 8 | bits} when prefix {@code p} starts with k ≥ 1 whole
+     * codewords of {@code bits} bits in all (as many as fit), else 0. A check steps over several short
+     * codewords per lookup instead of one; it never needs their symbols.
+     */
+    public static int[] runs(int[] table) {
+        int[] runs = new int[1 << RUN_BITS];
+        if (table[0] == 0) {
+            return runs;
+        }
+        Code code = Code.of(table);
+        for (int prefix = 0; prefix < runs.length; prefix++) {
+            long buf = (long) prefix << (64 - RUN_BITS);
+            int bits = 0;
+            int k = 0;
+            while (true) {
+                long next = code.next(table, buf);
+                int len = (int) next & 31;
+                if (next < 0 || bits + len > RUN_BITS) {
+                    break;
+                }
+                bits += len;
+                k++;
+                buf <<= len;
+            }
+            runs[prefix] = k << 8 | bits;
+        }
+        return runs;
+    }
+
+    /**
      * {@link #check} of two runs of {@code count} codewords, from bits {@code startA} and {@code startB},
      * into {@code ends[0]} and {@code ends[1]}. One codeword's length must be known before the next one
      * can be looked up, so a single run goes at the latency of a table lookup and a shift per codeword;
      * two interleaved keep twice as many in flight (the validators pair the rows of a matrix).
      */
-    public static void check(MemorySegment stream, int[] table, long startA, long startB, int count, long[] ends) {
+    public static void check(MemorySegment stream, int[] table, int[] runs, long startA, long startB, int count,
+                             long[] ends) {
         if (table[0] == 0 || count == 0) {
             ends[0] = startA;
             ends[1] = startB;
             return;
         }
         Code code = Code.of(table);
-        int shortest = code.shortest();
         long words = stream.byteSize() >>> 2;
         long wA = startA >>> 5;
         int skipA = (int) (startA & 31);
@@ -169,48 +232,27 @@ public final class CanonicalDecoder {
                 bufB |= word(stream, wB++, words) << (32 - nB);
                 nB += 32;
             }
-            int zerosA = Math.min(Long.numberOfLeadingZeros(bufA), Math.min(nA, 63));
-            int lenA;
-            if (zerosA >= shortest) {
-                int run = Math.min(zerosA / shortest, count - iA);
-                iA += run;
-                lenA = run * shortest;
-            } else {
-                long next = code.next(table, bufA);
-                if (next < 0) {
-                    break;
-                }
-                lenA = (int) next & 31;
-                iA++;
+            long stepA = code.codewords(table, runs, bufA, nA, count - iA);
+            long stepB = code.codewords(table, runs, bufB, nB, count - iB);
+            if (stepA < 0 || stepB < 0) {
+                break;
             }
-            bufA <<= lenA;
-            nA -= lenA;
-            int zerosB = Math.min(Long.numberOfLeadingZeros(bufB), Math.min(nB, 63));
-            int lenB;
-            if (zerosB >= shortest) {
-                int run = Math.min(zerosB / shortest, count - iB);
-                iB += run;
-                lenB = run * shortest;
-            } else {
-                long next = code.next(table, bufB);
-                if (next < 0) {
-                    break;
-                }
-                lenB = (int) next & 31;
-                iB++;
-            }
-            bufB <<= lenB;
-            nB -= lenB;
+            iA += (int) (stepA >>> 8);
+            bufA <<= (int) stepA & 0xFF;
+            nA -= (int) stepA & 0xFF;
+            iB += (int) (stepB >>> 8);
+            bufB <<= (int) stepB & 0xFF;
+            nB -= (int) stepB & 0xFF;
         }
         // Each run goes on alone from where it is: the longer one, or, after an invalid codeword (which
         // leaves its run in front of it), both, so that the single walk finds and counts it.
-        ends[0] = rest(stream, table, (wA << 5) - nA, iA, count);
-        ends[1] = rest(stream, table, (wB << 5) - nB, iB, count);
+        ends[0] = rest(stream, table, runs, (wA << 5) - nA, iA, count);
+        ends[1] = rest(stream, table, runs, (wB << 5) - nB, iB, count);
     }
 
     /** The end of a run whose first {@code done} of {@code count} codewords ended at bit {@code position}. */
-    private static long rest(MemorySegment stream, int[] table, long position, int done, int count) {
-        long end = check(stream, table, position, count - done);
+    private static long rest(MemorySegment stream, int[] table, int[] runs, long position, int done, int count) {
+        long end = check(stream, table, runs, position, count - done);
         return end < 0 ? end - done : end;
     }
 

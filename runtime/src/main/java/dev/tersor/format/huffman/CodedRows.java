@@ -161,6 +161,7 @@ public final class CodedRows {
 
         CodedRows coded = new CodedRows(stream, rowBit, rowLength, symbols, lengthCounts, DecodeTable.build(counts));
         boolean bitsPerSymbol = counts.length > 1;
+        int[] runs = CanonicalDecoder.runs(coded.table);
         // Rows decode independently, so a long stream (an embedding table's) is checked in row ranges
         // on the common pool when its memory may be read from other threads; the failure reported is
         // the lowest row's, as checking in order would find first.
@@ -171,7 +172,7 @@ public final class CodedRows {
         (parallel ? ranges.parallel() : ranges).forEach(t -> {
             try {
                 coded.checkRows(name, (int) ((long) rows * t / tasks), (int) ((long) rows * (t + 1) / tasks), symbolsInRow,
-                        bitsPerSymbol);
+                        bitsPerSymbol, runs);
             } catch (RuntimeException e) {
                 failures[t] = e;
             }
@@ -230,7 +231,8 @@ public final class CodedRows {
      * Decodes rows {@code [from, to)}: each row's codewords must be valid and end where the next row
      * starts. Rows of equal length go in pairs, two independent walks at once.
      */
-    private void checkRows(String name, int from, int to, IntUnaryOperator symbolsInRow, boolean bitsPerSymbol) {
+    private void checkRows(String name, int from, int to, IntUnaryOperator symbolsInRow, boolean bitsPerSymbol,
+                           int[] runs) {
         long[] ends = new long[2];
         for (int r = from; r < to; r++) {
             int count = symbolsInRow.applyAsInt(r);
@@ -239,12 +241,12 @@ public final class CodedRows {
             if (r + 1 < to && symbolsInRow.applyAsInt(r + 1) == count) {
                 // A walk is safe on any bits, so the second row's length is checked in row order, after the first's end.
                 long next = Integer.toUnsignedLong(rowBit.get(r + 1));
-                CanonicalDecoder.check(stream, table, start, next, count, ends);
+                CanonicalDecoder.check(stream, table, runs, start, next, count, ends);
                 checkEnd(name, r, count, ends[0]);
                 checkLength(name, ++r, count, next, bitsPerSymbol);
                 checkEnd(name, r, count, ends[1]);
             } else {
-                checkEnd(name, r, count, CanonicalDecoder.check(stream, table, start, count));
+                checkEnd(name, r, count, CanonicalDecoder.check(stream, table, runs, start, count));
             }
         }
     }

@@ -219,25 +219,26 @@ public final class Q8Matrix extends AbstractWeightMatrix {
     }
 
     /**
-     * Checks the codes in one pass in memory order: zero in the padding (columns past {@code cols},
-     * rows past {@code rows}), and each row's codes summing to its {@code rowSum}.
+     * Checks the codes: zero in the padding (columns past {@code cols}, rows past {@code rows}), then
+     * each row's codes summing to its {@code rowSum}. A group holds a row's four codes side by side, so
+     * the sums read each group as sixteen ints, one per row of the panel, and add their bytes: a plain
+     * walk of ints at load time instead of a division and a branch per code.
      */
     private static void checkCodes(MemorySegment codes, int rows, int cols, MemorySegment rowSum) {
         int stride = Q8Arrays.stride(cols);
+        checkPadding(codes, rows, cols);
         long panelBytes = (long) Q8Arrays.PANEL_ROWS * stride;
+        int groups = stride / Q8Arrays.GROUP_COLUMNS;
         int[] sums = new int[Q8Arrays.PANEL_ROWS];
         for (int panel = 0; panel < Q8Arrays.panels(rows); panel++) {
             Arrays.fill(sums, 0);
             long base = panel * panelBytes;
-            for (int offset = 0; offset < panelBytes; offset++) {
-                int code = codes.get(ValueLayout.JAVA_BYTE, base + offset);
-                int row = panel * Q8Arrays.PANEL_ROWS + offset % Q8Arrays.GROUP_BYTES / Q8Arrays.GROUP_COLUMNS;
-                int col = offset / Q8Arrays.GROUP_BYTES * Q8Arrays.GROUP_COLUMNS + offset % Q8Arrays.GROUP_COLUMNS;
-                if (code != 0 && (row >= rows || col >= cols)) {
-                    throw new InvalidLayoutException(NAME + ": row " + row + " has a non-zero padding code at column "
-                            + col);
+            for (int g = 0; g < groups; g++) {
+                long group = base + (long) g * Q8Arrays.GROUP_BYTES;
+                for (int i = 0; i < Q8Arrays.PANEL_ROWS; i++) {
+                    int four = codes.get(ValueLayout.JAVA_INT_UNALIGNED, group + 4L * i);
+                    sums[i] += (four << 24 >> 24) + (four << 16 >> 24) + (four << 8 >> 24) + (four >> 24);
                 }
-                sums[row % Q8Arrays.PANEL_ROWS] += code;
             }
             for (int i = 0; i < Q8Arrays.PANEL_ROWS && panel * Q8Arrays.PANEL_ROWS + i < rows; i++) {
                 int r = panel * Q8Arrays.PANEL_ROWS + i;
@@ -245,6 +246,19 @@ public final class Q8Matrix extends AbstractWeightMatrix {
                 if (stored != sums[i]) {
                     throw new InvalidLayoutException(NAME + ": rowSum[" + r + "] = " + stored
                             + ", but the row's codes sum to " + sums[i]);
+                }
+            }
+        }
+    }
+
+    /** Every code outside the matrix, in the columns past {@code cols} and the rows past {@code rows}, must be zero. */
+    private static void checkPadding(MemorySegment codes, int rows, int cols) {
+        int stride = Q8Arrays.stride(cols);
+        int paddedRows = Q8Arrays.panels(rows) * Q8Arrays.PANEL_ROWS;
+        for (int r = 0; r < paddedRows; r++) {
+            for (int j = r < rows ? cols : 0; j < stride; j++) {
+                if (codes.get(ValueLayout.JAVA_BYTE, Q8Arrays.codeOffset(stride, r, j)) != 0) {
+                    throw new InvalidLayoutException(NAME + ": row " + r + " has a non-zero padding code at column " + j);
                 }
             }
         }

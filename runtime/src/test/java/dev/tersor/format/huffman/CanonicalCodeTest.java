@@ -156,7 +156,8 @@ class CanonicalCodeTest {
             for (int i = 0; i < count; i++) {
                 assertThat(decoded[i]).as("symbol %d", i).isEqualTo(code.positionOf(symbols[i]));
             }
-            assertThat(CanonicalDecoder.check(stream, code.decodeTable(), 3, count)).isEqualTo(end);
+            assertThat(CanonicalDecoder.check(stream, code.decodeTable(), CanonicalDecoder.runs(code.decodeTable()), 3, count))
+                    .isEqualTo(end);
         }
     }
 
@@ -176,6 +177,7 @@ class CanonicalCodeTest {
         SplittableRandom random = new SplittableRandom(n * 37L + limit);
         try (Arena arena = Arena.ofConfined()) {
             for (int[] t : incomplete == null ? List.of(table) : List.of(table, incomplete)) {
+                int[] runs = CanonicalDecoder.runs(t);
                 for (int trial = 0; trial < 20; trial++) {
                     int words = 1 + random.nextInt(40);
                     MemorySegment stream = arena.allocate(4L * words, 4);
@@ -190,15 +192,15 @@ class CanonicalCodeTest {
                     for (int i = 0; i < count && firstInvalid < 0; i++) {
                         firstInvalid = decoded[i] < 0 ? i : -1;
                     }
-                    long single = CanonicalDecoder.check(stream, t, start, count);
+                    long single = CanonicalDecoder.check(stream, t, runs, start, count);
                     assertThat(single).isEqualTo(firstInvalid < 0 ? end : -(firstInvalid + 1L));
                     // and two walks at once give each one's answer, whichever of them ends or fails first
                     long other = random.nextInt(32 * words);
                     long[] ends = new long[2];
-                    CanonicalDecoder.check(stream, t, start, other, count, ends);
-                    assertThat(ends).containsExactly(single, CanonicalDecoder.check(stream, t, other, count));
-                    CanonicalDecoder.check(stream, t, other, start, count, ends);
-                    assertThat(ends).containsExactly(CanonicalDecoder.check(stream, t, other, count), single);
+                    CanonicalDecoder.check(stream, t, runs, start, other, count, ends);
+                    assertThat(ends).containsExactly(single, CanonicalDecoder.check(stream, t, runs, other, count));
+                    CanonicalDecoder.check(stream, t, runs, other, start, count, ends);
+                    assertThat(ends).containsExactly(CanonicalDecoder.check(stream, t, runs, other, count), single);
                 }
             }
         }
