@@ -81,6 +81,12 @@ final class DistillCommand implements Runnable {
             + "larger G trades fidelity for size while training. 0 keeps the start's steps. Default: ${DEFAULT-VALUE}.")
     double gamma;
 
+    @Option(names = "--hidden-weight", paramLabel = "B", defaultValue = "0", description = "Also follow the teacher's "
+            + "hidden states: B times the mean over its blocks of the student's relative squared error to the teacher's "
+            + "block outputs is added to the loss (a step then also runs the float teacher, about a third more time). "
+            + "0: sentence vectors only. Default: ${DEFAULT-VALUE}.")
+    double hiddenWeight;
+
     @Option(names = "--float-steps", paramLabel = "N", defaultValue = "100", description = "Steps that train only the "
             + "float parameters (biases, norms, float tables) before every parameter trains. Default: ${DEFAULT-VALUE}.")
     int floatSteps;
@@ -130,6 +136,7 @@ final class DistillCommand implements Runnable {
         Arguments.inRange("--calib-sentences", calibSentences, 0, CompressCommand.MAX_CALIBRATION);
         Arguments.inRange("--float-steps", floatSteps, 0, 100_000_000);
         Arguments.inRange("--gamma", gamma, 0, 1e6, false);
+        Arguments.inRange("--hidden-weight", hiddenWeight, 0, 1e6, false);
         Arguments.inRange("--hours", hours, 0.001, 1000, false);
         Arguments.inRange("--steps", steps, 1, 100_000_000);
         Arguments.inRange("--batch", batch, 1, 1024);
@@ -158,8 +165,8 @@ final class DistillCommand implements Runnable {
             Map<String, String> tokenizer = CompressCommand.tokenizerMetadata(null, reference.model(), teacher);
             long started = System.nanoTime();
             PresetStart start = start(reference, tokenized, tokenizer, bars);
-            EncoderDistillation.Options options = new EncoderDistillation.Options(batch, 128, learningRate, gamma, floatSteps,
-                    steps, hours * 3600, 1, threadCount);
+            EncoderDistillation.Options options = new EncoderDistillation.Options(batch, 128, learningRate, gamma, hiddenWeight,
+                    floatSteps, steps, hours * 3600, 1, threadCount);
             bars.message(String.format(Locale.ROOT, "distilling %s: %,d sentences, step scale %.4g, batch %d, %,d float-only "
                     + "steps, up to %,d steps or %.2f h, %d threads", teacher.getFileName(), tokenized.size(), start.stepScale(),
                     batch, floatSteps, steps, hours, threadCount));

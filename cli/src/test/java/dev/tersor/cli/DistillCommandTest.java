@@ -29,7 +29,7 @@ class DistillCommandTest {
         Path out = dir.resolve("student.tsr");
         ModelCommandsTest.Result result = execute("distill", EmbedCommandsTest.miniLm().toString(), "-o", out.toString(),
                 "--corpus", corpus.toString(), "--steps", "3", "--float-steps", "1", "--batch", "4", "--step-scale", "1.5",
-                "--calib-sentences", "8", "--json");
+                "--calib-sentences", "8", "--hidden-weight", "0.5", "--json");
         assertThat(result.code()).as(result.err()).isZero();
         JsonNode json = new ObjectMapper().readTree(result.out());
         assertThat(json.get("steps").asInt()).isEqualTo(3);

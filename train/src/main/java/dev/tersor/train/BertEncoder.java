@@ -280,10 +280,32 @@ public final class BertEncoder {
     }
 
     /**
+     * What the encoder makes of a batch: the hidden states after each block, {@code [B·T, H]} with every
+     * sequence padded to the batch's longest, T tokens (padding rows hold values nothing reads), and
+     * the mean-pooled sentence vectors {@code [B, H]}.
+     */
+    public record Encoding(List<Variable> layers, Variable pooled, int[] lengths) {
+        public Encoding {
+            layers = List.copyOf(layers);
+            lengths = lengths.clone();
+        }
+
+        @Override
+        public int[] lengths() {
+            return lengths.clone();
+        }
+    }
+
+    /**
      * Mean-pooled sentence vectors {@code [B, H]} of token sequences (ids with the model's own
      * framing, e.g. [CLS] … [SEP]); every sequence has token type 0, as single sentences do.
      */
     public Variable embed(Tape tape, List<long[]> sequences) {
+        return encode(tape, sequences).pooled();
+    }
+
+    /** The hidden states and sentence vectors of token sequences, framed as for {@link #embed}. */
+    public Encoding encode(Tape tape, List<long[]> sequences) {
         int batch = sequences.size();
         int tokens = 0;
         for (long[] s : sequences) {
@@ -311,6 +333,7 @@ public final class BertEncoder {
                 SequenceOps.embedding(tape, weight(tape, positions), positionIds));
         x = SequenceOps.add(tape, x, SequenceOps.embedding(tape, weight(tape, tokenTypes), new int[batch * tokens]));
         x = SequenceOps.layerNorm(tape, x, embeddingNormGamma, embeddingNormBeta, epsilon);
+        List<Variable> layers = new ArrayList<>(blocks.size());
         for (Block b : blocks) {
             Variable q = Products.linear(tape, x, weight(tape, b.query()), b.queryBias());
             Variable k = Products.linear(tape, x, weight(tape, b.key()), b.keyBias());
@@ -322,7 +345,8 @@ public final class BertEncoder {
             Variable up = SequenceOps.gelu(tape, Products.linear(tape, x, weight(tape, b.intermediate()), b.intermediateBias()));
             Variable down = Products.linear(tape, up, weight(tape, b.down()), b.downBias());
             x = SequenceOps.layerNorm(tape, SequenceOps.add(tape, down, x), b.outputNormGamma(), b.outputNormBeta(), epsilon);
+            layers.add(x);
         }
-        return SequenceOps.meanPool(tape, x, lengths);
+        return new Encoding(layers, SequenceOps.meanPool(tape, x, lengths), lengths);
     }
 }

@@ -6,9 +6,11 @@ import java.util.List;
 /**
  * Distillation of a sentence encoder: the student (typically a {@link BertEncoder} whose matrices
  * compute through quantizing forms) learns to reproduce the teacher's sentence vectors, loss
- * {@code mean(1 − cos(student, teacher)) + γ·Q} over batches of broad unlabeled text, with Adam, where
- * Q is {@link UniformQuantizedWeight#rateBits} of the forms whose steps learn (γ = 0: no size term).
- * Learned steps move at ten times the weights' rate: they are in units of bits, not of weights.
+ * {@code mean(1 − cos(student, teacher)) + β·H + γ·Q} over batches of broad unlabeled text, with Adam.
+ * H is the mean over the blocks of the students' hidden states' {@link SequenceOps#relativeSquaredError}
+ * to the float teacher encoder's (β = 0: sentence vectors only), Q is
+ * {@link UniformQuantizedWeight#rateBits} of the forms whose steps learn (γ = 0: no size term). Learned
+ * steps move at ten times the weights' rate: they are in units of bits, not of weights.
  */
 public final class Distillation {
 
@@ -20,32 +22,65 @@ public final class Distillation {
 
     private final BertEncoder student;
     private final Teacher teacher;
+    private final BertEncoder teacherEncoder;
     private final Compute compute;
+    private final double hiddenWeight;
     private final double gamma;
     private final Adam adam = new Adam(0.9, 0.999, 1e-8, 1, 10);
 
-    /** @param gamma the weight of the size term, ≥ 0 */
+    /** Sentence vectors only: {@code β = 0}. */
     public Distillation(BertEncoder student, Teacher teacher, Compute compute, double gamma) {
+        this(student, teacher, null, 0, compute, gamma);
+    }
+
+    /**
+     * @param teacherEncoder the teacher as an encoder of the student's shape, whose hidden states the
+     *                       student's learn to follow; read only when {@code hiddenWeight} is above 0
+     * @param hiddenWeight   β, the weight of the hidden states' distance, ≥ 0
+     * @param gamma          γ, the weight of the size term, ≥ 0
+     */
+    public Distillation(BertEncoder student, Teacher teacher, BertEncoder teacherEncoder, double hiddenWeight,
+                        Compute compute, double gamma) {
         if (!(gamma >= 0 && gamma < Double.POSITIVE_INFINITY)) {
             throw new IllegalArgumentException("γ must be finite and ≥ 0, got " + gamma);
         }
+        if (!(hiddenWeight >= 0 && hiddenWeight < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("β must be finite and ≥ 0, got " + hiddenWeight);
+        }
+        if (hiddenWeight > 0 && (teacherEncoder == null || teacherEncoder.blocks().size() != student.blocks().size()
+                || teacherEncoder.hidden() != student.hidden())) {
+            throw new IllegalArgumentException("hidden states are learned from a teacher encoder of the student's "
+                    + student.blocks().size() + " blocks of width " + student.hidden());
+        }
         this.student = student;
         this.teacher = teacher;
+        this.teacherEncoder = teacherEncoder;
+        this.hiddenWeight = hiddenWeight;
         this.compute = compute;
         this.gamma = gamma;
     }
 
     /**
      * One step on {@code batch} at rate {@code rate} (step numbers from 0); returns the distance to
-     * the teacher before it (the size term left out).
+     * the teacher's sentence vectors before it (the hidden-state and size terms left out).
      */
     public double step(List<long[]> batch, int step, double rate) {
         Tape tape = Tape.training(compute);
-        Variable distance = SequenceOps.cosineDistance(tape, student.embed(tape, batch), targets(batch));
+        BertEncoder.Encoding encoding = student.encode(tape, batch);
+        Variable distance = SequenceOps.cosineDistance(tape, encoding.pooled(), targets(batch));
         Variable loss = distance;
+        if (hiddenWeight > 0) {
+            // β times the mean over the blocks of each block's relative squared error
+            List<Variable> taught = teacherEncoder.encode(Tape.inference(compute), batch).layers();
+            List<Variable> layers = encoding.layers();
+            for (int l = 0; l < layers.size(); l++) {
+                loss = Losses.plusScaled(tape, loss, (float) (hiddenWeight / layers.size()),
+                        SequenceOps.relativeSquaredError(tape, layers.get(l), taught.get(l).value(), encoding.lengths()));
+            }
+        }
         List<UniformQuantizedWeight> learning = student.learnedStepForms();
         if (gamma > 0 && !learning.isEmpty()) {
-            loss = Losses.plusScaled(tape, distance, (float) gamma, UniformQuantizedWeight.rateBits(tape, learning));
+            loss = Losses.plusScaled(tape, loss, (float) gamma, UniformQuantizedWeight.rateBits(tape, learning));
         }
         tape.backward(loss);
         adam.step(student.trainedParameters(), step, rate);

@@ -17,8 +17,8 @@ import java.util.TreeMap;
  * error-compensated levels and row steps) and computes through the rounding. Training then runs in
  * two phases: first the float parameters alone (biases, norms, float tables) adapt to the quantized
  * matrices, then every parameter learns, the matrices' latent weights by the straight-through
- * estimator, to reproduce the teacher's sentence vectors on broad text ({@link Distillation}), in
- * batches of similar lengths ({@link LengthBatches}).
+ * estimator, to reproduce the teacher's sentence vectors (and, optionally, the hidden states of its
+ * every block) on broad text ({@link Distillation}), in batches of similar lengths ({@link LengthBatches}).
  * Checkpoints hold the student's values and the optimizer's moments, keyed to the start's digest and
  * the options, so a resumed run continues exactly.
  */
@@ -31,25 +31,28 @@ public final class EncoderDistillation {
      * @param maxTokens    a longer sentence is cut to this many tokens
      * @param learningRate Adam's peak rate (each phase warms up and decays on its own)
      * @param gamma        the size term's weight; above 0 each row's step learns too ({@link Distillation})
+     * @param hiddenWeight   the hidden states' weight; above 0 the student follows the teacher's every block ({@link Distillation})
      * @param floatSteps   steps of the first phase, which trains only the parameters that are not quantized
      * @param steps        steps at most, both phases
      * @param seconds      seconds at most (the run stops at whichever limit comes first)
      * @param seed         the order of the sentences
      * @param threads      threads for the products
      */
-    public record Options(int batch, int maxTokens, double learningRate, double gamma, int floatSteps, int steps,
-                          double seconds, long seed, int threads) {
+    public record Options(int batch, int maxTokens, double learningRate, double gamma, double hiddenWeight, int floatSteps,
+                          int steps, double seconds, long seed, int threads) {
         public Options {
             if (batch < 1 || maxTokens < 2 || !(learningRate > 0) || !(gamma >= 0 && gamma < Double.POSITIVE_INFINITY)
+                    || !(hiddenWeight >= 0 && hiddenWeight < Double.POSITIVE_INFINITY)
                     || floatSteps < 0 || steps < 0 || !(seconds > 0) || threads < 1) {
                 throw new IllegalArgumentException("distillation options " + batch + ", " + maxTokens + ", " + learningRate
-                        + ", " + gamma + ", " + floatSteps + ", " + steps + ", " + seconds + ", " + threads);
+                        + ", " + gamma + ", " + hiddenWeight + ", " + floatSteps + ", " + steps + ", " + seconds + ", "
+                        + threads);
             }
         }
 
         String runKey(long startDigest) {
             return "distill|" + Long.toHexString(startDigest) + "|" + batch + "|" + maxTokens + "|" + learningRate + "|"
-                    + gamma + "|" + floatSteps + "|" + steps + "|" + seed;
+                    + gamma + "|" + hiddenWeight + "|" + floatSteps + "|" + steps + "|" + seed;
         }
     }
 
@@ -88,7 +91,9 @@ public final class EncoderDistillation {
         }
         this.batches = new LengthBatches(this.corpus.stream().mapToInt(s -> s.length).toArray(), options.batch(),
                 options.seed() * 7919);
-        this.distillation = new Distillation(student, teacher, Compute.of(options.threads()), options.gamma());
+        this.distillation = new Distillation(student, teacher,
+                options.hiddenWeight() > 0 ? BertEncoder.of(teacherGraph) : null, options.hiddenWeight(),
+                Compute.of(options.threads()), options.gamma());
     }
 
     /** The teacher's encoder with {@code start}'s matrices computing through their rounding, steps learned or not. */

@@ -361,4 +361,41 @@ public final class SequenceOps {
         }, x);
         return result;
     }
+
+    /**
+     * How far hidden states {@code x[B·T, H]} are from fixed targets of the same shape, relative to the
+     * targets' size: {@code Σ |x[t] − target[t]|² / Σ |target[t]|²} over the real tokens t of each
+     * sequence (the first {@code lengths[b]} of its T rows); padding rows count for nothing.
+     */
+    public static Variable relativeSquaredError(Tape tape, Variable x, float[] target, int[] lengths) {
+        int width = x.dim(1);
+        int batch = lengths.length;
+        if (target.length != x.size() || batch == 0 || x.dim(0) % batch != 0) {
+            throw new IllegalArgumentException("relativeSquaredError of " + x + " to " + target.length + " values for "
+                    + batch + " sequences");
+        }
+        int tokens = x.dim(0) / batch;
+        float[] xv = x.value();
+        double error = 0;
+        double size = 0;
+        for (int b = 0; b < batch; b++) {
+            for (int i = b * tokens * width, end = i + lengths[b] * width; i < end; i++) {
+                double d = xv[i] - target[i];
+                error += d * d;
+                size += (double) target[i] * target[i];
+            }
+        }
+        double norm = size > 0 ? size : 1;
+        Variable result = Tape.output(new float[]{(float) (error / norm)}, new int[]{1}, x);
+        tape.record(() -> {
+            double g = 2 * result.gradient()[0] / norm;
+            float[] dx = x.gradient();
+            for (int b = 0; b < batch; b++) {
+                for (int i = b * tokens * width, end = i + lengths[b] * width; i < end; i++) {
+                    dx[i] += (float) (g * (xv[i] - target[i]));
+                }
+            }
+        }, x);
+        return result;
+    }
 }

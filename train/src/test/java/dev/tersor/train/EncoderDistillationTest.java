@@ -48,9 +48,9 @@ class EncoderDistillationTest {
             for (int i = 0; i < 24; i++) {
                 corpus.add(teacher.tokenizer().encode("Item " + i + " of the list is " + (i % 3 == 0 ? "red" : "blue") + "."));
             }
-            // Four float-only steps, then all parameters, row steps included (γ > 0): the interruption at step 10
+            // Four float-only steps, then all parameters, row steps (γ > 0) and hidden states (β > 0) included: the interruption at step 10
             // falls in the second phase.
-            EncoderDistillation.Options options = new EncoderDistillation.Options(4, 32, 1e-4, 0.5, 4, 12, 3600, 3, 2);
+            EncoderDistillation.Options options = new EncoderDistillation.Options(4, 32, 1e-4, 0.5, 0.5, 4, 12, 3600, 3, 2);
             PresetStart start = PresetStart.quantize(teacher.model().graph(), Presets.defaults(), 2, Map.of(),
                     ProgressListener.NONE);
             EncoderDistillation straight = new EncoderDistillation(teacher.model().graph(), teacher::embedTokens,
@@ -110,7 +110,7 @@ class EncoderDistillationTest {
                     Map.of(), ProgressListener.NONE).digest());
 
             EncoderDistillation distillation = new EncoderDistillation(teacher.model().graph(), teacher::embedTokens, start,
-                    corpus, new EncoderDistillation.Options(4, 32, 1e-3, 0, 2, 2, 3600, 1, 2));
+                    corpus, new EncoderDistillation.Options(4, 32, 1e-3, 0, 0, 2, 2, 3600, 1, 2));
             Map<String, float[]> before = new java.util.HashMap<>();
             distillation.student().parameters().forEach(p -> before.put(p.name(), p.value().clone()));
             assertThat(distillation.run(null, false, 3600, stopAt(-1))).isEqualTo(2);

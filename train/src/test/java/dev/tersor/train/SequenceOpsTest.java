@@ -105,4 +105,30 @@ class SequenceOpsTest {
                 new float[]{2, 4, 6, 8});
         assertThat(same.value()[0]).isCloseTo(0f, within(1e-7f));
     }
+
+    /** Hidden states against fixed targets: the gradient, and padding rows that count for nothing. */
+    @Test
+    void relativeSquaredErrorIgnoresPadding() {
+        SplittableRandom random = new SplittableRandom(5);
+        int[] lengths = {3, 1};
+        Parameter x = parameter("x", random(random, 2 * 3 * 4, 1), 6, 4);
+        float[] target = random(random, 2 * 3 * 4, 1);
+        check(ONE, tape -> SequenceOps.relativeSquaredError(tape, x, target, lengths), x);
+        double error = 0;
+        double size = 0;
+        for (int row : new int[]{0, 1, 2, 3}) {
+            for (int j = 0; j < 4; j++) {
+                int i = row * 4 + j;
+                error += Math.pow(x.value()[i] - target[i], 2);
+                size += Math.pow(target[i], 2);
+            }
+        }
+        float[] paddedElsewhere = target.clone();
+        for (int i = 4 * 4; i < 6 * 4; i++) {
+            paddedElsewhere[i] += 100;
+        }
+        assertThat(SequenceOps.relativeSquaredError(Tape.inference(ONE), x, target, lengths).value()[0])
+                .isCloseTo((float) (error / size), within(1e-6f))
+                .isEqualTo(SequenceOps.relativeSquaredError(Tape.inference(ONE), x, paddedElsewhere, lengths).value()[0]);
+    }
 }
