@@ -99,11 +99,9 @@ public final class CanonicalDecoder {
         Code code = Code.of(table);
         int shortest = code.shortest();
         long words = stream.byteSize() >>> 2;
-        long w = bitPos >>> 5;
-        int skip = (int) (bitPos & 31);
-        long buf = (word(stream, w, words) << 32 | word(stream, w + 1, words)) << skip;
-        int n = 64 - skip;
-        w += 2;
+        long buf = bitsFrom(stream, bitPos, words);
+        int n = 64 - (int) (bitPos & 31);
+        long w = (bitPos >>> 5) + 2;
         for (int i = 0; i < count; i++) {
             if (n < 32) {
                 buf |= word(stream, w++, words) << (32 - n);
@@ -142,11 +140,9 @@ public final class CanonicalDecoder {
         }
         Code code = Code.of(table);
         long words = stream.byteSize() >>> 2;
-        long w = bitPos >>> 5;
-        int skip = (int) (bitPos & 31);
-        long buf = (word(stream, w, words) << 32 | word(stream, w + 1, words)) << skip;
-        int n = 64 - skip;
-        w += 2;
+        long buf = bitsFrom(stream, bitPos, words);
+        int n = 64 - (int) (bitPos & 31);
+        long w = (bitPos >>> 5) + 2;
         int i = 0;
         while (i < count) {
             if (n < 32) {
@@ -211,16 +207,12 @@ public final class CanonicalDecoder {
         }
         Code code = Code.of(table);
         long words = stream.byteSize() >>> 2;
-        long wA = startA >>> 5;
-        int skipA = (int) (startA & 31);
-        long bufA = (word(stream, wA, words) << 32 | word(stream, wA + 1, words)) << skipA;
-        int nA = 64 - skipA;
-        wA += 2;
-        long wB = startB >>> 5;
-        int skipB = (int) (startB & 31);
-        long bufB = (word(stream, wB, words) << 32 | word(stream, wB + 1, words)) << skipB;
-        int nB = 64 - skipB;
-        wB += 2;
+        long bufA = bitsFrom(stream, startA, words);
+        int nA = 64 - (int) (startA & 31);
+        long wA = (startA >>> 5) + 2;
+        long bufB = bitsFrom(stream, startB, words);
+        int nB = 64 - (int) (startB & 31);
+        long wB = (startB >>> 5) + 2;
         int iA = 0;
         int iB = 0;
         while (iA < count && iB < count) {
@@ -254,6 +246,12 @@ public final class CanonicalDecoder {
     private static long rest(MemorySegment stream, int[] table, int[] runs, long position, int done, int count) {
         long end = check(stream, table, runs, position, count - done);
         return end < 0 ? end - done : end;
+    }
+
+    /** The 64-bit buffer of a walk from bit {@code bitPos}: the bits of its word and the next, left-aligned from it on. */
+    private static long bitsFrom(MemorySegment stream, long bitPos, long words) {
+        long w = bitPos >>> 5;
+        return (word(stream, w, words) << 32 | word(stream, w + 1, words)) << (bitPos & 31);
     }
 
     private static long word(MemorySegment stream, long index, long words) {
