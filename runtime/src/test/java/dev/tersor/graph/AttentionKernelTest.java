@@ -101,7 +101,7 @@ class AttentionKernelTest {
     void everyProviderMatchesDoubleMathOverHeadShapes() {
         Random random = new Random(11);
         for (TensorKernels kernels : TensorKernelsTest.providers()) {
-            for (int queries : new int[]{1, 2, 11}) {
+            for (int queries : new int[]{1, 2, 11, 17, 40}) {
                 for (int keys : new int[]{1, 3, 11, 15, 16, 17, 33, 64, 70}) {
                     for (int depth : new int[]{1, 5, 16, 32, 33}) {
                         int valueDepth = random.nextBoolean() ? depth : 1 + random.nextInt(40);
@@ -173,6 +173,36 @@ class AttentionKernelTest {
                             MemorySegment.ofArray(alone), (long) i * depth);
                 }
                 assertThat(alone).as("%s depth %d", kernels, depth).containsExactly(together);
+            }
+        }
+    }
+
+    /**
+     * Keys a mask removes change no bit of the output: a sentence gives the same result alone and
+     * padded to a longer one in a batch, whatever the padding's mask value.
+     */
+    @Test
+    void maskedPaddingKeysChangeNoBit() {
+        Random random = new Random(17);
+        for (TensorKernels kernels : TensorKernelsTest.providers()) {
+            for (float maskedValue : new float[]{Float.NEGATIVE_INFINITY, -Float.MAX_VALUE, -10000f}) {
+                int queries = 19;
+                int keys = 11;
+                int padded = 29;
+                int depth = 32;
+                float[] q = gaussian(random, queries * depth);
+                float[] k = gaussian(random, padded * depth);
+                float[] v = gaussian(random, padded * depth);
+                float[] mask = new float[padded];
+                java.util.Arrays.fill(mask, keys, padded, maskedValue);
+                float[] alone = new float[queries * depth];
+                float[] inBatch = new float[queries * depth];
+                for (int keyCount : new int[]{keys, padded}) {
+                    AttentionShape s = new AttentionShape(queries, keyCount, depth, depth, depth, depth, depth, 0, depth, 0.3f);
+                    kernels.attention(s, MemorySegment.ofArray(q), 0, MemorySegment.ofArray(k), 0, MemorySegment.ofArray(v), 0,
+                            MemorySegment.ofArray(mask), 0, MemorySegment.ofArray(keyCount == keys ? alone : inBatch), 0);
+                }
+                assertThat(inBatch).as("%s mask %s", kernels, maskedValue).containsExactly(alone);
             }
         }
     }

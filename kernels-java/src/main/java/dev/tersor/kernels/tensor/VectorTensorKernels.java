@@ -364,6 +364,19 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         }
     }
 
+    /** Softmax of the {@code n} floats of {@code s} from {@code so}, a whole number of vectors. */
+    private static void softmaxInPlace(float[] s, int so, int n) {
+        FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < n; j += L) {
+            vmax = vmax.max(FloatVector.fromArray(S, s, so + j));
+        }
+        float max = vmax.reduceLanes(VectorOperators.MAX);
+        float inv = 1f / expK(s, so, n, 1f, max);
+        for (int j = 0; j < n; j += L) {
+            FloatVector.fromArray(S, s, so + j).mul(inv).intoArray(s, so + j);
+        }
+    }
+
     /**
      * Rows, the scale and the shift are copied into heap arrays and each row normalized there in
      * small single-loop methods. Over segments, one method with all three passes and the optional
@@ -566,38 +579,47 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         v1.intoMemorySegment(c, (co + L) << 2, LE);
     }
 
-    /** {@code n} rounded up to whole vectors: the width of padded rows (scores, transposed keys). */
+    /** {@code n} rounded up to whole vectors: the width of the padded rows softmax works on. */
     private static int wholeVectors(int n) {
         return (n + L - 1) / L * L;
     }
 
-    /** Query rows handled together: their scores and weighted sums share each loaded key and value vector. */
-    private static final int QUERY_BLOCK = 8;
-
-    /** One head's working copies, per thread: keys transposed, values packed, a block of query rows, their score rows, the shared mask row. */
+    /** One head's working copies, per thread: its keys and values row by row, a block of query rows and their columns, the block's scores, the mask row every query shares. */
     private static final class HeadBuffers {
         float[] keys = new float[0];
         float[] values = new float[0];
         float[] queries = new float[0];
+        /** The block's query rows transposed: element p of every row, one vector per p. */
+        float[] queryColumns = new float[0];
+        /** The block's scores, then probabilities: one vector of query rows per key. */
         float[] scores = new float[0];
-        /** The mask row every query shares, when the mask does not change with the query. */
         float[] mask = new float[0];
+        /** Gather map down a column of {@link #queries}: lane r reads row r. */
+        final int[] rowStarts = new int[L];
+        private int rowStartsDepth = -1;
 
-        HeadBuffers fit(int depth, int valueDepth, int keyCount, int padded) {
-            if (keys.length < depth * padded) {
-                keys = new float[depth * padded];
+        HeadBuffers fit(int depth, int valueDepth, int keyCount) {
+            if (keys.length < keyCount * depth) {
+                keys = new float[keyCount * depth];
             }
             if (values.length < keyCount * valueDepth) {
                 values = new float[keyCount * valueDepth];
             }
-            if (queries.length < QUERY_BLOCK * Math.max(depth, padded)) {
-                queries = new float[QUERY_BLOCK * Math.max(depth, padded)];
+            if (queries.length < L * depth) {
+                queries = new float[L * depth];
+                queryColumns = new float[L * depth];
             }
-            if (scores.length < QUERY_BLOCK * padded) {
-                scores = new float[QUERY_BLOCK * padded];
+            if (scores.length < L * keyCount) {
+                scores = new float[L * keyCount];
             }
             if (mask.length < keyCount) {
                 mask = new float[keyCount];
+            }
+            if (rowStartsDepth != depth) {
+                for (int r = 0; r < L; r++) {
+                    rowStarts[r] = r * depth;
+                }
+                rowStartsDepth = depth;
             }
             return this;
         }
@@ -606,16 +628,18 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
     private static final ThreadLocal<HeadBuffers> HEAD = ThreadLocal.withInitial(HeadBuffers::new);
 
     /**
-     * The head's keys are transposed once into a heap array, zero-padded to whole vectors, and its
-     * values packed into another, so every inner loop runs over arrays, where C2 hoists the bounds
-     * checks that per-access segment loads keep. Query rows go in blocks of {@value #QUERY_BLOCK}:
-     * their scores are vectors over keys (FMA chains over depth, no lane reduction) and their outputs
-     * vectors over value depth (FMA chains over keys), each loaded key or value vector feeding every
-     * row of the block. A row shorter than a vector still runs as one; padding scores are −∞ and
-     * vanish in the softmax. Every output element is the same chain of operations whether its row is
-     * in a block or left over, and tails use {@link Math#fma} like the lanes, so results do not
-     * depend on the blocking. Against the scalar reference, which rounds products and sums separately
-     * and uses {@link Math#exp}, outputs agree to about 1e-6 of the values' magnitude.
+     * Query rows go in blocks of {@code L}, one row per lane, so every step from scores to outputs
+     * works on vectors of rows: the softmax's maximum and sum run lane-wise along the keys, with no
+     * lane reduction and no row waiting on another (a row at a time, those reductions were the
+     * longest dependency chain of a short sequence). A score is an FMA chain over depth of a
+     * query-column vector and a broadcast key element, so the keys need no transpose; the block's
+     * query rows are transposed instead, by one gather per depth element. Keys and values are copied
+     * row by row into heap arrays, where C2 hoists the bounds checks that per-access segment loads
+     * keep. Outputs are vectors over value depth, eight rows at a time (then four, then one) sharing each loaded value
+     * vector. A block short of {@code L} rows runs with zero queries in the spare lanes and stores
+     * only its own rows. Every row's result is the same chain of operations whatever its place in a
+     * block, and the sums run over keys in order; against the scalar reference, which rounds products
+     * and sums separately and uses {@link Math#exp}, outputs agree to about 1e-6 of the values' magnitude.
      */
     @Override
     protected void attentionK(AttentionShape shape, MemorySegment q, long qi, MemorySegment k, long ki,
@@ -623,223 +647,159 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         int keys = shape.keys();
         int depth = shape.depth();
         int valueDepth = shape.valueDepth();
-        int padded = wholeVectors(keys);
-        HeadBuffers b = HEAD.get().fit(depth, valueDepth, keys, padded);
-        float[] kt = b.keys;
-        float[] rows = b.queries;
+        HeadBuffers b = HEAD.get().fit(depth, valueDepth, keys);
         for (int j = 0; j < keys; j++) {
-            MemorySegment.copy(k, Layouts.F32, 4 * (ki + (long) j * shape.keyStride()), rows, 0, depth);
-            for (int p = 0; p < depth; p++) {
-                kt[p * padded + j] = rows[p];
-            }
-        }
-        for (int p = 0; p < depth; p++) {
-            Arrays.fill(kt, p * padded + keys, (p + 1) * padded, 0f);
-        }
-        for (int j = 0; j < keys; j++) {
+            MemorySegment.copy(k, Layouts.F32, 4 * (ki + (long) j * shape.keyStride()), b.keys, j * depth, depth);
             MemorySegment.copy(v, Layouts.F32, 4 * (vi + (long) j * shape.valueStride()), b.values, j * valueDepth, valueDepth);
         }
-        if (mask != null && shape.maskStride() == 0) {
+        boolean sharedMask = mask != null && shape.maskStride() == 0;
+        if (sharedMask) {
             // A padding mask broadcast over the queries: one row for all of them, copied once per head.
             MemorySegment.copy(mask, Layouts.F32, 4 * mi, b.mask, 0, keys);
+        } else {
+            Arrays.fill(b.mask, 0, keys, 0f);
         }
-        int i = 0;
-        for (; i + QUERY_BLOCK <= shape.queries(); i += QUERY_BLOCK) {
-            attendBlock(shape, q, qi, mask, mi, y, yi, i, QUERY_BLOCK, padded, b);
-        }
-        for (; i < shape.queries(); i++) {
-            attendBlock(shape, q, qi, mask, mi, y, yi, i, 1, padded, b);
+        for (int first = 0; first < shape.queries(); first += L) {
+            int count = Math.min(L, shape.queries() - first);
+            attendBlock(shape, q, qi, sharedMask ? null : mask, mi, y, yi, first, count, b);
         }
     }
 
-    /** Query rows {@code first ..< first + count} ({@code count} is 1 or {@value #QUERY_BLOCK}). */
-    private static void attendBlock(AttentionShape shape, MemorySegment q, long qi, MemorySegment mask, long mi,
-                                    MemorySegment y, long yi, int first, int count, int padded, HeadBuffers b) {
+    /** Query rows {@code first ..< first + count}, {@code count} at most {@code L}; {@code rowMask} is the mask when it differs per query row. */
+    private static void attendBlock(AttentionShape shape, MemorySegment q, long qi, MemorySegment rowMask, long mi,
+                                    MemorySegment y, long yi, int first, int count, HeadBuffers b) {
         int keys = shape.keys();
         int depth = shape.depth();
         float[] rows = b.queries;
-        float[] scores = b.scores;
         for (int r = 0; r < count; r++) {
             MemorySegment.copy(q, Layouts.F32, 4 * (qi + (long) (first + r) * shape.queryStride()), rows, r * depth, depth);
         }
-        if (count == QUERY_BLOCK) {
-            scores8(depth, padded, rows, b.keys, scores, shape.scale());
-        } else {
-            scores1(depth, padded, rows, b.keys, scores, shape.scale());
+        Arrays.fill(rows, count * depth, L * depth, 0f);
+        for (int p = 0; p < depth; p++) {
+            FloatVector.fromArray(S, rows, p, b.rowStarts, 0).intoArray(b.queryColumns, p * L);
         }
-        for (int r = 0; r < count; r++) {
-            int so = r * padded;
-            if (mask != null && shape.maskStride() == 0) {
-                addMask(b.mask, scores, so, keys);
-            } else if (mask != null) {
-                MemorySegment.copy(mask, Layouts.F32, 4 * (mi + (long) (first + r) * shape.maskStride()), rows, 0, keys);
-                addMask(rows, scores, so, keys);
+        float[] scores = b.scores;
+        scoreColumns(keys, depth, b.queryColumns, b.keys, b.mask, shape.scale(), scores);
+        if (rowMask != null) {
+            for (int r = 0; r < count; r++) {
+                long mo = mi + (long) (first + r) * shape.maskStride();
+                for (int j = 0; j < keys; j++) {
+                    scores[j * L + r] += rowMask.getAtIndex(Layouts.F32, mo + j);
+                }
             }
-            Arrays.fill(scores, so + keys, so + padded, Float.NEGATIVE_INFINITY);
-            softmaxInPlace(scores, so, padded);
         }
-        long yo = yi + (long) first * shape.outputStride();
-        if (count == QUERY_BLOCK) {
-            weightedValues8(keys, shape.valueDepth(), b.values, scores, padded, y, yo, shape.outputStride());
-        } else {
-            weightedValues1(keys, shape.valueDepth(), b.values, scores, y, yo);
+        softmaxColumns(scores, keys);
+        int valueDepth = shape.valueDepth();
+        int outputStride = shape.outputStride();
+        int r = 0;
+        for (; r + 8 <= count; r += 8) {
+            weightedValues8(keys, valueDepth, b.values, scores, r, y, yi + (long) (first + r) * outputStride, outputStride);
         }
-    }
-
-    /** Scores of eight query rows (rows {@code depth} apart in {@code q}) into score rows {@code padded} apart. */
-    private static void scores8(int depth, int padded, float[] q, float[] kt, float[] scores, float scale) {
-        int j = 0;
-        // Two key vectors at a time: each broadcast query element feeds two FMAs, so loads stay below FMAs.
-        for (; j + 2 * L <= padded; j += 2 * L) {
-            FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
-            FloatVector s4 = FloatVector.zero(S), s5 = FloatVector.zero(S), s6 = FloatVector.zero(S), s7 = FloatVector.zero(S);
-            FloatVector t0 = FloatVector.zero(S), t1 = FloatVector.zero(S), t2 = FloatVector.zero(S), t3 = FloatVector.zero(S);
-            FloatVector t4 = FloatVector.zero(S), t5 = FloatVector.zero(S), t6 = FloatVector.zero(S), t7 = FloatVector.zero(S);
-            for (int p = 0, row = j; p < depth; p++, row += padded) {
-                FloatVector k0 = FloatVector.fromArray(S, kt, row);
-                FloatVector k1 = FloatVector.fromArray(S, kt, row + L);
-                FloatVector q0 = FloatVector.broadcast(S, q[p]);
-                s0 = k0.fma(q0, s0);
-                t0 = k1.fma(q0, t0);
-                FloatVector q1 = FloatVector.broadcast(S, q[depth + p]);
-                s1 = k0.fma(q1, s1);
-                t1 = k1.fma(q1, t1);
-                FloatVector q2 = FloatVector.broadcast(S, q[2 * depth + p]);
-                s2 = k0.fma(q2, s2);
-                t2 = k1.fma(q2, t2);
-                FloatVector q3 = FloatVector.broadcast(S, q[3 * depth + p]);
-                s3 = k0.fma(q3, s3);
-                t3 = k1.fma(q3, t3);
-                FloatVector q4 = FloatVector.broadcast(S, q[4 * depth + p]);
-                s4 = k0.fma(q4, s4);
-                t4 = k1.fma(q4, t4);
-                FloatVector q5 = FloatVector.broadcast(S, q[5 * depth + p]);
-                s5 = k0.fma(q5, s5);
-                t5 = k1.fma(q5, t5);
-                FloatVector q6 = FloatVector.broadcast(S, q[6 * depth + p]);
-                s6 = k0.fma(q6, s6);
-                t6 = k1.fma(q6, t6);
-                FloatVector q7 = FloatVector.broadcast(S, q[7 * depth + p]);
-                s7 = k0.fma(q7, s7);
-                t7 = k1.fma(q7, t7);
-            }
-            s0.mul(scale).intoArray(scores, j);
-            t0.mul(scale).intoArray(scores, j + L);
-            s1.mul(scale).intoArray(scores, padded + j);
-            t1.mul(scale).intoArray(scores, padded + j + L);
-            s2.mul(scale).intoArray(scores, 2 * padded + j);
-            t2.mul(scale).intoArray(scores, 2 * padded + j + L);
-            s3.mul(scale).intoArray(scores, 3 * padded + j);
-            t3.mul(scale).intoArray(scores, 3 * padded + j + L);
-            s4.mul(scale).intoArray(scores, 4 * padded + j);
-            t4.mul(scale).intoArray(scores, 4 * padded + j + L);
-            s5.mul(scale).intoArray(scores, 5 * padded + j);
-            t5.mul(scale).intoArray(scores, 5 * padded + j + L);
-            s6.mul(scale).intoArray(scores, 6 * padded + j);
-            t6.mul(scale).intoArray(scores, 6 * padded + j + L);
-            s7.mul(scale).intoArray(scores, 7 * padded + j);
-            t7.mul(scale).intoArray(scores, 7 * padded + j + L);
+        for (; r + 4 <= count; r += 4) {
+            weightedValues4(keys, valueDepth, b.values, scores, r, y, yi + (long) (first + r) * outputStride, outputStride);
         }
-        for (; j < padded; j += L) {
-            FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
-            FloatVector s4 = FloatVector.zero(S), s5 = FloatVector.zero(S), s6 = FloatVector.zero(S), s7 = FloatVector.zero(S);
-            for (int p = 0, row = j; p < depth; p++, row += padded) {
-                FloatVector kp = FloatVector.fromArray(S, kt, row);
-                s0 = kp.fma(FloatVector.broadcast(S, q[p]), s0);
-                s1 = kp.fma(FloatVector.broadcast(S, q[depth + p]), s1);
-                s2 = kp.fma(FloatVector.broadcast(S, q[2 * depth + p]), s2);
-                s3 = kp.fma(FloatVector.broadcast(S, q[3 * depth + p]), s3);
-                s4 = kp.fma(FloatVector.broadcast(S, q[4 * depth + p]), s4);
-                s5 = kp.fma(FloatVector.broadcast(S, q[5 * depth + p]), s5);
-                s6 = kp.fma(FloatVector.broadcast(S, q[6 * depth + p]), s6);
-                s7 = kp.fma(FloatVector.broadcast(S, q[7 * depth + p]), s7);
-            }
-            s0.mul(scale).intoArray(scores, j);
-            s1.mul(scale).intoArray(scores, padded + j);
-            s2.mul(scale).intoArray(scores, 2 * padded + j);
-            s3.mul(scale).intoArray(scores, 3 * padded + j);
-            s4.mul(scale).intoArray(scores, 4 * padded + j);
-            s5.mul(scale).intoArray(scores, 5 * padded + j);
-            s6.mul(scale).intoArray(scores, 6 * padded + j);
-            s7.mul(scale).intoArray(scores, 7 * padded + j);
-        }
-    }
-
-    /** {@link #scores8} for one query row: the same chain per element. */
-    private static void scores1(int depth, int padded, float[] q, float[] kt, float[] scores, float scale) {
-        for (int j = 0; j < padded; j += L) {
-            FloatVector s0 = FloatVector.zero(S);
-            for (int p = 0, row = j; p < depth; p++, row += padded) {
-                s0 = FloatVector.fromArray(S, kt, row).fma(FloatVector.broadcast(S, q[p]), s0);
-            }
-            s0.mul(scale).intoArray(scores, j);
-        }
-    }
-
-    private static void addMask(float[] mask, float[] scores, int so, int keys) {
-        int upper = S.loopBound(keys);
-        int j = 0;
-        for (; j < upper; j += L) {
-            FloatVector.fromArray(S, scores, so + j).add(FloatVector.fromArray(S, mask, j)).intoArray(scores, so + j);
-        }
-        for (; j < keys; j++) {
-            scores[so + j] += mask[j];
-        }
-    }
-
-    /** Softmax of the {@code n} floats of {@code s} from {@code so}, a whole number of vectors. */
-    private static void softmaxInPlace(float[] s, int so, int n) {
-        FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        for (int j = 0; j < n; j += L) {
-            vmax = vmax.max(FloatVector.fromArray(S, s, so + j));
-        }
-        float max = vmax.reduceLanes(VectorOperators.MAX);
-        float inv = 1f / expK(s, so, n, 1f, max);
-        for (int j = 0; j < n; j += L) {
-            FloatVector.fromArray(S, s, so + j).mul(inv).intoArray(s, so + j);
+        for (; r < count; r++) {
+            weightedValuesFrom(0, keys, valueDepth, b.values, scores, r, y, yi + (long) (first + r) * outputStride);
         }
     }
 
     /**
-     * {@code y[r][c] = Σ_j p[r][j]·v[j][c]} for eight rows (score rows {@code padded} apart, output rows
-     * {@code outputStride} apart): vectors of value depth, each loaded value vector feeding the eight
-     * rows; then the depth tail row by row as {@link #weightedValues1} does it.
+     * {@code scores[j] = scale · Σ_p columns[p]·k[j][p] + mask[j]}, a vector of query rows per key:
+     * four keys at a time, so each loaded query column feeds four FMA chains.
      */
-    private static void weightedValues8(int keys, int depth, float[] v, float[] p, int padded, MemorySegment y,
+    private static void scoreColumns(int keys, int depth, float[] columns, float[] k, float[] mask, float scale,
+                                     float[] scores) {
+        int j = 0;
+        for (; j + 4 <= keys; j += 4) {
+            FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
+            int k0 = j * depth;
+            for (int p = 0; p < depth; p++) {
+                FloatVector column = FloatVector.fromArray(S, columns, p * L);
+                s0 = column.fma(FloatVector.broadcast(S, k[k0 + p]), s0);
+                s1 = column.fma(FloatVector.broadcast(S, k[k0 + depth + p]), s1);
+                s2 = column.fma(FloatVector.broadcast(S, k[k0 + 2 * depth + p]), s2);
+                s3 = column.fma(FloatVector.broadcast(S, k[k0 + 3 * depth + p]), s3);
+            }
+            s0.mul(scale).add(mask[j]).intoArray(scores, j * L);
+            s1.mul(scale).add(mask[j + 1]).intoArray(scores, (j + 1) * L);
+            s2.mul(scale).add(mask[j + 2]).intoArray(scores, (j + 2) * L);
+            s3.mul(scale).add(mask[j + 3]).intoArray(scores, (j + 3) * L);
+        }
+        for (; j < keys; j++) {
+            FloatVector s0 = FloatVector.zero(S);
+            for (int p = 0, k0 = j * depth; p < depth; p++) {
+                s0 = FloatVector.fromArray(S, columns, p * L).fma(FloatVector.broadcast(S, k[k0 + p]), s0);
+            }
+            s0.mul(scale).add(mask[j]).intoArray(scores, j * L);
+        }
+    }
+
+    /**
+     * Softmax along the keys of every lane of {@code keys} vectors: the maximum, the shifted scores'
+     * exponentials through {@link #expK} (its lane total is not needed here), their sum in key
+     * order, and the division, all lane-wise.
+     */
+    private static void softmaxColumns(float[] s, int keys) {
+        int n = keys * L;
+        FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < n; j += L) {
+            max = max.max(FloatVector.fromArray(S, s, j));
+        }
+        for (int j = 0; j < n; j += L) {
+            FloatVector.fromArray(S, s, j).sub(max).intoArray(s, j);
+        }
+        expK(s, 0, n, 1f, 0f);
+        FloatVector sum = FloatVector.zero(S);
+        for (int j = 0; j < n; j += L) {
+            sum = sum.add(FloatVector.fromArray(S, s, j));
+        }
+        FloatVector inv = FloatVector.broadcast(S, 1f).div(sum);
+        for (int j = 0; j < n; j += L) {
+            FloatVector.fromArray(S, s, j).mul(inv).intoArray(s, j);
+        }
+    }
+
+    /**
+     * {@code y[r][c] = Σ_j p[pj][lane + r]·v[j][c]} for the eight rows from {@code lane} of the
+     * probabilities (one vector per key) into output rows {@code outputStride} apart: vectors of value
+     * depth, each loaded value vector feeding the eight rows; then the depth tail row by row as
+     * {@link #weightedValuesFrom} does it.
+     */
+    private static void weightedValues8(int keys, int depth, float[] v, float[] p, int lane, MemorySegment y,
                                         long yo, int outputStride) {
         int upper = S.loopBound(depth);
         int c = 0;
-        // Two value vectors at a time, as scores8 takes two key vectors.
+        // Two value vectors at a time: each broadcast probability feeds two FMAs.
         for (; c + 2 * L <= upper; c += 2 * L) {
             FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
             FloatVector a4 = FloatVector.zero(S), a5 = FloatVector.zero(S), a6 = FloatVector.zero(S), a7 = FloatVector.zero(S);
             FloatVector b0 = FloatVector.zero(S), b1 = FloatVector.zero(S), b2 = FloatVector.zero(S), b3 = FloatVector.zero(S);
             FloatVector b4 = FloatVector.zero(S), b5 = FloatVector.zero(S), b6 = FloatVector.zero(S), b7 = FloatVector.zero(S);
-            for (int j = 0, row = c; j < keys; j++, row += depth) {
+            for (int j = 0, row = c, pj = lane; j < keys; j++, row += depth, pj += L) {
                 FloatVector v0 = FloatVector.fromArray(S, v, row);
                 FloatVector v1 = FloatVector.fromArray(S, v, row + L);
-                FloatVector p0 = FloatVector.broadcast(S, p[j]);
+                FloatVector p0 = FloatVector.broadcast(S, p[pj]);
                 a0 = v0.fma(p0, a0);
                 b0 = v1.fma(p0, b0);
-                FloatVector p1 = FloatVector.broadcast(S, p[padded + j]);
+                FloatVector p1 = FloatVector.broadcast(S, p[pj + 1]);
                 a1 = v0.fma(p1, a1);
                 b1 = v1.fma(p1, b1);
-                FloatVector p2 = FloatVector.broadcast(S, p[2 * padded + j]);
+                FloatVector p2 = FloatVector.broadcast(S, p[pj + 2]);
                 a2 = v0.fma(p2, a2);
                 b2 = v1.fma(p2, b2);
-                FloatVector p3 = FloatVector.broadcast(S, p[3 * padded + j]);
+                FloatVector p3 = FloatVector.broadcast(S, p[pj + 3]);
                 a3 = v0.fma(p3, a3);
                 b3 = v1.fma(p3, b3);
-                FloatVector p4 = FloatVector.broadcast(S, p[4 * padded + j]);
+                FloatVector p4 = FloatVector.broadcast(S, p[pj + 4]);
                 a4 = v0.fma(p4, a4);
                 b4 = v1.fma(p4, b4);
-                FloatVector p5 = FloatVector.broadcast(S, p[5 * padded + j]);
+                FloatVector p5 = FloatVector.broadcast(S, p[pj + 5]);
                 a5 = v0.fma(p5, a5);
                 b5 = v1.fma(p5, b5);
-                FloatVector p6 = FloatVector.broadcast(S, p[6 * padded + j]);
+                FloatVector p6 = FloatVector.broadcast(S, p[pj + 6]);
                 a6 = v0.fma(p6, a6);
                 b6 = v1.fma(p6, b6);
-                FloatVector p7 = FloatVector.broadcast(S, p[7 * padded + j]);
+                FloatVector p7 = FloatVector.broadcast(S, p[pj + 7]);
                 a7 = v0.fma(p7, a7);
                 b7 = v1.fma(p7, b7);
             }
@@ -863,16 +823,16 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         for (; c < upper; c += L) {
             FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
             FloatVector a4 = FloatVector.zero(S), a5 = FloatVector.zero(S), a6 = FloatVector.zero(S), a7 = FloatVector.zero(S);
-            for (int j = 0, row = c; j < keys; j++, row += depth) {
+            for (int j = 0, row = c, pj = lane; j < keys; j++, row += depth, pj += L) {
                 FloatVector vj = FloatVector.fromArray(S, v, row);
-                a0 = vj.fma(FloatVector.broadcast(S, p[j]), a0);
-                a1 = vj.fma(FloatVector.broadcast(S, p[padded + j]), a1);
-                a2 = vj.fma(FloatVector.broadcast(S, p[2 * padded + j]), a2);
-                a3 = vj.fma(FloatVector.broadcast(S, p[3 * padded + j]), a3);
-                a4 = vj.fma(FloatVector.broadcast(S, p[4 * padded + j]), a4);
-                a5 = vj.fma(FloatVector.broadcast(S, p[5 * padded + j]), a5);
-                a6 = vj.fma(FloatVector.broadcast(S, p[6 * padded + j]), a6);
-                a7 = vj.fma(FloatVector.broadcast(S, p[7 * padded + j]), a7);
+                a0 = vj.fma(FloatVector.broadcast(S, p[pj]), a0);
+                a1 = vj.fma(FloatVector.broadcast(S, p[pj + 1]), a1);
+                a2 = vj.fma(FloatVector.broadcast(S, p[pj + 2]), a2);
+                a3 = vj.fma(FloatVector.broadcast(S, p[pj + 3]), a3);
+                a4 = vj.fma(FloatVector.broadcast(S, p[pj + 4]), a4);
+                a5 = vj.fma(FloatVector.broadcast(S, p[pj + 5]), a5);
+                a6 = vj.fma(FloatVector.broadcast(S, p[pj + 6]), a6);
+                a7 = vj.fma(FloatVector.broadcast(S, p[pj + 7]), a7);
             }
             a0.intoMemorySegment(y, (yo + c) << 2, LE);
             a1.intoMemorySegment(y, (yo + outputStride + c) << 2, LE);
@@ -883,30 +843,73 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
             a6.intoMemorySegment(y, (yo + 6L * outputStride + c) << 2, LE);
             a7.intoMemorySegment(y, (yo + 7L * outputStride + c) << 2, LE);
         }
-        for (int r = 0; r < QUERY_BLOCK; r++) {
-            depthTail(keys, depth, upper, v, p, r * padded, y, yo + (long) r * outputStride);
+        for (int r = 0; r < 8; r++) {
+            depthTail(keys, depth, upper, v, p, lane + r, y, yo + (long) r * outputStride);
         }
     }
 
-    /** {@code y[c] = Σ_j p[j]·v[j][c]} for one row: the chains of {@link #weightedValues8}. */
-    private static void weightedValues1(int keys, int depth, float[] v, float[] p, MemorySegment y, long yo) {
+    /**
+     * {@link #weightedValues8} for four rows: the rows a block has left after its eights (all of them
+     * where vectors hold fewer than eight lanes), so eight FMA chains still run side by side.
+     */
+    private static void weightedValues4(int keys, int depth, float[] v, float[] p, int lane, MemorySegment y,
+                                        long yo, int outputStride) {
         int upper = S.loopBound(depth);
-        for (int c = 0; c < upper; c += L) {
+        int c = 0;
+        for (; c + 2 * L <= upper; c += 2 * L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+            FloatVector b0 = FloatVector.zero(S), b1 = FloatVector.zero(S), b2 = FloatVector.zero(S), b3 = FloatVector.zero(S);
+            for (int j = 0, row = c, pj = lane; j < keys; j++, row += depth, pj += L) {
+                FloatVector v0 = FloatVector.fromArray(S, v, row);
+                FloatVector v1 = FloatVector.fromArray(S, v, row + L);
+                FloatVector p0 = FloatVector.broadcast(S, p[pj]);
+                a0 = v0.fma(p0, a0);
+                b0 = v1.fma(p0, b0);
+                FloatVector p1 = FloatVector.broadcast(S, p[pj + 1]);
+                a1 = v0.fma(p1, a1);
+                b1 = v1.fma(p1, b1);
+                FloatVector p2 = FloatVector.broadcast(S, p[pj + 2]);
+                a2 = v0.fma(p2, a2);
+                b2 = v1.fma(p2, b2);
+                FloatVector p3 = FloatVector.broadcast(S, p[pj + 3]);
+                a3 = v0.fma(p3, a3);
+                b3 = v1.fma(p3, b3);
+            }
+            a0.intoMemorySegment(y, (yo + c) << 2, LE);
+            b0.intoMemorySegment(y, (yo + c + L) << 2, LE);
+            a1.intoMemorySegment(y, (yo + outputStride + c) << 2, LE);
+            b1.intoMemorySegment(y, (yo + outputStride + c + L) << 2, LE);
+            a2.intoMemorySegment(y, (yo + 2L * outputStride + c) << 2, LE);
+            b2.intoMemorySegment(y, (yo + 2L * outputStride + c + L) << 2, LE);
+            a3.intoMemorySegment(y, (yo + 3L * outputStride + c) << 2, LE);
+            b3.intoMemorySegment(y, (yo + 3L * outputStride + c + L) << 2, LE);
+        }
+        for (int r = 0; r < 4; r++) {
+            // The last value vector (when their count is odd) and the depth tail, row by row.
+            weightedValuesFrom(c, keys, depth, v, p, lane + r, y, yo + (long) r * outputStride);
+        }
+    }
+
+    /** {@code y[c] = Σ_j p[j][lane]·v[j][c]} for one row's value depths from {@code from} on: the chains of {@link #weightedValues8}. */
+    private static void weightedValuesFrom(int from, int keys, int depth, float[] v, float[] p, int lane, MemorySegment y,
+                                           long yo) {
+        int upper = S.loopBound(depth);
+        for (int c = from; c < upper; c += L) {
             FloatVector a0 = FloatVector.zero(S);
-            for (int j = 0, row = c; j < keys; j++, row += depth) {
-                a0 = FloatVector.fromArray(S, v, row).fma(FloatVector.broadcast(S, p[j]), a0);
+            for (int j = 0, row = c, pj = lane; j < keys; j++, row += depth, pj += L) {
+                a0 = FloatVector.fromArray(S, v, row).fma(FloatVector.broadcast(S, p[pj]), a0);
             }
             a0.intoMemorySegment(y, (yo + c) << 2, LE);
         }
-        depthTail(keys, depth, upper, v, p, 0, y, yo);
+        depthTail(keys, depth, Math.max(from, upper), v, p, lane, y, yo);
     }
 
     /** Value depths {@code from ..< depth} of one row, one {@link Math#fma} chain over keys each, as a lane does. */
-    private static void depthTail(int keys, int depth, int from, float[] v, float[] p, int po, MemorySegment y, long yo) {
+    private static void depthTail(int keys, int depth, int from, float[] v, float[] p, int lane, MemorySegment y, long yo) {
         for (int c = from; c < depth; c++) {
             float acc = 0;
-            for (int j = 0, row = c; j < keys; j++, row += depth) {
-                acc = Math.fma(v[row], p[po + j], acc);
+            for (int j = 0, row = c, pj = lane; j < keys; j++, row += depth, pj += L) {
+                acc = Math.fma(v[row], p[pj], acc);
             }
             y.setAtIndex(Layouts.F32, yo + c, acc);
         }
