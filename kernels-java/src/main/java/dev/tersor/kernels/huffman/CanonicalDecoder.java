@@ -127,6 +127,99 @@ public final class CanonicalDecoder {
         return (w << 5) - n;
     }
 
+    /** Codewords a {@link #groups} entry holds at most, and the symbols it can name: 6 bits each. */
+    static final int GROUP = 4;
+    private static final int GROUP_SYMBOLS = 64;
+
+    /**
+     * {@link #decode} through a {@link #groups} lookup of the same table, with the same results on any
+     * bits: each step writes every whole codeword at the front of a {@link #RUN_BITS}-bit window that
+     * the lookup lists (up to {@value #GROUP}), so a code whose common codewords are a few bits long
+     * (an embedding table's, about 3 bits a weight) decodes several per table access instead of one.
+     * A window the lookup cannot take (a long codeword, a symbol past 63, an invalid codeword) and
+     * the last few codewords of the run go one at a time as in decode; a run of zero bits longer
+     * than the window goes in one step, as there.
+     */
+    public static long decodeGrouped(MemorySegment stream, int[] table, int[] groups, long bitPos, int count, int[] out,
+                                     int offset) {
+        if (table[0] == 0) {
+            java.util.Arrays.fill(out, offset, offset + count, 0);
+            return bitPos;
+        }
+        Code code = Code.of(table);
+        int shortest = code.shortest();
+        long words = stream.byteSize() >>> 2;
+        long buf = bitsFrom(stream, bitPos, words);
+        int n = 64 - (int) (bitPos & 31);
+        long w = (bitPos >>> 5) + 2;
+        int i = 0;
+        while (i < count) {
+            if (n < 32) {
+                buf |= word(stream, w++, words) << (32 - n);
+                n += 32;
+            }
+            int zeros = Math.min(Long.numberOfLeadingZeros(buf), Math.min(n, 63));
+            int group = groups[(int) (buf >>> (64 - RUN_BITS))];
+            int len;
+            if (zeros >= RUN_BITS && zeros >= shortest) {
+                int run = Math.min(zeros / shortest, count - i);
+                java.util.Arrays.fill(out, offset + i, offset + i + run, 0);
+                i += run;
+                len = run * shortest;
+            } else if (group != 0 && count - i >= GROUP) {
+                // All four slots are written; those past the group's own codewords are overwritten by the next steps.
+                int o = offset + i;
+                out[o] = group >>> 7 & 63;
+                out[o + 1] = group >>> 13 & 63;
+                out[o + 2] = group >>> 19 & 63;
+                out[o + 3] = group >>> 25 & 63;
+                i += group >>> 4 & 7;
+                len = group & 15;
+            } else {
+                long next = code.next(table, buf);
+                out[offset + i++] = (int) (next >> 5);
+                len = (int) next & 31;
+            }
+            buf <<= len;
+            n -= len;
+        }
+        return (w << 5) - n;
+    }
+
+    /**
+     * The grouped decoder's lookup for a decode table: for each {@link #RUN_BITS}-bit prefix, the whole
+     * codewords it starts with, as many as fit up to {@value #GROUP}, each of a symbol below 64, as
+     * {@code bits | k << 4 | s0 << 7 | s1 << 13 | s2 << 19 | s3 << 25}; 0 where the prefix starts with
+     * none such.
+     */
+    public static int[] groups(int[] table) {
+        int[] groups = new int[1 << RUN_BITS];
+        if (table[0] == 0) {
+            return groups;
+        }
+        Code code = Code.of(table);
+        for (int prefix = 0; prefix < groups.length; prefix++) {
+            long buf = (long) prefix << (64 - RUN_BITS);
+            int bits = 0;
+            int k = 0;
+            int symbols = 0;
+            while (k < GROUP) {
+                long next = code.next(table, buf);
+                int len = (int) next & 31;
+                int symbol = (int) (next >> 5);
+                if (next < 0 || symbol >= GROUP_SYMBOLS || bits + len > RUN_BITS) {
+                    break;
+                }
+                symbols |= symbol << (7 + 6 * k);
+                bits += len;
+                k++;
+                buf <<= len;
+            }
+            groups[prefix] = k == 0 ? 0 : symbols | k << 4 | bits;
+        }
+        return groups;
+    }
+
     /**
      * What {@link #decode} would do with {@code count} symbols from bit {@code bitPos}, without writing
      * them: the bit position after the last one, or {@code -(i + 1)} when symbol i is an invalid

@@ -47,6 +47,8 @@ public final class CodedRows {
     private final IndexArray lengthCounts;
     private final int[] table;
     private final MemorySegment decodeTable;
+    /** {@link CanonicalDecoder#groups} of the table, made by the first {@link #decodeRow} (16 KiB; most matrices never decode a row). */
+    private volatile int[] groups;
 
     private CodedRows(MemorySegment stream, IndexArray rowBit, IndexArray rowLength, MemorySegment symbols,
                       IndexArray lengthCounts, int[] table) {
@@ -275,7 +277,13 @@ public final class CodedRows {
 
     /** Decodes row {@code r}'s first {@code count} symbols (canonical positions) into {@code out}. */
     public void decodeRow(int r, int count, int[] out) {
-        CanonicalDecoder.decode(stream, table, Integer.toUnsignedLong(rowBit.get(r)), count, out, 0);
+        int[] lookup = groups;
+        if (lookup == null) {
+            // Racing threads may each build it; every build is the same.
+            lookup = CanonicalDecoder.groups(table);
+            groups = lookup;
+        }
+        CanonicalDecoder.decodeGrouped(stream, table, lookup, Integer.toUnsignedLong(rowBit.get(r)), count, out, 0);
     }
 
     /** Codebook value at canonical position {@code p}, as raw float bits. */

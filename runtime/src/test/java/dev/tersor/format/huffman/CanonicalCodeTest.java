@@ -206,6 +206,56 @@ class CanonicalCodeTest {
         }
     }
 
+    /**
+     * Grouped decoding gives decoding's symbols and end on any bits: valid and invalid codewords,
+     * alphabets past the 64 symbols a group can name, codewords longer than its window, long runs of
+     * zeros (sparse words) and counts that end inside a group.
+     */
+    @Property(tries = 200)
+    void groupedDecodingMatchesDecoding(@ForAll("frequencies") long[] frequencies, @ForAll("limits") int limitChoice) {
+        int n = frequencies.length;
+        int minimum = n <= 1 ? 1 : 32 - Integer.numberOfLeadingZeros(n - 1);
+        int limit = Math.max(new int[]{24, 16, Math.max(minimum, 12), Math.max(minimum, 1)}[limitChoice], minimum);
+        assertGroupedDecodingMatchesDecoding(frequencies, limit);
+    }
+
+    /** Where every group slot meets every symbol a group can name: a one-bit zero and 63 seven-bit codewords. */
+    @Test
+    void groupedDecodingNamesEverySymbolInEverySlot() {
+        long[] frequencies = new long[64];
+        java.util.Arrays.fill(frequencies, 1);
+        frequencies[0] = 1L << 20;
+        assertGroupedDecodingMatchesDecoding(frequencies, 24);
+    }
+
+    private static void assertGroupedDecodingMatchesDecoding(long[] frequencies, int limit) {
+        int[] table = CanonicalCode.optimal(frequencies, limit).decodeTable();
+        int[] incomplete = incompleteTable(table);
+        SplittableRandom random = new SplittableRandom(frequencies.length * 41L + limit);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int[] t : incomplete == null ? List.of(table) : List.of(table, incomplete)) {
+                int[] groups = CanonicalDecoder.groups(t);
+                for (int trial = 0; trial < 20; trial++) {
+                    int words = 1 + random.nextInt(40);
+                    boolean sparse = random.nextInt(3) == 0;
+                    MemorySegment stream = arena.allocate(4L * words, 4);
+                    for (int w = 0; w < words; w++) {
+                        int bits = sparse ? random.nextInt() & random.nextInt() & random.nextInt() & random.nextInt() : random.nextInt();
+                        stream.setAtIndex(dev.tersor.kernels.Layouts.I32, w, bits);
+                    }
+                    int count = random.nextInt(200);
+                    long start = random.nextInt(32 * words);
+                    int offset = random.nextInt(3);
+                    int[] expected = new int[offset + count];
+                    int[] actual = new int[offset + count];
+                    long end = CanonicalDecoder.decode(stream, t, start, count, expected, offset);
+                    assertThat(CanonicalDecoder.decodeGrouped(stream, t, groups, start, count, actual, offset)).isEqualTo(end);
+                    assertThat(actual).containsExactly(expected);
+                }
+            }
+        }
+    }
+
     /** The decode table of {@code table}'s code less the last codeword of its longest length, or null if that empties the code. */
     private static int[] incompleteTable(int[] table) {
         int maxLength = table[0];
