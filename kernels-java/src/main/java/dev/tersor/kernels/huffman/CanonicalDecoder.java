@@ -193,31 +193,7 @@ public final class CanonicalDecoder {
      * none such.
      */
     public static int[] groups(int[] table) {
-        int[] groups = new int[1 << RUN_BITS];
-        if (table[0] == 0) {
-            return groups;
-        }
-        Code code = Code.of(table);
-        for (int prefix = 0; prefix < groups.length; prefix++) {
-            long buf = (long) prefix << (64 - RUN_BITS);
-            int bits = 0;
-            int k = 0;
-            int symbols = 0;
-            while (k < GROUP) {
-                long next = code.next(table, buf);
-                int len = (int) next & 31;
-                int symbol = (int) (next >> 5);
-                if (next < 0 || symbol >= GROUP_SYMBOLS || bits + len > RUN_BITS) {
-                    break;
-                }
-                symbols |= symbol << (7 + 6 * k);
-                bits += len;
-                k++;
-                buf <<= len;
-            }
-            groups[prefix] = k == 0 ? 0 : symbols | k << 4 | bits;
-        }
-        return groups;
+        return perPrefix(table, GROUP, GROUP_SYMBOLS, true);
     }
 
     /**
@@ -261,28 +237,41 @@ public final class CanonicalDecoder {
      * codewords per lookup instead of one; it never needs their symbols.
      */
     public static int[] runs(int[] table) {
-        int[] runs = new int[1 << RUN_BITS];
+        return perPrefix(table, Integer.MAX_VALUE, Integer.MAX_VALUE, false);
+    }
+
+    /**
+     * For every {@link #RUN_BITS}-bit prefix, the whole codewords at its front, at most {@code most},
+     * each of a symbol below {@code symbolLimit}: with their symbols {@link #groups}' entry (0 for none),
+     * without them {@link #runs}'.
+     */
+    private static int[] perPrefix(int[] table, int most, int symbolLimit, boolean withSymbols) {
+        int[] entries = new int[1 << RUN_BITS];
         if (table[0] == 0) {
-            return runs;
+            return entries;
         }
         Code code = Code.of(table);
-        for (int prefix = 0; prefix < runs.length; prefix++) {
+        for (int prefix = 0; prefix < entries.length; prefix++) {
             long buf = (long) prefix << (64 - RUN_BITS);
             int bits = 0;
             int k = 0;
-            while (true) {
+            int symbols = 0;
+            while (k < most) {
                 long next = code.next(table, buf);
                 int len = (int) next & 31;
-                if (next < 0 || bits + len > RUN_BITS) {
+                if (next < 0 || next >> 5 >= symbolLimit || bits + len > RUN_BITS) {
                     break;
+                }
+                if (withSymbols) {
+                    symbols |= (int) (next >> 5) << (7 + 6 * k);
                 }
                 bits += len;
                 k++;
                 buf <<= len;
             }
-            runs[prefix] = k << 8 | bits;
+            entries[prefix] = !withSymbols ? k << 8 | bits : k == 0 ? 0 : symbols | k << 4 | bits;
         }
-        return runs;
+        return entries;
     }
 
     /**
