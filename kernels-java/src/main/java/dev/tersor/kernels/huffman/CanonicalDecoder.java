@@ -138,7 +138,8 @@ public final class CanonicalDecoder {
      * (an embedding table's, about 3 bits a weight) decodes several per table access instead of one.
      * A window the lookup cannot take (a long codeword, a symbol past 63, an invalid codeword) and
      * the last few codewords of the run go one at a time as in decode; a run of zero bits longer
-     * than the window goes in one step, as there.
+     * than the window goes in one step, as there. (A loop of its own: a lookup-free decode through
+     * this one cost the kernels that call decode 5 %, and a flag to skip the lookup cost this one 18 %.)
      */
     public static long decodeGrouped(MemorySegment stream, int[] table, int[] groups, long bitPos, int count, int[] out,
                                      int offset) {
