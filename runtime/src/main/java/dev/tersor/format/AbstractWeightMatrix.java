@@ -66,9 +66,23 @@ public abstract class AbstractWeightMatrix implements WeightMatrix {
         }
         requireBytes("x", x, 4L * cols * batch);
         requireBytes("y", y, 4L * rows * batch);
+        finishChecks();
         Kernels kernels = execution.kernels();
         execution.parallelism().forEachRange(rows, row -> workBefore((int) row), Math.max(1, MIN_PART_WORK / batch),
                 (start, end) -> kernels.matMul(kernelArrays, batch, x, y, start, end));
+    }
+
+    @Override
+    public final void checkAll() {
+        ensureOpen();
+        finishChecks();
+    }
+
+    /**
+     * Runs before the arrays reach a kernel: a matrix built with some checks left for later (a table
+     * read for gathering) finishes them here, and throws {@link InvalidLayoutException} if they fail.
+     */
+    protected void finishChecks() {
     }
 
     /**

@@ -83,6 +83,7 @@ public final class MatrixFormat {
     private final Encoder encoder;
     private final DenseEncoder denseEncoder;
     private final Reader reader;
+    private final Reader gatherReader;
     private final CostRule cost;
     private final EnergyClass energy;
     private final LoadTarget loadTarget;
@@ -97,6 +98,7 @@ public final class MatrixFormat {
         this.denseEncoder = b.denseEncoder != null ? b.denseEncoder
                 : (view, settings) -> b.encoder.encode(QuantizedMatrix.fromDense(view), settings);
         this.reader = b.reader;
+        this.gatherReader = b.gatherReader != null ? b.gatherReader : b.reader;
         this.cost = b.cost;
         this.energy = b.energy;
         this.loadTarget = b.loadTarget;
@@ -184,6 +186,16 @@ public final class MatrixFormat {
         return reader.fromLayout(layout, owner);
     }
 
+    /**
+     * {@link #fromLayout} for a table the graph only gathers rows from (an embedding table). A format
+     * whose rows are checked as they are decoded may leave its deep checks to the first row decoded or
+     * the first product (which then checks all of it before any kernel runs); by default the same
+     * checks as {@code fromLayout}.
+     */
+    public WeightMatrix fromLayoutForGathering(Layout layout, Arena owner) {
+        return gatherReader.fromLayout(layout, owner);
+    }
+
     /** This format's rule-of-thumb cost of one product of a matrix with statistics {@code stats}. */
     public double ruleOfThumbCost(MatrixStatistics stats) {
         return cost.cost(stats);
@@ -229,6 +241,7 @@ public final class MatrixFormat {
         private Encoder encoder;
         private DenseEncoder denseEncoder;
         private Reader reader;
+        private Reader gatherReader;
         private CostRule cost;
         private EnergyClass energy;
         private LoadTarget loadTarget;
@@ -278,6 +291,12 @@ public final class MatrixFormat {
 
         public Builder reader(Reader read) {
             this.reader = read;
+            return this;
+        }
+
+        /** Optional: the reader of {@link #fromLayoutForGathering}; the {@link #reader} by default. */
+        public Builder gatherReader(Reader read) {
+            this.gatherReader = Objects.requireNonNull(read, "read");
             return this;
         }
 

@@ -62,6 +62,14 @@ public interface WeightMatrix extends AutoCloseable {
     /** Writes row {@code row} of {@code W}, exactly as encoded, to {@code dst[0 .. cols)}. */
     void decodeRow(int row, MemorySegment dst);
 
+    /**
+     * Runs every check of its layout that reading it left for later (a table read for gathering
+     * checks its rows as they are decoded, or all of them before a product); throws
+     * {@link InvalidLayoutException} if one fails. Nothing to do for a matrix read in full.
+     */
+    default void checkAll() {
+    }
+
     /** Writes all of {@code W}, row-major, to {@code dst[0 .. rows·cols)}. */
     default void decodeInto(MemorySegment dst) {
         long rowBytes = 4L * cols();

@@ -21,9 +21,11 @@ import java.io.StringWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The graph as JSON, writer beside reader: inputs, outputs, nodes with their attributes, and for each
@@ -235,6 +237,7 @@ final class GraphJson {
             MemorySegment.copy(s.data(), 0, copy, 0, copy.byteSize());
             constants.put(c.getKey(), Tensor.wrap(s.dtype(), Shapes.fromLongs(s.shape(), where), copy));
         }
+        Set<String> gatheredOnly = gatheredOnly(nodes);
         // The description is read in order; checksums and layout checks, which read every byte, run
         // in parallel, weight by weight, and the first failure in graph order is the one reported.
         List<PendingWeight> pending = new ArrayList<>();
@@ -269,7 +272,7 @@ final class GraphJson {
                 entries.put(a.getKey(), s);
             }
             pending.add(new PendingWeight(w.getKey(), format, new Layout(formatName, (int) rows, (int) cols, params,
-                    layoutArrays), refs, entries));
+                    layoutArrays), refs, entries, gatheredOnly.contains(w.getKey())));
         }
         WeightMatrix[] read = new WeightMatrix[pending.size()];
         try {
@@ -288,16 +291,34 @@ final class GraphJson {
         return new Graph(inputs, outputs, nodes, constants, weights);
     }
 
+    /**
+     * The weights only {@code Embedding} nodes name: tables the graph gathers rows from and never
+     * multiplies, which a format may read with its row checks left to the rows it decodes
+     * ({@link MatrixFormat#fromLayoutForGathering}).
+     */
+    private static Set<String> gatheredOnly(List<Node> nodes) {
+        Set<String> gathered = new HashSet<>();
+        Set<String> other = new HashSet<>();
+        for (Node node : nodes) {
+            String weight = node.attributes().getString("weight", null);
+            if (weight != null) {
+                (node.op().equals("Embedding") ? gathered : other).add(weight);
+            }
+        }
+        gathered.removeAll(other);
+        return gathered;
+    }
+
     /** A weight whose description is read and arrays claimed, its bytes not yet checked. */
     private record PendingWeight(String name, MatrixFormat format, Layout layout, Map<String, ArrayRef> refs,
-                                 Map<String, SafetensorsFile.Entry> entries) {
+                                 Map<String, SafetensorsFile.Entry> entries, boolean gatheredOnly) {
 
         /** Checks every array's checksum, then the layout's invariants (the format's reader). */
         WeightMatrix read(Arrays arrays) {
             String where = "weight " + name;
             refs.forEach((array, ref) -> arrays.check(ref, entries.get(array), where + " array " + array));
             try {
-                return format.fromLayout(layout, null);
+                return gatheredOnly ? format.fromLayoutForGathering(layout, null) : format.fromLayout(layout, null);
             } catch (InvalidLayoutException e) {
                 throw new TsrFormatException(where + ": " + e.getMessage(), e);
             }

@@ -2,10 +2,12 @@ package dev.tersor.model;
 
 import dev.tersor.format.ElementType;
 import dev.tersor.format.Execution;
+import dev.tersor.format.InvalidLayoutException;
 import dev.tersor.format.Layout;
 import dev.tersor.format.LayoutArray;
 import dev.tersor.format.MatrixFormat;
 import dev.tersor.format.OffHeap;
+import dev.tersor.format.WeightMatrix;
 import dev.tersor.graph.Graph;
 import dev.tersor.graph.ModelException;
 import dev.tersor.graph.Tensor;
@@ -219,7 +221,8 @@ public final class TsrFile {
 
     /**
      * Checks a file completely, as loading does (structure, bounds, every checksum, every layout's
-     * invariants, the graph), then binds the graph for example inputs as running does (the types and
+     * invariants, the graph) and what loading leaves for later (the rows of tables read for gathering,
+     * {@link WeightMatrix#checkAll}), then binds the graph for example inputs as running does (the types and
      * shapes of constants at their uses), then releases it. Throws {@link TsrFormatException} or another
      * {@link ModelException} naming the first problem.
      */
@@ -239,6 +242,13 @@ public final class TsrFile {
         try (Model model = Model.of(contents, Execution.defaults(), source)) {
             model.bindExampleInputs();
             Graph graph = model.graph();
+            graph.weights().forEach((name, w) -> {
+                try {
+                    w.checkAll();
+                } catch (InvalidLayoutException e) {
+                    throw new TsrFormatException("weight " + name + ": " + e.getMessage(), e);
+                }
+            });
             return new Report(VERSION, graph.nodes().size(), graph.constants().size(), graph.weights().size(),
                     model.weightBytes(), fileBytes, model.metadata());
         }

@@ -2,12 +2,17 @@ package dev.tersor.graph;
 
 import dev.tersor.format.ElementType;
 import dev.tersor.format.Execution;
+import dev.tersor.format.Layout;
+import dev.tersor.format.LayoutEdits;
 import dev.tersor.format.MatrixFormat;
 import dev.tersor.format.MatrixFormats;
 import dev.tersor.graph.compile.GraphCompiler;
 import dev.tersor.graph.compile.MutableGraph;
 import dev.tersor.graph.compile.WeightEncoder;
+import dev.tersor.format.ham.HamMatrix;
 import dev.tersor.model.Model;
+import dev.tersor.model.TsrFile;
+import dev.tersor.model.TsrFormatException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -80,6 +85,44 @@ class CompressedEmbeddingTest {
                         .isInstanceOf(InvalidModelException.class).hasMessageContaining("out of range");
             }
         }
+    }
+
+    /**
+     * A Huffman-coded table the graph only gathers is read without the pass over all its codewords:
+     * a row whose codewords disagree with its stored length (written with valid checksums) still
+     * loads, fails with a typed error naming the table where a sentence uses it, leaves the other
+     * rows usable, and fails {@code TsrFile.verify}, which checks everything.
+     */
+    @Test
+    void aBrokenRowOfAGatheredTableFailsWhereItIsUsed(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("broken.tsr");
+        Map<String, Tensor> good = Map.of("ids", Tensor.ofLongs(new long[]{3, 4, 9}, 1, 3));
+        Map<String, Tensor> bad = Map.of("ids", Tensor.ofLongs(new long[]{3, 5}, 1, 2));
+        Tensor expected;
+        try (Model ham = compile(MatrixFormats.named("ham"), table())) {
+            expected = ham.run(good).get("y");
+            Graph g = ham.graph();
+            Layout layout = g.weights().get("table").layout();
+            // one bit moved from row 6's length to row 5's: row 5's codewords no longer end where row 6 starts
+            long[] lengths = LayoutEdits.values(layout.array("rowLength"));
+            lengths[5]++;
+            lengths[6]--;
+            Layout broken = LayoutEdits.withArray(layout, "rowLength",
+                    LayoutEdits.indices(layout.array("rowLength").type().indexWidth(), lengths));
+            Graph withBroken = new Graph(g.inputs(), g.outputs(), g.nodes(), g.constants(),
+                    Map.of("table", HamMatrix.forGathering(broken, null)));
+            try (Model model = Model.of(withBroken, Execution.defaults())) {
+                model.save(file);
+            }
+        }
+        try (Model loaded = Model.load(file)) {
+            assertThat(loaded.run(good).get("y").contentEquals(expected)).isTrue();
+            assertThatThrownBy(() -> loaded.run(bad)).isInstanceOf(InvalidModelException.class)
+                    .hasMessageContaining("embedding table 'table'").hasMessageContaining("row 5's");
+            assertThat(loaded.run(good).get("y").contentEquals(expected)).isTrue();
+        }
+        assertThatThrownBy(() -> TsrFile.verify(file)).isInstanceOf(TsrFormatException.class)
+                .hasMessageContaining("weight table").hasMessageContaining("row 5's");
     }
 
     @Test

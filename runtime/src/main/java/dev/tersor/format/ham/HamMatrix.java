@@ -40,6 +40,7 @@ public final class HamMatrix extends AbstractWeightMatrix {
             .accepts(HamMatrix::accepts, "quantize to at most 2^24 levels, or split the matrix")
             .encoder(HamMatrix::encode)
             .reader(HamMatrix::fromLayout)
+            .gatherReader(HamMatrix::forGathering)
             // a table decode per entry
             .cost(s -> 4.0 * s.entries())
             .energy(EnergyClass.CODED)
@@ -101,7 +102,22 @@ public final class HamMatrix extends AbstractWeightMatrix {
     public static HamMatrix fromLayout(Layout layout, Arena owner) {
         layout.requireFormat(NAME);
         int cols = layout.cols();
-        CodedRows coded = CodedRows.validate(layout, r -> cols);
+        return over(layout, CodedRows.validate(layout, r -> cols), owner);
+    }
+
+    /**
+     * A table the graph only gathers rows from, over an untrusted layout: {@link #fromLayout}'s checks
+     * but the pass over every codeword, which each decoded row gets instead and a product gets in full
+     * before its kernels run ({@link CodedRows#validateStructure}).
+     */
+    public static HamMatrix forGathering(Layout layout, Arena owner) {
+        layout.requireFormat(NAME);
+        int cols = layout.cols();
+        return over(layout, CodedRows.validateStructure(layout, r -> cols), owner);
+    }
+
+    private static HamMatrix over(Layout layout, CodedRows coded, Arena owner) {
+        int cols = layout.cols();
         if (!layout.has("rowScale")) {
             return new HamMatrix(layout.rows(), cols, coded, MemorySegment.NULL, null, owner);
         }
@@ -124,6 +140,11 @@ public final class HamMatrix extends AbstractWeightMatrix {
     @Override
     protected long workBefore(int row) {
         return (long) row * cols() + Integer.toUnsignedLong(coded.rowBit().get(row));
+    }
+
+    @Override
+    protected void finishChecks() {
+        coded.checkAllRows();
     }
 
     @Override

@@ -49,9 +49,18 @@ public final class CodedRows {
     private final MemorySegment decodeTable;
     /** {@link CanonicalDecoder#groups} of the table, made by the first {@link #decodeRow} (16 KiB; most matrices never decode a row). */
     private volatile int[] groups;
+    /** The format name for messages, and the codewords each row must hold: what {@link #checkAllRows} checks. */
+    private final String name;
+    private final IntUnaryOperator symbolsInRow;
+    /** Whether every row's codewords were checked; until then {@link #decodeRow} checks each row it decodes. */
+    private volatile boolean rowsChecked;
 
     private CodedRows(MemorySegment stream, IndexArray rowBit, IndexArray rowLength, MemorySegment symbols,
-                      IndexArray lengthCounts, int[] table) {
+                      IndexArray lengthCounts, int[] table, String name, IntUnaryOperator symbolsInRow,
+                      boolean rowsChecked) {
+        this.name = name;
+        this.symbolsInRow = symbolsInRow;
+        this.rowsChecked = rowsChecked;
         this.stream = stream;
         this.rowBit = rowBit;
         this.rowLength = rowLength;
@@ -95,7 +104,8 @@ public final class CodedRows {
         for (int len = 0; len < counts.length; len++) {
             lengthCounts.width().set(lengthCounts.segment(), len, (int) counts[len]);
         }
-        return new CodedRows(stream, rowBit, rowLength, symbols, lengthCounts, code.decodeTable());
+        // written here from the encoder's own codewords: nothing to check
+        return new CodedRows(stream, rowBit, rowLength, symbols, lengthCounts, code.decodeTable(), "coded rows", null, true);
     }
 
     /**
@@ -106,6 +116,19 @@ public final class CodedRows {
      * {@code symbolsInRow(r)} valid codewords must end exactly where the next row starts.
      */
     public static CodedRows validate(Layout layout, IntUnaryOperator symbolsInRow) {
+        CodedRows coded = validateStructure(layout, symbolsInRow);
+        coded.checkAllRows();
+        return coded;
+    }
+
+    /**
+     * {@link #validate} without the pass over every row's codewords, for rows that are only decoded
+     * whole in Java (an embedding table's): {@link #decodeRow} checks each row it decodes, which
+     * decoding, safe on any bits, does at no extra cost, and {@link #checkAllRows} must run before
+     * anything trusts the stream (a kernel). On the compressed MiniLM the pass over the word table's
+     * 11.7 million codewords was about half of a load.
+     */
+    public static CodedRows validateStructure(Layout layout, IntUnaryOperator symbolsInRow) {
         String name = layout.format();
         int rows = layout.rows();
         MemorySegment symbols = layout.f32("symbols");
@@ -161,30 +184,49 @@ public final class CodedRows {
                     + widest + " need exactly the narrowest width " + IndexWidth.forMaxValue(widest));
         }
 
-        CodedRows coded = new CodedRows(stream, rowBit, rowLength, symbols, lengthCounts, DecodeTable.build(counts));
-        boolean bitsPerSymbol = counts.length > 1;
-        int[] runs = CanonicalDecoder.runs(coded.table);
-        // Rows decode independently, so a long stream (an embedding table's) is checked in row ranges
-        // on the common pool when its memory may be read from other threads; the failure reported is
-        // the lowest row's, as checking in order would find first.
-        int tasks = Math.clamp(totalBits / BITS_PER_TASK, 1, Math.max(1, rows));
-        boolean parallel = tasks > 1 && OffHeap.readableFromAnyThread(stream);
-        RuntimeException[] failures = new RuntimeException[tasks];
-        IntStream ranges = IntStream.range(0, tasks);
-        (parallel ? ranges.parallel() : ranges).forEach(t -> {
-            try {
-                coded.checkRows(name, (int) ((long) rows * t / tasks), (int) ((long) rows * (t + 1) / tasks), symbolsInRow,
-                        bitsPerSymbol, runs);
-            } catch (RuntimeException e) {
-                failures[t] = e;
-            }
-        });
-        for (RuntimeException failure : failures) {
-            if (failure != null) {
-                throw failure;
-            }
+        return new CodedRows(stream, rowBit, rowLength, symbols, lengthCounts, DecodeTable.build(counts), name,
+                symbolsInRow, false);
+    }
+
+    /**
+     * Checks every row's codewords, the rest of {@link #validate}, unless that was done: each row's
+     * {@code symbolsInRow(r)} codewords must be valid and end exactly where the next row starts.
+     * Throws {@link InvalidLayoutException} naming the lowest row that breaks this, every time it is
+     * called on such rows.
+     */
+    public void checkAllRows() {
+        if (rowsChecked) {
+            return;
         }
-        return coded;
+        synchronized (this) {
+            if (rowsChecked) {
+                return;
+            }
+            int rows = (int) (rowBit.length() - 1);
+            boolean bitsPerSymbol = lengthCounts.length() > 1;
+            int[] runs = CanonicalDecoder.runs(table);
+            // Rows decode independently, so a long stream (an embedding table's) is checked in row ranges
+            // on the common pool when its memory may be read from other threads; the failure reported is
+            // the lowest row's, as checking in order would find first.
+            int tasks = Math.clamp(streamBits() / BITS_PER_TASK, 1, Math.max(1, rows));
+            boolean parallel = tasks > 1 && OffHeap.readableFromAnyThread(stream);
+            RuntimeException[] failures = new RuntimeException[tasks];
+            IntStream ranges = IntStream.range(0, tasks);
+            (parallel ? ranges.parallel() : ranges).forEach(t -> {
+                try {
+                    checkRows(name, (int) ((long) rows * t / tasks), (int) ((long) rows * (t + 1) / tasks), symbolsInRow,
+                            bitsPerSymbol, runs);
+                } catch (RuntimeException e) {
+                    failures[t] = e;
+                }
+            });
+            for (RuntimeException failure : failures) {
+                if (failure != null) {
+                    throw failure;
+                }
+            }
+            rowsChecked = true;
+        }
     }
 
     private static IndexArray unsignedIndices(Layout layout, String name, long length) {
@@ -275,15 +317,34 @@ public final class CodedRows {
         }
     }
 
-    /** Decodes row {@code r}'s first {@code count} symbols (canonical positions) into {@code out}. */
+    /**
+     * Decodes row {@code r}'s first {@code count} symbols (canonical positions) into {@code out}. Rows
+     * not yet checked are checked here: a whole row as it is decoded (its codewords valid, ending
+     * where the next row starts; else {@link InvalidLayoutException}), part of a row by checking
+     * all of them first.
+     */
     public void decodeRow(int r, int count, int[] out) {
+        boolean checked = rowsChecked;
+        if (!checked && count != symbolsInRow.applyAsInt(r)) {
+            checkAllRows();
+            checked = true;
+        }
         int[] lookup = groups;
         if (lookup == null) {
             // Racing threads may each build it; every build is the same.
             lookup = CanonicalDecoder.groups(table);
             groups = lookup;
         }
-        CanonicalDecoder.decodeGrouped(stream, table, lookup, Integer.toUnsignedLong(rowBit.get(r)), count, out, 0);
+        long end = CanonicalDecoder.decodeGrouped(stream, table, lookup, Integer.toUnsignedLong(rowBit.get(r)), count, out, 0);
+        if (!checked) {
+            for (int i = 0; i < count; i++) {
+                if (out[i] < 0) {
+                    end = -(i + 1L);
+                    break;
+                }
+            }
+            checkEnd(name, r, count, end);
+        }
     }
 
     /** Codebook value at canonical position {@code p}, as raw float bits. */

@@ -537,7 +537,13 @@ final class MathOps {
                         throw new dev.tersor.graph.InvalidModelException("id " + id + " is out of range [" + -rows + ", "
                                 + rows + ") of embedding table '" + weight + "' (" + node.describe() + ")");
                     }
-                    table.decodeRow((int) (id < 0 ? id + rows : id), o[0].asSlice(k * rowBytes, rowBytes));
+                    try {
+                        table.decodeRow((int) (id < 0 ? id + rows : id), o[0].asSlice(k * rowBytes, rowBytes));
+                    } catch (dev.tersor.format.InvalidLayoutException e) {
+                        // a table read for gathering checks each row as it is decoded
+                        throw new dev.tersor.graph.InvalidModelException("embedding table '" + weight + "': "
+                                + e.getMessage());
+                    }
                 }
             });
         }

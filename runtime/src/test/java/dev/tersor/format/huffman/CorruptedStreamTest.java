@@ -1,5 +1,6 @@
 package dev.tersor.format.huffman;
 
+import dev.tersor.format.Execution;
 import dev.tersor.format.InvalidLayoutException;
 import dev.tersor.format.Layout;
 import dev.tersor.format.LayoutArray;
@@ -11,6 +12,8 @@ import dev.tersor.format.sham.ShamMatrix;
 import dev.tersor.kernels.IndexWidth;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.function.Function;
 
@@ -185,6 +188,43 @@ class CorruptedStreamTest {
         });
     }
 
+    /**
+     * A table read for gathering leaves its rows' codewords for later: it loads, each row is checked
+     * as it is decoded, and a product checks every row before its kernels run. Intact, it decodes and
+     * multiplies as the fully checked matrix does.
+     */
+    @Test
+    void aTableReadForGatheringChecksEachRowItDecodes() {
+        try (HamMatrix ham = HamMatrix.encode(source()); Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate(4L * ham.cols());
+            for (int c = 0; c < ham.cols(); c++) {
+                x.setAtIndex(ValueLayout.JAVA_FLOAT, c, (c % 7) - 3f);
+            }
+            MemorySegment expected = arena.allocate(4L * ham.rows());
+            MemorySegment actual = arena.allocate(4L * ham.rows());
+            ham.multiply(x, expected, 1, Execution.defaults());
+            try (HamMatrix intact = HamMatrix.forGathering(ham.layout(), null)) {
+                intact.multiply(x, actual, 1, Execution.defaults());
+                assertThat(actual.toArray(ValueLayout.JAVA_FLOAT)).containsExactly(expected.toArray(ValueLayout.JAVA_FLOAT));
+                assertThat(row(intact, 5, arena)).containsExactly(row(ham, 5, arena));
+            }
+            try (HamMatrix broken = HamMatrix.forGathering(movedBit(ham.layout(), 5), null)) {
+                assertThat(row(broken, 3, arena)).containsExactly(row(ham, 3, arena));
+                assertThatThrownBy(() -> row(broken, 5, arena)).isInstanceOf(InvalidLayoutException.class)
+                        .hasMessageContaining("row 5's").hasMessageContaining("codewords end at bit");
+                assertThat(row(broken, 9, arena)).containsExactly(row(ham, 9, arena));
+                assertThatThrownBy(() -> broken.multiply(x, actual, 1, Execution.defaults()))
+                        .isInstanceOf(InvalidLayoutException.class).hasMessageContaining("row 5's");
+            }
+        }
+    }
+
+    private static float[] row(WeightMatrix matrix, int r, Arena arena) {
+        MemorySegment row = arena.allocate(4L * matrix.cols());
+        matrix.decodeRow(r, row);
+        return row.toArray(ValueLayout.JAVA_FLOAT);
+    }
+
     @Test
     void rejectsAnInvalidCodewordInAnIncompleteCode() {
         // Two symbols coded 0 and 10 (an incomplete code: 11 is no codeword), then a stream of ones.
@@ -198,6 +238,10 @@ class CorruptedStreamTest {
             Layout bad = withArray(withArray(layout, "stream", stream), "lengthCounts", indices(IndexWidth.U8, 0, 1, 1));
             assertThatThrownBy(() -> HamMatrix.fromLayout(bad, null)).isInstanceOf(InvalidLayoutException.class)
                     .hasMessageContaining("invalid codeword");
+            try (HamMatrix table = HamMatrix.forGathering(bad, null); Arena arena = Arena.ofConfined()) {
+                assertThatThrownBy(() -> row(table, 0, arena)).isInstanceOf(InvalidLayoutException.class)
+                        .hasMessageContaining("row 0 holds an invalid codeword");
+            }
         }
     }
 
