@@ -584,7 +584,10 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         return (n + L - 1) / L * L;
     }
 
-    /** One head's working copies, per thread: its keys and values row by row, a block of query rows and their columns, the block's scores, the mask row every query shares. */
+    /**
+     * One head's working copies, per thread: its keys and values row by row, a block of query rows and
+     * their columns, the block's scores, the mask row every query shares.
+     */
     private static final class HeadBuffers {
         float[] keys = new float[0];
         float[] values = new float[0];
@@ -635,11 +638,12 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
      * query-column vector and a broadcast key element, so the keys need no transpose; the block's
      * query rows are transposed instead, by one gather per depth element. Keys and values are copied
      * row by row into heap arrays, where C2 hoists the bounds checks that per-access segment loads
-     * keep. Outputs are vectors over value depth, eight rows at a time (then four, then one) sharing each loaded value
-     * vector. A block short of {@code L} rows runs with zero queries in the spare lanes and stores
-     * only its own rows. Every row's result is the same chain of operations whatever its place in a
-     * block, and the sums run over keys in order; against the scalar reference, which rounds products
-     * and sums separately and uses {@link Math#exp}, outputs agree to about 1e-6 of the values' magnitude.
+     * keep. Outputs are vectors over value depth, eight rows at a time (then four, then one) sharing
+     * each loaded value vector. A block short of {@code L} rows runs with zero queries in the spare
+     * lanes and stores only its own rows. Every row's result is the same chain of operations whatever
+     * its place in a block, and the sums run over keys in order; against the scalar reference, which
+     * rounds products and sums separately and uses {@link Math#exp}, outputs agree to about 1e-6 of
+     * the values' magnitude.
      */
     @Override
     protected void attentionK(AttentionShape shape, MemorySegment q, long qi, MemorySegment k, long ki,
@@ -665,7 +669,10 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         }
     }
 
-    /** Query rows {@code first ..< first + count}, {@code count} at most {@code L}; {@code rowMask} is the mask when it differs per query row. */
+    /**
+     * Query rows {@code first ..< first + count}, {@code count} at most {@code L}; {@code rowMask} is the
+     * mask when it differs per query row.
+     */
     private static void attendBlock(AttentionShape shape, MemorySegment q, long qi, MemorySegment rowMask, long mi,
                                     MemorySegment y, long yi, int first, int count, HeadBuffers b) {
         int keys = shape.keys();
@@ -890,7 +897,10 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         }
     }
 
-    /** {@code y[c] = Σ_j p[j][lane]·v[j][c]} for one row's value depths from {@code from} on: the chains of {@link #weightedValues8}. */
+    /**
+     * {@code y[c] = Σ_j p[j][lane]·v[j][c]} for one row's value depths from {@code from} on: the chains
+     * of {@link #weightedValues8}.
+     */
     private static void weightedValuesFrom(int from, int keys, int depth, float[] v, float[] p, int lane, MemorySegment y,
                                            long yo) {
         int upper = S.loopBound(depth);

@@ -47,7 +47,10 @@ public final class CodedRows {
     private final IndexArray lengthCounts;
     private final int[] table;
     private final MemorySegment decodeTable;
-    /** {@link CanonicalDecoder#groups} of the table, made by the first {@link #decodeRow} (16 KiB; most matrices never decode a row). */
+    /**
+     * {@link CanonicalDecoder#groups} of the table, made by the first {@link #decodeRow} (16 KiB; most
+     * matrices never decode a row).
+     */
     private volatile int[] groups;
     /** The format name for messages, and the codewords each row must hold: what {@link #checkAllRows} checks. */
     private final String name;
