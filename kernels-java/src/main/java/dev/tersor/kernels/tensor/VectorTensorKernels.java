@@ -638,8 +638,8 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
      * query-column vector and a broadcast key element, so the keys need no transpose; the block's
      * query rows are transposed instead, by one gather per depth element. Keys and values are copied
      * row by row into heap arrays, where C2 hoists the bounds checks that per-access segment loads
-     * keep. Outputs are vectors over value depth, eight rows at a time (then four, then one) sharing
-     * each loaded value vector. A block short of {@code L} rows runs with zero queries in the spare
+     * keep. Outputs are vectors over value depth, four rows at a time (then one) sharing each loaded
+     * value vector. A block short of {@code L} rows runs with zero queries in the spare
      * lanes and stores only its own rows. Every row's result is the same chain of operations whatever
      * its place in a block, and the sums run over keys in order; against the scalar reference, which
      * rounds products and sums separately and uses {@link Math#exp}, outputs agree to about 1e-6 of
@@ -699,9 +699,6 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
         int valueDepth = shape.valueDepth();
         int outputStride = shape.outputStride();
         int r = 0;
-        for (; r + 8 <= count; r += 8) {
-            weightedValues8(keys, valueDepth, b.values, scores, r, y, yi + (long) (first + r) * outputStride, outputStride);
-        }
         for (; r + 4 <= count; r += 4) {
             weightedValues4(keys, valueDepth, b.values, scores, r, y, yi + (long) (first + r) * outputStride, outputStride);
         }
@@ -767,97 +764,11 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
     }
 
     /**
-     * {@code y[r][c] = Σ_j p[pj][lane + r]·v[j][c]} for the eight rows from {@code lane} of the
-     * probabilities (one vector per key) into output rows {@code outputStride} apart: vectors of value
-     * depth, each loaded value vector feeding the eight rows; then the depth tail row by row as
-     * {@link #weightedValuesFrom} does it.
-     */
-    private static void weightedValues8(int keys, int depth, float[] v, float[] p, int lane, MemorySegment y,
-                                        long yo, int outputStride) {
-        int upper = S.loopBound(depth);
-        int c = 0;
-        // Two value vectors at a time: each broadcast probability feeds two FMAs.
-        for (; c + 2 * L <= upper; c += 2 * L) {
-            FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
-            FloatVector a4 = FloatVector.zero(S), a5 = FloatVector.zero(S), a6 = FloatVector.zero(S), a7 = FloatVector.zero(S);
-            FloatVector b0 = FloatVector.zero(S), b1 = FloatVector.zero(S), b2 = FloatVector.zero(S), b3 = FloatVector.zero(S);
-            FloatVector b4 = FloatVector.zero(S), b5 = FloatVector.zero(S), b6 = FloatVector.zero(S), b7 = FloatVector.zero(S);
-            for (int j = 0, row = c, pj = lane; j < keys; j++, row += depth, pj += L) {
-                FloatVector v0 = FloatVector.fromArray(S, v, row);
-                FloatVector v1 = FloatVector.fromArray(S, v, row + L);
-                FloatVector p0 = FloatVector.broadcast(S, p[pj]);
-                a0 = v0.fma(p0, a0);
-                b0 = v1.fma(p0, b0);
-                FloatVector p1 = FloatVector.broadcast(S, p[pj + 1]);
-                a1 = v0.fma(p1, a1);
-                b1 = v1.fma(p1, b1);
-                FloatVector p2 = FloatVector.broadcast(S, p[pj + 2]);
-                a2 = v0.fma(p2, a2);
-                b2 = v1.fma(p2, b2);
-                FloatVector p3 = FloatVector.broadcast(S, p[pj + 3]);
-                a3 = v0.fma(p3, a3);
-                b3 = v1.fma(p3, b3);
-                FloatVector p4 = FloatVector.broadcast(S, p[pj + 4]);
-                a4 = v0.fma(p4, a4);
-                b4 = v1.fma(p4, b4);
-                FloatVector p5 = FloatVector.broadcast(S, p[pj + 5]);
-                a5 = v0.fma(p5, a5);
-                b5 = v1.fma(p5, b5);
-                FloatVector p6 = FloatVector.broadcast(S, p[pj + 6]);
-                a6 = v0.fma(p6, a6);
-                b6 = v1.fma(p6, b6);
-                FloatVector p7 = FloatVector.broadcast(S, p[pj + 7]);
-                a7 = v0.fma(p7, a7);
-                b7 = v1.fma(p7, b7);
-            }
-            a0.intoMemorySegment(y, (yo + c) << 2, LE);
-            b0.intoMemorySegment(y, (yo + c + L) << 2, LE);
-            a1.intoMemorySegment(y, (yo + outputStride + c) << 2, LE);
-            b1.intoMemorySegment(y, (yo + outputStride + c + L) << 2, LE);
-            a2.intoMemorySegment(y, (yo + 2L * outputStride + c) << 2, LE);
-            b2.intoMemorySegment(y, (yo + 2L * outputStride + c + L) << 2, LE);
-            a3.intoMemorySegment(y, (yo + 3L * outputStride + c) << 2, LE);
-            b3.intoMemorySegment(y, (yo + 3L * outputStride + c + L) << 2, LE);
-            a4.intoMemorySegment(y, (yo + 4L * outputStride + c) << 2, LE);
-            b4.intoMemorySegment(y, (yo + 4L * outputStride + c + L) << 2, LE);
-            a5.intoMemorySegment(y, (yo + 5L * outputStride + c) << 2, LE);
-            b5.intoMemorySegment(y, (yo + 5L * outputStride + c + L) << 2, LE);
-            a6.intoMemorySegment(y, (yo + 6L * outputStride + c) << 2, LE);
-            b6.intoMemorySegment(y, (yo + 6L * outputStride + c + L) << 2, LE);
-            a7.intoMemorySegment(y, (yo + 7L * outputStride + c) << 2, LE);
-            b7.intoMemorySegment(y, (yo + 7L * outputStride + c + L) << 2, LE);
-        }
-        for (; c < upper; c += L) {
-            FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
-            FloatVector a4 = FloatVector.zero(S), a5 = FloatVector.zero(S), a6 = FloatVector.zero(S), a7 = FloatVector.zero(S);
-            for (int j = 0, row = c, pj = lane; j < keys; j++, row += depth, pj += L) {
-                FloatVector vj = FloatVector.fromArray(S, v, row);
-                a0 = vj.fma(FloatVector.broadcast(S, p[pj]), a0);
-                a1 = vj.fma(FloatVector.broadcast(S, p[pj + 1]), a1);
-                a2 = vj.fma(FloatVector.broadcast(S, p[pj + 2]), a2);
-                a3 = vj.fma(FloatVector.broadcast(S, p[pj + 3]), a3);
-                a4 = vj.fma(FloatVector.broadcast(S, p[pj + 4]), a4);
-                a5 = vj.fma(FloatVector.broadcast(S, p[pj + 5]), a5);
-                a6 = vj.fma(FloatVector.broadcast(S, p[pj + 6]), a6);
-                a7 = vj.fma(FloatVector.broadcast(S, p[pj + 7]), a7);
-            }
-            a0.intoMemorySegment(y, (yo + c) << 2, LE);
-            a1.intoMemorySegment(y, (yo + outputStride + c) << 2, LE);
-            a2.intoMemorySegment(y, (yo + 2L * outputStride + c) << 2, LE);
-            a3.intoMemorySegment(y, (yo + 3L * outputStride + c) << 2, LE);
-            a4.intoMemorySegment(y, (yo + 4L * outputStride + c) << 2, LE);
-            a5.intoMemorySegment(y, (yo + 5L * outputStride + c) << 2, LE);
-            a6.intoMemorySegment(y, (yo + 6L * outputStride + c) << 2, LE);
-            a7.intoMemorySegment(y, (yo + 7L * outputStride + c) << 2, LE);
-        }
-        for (int r = 0; r < 8; r++) {
-            depthTail(keys, depth, upper, v, p, lane + r, y, yo + (long) r * outputStride);
-        }
-    }
-
-    /**
-     * {@link #weightedValues8} for four rows: the rows a block has left after its eights (all of them
-     * where vectors hold fewer than eight lanes), so eight FMA chains still run side by side.
+     * {@code y[r][c] = Σ_j p[j][lane + r]·v[j][c]} for the four rows from {@code lane} of the
+     * probabilities (one vector per key) into output rows {@code outputStride} apart: two vectors of
+     * value depth at a time, each loaded value vector feeding the four rows, so eight FMA chains run
+     * side by side; then the last vector and the depth tail row by row as {@link #weightedValuesFrom}
+     * does it. (Eight rows per pass measured no faster, with 16 or 8 lanes.)
      */
     private static void weightedValues4(int keys, int depth, float[] v, float[] p, int lane, MemorySegment y,
                                         long yo, int outputStride) {
@@ -899,7 +810,7 @@ public final class VectorTensorKernels extends ScalarTensorKernels {
 
     /**
      * {@code y[c] = Σ_j p[j][lane]·v[j][c]} for one row's value depths from {@code from} on: the chains
-     * of {@link #weightedValues8}.
+     * of {@link #weightedValues4}.
      */
     private static void weightedValuesFrom(int from, int keys, int depth, float[] v, float[] p, int lane, MemorySegment y,
                                            long yo) {
