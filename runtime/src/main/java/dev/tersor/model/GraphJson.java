@@ -21,7 +21,6 @@ import java.io.StringWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -237,7 +236,7 @@ final class GraphJson {
             MemorySegment.copy(s.data(), 0, copy, 0, copy.byteSize());
             constants.put(c.getKey(), Tensor.wrap(s.dtype(), Shapes.fromLongs(s.shape(), where), copy));
         }
-        Set<String> gatheredOnly = gatheredOnly(nodes);
+        Set<String> gatheredOnly = Graph.gatheredOnly(nodes);
         // The description is read in order; checksums and layout checks, which read every byte, run
         // in parallel, weight by weight, and the first failure in graph order is the one reported.
         List<PendingWeight> pending = new ArrayList<>();
@@ -289,24 +288,6 @@ final class GraphJson {
             weights.put(pending.get(i).name(), read[i]);
         }
         return new Graph(inputs, outputs, nodes, constants, weights);
-    }
-
-    /**
-     * The weights only {@code Embedding} nodes name: tables the graph gathers rows from and never
-     * multiplies, which a format may read with its row checks left to the rows it decodes
-     * ({@link MatrixFormat#fromLayoutForGathering}).
-     */
-    private static Set<String> gatheredOnly(List<Node> nodes) {
-        Set<String> gathered = new HashSet<>();
-        Set<String> other = new HashSet<>();
-        for (Node node : nodes) {
-            String weight = node.attributes().getString("weight", null);
-            if (weight != null) {
-                (node.op().equals("Embedding") ? gathered : other).add(weight);
-            }
-        }
-        gathered.removeAll(other);
-        return gathered;
     }
 
     /** A weight whose description is read and arrays claimed, its bytes not yet checked. */

@@ -172,13 +172,7 @@ public final class Model implements AutoCloseable {
 
     /** Names of the weights only looked up by row (embedding tables), not multiplied. */
     public java.util.Set<String> embeddingTables() {
-        java.util.Set<String> tables = new java.util.LinkedHashSet<>();
-        for (dev.tersor.graph.Node node : graph.nodes()) {
-            if (node.op().equals("Embedding")) {
-                tables.add(node.attributes().getString("weight", ""));
-            }
-        }
-        return tables;
+        return graph.embeddingTables();
     }
 
     /** Bytes of the weights as stored (before any transcoding at load). */

@@ -7,13 +7,11 @@ import dev.tersor.format.MatrixFormats;
 import dev.tersor.format.MatrixStatistics;
 import dev.tersor.format.WeightMatrix;
 import dev.tersor.graph.Graph;
-import dev.tersor.graph.Node;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,12 +56,7 @@ final class Transcoder {
                     w.byteSize(), w.byteSize())));
             return new Result(graph, choices, false);
         }
-        Set<String> tables = new HashSet<>();
-        for (Node node : graph.nodes()) {
-            if (node.op().equals("Embedding")) {
-                tables.add(node.attributes().getString("weight", ""));
-            }
-        }
+        Set<String> tables = graph.embeddingTables();
         List<String> products = graph.weights().keySet().stream().filter(name -> !tables.contains(name)).toList();
         long storedBytes = graph.weights().values().stream().mapToLong(WeightMatrix::byteSize).sum();
         Plan[] plans = new Plan[products.size()];
